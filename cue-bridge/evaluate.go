@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"cuelang.org/go/cue"
+)
+
+type evaluateRequest struct {
+	ID        int             `json:"id"`
+	Parameter json.RawMessage `json:"parameter"`
+	Context   json.RawMessage `json:"context"`
+	// Fields lists the template fields to export, e.g. output, outputs, patch.
+	Fields []string `json:"fields"`
+	// Extra is CUE source unified into the template root before evaluation
+	// (for example a health policy evaluated against the template).
+	Extra string `json:"extra,omitempty"`
+}
+
+type evaluateResponse struct {
+	Values   map[string]json.RawMessage `json:"values"`
+	Problems []Problem                  `json:"problems"`
+}
+
+func handleEvaluate(raw []byte) (any, error) {
+	var req evaluateRequest
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return nil, err
+	}
+	t, err := lookupTemplate(req.ID)
+	if err != nil {
+		return nil, err
+	}
+	resp := evaluateResponse{Values: map[string]json.RawMessage{}, Problems: []Problem{}}
+	base, problems := t.compiledValue()
+	if len(problems) > 0 {
+		resp.Problems = problems
+		return resp, nil
+	}
+	v := base.Unify(injected(t.root, req.Context, req.Parameter))
+	if req.Extra != "" {
+		v = v.FillPath(t.root, cueCtx.CompileString(req.Extra, cue.Filename("extra.cue"), cue.Scope(v.LookupPath(t.root))))
+	}
+	param := v.LookupPath(appendPath(t.root, "parameter"))
+	if err := param.Validate(); err != nil {
+		resp.Problems = append(resp.Problems, problemsOf(err, "parameter")...)
+	}
+	missingRequired(param, []string{"parameter"}, &resp.Problems)
+	if len(resp.Problems) > 0 {
+		return resp, nil
+	}
+	for _, name := range req.Fields {
+		fv := v.LookupPath(appendPath(t.root, name))
+		if !fv.Exists() {
+			continue
+		}
+		if err := fv.Validate(cue.Concrete(true), cue.Final()); err != nil {
+			resp.Problems = append(resp.Problems, problemsOf(err, "evaluation")...)
+			continue
+		}
+		b, err := fv.MarshalJSON()
+		if err != nil {
+			resp.Problems = append(resp.Problems, problemsOf(err, "evaluation")...)
+			continue
+		}
+		resp.Values[name] = b
+	}
+	return resp, nil
+}
+
+// injected builds the value `{context: C, <root>: parameter: P}` from JSON in
+// one step; Go's decoder plus cue.Context.Encode sorts map keys, as KubeVela
+// does when it injects parameters.
+func injected(root cue.Path, ctxJSON, paramJSON json.RawMessage) cue.Value {
+	ctxVal, paramVal := decodeJSON(ctxJSON), decodeJSON(paramJSON)
+	if paramVal == nil {
+		paramVal = map[string]any{}
+	}
+	var inner any = map[string]any{"parameter": paramVal}
+	sels := root.Selectors()
+	for i := len(sels) - 1; i >= 0; i-- {
+		inner = map[string]any{sels[i].Unquoted(): inner}
+	}
+	top := inner.(map[string]any)
+	if ctxVal != nil {
+		top["context"] = ctxVal
+	}
+	return cueCtx.Encode(top)
+}
+
+// decodeJSON decodes JSON keeping integers as int64, so `int` parameters
+// accept them (CUE does not unify a float with int).
+func decodeJSON(b json.RawMessage) any {
+	if len(b) == 0 {
+		return nil
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return nil
+	}
+	return numbers(v)
+}
+
+func numbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = numbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = numbers(e)
+		}
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	}
+	return v
+}
+
+func appendPath(root cue.Path, name string) cue.Path {
+	sels := append([]cue.Selector{}, root.Selectors()...)
+	return cue.MakePath(append(sels, cue.Str(name))...)
+}
+
+// missingRequired reports regular parameter fields that have no value and no
+// default: the scalar leaves a user must set.
+func missingRequired(v cue.Value, path []string, out *[]Problem) {
+	it, err := v.Fields()
+	if err != nil {
+		return
+	}
+	for it.Next() {
+		f := it.Value()
+		sel := it.Selector()
+		p := append(append([]string{}, path...), sel.Unquoted())
+		if d, ok := f.Default(); ok && d.IsConcrete() {
+			f = d
+		}
+		if f.IncompleteKind() == cue.StructKind {
+			missingRequired(f, p, out)
+			continue
+		}
+		if f.IsConcrete() || f.Err() != nil {
+			continue
+		}
+		k := f.IncompleteKind()
+		if k&cue.ListKind != 0 || k == cue.TopKind {
+			continue
+		}
+		prob := Problem{Message: "missing required parameter " + sel.Unquoted() + " (" + k.String() + ")", Path: p, Positions: []Position{}, Kind: "missing"}
+		if pos, ok := positionOf(f.Pos()); ok {
+			prob.Positions = append(prob.Positions, pos)
+		}
+		*out = append(*out, prob)
+	}
+}

@@ -1,0 +1,24 @@
+/** The CLI's edge: streams and exit codes, injected so commands stay testable. */
+import { formatProblem, type FerryProblem } from '../oam/errors.js';
+
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_INVALID = 1;
+export const EXIT_USAGE = 2;
+
+export const processIO: CliIO = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+export function reportProblems(io: CliIO, problems: FerryProblem[]): number {
+  for (const p of problems) io.err(`${formatProblem(p)}\n`);
+  io.err(`${problems.length} error${problems.length === 1 ? '' : 's'}\n`);
+  return EXIT_INVALID;
+}
+
+export class UsageError extends Error {}

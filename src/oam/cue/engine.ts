@@ -1,0 +1,67 @@
+/** The CUE evaluator as Ferry sees it: a port, implemented by the wasm bridge. */
+
+export interface CuePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface CueProblem {
+  message: string;
+  /** Value path, e.g. ["template", "parameter", "port"]. */
+  path: string[];
+  positions: CuePosition[];
+  /** syntax | definition | parameter | missing | evaluation */
+  kind: string;
+}
+
+export type TemplateFormat = 'definition' | 'template';
+
+export interface LoadedTemplate {
+  id: number;
+  /** The definition's name (definition-file format only). */
+  name?: string;
+  /** The evaluated `<name>: {type, description, attributes}` block (definition-file format only). */
+  meta?: unknown;
+}
+
+export interface PatchAnnotation {
+  /** Field path from the template root, list elements as "[]", e.g. ["patch","spec","containers"]. */
+  path: string[];
+  patchKey?: string;
+  patchStrategy?: string;
+}
+
+export interface EvaluateRequest {
+  parameter: unknown;
+  context: unknown;
+  fields: string[];
+  /** Extra CUE source unified into the template (health policies). */
+  extra?: string;
+}
+
+export interface Evaluation {
+  values: Record<string, unknown>;
+  problems: CueProblem[];
+}
+
+export interface CueEngine {
+  readonly version: string;
+  load(filename: string, source: string, format: TemplateFormat): { template?: LoadedTemplate; problems: CueProblem[] };
+  evaluate(id: number, req: EvaluateRequest): Evaluation;
+  annotations(id: number): PatchAnnotation[];
+  schema(id: number): JsonSchema;
+  release(id: number): void;
+}
+
+export interface JsonSchema {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  additionalProperties?: JsonSchema;
+  'x-order'?: string[];
+}

@@ -1,0 +1,159 @@
+/** Reads definitions from `.cue` definition files and from YAML definition CRs. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { isMap, isScalar, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import type { CueEngine, CuePosition, CueProblem } from '../cue/engine.js';
+import { problem, type FerryProblem } from '../errors.js';
+import type { Definition, DefinitionAttributes, DefinitionKind } from './definition.js';
+
+const KINDS: Record<string, DefinitionKind> = {
+  ComponentDefinition: 'component',
+  TraitDefinition: 'trait',
+  PolicyDefinition: 'policy',
+  WorkflowStepDefinition: 'workflow-step',
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export interface LoadedDefinitions {
+  definitions: Definition[];
+  problems: FerryProblem[];
+}
+
+/** Problems from the CUE engine, located in the definition's own file. */
+export function cueProblems(problems: CueProblem[], map: (p: CuePosition) => { file: string; line: number; column: number }, code: 'DefinitionSyntax' | 'DefinitionInvalid', fallbackFile: string): FerryProblem[] {
+  return problems.map((p) => {
+    const pos = p.positions[0] ? map(p.positions[0]) : { file: fallbackFile };
+    return problem(code, p.message, pos);
+  });
+}
+
+export function loadDefinitionDir(dir: string, cue: CueEngine, origin: Definition['origin']): LoadedDefinitions {
+  const out: LoadedDefinitions = { definitions: [], problems: [] };
+  let entries: string[];
+  try {
+    entries = readdirSync(dir).sort();
+  } catch (e) {
+    out.problems.push(problem('IO', `cannot read definitions directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: dir }));
+    return out;
+  }
+  for (const name of entries) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      const sub = loadDefinitionDir(path, cue, origin);
+      out.definitions.push(...sub.definitions);
+      out.problems.push(...sub.problems);
+      continue;
+    }
+    const ext = extname(name);
+    if (ext !== '.cue' && ext !== '.yaml' && ext !== '.yml') continue;
+    const text = readFileSync(path, 'utf8');
+    const r = ext === '.cue' ? loadCueDefinition(path, text, cue, origin) : loadYamlDefinitions(path, text, cue, origin);
+    out.definitions.push(...r.definitions);
+    out.problems.push(...r.problems);
+  }
+  return out;
+}
+
+/** KubeVela's definition-file format: `<name>: {type, description, attributes}` plus `template: {...}`. */
+export function loadCueDefinition(file: string, text: string, cue: CueEngine, origin: Definition['origin']): LoadedDefinitions {
+  const identity = (p: CuePosition) => ({ file: p.file || file, line: p.line, column: p.column });
+  const r = cue.load(file, text, 'definition');
+  if (!r.template) return { definitions: [], problems: cueProblems(r.problems, identity, 'DefinitionSyntax', file) };
+  const meta = (isRecord(r.template.meta) ? r.template.meta : {}) as Record<string, unknown>;
+  const kind = String(meta.type ?? '');
+  if (!['component', 'trait', 'policy', 'workflow-step'].includes(kind)) {
+    return { definitions: [], problems: [problem('DefinitionInvalid', `definition "${r.template.name}" has type "${kind}"; expected component, trait, policy or workflow-step`, { file, line: 1, column: 1 })] };
+  }
+  const def: Definition = {
+    name: r.template.name ?? '',
+    kind: kind as DefinitionKind,
+    description: String(meta.description ?? ''),
+    attributes: (isRecord(meta.attributes) ? meta.attributes : {}) as DefinitionAttributes,
+    templateId: r.template.id,
+    file,
+    position: identity,
+    origin,
+  };
+  return { definitions: [def], problems: [] };
+}
+
+/** ComponentDefinition / TraitDefinition / PolicyDefinition / WorkflowStepDefinition CRs. */
+export function loadYamlDefinitions(file: string, text: string, cue: CueEngine, origin: Definition['origin']): LoadedDefinitions {
+  const out: LoadedDefinitions = { definitions: [], problems: [] };
+  const lines = new LineCounter();
+  for (const doc of parseAllDocuments(text, { lineCounter: lines })) {
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        const pos = lines.linePos(e.pos[0]);
+        out.problems.push(problem('DefinitionSyntax', `malformed YAML: ${e.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col }));
+      }
+      continue;
+    }
+    const cr = doc.toJS() as unknown;
+    if (!isRecord(cr) || typeof cr.kind !== 'string' || !(cr.kind in KINDS)) continue;
+    const spec = isRecord(cr.spec) ? cr.spec : {};
+    const meta = isRecord(cr.metadata) ? cr.metadata : {};
+    const name = String(meta.name ?? '');
+    const template = (spec.schematic as { cue?: { template?: unknown } } | undefined)?.cue?.template;
+    const tnode = doc.getIn(['spec', 'schematic', 'cue', 'template'], true) as Node | undefined;
+    if (typeof template !== 'string' || !tnode) {
+      out.problems.push(problem('DefinitionInvalid', `${cr.kind} "${name}" has no spec.schematic.cue.template`, { file, ...linePos(lines, (doc.contents as Node | null)?.range?.[0] ?? 0) }));
+      continue;
+    }
+    const position = blockMapper(file, text, lines, tnode);
+    const r = cue.load(file, template, 'template');
+    if (!r.template) {
+      out.problems.push(...cueProblems(r.problems, position, 'DefinitionSyntax', file));
+      continue;
+    }
+    const annotations = isRecord(meta.annotations) ? meta.annotations : {};
+    out.definitions.push({
+      name,
+      kind: KINDS[cr.kind] as DefinitionKind,
+      description: String(annotations['definition.oam.dev/description'] ?? ''),
+      attributes: crAttributes(spec),
+      templateId: r.template.id,
+      file,
+      position,
+      origin,
+    });
+  }
+  return out;
+}
+
+function crAttributes(spec: Record<string, unknown>): DefinitionAttributes {
+  const attrs: DefinitionAttributes = {};
+  if (isRecord(spec.workload)) attrs.workload = spec.workload as DefinitionAttributes['workload'];
+  for (const k of ['appliesToWorkloads', 'conflictsWith', 'podDisruptive', 'stage'] as const) {
+    if (spec[k] !== undefined) (attrs as Record<string, unknown>)[k] = spec[k];
+  }
+  if (isRecord(spec.status)) attrs.status = spec.status as DefinitionAttributes['status'];
+  return attrs;
+}
+
+function linePos(lines: LineCounter, offset: number) {
+  const p = lines.linePos(offset);
+  return { line: p.line, column: p.col };
+}
+
+/** A template in a YAML block scalar: CUE line 1 is the line after the `|` header, shifted by the indent. */
+function blockMapper(file: string, text: string, lines: LineCounter, node: Node): (p: CuePosition) => { file: string; line: number; column: number } {
+  const start = node.range?.[0] ?? 0;
+  const header = lines.linePos(start).line;
+  const quoted = isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
+  const all = text.split('\n');
+  let indent = 0;
+  for (let i = header; i < all.length; i++) {
+    const l = all[i] ?? '';
+    if (l.trim() !== '') {
+      indent = l.length - l.trimStart().length;
+      break;
+    }
+  }
+  return (p) => {
+    if (p.file !== file) return { file: p.file, line: p.line, column: p.column };
+    if (quoted || isMap(node)) return { file, ...linePos(lines, start) };
+    return { file, line: header + p.line, column: p.column + indent };
+  };
+}

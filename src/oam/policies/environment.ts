@@ -1,0 +1,73 @@
+/**
+ * Resolves an environment name to placements and override policies, with
+ * KubeVela's rules: a `deploy` workflow step names its policies; without a
+ * workflow, each topology policy is deployed with every override policy.
+ */
+import { problem, type FerryProblem, type Result, fail, ok } from '../errors.js';
+import type { Application, PolicySpec, WorkflowStepSpec } from '../model/application.js';
+import type { SourceMap } from '../model/source-map.js';
+
+export interface Placement {
+  cluster: string;
+  namespace?: string;
+}
+
+export interface Environment {
+  name: string;
+  placements: Placement[];
+  overrides: PolicySpec[];
+}
+
+function deploySteps(app: Application): WorkflowStepSpec[] {
+  const steps = app.spec.workflow?.steps ?? [];
+  return steps.flatMap((s) => (s.type === 'step-group' ? (s.subSteps ?? []) : [s])).filter((s) => s.type === 'deploy');
+}
+
+function placementsOf(policy: PolicySpec): Placement[] {
+  const props = (policy.properties ?? {}) as { clusters?: string[]; namespace?: string; clusterLabelSelector?: Record<string, string>; clusterSelector?: Record<string, string> };
+  const clusters = props.clusters && props.clusters.length > 0 ? props.clusters : ['local'];
+  const seen = new Set<string>();
+  const out: Placement[] = [];
+  for (const cluster of clusters) {
+    const key = `${cluster}/${props.namespace ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ cluster, ...(props.namespace ? { namespace: props.namespace } : {}) });
+  }
+  return out;
+}
+
+/** The environments an app declares: its deploy steps, else its topology policies. */
+export function listEnvironments(app: Application): string[] {
+  const steps = deploySteps(app);
+  if (steps.length > 0) return steps.map((s) => s.name);
+  return (app.spec.policies ?? []).filter((p) => p.type === 'topology').map((p) => p.name);
+}
+
+export function resolveEnvironment(app: Application, source: SourceMap, name: string): Result<Environment> {
+  const policies = app.spec.policies ?? [];
+  const byName = new Map(policies.map((p) => [p.name, p]));
+  const problems: FerryProblem[] = [];
+  const step = deploySteps(app).find((s) => s.name === name) ?? deploySteps(app).find((s) => ((s.properties?.policies as string[] | undefined) ?? []).includes(name) && byName.get(name)?.type === 'topology');
+  let chosen: PolicySpec[];
+  if (step) {
+    const names = (step.properties?.policies as string[] | undefined) ?? [];
+    chosen = [];
+    for (const n of names) {
+      const p = byName.get(n);
+      if (!p) problems.push(problem('PolicyInvalid', `deploy step "${step.name}" names unknown policy "${n}"`, { file: source.file, ...source.locate(['spec', 'workflow']), app: app.metadata.name }));
+      else chosen.push(p);
+    }
+  } else {
+    const topo = byName.get(name);
+    if (!topo || topo.type !== 'topology' || deploySteps(app).length > 0) {
+      const known = listEnvironments(app);
+      return fail([problem('PolicyInvalid', `unknown environment "${name}"${known.length > 0 ? `; this app has ${known.map((k) => `"${k}"`).join(', ')}` : '; this app declares no topology policy or deploy step'}`, { file: source.file, line: 1, column: 1, app: app.metadata.name })]);
+    }
+    chosen = [topo, ...policies.filter((p) => p.type === 'override')];
+  }
+  if (problems.length > 0) return fail(problems);
+  const topologies = chosen.filter((p) => p.type === 'topology');
+  const placements = topologies.length > 0 ? topologies.flatMap(placementsOf) : [{ cluster: 'local' }];
+  return ok({ name, placements, overrides: chosen.filter((p) => p.type === 'override') });
+}

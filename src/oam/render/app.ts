@@ -1,0 +1,106 @@
+/** Renders a whole Application (optionally for one environment) into Kubernetes objects. */
+import type { DefinitionRegistry } from '../definitions/registry.js';
+import { fail, ok, problem, type FerryProblem, type Result } from '../errors.js';
+import type { ComponentSpec } from '../model/application.js';
+import type { SourcedApplication } from '../model/parse.js';
+import type { ValuePath } from '../model/source-map.js';
+import type { JsonObject } from '../patch/json.js';
+import { applyOverride, type OverrideProperties } from '../policies/override.js';
+import { resolveEnvironment, type Placement } from '../policies/environment.js';
+import { renderComponent, type RenderedComponent } from './component.js';
+import { appNamespace, DEFAULT_CLUSTER_VERSION, type ClusterVersion } from './context.js';
+import { locateCueProblems } from './locate.js';
+import { EvaluationMemo } from './memo.js';
+
+export interface RenderOptions {
+  /** Render for this environment (a deploy step or topology policy name). */
+  env?: string;
+  revision?: number;
+  clusterVersion?: ClusterVersion;
+}
+
+export interface RenderedPlacement extends Placement {
+  namespace: string;
+  components: RenderedComponent[];
+  objects: JsonObject[];
+}
+
+export interface RenderedApp {
+  app: string;
+  namespace: string;
+  env?: string;
+  placements: RenderedPlacement[];
+  /** All objects of all placements, in order. */
+  objects: JsonObject[];
+}
+
+export interface RenderAppInput {
+  app: SourcedApplication;
+  registry: DefinitionRegistry;
+  memo?: EvaluationMemo;
+  options?: RenderOptions;
+}
+
+export function renderApp(input: RenderAppInput): Result<RenderedApp> {
+  const { app, source } = input.app;
+  const registry = input.registry;
+  const memo = input.memo ?? new EvaluationMemo(registry.cue);
+  const options = input.options ?? {};
+  const problems: FerryProblem[] = checkPolicies(input, memo);
+  let components: { spec: ComponentSpec; path: ValuePath }[] = app.spec.components.map((spec, i) => ({ spec, path: ['spec', 'components', i] }));
+  let placements: Placement[] = [{ cluster: 'local' }];
+  if (options.env !== undefined) {
+    const env = resolveEnvironment(app, source, options.env);
+    if (!env.ok) return fail([...problems, ...env.problems]);
+    placements = env.value.placements;
+    let specs = components.map((c) => c.spec);
+    for (const o of env.value.overrides) specs = applyOverride(specs, (o.properties ?? {}) as OverrideProperties);
+    components = specs.map((spec) => {
+      const i = app.spec.components.findIndex((c) => c.name === spec.name);
+      const oi = (app.spec.policies ?? []).findIndex((p) => p.type === 'override');
+      return { spec, path: i >= 0 ? ['spec', 'components', i] : ['spec', 'policies', Math.max(oi, 0)] };
+    });
+  }
+  if (problems.length > 0) return fail(problems);
+  const rendered: RenderedPlacement[] = [];
+  for (const placement of placements) {
+    const namespace = placement.namespace ?? appNamespace(app);
+    const target = { revision: options.revision ?? 1, cluster: placement.cluster, namespace, clusterVersion: options.clusterVersion ?? DEFAULT_CLUSTER_VERSION };
+    const out: RenderedComponent[] = [];
+    for (const c of components) {
+      const r = renderComponent({ app, source, comp: c.spec, path: c.path, registry, memo, target });
+      problems.push(...r.problems);
+      if (r.component) out.push(r.component);
+    }
+    rendered.push({ ...placement, namespace, components: out, objects: out.flatMap((c) => c.objects) });
+  }
+  if (problems.length > 0) return fail(dedupe(problems));
+  return ok({ app: app.metadata.name, namespace: appNamespace(app), ...(options.env ? { env: options.env } : {}), placements: rendered, objects: rendered.flatMap((p) => p.objects) });
+}
+
+/** Policy types must exist and their properties must fit the policy's parameter schema. */
+function checkPolicies(input: RenderAppInput, memo: EvaluationMemo): FerryProblem[] {
+  const { app, source } = input.app;
+  const out: FerryProblem[] = [];
+  (app.spec.policies ?? []).forEach((p, i) => {
+    const path: ValuePath = ['spec', 'policies', i];
+    const def = input.registry.get('policy', p.type);
+    if (!def) {
+      out.push(problem('UnknownDefinition', `unknown policy type "${p.type}"`, { file: source.file, ...source.locate([...path, 'type']), app: app.metadata.name, policy: p.name }));
+      return;
+    }
+    const ev = memo.evaluate(def.templateId, { parameter: p.properties ?? {}, context: { appName: app.metadata.name, namespace: appNamespace(app) }, fields: [] });
+    out.push(...locateCueProblems(ev.problems, { source, app: app.metadata.name, component: '', policy: p.name, path, def }));
+  });
+  return out;
+}
+
+function dedupe(problems: FerryProblem[]): FerryProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.code}|${p.message}|${p.at.file}|${p.at.line}|${p.at.column}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

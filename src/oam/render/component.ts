@@ -1,0 +1,146 @@
+/** Renders one component: its template, then each trait in order (outputs, patch, patchOutputs). */
+import type { Definition } from '../definitions/definition.js';
+import type { DefinitionRegistry } from '../definitions/registry.js';
+import { problem, type FerryProblem } from '../errors.js';
+import type { Application, ComponentSpec, TraitSpec } from '../model/application.js';
+import type { SourceMap, ValuePath } from '../model/source-map.js';
+import { PatchDirectives } from '../patch/annotations.js';
+import { applyPatch } from '../patch/apply-patch.js';
+import { clone, isObject, type Json, type JsonObject } from '../patch/json.js';
+import { componentContext, type RenderTarget } from './context.js';
+import { finishObject, type ObjectRole } from './labels.js';
+import { locateCueProblems, subjectAt, type Subject } from './locate.js';
+import type { EvaluationMemo } from './memo.js';
+
+export interface ComponentInput {
+  app: Application;
+  source: SourceMap;
+  comp: ComponentSpec;
+  /** Where the component is written in the app file. */
+  path: ValuePath;
+  registry: DefinitionRegistry;
+  memo: EvaluationMemo;
+  target: RenderTarget;
+}
+
+export interface RenderedComponent {
+  name: string;
+  type: string;
+  objects: JsonObject[];
+}
+
+interface Output {
+  name: string;
+  value: Json;
+  role: ObjectRole;
+}
+
+interface WorkingSet {
+  base: Json | undefined;
+  outputs: Output[];
+}
+
+export function renderComponent(input: ComponentInput): { component?: RenderedComponent; problems: FerryProblem[] } {
+  const { comp, registry, path } = input;
+  const def = registry.get('component', comp.type);
+  if (!def) return { problems: [unknownDefinition(input, 'component', comp.type, [...path, 'type'])] };
+  const subject: Subject = { source: input.source, app: input.app.metadata.name, component: comp.name, path, def };
+  const context = componentContext(input.app, comp, input.target);
+  const ev = input.memo.evaluate(def.templateId, { parameter: comp.properties ?? {}, context, fields: ['output', 'outputs', 'errs'] });
+  const problems = [...locateCueProblems(ev.problems, subject), ...errsProblems(ev.values.errs, subject)];
+  if (problems.length > 0) return { problems };
+  const work: WorkingSet = {
+    base: ev.values.output as Json | undefined,
+    outputs: Object.entries((ev.values.outputs ?? {}) as JsonObject).map(([name, value]) => ({ name, value, role: { role: 'component-output', componentType: comp.type, resource: name } })),
+  };
+  const traits = comp.traits ?? [];
+  traits.forEach((trait, j) => {
+    problems.push(...applyTrait(input, def, trait, j, traits, context, work));
+  });
+  if (problems.length > 0) return { problems };
+  const labelInput = { app: input.app, component: comp.name, appRevision: String(context.appRevision), namespace: input.target.namespace };
+  const objects: JsonObject[] = [];
+  if (isObject(work.base)) objects.push(finishObject(clone(work.base), { role: 'workload', componentType: comp.type }, labelInput));
+  for (const o of work.outputs) {
+    if (isObject(o.value)) objects.push(finishObject(clone(o.value), o.role, labelInput));
+  }
+  return { component: { name: comp.name, type: comp.type, objects }, problems: [] };
+}
+
+function applyTrait(input: ComponentInput, compDef: Definition, trait: TraitSpec, j: number, all: TraitSpec[], context: Record<string, unknown>, work: WorkingSet): FerryProblem[] {
+  const tpath: ValuePath = [...input.path, 'traits', j];
+  const def = input.registry.get('trait', trait.type);
+  if (!def) return [unknownDefinition(input, 'trait', trait.type, [...tpath, 'type'], trait.type)];
+  const subject: Subject = { source: input.source, app: input.app.metadata.name, component: input.comp.name, trait: trait.type, path: tpath, def };
+  const fit = checkApplicable(def, compDef, input.comp, all, subject);
+  if (fit.length > 0) return fit;
+  const outputsSoFar: Record<string, Json> = {};
+  for (const o of work.outputs) outputsSoFar[o.name] = o.value;
+  const ctx = { ...context, output: work.base ?? {}, outputs: outputsSoFar };
+  const ev = input.memo.evaluate(def.templateId, { parameter: trait.properties ?? {}, context: ctx, fields: ['outputs', 'patch', 'patchOutputs', 'errs'] });
+  const problems = [...locateCueProblems(ev.problems, subject), ...errsProblems(ev.values.errs, subject)];
+  if (problems.length > 0) return problems;
+  for (const [name, value] of Object.entries((ev.values.outputs ?? {}) as JsonObject)) {
+    const role: ObjectRole = { role: 'trait', traitType: def.name, resource: name };
+    const existing = work.outputs.findIndex((o) => o.name === name);
+    if (existing >= 0) work.outputs[existing] = { name, value, role };
+    else work.outputs.push({ name, value, role });
+  }
+  const directives = new PatchDirectives(input.registry.annotations(def));
+  if (ev.values.patch !== undefined) {
+    const r = applyPatch((work.base ?? {}) as Json, ev.values.patch as Json, directives, ['patch']);
+    problems.push(...r.conflicts.map((c) => patchProblem(subject, c.path, c.message, 'the workload')));
+    work.base = r.value;
+  }
+  for (const [name, patch] of Object.entries((ev.values.patchOutputs ?? {}) as JsonObject)) {
+    const target = work.outputs.find((o) => o.name === name);
+    if (!target) continue;
+    const r = applyPatch(target.value, patch, directives, ['patchOutputs', name]);
+    problems.push(...r.conflicts.map((c) => patchProblem(subject, c.path, c.message, `output "${name}"`)));
+    target.value = r.value;
+  }
+  return problems;
+}
+
+function patchProblem(s: Subject, path: string, message: string, what: string): FerryProblem {
+  return problem('PatchConflict', `trait "${s.def.name}" cannot patch ${what} at ${path}: ${message}`, subjectAt(s), [{ file: s.def.file }]);
+}
+
+/** `appliesToWorkloads` and `conflictsWith`, as KubeVela checks them. */
+function checkApplicable(def: Definition, compDef: Definition, comp: ComponentSpec, all: TraitSpec[], s: Subject): FerryProblem[] {
+  const out: FerryProblem[] = [];
+  const applies = def.attributes.appliesToWorkloads ?? [];
+  const wl = compDef.attributes.workload?.definition;
+  const kind = wl?.kind ?? '';
+  const group = (wl?.apiVersion ?? '').includes('/') ? (wl?.apiVersion ?? '').split('/')[0] : '';
+  const resource = kind ? `${kind.toLowerCase()}s${group ? `.${group}` : ''}` : '';
+  const names = new Set([comp.type, compDef.name, kind, resource, compDef.attributes.workload?.type ?? ''].filter(Boolean));
+  if (applies.length > 0 && !applies.includes('*') && !applies.some((a) => names.has(a))) {
+    out.push(problem('TraitNotApplicable', `trait "${def.name}" applies to [${applies.join(', ')}], not to component type "${comp.type}"${kind ? ` (${kind})` : ''}`, subjectAt(s, [...s.path, 'type'])));
+  }
+  const conflicts = def.attributes.conflictsWith ?? [];
+  for (const other of all) {
+    if (other.type !== def.name && conflicts.includes(other.type.split('@')[0] ?? other.type)) {
+      out.push(problem('TraitConflict', `trait "${def.name}" conflicts with trait "${other.type}" on the same component`, subjectAt(s, [...s.path, 'type'])));
+    }
+  }
+  return out;
+}
+
+function errsProblems(errs: unknown, s: Subject): FerryProblem[] {
+  if (!Array.isArray(errs) || errs.length === 0) return [];
+  return errs.map((e) => problem('DefinitionErrs', `${s.def.kind} "${s.def.name}" reported: ${String(e)}`, subjectAt(s, [...s.path, 'properties']), [{ file: s.def.file }]));
+}
+
+function unknownDefinition(input: ComponentInput, kind: 'component' | 'trait', type: string, path: ValuePath, trait?: string): FerryProblem {
+  const known = input.registry.names(kind);
+  const near = known.filter((n) => n.startsWith(type.slice(0, 3))).slice(0, 5);
+  const hint = near.length > 0 ? `; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : '';
+  return problem('UnknownDefinition', `unknown ${kind} type "${type}"${hint}`, {
+    file: input.source.file,
+    ...input.source.locate(path),
+    app: input.app.metadata.name,
+    component: input.comp.name,
+    ...(trait ? { trait } : {}),
+  });
+}

@@ -1,0 +1,64 @@
+/** Turns CUE engine problems into located Ferry problems for one component or trait. */
+import type { CueProblem } from '../cue/engine.js';
+import type { Definition } from '../definitions/definition.js';
+import { problem, type FerryProblem, type Location, type RenderErrorCode } from '../errors.js';
+import type { SourceMap, ValuePath } from '../model/source-map.js';
+import { formatPath } from '../model/source-map.js';
+
+export interface Subject {
+  source: SourceMap;
+  app: string;
+  component: string;
+  /** Path of the component (or trait, or policy) in the app file. */
+  path: ValuePath;
+  trait?: string;
+  policy?: string;
+  def: Definition;
+}
+
+export function subjectAt(s: Subject, path: ValuePath = s.path): Location {
+  return {
+    file: s.source.file,
+    ...s.source.locate(path),
+    app: s.app,
+    ...(s.component ? { component: s.component } : {}),
+    ...(s.trait ? { trait: s.trait } : {}),
+    ...(s.policy ? { policy: s.policy } : {}),
+    path: formatPath(path),
+  };
+}
+
+function definitionLocations(p: CueProblem, def: Definition): Location[] {
+  return p.positions.filter((pos) => pos.file !== 'parameter.json' && pos.file !== 'context.json' && pos.file !== '').map((pos) => def.position(pos));
+}
+
+/** The part of a CUE path below `parameter`, with list indexes as numbers. */
+function parameterPath(path: string[]): ValuePath | undefined {
+  const i = path.indexOf('parameter');
+  if (i < 0) return undefined;
+  return path.slice(i + 1).map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg));
+}
+
+export function locateCueProblems(problems: CueProblem[], s: Subject): FerryProblem[] {
+  return problems.map((p) => {
+    const defLocs = definitionLocations(p, s.def);
+    const ppath = parameterPath(p.path);
+    if ((p.kind === 'missing' || p.kind === 'parameter') && ppath) {
+      const code: RenderErrorCode = p.kind === 'missing' ? 'MissingParameter' : 'InvalidParameter';
+      const name = ppath.length > 0 ? formatPath(ppath) : 'properties';
+      const msg = p.kind === 'missing'
+        ? `missing required parameter "${name}" of ${s.def.kind} "${s.def.name}"${p.message.match(/\((\w+)\)$/) ? ` (${p.message.match(/\((\w+)\)$/)![1]})` : ''}`
+        : `invalid value for parameter "${name}": ${p.message}`;
+      const at = subjectAt(s, [...s.path, 'properties', ...ppath]);
+      return problem(code, msg, at, defLocs);
+    }
+    const code: RenderErrorCode = p.kind === 'syntax' ? 'DefinitionSyntax' : p.kind === 'definition' ? 'DefinitionInvalid' : 'DefinitionConflict';
+    const where = p.path.filter((x) => x !== 'template').join('.');
+    const msg = `${s.def.kind} definition "${s.def.name}"${where ? ` at ${where}` : ''}: ${p.message}`;
+    const primary = defLocs[0];
+    const subjectLoc = subjectAt(s);
+    if (!primary) return problem(code, msg, subjectLoc);
+    const at: Location = { ...primary, app: s.app, ...(s.component ? { component: s.component } : {}), ...(s.trait ? { trait: s.trait } : {}), ...(s.policy ? { policy: s.policy } : {}) };
+    return problem(code, msg, at, [...defLocs.slice(1), { file: subjectLoc.file, line: subjectLoc.line, column: subjectLoc.column }]);
+  });
+}
