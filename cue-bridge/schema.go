@@ -50,7 +50,9 @@ func schemaOf(v cue.Value) map[string]any {
 	if d := usage(v); d != "" {
 		s["description"] = d
 	}
-	if d, ok := v.Default(); ok && d.IsConcrete() {
+	// An open list such as [...string] defaults to []; only explicit defaults are shown.
+	op, _ := v.Expr()
+	if d, ok := v.Default(); ok && d.IsConcrete() && (v.IncompleteKind() != cue.ListKind || op == cue.OrOp) {
 		var def any
 		if b, err := d.MarshalJSON(); err == nil && json.Unmarshal(b, &def) == nil {
 			s["default"] = def

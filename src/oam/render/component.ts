@@ -82,7 +82,8 @@ function applyTrait(input: ComponentInput, compDef: Definition, trait: TraitSpec
   if (problems.length > 0) return problems;
   for (const [name, value] of Object.entries((ev.values.outputs ?? {}) as JsonObject)) {
     const role: ObjectRole = { role: 'trait', traitType: def.name, resource: name };
-    const existing = work.outputs.findIndex((o) => o.name === name);
+    // Outputs are keyed by their producer and name: two traits may both emit a "service".
+    const existing = work.outputs.findIndex((o) => o.name === name && o.role.role === 'trait' && o.role.traitType === def.name);
     if (existing >= 0) work.outputs[existing] = { name, value, role };
     else work.outputs.push({ name, value, role });
   }
@@ -93,7 +94,7 @@ function applyTrait(input: ComponentInput, compDef: Definition, trait: TraitSpec
     work.base = r.value;
   }
   for (const [name, patch] of Object.entries((ev.values.patchOutputs ?? {}) as JsonObject)) {
-    const target = work.outputs.find((o) => o.name === name);
+    const target = work.outputs.findLast((o) => o.name === name);
     if (!target) continue;
     const r = applyPatch(target.value, patch, directives, ['patchOutputs', name]);
     problems.push(...r.conflicts.map((c) => patchProblem(subject, c.path, c.message, `output "${name}"`)));
