@@ -30,10 +30,22 @@ func handleAnnotations(raw []byte) (any, error) {
 	if c.out == nil {
 		c.out = []Annotation{}
 	}
-	return map[string]any{"annotations": c.out}, nil
+	if c.fields == nil {
+		c.fields = []FieldPosition{}
+	}
+	return map[string]any{"annotations": c.out, "fields": c.fields}, nil
 }
 
-type collector struct{ out []Annotation }
+// FieldPosition is where a field under `patch`/`patchOutputs` is written.
+type FieldPosition struct {
+	Path []string `json:"path"`
+	Position
+}
+
+type collector struct {
+	out    []Annotation
+	fields []FieldPosition
+}
 
 func (c *collector) add(path []string, groups []*ast.CommentGroup) {
 	a := Annotation{Path: append([]string{}, path...)}
@@ -87,6 +99,9 @@ func (c *collector) field(f *ast.Field, path []string, inherited []*ast.CommentG
 		}
 	}
 	c.add(p, groups)
+	if pos, ok := positionOf(f.Pos()); ok {
+		c.fields = append(c.fields, FieldPosition{Path: p, Position: pos})
+	}
 	c.expr(f.Value, p, false)
 }
 

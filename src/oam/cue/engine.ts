@@ -32,6 +32,12 @@ export interface PatchAnnotation {
   patchStrategy?: string;
 }
 
+/** Directives plus where each field under `patch` / `patchOutputs` is written. */
+export interface PatchAnnotations {
+  annotations: PatchAnnotation[];
+  fields: { path: string[]; file: string; line: number; column: number }[];
+}
+
 export interface EvaluateRequest {
   parameter: unknown;
   context: unknown;
@@ -49,7 +55,7 @@ export interface CueEngine {
   readonly version: string;
   load(filename: string, source: string, format: TemplateFormat): { template?: LoadedTemplate; problems: CueProblem[] };
   evaluate(id: number, req: EvaluateRequest): Evaluation;
-  annotations(id: number): PatchAnnotation[];
+  annotations(id: number): PatchAnnotations;
   schema(id: number): JsonSchema;
   release(id: number): void;
 }

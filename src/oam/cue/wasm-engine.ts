@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CueEngine, CueProblem, Evaluation, EvaluateRequest, JsonSchema, LoadedTemplate, PatchAnnotation, TemplateFormat } from './engine.js';
+import type { CueEngine, CueProblem, Evaluation, EvaluateRequest, JsonSchema, LoadedTemplate, PatchAnnotations, TemplateFormat } from './engine.js';
 
 interface BridgeApi {
   version: string;
@@ -88,8 +88,8 @@ class WasmCueEngine implements CueEngine {
     return this.call<Evaluation>(this.api.evaluate, { id, ...req });
   }
 
-  annotations(id: number): PatchAnnotation[] {
-    return this.call<{ annotations: PatchAnnotation[] }>(this.api.annotations, { id }).annotations;
+  annotations(id: number): PatchAnnotations {
+    return this.call<PatchAnnotations>(this.api.annotations, { id });
   }
 
   schema(id: number): JsonSchema {

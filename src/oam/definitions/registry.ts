@@ -1,10 +1,10 @@
-import type { CueEngine, JsonSchema, PatchAnnotation } from '../cue/engine.js';
+import type { CueEngine, JsonSchema, PatchAnnotations } from '../cue/engine.js';
 import type { Definition, DefinitionKind } from './definition.js';
 
 /** Definitions by kind and name; later registrations override earlier ones. */
 export class DefinitionRegistry {
   private readonly byKind = new Map<DefinitionKind, Map<string, Definition>>();
-  private readonly annotationCache = new Map<number, PatchAnnotation[]>();
+  private readonly annotationCache = new Map<number, PatchAnnotations>();
 
   constructor(readonly cue: CueEngine) {}
 
@@ -34,7 +34,7 @@ export class DefinitionRegistry {
     return this.all().filter((d) => d.name === name);
   }
 
-  annotations(def: Definition): PatchAnnotation[] {
+  annotations(def: Definition): PatchAnnotations {
     let a = this.annotationCache.get(def.templateId);
     if (!a) this.annotationCache.set(def.templateId, (a = this.cue.annotations(def.templateId)));
     return a;

@@ -9,6 +9,8 @@ import type { Directive, FieldPath, PatchDirectives } from './annotations.js';
 export interface PatchConflict {
   /** Path inside the patched object, e.g. `spec.replicas` or `spec.containers[0].image`. */
   path: string;
+  /** The same place as a directive path from the patch root, list elements as "[]". */
+  field: string[];
   message: string;
 }
 
@@ -48,7 +50,7 @@ function merge(s: MergeState, base: Json | undefined, patch: Json, path: string[
     return key ? mergeKeyedList(s, base, patch, path, rootLen, key, false, at) : mergePositional(s, base, patch, path, rootLen, key, at);
   }
   if (deepEqual(base, patch)) return base;
-  s.conflicts.push({ path: at || '.', message: `conflicting values ${show(base)} and ${show(patch)}` });
+  s.conflicts.push({ path: at || '.', field: path, message: `conflicting values ${show(base)} and ${show(patch)}` });
   return base;
 }
 

@@ -61,7 +61,6 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
       return { spec, path: i >= 0 ? ['spec', 'components', i] : ['spec', 'policies', Math.max(oi, 0)] };
     });
   }
-  if (problems.length > 0) return fail(problems);
   const rendered: RenderedPlacement[] = [];
   for (const placement of placements) {
     const namespace = placement.namespace ?? appNamespace(app);

@@ -1,7 +1,7 @@
 /** Renders one component: its template, then each trait in order (outputs, patch, patchOutputs). */
 import type { Definition } from '../definitions/definition.js';
 import type { DefinitionRegistry } from '../definitions/registry.js';
-import { problem, type FerryProblem } from '../errors.js';
+import { problem, type FerryProblem, type Location } from '../errors.js';
 import type { Application, ComponentSpec, TraitSpec } from '../model/application.js';
 import type { SourceMap, ValuePath } from '../model/source-map.js';
 import { PatchDirectives } from '../patch/annotations.js';
@@ -87,24 +87,32 @@ function applyTrait(input: ComponentInput, compDef: Definition, trait: TraitSpec
     if (existing >= 0) work.outputs[existing] = { name, value, role };
     else work.outputs.push({ name, value, role });
   }
-  const directives = new PatchDirectives(input.registry.annotations(def));
+  const annotated = input.registry.annotations(def);
+  const directives = new PatchDirectives(annotated.annotations);
+  const fieldAt = (field: string[]) => {
+    for (let n = field.length; n > 0; n--) {
+      const hit = annotated.fields.find((f) => f.path.length === n && f.path.every((x, i) => x === field[i]));
+      if (hit) return def.position(hit);
+    }
+    return { file: def.file };
+  };
   if (ev.values.patch !== undefined) {
     const r = applyPatch((work.base ?? {}) as Json, ev.values.patch as Json, directives, ['patch']);
-    problems.push(...r.conflicts.map((c) => patchProblem(subject, c.path, c.message, 'the workload')));
+    problems.push(...r.conflicts.map((c) => patchProblem(subject, c.path, c.message, 'the workload', fieldAt(c.field))));
     work.base = r.value;
   }
   for (const [name, patch] of Object.entries((ev.values.patchOutputs ?? {}) as JsonObject)) {
     const target = work.outputs.findLast((o) => o.name === name);
     if (!target) continue;
     const r = applyPatch(target.value, patch, directives, ['patchOutputs', name]);
-    problems.push(...r.conflicts.map((c) => patchProblem(subject, c.path, c.message, `output "${name}"`)));
+    problems.push(...r.conflicts.map((c) => patchProblem(subject, c.path, c.message, `output "${name}"`, fieldAt(c.field))));
     target.value = r.value;
   }
   return problems;
 }
 
-function patchProblem(s: Subject, path: string, message: string, what: string): FerryProblem {
-  return problem('PatchConflict', `trait "${s.def.name}" cannot patch ${what} at ${path}: ${message}`, subjectAt(s), [{ file: s.def.file }]);
+function patchProblem(s: Subject, path: string, message: string, what: string, inDefinition: Location): FerryProblem {
+  return problem('PatchConflict', `trait "${s.def.name}" cannot patch ${what} at ${path}: ${message}`, subjectAt(s), [inDefinition]);
 }
 
 /** `appliesToWorkloads` and `conflictsWith`, as KubeVela checks them. */

@@ -39,8 +39,37 @@ function parameterPath(path: string[]): ValuePath | undefined {
   return path.slice(i + 1).map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg));
 }
 
+/**
+ * CUE reports a value matching no branch of a disjunction as "N errors in empty
+ * disjunction" followed by one conflict per branch; fold them into one problem
+ * listing the allowed values.
+ */
+function foldDisjunctions(problems: CueProblem[]): CueProblem[] {
+  const out: CueProblem[] = [];
+  for (let i = 0; i < problems.length; i++) {
+    const p = problems[i] as CueProblem;
+    const m = p.message.match(/^(\d+) errors in empty disjunction/);
+    if (!m) {
+      out.push(p);
+      continue;
+    }
+    const same = (q: CueProblem | undefined) => q !== undefined && q.path.join('.') === p.path.join('.') && !/errors in empty disjunction/.test(q.message);
+    const branches: CueProblem[] = [];
+    while (same(problems[i + 1])) branches.push(problems[++i] as CueProblem);
+    const pairs = branches.map((b) => b.message.replace(/ \(mismatched types [^)]*\)$/, '').match(/^conflicting values (.+?) and (.+)$/));
+    let message = branches.map((b) => b.message).join('; ') || p.message;
+    if (pairs.length > 0 && pairs.every(Boolean)) {
+      const sides = pairs.map((m) => [m![1] as string, m![2] as string]);
+      const given = [sides[0]![0], sides[0]![1]].find((v): v is string => v !== undefined && sides.every((pair) => pair.includes(v)));
+      if (given !== undefined) message = `${given} is not one of ${sides.map((pair) => (pair[0] === given ? pair[1] : pair[0])).join(', ')}`;
+    }
+    out.push({ ...p, message, positions: [...p.positions, ...branches.flatMap((b) => b.positions)] });
+  }
+  return out;
+}
+
 export function locateCueProblems(problems: CueProblem[], s: Subject): FerryProblem[] {
-  return problems.map((p) => {
+  return foldDisjunctions(problems).map((p) => {
     const defLocs = definitionLocations(p, s.def);
     const ppath = parameterPath(p.path);
     if ((p.kind === 'missing' || p.kind === 'parameter') && ppath) {
