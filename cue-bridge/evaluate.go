@@ -38,7 +38,7 @@ func handleEvaluate(raw []byte) (any, error) {
 		resp.Problems = problems
 		return resp, nil
 	}
-	v := base.Unify(injected(t.root, req.Context, req.Parameter))
+	v := base.Unify(injected(t.root, req.Context, req.Parameter, t.contextFields))
 	if req.Extra != "" {
 		v = v.FillPath(t.root, cueCtx.CompileString(req.Extra, cue.Filename("extra.cue"), cue.Scope(v.LookupPath(t.root))))
 	}
@@ -55,12 +55,12 @@ func handleEvaluate(raw []byte) (any, error) {
 		if !fv.Exists() {
 			continue
 		}
-		if err := fv.Validate(cue.Concrete(true), cue.Final()); err != nil {
-			resp.Problems = append(resp.Problems, problemsOf(err, "evaluation")...)
-			continue
-		}
 		b, err := fv.MarshalJSON()
 		if err != nil {
+			// Export stops at the first error; validation lists them all.
+			if verr := fv.Validate(cue.Concrete(true), cue.Final()); verr != nil {
+				err = verr
+			}
 			resp.Problems = append(resp.Problems, problemsOf(err, "evaluation")...)
 			continue
 		}
@@ -72,8 +72,15 @@ func handleEvaluate(raw []byte) (any, error) {
 // injected builds the value `{context: C, <root>: parameter: P}` from JSON in
 // one step; Go's decoder plus cue.Context.Encode sorts map keys, as KubeVela
 // does when it injects parameters.
-func injected(root cue.Path, ctxJSON, paramJSON json.RawMessage) cue.Value {
+func injected(root cue.Path, ctxJSON, paramJSON json.RawMessage, only map[string]bool) cue.Value {
 	ctxVal, paramVal := decodeJSON(ctxJSON), decodeJSON(paramJSON)
+	if m, ok := ctxVal.(map[string]any); ok && only != nil {
+		for k := range m {
+			if !only[k] {
+				delete(m, k)
+			}
+		}
+	}
 	if paramVal == nil {
 		paramVal = map[string]any{}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"sync"
 
 	"cuelang.org/go/cue"
@@ -19,6 +20,9 @@ type template struct {
 	value     cue.Value
 	compiled  bool
 	problems  []Problem
+	// contextFields are the `context.X` fields the template refers to; nil
+	// means it uses `context` as a whole (everything is injected).
+	contextFields map[string]bool
 }
 
 var (
@@ -38,6 +42,8 @@ type loadRequest struct {
 
 type loadResponse struct {
 	ID       int             `json:"id,omitempty"`
+	// ContextFields are the context fields the template selects (null: all).
+	ContextFields []string `json:"contextFields"`
 	Name     string          `json:"name,omitempty"`
 	Meta     json.RawMessage `json:"meta,omitempty"`
 	Problems []Problem       `json:"problems"`
@@ -67,6 +73,14 @@ func handleLoad(raw []byte) (any, error) {
 				t.body = append(t.body, d)
 			}
 		}
+	}
+	t.contextFields = contextReferences(t.body)
+	if t.contextFields != nil {
+		resp.ContextFields = []string{}
+		for k := range t.contextFields {
+			resp.ContextFields = append(resp.ContextFields, k)
+		}
+		sort.Strings(resp.ContextFields)
 	}
 	mu.Lock()
 	resp.ID = nextID
@@ -126,6 +140,43 @@ func splitDefinitionFile(t *template, resp *loadResponse) error {
 	}
 	resp.Meta = b
 	return nil
+}
+
+// contextReferences lists the fields of `context` a template selects. When
+// `context` appears other than as `context.<name>`, it returns nil.
+func contextReferences(decls []ast.Decl) map[string]bool {
+	fields := map[string]bool{}
+	whole := false
+	selected := map[*ast.Ident]bool{}
+	for _, d := range decls {
+		ast.Walk(d, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.SelectorExpr:
+				if id, ok := x.X.(*ast.Ident); ok && id.Name == "context" {
+					selected[id] = true
+					if name, _, err := ast.LabelName(x.Sel); err == nil {
+						fields[name] = true
+					} else {
+						whole = true
+					}
+				}
+			case *ast.IndexExpr:
+				if id, ok := x.X.(*ast.Ident); ok && id.Name == "context" {
+					selected[id] = true
+					whole = true
+				}
+			case *ast.Ident:
+				if x.Name == "context" && !selected[x] {
+					whole = true
+				}
+			}
+			return true
+		}, nil)
+	}
+	if whole {
+		return nil
+	}
+	return fields
 }
 
 func problemAt(n ast.Node, msg string) Problem {

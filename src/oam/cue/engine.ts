@@ -23,6 +23,8 @@ export interface LoadedTemplate {
   name?: string;
   /** The evaluated `<name>: {type, description, attributes}` block (definition-file format only). */
   meta?: unknown;
+  /** The `context` fields the template refers to; null when it uses `context` as a whole. */
+  contextFields: string[] | null;
 }
 
 export interface PatchAnnotation {
@@ -58,6 +60,8 @@ export interface CueEngine {
   annotations(id: number): PatchAnnotations;
   schema(id: number): JsonSchema;
   release(id: number): void;
+  /** The `context` fields a loaded template refers to (null: all of them). */
+  contextFields(id: number): string[] | null;
 }
 
 export interface JsonSchema {

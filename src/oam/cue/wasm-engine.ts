@@ -66,6 +66,8 @@ async function instantiate(dir: string): Promise<CueEngine> {
 }
 
 class WasmCueEngine implements CueEngine {
+  private readonly contextUse = new Map<number, string[] | null>();
+
   constructor(private readonly api: BridgeApi) {}
 
   get version(): string {
@@ -79,9 +81,10 @@ class WasmCueEngine implements CueEngine {
   }
 
   load(filename: string, source: string, format: TemplateFormat): { template?: LoadedTemplate; problems: CueProblem[] } {
-    const r = this.call<{ id?: number; name?: string; meta?: unknown; problems: CueProblem[] }>(this.api.load, { filename, source, format });
+    const r = this.call<{ id?: number; name?: string; meta?: unknown; contextFields: string[] | null; problems: CueProblem[] }>(this.api.load, { filename, source, format });
     if (r.id === undefined) return { problems: r.problems };
-    return { template: { id: r.id, name: r.name, meta: r.meta }, problems: r.problems };
+    this.contextUse.set(r.id, r.contextFields);
+    return { template: { id: r.id, name: r.name, meta: r.meta, contextFields: r.contextFields }, problems: r.problems };
   }
 
   evaluate(id: number, req: EvaluateRequest): Evaluation {
@@ -98,5 +101,10 @@ class WasmCueEngine implements CueEngine {
 
   release(id: number): void {
     this.call(this.api.release, { id });
+    this.contextUse.delete(id);
+  }
+
+  contextFields(id: number): string[] | null {
+    return this.contextUse.get(id) ?? null;
   }
 }

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CueEngine } from '../cue/engine.js';
 import { fail, ok, type Result } from '../errors.js';
+import { readDefinitionIndex } from './index-file.js';
 import { loadDefinitionDir } from './load.js';
 import { DefinitionRegistry } from './registry.js';
 
@@ -16,10 +17,18 @@ export function builtinDefinitionsDir(): string {
   throw new Error('definitions/ not found next to the Ferry installation');
 }
 
+/** build/definitions-index.json, written by `npm run build`. */
+export function definitionIndexPath(): string {
+  return join(dirname(builtinDefinitionsDir()), 'build', 'definitions-index.json');
+}
+
 /** Built-in definitions, then each extra directory in order (later ones override). */
 export function loadRegistry(cue: CueEngine, extraDirs: readonly string[] = []): Result<DefinitionRegistry> {
   const registry = new DefinitionRegistry(cue);
-  const builtin = loadDefinitionDir(builtinDefinitionsDir(), cue, 'builtin');
+  const dir = builtinDefinitionsDir();
+  const indexed = readDefinitionIndex(definitionIndexPath(), dir, cue);
+  registry.add(indexed.definitions);
+  const builtin = loadDefinitionDir(dir, cue, 'builtin', indexed.files);
   const problems = [...builtin.problems];
   registry.add(builtin.definitions);
   for (const dir of extraDirs) {

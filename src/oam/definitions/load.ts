@@ -28,7 +28,7 @@ export function cueProblems(problems: CueProblem[], map: (p: CuePosition) => { f
   });
 }
 
-export function loadDefinitionDir(dir: string, cue: CueEngine, origin: Definition['origin']): LoadedDefinitions {
+export function loadDefinitionDir(dir: string, cue: CueEngine, origin: Definition['origin'], skip: ReadonlySet<string> = new Set()): LoadedDefinitions {
   const out: LoadedDefinitions = { definitions: [], problems: [] };
   let entries: string[];
   try {
@@ -40,13 +40,13 @@ export function loadDefinitionDir(dir: string, cue: CueEngine, origin: Definitio
   for (const name of entries) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) {
-      const sub = loadDefinitionDir(path, cue, origin);
+      const sub = loadDefinitionDir(path, cue, origin, skip);
       out.definitions.push(...sub.definitions);
       out.problems.push(...sub.problems);
       continue;
     }
     const ext = extname(name);
-    if (ext !== '.cue' && ext !== '.yaml' && ext !== '.yml') continue;
+    if ((ext !== '.cue' && ext !== '.yaml' && ext !== '.yml') || skip.has(path)) continue;
     const text = readFileSync(path, 'utf8');
     const r = ext === '.cue' ? loadCueDefinition(path, text, cue, origin) : loadYamlDefinitions(path, text, cue, origin);
     out.definitions.push(...r.definitions);

@@ -8,10 +8,18 @@ import { stableStringify } from '../patch/json.js';
 export class EvaluationMemo {
   private readonly entries = new Map<string, Evaluation>();
 
-  constructor(private readonly cue: CueEngine, private readonly capacity = 2000) {}
+  constructor(private readonly cue: CueEngine, private readonly capacity = 50_000) {}
 
-  evaluate(id: number, req: EvaluateRequest): Evaluation {
-    const key = `${id}\u0000${req.fields.join(',')}\u0000${stableStringify(req.parameter)}\u0000${stableStringify(req.context)}`;
+  /**
+   * Only the context fields the template refers to are sent and take part in
+   * the key, so a trait whose result does not depend on the app (scaler,
+   * sidecar…) is evaluated once for identical properties.
+   */
+  evaluate(id: number, full: EvaluateRequest): Evaluation {
+    const used = this.cue.contextFields(id);
+    const context = used === null || typeof full.context !== 'object' || full.context === null ? full.context : pick(full.context as Record<string, unknown>, used);
+    const req = { ...full, context };
+    const key = `${id}\u0000${req.fields.join(',')}\u0000${stableStringify(req.parameter)}\u0000${stableStringify(context)}`;
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key);
@@ -24,7 +32,17 @@ export class EvaluationMemo {
     return ev;
   }
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   get size(): number {
     return this.entries.size;
   }
+}
+
+function pick(obj: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (k in obj) out[k] = obj[k];
+  return out;
 }

@@ -1,0 +1,17 @@
+const t0 = performance.now();
+const { loadWasmEngine } = await import('./dist/src/oam/cue/wasm-engine.js');
+const { loadRegistry } = await import('./dist/src/oam/definitions/builtin.js');
+const { renderApp } = await import('./dist/src/oam/render/app.js');
+const { parseApplications } = await import('./dist/src/oam/model/parse.js');
+const fs = await import('node:fs');
+const t1 = performance.now();
+const cue = await loadWasmEngine();
+const t2 = performance.now();
+const reg = loadRegistry(cue).value;
+const t3 = performance.now();
+const app = parseApplications(fs.readFileSync(process.argv[2], 'utf8'), 'x').value[0];
+renderApp({ app, registry: reg });
+const t4 = performance.now();
+renderApp({ app, registry: reg });
+const t5 = performance.now();
+console.log(`boot->imports ${t0.toFixed(0)}+${(t1-t0).toFixed(0)} wasm ${(t2-t1).toFixed(0)} registry ${(t3-t2).toFixed(0)} first render ${(t4-t3).toFixed(0)} total ${t4.toFixed(0)}; second render ${(t5-t4).toFixed(0)}`);

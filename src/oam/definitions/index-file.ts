@@ -1,0 +1,62 @@
+/**
+ * A build-time index of the built-in definitions' metadata, so a cold start
+ * parses only the templates it uses. Entries are keyed by the file's content
+ * hash: an edited file is simply loaded the slow way.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import type { CueEngine } from '../cue/engine.js';
+import type { Definition, DefinitionAttributes, DefinitionKind } from './definition.js';
+import { loadCueDefinition } from './load.js';
+
+export interface IndexEntry {
+  file: string;
+  sha256: string;
+  name: string;
+  kind: DefinitionKind;
+  description: string;
+  attributes: DefinitionAttributes;
+}
+
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export function writeDefinitionIndex(path: string, root: string, defs: Definition[]): void {
+  const entries: IndexEntry[] = defs
+    .filter((d) => d.file.endsWith('.cue'))
+    .map((d) => ({ file: relative(root, d.file), sha256: sha256(readFileSync(d.file, 'utf8')), name: d.name, kind: d.kind, description: d.description, attributes: d.attributes }));
+  writeFileSync(path, `${JSON.stringify(entries, null, 1)}\n`);
+}
+
+/** Definitions from the index whose file is unchanged; their templates load on first use. */
+export function readDefinitionIndex(path: string, root: string, cue: CueEngine): { definitions: Definition[]; files: Set<string> } {
+  const out = { definitions: [] as Definition[], files: new Set<string>() };
+  if (!existsSync(path)) return out;
+  const entries = JSON.parse(readFileSync(path, 'utf8')) as IndexEntry[];
+  for (const e of entries) {
+    const file = resolve(root, e.file);
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    if (sha256(text) !== e.sha256) continue;
+    out.files.add(file);
+    let id: number | undefined;
+    out.definitions.push({
+      name: e.name,
+      kind: e.kind,
+      description: e.description,
+      attributes: e.attributes,
+      file,
+      origin: 'builtin',
+      position: (p) => ({ file: p.file || file, line: p.line, column: p.column }),
+      get templateId(): number {
+        if (id === undefined) {
+          const loaded = loadCueDefinition(file, text, cue, 'builtin').definitions[0];
+          if (!loaded) throw new Error(`built-in definition ${file} no longer loads`);
+          id = loaded.templateId;
+        }
+        return id;
+      },
+    });
+  }
+  return out;
+}
