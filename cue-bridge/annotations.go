@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 
 	"cuelang.org/go/cue/ast"
@@ -15,13 +14,7 @@ type Annotation struct {
 }
 
 func handleAnnotations(raw []byte) (any, error) {
-	var req struct {
-		ID int `json:"id"`
-	}
-	if err := json.Unmarshal(raw, &req); err != nil {
-		return nil, err
-	}
-	t, err := lookupTemplate(req.ID)
+	t, err := templateOf(raw)
 	if err != nil {
 		return nil, err
 	}

@@ -204,6 +204,17 @@ func (t *template) compiledValue() (cue.Value, []Problem) {
 	return t.value, t.problems
 }
 
+// templateOf decodes a `{"id": N}` request and returns that template.
+func templateOf(raw []byte) (*template, error) {
+	var req struct {
+		ID int `json:"id"`
+	}
+	if err := json.Unmarshal(raw, &req); err != nil {
+		return nil, err
+	}
+	return lookupTemplate(req.ID)
+}
+
 func lookupTemplate(id int) (*template, error) {
 	mu.Lock()
 	defer mu.Unlock()

@@ -12,13 +12,7 @@ import (
 // whole template does not compile (for example a workflow step importing
 // KubeVela's runtime packages), the `parameter` field is compiled alone.
 func handleSchema(raw []byte) (any, error) {
-	var req struct {
-		ID int `json:"id"`
-	}
-	if err := json.Unmarshal(raw, &req); err != nil {
-		return nil, err
-	}
-	t, err := lookupTemplate(req.ID)
+	t, err := templateOf(raw)
 	if err != nil {
 		return nil, err
 	}
