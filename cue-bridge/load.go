@@ -14,12 +14,12 @@ import (
 
 // template is one loaded definition template.
 type template struct {
-	file      *ast.File
-	body      []ast.Decl // the template's own declarations
-	root      cue.Path   // where the template sits in the compiled file
-	value     cue.Value
-	compiled  bool
-	problems  []Problem
+	file     *ast.File
+	body     []ast.Decl // the template's own declarations
+	root     cue.Path   // where the template sits in the compiled file
+	value    cue.Value
+	compiled bool
+	problems []Problem
 	// contextFields are the `context.X` fields the template refers to; nil
 	// means it uses `context` as a whole (everything is injected).
 	contextFields map[string]bool
@@ -41,12 +41,12 @@ type loadRequest struct {
 }
 
 type loadResponse struct {
-	ID       int             `json:"id,omitempty"`
+	ID int `json:"id,omitempty"`
 	// ContextFields are the context fields the template selects (null: all).
-	ContextFields []string `json:"contextFields"`
-	Name     string          `json:"name,omitempty"`
-	Meta     json.RawMessage `json:"meta,omitempty"`
-	Problems []Problem       `json:"problems"`
+	ContextFields []string        `json:"contextFields"`
+	Name          string          `json:"name,omitempty"`
+	Meta          json.RawMessage `json:"meta,omitempty"`
+	Problems      []Problem       `json:"problems"`
 }
 
 func handleLoad(raw []byte) (any, error) {
