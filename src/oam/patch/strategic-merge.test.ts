@@ -60,7 +60,7 @@ describe('strategicMerge', () => {
       want: { v: [{ name: 'a', x: 1 }, { name: 'b', y: 3 }] },
     },
   ])('$name', ({ base, patch, dirs, want }) => {
-    const r = strategicMerge(base as Json, patch as Json, dirs, ['patch']);
+    const r = strategicMerge(base as unknown as Json, patch as unknown as Json, dirs, ["patch"]);
     expect(r.conflicts).toEqual([]);
     expect(r.value).toEqual(want);
   });

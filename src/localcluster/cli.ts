@@ -1,0 +1,39 @@
+/** `npm run cluster:up|cluster:down|cluster:status -- [--name NAME]`: the local control plane. */
+import { Command } from 'commander';
+import { clusterStatus, startCluster, stopCluster } from './cluster.js';
+
+const program = new Command('cluster').description('a local Kubernetes control plane on 127.0.0.1 (etcd, kube-apiserver, controller-manager, scheduler, KWOK)');
+const name = (o: { name: string }) => o.name;
+
+program
+  .command('up')
+  .description('start (or reuse) a local cluster and print its kubeconfig path')
+  .option('-n, --name <name>', 'cluster name (several can run at once)', 'ferry')
+  .option('--nodes <count>', 'fake nodes', '2')
+  .option('--never-ready-suffix <suffix>', 'pods whose image ends with this never become Ready', ':bad')
+  .action(async (o: { name: string; nodes: string; neverReadySuffix: string }) => {
+    const state = await startCluster({ name: name(o), nodes: Number(o.nodes), neverReadySuffix: o.neverReadySuffix, log: (l) => console.error(l) });
+    console.log(state.kubeconfig);
+  });
+program
+  .command('down')
+  .description('stop a local cluster and remove its files')
+  .option('-n, --name <name>', 'cluster name', 'ferry')
+  .action(async (o: { name: string }) => {
+    const stopped = await stopCluster(name(o));
+    console.error(stopped.length > 0 ? `stopped ${stopped.map((c) => `${c.name} (pid ${c.pid})`).join(', ')}` : `no cluster "${name(o)}"`);
+  });
+program
+  .command('status')
+  .description('show whether a local cluster runs and is ready')
+  .option('-n, --name <name>', 'cluster name', 'ferry')
+  .action(async (o: { name: string }) => {
+    const s = await clusterStatus(name(o));
+    console.log(JSON.stringify(s, null, 2));
+    process.exitCode = s.ready ? 0 : 1;
+  });
+
+program.parseAsync(process.argv).catch((e: Error) => {
+  console.error(`cluster: ${e.message}`);
+  process.exit(1);
+});

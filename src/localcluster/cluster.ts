@@ -1,0 +1,203 @@
+/**
+ * A real local control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager,
+ * kube-scheduler and KWOK with fake nodes, started as detached processes whose PIDs are recorded
+ * so `stopCluster` (another process, later) can end exactly them.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { kwokStages } from './kwok-stages.js';
+import { ensurePki, type Pki } from './pki.js';
+import { clusterDir, isAlive, kubeconfigPath, readState, writeState, type ClusterState, type ComponentRecord } from './state.js';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export interface UpOptions {
+  name: string;
+  /** Fake nodes to create (default 2). */
+  nodes?: number;
+  /** Pods whose image ends with this never become Ready (default ":bad"). */
+  neverReadySuffix?: string;
+  log?: (line: string) => void;
+  /** Seconds to wait for readiness (default 180: a first start on a loaded 2-core machine is slow). */
+  timeoutSeconds?: number;
+}
+
+/** Builds the binaries if needed (cached by version) and returns their folder. */
+export function kubeBinaries(): string {
+  const script = join(repoRoot, 'scripts', 'build-kube.mjs');
+  return execFileSync(process.execPath, [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+function kubeconfig(pki: Pki, port: number, name: string): string {
+  const b64 = (f: string) => readFileSync(f).toString('base64');
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: ${name}
+  cluster:
+    server: https://127.0.0.1:${port}
+    certificate-authority-data: ${b64(pki.caCert)}
+users:
+- name: ${name}-admin
+  user:
+    client-certificate-data: ${b64(pki.adminCert)}
+    client-key-data: ${b64(pki.adminKey)}
+contexts:
+- name: ${name}
+  context:
+    cluster: ${name}
+    user: ${name}-admin
+    namespace: default
+current-context: ${name}
+`;
+}
+
+/** GET a path on a local https endpoint; resolves the status code (0 when unreachable). */
+function probe(port: number, path: string, pki?: Pki): Promise<number> {
+  return new Promise((res) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, method: 'GET', timeout: 2000, rejectUnauthorized: false, ...(pki ? { cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) } : {}) },
+      (r) => {
+        r.resume();
+        res(r.statusCode ?? 0);
+      },
+    );
+    req.on('error', () => res(0));
+    req.on('timeout', () => {
+      req.destroy();
+      res(0);
+    });
+    req.end();
+  });
+}
+
+async function waitFor(what: string, deadline: number, check: () => Promise<boolean>, components: ComponentRecord[]): Promise<void> {
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    const dead = components.find((c) => !isAlive(c.pid));
+    if (dead) throw new Error(`${dead.name} exited while waiting for ${what}; see ${dead.log}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export async function startCluster(opts: UpOptions): Promise<ClusterState> {
+  const log = opts.log ?? (() => {});
+  const existing = readState(opts.name);
+  if (existing && existing.components.every((c) => isAlive(c.pid))) {
+    log(`cluster "${opts.name}" is already running`);
+    return existing;
+  }
+  if (existing) await stopCluster(opts.name);
+  const started = Date.now();
+  const bin = kubeBinaries();
+  const dir = clusterDir(opts.name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const pki = ensurePki(dir);
+  const ports = { etcd: await freePort(), etcdPeer: await freePort(), apiserver: await freePort(), controllerManager: await freePort(), scheduler: await freePort(), kwok: await freePort() };
+  const kc = kubeconfigPath(opts.name);
+  writeFileSync(kc, kubeconfig(pki, ports.apiserver, opts.name), { mode: 0o600 });
+  writeFileSync(join(dir, 'kwok-stages.yaml'), kwokStages(opts.neverReadySuffix ?? ':bad'));
+  const components: ComponentRecord[] = [];
+  const state: ClusterState = { name: opts.name, kubeconfig: kc, ports, components, startedAt: new Date(started).toISOString() };
+  const run = (name: string, args: string[]) => {
+    const logFile = join(dir, 'logs', `${name}.log`);
+    const fd = openSync(logFile, 'a');
+    const child = spawn(join(bin, name), args, { detached: true, stdio: ['ignore', fd, fd], cwd: dir });
+    child.unref();
+    components.push({ name, pid: child.pid!, log: logFile });
+    writeState(state);
+  };
+  const deadline = started + (opts.timeoutSeconds ?? 180) * 1000;
+  try {
+    run('etcd', [
+      '--name=ferry', `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=http://127.0.0.1:${ports.etcd}`, `--advertise-client-urls=http://127.0.0.1:${ports.etcd}`,
+      `--listen-peer-urls=http://127.0.0.1:${ports.etcdPeer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
+      `--initial-cluster=ferry=http://127.0.0.1:${ports.etcdPeer}`, '--unsafe-no-fsync=true', '--log-level=warn', '--quota-backend-bytes=4294967296',
+    ]);
+    run('kube-apiserver', [
+      `--etcd-servers=http://127.0.0.1:${ports.etcd}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${ports.apiserver}`,
+      `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`, `--client-ca-file=${pki.caCert}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local', `--service-account-key-file=${pki.serviceAccountKey}`,
+      `--service-account-signing-key-file=${pki.serviceAccountKey}`, '--service-cluster-ip-range=10.0.0.0/24', '--authorization-mode=RBAC',
+      '--allow-privileged=true', '--endpoint-reconciler-type=none', '--profiling=false', '--v=1',
+    ]);
+    await waitFor('kube-apiserver /readyz', deadline, async () => (await probe(ports.apiserver, '/readyz', pki)) === 200, components);
+    const common = [`--kubeconfig=${kc}`, '--bind-address=127.0.0.1', '--leader-elect=false', '--profiling=false', `--authentication-kubeconfig=${kc}`, `--authorization-kubeconfig=${kc}`];
+    run('kube-controller-manager', [
+      ...common, `--secure-port=${ports.controllerManager}`, `--root-ca-file=${pki.caCert}`, `--service-account-private-key-file=${pki.serviceAccountKey}`,
+      '--use-service-account-credentials=false', '--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route', '--v=1',
+    ]);
+    run('kube-scheduler', [...common, `--secure-port=${ports.scheduler}`, '--v=1']);
+    run('kwok', [
+      `--kubeconfig=${kc}`, '--manage-all-nodes=false', '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      '--node-ip=127.0.0.1', '--cidr=127.100.0.1/16', `--server-address=127.0.0.1:${ports.kwok}`, `--config=${join(dir, 'kwok-stages.yaml')}`,
+    ]);
+    await waitFor('kube-controller-manager /healthz', deadline, async () => (await probe(ports.controllerManager, '/healthz')) === 200, components);
+    await waitFor('kube-scheduler /healthz', deadline, async () => (await probe(ports.scheduler, '/healthz')) === 200, components);
+    const { prepareNodes } = await import('./nodes.js');
+    await prepareNodes(kc, opts.nodes ?? 2, deadline);
+    state.readyMs = Date.now() - started;
+    writeState(state);
+    log(`cluster "${opts.name}" ready in ${(state.readyMs / 1000).toFixed(1)} s; KUBECONFIG=${kc}`);
+    return state;
+  } catch (e) {
+    await stopCluster(opts.name, { keepFiles: true });
+    throw e;
+  }
+}
+
+/** Ends every recorded process (TERM, then KILL after 10 s) and removes the cluster's files. */
+export async function stopCluster(name: string, opts: { keepFiles?: boolean } = {}): Promise<ComponentRecord[]> {
+  const state = readState(name);
+  if (!state) return [];
+  const order = [...state.components].reverse();
+  for (const c of order) {
+    try {
+      process.kill(c.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && order.some((c) => isAlive(c.pid))) await new Promise((r) => setTimeout(r, 100));
+  for (const c of order.filter((c) => isAlive(c.pid))) process.kill(c.pid, 'SIGKILL');
+  while (order.some((c) => isAlive(c.pid))) await new Promise((r) => setTimeout(r, 50));
+  if (!opts.keepFiles) rmSync(clusterDir(name), { recursive: true, force: true });
+  return state.components;
+}
+
+export interface ClusterStatus {
+  name: string;
+  running: boolean;
+  ready: boolean;
+  kubeconfig?: string;
+  components: (ComponentRecord & { alive: boolean })[];
+}
+
+export async function clusterStatus(name: string): Promise<ClusterStatus> {
+  const state = readState(name);
+  if (!state) return { name, running: false, ready: false, components: [] };
+  const components = state.components.map((c) => ({ ...c, alive: isAlive(c.pid) }));
+  const running = components.length > 0 && components.every((c) => c.alive);
+  const ready = running && (await probe(state.ports.apiserver ?? 0, '/readyz', ensurePki(clusterDir(name)))) === 200;
+  return { name, running, ready, kubeconfig: state.kubeconfig, components };
+}

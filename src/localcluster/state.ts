@@ -1,0 +1,45 @@
+/** Where a local cluster keeps its files, and the record of what it started. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ComponentRecord {
+  name: string;
+  pid: number;
+  log: string;
+}
+
+export interface ClusterState {
+  name: string;
+  kubeconfig: string;
+  ports: Record<string, number>;
+  components: ComponentRecord[];
+  startedAt: string;
+  readyMs?: number;
+}
+
+export function clustersRoot(): string {
+  return process.env.FERRY_CLUSTERS_DIR ?? join(process.env.FERRY_CACHE_DIR ?? join(homedir(), '.cache', 'ferry'), 'clusters');
+}
+
+export const clusterDir = (name: string) => join(clustersRoot(), name);
+export const statePath = (name: string) => join(clusterDir(name), 'state.json');
+export const kubeconfigPath = (name: string) => join(clusterDir(name), 'kubeconfig');
+
+export function readState(name: string): ClusterState | undefined {
+  const p = statePath(name);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as ClusterState) : undefined;
+}
+
+export function writeState(state: ClusterState): void {
+  writeFileSync(statePath(state.name), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Global setup of the cluster test project: uses FERRY_TEST_KUBECONFIG when given, otherwise
+ * starts a local cluster (building the binaries on first use) and stops it afterwards.
+ */
+import type { TestProject } from 'vitest/node';
+import { startCluster, stopCluster } from '../../src/localcluster/cluster.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kubeconfig: string;
+    ownCluster: boolean;
+  }
+}
+
+const NAME = process.env.FERRY_TEST_CLUSTER ?? 'ferry-test';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const given = process.env.FERRY_TEST_KUBECONFIG;
+  if (given) {
+    project.provide('kubeconfig', given);
+    project.provide('ownCluster', false);
+    return async () => {};
+  }
+  const state = await startCluster({ name: NAME, log: (l) => console.error(`[cluster] ${l}`), timeoutSeconds: 300 });
+  project.provide('kubeconfig', state.kubeconfig);
+  project.provide('ownCluster', true);
+  return async () => {
+    await stopCluster(NAME);
+  };
+}
