@@ -4,7 +4,7 @@
  * so `stopCluster` (another process, later) can end exactly them.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -14,7 +14,16 @@ import { kwokStages } from './kwok-stages.js';
 import { ensurePki, type Pki } from './pki.js';
 import { clusterDir, isAlive, kubeconfigPath, readState, writeState, type ClusterState, type ComponentRecord } from './state.js';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The repository root, from src/localcluster (tests) or dist/src/localcluster. */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'scripts', 'build-kube.mjs'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('scripts/build-kube.mjs not found above the Ferry installation');
+    dir = up;
+  }
+  return dir;
+}
 
 export interface UpOptions {
   name: string;
@@ -29,7 +38,7 @@ export interface UpOptions {
 
 /** Builds the binaries if needed (cached by version) and returns their folder. */
 export function kubeBinaries(): string {
-  const script = join(repoRoot, 'scripts', 'build-kube.mjs');
+  const script = join(repoRoot(), 'scripts', 'build-kube.mjs');
   return execFileSync(process.execPath, [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
 }
 
@@ -144,7 +153,7 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
     const common = [`--kubeconfig=${kc}`, '--bind-address=127.0.0.1', '--leader-elect=false', '--profiling=false', `--authentication-kubeconfig=${kc}`, `--authorization-kubeconfig=${kc}`];
     run('kube-controller-manager', [
       ...common, `--secure-port=${ports.controllerManager}`, `--root-ca-file=${pki.caCert}`, `--service-account-private-key-file=${pki.serviceAccountKey}`,
-      '--use-service-account-credentials=false', '--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route', '--v=1',
+      '--use-service-account-credentials=false', '--controllers=*,-node-ipam-controller', '--node-monitor-grace-period=2m', '--v=1',
     ]);
     run('kube-scheduler', [...common, `--secure-port=${ports.scheduler}`, '--v=1']);
     run('kwok', [
@@ -180,7 +189,10 @@ export async function stopCluster(name: string, opts: { keepFiles?: boolean } = 
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && order.some((c) => isAlive(c.pid))) await new Promise((r) => setTimeout(r, 100));
   for (const c of order.filter((c) => isAlive(c.pid))) process.kill(c.pid, 'SIGKILL');
-  while (order.some((c) => isAlive(c.pid))) await new Promise((r) => setTimeout(r, 50));
+  const killDeadline = Date.now() + 10_000;
+  while (Date.now() < killDeadline && order.some((c) => isAlive(c.pid))) await new Promise((r) => setTimeout(r, 50));
+  const survivors = order.filter((c) => isAlive(c.pid));
+  if (survivors.length > 0) throw new Error(`could not stop ${survivors.map((c) => `${c.name} (pid ${c.pid})`).join(', ')}`);
   if (!opts.keepFiles) rmSync(clusterDir(name), { recursive: true, force: true });
   return state.components;
 }

@@ -49,7 +49,7 @@ spec:
     - key: '.status.conditions.[] | select( .type == "Ready" ) | .status'
       operator: In
       values: ['True']
-  delay: {durationMilliseconds: 20000, jitterDurationMilliseconds: 25000}
+  delay: {durationMilliseconds: 10000, jitterDurationMilliseconds: 5000}
   next:
     statusTemplate: |
       {{ $now := Now }}

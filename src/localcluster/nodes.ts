@@ -31,7 +31,8 @@ export async function prepareNodes(kubeconfigFile: string, count: number, deadli
   }
   while (Date.now() < deadline) {
     const nodes = await core.listNode({ labelSelector: 'type=kwok' });
-    const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    // Ready, and the node-lifecycle controller has lifted the not-ready taint (else nothing schedules).
+    const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !n.spec?.taints?.some((t) => t.key.startsWith('node.kubernetes.io/'))).length;
     let sa = false;
     try {
       await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
