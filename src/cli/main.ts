@@ -2,7 +2,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { runDefList, runDefShow } from './def.js';
 import { EXIT_USAGE, processIO, UsageError, type CliIO } from './io.js';
+import { runApply } from './apply.js';
+import { runDiff } from './diff.js';
 import { runRender } from './render.js';
+import { runStatus } from './status.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -40,6 +43,34 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('-d, --definitions <dir>', 'extra definitions folder; repeatable', collect, [])
     .exitOverride()
     .action(async (name: string, opts: { definitions: string[] }) => done(await runDefShow(name, opts.definitions, io)));
+  const target = (c: Command) =>
+    c
+      .requiredOption('-e, --env <name>', 'environment: in ferry.yaml, or a deploy step / topology policy of the app')
+      .option('-d, --definitions <dir>', 'extra definitions folder; repeatable', collect, [])
+      .option('--config <file>', 'ferry.yaml with environments (default ./ferry.yaml)')
+      .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG or ~/.kube/config)')
+      .option('--context <name>', 'kubeconfig context for the "local" cluster')
+      .exitOverride();
+  type TargetFlags = { env: string; definitions: string[]; config?: string; kubeconfig?: string; context?: string };
+  const targetOf = (app: string, o: TargetFlags) => ({ app, env: o.env, definitions: o.definitions, config: o.config, kubeconfig: o.kubeconfig, context: o.context });
+
+  target(program.command('diff').description('show what apply would change (exit 0 no changes, 1 changes, 2 error)').argument('<app>', 'app.yaml or folder'))
+    .option('--prune', 'include objects that would be pruned', false)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (app: string, o: TargetFlags & { prune: boolean; output: string }) => done(await runDiff({ ...targetOf(app, o), prune: o.prune, output: o.output }, io)));
+  target(program.command('apply').description('sync an app to an environment: dry-run, staged server-side apply, inventory, prune').argument('<app>', 'app.yaml or folder'))
+    .option('--prune', 'delete objects that left the desired set', false)
+    .option('--wait', 'wait until everything is healthy (fails fast on Degraded)', false)
+    .option('--timeout <duration>', 'how long --wait and dependsOn waits may take', '5m')
+    .option('--adopt', 'take over existing objects Ferry did not create', false)
+    .option('--force', 'force field ownership conflicts', false)
+    .option('--allow-empty', 'allow pruning everything when the desired set is empty', false)
+    .action(async (app: string, o: TargetFlags & { prune: boolean; wait: boolean; timeout: string; adopt: boolean; force: boolean; allowEmpty: boolean }) =>
+      done(await runApply({ ...targetOf(app, o), prune: o.prune, wait: o.wait, timeout: o.timeout, adopt: o.adopt, force: o.force, allowEmpty: o.allowEmpty }, io)),
+    );
+  target(program.command('status').description('per object: sync state, health, message').argument('<app>', 'app.yaml or folder'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (app: string, o: TargetFlags & { output: string }) => done(await runStatus({ ...targetOf(app, o), output: o.output }, io)));
   return program;
 }
 

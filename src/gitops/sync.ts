@@ -88,7 +88,9 @@ async function carryOut(opts: SyncOptions, plan: SyncPlan, desired: KubeObject[]
   const items: ItemResult[] = plan.items.filter((i) => i.action !== 'create' && i.action !== 'update' && i.action !== 'delete').map((i) => ({ ref: i.ref, action: i.action, message: i.reason }));
   const toApply = plan.items.filter((i) => i.action === 'create' || i.action === 'update');
   const crdKinds = kindsFromCrds(desired);
-  const deferred = (i: PlanItem) => crdKinds.has(`${groupOf(i.ref.apiVersion)}/${i.ref.kind}`);
+  const newNamespaces = new Set(toApply.filter((i) => i.action === 'create' && i.ref.kind === 'Namespace').map((i) => i.ref.name));
+  // The server cannot validate these before the CRDs / namespaces of this same sync exist.
+  const deferred = (i: PlanItem) => crdKinds.has(`${groupOf(i.ref.apiVersion)}/${i.ref.kind}`) || (i.ref.namespace !== undefined && newNamespaces.has(i.ref.namespace));
   // 1. Validate everything the server can validate now; any failure and nothing is written.
   const failures = await dryRun(cluster, toApply.filter((i) => !deferred(i)), opts.force);
   if (failures.length > 0) return result(false, 'dry-run', [...items, ...failures], failures.map((f) => f.message), plan);

@@ -1,0 +1,46 @@
+import { definitionHealth } from '../gitops/definition-health.js';
+import { formatRef } from '../gitops/objects.js';
+import { syncApp } from '../gitops/sync.js';
+import { parseDuration } from './duration.js';
+import { EXIT_INVALID, EXIT_OK, reportProblems, type CliIO } from './io.js';
+import { resolveTarget, type TargetOptions } from './target.js';
+
+export interface ApplyCommand extends TargetOptions {
+  prune: boolean;
+  wait: boolean;
+  timeout: string;
+  adopt: boolean;
+  force: boolean;
+  allowEmpty: boolean;
+}
+
+export async function runApply(cmd: ApplyCommand, io: CliIO): Promise<number> {
+  const timeoutMs = parseDuration(cmd.timeout);
+  const { target, problems } = await resolveTarget(cmd);
+  if (!target) return reportProblems(io, problems);
+  let failed = false;
+  for (const p of target.placements) {
+    const r = await syncApp({
+      scope: { app: target.name, env: target.env },
+      objects: p.objects,
+      components: target.components,
+      cluster: p.kube,
+      prune: cmd.prune,
+      wait: cmd.wait,
+      timeoutMs,
+      adopt: cmd.adopt,
+      force: cmd.force,
+      allowEmpty: cmd.allowEmpty,
+      health: definitionHealth(target.registry, target.components, target.name),
+    });
+    const where = target.placements.length > 1 ? `[${p.cluster}] ` : '';
+    for (const i of r.items) {
+      const detail = i.action === 'failed' ? i.message.replace(`${formatRef(i.ref)}: `, '') : i.message;
+      io.out(`${where}${i.action.padEnd(10)} ${formatRef(i.ref)}${i.action === 'foreign' || i.action === 'keep' || i.action === 'failed' ? `: ${detail}` : ''}\n`);
+    }
+    for (const e of r.errors) io.err(`${where}error: ${e}\n`);
+    io.out(`${where}${r.ok ? 'synced' : `sync failed (${r.phase})`}: ${target.name}/${target.env}, ${r.writes} write request${r.writes === 1 ? '' : 's'}\n`);
+    failed ||= !r.ok;
+  }
+  return failed ? EXIT_INVALID : EXIT_OK;
+}

@@ -1,0 +1,38 @@
+import { definitionHealth } from '../gitops/definition-health.js';
+import { formatRef } from '../gitops/objects.js';
+import { planApp } from '../gitops/sync.js';
+import { formatProblem } from '../oam/errors.js';
+import { EXIT_INVALID, EXIT_OK, UsageError, type CliIO } from './io.js';
+import { resolveTarget, type TargetOptions } from './target.js';
+
+export interface StatusCommand extends TargetOptions {
+  output: string;
+}
+
+const SYNC: Record<string, string> = { unchanged: 'Synced', update: 'OutOfSync', create: 'Missing', foreign: 'NotOwned', delete: 'Orphaned', keep: 'Kept' };
+
+export async function runStatus(cmd: StatusCommand, io: CliIO): Promise<number> {
+  if (cmd.output !== 'table' && cmd.output !== 'json') throw new UsageError(`-o must be table or json, not "${cmd.output}"`);
+  const { target, problems } = await resolveTarget(cmd);
+  if (!target) {
+    for (const p of problems) io.err(`${formatProblem(p)}\n`);
+    return EXIT_INVALID;
+  }
+  const check = definitionHealth(target.registry, target.components, target.name);
+  const rows: { cluster: string; object: string; sync: string; health: string; message: string }[] = [];
+  for (const p of target.placements) {
+    const { plan } = await planApp({ scope: { app: target.name, env: target.env }, objects: p.objects, cluster: p.kube, prune: true });
+    for (const item of plan.items) {
+      const h = item.desired ? check(item.live, item.desired) : { status: '-', reason: '', message: '' };
+      rows.push({ cluster: p.cluster, object: formatRef(item.ref), sync: SYNC[item.action] ?? item.action, health: h.status, message: h.message || h.reason || item.reason });
+    }
+  }
+  if (cmd.output === 'json') {
+    io.out(`${JSON.stringify({ app: target.name, env: target.env, objects: rows }, null, 2)}\n`);
+  } else {
+    const table = [['OBJECT', 'SYNC', 'HEALTH', 'MESSAGE'], ...rows.map((r) => [`${target.placements.length > 1 ? `${r.cluster}: ` : ''}${r.object}`, r.sync, r.health, r.message])];
+    const w = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+    io.out(table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd()).join('\n') + '\n');
+  }
+  return EXIT_OK;
+}
