@@ -17,7 +17,7 @@ export async function acquireLock(cluster: ClusterPort, scope: SyncScope, opts: 
   await ensureSystemNamespace(cluster);
   const holder = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const now = opts.now ?? (() => new Date());
-  const leaseSeconds = opts.leaseSeconds ?? 120;
+  const leaseSeconds = opts.leaseSeconds ?? 30;
   const ref = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: SYSTEM_NAMESPACE, name: leaseName(scope) };
   const deadline = Date.now() + (opts.timeoutMs ?? 5 * 60_000);
   for (;;) {
@@ -38,8 +38,15 @@ export async function acquireLock(cluster: ClusterPort, scope: SyncScope, opts: 
         else await cluster.create(lease);
         const check = await cluster.get(ref);
         if ((check?.spec as { holderIdentity?: string } | undefined)?.holderIdentity === holder) {
+          // Renew while the sync runs, so a long sync keeps the lock and a crashed one loses it soon.
+          const renew = setInterval(() => {
+            const stamp = now().toISOString().replace(/\.\d+Z$/, '.000000Z');
+            cluster.apply({ apiVersion: ref.apiVersion, kind: 'Lease', metadata: { name: ref.name, namespace: SYSTEM_NAMESPACE }, spec: { holderIdentity: holder, leaseDurationSeconds: leaseSeconds, renewTime: stamp } }, { force: true }).catch(() => undefined);
+          }, (leaseSeconds * 1000) / 3);
+          renew.unref();
           return {
             release: async () => {
+              clearInterval(renew);
               const cur = await cluster.get(ref);
               if ((cur?.spec as { holderIdentity?: string } | undefined)?.holderIdentity === holder) await cluster.delete(ref);
             },

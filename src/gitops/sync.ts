@@ -79,7 +79,8 @@ export async function syncApp(opts: SyncOptions): Promise<SyncResult> {
     if (plan.refused) return result(false, 'planned', [], [plan.refused], plan);
     return await carryOut(opts, plan, desired, result);
   } finally {
-    await lock.release();
+    // Best effort: with the API server gone the lease simply expires.
+    await lock.release().catch(() => undefined);
   }
 }
 

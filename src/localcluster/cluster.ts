@@ -106,6 +106,38 @@ async function waitFor(what: string, deadline: number, check: () => Promise<bool
   throw new Error(`timed out waiting for ${what}`);
 }
 
+function spawnComponent(dir: string, name: string, command: string[]): ComponentRecord {
+  const logFile = join(dir, 'logs', `${name}.log`);
+  const fd = openSync(logFile, 'a');
+  const child = spawn(command[0]!, command.slice(1), { detached: true, stdio: ['ignore', fd, fd], cwd: dir });
+  child.unref();
+  return { name, pid: child.pid!, log: logFile, command };
+}
+
+/** Stops one component (SIGKILL: a crash, not a shutdown). For fault tests. */
+export async function killComponent(clusterName: string, component: string): Promise<void> {
+  const state = readState(clusterName);
+  const c = state?.components.find((x) => x.name === component);
+  if (!c) throw new Error(`no component ${component} in cluster ${clusterName}`);
+  process.kill(c.pid, 'SIGKILL');
+  while (isAlive(c.pid)) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Starts a component again with its recorded command; for the API server, waits until it is ready. */
+export async function restartComponent(clusterName: string, component: string): Promise<void> {
+  const state = readState(clusterName);
+  const i = state?.components.findIndex((x) => x.name === component) ?? -1;
+  if (!state || i < 0) throw new Error(`no component ${component} in cluster ${clusterName}`);
+  const old = state.components[i]!;
+  if (isAlive(old.pid)) await killComponent(clusterName, component);
+  state.components[i] = spawnComponent(clusterDir(clusterName), component, old.command);
+  writeState(state);
+  if (component === 'kube-apiserver') {
+    const pki = ensurePki(clusterDir(clusterName));
+    await waitFor('kube-apiserver /readyz', Date.now() + 120_000, async () => (await probe(state.ports.apiserver ?? 0, '/readyz', pki)) === 200, state.components);
+  }
+}
+
 export async function startCluster(opts: UpOptions): Promise<ClusterState> {
   const log = opts.log ?? (() => {});
   const existing = readState(opts.name);
@@ -127,11 +159,7 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
   const components: ComponentRecord[] = [];
   const state: ClusterState = { name: opts.name, kubeconfig: kc, ports, components, startedAt: new Date(started).toISOString() };
   const run = (name: string, args: string[]) => {
-    const logFile = join(dir, 'logs', `${name}.log`);
-    const fd = openSync(logFile, 'a');
-    const child = spawn(join(bin, name), args, { detached: true, stdio: ['ignore', fd, fd], cwd: dir });
-    child.unref();
-    components.push({ name, pid: child.pid!, log: logFile });
+    components.push(spawnComponent(dir, name, [join(bin, name), ...args]));
     writeState(state);
   };
   const deadline = started + (opts.timeoutSeconds ?? 180) * 1000;

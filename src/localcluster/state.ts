@@ -7,6 +7,8 @@ export interface ComponentRecord {
   name: string;
   pid: number;
   log: string;
+  /** Binary and arguments, so a component can be restarted (fault tests). */
+  command: string[];
 }
 
 export interface ClusterState {
