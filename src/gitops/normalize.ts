@@ -29,6 +29,13 @@ function removePointer(obj: Record<string, unknown>, pointer: string): void {
 export function normalize(o: KubeObject, rules: readonly IgnoreRule[] = []): KubeObject {
   const c = structuredClone(o);
   delete c.status;
+  // A Secret's stringData is write-only: the server stores it base64-encoded in data.
+  if (c.kind === 'Secret' && isObject(c.stringData as never)) {
+    const data = { ...((c.data as Record<string, string> | undefined) ?? {}) };
+    for (const [k, v] of Object.entries(c.stringData as Record<string, string>)) data[k] = Buffer.from(String(v)).toString('base64');
+    c.data = data;
+    delete c.stringData;
+  }
   for (const k of SERVER_METADATA) delete c.metadata[k];
   if (c.metadata.annotations) {
     delete c.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration'];

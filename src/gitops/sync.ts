@@ -49,11 +49,12 @@ async function readLive(cluster: ClusterPort, refs: ObjectRef[]): Promise<Map<st
   return live;
 }
 
-export async function planApp(opts: SyncOptions): Promise<{ plan: SyncPlan; desired: KubeObject[] }> {
+export async function planApp(opts: SyncOptions): Promise<{ plan: SyncPlan; desired: KubeObject[]; inventory: ObjectRef[] }> {
   const desired = opts.objects.map((o) => tracked(opts.scope, o));
-  const inventory = await readInventory(opts.cluster, opts.scope);
-  const live = await readLive(opts.cluster, [...desired.map(refOf), ...inventory]);
-  return { plan: planSync({ scope: opts.scope, desired, live, inventory, prune: opts.prune ?? false, adopt: opts.adopt, allowEmpty: opts.allowEmpty, ignore: opts.ignore }), desired };
+  const [inventory, live] = await Promise.all([readInventory(opts.cluster, opts.scope), readLive(opts.cluster, desired.map(refOf))]);
+  const gone = inventory.filter((r) => !live.has(refKey(r)));
+  for (const [k, v] of await readLive(opts.cluster, gone)) live.set(k, v);
+  return { plan: planSync({ scope: opts.scope, desired, live, inventory, prune: opts.prune ?? false, adopt: opts.adopt, allowEmpty: opts.allowEmpty, ignore: opts.ignore }), desired, inventory };
 }
 
 const changes = (plan: SyncPlan) => plan.items.filter((i) => i.action === 'create' || i.action === 'update' || i.action === 'delete');
@@ -62,10 +63,8 @@ export async function syncApp(opts: SyncOptions): Promise<SyncResult> {
   const startWrites = opts.cluster.writes;
   const first = await planApp(opts);
   const result = (ok: boolean, phase: SyncResult['phase'], items: ItemResult[], errors: string[], plan: SyncPlan): SyncResult => ({ ok, phase, items, errors, writes: opts.cluster.writes - startWrites, plan });
-  const inventoryNow = await readInventory(opts.cluster, opts.scope);
-  const targetInventory = first.desired.map(refOf);
   if (first.plan.refused) return result(false, 'planned', [], [first.plan.refused], first.plan);
-  if (changes(first.plan).length === 0 && sameInventory(inventoryNow, targetInventory)) {
+  if (changes(first.plan).length === 0 && sameInventory(first.inventory, first.desired.map(refOf))) {
     const items = first.plan.items.map((i) => ({ ref: i.ref, action: i.action, message: i.reason }));
     if (opts.wait) {
       const h = await waitHealthy(opts.cluster, first.desired, opts);
@@ -129,7 +128,7 @@ async function carryOut(opts: SyncOptions, plan: SyncPlan, desired: KubeObject[]
     return result(false, 'apply', [...items, ...applied], [describe(e)], plan);
   }
   // 4. Inventory, then prune what left the desired set.
-  await writeInventory(cluster, opts.scope, desired.map(refOf));
+  if (!sameInventory(await readInventory(cluster, opts.scope), desired.map(refOf))) await writeInventory(cluster, opts.scope, desired.map(refOf));
   const deletions = plan.items.filter((i) => i.action === 'delete').reverse();
   try {
     for (const d of deletions) {
