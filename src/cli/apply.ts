@@ -1,5 +1,6 @@
 import { definitionHealth } from '../gitops/definition-health.js';
 import { formatRef } from '../gitops/objects.js';
+import { watchDrift } from '../gitops/self-heal.js';
 import { syncApp } from '../gitops/sync.js';
 import { parseDuration } from './duration.js';
 import { EXIT_INVALID, EXIT_OK, reportProblems, type CliIO } from './io.js';
@@ -12,6 +13,8 @@ export interface ApplyCommand extends TargetOptions {
   adopt: boolean;
   force: boolean;
   allowEmpty: boolean;
+  /** With self-heal: after the sync, keep checking for drift every interval and correct it. */
+  selfHeal?: string;
 }
 
 export async function runApply(cmd: ApplyCommand, io: CliIO): Promise<number> {
@@ -41,6 +44,30 @@ export async function runApply(cmd: ApplyCommand, io: CliIO): Promise<number> {
     for (const e of r.errors) io.err(`${where}error: ${e}\n`);
     io.out(`${where}${r.ok ? 'synced' : `sync failed (${r.phase})`}: ${target.name}/${target.env}, ${r.writes} write request${r.writes === 1 ? '' : 's'}\n`);
     failed ||= !r.ok;
+  }
+  if (cmd.selfHeal && !failed) {
+    const intervalMs = parseDuration(cmd.selfHeal);
+    const stop = new AbortController();
+    const end = () => stop.abort();
+    process.once('SIGTERM', end);
+    process.once('SIGINT', end);
+    io.out(`watching for drift every ${cmd.selfHeal}; SIGTERM or Ctrl-C stops\n`);
+    await Promise.all(
+      target.placements.map((p) =>
+        watchDrift({
+          scope: { app: target.name, env: target.env },
+          objects: p.objects,
+          components: target.components,
+          cluster: p.kube,
+          intervalMs,
+          heal: true,
+          signal: stop.signal,
+          onReport: (r) => {
+            for (const d of r.drifted) io.out(`${r.at.toISOString()} drift ${d.object}: ${d.paths.join(', ')}${r.healed ? (r.healed.ok ? ' (healed)' : ` (heal failed: ${r.healed.errors.join('; ')})`) : ''}\n`);
+          },
+        }),
+      ),
+    );
   }
   return failed ? EXIT_INVALID : EXIT_OK;
 }

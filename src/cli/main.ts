@@ -65,8 +65,9 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--adopt', 'take over existing objects Ferry did not create', false)
     .option('--force', 'force field ownership conflicts', false)
     .option('--allow-empty', 'allow pruning everything when the desired set is empty', false)
-    .action(async (app: string, o: TargetFlags & { prune: boolean; wait: boolean; timeout: string; adopt: boolean; force: boolean; allowEmpty: boolean }) =>
-      done(await runApply({ ...targetOf(app, o), prune: o.prune, wait: o.wait, timeout: o.timeout, adopt: o.adopt, force: o.force, allowEmpty: o.allowEmpty }, io)),
+    .option('--self-heal <interval>', 'then keep checking for drift every interval (e.g. 30s) and correct it, until SIGTERM')
+    .action(async (app: string, o: TargetFlags & { prune: boolean; wait: boolean; timeout: string; adopt: boolean; force: boolean; allowEmpty: boolean; selfHeal?: string }) =>
+      done(await runApply({ ...targetOf(app, o), prune: o.prune, wait: o.wait, timeout: o.timeout, adopt: o.adopt, force: o.force, allowEmpty: o.allowEmpty, selfHeal: o.selfHeal }, io)),
     );
   target(program.command('status').description('per object: sync state, health, message').argument('<app>', 'app.yaml or folder'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))

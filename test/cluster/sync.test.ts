@@ -3,6 +3,7 @@ import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy } from '@kuber
 import { describe, expect, it } from 'vitest';
 import { KubeCluster } from '../../src/gitops/kube-cluster.js';
 import type { KubeObject } from '../../src/gitops/objects.js';
+import { watchDrift, type DriftReport } from '../../src/gitops/self-heal.js';
 import { syncApp } from '../../src/gitops/sync.js';
 import { ANN_PRUNE } from '../../src/gitops/tracking.js';
 import { inject } from 'vitest';
@@ -55,6 +56,22 @@ describe('syncApp', () => {
     expect(item?.action).toBe('configured');
     expect(item?.message).toContain('drifted: /spec/replicas');
     expect((await apps.readNamespacedDeployment({ name: 'drifty', namespace: ns() })).spec?.replicas).toBe(2);
+  });
+
+  it('with self-heal on, a periodic check reports drift and corrects it', async () => {
+    const s = { app: `heal-${ns()}`, env: 'dev' };
+    const objs = [deploy('healme', 'nginx:1.27')];
+    await syncApp({ scope: s, objects: objs, cluster: cluster() });
+    const stop = new AbortController();
+    const reports: DriftReport[] = [];
+    const watching = watchDrift({ scope: s, objects: objs, cluster: cluster(), intervalMs: 300, heal: true, signal: stop.signal, onReport: (r) => reports.push(r) });
+    await kc.makeApiClient(KubernetesObjectApi).patch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'healme', namespace: ns() }, spec: { replicas: 4 } } as never, undefined, undefined, 'intruder', true, PatchStrategy.ServerSideApply);
+    await eventually('a drift report', async () => (reports.length > 0 ? true : undefined), 30_000);
+    stop.abort();
+    await watching;
+    expect(reports[0]!.drifted).toEqual([{ object: `Deployment/${ns()}/healme`, paths: ['/spec/replicas'] }]);
+    expect(reports[0]!.healed?.ok).toBe(true);
+    expect((await apps.readNamespacedDeployment({ name: 'healme', namespace: ns() })).spec?.replicas).toBe(2);
   });
 
   it('prunes what left the desired set, keeps prune:false objects, refuses to prune everything', async () => {
