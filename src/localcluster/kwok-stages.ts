@@ -8,6 +8,47 @@
 
 const neverReady = (suffix: string) => `[.spec.containers[].image | endswith(${JSON.stringify(suffix)})] | any`;
 
+/** A scheduled pod starts: Ready with running containers, or (for the never-ready images) stuck unready. */
+function podStarted(bad: string, ready: boolean): string {
+  const why = ready ? '' : ', reason: ContainersNotReady';
+  const container = ready
+    ? 'ready: true, started: true, restartCount: 0, state: {running: {startedAt: {{ $now | Quote }}}}'
+    : 'ready: false, started: false, restartCount: 0, state: {waiting: {reason: ImagePullBackOff, message: "simulated failure: image never becomes ready"}}';
+  return `---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: ${ready ? 'ferry-pod-ready' : 'ferry-pod-never-ready'}
+spec:
+  resourceRef: {apiGroup: v1, kind: Pod}
+  selector:
+    matchExpressions:
+    - {key: '.metadata.deletionTimestamp', operator: DoesNotExist}
+    - {key: '.spec.nodeName', operator: Exists}
+    - {key: '.status.podIP', operator: DoesNotExist}
+    - key: '${bad}'
+      operator: In
+      values: ['${ready ? 'false' : 'true'}']
+  delay: {durationMilliseconds: 200${ready ? ', jitterDurationMilliseconds: 600' : ''}}
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      conditions:
+      - {type: Initialized, status: "True", lastTransitionTime: {{ $now | Quote }}}
+      - {type: Ready, status: "${ready ? 'True' : 'False'}"${why}, lastTransitionTime: {{ $now | Quote }}}
+      - {type: ContainersReady, status: "${ready ? 'True' : 'False'}"${why}, lastTransitionTime: {{ $now | Quote }}}
+      - {type: PodScheduled, status: "True", lastTransitionTime: {{ $now | Quote }}}
+      containerStatuses:
+      {{ range .spec.containers }}
+      - {name: {{ .name | Quote }}, image: {{ .image | Quote }}, ${container}}
+      {{ end }}
+      hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
+      podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
+      phase: ${ready ? 'Running' : 'Pending'}
+      startTime: {{ $now | Quote }}
+`;
+}
+
 export function kwokStages(neverReadySuffix: string): string {
   const bad = neverReady(neverReadySuffix);
   return `apiVersion: kwok.x-k8s.io/v1alpha1
@@ -58,71 +99,7 @@ spec:
       - {type: {{ .type | Quote }}, status: {{ .status | Quote }}, reason: {{ .reason | Quote }}, message: {{ .message | Quote }}, lastHeartbeatTime: {{ $now | Quote }}, lastTransitionTime: {{ .lastTransitionTime | Quote }}}
       {{ end }}
   immediateNextStage: false
----
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: ferry-pod-ready
-spec:
-  resourceRef: {apiGroup: v1, kind: Pod}
-  selector:
-    matchExpressions:
-    - {key: '.metadata.deletionTimestamp', operator: DoesNotExist}
-    - {key: '.spec.nodeName', operator: Exists}
-    - {key: '.status.podIP', operator: DoesNotExist}
-    - key: '${bad}'
-      operator: In
-      values: ['false']
-  delay: {durationMilliseconds: 200, jitterDurationMilliseconds: 600}
-  next:
-    statusTemplate: |
-      {{ $now := Now }}
-      conditions:
-      - {type: Initialized, status: "True", lastTransitionTime: {{ $now | Quote }}}
-      - {type: Ready, status: "True", lastTransitionTime: {{ $now | Quote }}}
-      - {type: ContainersReady, status: "True", lastTransitionTime: {{ $now | Quote }}}
-      - {type: PodScheduled, status: "True", lastTransitionTime: {{ $now | Quote }}}
-      containerStatuses:
-      {{ range .spec.containers }}
-      - {name: {{ .name | Quote }}, image: {{ .image | Quote }}, ready: true, started: true, restartCount: 0, state: {running: {startedAt: {{ $now | Quote }}}}}
-      {{ end }}
-      hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
-      podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
-      phase: Running
-      startTime: {{ $now | Quote }}
----
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: ferry-pod-never-ready
-spec:
-  resourceRef: {apiGroup: v1, kind: Pod}
-  selector:
-    matchExpressions:
-    - {key: '.metadata.deletionTimestamp', operator: DoesNotExist}
-    - {key: '.spec.nodeName', operator: Exists}
-    - {key: '.status.podIP', operator: DoesNotExist}
-    - key: '${bad}'
-      operator: In
-      values: ['true']
-  delay: {durationMilliseconds: 200}
-  next:
-    statusTemplate: |
-      {{ $now := Now }}
-      conditions:
-      - {type: Initialized, status: "True", lastTransitionTime: {{ $now | Quote }}}
-      - {type: Ready, status: "False", reason: ContainersNotReady, message: "containers with unready status (simulated by kwok)", lastTransitionTime: {{ $now | Quote }}}
-      - {type: ContainersReady, status: "False", reason: ContainersNotReady, lastTransitionTime: {{ $now | Quote }}}
-      - {type: PodScheduled, status: "True", lastTransitionTime: {{ $now | Quote }}}
-      containerStatuses:
-      {{ range .spec.containers }}
-      - {name: {{ .name | Quote }}, image: {{ .image | Quote }}, ready: false, started: false, restartCount: 0, state: {waiting: {reason: ImagePullBackOff, message: "simulated failure: image never becomes ready"}}}
-      {{ end }}
-      hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
-      podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
-      phase: Pending
-      startTime: {{ $now | Quote }}
----
+${podStarted(bad, true)}${podStarted(bad, false)}---
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:
