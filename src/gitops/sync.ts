@@ -77,6 +77,8 @@ export async function syncApp(opts: SyncOptions): Promise<SyncResult> {
     const { plan, desired } = await planApp(opts);
     if (plan.refused) return result(false, 'planned', [], [plan.refused], plan);
     return await carryOut(opts, plan, desired, result);
+  } catch (e) {
+    return result(false, 'apply', [], [describe(e)], first.plan);
   } finally {
     // Best effort: with the API server gone the lease simply expires.
     await lock.release().catch(() => undefined);
@@ -128,8 +130,12 @@ async function carryOut(opts: SyncOptions, plan: SyncPlan, desired: KubeObject[]
     return result(false, 'apply', [...items, ...applied], [describe(e)], plan);
   }
   // 4. Inventory, then prune what left the desired set.
-  if (!sameInventory(await readInventory(cluster, opts.scope), desired.map(refOf))) await writeInventory(cluster, opts.scope, desired.map(refOf));
   const deletions = plan.items.filter((i) => i.action === 'delete').reverse();
+  try {
+    if (!sameInventory(await readInventory(cluster, opts.scope), desired.map(refOf))) await writeInventory(cluster, opts.scope, desired.map(refOf));
+  } catch (e) {
+    return result(false, 'apply', [...items, ...applied], [`recording the inventory: ${describe(e)}`], plan);
+  }
   try {
     for (const d of deletions) {
       await cluster.delete(d.ref);

@@ -144,13 +144,12 @@ describe('API server stopped in the middle of an apply', () => {
     const objects: KubeObject[] = Array.from({ length: 30 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'default' }, data: { i: String(i) } }));
     const real = KubeCluster.fromFile(kubeconfig);
     real.kubeconfig.getCurrentCluster();
-    // The real cluster, with the API server killed right after the 10th object is applied.
+    // The real cluster, with the API server killed just before the 10th object is applied.
     let applied = 0;
     const faulty = Object.create(real) as KubeCluster;
     faulty.apply = async (obj, opts) => {
-      const r = await real.apply(obj, opts);
       if (!opts?.dryRun && ++applied === 10) await killComponent(name, 'kube-apiserver');
-      return r;
+      return real.apply(obj, opts);
     };
     const broken = await syncApp({ scope, objects, cluster: faulty });
     expect(broken.ok).toBe(false);
