@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { createActor, fromPromise, SimulatedClock, waitFor } from 'xstate';
+import { reconcileMachine, retryDelayMs, type Step, type StepInput } from './machine.js';
+
+type Steps = Partial<Record<'fetch' | 'render' | 'plan' | 'apply' | 'deliver' | 'verify', Step>>;
+
+function start(steps: Steps = {}, clock = new SimulatedClock(), snapshot?: unknown) {
+  const calls: string[] = [];
+  const wrap = (name: keyof Steps) => fromPromise<unknown, StepInput>(async ({ input }) => {
+    calls.push(`${name}@${input.revision}`);
+    return steps[name] ? steps[name]!(input) : `${name}-out`;
+  });
+  const machine = reconcileMachine.provide({ actors: { fetch: wrap('fetch'), render: wrap('render'), plan: wrap('plan'), apply: wrap('apply'), deliver: wrap('deliver'), verify: wrap('verify') } });
+  const actor = createActor(machine, { input: { app: 'shop', env: 'dev' }, clock, ...(snapshot ? { snapshot: snapshot as never } : {}) });
+  actor.start();
+  return { actor, calls, clock };
+}
+
+const fail = (message: string): Step => async () => {
+  throw new Error(message);
+};
+
+describe('reconcile machine', () => {
+  it('goes idle → fetching → rendering → planning → applying → delivering → verifying → synced, passing work along', async () => {
+    const seen: unknown[] = [];
+    const { actor, calls } = start({ render: async (i) => (seen.push(i.work), 'manifests'), plan: async (i) => (seen.push(i.work), 'plan') });
+    expect(actor.getSnapshot().value).toBe('idle');
+    actor.send({ type: 'COMMIT', revision: 'c1' });
+    await waitFor(actor, (s) => s.matches('synced'));
+    expect(calls).toEqual(['fetch@c1', 'render@c1', 'plan@c1', 'apply@c1', 'deliver@c1', 'verify@c1']);
+    expect(seen).toEqual(['fetch-out', 'manifests']);
+    expect(actor.getSnapshot().context).toMatchObject({ revision: 'c1', lastGood: 'c1', attempts: 0 });
+  });
+
+  it.each([
+    ['fetch', 'SourceFailed'],
+    ['render', 'RenderFailed'],
+    ['plan', 'PlanFailed'],
+    ['apply', 'ApplyFailed'],
+    ['deliver', 'DeliveryFailed'],
+    ['verify', 'HealthCheckFailed'],
+  ] as const)('a failing %s step fails with %s and keeps the last good revision', async (stepName, reason) => {
+    const { actor } = start({ [stepName]: fail('boom') });
+    actor.send({ type: 'COMMIT', revision: 'c1' });
+    await waitFor(actor, (s) => s.matches('failed'));
+    expect(actor.getSnapshot().context).toMatchObject({ failure: { reason, message: 'boom' }, attempts: 1, lastGood: undefined });
+  });
+
+  it('retries a failure after a capped exponential backoff on the (simulated) clock', async () => {
+    let fails = 2;
+    const { actor, clock, calls } = start({ fetch: async () => { if (fails-- > 0) throw new Error('git down'); return 'src'; } });
+    actor.send({ type: 'COMMIT', revision: 'c1' });
+    await waitFor(actor, (s) => s.matches('failed'));
+    clock.increment(retryDelayMs(1) - 1);
+    expect(actor.getSnapshot().value).toBe('failed');
+    clock.increment(1);
+    await waitFor(actor, (s) => s.matches('failed') && s.context.attempts === 2);
+    clock.increment(retryDelayMs(2));
+    await waitFor(actor, (s) => s.matches('synced'));
+    expect(calls.filter((c) => c.startsWith('fetch'))).toHaveLength(3);
+    expect([retryDelayMs(1), retryDelayMs(2), retryDelayMs(3), retryDelayMs(20)]).toEqual([5000, 10000, 20000, 300000]);
+  });
+
+  it('a new commit while failed starts over at once', async () => {
+    const { actor } = start({ render: async (i) => { if (i.revision === 'bad') throw new Error('cue error'); return 'ok'; } });
+    actor.send({ type: 'COMMIT', revision: 'bad' });
+    await waitFor(actor, (s) => s.matches('failed'));
+    actor.send({ type: 'COMMIT', revision: 'good' });
+    await waitFor(actor, (s) => s.matches('synced'));
+    expect(actor.getSnapshot().context).toMatchObject({ lastGood: 'good', attempts: 0, failure: undefined });
+  });
+
+  it('synced reconciles again on a poll or a commit', async () => {
+    const { actor, calls } = start();
+    actor.send({ type: 'COMMIT', revision: 'c1' });
+    await waitFor(actor, (s) => s.matches('synced'));
+    actor.send({ type: 'POLL' });
+    await waitFor(actor, (s) => s.matches('synced') && calls.length === 12);
+    actor.send({ type: 'COMMIT', revision: 'c2' });
+    await waitFor(actor, (s) => s.matches('synced') && s.context.lastGood === 'c2');
+  });
+
+  it('a hold stops reconciling; the same commit does not release it, a newer one or RESUME does', async () => {
+    const { actor, calls } = start();
+    actor.send({ type: 'COMMIT', revision: 'c1' });
+    await waitFor(actor, (s) => s.matches('synced'));
+    actor.send({ type: 'HOLD', reason: 'rollback to c0' });
+    expect(actor.getSnapshot()).toMatchObject({ value: 'held', context: { hold: 'rollback to c0' } });
+    actor.send({ type: 'POLL' });
+    actor.send({ type: 'COMMIT', revision: 'c1' });
+    expect(actor.getSnapshot().value).toBe('held');
+    actor.send({ type: 'COMMIT', revision: 'c2' });
+    await waitFor(actor, (s) => s.matches('synced') && s.context.lastGood === 'c2');
+    expect(actor.getSnapshot().context.hold).toBeUndefined();
+    actor.send({ type: 'HOLD', reason: 'manual suspend' });
+    actor.send({ type: 'RESUME' });
+    expect(actor.getSnapshot().value).toBe('idle');
+    expect(calls.filter((c) => c.startsWith('fetch'))).toEqual(['fetch@c1', 'fetch@c2']);
+  });
+
+  it('a hold interrupts a reconcile in flight', async () => {
+    let release!: () => void;
+    const { actor } = start({ apply: () => new Promise((r) => (release = () => r('applied'))) });
+    actor.send({ type: 'COMMIT', revision: 'c1' });
+    await waitFor(actor, (s) => s.matches('applying'));
+    actor.send({ type: 'HOLD', reason: 'suspend' });
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(actor.getSnapshot().value).toBe('held');
+  });
+
+  it('a persisted snapshot survives JSON and resumes in a new actor, restarting the step in flight', async () => {
+    let hang = true;
+    const first = start({ apply: () => (hang ? new Promise(() => undefined) : Promise.resolve('applied')) });
+    first.actor.send({ type: 'COMMIT', revision: 'c7' });
+    await waitFor(first.actor, (s) => s.matches('applying'));
+    const saved = JSON.parse(JSON.stringify(first.actor.getPersistedSnapshot()));
+    first.actor.stop();
+    hang = false;
+    const second = start({ apply: async () => 'applied' }, new SimulatedClock(), saved);
+    await waitFor(second.actor, (s) => s.matches('synced'));
+    expect(second.calls).toEqual(['apply@c7', 'deliver@c7', 'verify@c7']);
+    expect(second.actor.getSnapshot().context.lastGood).toBe('c7');
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * The reconcile state machine of one (app, environment), on xstate v5:
+ *
+ *   idle → fetching → rendering → planning → applying → delivering → verifying → synced
+ *
+ * plus `failed` (retried after a capped exponential backoff) and `held` (a rollback hold or a manual
+ * suspend). `delivering` is the progressive-delivery stage: a pass-through until the canary work
+ * plugs an actor in. Every step is an injected actor, so the machine stays pure and its tests use
+ * a simulated clock; because xstate restarts an in-flight invoke on resume, every step must be
+ * idempotent. Each failure maps to one reason, as in Flux' reconcilers.
+ */
+import { assign, fromPromise, setup } from 'xstate';
+
+export type FailureReason = 'SourceFailed' | 'RenderFailed' | 'PlanFailed' | 'ApplyFailed' | 'DeliveryFailed' | 'HealthCheckFailed';
+
+export interface ReconcileContext {
+  app: string;
+  env: string;
+  /** The commit being reconciled, and the last one that reached `synced`. */
+  revision?: string;
+  lastGood?: string;
+  failure?: { reason: FailureReason; message: string };
+  attempts: number;
+  /** Why the machine is held (rollback, manual suspend). */
+  hold?: string;
+  /** Data passed from step to step (rendered manifests, plan, …); opaque to the machine. */
+  work?: unknown;
+}
+
+export type ReconcileEvent =
+  | { type: 'COMMIT'; revision: string }
+  | { type: 'POLL' }
+  | { type: 'HOLD'; reason: string }
+  | { type: 'RESUME' };
+
+export interface StepInput {
+  app: string;
+  env: string;
+  revision: string | undefined;
+  work: unknown;
+}
+
+/** A step: takes the previous step's output, returns its own. Throwing fails the reconcile. */
+export type Step = (input: StepInput) => Promise<unknown>;
+
+export const passThrough: Step = async (input) => input.work;
+
+/** Backoff before retrying a failed reconcile: 5 s doubling, capped at 5 minutes. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(5 * 60_000, 5_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+const step = (fn: Step) => fromPromise<unknown, StepInput>(({ input }) => fn(input));
+export const reconcileMachine = setup({
+  types: {} as { context: ReconcileContext; events: ReconcileEvent; input: { app: string; env: string; lastGood?: string } },
+  actors: {
+    fetch: step(passThrough),
+    render: step(passThrough),
+    plan: step(passThrough),
+    apply: step(passThrough),
+    deliver: step(passThrough),
+    verify: step(passThrough),
+  },
+  actions: {
+    fail: assign(({ context, event }, params: { reason: FailureReason }) => {
+      const error = (event as { error?: unknown }).error;
+      return { failure: { reason: params.reason, message: error instanceof Error ? error.message : String(error) }, attempts: context.attempts + 1 };
+    }),
+  },
+  delays: {
+    retry: ({ context }) => retryDelayMs(context.attempts),
+  },
+}).createMachine({
+  id: 'reconcile',
+  context: ({ input }) => ({ app: input.app, env: input.env, lastGood: input.lastGood, attempts: 0 }),
+  initial: 'idle',
+  on: {
+    HOLD: { target: '.held', actions: assign({ hold: ({ event }) => event.reason }) },
+  },
+  states: {
+    idle: {
+      on: {
+        COMMIT: { target: 'fetching', actions: assign({ revision: ({ event }) => event.revision }) },
+        POLL: 'fetching',
+      },
+    },
+    fetching: {
+      invoke: {
+        src: 'fetch',
+        input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: undefined }),
+        onDone: { target: 'rendering', actions: assign({ work: ({ event }) => event.output }) },
+        onError: { target: 'failed', actions: { type: 'fail', params: { reason: 'SourceFailed' } } },
+      },
+    },
+    rendering: {
+      invoke: {
+        src: 'render',
+        input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: context.work }),
+        onDone: { target: 'planning', actions: assign({ work: ({ event }) => event.output }) },
+        onError: { target: 'failed', actions: { type: 'fail', params: { reason: 'RenderFailed' } } },
+      },
+    },
+    planning: {
+      invoke: {
+        src: 'plan',
+        input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: context.work }),
+        onDone: { target: 'applying', actions: assign({ work: ({ event }) => event.output }) },
+        onError: { target: 'failed', actions: { type: 'fail', params: { reason: 'PlanFailed' } } },
+      },
+    },
+    applying: {
+      invoke: {
+        src: 'apply',
+        input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: context.work }),
+        onDone: { target: 'delivering', actions: assign({ work: ({ event }) => event.output }) },
+        onError: { target: 'failed', actions: { type: 'fail', params: { reason: 'ApplyFailed' } } },
+      },
+    },
+    delivering: {
+      invoke: {
+        src: 'deliver',
+        input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: context.work }),
+        onDone: { target: 'verifying', actions: assign({ work: ({ event }) => event.output }) },
+        onError: { target: 'failed', actions: { type: 'fail', params: { reason: 'DeliveryFailed' } } },
+      },
+    },
+    verifying: {
+      invoke: {
+        src: 'verify',
+        input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: context.work }),
+        onDone: { target: 'synced', actions: assign({ lastGood: ({ context }) => context.revision, failure: undefined, attempts: 0, work: undefined }) },
+        onError: { target: 'failed', actions: { type: 'fail', params: { reason: 'HealthCheckFailed' } } },
+      },
+    },
+    synced: {
+      on: {
+        COMMIT: { target: 'fetching', actions: assign({ revision: ({ event }) => event.revision }) },
+        POLL: 'fetching',
+      },
+    },
+    failed: {
+      after: { retry: 'fetching' },
+      on: {
+        COMMIT: { target: 'fetching', actions: assign({ revision: ({ event }) => event.revision, attempts: 0 }) },
+      },
+    },
+    held: {
+      on: {
+        RESUME: { target: 'idle', actions: assign({ hold: undefined }) },
+        // A newer commit releases a hold (the rollback stays until the app changes again).
+        COMMIT: { guard: ({ context, event }) => event.revision !== context.revision, target: 'fetching', actions: assign({ revision: ({ event }) => event.revision, hold: undefined, attempts: 0 }) },
+      },
+    },
+  },
+});
