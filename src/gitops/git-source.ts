@@ -1,76 +1,192 @@
 /**
- * A Git repository as Ferry reads it (isomorphic-git over smart HTTP): clone shallow once, then
- * fetch without `depth` (with depth the whole tree is downloaded again), and do nothing when the
- * branch head has not moved. Files are read from a commit's tree; every path stays inside the
- * repository: symlinks are rejected, and so are absolute or `..` paths asked for.
+ * A Git repository as Ferry reads it, through isomorphic-git. A remote (smart HTTP/S) is cloned
+ * shallow once into a cache folder, then brought up to date with `fetch` without `depth` (with
+ * depth the whole tree is downloaded again); nothing is fetched when the remote head has not moved.
+ * A local repository is read directly, without a clone. Files are read from a commit's tree and
+ * every path stays inside the repository: absolute and `..` paths are refused, and so are symbolic
+ * links whose target leaves it (links inside the repository are followed, a few levels deep).
  */
 import fs from 'node:fs';
+import { posix } from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 
-export interface GitSourceOptions {
-  url: string;
-  /** Where the local clone lives. */
-  dir: string;
-  branch?: string;
-  /** Credentials come from the environment or a Secret, never from the URL, and are never logged. */
-  auth?: { username: string; password: string };
+export interface GitAuth {
+  username: string;
+  password: string;
 }
 
-export interface RepoFile {
+export interface GitSourceOptions {
+  /** http(s) URL of a remote, or the path of a local repository. */
+  repo: string;
+  /** Where the clone of a remote lives (kept across restarts). */
+  cacheDir: string;
+  /** Branch or tag (a local repository defaults to its HEAD, a remote to main). */
+  ref?: string;
+  /** A pinned commit: the source always yields it. */
+  commit?: string;
+  /** Credentials from the environment or a Secret, never from the URL; never logged or shown. */
+  auth?: GitAuth;
+}
+
+export interface TreeEntry {
+  /** Repository path (after following links inside the repository). */
   path: string;
-  text: string;
+  oid: string;
 }
 
 export class PathEscapeError extends Error {}
 
+/** A failure of the Git source, with any credential taken out of the message. */
+export class SourceError extends Error {}
+
+export const isRemote = (repo: string) => /^https?:\/\//.test(repo);
+
+const MAX_LINK_DEPTH = 8;
+
 export class GitSource {
-  private cloned = false;
   private head?: string;
+  private readonly dir: string;
+  private readonly remote: boolean;
+  private cloned: boolean;
 
-  constructor(private readonly opts: GitSourceOptions) {}
+  constructor(private readonly opts: GitSourceOptions) {
+    this.remote = isRemote(opts.repo);
+    if (this.remote && /\/\/[^/]*@/.test(opts.repo)) throw new SourceError('put Git credentials in FERRY_GIT_TOKEN / FERRY_GIT_PASSWORD or a Secret, not in the URL');
+    this.dir = this.remote ? opts.cacheDir : opts.repo;
+    this.cloned = !this.remote || fs.existsSync(`${opts.cacheDir}/.git`);
+  }
 
-  private get branch(): string {
-    return this.opts.branch ?? 'main';
+  /** Where the repository is, for messages (a remote's URL, a local path). */
+  get location(): string {
+    return this.opts.repo;
   }
 
   private onAuth = () => this.opts.auth;
 
-  /** Brings the clone up to date; `changed` is false when the branch head did not move. */
-  async poll(): Promise<{ commit: string; changed: boolean }> {
-    const common = { fs, http, dir: this.opts.dir, url: this.opts.url, ref: this.branch, singleBranch: true, onAuth: this.onAuth };
-    if (!this.cloned) {
-      await git.clone({ ...common, depth: 1, noCheckout: true });
-      this.cloned = true;
-    } else {
-      const remote = await git.listServerRefs({ http, url: this.opts.url, prefix: `refs/heads/${this.branch}`, onAuth: this.onAuth });
-      const tip = remote.find((r) => r.ref === `refs/heads/${this.branch}`)?.oid;
-      if (tip && tip === this.head) return { commit: tip, changed: false };
-      await git.fetch({ ...common, tags: false });
-    }
-    const commit = await git.resolveRef({ fs, dir: this.opts.dir, ref: `refs/remotes/origin/${this.branch}` });
-    const changed = commit !== this.head;
-    this.head = commit;
-    return { commit, changed };
+  private redact(e: unknown): SourceError {
+    let message = (e as Error).message ?? String(e);
+    for (const secret of [this.opts.auth?.password, this.opts.auth?.username].filter((s): s is string => !!s && s.length > 2)) message = message.split(secret).join('***');
+    return new SourceError(`${this.opts.repo}: ${message}`);
   }
 
-  /** Regular files below `folder` at `commit` (recursively), refusing anything that could escape. */
-  async readFolder(commit: string, folder: string): Promise<RepoFile[]> {
-    if (folder.startsWith('/') || folder.split('/').includes('..')) throw new PathEscapeError(`path "${folder}" leaves the repository`);
-    const out: RepoFile[] = [];
-    const walk = async (path: string): Promise<void> => {
-      const { tree } = await git.readTree({ fs, dir: this.opts.dir, oid: commit, ...(path ? { filepath: path } : {}) });
+  /** Brings the source up to date; `changed` is false when the head did not move. */
+  async poll(): Promise<{ commit: string; changed: boolean }> {
+    try {
+      const commit = this.remote ? await this.pollRemote() : await this.pollLocal();
+      const changed = commit !== this.head;
+      this.head = commit;
+      return { commit, changed };
+    } catch (e) {
+      throw this.redact(e);
+    }
+  }
+
+  private async pollLocal(): Promise<string> {
+    if (this.opts.commit) return git.expandOid({ fs, dir: this.dir, oid: this.opts.commit });
+    return git.resolveRef({ fs, dir: this.dir, ref: this.opts.ref ?? 'HEAD' });
+  }
+
+  private async pollRemote(): Promise<string> {
+    const ref = this.opts.ref ?? 'main';
+    const common = { fs, http, dir: this.dir, url: this.opts.repo, onAuth: this.onAuth };
+    if (this.opts.commit) {
+      if (!this.cloned) {
+        await git.clone({ ...common, ref, singleBranch: true, noCheckout: true });
+        this.cloned = true;
+      }
+      return git.expandOid({ fs, dir: this.dir, oid: this.opts.commit });
+    }
+    const remote = await git.listServerRefs({ http, url: this.opts.repo, prefix: `refs/`, onAuth: this.onAuth });
+    const tip = remote.find((r) => r.ref === `refs/heads/${ref}` || r.ref === `refs/tags/${ref}`);
+    if (!tip) throw new SourceError(`branch or tag "${ref}" not found`);
+    const oid = tip.peeled ?? tip.oid;
+    if (oid === this.head) return oid;
+    if (!this.cloned) {
+      await git.clone({ ...common, ref, singleBranch: true, depth: 1, noCheckout: true });
+      this.cloned = true;
+    } else if (!(await this.has(oid))) {
+      await git.fetch({ ...common, ref, singleBranch: true, tags: tip.ref.startsWith('refs/tags/') });
+    }
+    return oid;
+  }
+
+  private async has(oid: string): Promise<boolean> {
+    try {
+      await git.readCommit({ fs, dir: this.dir, oid });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Files below `folder` at `commit`, recursively, with their blob ids (cheap change detection:
+   * no blob is read). Missing folder: no files.
+   */
+  async listFiles(commit: string, folder: string, limits: { maxFiles?: number } = {}): Promise<TreeEntry[]> {
+    const start = safePath(folder);
+    const out: TreeEntry[] = [];
+    const max = limits.maxFiles ?? 10_000;
+    const walk = async (path: string, shownAs: string, depth: number): Promise<void> => {
+      const tree = await this.readTreeAt(commit, path);
+      if (!tree) return;
       for (const entry of tree) {
         const full = path ? `${path}/${entry.path}` : entry.path;
-        if (entry.mode === '120000') throw new PathEscapeError(`"${full}" is a symbolic link; Ferry does not follow links out of the repository`);
-        if (entry.type === 'tree') await walk(full);
-        else if (entry.type === 'blob') {
-          const { blob } = await git.readBlob({ fs, dir: this.opts.dir, oid: entry.oid });
-          out.push({ path: full, text: Buffer.from(blob).toString('utf8') });
-        }
+        const shown = shownAs ? `${shownAs}/${entry.path}` : entry.path;
+        if (entry.mode === '120000') {
+          if (depth >= MAX_LINK_DEPTH) throw new PathEscapeError(`"${shown}": too many levels of symbolic links`);
+          const target = await this.linkTarget(entry.oid, full, shown);
+          const found = await this.entryAt(commit, target);
+          if (found?.type === 'tree') await walk(target, shown, depth + 1);
+          else if (found?.type === 'blob') out.push({ path: shown, oid: found.oid });
+          else throw new PathEscapeError(`"${shown}" is a symbolic link to "${target}", which does not exist in the repository`);
+        } else if (entry.type === 'tree') await walk(full, shown, depth);
+        else if (entry.type === 'blob') out.push({ path: shown, oid: entry.oid });
+        if (out.length > max) throw new PathEscapeError(`more than ${max} files below "${folder}"`);
       }
     };
-    await walk(folder.replace(/\/+$/, ''));
+    await walk(start, start, 0);
     return out;
   }
+
+  /** The text of a blob, refusing anything larger than `maxBytes`. */
+  async readText(entry: TreeEntry, maxBytes = 1024 * 1024): Promise<string> {
+    const { blob } = await git.readBlob({ fs, dir: this.dir, oid: entry.oid });
+    if (blob.byteLength > maxBytes) throw new PathEscapeError(`"${entry.path}" is ${blob.byteLength} bytes; the limit is ${maxBytes}`);
+    return Buffer.from(blob).toString('utf8');
+  }
+
+  private async readTreeAt(commit: string, path: string) {
+    try {
+      return (await git.readTree({ fs, dir: this.dir, oid: commit, ...(path ? { filepath: path } : {}) })).tree;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'NotFoundError') return undefined;
+      throw e;
+    }
+  }
+
+  private async entryAt(commit: string, path: string): Promise<{ type: string; oid: string } | undefined> {
+    const dirName = posix.dirname(path);
+    const tree = await this.readTreeAt(commit, dirName === '.' ? '' : dirName);
+    const e = tree?.find((t) => t.path === posix.basename(path));
+    if (e?.mode === '120000') throw new PathEscapeError(`"${path}" is a symbolic link to a symbolic link; Ferry follows one level only`);
+    return e;
+  }
+
+  private async linkTarget(oid: string, at: string, shown: string): Promise<string> {
+    const { blob } = await git.readBlob({ fs, dir: this.dir, oid });
+    const raw = Buffer.from(blob).toString('utf8');
+    if (raw.startsWith('/')) throw new PathEscapeError(`"${shown}" is a symbolic link to the absolute path "${raw}", outside the repository`);
+    const resolved = posix.normalize(posix.join(posix.dirname(at), raw));
+    if (resolved === '..' || resolved.startsWith('../')) throw new PathEscapeError(`"${shown}" is a symbolic link to "${raw}", which leaves the repository`);
+    return resolved;
+  }
+}
+
+/** A repository-relative folder, refusing absolute and `..` paths. */
+export function safePath(folder: string): string {
+  const trimmed = folder.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  if (folder.startsWith('/') || trimmed.split('/').includes('..')) throw new PathEscapeError(`path "${folder}" leaves the repository`);
+  return trimmed === '.' ? '' : trimmed;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, SimulatedClock, waitFor } from 'xstate';
-import { reconcileMachine, retryDelayMs, type Step, type StepInput } from './machine.js';
+import { HoldError, reconcileMachine, retryDelayMs, type Step, type StepInput } from './machine.js';
 
 type Steps = Partial<Record<'fetch' | 'render' | 'plan' | 'apply' | 'deliver' | 'verify', Step>>;
 
@@ -107,6 +107,15 @@ describe('reconcile machine', () => {
     release();
     await new Promise((r) => setTimeout(r, 10));
     expect(actor.getSnapshot().value).toBe('held');
+  });
+
+  it.each(['fetch', 'apply'] as const)('a hold found by the %s step (placed by another process) holds instead of failing', async (stepName) => {
+    const { actor, calls } = start({ [stepName]: async () => { throw new HoldError('rollback to r3 by ferry rollback'); } });
+    actor.send({ type: 'COMMIT', revision: 'c2' });
+    await waitFor(actor, (s) => s.matches('held'));
+    expect(actor.getSnapshot().context).toMatchObject({ hold: 'rollback to r3 by ferry rollback', attempts: 0 });
+    expect(actor.getSnapshot().context.failure).toBeUndefined();
+    expect(calls.at(-1)).toBe(`${stepName}@c2`);
   });
 
   it('a persisted snapshot survives JSON and resumes in a new actor, restarting the step in flight', async () => {

@@ -40,6 +40,13 @@ export interface StepInput {
   work: unknown;
 }
 
+/** Thrown by a step that finds a hold (a rollback or a suspend) placed outside the machine. */
+export class HoldError extends Error {
+  constructor(readonly reason: string) {
+    super(`held: ${reason}`);
+  }
+}
+
 /** A step: takes the previous step's output, returns its own. Throwing fails the reconcile. */
 export type Step = (input: StepInput) => Promise<unknown>;
 
@@ -66,6 +73,10 @@ export const reconcileMachine = setup({
       const error = (event as { error?: unknown }).error;
       return { failure: { reason: params.reason, message: error instanceof Error ? error.message : String(error) }, attempts: context.attempts + 1 };
     }),
+    holdFromError: assign(({ event }) => ({ hold: ((event as { error?: unknown }).error as HoldError).reason, work: undefined })),
+  },
+  guards: {
+    isHold: ({ event }) => (event as { error?: unknown }).error instanceof HoldError,
   },
   delays: {
     retry: ({ context }) => retryDelayMs(context.attempts),
@@ -89,7 +100,7 @@ export const reconcileMachine = setup({
         src: 'fetch',
         input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: undefined }),
         onDone: { target: 'rendering', actions: assign({ work: ({ event }) => event.output }) },
-        onError: { target: 'failed', actions: { type: 'fail', params: { reason: 'SourceFailed' } } },
+        onError: [{ guard: 'isHold', target: 'held', actions: 'holdFromError' }, { target: 'failed', actions: { type: 'fail', params: { reason: 'SourceFailed' } } }],
       },
     },
     rendering: {
@@ -113,7 +124,7 @@ export const reconcileMachine = setup({
         src: 'apply',
         input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: context.work }),
         onDone: { target: 'delivering', actions: assign({ work: ({ event }) => event.output }) },
-        onError: { target: 'failed', actions: { type: 'fail', params: { reason: 'ApplyFailed' } } },
+        onError: [{ guard: 'isHold', target: 'held', actions: 'holdFromError' }, { target: 'failed', actions: { type: 'fail', params: { reason: 'ApplyFailed' } } }],
       },
     },
     delivering: {

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GitSource, PathEscapeError } from '../../src/gitops/git-source.js';
+import { GitSource, PathEscapeError, SourceError } from '../../src/gitops/git-source.js';
 import { startGitServer, type GitServer } from '../support/git-server.js';
 
 let root = '';
@@ -35,33 +35,72 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+const read = async (source: GitSource, commit: string, folder: string) => Promise.all((await source.listFiles(commit, folder)).map(async (e) => ({ path: e.path, text: await source.readText(e) })));
+
 describe('GitSource over smart HTTP', () => {
   it('clones, does nothing when the head has not moved, and fetches a new commit', async () => {
     const c1 = commit({ 'apps/shop/app.yaml': 'kind: Application\n', 'ferry.yaml': 'environments: []\n' }, 'first');
-    const source = new GitSource({ url: `${server.url}/apps.git`, dir: join(root, 'clone') });
+    const source = new GitSource({ repo: `${server.url}/apps.git`, cacheDir: join(root, 'clone') });
     expect(await source.poll()).toEqual({ commit: c1, changed: true });
     expect(await source.poll()).toEqual({ commit: c1, changed: false });
     const c2 = commit({ 'apps/shop/app.yaml': 'kind: Application\nmetadata: {name: shop}\n' }, 'second');
     expect(await source.poll()).toEqual({ commit: c2, changed: true });
-    expect(await source.readFolder(c2, 'apps')).toEqual([{ path: 'apps/shop/app.yaml', text: 'kind: Application\nmetadata: {name: shop}\n' }]);
-    expect(await source.readFolder(c1, 'apps/shop')).toEqual([{ path: 'apps/shop/app.yaml', text: 'kind: Application\n' }]);
+    expect(await read(source, c2, 'apps')).toEqual([{ path: 'apps/shop/app.yaml', text: 'kind: Application\nmetadata: {name: shop}\n' }]);
+    expect(await read(source, c1, 'apps/shop')).toEqual([{ path: 'apps/shop/app.yaml', text: 'kind: Application\n' }]);
+    expect(await source.listFiles(c2, 'nothing-here')).toEqual([]);
+    // A restarted source reuses its clone and knows the commits it had.
+    const again = new GitSource({ repo: `${server.url}/apps.git`, cacheDir: join(root, 'clone') });
+    expect(await again.poll()).toEqual({ commit: c2, changed: true });
+    expect(await read(again, c1, 'apps/shop')).toHaveLength(1);
   });
 
-  it('rejects symlinks and paths that leave the repository, for that folder only', async () => {
+  it('follows links inside the repository and rejects links and paths that leave it, for that folder only', async () => {
     mkdirSync(join(work, 'apps', 'evil'), { recursive: true });
+    mkdirSync(join(work, 'apps', 'dots'), { recursive: true });
+    mkdirSync(join(work, 'apps', 'linked'), { recursive: true });
     symlinkSync('/etc/passwd', join(work, 'apps', 'evil', 'app.yaml'));
+    symlinkSync('../../../../etc/passwd', join(work, 'apps', 'dots', 'app.yaml'));
+    symlinkSync('../good/app.yaml', join(work, 'apps', 'linked', 'app.yaml'));
     const c3 = commit({ 'apps/good/app.yaml': 'kind: Application\n' }, 'evil link');
-    const source = new GitSource({ url: `${server.url}/apps.git`, dir: join(root, 'clone2') });
+    const source = new GitSource({ repo: `${server.url}/apps.git`, cacheDir: join(root, 'clone2') });
     await source.poll();
-    await expect(source.readFolder(c3, 'apps/evil')).rejects.toThrow(PathEscapeError);
-    await expect(source.readFolder(c3, 'apps/evil')).rejects.toThrow(/"apps\/evil\/app.yaml" is a symbolic link/);
-    await expect(source.readFolder(c3, '../outside')).rejects.toThrow(/leaves the repository/);
-    await expect(source.readFolder(c3, '/etc')).rejects.toThrow(/leaves the repository/);
-    expect((await source.readFolder(c3, 'apps/good')).map((f) => f.path)).toEqual(['apps/good/app.yaml']);
+    await expect(source.listFiles(c3, 'apps/evil')).rejects.toThrow(PathEscapeError);
+    await expect(source.listFiles(c3, 'apps/evil')).rejects.toThrow(/"apps\/evil\/app.yaml" is a symbolic link to the absolute path "\/etc\/passwd"/);
+    await expect(source.listFiles(c3, 'apps/dots')).rejects.toThrow(/"apps\/dots\/app.yaml" is a symbolic link to "..\/..\/..\/..\/etc\/passwd", which leaves the repository/);
+    await expect(source.listFiles(c3, '../outside')).rejects.toThrow(/leaves the repository/);
+    await expect(source.listFiles(c3, '/etc')).rejects.toThrow(/leaves the repository/);
+    expect(await read(source, c3, 'apps/linked')).toEqual([{ path: 'apps/linked/app.yaml', text: 'kind: Application\n' }]);
+    expect((await source.listFiles(c3, 'apps/good')).map((f) => f.path)).toEqual(['apps/good/app.yaml']);
+  });
+
+  it('reads a local repository directly, at its HEAD or a pinned commit', async () => {
+    const head = git('rev-parse', 'HEAD');
+    const first = git('rev-list', '--max-parents=0', 'HEAD');
+    const local = new GitSource({ repo: work, cacheDir: join(root, 'unused') });
+    expect(await local.poll()).toEqual({ commit: head, changed: true });
+    expect(await local.poll()).toEqual({ commit: head, changed: false });
+    const pinned = new GitSource({ repo: work, cacheDir: join(root, 'unused'), commit: first.slice(0, 10) });
+    expect((await pinned.poll()).commit).toBe(first);
+  });
+
+  it('authenticates with basic credentials and never shows them in errors', async () => {
+    const secured = await startGitServer(join(root, 'repos'), { auth: { username: 'ferry', password: 's3cret-token' } });
+    try {
+      const good = new GitSource({ repo: `${secured.url}/apps.git`, cacheDir: join(root, 'clone-auth'), auth: { username: 'ferry', password: 's3cret-token' } });
+      expect((await good.poll()).commit).toBe(git('rev-parse', 'HEAD'));
+      const bad = new GitSource({ repo: `${secured.url}/apps.git`, cacheDir: join(root, 'clone-bad'), auth: { username: 'ferry', password: 'wrong-password' } });
+      const err = await bad.poll().catch((e: Error) => e);
+      expect(err).toBeInstanceOf(SourceError);
+      expect(String((err as Error).message)).toMatch(/401/);
+      expect(String((err as Error).message)).not.toContain('wrong-password');
+      expect(() => new GitSource({ repo: `http://user:pw@127.0.0.1:1/x.git`, cacheDir: root })).toThrow(/not in the URL/);
+    } finally {
+      await secured.stop();
+    }
   });
 
   it('reports an unreachable server instead of hanging', async () => {
-    const source = new GitSource({ url: 'http://127.0.0.1:9/apps.git', dir: join(root, 'clone3') });
-    await expect(source.poll()).rejects.toThrow();
+    const source = new GitSource({ repo: 'http://127.0.0.1:9/apps.git', cacheDir: join(root, 'clone3') });
+    await expect(source.poll()).rejects.toThrow(SourceError);
   });
 });

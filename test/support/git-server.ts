@@ -7,13 +7,26 @@ import { createServer, type Server } from 'node:http';
 
 export interface GitServer {
   url: string;
+  port: number;
   stop(): Promise<void>;
 }
 
 const BACKEND = '/usr/lib/git-core/git-http-backend';
 
-export async function startGitServer(projectRoot: string): Promise<GitServer> {
+export interface GitServerOptions {
+  /** Require HTTP basic auth with these credentials. */
+  auth?: { username: string; password: string };
+  /** Listen on this port (to bring a stopped server back at the same URL). */
+  port?: number;
+}
+
+export async function startGitServer(projectRoot: string, opts: GitServerOptions = {}): Promise<GitServer> {
+  const expected = opts.auth ? `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}` : undefined;
   const server: Server = createServer((req, res) => {
+    if (expected && req.headers.authorization !== expected) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' });
+      return void res.end('authentication required');
+    }
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     const cgi = spawn(BACKEND, [], {
       env: {
@@ -54,10 +67,15 @@ export async function startGitServer(projectRoot: string): Promise<GitServer> {
       res.end();
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}`,
-    stop: () => new Promise<void>((r) => server.close(() => r())),
+    port,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
