@@ -33,6 +33,8 @@ export interface TreeEntry {
   /** Repository path (after following links inside the repository). */
   path: string;
   oid: string;
+  /** Reached through a symbolic link (inside the repository). */
+  viaLink?: boolean;
 }
 
 export class PathEscapeError extends Error {}
@@ -128,7 +130,7 @@ export class GitSource {
     const start = safePath(folder);
     const out: TreeEntry[] = [];
     const max = limits.maxFiles ?? 10_000;
-    const walk = async (path: string, shownAs: string, depth: number): Promise<void> => {
+    const walk = async (path: string, shownAs: string, depth: number, viaLink: boolean): Promise<void> => {
       const tree = await this.readTreeAt(commit, path);
       if (!tree) return;
       for (const entry of tree) {
@@ -138,16 +140,22 @@ export class GitSource {
           if (depth >= MAX_LINK_DEPTH) throw new PathEscapeError(`"${shown}": too many levels of symbolic links`);
           const target = await this.linkTarget(entry.oid, full, shown);
           const found = await this.entryAt(commit, target);
-          if (found?.type === 'tree') await walk(target, shown, depth + 1);
-          else if (found?.type === 'blob') out.push({ path: shown, oid: found.oid });
+          if (found?.type === 'tree') await walk(target, shown, depth + 1, true);
+          else if (found?.type === 'blob') out.push({ path: shown, oid: found.oid, viaLink: true });
           else throw new PathEscapeError(`"${shown}" is a symbolic link to "${target}", which does not exist in the repository`);
-        } else if (entry.type === 'tree') await walk(full, shown, depth);
-        else if (entry.type === 'blob') out.push({ path: shown, oid: entry.oid });
+        } else if (entry.type === 'tree') await walk(full, shown, depth, viaLink);
+        else if (entry.type === 'blob') out.push({ path: shown, oid: entry.oid, ...(viaLink ? { viaLink } : {}) });
         if (out.length > max) throw new PathEscapeError(`more than ${max} files below "${folder}"`);
       }
     };
-    await walk(start, start, 0);
+    await walk(start, start, 0, false);
     return out;
+  }
+
+  /** The entries of one folder at `commit` (not recursive, links not followed); missing: none. */
+  async children(commit: string, folder: string): Promise<{ name: string; type: 'tree' | 'blob' | 'link'; oid: string }[]> {
+    const tree = await this.readTreeAt(commit, safePath(folder));
+    return (tree ?? []).map((e) => ({ name: e.path, type: e.mode === '120000' ? 'link' : e.type === 'tree' ? 'tree' : 'blob', oid: e.oid }));
   }
 
   /** The text of a blob, refusing anything larger than `maxBytes`. */

@@ -1,0 +1,440 @@
+/**
+ * The GitOps loop: poll (or be woken by a webhook), find the app folders whose digest changed, and
+ * drive one reconcile machine per (app, environment) through fetch → render → plan → apply →
+ * deliver → verify. Machine snapshots, revisions and holds live in the cluster (release-store), so
+ * a restarted controller resumes where it was. Nothing here throws into the loop: every failure is
+ * recorded on the release it belongs to.
+ */
+import { createActor, fromPromise, type Actor } from 'xstate';
+import type { ClusterPort } from '../ports/cluster.js';
+import type { DefinitionRegistry } from '../oam/definitions/registry.js';
+import { extendRegistry } from '../oam/definitions/extend.js';
+import { formatProblem, type Result } from '../oam/errors.js';
+import type { SourcedApplication } from '../oam/model/parse.js';
+import { definitionHealth } from './definition-health.js';
+import type { EnvironmentConfig, FerryConfig } from './environments.js';
+import { recordEvent } from './events.js';
+import type { GitSource } from './git-source.js';
+import { HoldError, passThrough, reconcileMachine, type ReconcileContext, type Step, type StepInput } from './machine.js';
+import { formatRef } from './objects.js';
+import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, writeState, listHolds, type StateSummary } from './release-store.js';
+import { renderRelease, environmentsOf, type ReleasePlacement } from './release-render.js';
+import { loadAppFolder, readLayout, DEFAULT_LIMITS, type AppFolder, type ListingCache, type LoadedAppFolder, type RepoLayout } from './repo-layout.js';
+import { planApp, syncApp } from './sync.js';
+import { hashOf } from './tracking.js';
+import type { Logger, Metrics } from './telemetry.js';
+import { waitHealthy } from './wait.js';
+
+export interface ControllerOptions {
+  source: GitSource;
+  /** Sub-folder of the repository holding ferry.yaml, apps/ and definitions/. */
+  path: string;
+  intervalMs: number;
+  /** The cluster of an environment ("local" placement) or of a topology cluster name. */
+  clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort;
+  registry: DefinitionRegistry;
+  metrics: Metrics;
+  log: Logger;
+  verifyTimeoutMs?: number;
+  /** Steps that may run at once across all releases (render/plan/apply). */
+  concurrency?: number;
+  /** Replaces the progressive-delivery stage (canary); a pass-through by default. */
+  deliver?: Step;
+}
+
+interface Spec {
+  commit: string;
+  digest: string;
+  folder: AppFolder;
+  loaded: Promise<Result<LoadedAppFolder>>;
+  layout: RepoLayout;
+}
+
+interface Release {
+  app: string;
+  env: string;
+  config?: EnvironmentConfig;
+  folder: string;
+  actor?: Actor<typeof reconcileMachine>;
+  /** The spec this release should reach, and the commits known to carry the same spec. */
+  spec?: Spec;
+  sameSpec: Set<string>;
+  rendered?: { commit: string; placements: ReleasePlacement[]; manifestDigest: string; namespace: string; app: SourcedApplication; registry: DefinitionRegistry };
+  /** Serializes what is written to the cluster about this release. */
+  io: Promise<void>;
+  startedAt?: number;
+  last?: string;
+}
+
+class Semaphore {
+  private queue: (() => void)[] = [];
+  constructor(private free: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((r) => this.queue.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
+export class Controller {
+  readonly releases = new Map<string, Release>();
+  private timer?: NodeJS.Timeout;
+  private polling?: Promise<void>;
+  private again = false;
+  private stopped = true;
+  private readonly listingCache: ListingCache = new Map();
+  private readonly registries = new Map<string, Result<DefinitionRegistry>>();
+  private readonly gate: Semaphore;
+  private lastCommit?: string;
+  /** The last poll's source error, if it failed. */
+  sourceError?: string;
+  /** True once the first poll has been taken into account. */
+  ready = false;
+
+  constructor(private readonly o: ControllerOptions) {
+    this.gate = new Semaphore(o.concurrency ?? 8);
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.trigger();
+  }
+
+  /** Polls now (a webhook); a poll in progress is followed by another one. */
+  trigger(): void {
+    if (this.stopped) return;
+    if (this.polling) {
+      this.again = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.polling = this.pollOnce()
+      .then(() => undefined)
+      .catch((e) => this.o.log.error({ err: (e as Error).message }, 'poll failed'))
+      .finally(() => {
+        this.polling = undefined;
+        if (this.stopped) return;
+        if (this.again) {
+          this.again = false;
+          return this.trigger();
+        }
+        const jitter = 1 + (Math.random() - 0.5) * 0.2;
+        this.timer = setTimeout(() => this.trigger(), this.o.intervalMs * jitter);
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.polling;
+    for (const r of this.releases.values()) r.actor?.stop();
+    await Promise.all([...this.releases.values()].map((r) => r.io));
+  }
+
+  /** One poll: fetch, find changed apps, send them the commit, and pick up holds placed outside. */
+  async pollOnce(): Promise<{ commit?: string; changed: string[] }> {
+    const end = this.o.metrics.gitFetch.startTimer();
+    let head: { commit: string; changed: boolean };
+    try {
+      head = await this.o.source.poll();
+      end();
+      if (this.sourceError) this.o.log.info({ repo: this.o.source.location }, 'git source reachable again');
+      this.sourceError = undefined;
+    } catch (e) {
+      end();
+      this.o.metrics.gitErrors.inc();
+      this.sourceError = (e as Error).message;
+      this.o.log.error({ repo: this.o.source.location, err: this.sourceError }, 'git poll failed; the clusters keep their last synced state');
+      this.ready = true;
+      return { changed: [] };
+    }
+    const changed: string[] = [];
+    if (head.commit !== this.lastCommit) {
+      const layout = await readLayout(this.o.source, head.commit, this.o.path, DEFAULT_LIMITS, this.listingCache);
+      changed.push(...(await this.takeLayout(layout)));
+      this.lastCommit = head.commit;
+      this.o.log.info({ commit: head.commit, apps: layout.apps.length, changed: changed.length }, 'new commit');
+    }
+    await this.syncHolds();
+    this.ready = true;
+    return { commit: head.commit, changed };
+  }
+
+  private registryFor(layout: RepoLayout, own: LoadedAppFolder): Result<DefinitionRegistry> {
+    const files = [...layout.definitions, ...own.definitions];
+    const key = `${layout.definitionsDigest}:${own.definitions.map((d) => `${d.path}:${hashOf(d.text)}`).join(',')}`;
+    let r = this.registries.get(key);
+    if (!r) this.registries.set(key, (r = extendRegistry(this.o.registry, files)));
+    return r;
+  }
+
+  /** Sends the new commit to the releases whose folder digest changed; returns their keys. */
+  private async takeLayout(layout: RepoLayout): Promise<string[]> {
+    const config: FerryConfig | undefined = layout.config.ok ? layout.config.value : undefined;
+    const changed: string[] = [];
+    for (const folder of layout.apps) {
+      const known = [...this.releases.values()].filter((r) => r.folder === folder.path);
+      if (known.length > 0 && known.every((r) => r.spec?.digest === folder.digest)) {
+        for (const r of known) r.sameSpec.add(layout.commit);
+        continue;
+      }
+      const loaded = loadAppFolder(this.o.source, folder);
+      const result = await loaded;
+      const configProblems = layout.config.ok ? [] : layout.config.problems;
+      const spec: Spec = { commit: layout.commit, digest: folder.digest, folder, layout, loaded: configProblems.length > 0 ? Promise.resolve({ ok: false, problems: configProblems }) : loaded };
+      // The releases of this folder: each app in it × its environments (a broken folder keeps the
+      // ones it had, or is reported under the folder's name).
+      const pairs: { app: string; env: string; config?: EnvironmentConfig }[] = [];
+      if (result.ok) {
+        for (const a of result.value.apps) for (const env of environmentsOf(a, config?.environments ?? [])) pairs.push({ app: a.app.metadata.name, env, config: config?.environments.find((e) => e.name === env) });
+      } else if (known.length > 0) pairs.push(...known.map((r) => ({ app: r.app, env: r.env, config: r.config })));
+      else for (const env of config?.environments.length ? config.environments.map((e) => e.name) : ['default']) pairs.push({ app: folder.name, env, config: config?.environments.find((e) => e.name === env) });
+      for (const p of pairs) {
+        const key = `${p.app}/${p.env}`;
+        let release = this.releases.get(key);
+        if (!release) {
+          release = { app: p.app, env: p.env, config: p.config, folder: folder.path, sameSpec: new Set(), io: Promise.resolve() };
+          this.releases.set(key, release);
+          await this.restore(release, spec);
+        }
+        release.config = p.config;
+        if (release.spec?.digest === spec.digest) {
+          release.sameSpec.add(spec.commit);
+          continue;
+        }
+        release.spec = spec;
+        release.sameSpec = new Set([spec.commit]);
+        changed.push(key);
+        this.nudge(release);
+      }
+    }
+    return changed;
+  }
+
+  /** Starts a release's machine, from its persisted snapshot when there is one. */
+  private async restore(r: Release, spec: Spec): Promise<void> {
+    const cluster = this.o.clusterFor(r.config, 'local');
+    let saved: { snapshot?: unknown; summary?: StateSummary } = {};
+    try {
+      saved = await readState(cluster, r);
+    } catch (e) {
+      this.o.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot read the saved state; starting fresh');
+    }
+    if (saved.summary?.specDigest === spec.digest) {
+      // Nothing changed for this app while the controller was away: no new reconcile.
+      r.spec = spec;
+      r.sameSpec = new Set([spec.commit, ...(saved.summary.commit ? [saved.summary.commit] : [])]);
+    }
+    const machine = reconcileMachine.provide({ actors: this.steps(r) });
+    const actor = saved.snapshot ? createActor(machine, { snapshot: saved.snapshot as never, input: { app: r.app, env: r.env } }) : createActor(machine, { input: { app: r.app, env: r.env } });
+    r.actor = actor;
+    r.last = undefined;
+    actor.subscribe((s) => this.observe(r, s.value as string, s.context));
+    actor.start();
+    if (saved.snapshot) this.o.log.info({ app: r.app, env: r.env, state: actor.getSnapshot().value, revision: actor.getSnapshot().context.revision }, 'resumed');
+  }
+
+  /** At rest (idle, synced, failed): go for the wanted commit when it is a different spec. */
+  private nudge(r: Release): void {
+    const s = r.actor?.getSnapshot();
+    if (!s || !r.spec || this.stopped) return;
+    const state = s.value as string;
+    if (state === 'held') return;
+    const atWanted = s.context.revision !== undefined && r.sameSpec.has(s.context.revision);
+    if (state === 'idle' || ((state === 'synced' || state === 'failed') && !atWanted)) {
+      r.startedAt = Date.now();
+      r.actor!.send({ type: 'COMMIT', revision: r.spec.commit });
+    }
+  }
+
+  private observe(r: Release, state: string, ctx: ReconcileContext): void {
+    const previous = r.last;
+    r.last = state;
+    if (previous === state) return;
+    this.o.metrics.setStatus(r.app, r.env, state);
+    const snapshot = r.actor!.getPersistedSnapshot();
+    const cluster = this.o.clusterFor(r.config, 'local');
+    const summary: StateSummary = {
+      app: r.app,
+      env: r.env,
+      status: state,
+      ...(ctx.revision ? { commit: ctx.revision } : {}),
+      ...(r.spec ? { specDigest: r.spec.digest } : {}),
+      ...(ctx.lastGood ? { lastGood: ctx.lastGood } : {}),
+      ...(ctx.hold ? { hold: ctx.hold } : {}),
+      ...(ctx.failure ? { lastError: `${ctx.failure.reason}: ${ctx.failure.message}` } : {}),
+      updatedAt: new Date().toISOString(),
+    };
+    const log = this.o.log.child({ app: r.app, env: r.env, commit: ctx.revision });
+    if (state !== 'synced' && state !== 'failed') log.debug({ state }, 'state');
+    const work = async () => {
+      if (state === 'synced' && previous === 'verifying') await this.recordSynced(r, ctx, log);
+      if (state === 'failed' && previous !== undefined) await this.recordFailed(r, ctx, log);
+      summary.health = state === 'synced' ? 'Healthy' : state === 'failed' && ctx.failure?.reason === 'HealthCheckFailed' ? 'Degraded' : undefined;
+      if (summary.health) this.o.metrics.setHealth(r.app, r.env, summary.health);
+      await writeState(cluster, r, snapshot, summary);
+    };
+    r.io = r.io.then(work).catch((e) => log.error({ err: (e as Error).message }, 'recording the release failed'));
+    if (state === 'idle' || state === 'synced' || state === 'failed') void r.io.then(() => this.nudge(r));
+  }
+
+  private async recordSynced(r: Release, ctx: ReconcileContext, log: Logger): Promise<void> {
+    const cluster = this.o.clusterFor(r.config, 'local');
+    const rendered = r.rendered;
+    const rev = await appendRevision(cluster, r, { commit: ctx.revision!, specDigest: r.spec?.digest ?? '', ...(rendered ? { manifestDigest: rendered.manifestDigest, placements: rendered.placements } : {}), time: new Date().toISOString(), outcome: 'Synced', message: 'synced and healthy' });
+    if (r.startedAt) this.o.metrics.reconcileDuration.observe({ app: r.app, env: r.env, result: 'synced' }, (Date.now() - r.startedAt) / 1000);
+    log.info({ revision: rev.revision }, 'synced');
+    if (rendered) await recordEvent(cluster, { app: r.app, env: r.env, namespace: rendered.namespace, type: 'Normal', reason: 'Synced', message: `revision ${rev.revision} (commit ${ctx.revision!.slice(0, 12)}) synced and healthy` }).catch((e) => log.warn({ err: (e as Error).message }, 'cannot record an Event'));
+  }
+
+  private async recordFailed(r: Release, ctx: ReconcileContext, log: Logger): Promise<void> {
+    const cluster = this.o.clusterFor(r.config, 'local');
+    const failure = ctx.failure!;
+    this.o.metrics.failures.inc({ app: r.app, env: r.env, reason: failure.reason });
+    if (r.startedAt) this.o.metrics.reconcileDuration.observe({ app: r.app, env: r.env, result: 'failed' }, (Date.now() - r.startedAt) / 1000);
+    const rev = await appendRevision(cluster, r, { commit: ctx.revision ?? '', specDigest: r.spec?.digest ?? '', ...(r.rendered?.commit === ctx.revision ? { manifestDigest: r.rendered!.manifestDigest } : {}), time: new Date().toISOString(), outcome: 'Failed', reason: failure.reason, message: failure.message });
+    log.error({ revision: rev.revision, reason: failure.reason, err: failure.message, attempts: ctx.attempts }, 'reconcile failed');
+    const namespace = r.rendered?.namespace ?? r.config?.namespace ?? 'default';
+    await recordEvent(cluster, { app: r.app, env: r.env, namespace, type: 'Warning', reason: failure.reason, message: failure.message }).catch((e) => log.warn({ err: (e as Error).message }, 'cannot record an Event'));
+    if (!['ApplyFailed', 'DeliveryFailed', 'HealthCheckFailed'].includes(failure.reason) || !this.autoRollback(r)) return;
+    const good = (await readHistory(cluster, r)).find((h) => h.outcome !== 'Failed' && h.placements && h.commit !== ctx.revision);
+    if (!good) return log.warn({}, 'automatic rollback: no earlier good revision');
+    const result = await this.applyPlacements(r, good.placements!);
+    if (!result.ok) return log.error({ err: result.errors.join('; ') }, 'automatic rollback failed');
+    await placeHold(cluster, r, { reason: `automatic rollback to revision ${good.revision} after ${failure.reason}`, since: new Date().toISOString(), specDigest: r.spec?.digest, revision: good.revision });
+    await appendRevision(cluster, r, { commit: good.commit, specDigest: good.specDigest, ...(good.manifestDigest ? { manifestDigest: good.manifestDigest } : {}), placements: good.placements!, time: new Date().toISOString(), outcome: 'RolledBack', reason: 'AutoRollback', message: `rolled back to revision ${good.revision} after ${failure.reason}` });
+    log.warn({ to: good.revision }, 'rolled back automatically; held until a newer commit or ferry resume');
+    r.actor?.send({ type: 'HOLD', reason: `automatic rollback to revision ${good.revision} after ${failure.reason}` });
+  }
+
+  private autoRollback(r: Release): boolean {
+    const ann = r.rendered?.app.app.metadata.annotations?.['ferry.dev/auto-rollback'];
+    if (ann !== undefined) return ann === 'true';
+    const cfg = r.spec?.layout.config;
+    return cfg?.ok === true && cfg.value.defaults.autoRollback;
+  }
+
+  /** Applies recorded placements (a rollback): same engine, prune on. */
+  async applyPlacements(r: { app: string; env: string; config?: EnvironmentConfig }, placements: ReleasePlacement[]): Promise<{ ok: boolean; errors: string[] }> {
+    const errors: string[] = [];
+    for (const p of placements) {
+      const res = await syncApp({ scope: { app: r.app, env: r.env }, objects: p.objects, cluster: this.o.clusterFor(r.config, p.cluster), prune: true });
+      errors.push(...res.errors);
+    }
+    return { ok: errors.length === 0, errors };
+  }
+
+  /** Holds placed or lifted by `ferry rollback` / `ferry resume` from another process. */
+  private async syncHolds(): Promise<void> {
+    const byCluster = new Map<ClusterPort, Release[]>();
+    for (const r of this.releases.values()) {
+      const c = this.o.clusterFor(r.config, 'local');
+      byCluster.set(c, [...(byCluster.get(c) ?? []), r]);
+    }
+    for (const [cluster, releases] of byCluster) {
+      let holds;
+      try {
+        holds = await listHolds(cluster);
+      } catch (e) {
+        this.o.log.warn({ err: (e as Error).message }, 'cannot list holds');
+        continue;
+      }
+      for (const r of releases) {
+        const hold = holds.get(`${r.app}/${r.env}`);
+        const state = r.actor?.getSnapshot().value;
+        if (hold && state !== 'held' && hold.specDigest === r.spec?.digest) r.actor?.send({ type: 'HOLD', reason: hold.reason });
+        if (!hold && state === 'held') r.actor?.send({ type: 'RESUME' });
+      }
+    }
+  }
+
+  /** The spec a step works on: the wanted one, if `revision` carries it. */
+  private specOf(r: Release, revision: string | undefined): Spec {
+    if (!r.spec || revision === undefined || !r.sameSpec.has(revision)) throw new Error(`commit ${revision?.slice(0, 12) ?? '(none)'} was superseded by ${r.spec?.commit.slice(0, 12) ?? 'nothing'}`);
+    return r.spec;
+  }
+
+  private async checkHold(r: Release): Promise<void> {
+    const cluster = this.o.clusterFor(r.config, 'local');
+    const hold = await readHold(cluster, r);
+    if (!hold) return;
+    if (hold.specDigest === r.spec?.digest) throw new HoldError(hold.reason);
+    // A newer commit touched the app: the hold has done its job.
+    await releaseHold(cluster, r);
+    this.o.log.info({ app: r.app, env: r.env, hold: hold.reason }, 'hold released by a newer commit');
+  }
+
+  /** Renders (once per commit) what the release's placements should hold. */
+  private async prepare(r: Release, revision: string | undefined): Promise<NonNullable<Release['rendered']>> {
+    const spec = this.specOf(r, revision);
+    if (r.rendered && r.sameSpec.has(r.rendered.commit)) return r.rendered;
+    const loaded = await spec.loaded;
+    if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
+    const sourced = loaded.value.apps.find((a) => a.app.metadata.name === r.app);
+    if (!sourced) throw new Error(`Application "${r.app}" is no longer in ${spec.folder.path}`);
+    const registry = this.registryFor(spec.layout, loaded.value);
+    if (!registry.ok) throw new Error(registry.problems.map(formatProblem).join('\n'));
+    const placements = renderRelease(sourced, registry.value, r.env, r.config);
+    this.o.metrics.renders.inc({ app: r.app, env: r.env });
+    if (!placements.ok) throw new Error(placements.problems.map(formatProblem).join('\n'));
+    const namespace = r.config?.namespace ?? sourced.app.metadata.namespace ?? 'default';
+    r.rendered = { commit: spec.commit, placements: placements.value, manifestDigest: hashOf(placements.value), namespace, app: sourced, registry: registry.value };
+    return r.rendered;
+  }
+
+  private steps(r: Release) {
+    const step = (fn: (i: StepInput) => Promise<unknown>, gated = true) => fromPromise<unknown, StepInput>(({ input }) => (gated ? this.gate.run(() => fn(input)) : fn(input)));
+    const health = () => definitionHealth(r.rendered!.registry, r.rendered!.app.app.spec.components, r.app);
+    return {
+      fetch: step(async (i) => {
+        this.specOf(r, i.revision);
+        await this.checkHold(r);
+        return undefined;
+      }, false),
+      render: step(async (i) => {
+        r.rendered = undefined;
+        await this.prepare(r, i.revision);
+        return undefined;
+      }),
+      plan: step(async (i) => {
+        const rendered = await this.prepare(r, i.revision);
+        let changes = 0;
+        for (const p of rendered.placements) {
+          const { plan } = await planApp({ scope: r, objects: p.objects, cluster: this.o.clusterFor(r.config, p.cluster), prune: true });
+          if (plan.refused) throw new Error(plan.refused);
+          changes += plan.items.filter((x) => x.action === 'create' || x.action === 'update' || x.action === 'delete').length;
+        }
+        return { changes };
+      }),
+      apply: step(async (i) => {
+        const rendered = await this.prepare(r, i.revision);
+        await this.checkHold(r);
+        const errors: string[] = [];
+        for (const p of rendered.placements) {
+          const res = await syncApp({ scope: r, objects: p.objects, components: rendered.app.app.spec.components, cluster: this.o.clusterFor(r.config, p.cluster), prune: true, health: health() });
+          errors.push(...res.errors.map((e) => (rendered.placements.length > 1 ? `[${p.cluster}] ${e}` : e)));
+          const writes = res.items.filter((x) => x.action === 'created' || x.action === 'configured' || x.action === 'deleted');
+          this.o.log.info({ app: r.app, env: r.env, commit: i.revision, cluster: p.cluster, ok: res.ok, writes: res.writes, changed: writes.map((w) => `${w.action} ${formatRef(w.ref)}`).slice(0, 20) }, 'applied');
+        }
+        this.o.metrics.applies.inc({ app: r.app, env: r.env, result: errors.length === 0 ? 'ok' : 'failed' });
+        if (errors.length > 0) throw new Error(errors.join('\n'));
+        return undefined;
+      }),
+      deliver: step(this.o.deliver ?? passThrough, false),
+      verify: step(async (i) => {
+        const rendered = await this.prepare(r, i.revision);
+        for (const p of rendered.placements) {
+          const h = await waitHealthy(this.o.clusterFor(r.config, p.cluster), p.objects, { timeoutMs: this.o.verifyTimeoutMs ?? 120_000, health: health() });
+          if (!h.ok) throw new Error(h.errors.join('\n'));
+        }
+        return undefined;
+      }, false),
+    };
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * What Ferry records in the cluster for each (app, environment), in ferry-system:
+ *   ferry-state.<app>.<env>    the reconcile machine's snapshot and a summary (status, commit, error)
+ *   ferry-history.<app>.<env>  the last revisions (gzipped), with the rendered manifests of good ones
+ *   ferry-hold.<app>.<env>     present while a rollback hold or a manual suspend is in force
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { ClusterPort } from '../ports/cluster.js';
+import { ensureSystemNamespace, SYSTEM_NAMESPACE } from './inventory.js';
+import type { KubeObject, ObjectRef } from './objects.js';
+import type { ReleasePlacement } from './release-render.js';
+import type { SyncScope } from './tracking.js';
+
+export type Outcome = 'Synced' | 'Failed' | 'RolledBack';
+
+export interface Revision {
+  revision: number;
+  commit: string;
+  specDigest: string;
+  manifestDigest?: string;
+  time: string;
+  outcome: Outcome;
+  /** Failure reason (RenderFailed, ApplyFailed, …) or how a rollback came about. */
+  reason?: string;
+  message: string;
+  /** Consecutive attempts that ended the same way for this commit. */
+  attempts: number;
+  /** The rendered manifests applied: kept for good revisions, for rollback. */
+  placements?: ReleasePlacement[];
+}
+
+export interface StateSummary {
+  app: string;
+  env: string;
+  status: string;
+  commit?: string;
+  specDigest?: string;
+  lastGood?: string;
+  health?: string;
+  hold?: string;
+  lastError?: string;
+  updatedAt: string;
+}
+
+export interface Hold {
+  reason: string;
+  since: string;
+  /** The app's spec digest when the hold was placed: a commit that changes it releases the hold. */
+  specDigest?: string;
+  /** The revision rolled back to. */
+  revision?: number;
+}
+
+export const HISTORY_LIMIT = 10;
+
+const name = (kind: string, s: SyncScope) => `ferry-${kind}.${s.app}.${s.env}`;
+const ref = (kind: string, s: SyncScope): ObjectRef => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: SYSTEM_NAMESPACE, name: name(kind, s) });
+const configMap = (kind: string, s: SyncScope, body: { data?: Record<string, string>; binaryData?: Record<string, string> }): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: name(kind, s), namespace: SYSTEM_NAMESPACE, labels: { 'ferry.dev/app': s.app, 'ferry.dev/environment': s.env, 'ferry.dev/kind': kind } },
+  ...body,
+});
+
+async function write(cluster: ClusterPort, obj: KubeObject): Promise<void> {
+  try {
+    await cluster.apply(obj, { force: true });
+  } catch (e) {
+    if ((e as { status?: number }).status !== 404) throw e;
+    await ensureSystemNamespace(cluster);
+    await cluster.apply(obj, { force: true });
+  }
+}
+
+export async function readState(cluster: ClusterPort, s: SyncScope): Promise<{ snapshot?: unknown; summary?: StateSummary }> {
+  const cm = await cluster.get(ref('state', s));
+  const data = (cm?.data ?? {}) as Record<string, string>;
+  return { ...(data['snapshot.json'] ? { snapshot: JSON.parse(data['snapshot.json']) } : {}), ...(data['summary.json'] ? { summary: JSON.parse(data['summary.json']) as StateSummary } : {}) };
+}
+
+export async function writeState(cluster: ClusterPort, s: SyncScope, snapshot: unknown, summary: StateSummary): Promise<void> {
+  await write(cluster, configMap('state', s, { data: { 'snapshot.json': JSON.stringify(snapshot), 'summary.json': JSON.stringify(summary) } }));
+}
+
+/** Every recorded (app, environment) of a cluster. */
+export async function listStates(cluster: ClusterPort): Promise<StateSummary[]> {
+  const cms = await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, 'ferry.dev/kind=state');
+  return cms.map((cm) => (cm.data as Record<string, string> | undefined)?.['summary.json']).filter((x): x is string => !!x).map((x) => JSON.parse(x) as StateSummary);
+}
+
+export async function readHistory(cluster: ClusterPort, s: SyncScope): Promise<Revision[]> {
+  const cm = await cluster.get(ref('history', s));
+  const data = (cm?.binaryData as Record<string, string> | undefined)?.['history.json.gz'];
+  return data ? (JSON.parse(gunzipSync(Buffer.from(data, 'base64')).toString('utf8')) as Revision[]) : [];
+}
+
+/**
+ * Adds a revision (newest first). A repeated failure of the same commit counts as one more attempt
+ * of the same revision, so retries cannot push good revisions out; the newest good revision is
+ * always kept, even past the limit.
+ */
+export function addRevision(history: Revision[], r: Omit<Revision, 'revision' | 'attempts'>, limit = HISTORY_LIMIT): Revision[] {
+  const top = history[0];
+  if (top && top.outcome === 'Failed' && r.outcome === 'Failed' && top.commit === r.commit && top.specDigest === r.specDigest && top.reason === r.reason) {
+    return [{ ...top, time: r.time, message: r.message, attempts: top.attempts + 1 }, ...history.slice(1)];
+  }
+  const next: Revision = { ...r, revision: (top?.revision ?? 0) + 1, attempts: 1 };
+  const all = [next, ...history];
+  const kept = all.slice(0, limit);
+  const good = all.find((h) => h.outcome !== 'Failed' && h.placements);
+  if (good && !kept.includes(good)) kept[kept.length - 1] = good;
+  return kept;
+}
+
+export async function appendRevision(cluster: ClusterPort, s: SyncScope, r: Omit<Revision, 'revision' | 'attempts'>): Promise<Revision> {
+  const history = addRevision(await readHistory(cluster, s), r);
+  await write(cluster, configMap('history', s, { binaryData: { 'history.json.gz': gzipSync(JSON.stringify(history)).toString('base64') } }));
+  return history[0]!;
+}
+
+export async function readHold(cluster: ClusterPort, s: SyncScope): Promise<Hold | undefined> {
+  const cm = await cluster.get(ref('hold', s));
+  const data = cm?.data as Record<string, string> | undefined;
+  return data?.['hold.json'] ? (JSON.parse(data['hold.json']) as Hold) : undefined;
+}
+
+export async function placeHold(cluster: ClusterPort, s: SyncScope, hold: Hold): Promise<void> {
+  await write(cluster, configMap('hold', s, { data: { 'hold.json': JSON.stringify(hold) } }));
+}
+
+export async function releaseHold(cluster: ClusterPort, s: SyncScope): Promise<boolean> {
+  if (!(await cluster.get(ref('hold', s)))) return false;
+  await cluster.delete(ref('hold', s));
+  return true;
+}
+
+/** Holds in force on a cluster, by "app/env". */
+export async function listHolds(cluster: ClusterPort): Promise<Map<string, Hold>> {
+  const cms = await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, 'ferry.dev/kind=hold');
+  const out = new Map<string, Hold>();
+  for (const cm of cms) {
+    const l = cm.metadata.labels ?? {};
+    const text = (cm.data as Record<string, string> | undefined)?.['hold.json'];
+    if (text && l['ferry.dev/app'] && l['ferry.dev/environment']) out.set(`${l['ferry.dev/app']}/${l['ferry.dev/environment']}`, JSON.parse(text) as Hold);
+  }
+  return out;
+}

@@ -1,0 +1,44 @@
+/** The controller's Prometheus metrics (prom-client) and its JSON logger (pino). */
+import { pino, type Logger } from 'pino';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type { Logger };
+
+export function jsonLogger(opts: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+  return pino({ base: { component: 'ferry' }, level: opts.level ?? process.env.FERRY_LOG_LEVEL ?? 'info', timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, (opts.destination ?? process.stdout) as never);
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly reconcileDuration = new Histogram({ name: 'ferry_reconcile_duration_seconds', help: 'Time from a commit reaching an app/env to synced or failed', labelNames: ['app', 'env', 'result'], buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300], registers: [this.registry] });
+  readonly syncStatus = new Gauge({ name: 'ferry_app_sync_status', help: '1 for the current reconcile state of each app/env', labelNames: ['app', 'env', 'status'], registers: [this.registry] });
+  readonly health = new Gauge({ name: 'ferry_app_health', help: '1 for the last verified health of each app/env', labelNames: ['app', 'env', 'health'], registers: [this.registry] });
+  readonly renders = new Counter({ name: 'ferry_renders_total', help: 'Renders of an app for an environment', labelNames: ['app', 'env'], registers: [this.registry] });
+  readonly applies = new Counter({ name: 'ferry_applies_total', help: 'Sync (apply) runs of an app for an environment', labelNames: ['app', 'env', 'result'], registers: [this.registry] });
+  readonly failures = new Counter({ name: 'ferry_reconcile_failures_total', help: 'Failed reconciles by reason', labelNames: ['app', 'env', 'reason'], registers: [this.registry] });
+  readonly gitFetch = new Histogram({ name: 'ferry_git_fetch_duration_seconds', help: 'Git poll (remote head check and fetch) time', buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [this.registry] });
+  readonly gitErrors = new Counter({ name: 'ferry_git_fetch_errors_total', help: 'Failed Git polls', registers: [this.registry] });
+  readonly webhooks = new Counter({ name: 'ferry_webhook_requests_total', help: 'Webhook requests by provider and result', labelNames: ['provider', 'result'], registers: [this.registry] });
+  readonly leader = new Gauge({ name: 'ferry_leader', help: '1 while this replica holds the controller lease', registers: [this.registry] });
+
+  private readonly statusOf = new Map<string, { status?: string; health?: string }>();
+
+  /** Sets the one-hot status gauge of an app/env. */
+  setStatus(app: string, env: string, status: string): void {
+    const key = `${app}/${env}`;
+    const prev = this.statusOf.get(key) ?? {};
+    if (prev.status === status) return;
+    if (prev.status) this.syncStatus.remove({ app, env, status: prev.status });
+    this.syncStatus.set({ app, env, status }, 1);
+    this.statusOf.set(key, { ...prev, status });
+  }
+
+  setHealth(app: string, env: string, health: string): void {
+    const key = `${app}/${env}`;
+    const prev = this.statusOf.get(key) ?? {};
+    if (prev.health === health) return;
+    if (prev.health) this.health.remove({ app, env, health: prev.health });
+    this.health.set({ app, env, health }, 1);
+    this.statusOf.set(key, { ...prev, health });
+  }
+}
