@@ -6,6 +6,8 @@ import { runApply } from './apply.js';
 import { runDiff } from './diff.js';
 import { runRender } from './render.js';
 import { runStatus } from './status.js';
+import { runHistory, runResume, runRollback, runStatusAll } from './releases.js';
+import { runServe } from './serve.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -69,9 +71,59 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .action(async (app: string, o: TargetFlags & { prune: boolean; wait: boolean; timeout: string; adopt: boolean; force: boolean; allowEmpty: boolean; selfHeal?: string }) =>
       done(await runApply({ ...targetOf(app, o), prune: o.prune, wait: o.wait, timeout: o.timeout, adopt: o.adopt, force: o.force, allowEmpty: o.allowEmpty, selfHeal: o.selfHeal }, io)),
     );
-  target(program.command('status').description('per object: sync state, health, message').argument('<app>', 'app.yaml or folder'))
+  program
+    .command('status')
+    .description('without <app>: every app × environment the controller records (commit, state, health, hold, last error, age); with <app> and --env: per object sync state and health')
+    .argument('[app]', 'app.yaml or folder (per-object status)')
+    .option('-e, --env <name>', 'environment')
+    .option('-d, --definitions <dir>', 'extra definitions folder; repeatable', collect, [])
+    .option('--config <file>', 'ferry.yaml with environments (default ./ferry.yaml)')
+    .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action(async (app: string, o: TargetFlags & { output: string }) => done(await runStatus({ ...targetOf(app, o), output: o.output }, io)));
+    .exitOverride()
+    .action(async (app: string | undefined, o: Partial<TargetFlags> & { definitions: string[]; output: string }) => {
+      if (app === undefined) return done(await runStatusAll(o, io));
+      if (!o.env) throw new UsageError('status <app> needs --env');
+      done(await runStatus({ ...targetOf(app, o as TargetFlags), output: o.output }, io));
+    });
+  const records = (c: Command) =>
+    c
+      .requiredOption('-e, --env <name>', 'environment')
+      .option('--config <file>', 'ferry.yaml with environments (default ./ferry.yaml)')
+      .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG or ~/.kube/config)')
+      .option('--context <name>', 'kubeconfig context')
+      .exitOverride();
+  records(program.command('history').description("an app's recorded revisions in an environment: commit, outcome, digests, time").argument('<app>', 'application name'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (app: string, o: { env: string; output: string }) => done(await runHistory(app, o, io)));
+  records(program.command('rollback').description('re-apply the manifests of an earlier good revision and hold the app there until a newer commit changes it or `ferry resume`').argument('<app>', 'application name'))
+    .option('--to <revision>', 'revision number (default: the newest good revision before the deployed one)')
+    .action(async (app: string, o: { env: string; to?: string }) => done(await runRollback(app, o, io)));
+  records(program.command('resume').description('lift a rollback hold or suspend: the controller syncs the app to the newest commit again').argument('<app>', 'application name'))
+    .action(async (app: string, o: { env: string }) => done(await runResume(app, o, io)));
+  program
+    .command('serve')
+    .description('run the GitOps controller: watch a Git repository, sync every app and environment, serve /healthz /readyz /metrics /webhook on 127.0.0.1')
+    .requiredOption('--repo <url|path>', 'http(s) URL of the repository, or the path of a local one')
+    .option('--branch <name>', 'branch or tag to follow (remote default main, local default HEAD)')
+    .option('--commit <sha>', 'pin a commit')
+    .option('--path <dir>', 'sub-folder holding ferry.yaml, apps/ and definitions/', '.')
+    .option('--interval <duration>', 'poll interval (±10 % jitter)', '60s')
+    .option('--port <port>', 'HTTP port on 127.0.0.1 (0 = any free port)', '8080')
+    .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--context <name>', 'kubeconfig context of the controller\'s own cluster')
+    .option('--cache-dir <dir>', 'where the clone of a remote repository is kept')
+    .option('--verify-timeout <duration>', 'how long verification waits for health', '2m')
+    .option('--no-leader-elect', 'run without leader election (a single replica)')
+    .option('--lease-duration <duration>', 'leader lease duration', '15s')
+    .option('--identity <name>', 'this replica\'s name in the lease (default host-pid-random)')
+    .option('--git-secret <namespace/name>', 'Secret with username + password/token for the repository')
+    .option('--concurrency <n>', 'render/plan/apply steps run at once', '8')
+    .exitOverride()
+    .action(async (o: { repo: string; branch?: string; commit?: string; path: string; interval: string; port: string; kubeconfig?: string; context?: string; cacheDir?: string; verifyTimeout: string; leaderElect: boolean; leaseDuration: string; identity?: string; gitSecret?: string; concurrency: string }) =>
+      done(await runServe({ ...o, ref: o.branch }, io)),
+    );
   return program;
 }
 

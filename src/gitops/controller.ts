@@ -135,6 +135,10 @@ export class Controller {
     await this.polling;
     for (const r of this.releases.values()) r.actor?.stop();
     await Promise.all([...this.releases.values()].map((r) => r.io));
+    // A later start (leadership regained) reads everything back from the cluster.
+    this.releases.clear();
+    this.lastCommit = undefined;
+    this.ready = false;
   }
 
   /** One poll: fetch, find changed apps, send them the commit, and pick up holds placed outside. */
@@ -348,7 +352,7 @@ export class Controller {
       for (const r of releases) {
         const hold = holds.get(`${r.app}/${r.env}`);
         const state = r.actor?.getSnapshot().value;
-        if (hold && state !== 'held' && hold.specDigest === r.spec?.digest) r.actor?.send({ type: 'HOLD', reason: hold.reason });
+        if (hold && state !== 'held' && (hold.specDigest === undefined || hold.specDigest === r.spec?.digest)) r.actor?.send({ type: 'HOLD', reason: hold.reason });
         if (!hold && state === 'held') r.actor?.send({ type: 'RESUME' });
       }
     }
@@ -364,7 +368,7 @@ export class Controller {
     const cluster = this.o.clusterFor(r.config, 'local');
     const hold = await readHold(cluster, r);
     if (!hold) return;
-    if (hold.specDigest === r.spec?.digest) throw new HoldError(hold.reason);
+    if (hold.specDigest === undefined || hold.specDigest === r.spec?.digest) throw new HoldError(hold.reason);
     // A newer commit touched the app: the hold has done its job.
     await releaseHold(cluster, r);
     this.o.log.info({ app: r.app, env: r.env, hold: hold.reason }, 'hold released by a newer commit');

@@ -1,0 +1,124 @@
+/** `ferry status` (all apps), `ferry history`, `ferry rollback`, `ferry resume`: the records in the cluster. */
+import { loadFerryConfig } from '../gitops/environments.js';
+import { KubeCluster } from '../gitops/kube-cluster.js';
+import { appendRevision, listStates, placeHold, readHistory, readHold, readState, releaseHold, writeState, type Revision } from '../gitops/release-store.js';
+import { syncApp } from '../gitops/sync.js';
+import { EXIT_INVALID, EXIT_OK, UsageError, type CliIO } from './io.js';
+
+export interface ReleaseFlags {
+  env?: string;
+  config?: string;
+  kubeconfig?: string;
+  context?: string;
+  output?: string;
+}
+
+function clusterOf(f: ReleaseFlags, env: string | undefined): KubeCluster {
+  const configured = env ? loadFerryConfig(f.config).environments.find((e) => e.name === env) : undefined;
+  return KubeCluster.fromFile(configured?.kubeconfig ?? f.kubeconfig ?? process.env.KUBECONFIG, configured?.context ?? f.context);
+}
+
+function table(rows: string[][]): string {
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export function age(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return '-';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : s < 172800 ? `${Math.round(s / 3600)}h` : `${Math.round(s / 86400)}d`;
+}
+
+/** Every app × environment the controller records: commit, state, health, hold, last error, age. */
+export async function runStatusAll(f: ReleaseFlags, io: CliIO): Promise<number> {
+  const envs = loadFerryConfig(f.config).environments;
+  const clusters = envs.length > 0 ? [...new Map(envs.map((e) => [`${e.kubeconfig ?? ''}|${e.context ?? ''}`, clusterOf(f, e.name)])).values()] : [clusterOf(f, undefined)];
+  const states = (await Promise.all(clusters.map((c) => listStates(c)))).flat().filter((s) => !f.env || s.env === f.env);
+  states.sort((a, b) => a.app.localeCompare(b.app) || a.env.localeCompare(b.env));
+  if (f.output === 'json') {
+    io.out(`${JSON.stringify(states, null, 2)}\n`);
+    return EXIT_OK;
+  }
+  if (states.length === 0) {
+    io.out('no apps recorded yet (is `ferry serve` running against this cluster?)\n');
+    return EXIT_OK;
+  }
+  const oneLine = (s: string | undefined) => (s ? s.split('\n')[0]!.slice(0, 100) : '');
+  io.out(table([['APP', 'ENV', 'COMMIT', 'STATE', 'HEALTH', 'HOLD', 'AGE', 'LAST ERROR'], ...states.map((s) => [s.app, s.env, s.commit?.slice(0, 12) ?? '-', s.status, s.health ?? '-', s.hold ? 'yes' : '-', age(s.updatedAt), s.status === 'synced' ? '' : oneLine(s.lastError)])]));
+  return EXIT_OK;
+}
+
+const needEnv = (f: ReleaseFlags): string => {
+  if (!f.env) throw new UsageError('--env is required');
+  return f.env;
+};
+
+export async function runHistory(app: string, f: ReleaseFlags, io: CliIO): Promise<number> {
+  const env = needEnv(f);
+  const history = await readHistory(clusterOf(f, env), { app, env });
+  if (f.output === 'json') {
+    io.out(`${JSON.stringify(history.map(({ placements, ...r }) => ({ ...r, objects: placements?.reduce((n, p) => n + p.objects.length, 0) ?? 0 })), null, 2)}\n`);
+    return EXIT_OK;
+  }
+  if (history.length === 0) {
+    io.err(`no history for ${app} in ${env}\n`);
+    return EXIT_INVALID;
+  }
+  io.out(table([['REVISION', 'COMMIT', 'OUTCOME', 'ATTEMPTS', 'TIME', 'SPEC', 'MANIFESTS', 'MESSAGE'], ...history.map((r) => [String(r.revision), r.commit.slice(0, 12), `${r.outcome}${r.reason ? ` (${r.reason})` : ''}`, String(r.attempts), r.time, r.specDigest.slice(0, 12), r.manifestDigest?.slice(0, 12) ?? '-', r.message.split('\n')[0]!.slice(0, 100)])]));
+  return EXIT_OK;
+}
+
+/** The revision to go back to: --to, or the newest good one before what is deployed now. */
+export function rollbackTarget(history: Revision[], to: number | undefined): Revision | string {
+  const good = history.filter((r) => r.outcome !== 'Failed' && r.placements);
+  if (to !== undefined) {
+    const r = history.find((h) => h.revision === to);
+    if (!r) return `revision ${to} is not in the history (${history.map((h) => h.revision).join(', ')})`;
+    if (!good.includes(r)) return `revision ${to} did not sync (${r.outcome}); only good revisions keep their manifests`;
+    return r;
+  }
+  const target = history[0] && good[0] === history[0] ? good[1] : good[0];
+  return target ?? 'no earlier good revision to roll back to';
+}
+
+export async function runRollback(app: string, f: ReleaseFlags & { to?: string }, io: CliIO): Promise<number> {
+  const env = needEnv(f);
+  const cluster = clusterOf(f, env);
+  const scope = { app, env };
+  const to = f.to === undefined ? undefined : Number(f.to);
+  if (to !== undefined && !Number.isInteger(to)) throw new UsageError(`--to must be a revision number, not "${f.to}"`);
+  const target = rollbackTarget(await readHistory(cluster, scope), to);
+  if (typeof target === 'string') {
+    io.err(`error: ${app}/${env}: ${target}\n`);
+    return EXIT_INVALID;
+  }
+  const state = await readState(cluster, scope);
+  const reason = `rollback to revision ${target.revision} (commit ${target.commit.slice(0, 12)}) by ferry rollback`;
+  // The hold first, so the controller does not re-apply the newer commit while this runs.
+  await placeHold(cluster, scope, { reason, since: new Date().toISOString(), ...(state.summary?.specDigest ? { specDigest: state.summary.specDigest } : {}), revision: target.revision });
+  const errors: string[] = [];
+  for (const p of target.placements!) {
+    const target2 = p.cluster === 'local' ? cluster : KubeCluster.fromFile(f.kubeconfig ?? process.env.KUBECONFIG, p.cluster);
+    const r = await syncApp({ scope, objects: p.objects, cluster: target2, prune: true });
+    errors.push(...r.errors);
+    io.out(`${p.cluster === 'local' ? '' : `[${p.cluster}] `}${r.ok ? 'applied' : 'failed'}: ${r.writes} write request${r.writes === 1 ? '' : 's'}\n`);
+  }
+  for (const e of errors) io.err(`error: ${e}\n`);
+  if (errors.length > 0) return EXIT_INVALID;
+  const rev = await appendRevision(cluster, scope, { commit: target.commit, specDigest: target.specDigest, ...(target.manifestDigest ? { manifestDigest: target.manifestDigest } : {}), placements: target.placements!, time: new Date().toISOString(), outcome: 'RolledBack', reason: 'Rollback', message: reason });
+  if (state.summary) await writeState(cluster, scope, state.snapshot, { ...state.summary, status: 'held', hold: reason, updatedAt: new Date().toISOString() });
+  io.out(`rolled back ${app}/${env} to revision ${target.revision} (recorded as revision ${rev.revision}); held until a newer commit changes the app or \`ferry resume ${app} --env ${env}\`\n`);
+  return EXIT_OK;
+}
+
+export async function runResume(app: string, f: ReleaseFlags, io: CliIO): Promise<number> {
+  const env = needEnv(f);
+  const cluster = clusterOf(f, env);
+  const hold = await readHold(cluster, { app, env });
+  if (!(await releaseHold(cluster, { app, env }))) {
+    io.err(`${app}/${env} is not held\n`);
+    return EXIT_INVALID;
+  }
+  io.out(`resumed ${app}/${env} (was held: ${hold?.reason ?? 'unknown'}); the controller syncs it to the newest commit\n`);
+  return EXIT_OK;
+}

@@ -1,0 +1,132 @@
+/** `ferry serve`: the GitOps controller (leader election, the loop, HTTP endpoints) until SIGTERM. */
+import { createHash, randomBytes } from 'node:crypto';
+import { homedir, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Controller } from '../gitops/controller.js';
+import type { EnvironmentConfig } from '../gitops/environments.js';
+import { GitSource, isRemote, type GitAuth } from '../gitops/git-source.js';
+import { KubeCluster } from '../gitops/kube-cluster.js';
+import { runLeaderElection } from '../gitops/leader.js';
+import { startServer } from '../gitops/server.js';
+import { jsonLogger, Metrics } from '../gitops/telemetry.js';
+import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
+import { loadRegistry } from '../oam/definitions/builtin.js';
+import type { ClusterPort } from '../ports/cluster.js';
+import { parseDuration } from './duration.js';
+import { EXIT_INVALID, EXIT_OK, reportProblems, UsageError, type CliIO } from './io.js';
+
+export interface ServeCommand {
+  repo: string;
+  ref?: string;
+  commit?: string;
+  path: string;
+  interval: string;
+  port: string;
+  kubeconfig?: string;
+  context?: string;
+  cacheDir?: string;
+  verifyTimeout: string;
+  leaderElect: boolean;
+  leaseDuration: string;
+  identity?: string;
+  gitSecret?: string;
+  concurrency: string;
+}
+
+/** Git credentials: FERRY_GIT_TOKEN (or FERRY_GIT_USERNAME + FERRY_GIT_PASSWORD), or a Secret. */
+async function gitAuth(cmd: ServeCommand, cluster: KubeCluster): Promise<GitAuth | undefined> {
+  if (cmd.gitSecret) {
+    const [namespace, name] = cmd.gitSecret.includes('/') ? cmd.gitSecret.split('/') : ['ferry-system', cmd.gitSecret];
+    const secret = await cluster.get({ apiVersion: 'v1', kind: 'Secret', namespace, name: name! });
+    if (!secret) throw new UsageError(`--git-secret: Secret ${namespace}/${name} not found`);
+    const data = (secret.data ?? {}) as Record<string, string>;
+    const dec = (k: string) => (data[k] ? Buffer.from(data[k], 'base64').toString('utf8') : undefined);
+    const password = dec('password') ?? dec('token');
+    if (!password) throw new UsageError(`--git-secret: Secret ${namespace}/${name} has neither "password" nor "token"`);
+    return { username: dec('username') ?? 'git', password };
+  }
+  const env = process.env;
+  if (env.FERRY_GIT_TOKEN) return { username: env.FERRY_GIT_USERNAME ?? 'git', password: env.FERRY_GIT_TOKEN };
+  if (env.FERRY_GIT_PASSWORD) return { username: env.FERRY_GIT_USERNAME ?? 'git', password: env.FERRY_GIT_PASSWORD };
+  return undefined;
+}
+
+export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
+  const intervalMs = parseDuration(cmd.interval);
+  const port = Number(cmd.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${cmd.port}"`);
+  const log = jsonLogger();
+  const metrics = new Metrics();
+  const kubeconfig = cmd.kubeconfig ?? process.env.KUBECONFIG;
+  const clusters = new Map<string, KubeCluster>();
+  const clusterAt = (file: string | undefined, context: string | undefined) => {
+    const key = `${file ?? ''}|${context ?? ''}`;
+    let c = clusters.get(key);
+    if (!c) clusters.set(key, (c = KubeCluster.fromFile(file, context)));
+    return c;
+  };
+  const home = clusterAt(kubeconfig, cmd.context);
+  const clusterFor = (env: EnvironmentConfig | undefined, placement: string): ClusterPort => {
+    if (placement !== 'local') {
+      if (!home.kubeconfig.getContexts().some((c) => c.name === placement)) throw new Error(`the app places objects on cluster "${placement}", but the kubeconfig has no context of that name`);
+      return clusterAt(env?.kubeconfig ?? kubeconfig, placement);
+    }
+    return env?.context || env?.kubeconfig ? clusterAt(env.kubeconfig ?? kubeconfig, env.context) : home;
+  };
+  const repo = isRemote(cmd.repo) ? cmd.repo : resolve(cmd.repo);
+  const cacheDir = cmd.cacheDir ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ferry', 'repos', createHash('sha256').update(repo).digest('hex').slice(0, 16));
+  const source = new GitSource({ repo, cacheDir, ...(cmd.ref ? { ref: cmd.ref } : {}), ...(cmd.commit ? { commit: cmd.commit } : {}), auth: await gitAuth(cmd, home) });
+  const registry = loadRegistry(await loadWasmEngine(), []);
+  if (!registry.ok) return reportProblems(io, registry.problems);
+  const controller = new Controller({ source, path: cmd.path, intervalMs, clusterFor, registry: registry.value, metrics, log, verifyTimeoutMs: parseDuration(cmd.verifyTimeout), concurrency: Number(cmd.concurrency) });
+  let leading = !cmd.leaderElect;
+  const server = await startServer({
+    port,
+    metrics,
+    log,
+    webhookSecret: process.env.FERRY_WEBHOOK_SECRET,
+    branch: cmd.ref,
+    ready: () => (leading ? { ready: controller.ready, message: controller.ready ? (controller.sourceError ? `ready; git source failing: ${controller.sourceError}` : 'ready') : 'first poll in progress' } : { ready: true, message: 'standby (not the leader)' }),
+    trigger: () => (leading ? (controller.trigger(), true) : false),
+  });
+  log.info({ port: server.port, repo, path: cmd.path, interval: cmd.interval }, 'ferry serve listening on 127.0.0.1');
+  io.err(`ferry serve: http://127.0.0.1:${server.port} (healthz, readyz, metrics, webhook)\n`);
+  const stop = new AbortController();
+  const done = new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    stop.abort();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  const lead = () => {
+    leading = true;
+    metrics.leader.set(1);
+    log.info({}, 'leading: starting the loop');
+    controller.start();
+  };
+  let election: Promise<void> = Promise.resolve();
+  if (cmd.leaderElect) {
+    const identity = cmd.identity ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    election = runLeaderElection({
+      cluster: home,
+      identity,
+      leaseSeconds: parseDuration(cmd.leaseDuration) / 1000,
+      signal: stop.signal,
+      onStartedLeading: lead,
+      onStoppedLeading: () => {
+        leading = false;
+        metrics.leader.set(0);
+        log.warn({}, 'lost the lease: stopping the loop');
+        void controller.stop();
+      },
+    }).catch((e) => log.error({ err: (e as Error).message }, 'leader election failed'));
+    log.info({ identity }, 'waiting for the controller lease');
+  } else lead();
+  await done;
+  await controller.stop();
+  await election;
+  await server.close();
+  log.info({}, 'stopped');
+  return stop.signal.aborted ? EXIT_OK : EXIT_INVALID;
+}
