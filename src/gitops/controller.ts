@@ -64,6 +64,8 @@ interface Release {
   io: Promise<void>;
   startedAt?: number;
   last?: string;
+  /** The app's namespace (for Events), known once its spec was read. */
+  namespace?: string;
 }
 
 class Semaphore {
@@ -215,7 +217,7 @@ export class Controller {
         release.spec = spec;
         release.sameSpec = new Set([spec.commit]);
         changed.push(key);
-        this.nudge(release);
+        this.nudge(release, true);
       }
     }
     return changed;
@@ -245,11 +247,15 @@ export class Controller {
   }
 
   /** At rest (idle, synced, failed): go for the wanted commit when it is a different spec. */
-  private nudge(r: Release): void {
+  private nudge(r: Release, newSpec = false): void {
     const s = r.actor?.getSnapshot();
     if (!s || !r.spec || this.stopped) return;
     const state = s.value as string;
-    if (state === 'held') return;
+    if (state === 'held') {
+      // A commit that changes the app ends the hold (the machine checks it is a different commit).
+      if (newSpec) r.actor!.send({ type: 'COMMIT', revision: r.spec.commit });
+      return;
+    }
     const atWanted = s.context.revision !== undefined && r.sameSpec.has(s.context.revision);
     if (state === 'idle' || ((state === 'synced' || state === 'failed') && !atWanted)) {
       r.startedAt = Date.now();
@@ -304,7 +310,7 @@ export class Controller {
     if (r.startedAt) this.o.metrics.reconcileDuration.observe({ app: r.app, env: r.env, result: 'failed' }, (Date.now() - r.startedAt) / 1000);
     const rev = await appendRevision(cluster, r, { commit: ctx.revision ?? '', specDigest: r.spec?.digest ?? '', ...(r.rendered?.commit === ctx.revision ? { manifestDigest: r.rendered!.manifestDigest } : {}), time: new Date().toISOString(), outcome: 'Failed', reason: failure.reason, message: failure.message });
     log.error({ revision: rev.revision, reason: failure.reason, err: failure.message, attempts: ctx.attempts }, 'reconcile failed');
-    const namespace = r.rendered?.namespace ?? r.config?.namespace ?? 'default';
+    const namespace = r.namespace ?? r.config?.namespace ?? 'default';
     await recordEvent(cluster, { app: r.app, env: r.env, namespace, type: 'Warning', reason: failure.reason, message: failure.message }).catch((e) => log.warn({ err: (e as Error).message }, 'cannot record an Event'));
     if (!['ApplyFailed', 'DeliveryFailed', 'HealthCheckFailed'].includes(failure.reason) || !this.autoRollback(r)) return;
     const good = (await readHistory(cluster, r)).find((h) => h.outcome !== 'Failed' && h.placements && h.commit !== ctx.revision);
@@ -382,6 +388,7 @@ export class Controller {
     if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
     const sourced = loaded.value.apps.find((a) => a.app.metadata.name === r.app);
     if (!sourced) throw new Error(`Application "${r.app}" is no longer in ${spec.folder.path}`);
+    r.namespace = r.config?.namespace ?? sourced.app.metadata.namespace ?? 'default';
     const registry = this.registryFor(spec.layout, loaded.value);
     if (!registry.ok) throw new Error(registry.problems.map(formatProblem).join('\n'));
     const placements = renderRelease(sourced, registry.value, r.env, r.config);

@@ -1,0 +1,241 @@
+/**
+ * The GitOps loop end to end: a real Git smart-HTTP server, `ferry serve` processes and the real
+ * local cluster. Timing is never asserted: a long poll interval proves a webhook did the work.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { KubeCluster } from '../../src/gitops/kube-cluster.js';
+import { readHistory, readHold } from '../../src/gitops/release-store.js';
+import { startGitServer } from '../support/git-server.js';
+import { FERRY, Serve, TestRepo, webApp } from './gitops-support.js';
+import { eventually, sleep, useNamespace } from './kube.js';
+
+const ns = useNamespace('gitops');
+/** App names unique to this run: records in ferry-system outlive a test cluster's namespaces. */
+const N = (name: string) => `${name}-${ns().slice(-6)}`;
+const repo = new TestRepo();
+const SECRET = 'webhook-secret';
+const running: Serve[] = [];
+let cluster: KubeCluster;
+
+const serve = async (args: string[], extra: Record<string, string> = {}) => {
+  const s = new Serve(['--repo', repo.url, '--cache-dir', `${repo.root}/cache-${running.length}`, ...args], { KUBECONFIG: inject('kubeconfig'), FERRY_WEBHOOK_SECRET: SECRET, ...extra });
+  running.push(s);
+  return s.start();
+};
+const ferry = async (...args: string[]) => {
+  try {
+    const r = await promisify(execFile)(FERRY, args, { env: { ...process.env, KUBECONFIG: inject('kubeconfig') } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+};
+const imageOf = async (name: string) => {
+  const d = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(), name });
+  return (d?.spec as { template: { spec: { containers: { image: string }[] } } } | undefined)?.template.spec.containers[0]?.image;
+};
+const waitImage = (name: string, image: string, timeoutMs = 60_000) => eventually(`${name} to run ${image}`, async () => ((await imageOf(name)) === image ? true : undefined), timeoutMs);
+const stateOf = async (app: string) => JSON.parse((await ferry('status', '-o', 'json')).stdout).find((s: { app: string }) => s.app === app) as { status: string; lastError?: string; hold?: string; commit?: string } | undefined;
+const waitState = (app: string, status: string, timeoutMs = 60_000) => eventually(`${app} to be ${status}`, async () => ((await stateOf(app))?.status === status ? stateOf(app) : undefined), timeoutMs);
+
+beforeAll(async () => {
+  cluster = KubeCluster.fromFile(inject('kubeconfig'));
+  await repo.start();
+});
+// A failed test must not leave its controller reconciling during the next one.
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.stop('SIGKILL')));
+});
+afterAll(async () => {
+  await repo.stop();
+});
+
+describe('ferry serve', () => {
+  it('applies a pushed commit within a poll interval, and reports itself healthy and ready', async () => {
+    repo.commit({ [`apps/${N('poll')}/app.yaml`]: webApp(N('poll'), ns(), 'nginx:1.0') }, 'poll app');
+    const s = await serve(['--interval', '2s', '--no-leader-elect']);
+    await waitImage(N('poll'), 'nginx:1.0');
+    repo.commit({ [`apps/${N('poll')}/app.yaml`]: webApp(N('poll'), ns(), 'nginx:1.1') });
+    await waitImage(N('poll'), 'nginx:1.1');
+    await waitState(N('poll'), 'synced');
+    expect(await s.http('/healthz')).toEqual({ status: 200, text: 'ok\n' });
+    expect((await s.http('/readyz')).status).toBe(200);
+    expect(await s.metric('ferry_app_sync_status', { app: N('poll'), status: 'synced' })).toBe(1);
+    expect(await s.metric('ferry_git_fetch_duration_seconds_count')).toBeGreaterThan(1);
+    expect(await s.stop()).toBe(0);
+    expect(s.has('stopped')).toBe(true);
+  });
+
+  it('a signed webhook triggers an immediate fetch; a bad signature gets 401 and changes nothing; only the changed app is rendered again', async () => {
+    repo.commit({ [`apps/${N('hook-a')}/app.yaml`]: webApp(N('hook-a'), ns(), 'nginx:1.0'), [`apps/${N('hook-b')}/app.yaml`]: webApp(N('hook-b'), ns(), 'redis:7.0') });
+    const s = await serve(['--interval', '10m', '--no-leader-elect']);
+    await waitImage(N('hook-a'), 'nginx:1.0');
+    await waitState(N('hook-b'), 'synced');
+    const rendersB = await s.metric('ferry_renders_total', { app: N('hook-b') });
+    const rendersA = await s.metric('ferry_renders_total', { app: N('hook-a') });
+    repo.commit({ [`apps/${N('hook-a')}/app.yaml`]: webApp(N('hook-a'), ns(), 'nginx:2.0') });
+    expect(await s.webhook('wrong-secret')).toBe(401);
+    await sleep(3000);
+    expect(await imageOf(N('hook-a'))).toBe('nginx:1.0');
+    expect(await s.metric('ferry_webhook_requests_total', { result: '401' })).toBe(1);
+    // Too large a payload is refused before it is read.
+    expect((await s.http('/webhook', { method: 'POST', body: 'x'.repeat(2 * 1024 * 1024) }).catch(() => ({ status: 413 }))).status).toBe(413);
+    expect(await s.webhook(SECRET)).toBe(200);
+    await waitImage(N('hook-a'), 'nginx:2.0', 30_000);
+    await waitState(N('hook-a'), 'synced');
+    expect(await s.metric('ferry_renders_total', { app: N('hook-a') })).toBe(rendersA + 1);
+    expect(await s.metric('ferry_renders_total', { app: N('hook-b') })).toBe(rendersB);
+    expect(s.has('applied', { app: N('hook-b'), commit: repo.git('rev-parse', 'HEAD') })).toBe(false);
+    await s.stop();
+  });
+
+  it('a bad commit (CUE error, then an object the API server rejects) keeps the last good revision, is reported, and the next good commit recovers', async () => {
+    repo.commit({ [`apps/${N('shaky')}/app.yaml`]: webApp(N('shaky'), ns(), 'nginx:1.0') });
+    const s = await serve(['--interval', '10m', '--no-leader-elect']);
+    await waitImage(N('shaky'), 'nginx:1.0');
+    await waitState(N('shaky'), 'synced');
+    // A CUE error: the port must be an int.
+    repo.commit({ [`apps/${N('shaky')}/app.yaml`]: webApp(N('shaky'), ns(), 'nginx:2.0').replace('port: 8080', 'port: "eighty"') });
+    await s.webhook(SECRET);
+    const failed = await waitState(N('shaky'), 'failed');
+    expect(failed!.lastError).toMatch(new RegExp(`^RenderFailed: apps/${N('shaky')}/app.yaml:\\d+:\\d+: component "${N('shaky')}"`));
+    expect(await imageOf(N('shaky'))).toBe('nginx:1.0');
+    expect(await s.metric('ferry_reconcile_failures_total', { app: N('shaky'), reason: 'RenderFailed' })).toBeGreaterThanOrEqual(1);
+    const events = await cluster.list('v1', 'Event', ns(), `ferry.dev/app=${N('shaky')}`);
+    expect(events.some((e) => e.type === 'Warning' && e.reason === 'RenderFailed' && String(e.message).includes(`apps/${N('shaky')}/app.yaml`))).toBe(true);
+    // An object the API server rejects (an invalid label value): nothing of this commit is written.
+    repo.commit({ [`apps/${N('shaky')}/app.yaml`]: webApp(N('shaky'), ns(), 'nginx:3.0', '      traits:\n        - type: labels\n          properties: {"bad": "not a valid label value!"}\n') });
+    await s.webhook(SECRET);
+    await eventually('the apply failure', async () => ((await stateOf(N('shaky')))?.lastError?.startsWith('ApplyFailed') ? true : undefined));
+    expect(await imageOf(N('shaky'))).toBe('nginx:1.0');
+    expect((await ferry('status')).stdout).toMatch(new RegExp(`${N('shaky')} +default +\\w+ +failed .*ApplyFailed`));
+    repo.commit({ [`apps/${N('shaky')}/app.yaml`]: webApp(N('shaky'), ns(), 'nginx:4.0') });
+    await s.webhook(SECRET);
+    await waitImage(N('shaky'), 'nginx:4.0');
+    await waitState(N('shaky'), 'synced');
+    const history = await readHistory(cluster, { app: N('shaky'), env: 'default' });
+    expect(history.map((h) => `${h.outcome}${h.reason ? `:${h.reason}` : ''}`)).toEqual(['Synced', 'Failed:ApplyFailed', 'Failed:RenderFailed', 'Synced']);
+    await s.stop();
+  });
+
+  it('rollback places a hold that survives a controller restart; a newer commit releases it', async () => {
+    repo.commit({ [`apps/${N('roll')}/app.yaml`]: webApp(N('roll'), ns(), 'nginx:1.0') });
+    let s = await serve(['--interval', '2s', '--no-leader-elect']);
+    await waitState(N('roll'), 'synced');
+    repo.commit({ [`apps/${N('roll')}/app.yaml`]: webApp(N('roll'), ns(), 'nginx:2.0') });
+    await waitImage(N('roll'), 'nginx:2.0');
+    await waitState(N('roll'), 'synced');
+    const back = await ferry('rollback', N('roll'), '--env', 'default');
+    expect(back.stderr).toBe('');
+    expect(back.stdout).toContain(`rolled back ${N('roll')}/default to revision 1`);
+    expect(await imageOf(N('roll'))).toBe('nginx:1.0');
+    await eventually('the controller to hold roll', async () => (s.has('state', { app: N('roll') }) && (await s.metric('ferry_app_sync_status', { app: N('roll'), status: 'held' })) === 1 ? true : undefined));
+    await s.stop();
+    s = await serve(['--interval', '2s', '--no-leader-elect']);
+    await eventually('the restarted controller to hold roll', async () => ((await s.metric('ferry_app_sync_status', { app: N('roll'), status: 'held' })) === 1 ? true : undefined));
+    await sleep(5000);
+    expect(await imageOf(N('roll'))).toBe('nginx:1.0');
+    expect((await ferry('history', N('roll'), '--env', 'default')).stdout).toMatch(/RolledBack \(Rollback\)/);
+    repo.commit({ [`apps/${N('roll')}/app.yaml`]: webApp(N('roll'), ns(), 'nginx:3.0') });
+    await waitImage(N('roll'), 'nginx:3.0');
+    await waitState(N('roll'), 'synced');
+    expect(await readHold(cluster, { app: N('roll'), env: 'default' })).toBeUndefined();
+    await s.stop();
+  });
+
+  it('a controller killed in the middle of a sync converges after a restart, nothing lost or duplicated', async () => {
+    // "slow" becomes available only after minReadySeconds; "after" depends on it: the sync sits in
+    // the middle of applying while it waits.
+    const slow = `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: ${N('midway')}, namespace: ${ns()}}
+spec:
+  components:
+    - name: slow
+      type: k8s-objects
+      properties:
+        objects:
+          - apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: slow, namespace: ${ns()}}
+            spec:
+              replicas: 1
+              minReadySeconds: 12
+              selector: {matchLabels: {app: slow}}
+              template:
+                metadata: {labels: {app: slow}}
+                spec: {containers: [{name: c, image: "busybox:1"}]}
+    - name: after
+      type: webservice
+      dependsOn: [slow]
+      properties: {image: "nginx:1.0", port: 80}
+`;
+    repo.commit({ [`apps/${N('midway')}/app.yaml`]: slow });
+    let s = await serve(['--interval', '2s', '--no-leader-elect']);
+    await eventually('slow to be applied while after waits', async () => ((await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(), name: 'slow' })) ? true : undefined));
+    expect(await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(), name: 'after' })).toBeUndefined();
+    await s.stop('SIGKILL');
+    s = await serve(['--interval', '2s', '--no-leader-elect']);
+    await waitImage('after', 'nginx:1.0', 90_000);
+    await waitState(N('midway'), 'synced', 60_000);
+    expect(s.has('resumed', { app: N('midway') })).toBe(true);
+    const history = await readHistory(cluster, { app: N('midway'), env: 'default' });
+    expect(history.map((h) => h.outcome)).toEqual(['Synced']);
+    const rs = await cluster.list('apps/v1', 'ReplicaSet', ns(), 'app=slow');
+    expect(rs).toHaveLength(1);
+    await s.stop();
+  });
+
+  it('keeps the cluster on the last good state while the Git server is down, reports it, and recovers', async () => {
+    repo.commit({ [`apps/${N('offline')}/app.yaml`]: webApp(N('offline'), ns(), 'nginx:1.0') });
+    const s = await serve(['--interval', '1s', '--no-leader-elect']);
+    await waitState(N('offline'), 'synced');
+    const port = repo.server.port;
+    await repo.server.stop();
+    await eventually('git errors to be counted', async () => ((await s.metric('ferry_git_fetch_errors_total')) >= 2 ? true : undefined));
+    expect((await s.http('/readyz')).text).toMatch(/git source failing/);
+    expect(await imageOf(N('offline'))).toBe('nginx:1.0');
+    expect((await stateOf(N('offline')))?.status).toBe('synced');
+    repo.commit({ [`apps/${N('offline')}/app.yaml`]: webApp(N('offline'), ns(), 'nginx:2.0') });
+    repo.server = await startGitServer(`${repo.root}/repos`, { port });
+    await waitImage(N('offline'), 'nginx:2.0');
+    expect(s.has('git source reachable again')).toBe(true);
+    await s.stop();
+  });
+
+  it('rejects an app with an escaping link or a ".." link, for that app only', async () => {
+    const { symlinkSync, mkdirSync } = await import('node:fs');
+    mkdirSync(`${repo.work}/apps/${N('evil')}`, { recursive: true });
+    mkdirSync(`${repo.work}/apps/${N('dots')}`, { recursive: true });
+    symlinkSync('/etc/passwd', `${repo.work}/apps/${N('evil')}/app.yaml`);
+    symlinkSync('../../../../../etc/passwd', `${repo.work}/apps/${N('dots')}/app.yaml`);
+    repo.commit({ [`apps/${N('fine')}/app.yaml`]: webApp(N('fine'), ns(), 'nginx:1.0') });
+    const s = await serve(['--interval', '10m', '--no-leader-elect']);
+    await waitImage(N('fine'), 'nginx:1.0');
+    expect((await waitState(N('evil'), 'failed'))!.lastError).toContain(`apps/${N('evil')}/app.yaml" is a symbolic link to the absolute path`);
+    expect((await waitState(N('dots'), 'failed'))!.lastError).toContain(`apps/${N('dots')}/app.yaml" is a symbolic link to "../../../../../etc/passwd", which leaves the repository`);
+    repo.commit({ [`apps/${N('evil')}`]: null, [`apps/${N('dots')}`]: null });
+    await s.stop();
+  });
+
+  it('with two replicas only the leader reconciles; killing it hands over', async () => {
+    repo.commit({ [`apps/${N('ha')}/app.yaml`]: webApp(N('ha'), ns(), 'nginx:1.0') });
+    const a = await serve(['--interval', '2s', '--lease-duration', '4s', '--identity', 'replica-a']);
+    await eventually('replica a to lead', async () => ((await a.metric('ferry_leader')) === 1 ? true : undefined));
+    const b = await serve(['--interval', '2s', '--lease-duration', '4s', '--identity', 'replica-b']);
+    await waitImage(N('ha'), 'nginx:1.0');
+    await sleep(3000);
+    expect(await b.metric('ferry_leader')).toBe(0);
+    expect(b.has('new commit')).toBe(false);
+    expect((await b.http('/readyz')).text).toMatch(/standby/);
+    await a.stop('SIGKILL');
+    await eventually('replica b to take over', async () => ((await b.metric('ferry_leader')) === 1 ? true : undefined), 30_000);
+    repo.commit({ [`apps/${N('ha')}/app.yaml`]: webApp(N('ha'), ns(), 'nginx:2.0') });
+    await waitImage(N('ha'), 'nginx:2.0');
+    expect(b.has('new commit')).toBe(true);
+    await b.stop();
+  });
+});
