@@ -22,3 +22,9 @@ export function reportProblems(io: CliIO, problems: FerryProblem[]): number {
 }
 
 export class UsageError extends Error {}
+
+/** Rows as aligned columns (the last column is not padded), one line each. */
+export function formatTable(rows: string[][]): string {
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+}

@@ -3,7 +3,7 @@ import { loadFerryConfig } from '../gitops/environments.js';
 import { KubeCluster } from '../gitops/kube-cluster.js';
 import { appendRevision, listStates, placeHold, readHistory, readHold, readState, releaseHold, writeState, type Revision } from '../gitops/release-store.js';
 import { syncApp } from '../gitops/sync.js';
-import { EXIT_INVALID, EXIT_OK, UsageError, type CliIO } from './io.js';
+import { EXIT_INVALID, EXIT_OK, formatTable, UsageError, type CliIO } from './io.js';
 
 export interface ReleaseFlags {
   env?: string;
@@ -16,11 +16,6 @@ export interface ReleaseFlags {
 function clusterOf(f: ReleaseFlags, env: string | undefined): KubeCluster {
   const configured = env ? loadFerryConfig(f.config).environments.find((e) => e.name === env) : undefined;
   return KubeCluster.fromFile(configured?.kubeconfig ?? f.kubeconfig ?? process.env.KUBECONFIG, configured?.context ?? f.context);
-}
-
-function table(rows: string[][]): string {
-  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
 export function age(iso: string | undefined, now = Date.now()): string {
@@ -44,7 +39,7 @@ export async function runStatusAll(f: ReleaseFlags, io: CliIO): Promise<number> 
     return EXIT_OK;
   }
   const oneLine = (s: string | undefined) => (s ? s.split('\n')[0]!.slice(0, 100) : '');
-  io.out(table([['APP', 'ENV', 'COMMIT', 'STATE', 'HEALTH', 'HOLD', 'AGE', 'LAST ERROR'], ...states.map((s) => [s.app, s.env, s.commit?.slice(0, 12) ?? '-', s.status, s.health ?? '-', s.hold ? 'yes' : '-', age(s.updatedAt), s.status === 'synced' ? '' : oneLine(s.lastError)])]));
+  io.out(formatTable([['APP', 'ENV', 'COMMIT', 'STATE', 'HEALTH', 'HOLD', 'AGE', 'LAST ERROR'], ...states.map((s) => [s.app, s.env, s.commit?.slice(0, 12) ?? '-', s.status, s.health ?? '-', s.hold ? 'yes' : '-', age(s.updatedAt), s.status === 'synced' ? '' : oneLine(s.lastError)])]));
   return EXIT_OK;
 }
 
@@ -64,7 +59,7 @@ export async function runHistory(app: string, f: ReleaseFlags, io: CliIO): Promi
     io.err(`no history for ${app} in ${env}\n`);
     return EXIT_INVALID;
   }
-  io.out(table([['REVISION', 'COMMIT', 'OUTCOME', 'ATTEMPTS', 'TIME', 'SPEC', 'MANIFESTS', 'MESSAGE'], ...history.map((r) => [String(r.revision), r.commit.slice(0, 12), `${r.outcome}${r.reason ? ` (${r.reason})` : ''}`, String(r.attempts), r.time, r.specDigest.slice(0, 12), r.manifestDigest?.slice(0, 12) ?? '-', r.message.split('\n')[0]!.slice(0, 100)])]));
+  io.out(formatTable([['REVISION', 'COMMIT', 'OUTCOME', 'ATTEMPTS', 'TIME', 'SPEC', 'MANIFESTS', 'MESSAGE'], ...history.map((r) => [String(r.revision), r.commit.slice(0, 12), `${r.outcome}${r.reason ? ` (${r.reason})` : ''}`, String(r.attempts), r.time, r.specDigest.slice(0, 12), r.manifestDigest?.slice(0, 12) ?? '-', r.message.split('\n')[0]!.slice(0, 100)])]));
   return EXIT_OK;
 }
 

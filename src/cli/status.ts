@@ -2,7 +2,7 @@ import { definitionHealth } from '../gitops/definition-health.js';
 import { formatRef } from '../gitops/objects.js';
 import { planApp } from '../gitops/sync.js';
 import { formatProblem } from '../oam/errors.js';
-import { EXIT_INVALID, EXIT_OK, UsageError, type CliIO } from './io.js';
+import { EXIT_INVALID, EXIT_OK, formatTable, UsageError, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
 export interface StatusCommand extends TargetOptions {
@@ -31,8 +31,7 @@ export async function runStatus(cmd: StatusCommand, io: CliIO): Promise<number> 
     io.out(`${JSON.stringify({ app: target.name, env: target.env, objects: rows }, null, 2)}\n`);
   } else {
     const table = [['OBJECT', 'SYNC', 'HEALTH', 'MESSAGE'], ...rows.map((r) => [`${target.placements.length > 1 ? `${r.cluster}: ` : ''}${r.object}`, r.sync, r.health, r.message])];
-    const w = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-    io.out(table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd()).join('\n') + '\n');
+    io.out(formatTable(table));
   }
   return EXIT_OK;
 }

@@ -184,8 +184,11 @@ export class Controller {
   private async takeLayout(layout: RepoLayout): Promise<string[]> {
     const config: FerryConfig | undefined = layout.config.ok ? layout.config.value : undefined;
     const changed: string[] = [];
+    // Releases by folder, once per layout (not a scan of every release per folder).
+    const byFolder = new Map<string, Release[]>();
+    for (const r of this.releases.values()) byFolder.set(r.folder, [...(byFolder.get(r.folder) ?? []), r]);
     for (const folder of layout.apps) {
-      const known = [...this.releases.values()].filter((r) => r.folder === folder.path);
+      const known = byFolder.get(folder.path) ?? [];
       if (known.length > 0 && known.every((r) => r.spec?.digest === folder.digest)) {
         for (const r of known) r.sameSpec.add(layout.commit);
         continue;

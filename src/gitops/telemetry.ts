@@ -21,24 +21,24 @@ export class Metrics {
   readonly webhooks = new Counter({ name: 'ferry_webhook_requests_total', help: 'Webhook requests by provider and result', labelNames: ['provider', 'result'], registers: [this.registry] });
   readonly leader = new Gauge({ name: 'ferry_leader', help: '1 while this replica holds the controller lease', registers: [this.registry] });
 
-  private readonly statusOf = new Map<string, { status?: string; health?: string }>();
+  /** The one label value currently set to 1 per gauge and app/env. */
+  private readonly current = new Map<string, string>();
+
+  private oneHot(gauge: Gauge, label: 'status' | 'health', app: string, env: string, value: string): void {
+    const key = `${label}:${app}/${env}`;
+    const prev = this.current.get(key);
+    if (prev === value) return;
+    if (prev) gauge.remove({ app, env, [label]: prev });
+    gauge.set({ app, env, [label]: value }, 1);
+    this.current.set(key, value);
+  }
 
   /** Sets the one-hot status gauge of an app/env. */
   setStatus(app: string, env: string, status: string): void {
-    const key = `${app}/${env}`;
-    const prev = this.statusOf.get(key) ?? {};
-    if (prev.status === status) return;
-    if (prev.status) this.syncStatus.remove({ app, env, status: prev.status });
-    this.syncStatus.set({ app, env, status }, 1);
-    this.statusOf.set(key, { ...prev, status });
+    this.oneHot(this.syncStatus, 'status', app, env, status);
   }
 
   setHealth(app: string, env: string, health: string): void {
-    const key = `${app}/${env}`;
-    const prev = this.statusOf.get(key) ?? {};
-    if (prev.health === health) return;
-    if (prev.health) this.health.remove({ app, env, health: prev.health });
-    this.health.set({ app, env, health }, 1);
-    this.statusOf.set(key, { ...prev, health });
+    this.oneHot(this.health, 'health', app, env, health);
   }
 }
