@@ -12,6 +12,7 @@ import { jsonLogger, Metrics } from '../gitops/telemetry.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 import { loadRegistry } from '../oam/definitions/builtin.js';
 import type { ClusterPort } from '../ports/cluster.js';
+import { tuneForController } from './controller-runtime.js';
 import { parseDuration } from './duration.js';
 import { EXIT_INVALID, EXIT_OK, reportProblems, UsageError, type CliIO } from './io.js';
 
@@ -52,6 +53,7 @@ async function gitAuth(cmd: ServeCommand, cluster: KubeCluster): Promise<GitAuth
 }
 
 export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
+  tuneForController();
   const intervalMs = parseDuration(cmd.interval);
   const port = Number(cmd.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${cmd.port}"`);

@@ -17,7 +17,7 @@ import { recordEvent } from './events.js';
 import type { GitSource } from './git-source.js';
 import { HoldError, passThrough, reconcileMachine, type ReconcileContext, type Step, type StepInput } from './machine.js';
 import { formatRef } from './objects.js';
-import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, writeState, listHolds, type StateSummary } from './release-store.js';
+import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, readAllStates, writeState, listHolds, type SavedState, type StateSummary } from './release-store.js';
 import { renderRelease, environmentsOf, type ReleasePlacement } from './release-render.js';
 import { loadAppFolder, readLayout, DEFAULT_LIMITS, type AppFolder, type ListingCache, type LoadedAppFolder, type RepoLayout } from './repo-layout.js';
 import { planApp, syncApp } from './sync.js';
@@ -66,7 +66,17 @@ interface Release {
   last?: string;
   /** The app's namespace (for Events), known once its spec was read. */
   namespace?: string;
+  /** The plan made by the planning step, handed to apply (no second read of the same objects). */
+  planned?: { commit: string; plans: Awaited<ReturnType<typeof planApp>>[] };
+  /** Counts the persisted transitions: a write already superseded by a newer one is skipped. */
+  persistSeq: number;
 }
+
+/**
+ * The states written to the cluster. The others (fetching, rendering, planning) are quick and need
+ * no resume: a controller restarted during them finds the previous state and the commit still new.
+ */
+const PERSISTED = new Set(['idle', 'applying', 'delivering', 'verifying', 'synced', 'failed', 'held']);
 
 class Semaphore {
   private queue: (() => void)[] = [];
@@ -93,14 +103,20 @@ export class Controller {
   private readonly listingCache: ListingCache = new Map();
   private readonly registries = new Map<string, Result<DefinitionRegistry>>();
   private readonly gate: Semaphore;
+  /** Saved states listed once per cluster while a layout brings new releases (a start). */
+  private savedStates = new Map<ClusterPort, Promise<Map<string, SavedState>>>();
   private lastCommit?: string;
   /** The last poll's source error, if it failed. */
   sourceError?: string;
   /** True once the first poll has been taken into account. */
   ready = false;
 
+  /** One machine for all releases: its steps find their release by the actor's (app, env). */
+  private readonly machine: ReturnType<typeof reconcileMachine.provide>;
+
   constructor(private readonly o: ControllerOptions) {
     this.gate = new Semaphore(o.concurrency ?? 8);
+    this.machine = reconcileMachine.provide({ actors: this.steps() });
   }
 
   start(): void {
@@ -182,6 +198,14 @@ export class Controller {
 
   /** Sends the new commit to the releases whose folder digest changed; returns their keys. */
   private async takeLayout(layout: RepoLayout): Promise<string[]> {
+    try {
+      return await this.takeLayoutOnce(layout);
+    } finally {
+      this.savedStates.clear();
+    }
+  }
+
+  private async takeLayoutOnce(layout: RepoLayout): Promise<string[]> {
     const config: FerryConfig | undefined = layout.config.ok ? layout.config.value : undefined;
     const changed: string[] = [];
     // Releases by folder, once per layout (not a scan of every release per folder).
@@ -208,7 +232,7 @@ export class Controller {
         const key = `${p.app}/${p.env}`;
         let release = this.releases.get(key);
         if (!release) {
-          release = { app: p.app, env: p.env, config: p.config, folder: folder.path, sameSpec: new Set(), io: Promise.resolve() };
+          release = { app: p.app, env: p.env, config: p.config, folder: folder.path, sameSpec: new Set(), io: Promise.resolve(), persistSeq: 0 };
           this.releases.set(key, release);
           await this.restore(release, spec);
         }
@@ -229,9 +253,12 @@ export class Controller {
   /** Starts a release's machine, from its persisted snapshot when there is one. */
   private async restore(r: Release, spec: Spec): Promise<void> {
     const cluster = this.o.clusterFor(r.config, 'local');
-    let saved: { snapshot?: unknown; summary?: StateSummary } = {};
+    let saved: SavedState = {};
     try {
-      saved = await readState(cluster, r);
+      let all = this.savedStates.get(cluster);
+      if (!all) this.savedStates.set(cluster, (all = readAllStates(cluster)));
+      const listed = await all.catch(() => undefined);
+      saved = listed ? (listed.get(`${r.app}/${r.env}`) ?? {}) : await readState(cluster, r);
     } catch (e) {
       this.o.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot read the saved state; starting fresh');
     }
@@ -240,7 +267,7 @@ export class Controller {
       r.spec = spec;
       r.sameSpec = new Set([spec.commit, ...(saved.summary.commit ? [saved.summary.commit] : [])]);
     }
-    const machine = reconcileMachine.provide({ actors: this.steps(r) });
+    const machine = this.machine;
     const actor = saved.snapshot ? createActor(machine, { snapshot: saved.snapshot as never, input: { app: r.app, env: r.env } }) : createActor(machine, { input: { app: r.app, env: r.env } });
     r.actor = actor;
     r.last = undefined;
@@ -278,7 +305,8 @@ export class Controller {
       env: r.env,
       status: state,
       ...(ctx.revision ? { commit: ctx.revision } : {}),
-      ...(r.spec ? { specDigest: r.spec.digest } : {}),
+      // The digest of the spec this state is about (a newer commit may be waiting already).
+      ...(r.spec && ctx.revision !== undefined && r.sameSpec.has(ctx.revision) ? { specDigest: r.spec.digest } : {}),
       ...(ctx.lastGood ? { lastGood: ctx.lastGood } : {}),
       ...(ctx.hold ? { hold: ctx.hold } : {}),
       ...(ctx.failure ? { lastError: `${ctx.failure.reason}: ${ctx.failure.message}` } : {}),
@@ -286,12 +314,13 @@ export class Controller {
     };
     const log = this.o.log.child({ app: r.app, env: r.env, commit: ctx.revision });
     if (state !== 'synced' && state !== 'failed') log.debug({ state }, 'state');
+    const seq = PERSISTED.has(state) ? ++r.persistSeq : undefined;
     const work = async () => {
       if (state === 'synced' && previous === 'verifying') await this.recordSynced(r, ctx, log);
       if (state === 'failed' && previous !== undefined) await this.recordFailed(r, ctx, log);
       summary.health = state === 'synced' ? 'Healthy' : state === 'failed' && ctx.failure?.reason === 'HealthCheckFailed' ? 'Degraded' : undefined;
       if (summary.health) this.o.metrics.setHealth(r.app, r.env, summary.health);
-      await writeState(cluster, r, snapshot, summary);
+      if (seq !== undefined && seq === r.persistSeq) await writeState(cluster, r, snapshot, summary);
     };
     r.io = r.io.then(work).catch((e) => log.error({ err: (e as Error).message }, 'recording the release failed'));
     if (state === 'idle' || state === 'synced' || state === 'failed') void r.io.then(() => this.nudge(r));
@@ -402,36 +431,48 @@ export class Controller {
     return r.rendered;
   }
 
-  private steps(r: Release) {
-    const step = (fn: (i: StepInput) => Promise<unknown>, gated = true) => fromPromise<unknown, StepInput>(({ input }) => (gated ? this.gate.run(() => fn(input)) : fn(input)));
-    const health = () => definitionHealth(r.rendered!.registry, r.rendered!.app.app.spec.components, r.app);
+  private steps() {
+    const step = (fn: (r: Release, i: StepInput) => Promise<unknown>, gated = true) =>
+      fromPromise<unknown, StepInput>(({ input }) => {
+        const r = this.releases.get(`${input.app}/${input.env}`);
+        if (!r) return Promise.reject(new Error(`${input.app}/${input.env} is no longer reconciled here`));
+        return gated ? this.gate.run(() => fn(r, input)) : fn(r, input);
+      });
+    const health = (r: Release) => definitionHealth(r.rendered!.registry, r.rendered!.app.app.spec.components, r.app);
     return {
-      fetch: step(async (i) => {
+      fetch: step(async (r, i) => {
         this.specOf(r, i.revision);
         await this.checkHold(r);
         return undefined;
       }, false),
-      render: step(async (i) => {
+      render: step(async (r, i) => {
         r.rendered = undefined;
         await this.prepare(r, i.revision);
         return undefined;
       }),
-      plan: step(async (i) => {
+      plan: step(async (r, i) => {
         const rendered = await this.prepare(r, i.revision);
         let changes = 0;
+        r.planned = undefined;
+        const plans: Awaited<ReturnType<typeof planApp>>[] = [];
         for (const p of rendered.placements) {
-          const { plan } = await planApp({ scope: r, objects: p.objects, cluster: this.o.clusterFor(r.config, p.cluster), prune: true });
-          if (plan.refused) throw new Error(plan.refused);
-          changes += plan.items.filter((x) => x.action === 'create' || x.action === 'update' || x.action === 'delete').length;
+          const planned = await planApp({ scope: r, objects: p.objects, cluster: this.o.clusterFor(r.config, p.cluster), prune: true });
+          if (planned.plan.refused) throw new Error(planned.plan.refused);
+          plans.push(planned);
+          changes += planned.plan.items.filter((x) => x.action === 'create' || x.action === 'update' || x.action === 'delete').length;
         }
+        r.planned = { commit: rendered.commit, plans };
         return { changes };
       }),
-      apply: step(async (i) => {
+      apply: step(async (r, i) => {
         const rendered = await this.prepare(r, i.revision);
         await this.checkHold(r);
         const errors: string[] = [];
-        for (const p of rendered.placements) {
-          const res = await syncApp({ scope: r, objects: p.objects, components: rendered.app.app.spec.components, cluster: this.o.clusterFor(r.config, p.cluster), prune: true, health: health() });
+        // The planning step's reading, once: a resumed apply (after a restart) reads afresh.
+        const planned = r.planned?.commit === rendered.commit ? r.planned.plans : undefined;
+        r.planned = undefined;
+        for (const [k, p] of rendered.placements.entries()) {
+          const res = await syncApp({ scope: r, objects: p.objects, components: rendered.app.app.spec.components, cluster: this.o.clusterFor(r.config, p.cluster), prune: true, health: health(r), ...(planned?.[k] ? { planned: planned[k] } : {}) });
           errors.push(...res.errors.map((e) => (rendered.placements.length > 1 ? `[${p.cluster}] ${e}` : e)));
           const writes = res.items.filter((x) => x.action === 'created' || x.action === 'configured' || x.action === 'deleted');
           this.o.log.info({ app: r.app, env: r.env, commit: i.revision, cluster: p.cluster, ok: res.ok, writes: res.writes, changed: writes.map((w) => `${w.action} ${formatRef(w.ref)}`).slice(0, 20) }, 'applied');
@@ -440,11 +481,11 @@ export class Controller {
         if (errors.length > 0) throw new Error(errors.join('\n'));
         return undefined;
       }),
-      deliver: step(this.o.deliver ?? passThrough, false),
-      verify: step(async (i) => {
+      deliver: step((_r, i) => (this.o.deliver ?? passThrough)(i), false),
+      verify: step(async (r, i) => {
         const rendered = await this.prepare(r, i.revision);
         for (const p of rendered.placements) {
-          const h = await waitHealthy(this.o.clusterFor(r.config, p.cluster), p.objects, { timeoutMs: this.o.verifyTimeoutMs ?? 120_000, health: health() });
+          const h = await waitHealthy(this.o.clusterFor(r.config, p.cluster), p.objects, { timeoutMs: this.o.verifyTimeoutMs ?? 120_000, health: health(r) });
           if (!h.ok) throw new Error(h.errors.join('\n'));
         }
         return undefined;

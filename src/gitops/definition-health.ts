@@ -4,6 +4,7 @@
  * workload as `context.output`, with the component's properties as `parameter`, as KubeVela does.
  * A Degraded verdict of the built-in rules (e.g. ProgressDeadlineExceeded) still wins.
  */
+import type { CueEngine } from '../oam/cue/engine.js';
 import type { DefinitionRegistry } from '../oam/definitions/registry.js';
 import type { ComponentSpec } from '../oam/model/application.js';
 import { computeHealth } from './health/compute.js';
@@ -11,15 +12,23 @@ import { health, type Health } from './health/types.js';
 import type { KubeObject } from './objects.js';
 import type { HealthCheck } from './wait.js';
 
+/**
+ * Compiled health templates, per engine and source: compiled once for all releases and checks (a
+ * compiled template lives in the engine's memory until released, so compiling per check grows it).
+ */
+const compiled = new WeakMap<CueEngine, Map<string, number | string>>();
+
 export function definitionHealth(registry: DefinitionRegistry, components: ComponentSpec[], appName: string): HealthCheck {
-  const loaded = new Map<string, number | string>();
   const cue = registry.cue;
+  let loaded = compiled.get(cue);
+  if (!loaded) compiled.set(cue, (loaded = new Map()));
   const templateOf = (key: string, source: string): number | string => {
-    let id = loaded.get(key);
+    const cacheKey = `${key}\u0000${source}`;
+    let id = loaded.get(cacheKey);
     if (id === undefined) {
       const r = cue.load(key, source, 'template');
       id = r.template ? r.template.id : r.problems.map((p) => p.message).join('; ');
-      loaded.set(key, id);
+      loaded.set(cacheKey, id);
     }
     return id;
   };

@@ -1,6 +1,7 @@
 /** Adapter: the ClusterPort over @kubernetes/client-node, with retries and a write counter. */
-import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { createConfiguration, KubeConfig, KubernetesObjectApi, PatchStrategy, ServerConfiguration, wrapHttpLibrary } from '@kubernetes/client-node';
 import { ClusterError, type ClusterPort } from '../ports/cluster.js';
+import { KeepAliveTransport } from './kube-transport.js';
 import { formatRef, refOf, type KubeObject, type ObjectRef } from './objects.js';
 import { withRetry, type RetryOptions } from './retry.js';
 
@@ -36,10 +37,20 @@ function toClusterError(e: unknown, ref: ObjectRef | undefined): ClusterError | 
 
 export class KubeCluster implements ClusterPort {
   private readonly api: KubernetesObjectApi;
+  private readonly transport: KeepAliveTransport;
   private writeCount = 0;
 
   constructor(readonly kubeconfig: KubeConfig, private readonly retry: RetryOptions = {}) {
-    this.api = KubernetesObjectApi.makeApiClient(kubeconfig);
+    const server = kubeconfig.getCurrentCluster()?.server;
+    if (!server) throw new Error('the kubeconfig has no current cluster');
+    this.transport = new KeepAliveTransport(kubeconfig);
+    this.api = new KubernetesObjectApi(createConfiguration({ baseServer: new ServerConfiguration(server, {}), authMethods: { default: kubeconfig }, httpApi: wrapHttpLibrary(this.transport) }));
+    (this.api as unknown as { setDefaultNamespace(kc: KubeConfig): void }).setDefaultNamespace(kubeconfig);
+  }
+
+  /** Closes pooled connections; the cluster stays usable (a new pool opens on the next call). */
+  async close(): Promise<void> {
+    await this.transport.close();
   }
 
   static fromFile(path?: string, context?: string): KubeCluster {

@@ -72,10 +72,28 @@ async function write(cluster: ClusterPort, obj: KubeObject): Promise<void> {
   }
 }
 
-export async function readState(cluster: ClusterPort, s: SyncScope): Promise<{ snapshot?: unknown; summary?: StateSummary }> {
-  const cm = await cluster.get(ref('state', s));
+export interface SavedState {
+  snapshot?: unknown;
+  summary?: StateSummary;
+}
+
+function savedState(cm: KubeObject | undefined): SavedState {
   const data = (cm?.data ?? {}) as Record<string, string>;
   return { ...(data['snapshot.json'] ? { snapshot: JSON.parse(data['snapshot.json']) } : {}), ...(data['summary.json'] ? { summary: JSON.parse(data['summary.json']) as StateSummary } : {}) };
+}
+
+export async function readState(cluster: ClusterPort, s: SyncScope): Promise<SavedState> {
+  return savedState(await cluster.get(ref('state', s)));
+}
+
+/** Every saved state of a cluster by "app/env": one list instead of a read per release at start. */
+export async function readAllStates(cluster: ClusterPort): Promise<Map<string, SavedState>> {
+  const out = new Map<string, SavedState>();
+  for (const cm of await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, 'ferry.dev/kind=state')) {
+    const l = cm.metadata.labels ?? {};
+    if (l['ferry.dev/app'] && l['ferry.dev/environment']) out.set(`${l['ferry.dev/app']}/${l['ferry.dev/environment']}`, savedState(cm));
+  }
+  return out;
 }
 
 export async function writeState(cluster: ClusterPort, s: SyncScope, snapshot: unknown, summary: StateSummary): Promise<void> {

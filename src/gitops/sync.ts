@@ -28,6 +28,8 @@ export interface SyncOptions {
   wait?: boolean;
   timeoutMs?: number;
   health?: HealthCheck;
+  /** A plan just made by planApp for the same objects: used instead of reading everything again. */
+  planned?: Awaited<ReturnType<typeof planApp>>;
 }
 
 export type ItemResult = { ref: ObjectRef; action: PlanItem['action'] | 'created' | 'configured' | 'deleted' | 'failed'; message: string };
@@ -61,7 +63,7 @@ const changes = (plan: SyncPlan) => plan.items.filter((i) => i.action === 'creat
 
 export async function syncApp(opts: SyncOptions): Promise<SyncResult> {
   const startWrites = opts.cluster.writes;
-  const first = await planApp(opts);
+  const first = opts.planned ?? (await planApp(opts));
   const result = (ok: boolean, phase: SyncResult['phase'], items: ItemResult[], errors: string[], plan: SyncPlan): SyncResult => ({ ok, phase, items, errors, writes: opts.cluster.writes - startWrites, plan });
   if (first.plan.refused) return result(false, 'planned', [], [first.plan.refused], first.plan);
   if (changes(first.plan).length === 0 && sameInventory(first.inventory, first.desired.map(refOf))) {

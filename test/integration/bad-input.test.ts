@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ferry, ferryProcess, repoRoot } from './helpers.js';
+import { conformanceDir, ferry, ferryProcess, repoRoot } from './helpers.js';
 
 const bad = (f: string) => join('test', 'fixtures', 'bad', f);
 const builtin = (f: string) => join(repoRoot, 'definitions', f);
@@ -127,7 +127,7 @@ describe('ferry def', () => {
   });
 
   it('shows user definitions, including YAML CRs', async () => {
-    const r = await ferry('def', 'show', 'myingress', '--definitions', join(repoRoot, '..', 'shared', 'conformance', 'kubevela', 'dryrun-golden', 'defs'));
+    const r = await ferry('def', 'show', 'myingress', '--definitions', join(conformanceDir(), 'dryrun-golden', 'defs'));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('myingress (trait, user)');
     expect(r.stdout).toMatch(/^domain\s+string\s+yes/m);
