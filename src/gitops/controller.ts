@@ -17,7 +17,7 @@ import { recordEvent } from './events.js';
 import type { GitSource } from './git-source.js';
 import { HoldError, passThrough, reconcileMachine, type ReconcileContext, type Step, type StepInput } from './machine.js';
 import { formatRef } from './objects.js';
-import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, readAllStates, writeState, listHolds, type SavedState, type StateSummary } from './release-store.js';
+import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, readAllStates, writeState, deleteState, listHolds, type SavedState, type StateSummary } from './release-store.js';
 import { renderRelease, environmentsOf, type ReleasePlacement } from './release-render.js';
 import { loadAppFolder, readLayout, DEFAULT_LIMITS, type AppFolder, type ListingCache, type LoadedAppFolder, type RepoLayout } from './repo-layout.js';
 import { planApp, syncApp } from './sync.js';
@@ -70,6 +70,8 @@ interface Release {
   planned?: { commit: string; plans: Awaited<ReturnType<typeof planApp>>[] };
   /** Counts the persisted transitions: a write already superseded by a newer one is skipped. */
   persistSeq: number;
+  /** The step in flight, so a removal waits for it before pruning. */
+  running?: Promise<unknown>;
 }
 
 /**
@@ -153,6 +155,7 @@ export class Controller {
     await this.polling;
     for (const r of this.releases.values()) r.actor?.stop();
     await Promise.all([...this.releases.values()].map((r) => r.io));
+    await Promise.all([...this.retiring]);
     // A later start (leadership regained) reads everything back from the cluster.
     this.releases.clear();
     this.lastCommit = undefined;
@@ -211,10 +214,15 @@ export class Controller {
     // Releases by folder, once per layout (not a scan of every release per folder).
     const byFolder = new Map<string, Release[]>();
     for (const r of this.releases.values()) byFolder.set(r.folder, [...(byFolder.get(r.folder) ?? []), r]);
+    // The releases Git still declares (a broken folder keeps the ones it had).
+    const declared = new Set<string>();
     for (const folder of layout.apps) {
       const known = byFolder.get(folder.path) ?? [];
       if (known.length > 0 && known.every((r) => r.spec?.digest === folder.digest)) {
-        for (const r of known) r.sameSpec.add(layout.commit);
+        for (const r of known) {
+          r.sameSpec.add(layout.commit);
+          declared.add(`${r.app}/${r.env}`);
+        }
         continue;
       }
       const loaded = loadAppFolder(this.o.source, folder);
@@ -230,6 +238,7 @@ export class Controller {
       else for (const env of config?.environments.length ? config.environments.map((e) => e.name) : ['default']) pairs.push({ app: folder.name, env, config: config?.environments.find((e) => e.name === env) });
       for (const p of pairs) {
         const key = `${p.app}/${p.env}`;
+        declared.add(key);
         let release = this.releases.get(key);
         if (!release) {
           release = { app: p.app, env: p.env, config: p.config, folder: folder.path, sameSpec: new Set(), io: Promise.resolve(), persistSeq: 0 };
@@ -247,7 +256,60 @@ export class Controller {
         this.nudge(release, true);
       }
     }
+    const gone = [...this.releases.values()].filter((r) => !declared.has(`${r.app}/${r.env}`));
+    if (gone.length > 0) {
+      const names = gone.map((r) => `${r.app}/${r.env}`);
+      // Never prune on a read that may be incomplete: a broken ferry.yaml, or a commit with no app at all.
+      if (!config) this.o.log.error({ commit: layout.commit, releases: names }, 'ferry.yaml is invalid: releases no longer declared are left as they are');
+      else if (layout.apps.length === 0) this.o.log.error({ commit: layout.commit, releases: names }, 'no app folder in this commit: refusing to remove every app at once; nothing was pruned');
+      else if (!config.defaults.pruneRemovedApps) this.o.log.warn({ commit: layout.commit, releases: names }, 'no longer declared; left in the cluster (defaults.pruneRemovedApps is false)');
+      else for (const r of gone) this.retire(r, layout.commit);
+    }
     return changed;
+  }
+
+  /** Removals in progress (stop() waits for them). */
+  private readonly retiring = new Set<Promise<void>>();
+
+  /** An (app, environment) Git no longer declares: its objects are pruned, its state forgotten. */
+  private retire(r: Release, commit: string): void {
+    const key = `${r.app}/${r.env}`;
+    this.releases.delete(key);
+    r.actor?.stop();
+    this.o.metrics.forget(r.app, r.env);
+    const log = this.o.log.child({ app: r.app, env: r.env, commit });
+    const work = (async () => {
+      await r.io;
+      await r.running?.catch(() => undefined);
+      const home = this.o.clusterFor(r.config, 'local');
+      for (let attempt = 1; ; attempt++) {
+        // Declared again meanwhile (a newer commit): that release takes over.
+        if (this.stopped || this.releases.has(key)) return;
+        const errors = await this.pruneRelease(r, home).catch((e: unknown) => [(e as Error).message]);
+        if (errors.length === 0) break;
+        log.error({ err: errors.join('; '), attempt }, 'removing the objects of an app no longer in Git failed; retrying');
+        await new Promise((res) => setTimeout(res, Math.min(60_000, 2_000 * 2 ** attempt)));
+      }
+      const namespace = r.namespace ?? r.config?.namespace ?? 'default';
+      await appendRevision(home, r, { commit, specDigest: '', time: new Date().toISOString(), outcome: 'Removed', message: 'no longer in Git: objects pruned' });
+      await deleteState(home, r);
+      await recordEvent(home, { app: r.app, env: r.env, namespace, type: 'Normal', reason: 'Removed', message: `no longer in Git (commit ${commit.slice(0, 12)}): objects pruned` }).catch(() => undefined);
+      log.info({}, 'removed: no longer in Git, objects pruned');
+    })()
+      .catch((e: unknown) => log.error({ err: (e as Error).message }, 'recording a removal failed'))
+      .finally(() => this.retiring.delete(work));
+    this.retiring.add(work);
+  }
+
+  /** Deletes what a release placed, on every cluster it placed on (its inventory says what). */
+  private async pruneRelease(r: Release, home: ClusterPort): Promise<string[]> {
+    const placed = r.rendered?.placements.map((p) => p.cluster) ?? (await readHistory(home, r)).find((h) => h.placements)?.placements?.map((p) => p.cluster) ?? ['local'];
+    const errors: string[] = [];
+    for (const cluster of new Set(placed)) {
+      const res = await syncApp({ scope: r, objects: [], cluster: this.o.clusterFor(r.config, cluster), prune: true, allowEmpty: true });
+      errors.push(...res.errors);
+    }
+    return errors;
   }
 
   /** Starts a release's machine, from its persisted snapshot when there is one. */
@@ -436,7 +498,10 @@ export class Controller {
       fromPromise<unknown, StepInput>(({ input }) => {
         const r = this.releases.get(`${input.app}/${input.env}`);
         if (!r) return Promise.reject(new Error(`${input.app}/${input.env} is no longer reconciled here`));
-        return gated ? this.gate.run(() => fn(r, input)) : fn(r, input);
+        const current = () => (this.releases.get(`${r.app}/${r.env}`) === r ? fn(r, input) : Promise.reject(new Error(`${r.app}/${r.env} was removed`)));
+        const running = gated ? this.gate.run(current) : current();
+        r.running = running;
+        return running;
       });
     const health = (r: Release) => definitionHealth(r.rendered!.registry, r.rendered!.app.app.spec.components, r.app);
     return {

@@ -22,10 +22,12 @@ export interface FerryConfig {
     autoRollback: boolean;
     /** How long verification waits for health. */
     verifyTimeout?: string;
+    /** Delete the objects of an app (or app × environment) that Git no longer declares. */
+    pruneRemovedApps: boolean;
   };
 }
 
-const EMPTY: FerryConfig = { environments: [], defaults: { autoRollback: false } };
+const EMPTY: FerryConfig = { environments: [], defaults: { autoRollback: false, pruneRemovedApps: true } };
 
 export function parseFerryConfig(text: string, file: string): Result<FerryConfig> {
   const lines = new LineCounter();
@@ -51,8 +53,12 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
     environments.push({ name: env.name, ...(typeof env.context === 'string' ? { context: env.context } : {}), ...(typeof env.kubeconfig === 'string' ? { kubeconfig: env.kubeconfig } : {}), ...(typeof env.namespace === 'string' ? { namespace: env.namespace } : {}) });
   });
   const d = raw.defaults ?? {};
+  const defaultsNode = isMap(doc.contents) ? doc.contents.get('defaults', true) : undefined;
+  for (const key of ['autoRollback', 'pruneRemovedApps'] as const) {
+    if (d[key] !== undefined && typeof d[key] !== 'boolean') problems.push(problem('PolicyInvalid', `defaults.${key} must be true or false, not ${JSON.stringify(d[key])}`, at(isMap(defaultsNode) ? defaultsNode.get(key, true) : defaultsNode)));
+  }
   if (problems.length > 0) return fail(problems);
-  return ok({ environments, defaults: { autoRollback: d.autoRollback === true, ...(typeof d.verifyTimeout === 'string' ? { verifyTimeout: d.verifyTimeout } : {}) } });
+  return ok({ environments, defaults: { autoRollback: d.autoRollback === true, pruneRemovedApps: d.pruneRemovedApps !== false, ...(typeof d.verifyTimeout === 'string' ? { verifyTimeout: d.verifyTimeout } : {}) } });
 }
 
 export function loadFerryConfig(path: string | undefined): FerryConfig {
@@ -63,4 +69,4 @@ export function loadFerryConfig(path: string | undefined): FerryConfig {
   return r.value;
 }
 
-export const emptyFerryConfig = (): FerryConfig => ({ environments: [], defaults: { autoRollback: false } });
+export const emptyFerryConfig = (): FerryConfig => ({ environments: [], defaults: { autoRollback: false, pruneRemovedApps: true } });

@@ -11,7 +11,7 @@ import type { KubeObject, ObjectRef } from './objects.js';
 import type { ReleasePlacement } from './release-render.js';
 import type { SyncScope } from './tracking.js';
 
-export type Outcome = 'Synced' | 'Failed' | 'RolledBack';
+export type Outcome = 'Synced' | 'Failed' | 'RolledBack' | 'Removed';
 
 export interface Revision {
   revision: number;
@@ -94,6 +94,12 @@ export async function readAllStates(cluster: ClusterPort): Promise<Map<string, S
     if (l['ferry.dev/app'] && l['ferry.dev/environment']) out.set(`${l['ferry.dev/app']}/${l['ferry.dev/environment']}`, savedState(cm));
   }
   return out;
+}
+
+/** Forgets an (app, environment) that Git no longer declares: its state and hold (history stays). */
+export async function deleteState(cluster: ClusterPort, s: SyncScope): Promise<void> {
+  await cluster.delete(ref('state', s));
+  await cluster.delete(ref('hold', s));
 }
 
 export async function writeState(cluster: ClusterPort, s: SyncScope, snapshot: unknown, summary: StateSummary): Promise<void> {

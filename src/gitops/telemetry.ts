@@ -41,4 +41,15 @@ export class Metrics {
   setHealth(app: string, env: string, health: string): void {
     this.oneHot(this.health, 'health', app, env, health);
   }
+
+  /** Drops the gauges of an app/env that is no longer reconciled. */
+  forget(app: string, env: string): void {
+    const gauges: [Gauge, 'status' | 'health'][] = [[this.syncStatus, 'status'], [this.health, 'health']];
+    for (const [gauge, label] of gauges) {
+      const key = `${label}:${app}/${env}`;
+      const prev = this.current.get(key);
+      if (prev) gauge.remove({ app, env, [label]: prev });
+      this.current.delete(key);
+    }
+  }
 }

@@ -238,4 +238,24 @@ spec:
     expect(b.has('new commit')).toBe(true);
     await b.stop();
   });
+
+  it('prunes an app removed from Git, and only that app; a commit without any app prunes nothing', async () => {
+    repo.commit({ [`apps/${N('keep')}/app.yaml`]: webApp(N('keep'), ns(), 'nginx:1.0'), [`apps/${N('drop')}/app.yaml`]: webApp(N('drop'), ns(), 'nginx:1.0') });
+    const s = await serve(['--interval', '1s', '--no-leader-elect']);
+    await waitState(N('keep'), 'synced');
+    await waitState(N('drop'), 'synced');
+    repo.commit({ [`apps/${N('drop')}`]: null }, 'drop an app');
+    await eventually('the removed app to be pruned', async () => ((await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(), name: N('drop') })) ? undefined : true));
+    await eventually('its state to be forgotten', async () => ((await stateOf(N('drop'))) ? undefined : true));
+    expect(await imageOf(N('keep'))).toBe('nginx:1.0');
+    expect((await readHistory(cluster, { app: N('drop'), env: 'default' }))[0]).toMatchObject({ outcome: 'Removed', commit: repo.git('rev-parse', 'HEAD') });
+    const events = await cluster.list('v1', 'Event', ns(), `ferry.dev/app=${N('drop')}`);
+    expect(events.map((e) => (e as unknown as { reason: string }).reason)).toContain('Removed');
+    // A commit that empties apps/ (a bad merge, a moved folder) is refused as a whole.
+    repo.commit({ apps: null }, 'everything gone');
+    await eventually('the refusal to be logged', async () => (s.has('no app folder in this commit: refusing to remove every app at once; nothing was pruned') ? true : undefined));
+    expect(await imageOf(N('keep'))).toBe('nginx:1.0');
+    expect((await stateOf(N('keep')))?.status).toBe('synced');
+    await s.stop();
+  });
 });
