@@ -184,6 +184,8 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
       '--use-service-account-credentials=false', '--controllers=*,-node-ipam-controller', '--node-monitor-grace-period=2m', '--v=1',
       // Thousands of Deployments (bench:gitops) roll out in seconds, not at the default 20 requests/s.
       '--kube-api-qps=200', '--kube-api-burst=400', '--concurrent-deployment-syncs=10', '--concurrent-replicaset-syncs=10',
+      // PersistentVolumeClaims bind (StorageClass "standard", see nodes.ts).
+      '--enable-hostpath-provisioner=true',
     ]);
     run('kube-scheduler', [...common, `--secure-port=${ports.scheduler}`, '--v=1']);
     run('kwok', [

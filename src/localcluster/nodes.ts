@@ -1,5 +1,5 @@
 /** Fake nodes for KWOK, and the last readiness checks of a fresh cluster. */
-import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, StorageV1Api, type V1Node } from '@kubernetes/client-node';
 
 export function fakeNode(name: string): V1Node {
   return {
@@ -40,8 +40,28 @@ export async function prepareNodes(kubeconfigFile: string, count: number, deadli
     } catch {
       sa = false;
     }
-    if (ready >= count && sa) return;
+    if (ready >= count && sa) return await defaultStorageClass(kc);
     await sleep(250);
   }
   throw new Error('timed out waiting for the fake nodes to become Ready and the default ServiceAccount');
+}
+
+/**
+ * The default StorageClass "standard": kube-controller-manager's built-in host-path provisioner
+ * (--enable-hostpath-provisioner, directories under /tmp/hostpath_pv, deleted with their claim), so
+ * PersistentVolumeClaims bind and StatefulSets with storage become ready, as on a kind cluster.
+ */
+async function defaultStorageClass(kc: KubeConfig): Promise<void> {
+  try {
+    await kc.makeApiClient(StorageV1Api).createStorageClass({
+      body: {
+        metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+        provisioner: 'kubernetes.io/host-path',
+        reclaimPolicy: 'Delete',
+        volumeBindingMode: 'Immediate',
+      },
+    });
+  } catch (e) {
+    if ((e as { code?: number }).code !== 409) throw e;
+  }
 }
