@@ -8,7 +8,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 let kubeconfig = process.env.KUBECONFIG;
 if (!kubeconfig) {
   const { startCluster } = await import(join(root, 'dist/src/localcluster/cluster.js'));
-  const state = await startCluster({ name: 'ferry-dev', log: (l) => console.error(`[cluster] ${l}`) });
+  // Three fake nodes: the stateful example spreads its three replicas over distinct nodes.
+  const state = await startCluster({ name: 'ferry-dev', nodes: 3, log: (l) => console.error(`[cluster] ${l}`) });
   kubeconfig = state.kubeconfig;
   console.error(`local cluster "ferry-dev" is up; KUBECONFIG=${kubeconfig} (stop it with: npm run cluster:down -- --name ferry-dev)`);
 }
