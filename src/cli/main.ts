@@ -115,13 +115,14 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--context <name>', 'kubeconfig context of the controller\'s own cluster')
     .option('--cache-dir <dir>', 'where the clone of a remote repository is kept')
     .option('--verify-timeout <duration>', 'how long verification waits for health', '2m')
+    .option('--resync <duration>', 'compare synced apps with the cluster again this often and correct drift (0 = never)', '10m')
     .option('--no-leader-elect', 'run without leader election (a single replica)')
     .option('--lease-duration <duration>', 'leader lease duration', '15s')
     .option('--identity <name>', 'this replica\'s name in the lease (default host-pid-random)')
     .option('--git-secret <namespace/name>', 'Secret with username + password/token for the repository')
     .option('--concurrency <n>', 'render/plan/apply steps run at once', '8')
     .exitOverride()
-    .action(async (o: { repo: string; branch?: string; commit?: string; path: string; interval: string; port: string; kubeconfig?: string; context?: string; cacheDir?: string; verifyTimeout: string; leaderElect: boolean; leaseDuration: string; identity?: string; gitSecret?: string; concurrency: string }) =>
+    .action(async (o: { repo: string; branch?: string; commit?: string; path: string; interval: string; port: string; kubeconfig?: string; context?: string; cacheDir?: string; verifyTimeout: string; resync: string; leaderElect: boolean; leaseDuration: string; identity?: string; gitSecret?: string; concurrency: string }) =>
       done(await runServe({ ...o, ref: o.branch }, io)),
     );
   return program;

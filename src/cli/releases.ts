@@ -94,7 +94,7 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
   const errors: string[] = [];
   for (const p of target.placements!) {
     const target2 = p.cluster === 'local' ? cluster : KubeCluster.fromFile(f.kubeconfig ?? process.env.KUBECONFIG, p.cluster);
-    const r = await syncApp({ scope, objects: p.objects, cluster: target2, prune: true });
+    const r = await syncApp({ scope, objects: p.objects, cluster: target2, prune: true, force: true });
     errors.push(...r.errors);
     io.out(`${p.cluster === 'local' ? '' : `[${p.cluster}] `}${r.ok ? 'applied' : 'failed'}: ${r.writes} write request${r.writes === 1 ? '' : 's'}\n`);
   }

@@ -27,6 +27,7 @@ export interface ServeCommand {
   context?: string;
   cacheDir?: string;
   verifyTimeout: string;
+  resync: string;
   leaderElect: boolean;
   leaseDuration: string;
   identity?: string;
@@ -80,7 +81,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
   const source = new GitSource({ repo, cacheDir, ...(cmd.ref ? { ref: cmd.ref } : {}), ...(cmd.commit ? { commit: cmd.commit } : {}), auth: await gitAuth(cmd, home) });
   const registry = loadRegistry(await loadWasmEngine(), []);
   if (!registry.ok) return reportProblems(io, registry.problems);
-  const controller = new Controller({ source, path: cmd.path, intervalMs, clusterFor, registry: registry.value, metrics, log, verifyTimeoutMs: parseDuration(cmd.verifyTimeout), concurrency: Number(cmd.concurrency) });
+  const controller = new Controller({ source, path: cmd.path, intervalMs, clusterFor, registry: registry.value, metrics, log, verifyTimeoutMs: parseDuration(cmd.verifyTimeout), resyncMs: cmd.resync === '0' ? 0 : parseDuration(cmd.resync), concurrency: Number(cmd.concurrency) });
   let leading = !cmd.leaderElect;
   const server = await startServer({
     port,

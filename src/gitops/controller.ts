@@ -15,7 +15,7 @@ import { definitionHealth } from './definition-health.js';
 import type { EnvironmentConfig, FerryConfig } from './environments.js';
 import { recordEvent } from './events.js';
 import type { GitSource } from './git-source.js';
-import { HoldError, passThrough, reconcileMachine, type ReconcileContext, type Step, type StepInput } from './machine.js';
+import { HoldError, passThrough, reconcileMachine, type PlanOutput, type ReconcileContext, type Step, type StepInput } from './machine.js';
 import { formatRef } from './objects.js';
 import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, readAllStates, writeState, deleteState, listHolds, type SavedState, type StateSummary } from './release-store.js';
 import { renderRelease, environmentsOf, type ReleasePlacement } from './release-render.js';
@@ -40,6 +40,8 @@ export interface ControllerOptions {
   concurrency?: number;
   /** Replaces the progressive-delivery stage (canary); a pass-through by default. */
   deliver?: Step;
+  /** How often synced releases are compared with the cluster again (drift); 0 or absent: never. */
+  resyncMs?: number;
 }
 
 interface Spec {
@@ -72,6 +74,10 @@ interface Release {
   persistSeq: number;
   /** The step in flight, so a removal waits for it before pruning. */
   running?: Promise<unknown>;
+  /** The drift last reported for an app that opted out of self-heal (reported once per change). */
+  drift?: string;
+  /** A drift check found drift and is healing it (recorded with the revision). */
+  healing?: boolean;
 }
 
 /**
@@ -121,9 +127,32 @@ export class Controller {
     this.machine = reconcileMachine.provide({ actors: this.steps() });
   }
 
+  private resyncTimer?: NodeJS.Timeout;
+
   start(): void {
     this.stopped = false;
     this.trigger();
+    this.scheduleResync();
+  }
+
+  /** Every resync interval, each synced release checks the cluster for drift (the gate spreads the load). */
+  private scheduleResync(): void {
+    if (!this.o.resyncMs || this.stopped) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resync();
+      this.scheduleResync();
+    }, this.o.resyncMs);
+  }
+
+  /** Sends every synced release a drift check; returns how many were sent. */
+  resync(): number {
+    let sent = 0;
+    for (const r of this.releases.values()) {
+      if (r.actor?.getSnapshot().value !== 'synced') continue;
+      r.actor.send({ type: 'RESYNC' });
+      sent++;
+    }
+    return sent;
   }
 
   /** Polls now (a webhook); a poll in progress is followed by another one. */
@@ -152,6 +181,7 @@ export class Controller {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.resyncTimer);
     await this.polling;
     for (const r of this.releases.values()) r.actor?.stop();
     await Promise.all([...this.releases.values()].map((r) => r.io));
@@ -359,6 +389,12 @@ export class Controller {
     const previous = r.last;
     r.last = state;
     if (previous === state) return;
+    // A drift check that found nothing to heal leaves no trace (no write, no gauge flip).
+    if (state === 'checking') return;
+    if (state === 'synced' && previous === 'checking') {
+      void r.io.then(() => this.nudge(r));
+      return;
+    }
     this.o.metrics.setStatus(r.app, r.env, state);
     const snapshot = r.actor!.getPersistedSnapshot();
     const cluster = this.o.clusterFor(r.config, 'local');
@@ -391,10 +427,12 @@ export class Controller {
   private async recordSynced(r: Release, ctx: ReconcileContext, log: Logger): Promise<void> {
     const cluster = this.o.clusterFor(r.config, 'local');
     const rendered = r.rendered;
-    const rev = await appendRevision(cluster, r, { commit: ctx.revision!, specDigest: r.spec?.digest ?? '', ...(rendered ? { manifestDigest: rendered.manifestDigest, placements: rendered.placements } : {}), time: new Date().toISOString(), outcome: 'Synced', message: 'synced and healthy' });
+    const message = r.healing ? 'drift corrected: synced and healthy' : 'synced and healthy';
+    r.healing = false;
+    const rev = await appendRevision(cluster, r, { commit: ctx.revision!, specDigest: r.spec?.digest ?? '', ...(rendered ? { manifestDigest: rendered.manifestDigest, placements: rendered.placements } : {}), time: new Date().toISOString(), outcome: 'Synced', message });
     if (r.startedAt) this.o.metrics.reconcileDuration.observe({ app: r.app, env: r.env, result: 'synced' }, (Date.now() - r.startedAt) / 1000);
     log.info({ revision: rev.revision }, 'synced');
-    if (rendered) await recordEvent(cluster, { app: r.app, env: r.env, namespace: rendered.namespace, type: 'Normal', reason: 'Synced', message: `revision ${rev.revision} (commit ${ctx.revision!.slice(0, 12)}) synced and healthy` }).catch((e) => log.warn({ err: (e as Error).message }, 'cannot record an Event'));
+    if (rendered) await recordEvent(cluster, { app: r.app, env: r.env, namespace: rendered.namespace, type: 'Normal', reason: 'Synced', message: `revision ${rev.revision} (commit ${ctx.revision!.slice(0, 12)}) ${message}` }).catch((e) => log.warn({ err: (e as Error).message }, 'cannot record an Event'));
   }
 
   private async recordFailed(r: Release, ctx: ReconcileContext, log: Logger): Promise<void> {
@@ -424,11 +462,31 @@ export class Controller {
     return cfg?.ok === true && cfg.value.defaults.autoRollback;
   }
 
+  /** A drift check's verdict: heal (the default) or, for apps that opted out, report once per drift. */
+  private async reportDrift(r: Release, rendered: NonNullable<Release['rendered']>, drift: string[]): Promise<PlanOutput> {
+    if (drift.length === 0) {
+      r.drift = undefined;
+      return { changes: 0 };
+    }
+    const heal = rendered.app.app.metadata.annotations?.['ferry.dev/self-heal'] !== 'false';
+    const text = drift.slice(0, 10).join('; ') + (drift.length > 10 ? `; and ${drift.length - 10} more` : '');
+    this.o.metrics.drift.inc({ app: r.app, env: r.env, healed: String(heal) });
+    if (heal) {
+      r.healing = true;
+      this.o.log.warn({ app: r.app, env: r.env, commit: rendered.commit, drift }, 'drift detected; re-applying the synced revision');
+    } else if (r.drift !== text) {
+      r.drift = text;
+      this.o.log.warn({ app: r.app, env: r.env, commit: rendered.commit, drift }, 'drift detected; not corrected (ferry.dev/self-heal is "false")');
+      await recordEvent(this.o.clusterFor(r.config, 'local'), { app: r.app, env: r.env, namespace: rendered.namespace, type: 'Warning', reason: 'OutOfSync', message: `the cluster differs from revision ${rendered.commit.slice(0, 12)}: ${text}` }).catch(() => undefined);
+    }
+    return { changes: drift.length, heal };
+  }
+
   /** Applies recorded placements (a rollback): same engine, prune on. */
   async applyPlacements(r: { app: string; env: string; config?: EnvironmentConfig }, placements: ReleasePlacement[]): Promise<{ ok: boolean; errors: string[] }> {
     const errors: string[] = [];
     for (const p of placements) {
-      const res = await syncApp({ scope: { app: r.app, env: r.env }, objects: p.objects, cluster: this.o.clusterFor(r.config, p.cluster), prune: true });
+      const res = await syncApp({ scope: { app: r.app, env: r.env }, objects: p.objects, cluster: this.o.clusterFor(r.config, p.cluster), prune: true, force: true });
       errors.push(...res.errors);
     }
     return { ok: errors.length === 0, errors };
@@ -515,19 +573,27 @@ export class Controller {
         await this.prepare(r, i.revision);
         return undefined;
       }),
-      plan: step(async (r, i) => {
+      plan: step(async (r, i): Promise<PlanOutput> => {
+        const check = (i.work as { check?: boolean } | undefined)?.check === true;
+        // A drift check of a revision a newer commit has replaced: that commit is applied next.
+        if (check && (i.revision === undefined || !r.sameSpec.has(i.revision))) return { changes: 0 };
         const rendered = await this.prepare(r, i.revision);
-        let changes = 0;
         r.planned = undefined;
         const plans: Awaited<ReturnType<typeof planApp>>[] = [];
+        const drift: string[] = [];
         for (const p of rendered.placements) {
           const planned = await planApp({ scope: r, objects: p.objects, cluster: this.o.clusterFor(r.config, p.cluster), prune: true });
           if (planned.plan.refused) throw new Error(planned.plan.refused);
           plans.push(planned);
-          changes += planned.plan.items.filter((x) => x.action === 'create' || x.action === 'update' || x.action === 'delete').length;
+          for (const x of planned.plan.items) {
+            if (x.action !== 'create' && x.action !== 'update' && x.action !== 'delete') continue;
+            const where = rendered.placements.length > 1 ? `[${p.cluster}] ` : '';
+            drift.push(`${where}${x.action === 'create' ? 'missing' : x.action === 'delete' ? 'extra' : 'drifted'} ${formatRef(x.ref)}${x.action === 'update' && x.drift?.length ? ` (${x.drift.join(', ')})` : ''}`);
+          }
         }
         r.planned = { commit: rendered.commit, plans };
-        return { changes };
+        if (!check) return { changes: drift.length };
+        return this.reportDrift(r, rendered, drift);
       }),
       apply: step(async (r, i) => {
         const rendered = await this.prepare(r, i.revision);
@@ -537,7 +603,8 @@ export class Controller {
         const planned = r.planned?.commit === rendered.commit ? r.planned.plans : undefined;
         r.planned = undefined;
         for (const [k, p] of rendered.placements.entries()) {
-          const res = await syncApp({ scope: r, objects: p.objects, components: rendered.app.app.spec.components, cluster: this.o.clusterFor(r.config, p.cluster), prune: true, health: health(r), ...(planned?.[k] ? { planned: planned[k] } : {}) });
+          // force: Git owns the fields it declares, even when a hand edit took them over (as Flux and Argo CD's server-side apply do).
+          const res = await syncApp({ scope: r, objects: p.objects, components: rendered.app.app.spec.components, cluster: this.o.clusterFor(r.config, p.cluster), prune: true, force: true, health: health(r), ...(planned?.[k] ? { planned: planned[k] } : {}) });
           errors.push(...res.errors.map((e) => (rendered.placements.length > 1 ? `[${p.cluster}] ${e}` : e)));
           const writes = res.items.filter((x) => x.action === 'created' || x.action === 'configured' || x.action === 'deleted');
           this.o.log.info({ app: r.app, env: r.env, commit: i.revision, cluster: p.cluster, ok: res.ok, writes: res.writes, changed: writes.map((w) => `${w.action} ${formatRef(w.ref)}`).slice(0, 20) }, 'applied');

@@ -80,6 +80,44 @@ describe('reconcile machine', () => {
     await waitFor(actor, (s) => s.matches('synced') && s.context.lastGood === 'c2');
   });
 
+  it('a drift check (RESYNC) from synced: in sync or drift only reported → synced again with nothing applied; drift to heal → applying → verifying → synced', async () => {
+    let plan: { changes: number; heal?: boolean } = { changes: 0 };
+    const checks: unknown[] = [];
+    const { actor, calls } = start({ plan: async (i) => (checks.push(i.work), plan) });
+    actor.send({ type: 'COMMIT', revision: 'c1' });
+    await waitFor(actor, (s) => s.matches('synced'));
+    calls.length = 0;
+    actor.send({ type: 'RESYNC' });
+    expect(actor.getSnapshot().value).toBe('checking');
+    await waitFor(actor, (s) => s.matches('synced'));
+    plan = { changes: 2, heal: false };
+    actor.send({ type: 'RESYNC' });
+    await waitFor(actor, (s) => s.matches('synced') && calls.length === 2);
+    expect(calls).toEqual(['plan@c1', 'plan@c1']);
+    expect(checks.slice(-2)).toEqual([{ check: true }, { check: true }]);
+    plan = { changes: 1 };
+    actor.send({ type: 'RESYNC' });
+    await waitFor(actor, (s) => s.matches('synced') && calls.length === 6);
+    expect(calls.slice(2)).toEqual(['plan@c1', 'apply@c1', 'deliver@c1', 'verify@c1']);
+    expect(actor.getSnapshot().context).toMatchObject({ revision: 'c1', lastGood: 'c1' });
+  });
+
+  it('a drift check that cannot plan fails as PlanFailed and is retried; RESYNC means nothing outside synced', async () => {
+    let broken = false;
+    const { actor, clock } = start({ plan: async () => { if (broken) throw new Error('the API server is unreachable'); return { changes: 0 }; } });
+    actor.send({ type: 'RESYNC' });
+    expect(actor.getSnapshot().value).toBe('idle');
+    actor.send({ type: 'COMMIT', revision: 'c1' });
+    await waitFor(actor, (s) => s.matches('synced'));
+    broken = true;
+    actor.send({ type: 'RESYNC' });
+    await waitFor(actor, (s) => s.matches('failed'));
+    expect(actor.getSnapshot().context.failure).toEqual({ reason: 'PlanFailed', message: 'the API server is unreachable' });
+    broken = false;
+    clock.increment(retryDelayMs(1));
+    await waitFor(actor, (s) => s.matches('synced'));
+  });
+
   it('a hold stops reconciling; the same commit does not release it, a newer one or RESUME does', async () => {
     const { actor, calls } = start();
     actor.send({ type: 'COMMIT', revision: 'c1' });

@@ -2,6 +2,7 @@
  * The reconcile state machine of one (app, environment), on xstate v5:
  *
  *   idle → fetching → rendering → planning → applying → delivering → verifying → synced
+ *   synced → checking → synced (in sync, or drift only reported) | applying (drift corrected)
  *
  * plus `failed` (retried after a capped exponential backoff) and `held` (a rollback hold or a manual
  * suspend). `delivering` is the progressive-delivery stage: a pass-through until the canary work
@@ -30,6 +31,8 @@ export interface ReconcileContext {
 export type ReconcileEvent =
   | { type: 'COMMIT'; revision: string }
   | { type: 'POLL' }
+  /** The periodic drift check: compare the cluster with the synced revision again. */
+  | { type: 'RESYNC' }
   | { type: 'HOLD'; reason: string }
   | { type: 'RESUME' };
 
@@ -49,6 +52,13 @@ export class HoldError extends Error {
 
 /** A step: takes the previous step's output, returns its own. Throwing fails the reconcile. */
 export type Step = (input: StepInput) => Promise<unknown>;
+
+/** What the plan step reports; a drift check with nothing to heal returns to `synced`. */
+export interface PlanOutput {
+  changes: number;
+  /** False when the drift is only to be reported (the app opted out of self-heal). */
+  heal?: boolean;
+}
 
 export const passThrough: Step = async (input) => input.work;
 
@@ -77,6 +87,10 @@ export const reconcileMachine = setup({
   },
   guards: {
     isHold: ({ event }) => (event as { error?: unknown }).error instanceof HoldError,
+    nothingToHeal: ({ event }) => {
+      const out = (event as { output?: PlanOutput }).output;
+      return out?.changes === 0 || out?.heal === false;
+    },
   },
   delays: {
     retry: ({ context }) => retryDelayMs(context.attempts),
@@ -147,7 +161,20 @@ export const reconcileMachine = setup({
       on: {
         COMMIT: { target: 'fetching', actions: assign({ revision: ({ event }) => event.revision }) },
         POLL: 'fetching',
+        RESYNC: 'checking',
       },
+    },
+    checking: {
+      invoke: {
+        src: 'plan',
+        input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: { check: true } }),
+        onDone: [
+          { guard: 'nothingToHeal', target: 'synced' },
+          { target: 'applying', actions: assign({ work: ({ event }) => event.output }) },
+        ],
+        onError: { target: 'failed', actions: { type: 'fail', params: { reason: 'PlanFailed' } } },
+      },
+      // A commit arriving meanwhile waits for this short check: the controller sends it at rest.
     },
     failed: {
       after: { retry: 'fetching' },

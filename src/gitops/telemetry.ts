@@ -15,6 +15,7 @@ export class Metrics {
   readonly health = new Gauge({ name: 'ferry_app_health', help: '1 for the last verified health of each app/env', labelNames: ['app', 'env', 'health'], registers: [this.registry] });
   readonly renders = new Counter({ name: 'ferry_renders_total', help: 'Renders of an app for an environment', labelNames: ['app', 'env'], registers: [this.registry] });
   readonly applies = new Counter({ name: 'ferry_applies_total', help: 'Sync (apply) runs of an app for an environment', labelNames: ['app', 'env', 'result'], registers: [this.registry] });
+  readonly drift = new Counter({ name: 'ferry_drift_detected_total', help: 'Drift checks that found the cluster differing from the synced revision', labelNames: ['app', 'env', 'healed'], registers: [this.registry] });
   readonly failures = new Counter({ name: 'ferry_reconcile_failures_total', help: 'Failed reconciles by reason', labelNames: ['app', 'env', 'reason'], registers: [this.registry] });
   readonly gitFetch = new Histogram({ name: 'ferry_git_fetch_duration_seconds', help: 'Git poll (remote head check and fetch) time', buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [this.registry] });
   readonly gitErrors = new Counter({ name: 'ferry_git_fetch_errors_total', help: 'Failed Git polls', registers: [this.registry] });

@@ -2,6 +2,7 @@
  * The GitOps loop end to end: a real Git smart-HTTP server, `ferry serve` processes and the real
  * local cluster. Timing is never asserted: a long poll interval proves a webhook did the work.
  */
+import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -9,7 +10,7 @@ import { KubeCluster } from '../../src/gitops/kube-cluster.js';
 import { readHistory, readHold } from '../../src/gitops/release-store.js';
 import { startGitServer } from '../support/git-server.js';
 import { FERRY, Serve, TestRepo, webApp } from './gitops-support.js';
-import { eventually, sleep, useNamespace } from './kube.js';
+import { eventually, sleep, testKubeConfig, useNamespace } from './kube.js';
 
 const ns = useNamespace('gitops');
 /** App names unique to this run: records in ferry-system outlive a test cluster's namespaces. */
@@ -237,6 +238,37 @@ spec:
     await waitImage(N('ha'), 'nginx:2.0');
     expect(b.has('new commit')).toBe(true);
     await b.stop();
+  });
+
+  it('corrects drift at each resync; an app that opts out of self-heal has its drift reported once, not corrected', async () => {
+    const optOut = webApp(N('watched'), ns(), 'nginx:1.0').replace(`  namespace: ${ns()}\n`, `  namespace: ${ns()}\n  annotations: {ferry.dev/self-heal: "false"}\n`);
+    repo.commit({ [`apps/${N('healed')}/app.yaml`]: webApp(N('healed'), ns(), 'nginx:1.0'), [`apps/${N('watched')}/app.yaml`]: optOut });
+    const s = await serve(['--interval', '10m', '--resync', '1s', '--no-leader-elect']);
+    await waitState(N('healed'), 'synced');
+    await waitState(N('watched'), 'synced');
+    // Someone edits both Deployments by hand (another field manager, taking the image over).
+    for (const name of [N('healed'), N('watched')]) {
+      const container = { name, image: 'nginx:hotfix' };
+      await testKubeConfig().makeApiClient(KubernetesObjectApi).patch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns() }, spec: { template: { spec: { containers: [container] } } } } as never, undefined, undefined, 'hand-edit', true, PatchStrategy.ServerSideApply);
+    }
+    await waitImage(N('healed'), 'nginx:1.0');
+    const history = await eventually('the correction to be recorded', async () => {
+      const h = await readHistory(cluster, { app: N('healed'), env: 'default' });
+      return h.length > 1 ? h : undefined;
+    });
+    expect(history.map((h) => h.message)).toEqual(['drift corrected: synced and healthy', 'synced and healthy']);
+    await eventually('the drift of the opted-out app to be reported', async () => {
+      const events = await cluster.list('v1', 'Event', ns(), `ferry.dev/app=${N('watched')}`);
+      return events.some((e) => (e as unknown as { reason: string }).reason === 'OutOfSync') ? events : undefined;
+    });
+    await sleep(3000);
+    expect(await imageOf(N('watched'))).toBe('nginx:hotfix');
+    const reported = (await cluster.list('v1', 'Event', ns(), `ferry.dev/app=${N('watched')}`)).filter((e) => (e as unknown as { reason: string }).reason === 'OutOfSync');
+    expect(reported).toHaveLength(1);
+    expect((reported[0] as unknown as { message: string }).message).toContain(`drifted Deployment/${ns()}/${N('watched')}`);
+    expect((await stateOf(N('watched')))?.status).toBe('synced');
+    expect(await s.metric('ferry_drift_detected_total', { app: N('watched'), healed: 'false' })).toBeGreaterThanOrEqual(2);
+    await s.stop();
   });
 
   it('prunes an app removed from Git, and only that app; a commit without any app prunes nothing', async () => {
