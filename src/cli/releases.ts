@@ -1,7 +1,7 @@
 /** `ferry status` (all apps), `ferry history`, `ferry rollback`, `ferry resume`: the records in the cluster. */
 import { loadFerryConfig } from '../gitops/environments.js';
 import { KubeCluster } from '../gitops/kube-cluster.js';
-import { appendRevision, listStates, placeHold, readHistory, readHold, readState, releaseHold, writeState, type Revision } from '../gitops/release-store.js';
+import { appendRevision, listSourceStatuses, listStates, placeHold, readHistory, readHold, readState, releaseHold, writeState, type Revision } from '../gitops/release-store.js';
 import { syncApp } from '../gitops/sync.js';
 import { EXIT_INVALID, EXIT_OK, formatTable, UsageError, type CliIO } from './io.js';
 
@@ -34,6 +34,13 @@ export async function runStatusAll(f: ReleaseFlags, io: CliIO): Promise<number> 
     io.out(`${JSON.stringify(states, null, 2)}\n`);
     return EXIT_OK;
   }
+  // The Git sources the controllers follow: a failing one explains why nothing moves.
+  const sources = (await Promise.all(clusters.map((c) => listSourceStatuses(c).catch(() => [])))).flat();
+  for (const src of sources) {
+    const where = `${src.repo}${src.path && src.path !== '.' ? ` (${src.path})` : ''}`;
+    io.out(src.error ? `source ${where}: FAILING for ${age(src.since)}, the cluster keeps the last synced state: ${src.error.split('\n')[0]!.slice(0, 200)}\n` : `source ${where}: at ${src.commit?.slice(0, 12) ?? '-'} (seen ${age(src.since)} ago)\n`);
+  }
+  if (sources.length > 0) io.out('\n');
   if (states.length === 0) {
     io.out('no apps recorded yet (is `ferry serve` running against this cluster?)\n');
     return EXIT_OK;

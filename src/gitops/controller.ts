@@ -17,7 +17,7 @@ import { recordEvent } from './events.js';
 import type { GitSource } from './git-source.js';
 import { HoldError, passThrough, reconcileMachine, type PlanOutput, type ReconcileContext, type Step, type StepInput } from './machine.js';
 import { formatRef } from './objects.js';
-import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, readAllStates, writeState, deleteState, listHolds, type SavedState, type StateSummary } from './release-store.js';
+import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, readAllStates, writeState, deleteState, listHolds, writeSourceStatus, type SavedState, type StateSummary } from './release-store.js';
 import { renderRelease, environmentsOf, type ReleasePlacement } from './release-render.js';
 import { loadAppFolder, readLayout, DEFAULT_LIMITS, type AppFolder, type ListingCache, type LoadedAppFolder, type RepoLayout } from './repo-layout.js';
 import { planApp, syncApp } from './sync.js';
@@ -116,6 +116,9 @@ export class Controller {
   private lastCommit?: string;
   /** The last poll's source error, if it failed. */
   sourceError?: string;
+  /** What was last recorded about the source (written only when the commit or the error changes). */
+  private sourceSeen = '';
+  private sourceIo: Promise<void> = Promise.resolve();
   /** True once the first poll has been taken into account. */
   ready = false;
 
@@ -186,6 +189,8 @@ export class Controller {
     for (const r of this.releases.values()) r.actor?.stop();
     await Promise.all([...this.releases.values()].map((r) => r.io));
     await Promise.all([...this.retiring]);
+    await this.sourceIo;
+    this.sourceSeen = '';
     // A later start (leadership regained) reads everything back from the cluster.
     this.releases.clear();
     this.lastCommit = undefined;
@@ -206,9 +211,11 @@ export class Controller {
       this.o.metrics.gitErrors.inc();
       this.sourceError = (e as Error).message;
       this.o.log.error({ repo: this.o.source.location, err: this.sourceError }, 'git poll failed; the clusters keep their last synced state');
+      this.recordSource({ ...(this.lastCommit ? { commit: this.lastCommit } : {}), error: this.sourceError });
       this.ready = true;
       return { changed: [] };
     }
+    this.recordSource({ commit: head.commit });
     const changed: string[] = [];
     if (head.commit !== this.lastCommit) {
       const layout = await readLayout(this.o.source, head.commit, this.o.path, DEFAULT_LIMITS, this.listingCache);
@@ -219,6 +226,21 @@ export class Controller {
     await this.syncHolds();
     this.ready = true;
     return { commit: head.commit, changed };
+  }
+
+  /** Records the source's commit or failure for `ferry status`, when either changed. */
+  private recordSource(seen: { commit?: string; error?: string }): void {
+    const key = `${seen.commit ?? ''}\u0000${seen.error ?? ''}`;
+    if (key === this.sourceSeen) return;
+    this.sourceSeen = key;
+    const status = { repo: this.o.source.location, path: this.o.path, ...seen, since: new Date().toISOString() };
+    const cluster = this.o.clusterFor(undefined, 'local');
+    this.sourceIo = this.sourceIo
+      .then(() => writeSourceStatus(cluster, status))
+      .catch((e: unknown) => {
+        this.sourceSeen = '';
+        this.o.log.warn({ err: (e as Error).message }, 'cannot record the source status');
+      });
   }
 
   private registryFor(layout: RepoLayout, own: LoadedAppFolder): Result<DefinitionRegistry> {
@@ -438,6 +460,7 @@ export class Controller {
   private async recordFailed(r: Release, ctx: ReconcileContext, log: Logger): Promise<void> {
     const cluster = this.o.clusterFor(r.config, 'local');
     const failure = ctx.failure!;
+    r.healing = false;
     this.o.metrics.failures.inc({ app: r.app, env: r.env, reason: failure.reason });
     if (r.startedAt) this.o.metrics.reconcileDuration.observe({ app: r.app, env: r.env, result: 'failed' }, (Date.now() - r.startedAt) / 1000);
     const rev = await appendRevision(cluster, r, { commit: ctx.revision ?? '', specDigest: r.spec?.digest ?? '', ...(r.rendered?.commit === ctx.revision ? { manifestDigest: r.rendered!.manifestDigest } : {}), time: new Date().toISOString(), outcome: 'Failed', reason: failure.reason, message: failure.message });

@@ -3,7 +3,9 @@
  *   ferry-state.<app>.<env>    the reconcile machine's snapshot and a summary (status, commit, error)
  *   ferry-history.<app>.<env>  the last revisions (gzipped), with the rendered manifests of good ones
  *   ferry-hold.<app>.<env>     present while a rollback hold or a manual suspend is in force
+ *   ferry-source.<hash>        the Git source a controller follows: last commit seen, or its error
  */
+import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ClusterPort } from '../ports/cluster.js';
 import { ensureSystemNamespace, SYSTEM_NAMESPACE } from './inventory.js';
@@ -168,4 +170,25 @@ export async function listHolds(cluster: ClusterPort): Promise<Map<string, Hold>
     if (text && l['ferry.dev/app'] && l['ferry.dev/environment']) out.set(`${l['ferry.dev/app']}/${l['ferry.dev/environment']}`, JSON.parse(text) as Hold);
   }
   return out;
+}
+
+/** What a controller last saw of its Git source (for `ferry status`). */
+export interface SourceStatus {
+  repo: string;
+  path: string;
+  commit?: string;
+  /** Set while polls fail; the cluster keeps the last synced state meanwhile. */
+  error?: string;
+  /** When this commit was first seen, or when the failure began. */
+  since: string;
+}
+
+export async function writeSourceStatus(cluster: ClusterPort, s: SourceStatus): Promise<void> {
+  const id = createHash('sha256').update(`${s.repo}\u0000${s.path}`).digest('hex').slice(0, 12);
+  await write(cluster, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `ferry-source.${id}`, namespace: SYSTEM_NAMESPACE, labels: { 'ferry.dev/kind': 'source' } }, data: { 'source.json': JSON.stringify(s) } });
+}
+
+export async function listSourceStatuses(cluster: ClusterPort): Promise<SourceStatus[]> {
+  const cms = await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, 'ferry.dev/kind=source');
+  return cms.map((cm) => (cm.data as Record<string, string> | undefined)?.['source.json']).filter((x): x is string => !!x).map((x) => JSON.parse(x) as SourceStatus);
 }

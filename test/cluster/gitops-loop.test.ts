@@ -200,10 +200,16 @@ spec:
     expect((await s.http('/readyz')).text).toMatch(/git source failing/);
     expect(await imageOf(N('offline'))).toBe('nginx:1.0');
     expect((await stateOf(N('offline')))?.status).toBe('synced');
+    const failing = await eventually('ferry status to show the failing source', async () => {
+      const out = (await ferry('status')).stdout;
+      return /^source .*: FAILING for/m.test(out) ? out : undefined;
+    });
+    expect(failing).toMatch(new RegExp(`^source ${repo.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: FAILING for \\d+s, the cluster keeps the last synced state: .*ECONNREFUSED`, 'm'));
     repo.commit({ [`apps/${N('offline')}/app.yaml`]: webApp(N('offline'), ns(), 'nginx:2.0') });
     repo.server = await startGitServer(`${repo.root}/repos`, { port });
     await waitImage(N('offline'), 'nginx:2.0');
     expect(s.has('git source reachable again')).toBe(true);
+    expect((await ferry('status')).stdout).toMatch(new RegExp(`^source .*: at ${repo.git('rev-parse', 'HEAD').slice(0, 12)} \\(seen`, 'm'));
     await s.stop();
   });
 
