@@ -17,7 +17,7 @@ import { recordEvent } from './events.js';
 import type { GitSource } from './git-source.js';
 import { HoldError, passThrough, reconcileMachine, type PlanOutput, type ReconcileContext, type Step, type StepInput } from './machine.js';
 import { formatRef } from './objects.js';
-import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, readAllStates, writeState, deleteState, listHolds, writeSourceStatus, type SavedState, type StateSummary } from './release-store.js';
+import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, readAllStates, writeState, deleteState, listHolds, writeSourceStatus, sourceId, type SavedState, type StateSummary } from './release-store.js';
 import { renderRelease, environmentsOf, type ReleasePlacement } from './release-render.js';
 import { loadAppFolder, readLayout, DEFAULT_LIMITS, type AppFolder, type ListingCache, type LoadedAppFolder, type RepoLayout } from './repo-layout.js';
 import { planApp, syncApp } from './sync.js';
@@ -122,11 +122,15 @@ export class Controller {
   /** True once the first poll has been taken into account. */
   ready = false;
 
+  /** This controller's source (repository + path): its releases carry it, so only they are pruned at start. */
+  private readonly sourceKey: string;
+
   /** One machine for all releases: its steps find their release by the actor's (app, env). */
   private readonly machine: ReturnType<typeof reconcileMachine.provide>;
 
   constructor(private readonly o: ControllerOptions) {
     this.gate = new Semaphore(o.concurrency ?? 8);
+    this.sourceKey = sourceId(o.source.location, o.path);
     this.machine = reconcileMachine.provide({ actors: this.steps() });
   }
 
@@ -260,7 +264,30 @@ export class Controller {
     }
   }
 
+  /** Saved releases of this source on its clusters that `declared` does not hold, as releases to retire. */
+  private async recordedElsewhere(config: FerryConfig | undefined, declared: Set<string>): Promise<Release[]> {
+    const envs: (EnvironmentConfig | undefined)[] = config?.environments.length ? config.environments : [undefined];
+    const clusters = new Map<ClusterPort, EnvironmentConfig | undefined>();
+    for (const e of envs) clusters.set(this.o.clusterFor(e, 'local'), e);
+    const out: Release[] = [];
+    for (const cluster of clusters.keys()) {
+      let all = this.savedStates.get(cluster);
+      if (!all) this.savedStates.set(cluster, (all = readAllStates(cluster)));
+      const listed = await all.catch(() => undefined);
+      for (const [key, saved] of listed ?? []) {
+        const summary = saved.summary;
+        if (!summary || summary.source !== this.sourceKey || declared.has(key) || this.releases.has(key)) continue;
+        const envConfig = config?.environments.find((e) => e.name === summary.env);
+        // Its state lives on the cluster of its environment: only that cluster's listing speaks for it.
+        if (this.o.clusterFor(envConfig, 'local') !== cluster) continue;
+        out.push({ app: summary.app, env: summary.env, ...(envConfig ? { config: envConfig } : {}), folder: '', sameSpec: new Set(), io: Promise.resolve(), persistSeq: 0 });
+      }
+    }
+    return out;
+  }
+
   private async takeLayoutOnce(layout: RepoLayout): Promise<string[]> {
+    const first = this.lastCommit === undefined;
     const config: FerryConfig | undefined = layout.config.ok ? layout.config.value : undefined;
     const changed: string[] = [];
     // Releases by folder, once per layout (not a scan of every release per folder).
@@ -309,6 +336,9 @@ export class Controller {
       }
     }
     const gone = [...this.releases.values()].filter((r) => !declared.has(`${r.app}/${r.env}`));
+    // At start: releases this source recorded before, that the commit no longer declares (removed
+    // while the controller was away). Other sources' releases on the same cluster are not ours.
+    if (first) gone.push(...(await this.recordedElsewhere(config, declared)));
     if (gone.length > 0) {
       const names = gone.map((r) => `${r.app}/${r.env}`);
       // Never prune on a read that may be incomplete: a broken ferry.yaml, or a commit with no app at all.
@@ -431,6 +461,7 @@ export class Controller {
       ...(ctx.hold ? { hold: ctx.hold } : {}),
       ...(ctx.failure ? { lastError: `${ctx.failure.reason}: ${ctx.failure.message}` } : {}),
       updatedAt: new Date().toISOString(),
+      source: this.sourceKey,
     };
     const log = this.o.log.child({ app: r.app, env: r.env, commit: ctx.revision });
     if (state !== 'synced' && state !== 'failed') log.debug({ state }, 'state');

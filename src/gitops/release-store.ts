@@ -42,6 +42,8 @@ export interface StateSummary {
   hold?: string;
   lastError?: string;
   updatedAt: string;
+  /** The Git source (sourceId) whose controller recorded this release. */
+  source?: string;
 }
 
 export interface Hold {
@@ -183,8 +185,11 @@ export interface SourceStatus {
   since: string;
 }
 
+/** A Git source's identity (repository and sub-folder): names its status and marks its releases. */
+export const sourceId = (repo: string, path: string): string => createHash('sha256').update(`${repo}\u0000${path}`).digest('hex').slice(0, 12);
+
 export async function writeSourceStatus(cluster: ClusterPort, s: SourceStatus): Promise<void> {
-  const id = createHash('sha256').update(`${s.repo}\u0000${s.path}`).digest('hex').slice(0, 12);
+  const id = sourceId(s.repo, s.path);
   await write(cluster, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `ferry-source.${id}`, namespace: SYSTEM_NAMESPACE, labels: { 'ferry.dev/kind': 'source' } }, data: { 'source.json': JSON.stringify(s) } });
 }
 

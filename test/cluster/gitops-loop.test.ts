@@ -277,18 +277,26 @@ spec:
     await s.stop();
   });
 
-  it('prunes an app removed from Git, and only that app; a commit without any app prunes nothing', async () => {
-    repo.commit({ [`apps/${N('keep')}/app.yaml`]: webApp(N('keep'), ns(), 'nginx:1.0'), [`apps/${N('drop')}/app.yaml`]: webApp(N('drop'), ns(), 'nginx:1.0') });
-    const s = await serve(['--interval', '1s', '--no-leader-elect']);
-    await waitState(N('keep'), 'synced');
-    await waitState(N('drop'), 'synced');
+  it('prunes an app removed from Git, and only that app, also when removed while the controller was down; a commit without any app prunes nothing', async () => {
+    const deployment = (name: string) => cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(), name });
+    repo.commit({ [`apps/${N('keep')}/app.yaml`]: webApp(N('keep'), ns(), 'nginx:1.0'), [`apps/${N('drop')}/app.yaml`]: webApp(N('drop'), ns(), 'nginx:1.0'), [`apps/${N('late')}/app.yaml`]: webApp(N('late'), ns(), 'nginx:1.0') });
+    let s = await serve(['--interval', '1s', '--no-leader-elect']);
+    for (const app of ['keep', 'drop', 'late']) await waitState(N(app), 'synced');
     repo.commit({ [`apps/${N('drop')}`]: null }, 'drop an app');
-    await eventually('the removed app to be pruned', async () => ((await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(), name: N('drop') })) ? undefined : true));
+    await eventually('the removed app to be pruned', async () => ((await deployment(N('drop'))) ? undefined : true));
     await eventually('its state to be forgotten', async () => ((await stateOf(N('drop'))) ? undefined : true));
     expect(await imageOf(N('keep'))).toBe('nginx:1.0');
     expect((await readHistory(cluster, { app: N('drop'), env: 'default' }))[0]).toMatchObject({ outcome: 'Removed', commit: repo.git('rev-parse', 'HEAD') });
     const events = await cluster.list('v1', 'Event', ns(), `ferry.dev/app=${N('drop')}`);
     expect(events.map((e) => (e as unknown as { reason: string }).reason)).toContain('Removed');
+    // Removed while no controller runs: the next one finds its own recorded release and prunes it.
+    await s.stop();
+    repo.commit({ [`apps/${N('late')}`]: null }, 'drop another app while the controller is down');
+    expect(await deployment(N('late'))).toBeDefined();
+    s = await serve(['--interval', '1s', '--no-leader-elect']);
+    await eventually('the app removed meanwhile to be pruned', async () => ((await deployment(N('late'))) ? undefined : true));
+    expect((await readHistory(cluster, { app: N('late'), env: 'default' }))[0]).toMatchObject({ outcome: 'Removed' });
+    expect(await imageOf(N('keep'))).toBe('nginx:1.0');
     // A commit that empties apps/ (a bad merge, a moved folder) is refused as a whole.
     repo.commit({ apps: null }, 'everything gone');
     await eventually('the refusal to be logged', async () => (s.has('no app folder in this commit: refusing to remove every app at once; nothing was pruned') ? true : undefined));
