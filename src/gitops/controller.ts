@@ -374,8 +374,9 @@ export class Controller {
       }
       const namespace = r.namespace ?? r.config?.namespace ?? 'default';
       await appendRevision(home, r, { commit, specDigest: '', time: new Date().toISOString(), outcome: 'Removed', message: 'no longer in Git: objects pruned' });
-      await deleteState(home, r);
       await recordEvent(home, { app: r.app, env: r.env, namespace, type: 'Normal', reason: 'Removed', message: `no longer in Git (commit ${commit.slice(0, 12)}): objects pruned` }).catch(() => undefined);
+      // Last: a state that is gone means the removal is fully recorded.
+      await deleteState(home, r);
       log.info({}, 'removed: no longer in Git, objects pruned');
     })()
       .catch((e: unknown) => log.error({ err: (e as Error).message }, 'recording a removal failed'))

@@ -295,6 +295,8 @@ spec:
     expect(await deployment(N('late'))).toBeDefined();
     s = await serve(['--interval', '1s', '--no-leader-elect']);
     await eventually('the app removed meanwhile to be pruned', async () => ((await deployment(N('late'))) ? undefined : true));
+    // The removal is recorded once its objects are gone: history first, then the state is forgotten.
+    await eventually('its state to be forgotten', async () => ((await stateOf(N('late'))) ? undefined : true));
     expect((await readHistory(cluster, { app: N('late'), env: 'default' }))[0]).toMatchObject({ outcome: 'Removed' });
     expect(await imageOf(N('keep'))).toBe('nginx:1.0');
     // A commit that empties apps/ (a bad merge, a moved folder) is refused as a whole.
