@@ -209,7 +209,8 @@ spec:
     repo.server = await startGitServer(`${repo.root}/repos`, { port });
     await waitImage(N('offline'), 'nginx:2.0');
     expect(s.has('git source reachable again')).toBe(true);
-    expect((await ferry('status')).stdout).toMatch(new RegExp(`^source .*: at ${repo.git('rev-parse', 'HEAD').slice(0, 12)} \\(seen`, 'm'));
+    const head = repo.git('rev-parse', 'HEAD').slice(0, 12);
+    await eventually('ferry status to show the source at the new commit', async () => (new RegExp(`^source .*: at ${head} \\(seen`, 'm').test((await ferry('status')).stdout) ? true : undefined));
     await s.stop();
   });
 
