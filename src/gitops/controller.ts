@@ -12,14 +12,17 @@ import { extendRegistry } from '../oam/definitions/extend.js';
 import { formatProblem, type Result } from '../oam/errors.js';
 import type { SourcedApplication } from '../oam/model/parse.js';
 import { definitionHealth } from './definition-health.js';
+import { driftOf, driftText } from './drift.js';
 import type { EnvironmentConfig, FerryConfig } from './environments.js';
 import { recordEvent } from './events.js';
 import type { GitSource } from './git-source.js';
 import { HoldError, passThrough, reconcileMachine, type PlanOutput, type ReconcileContext, type Step, type StepInput } from './machine.js';
 import { formatRef } from './objects.js';
-import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, readAllStates, writeState, deleteState, listHolds, writeSourceStatus, sourceId, type SavedState, type StateSummary } from './release-store.js';
+import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, readAllStates, writeState, listHolds, writeSourceStatus, sourceId, type SavedState, type StateSummary } from './release-store.js';
 import { renderRelease, environmentsOf, type ReleasePlacement } from './release-render.js';
 import { loadAppFolder, readLayout, DEFAULT_LIMITS, type AppFolder, type ListingCache, type LoadedAppFolder, type RepoLayout } from './repo-layout.js';
+import { Semaphore } from './semaphore.js';
+import { removeRelease } from './release-removal.js';
 import { planApp, syncApp } from './sync.js';
 import { hashOf } from './tracking.js';
 import type { Logger, Metrics } from './telemetry.js';
@@ -85,22 +88,6 @@ interface Release {
  * no resume: a controller restarted during them finds the previous state and the commit still new.
  */
 const PERSISTED = new Set(['idle', 'applying', 'delivering', 'verifying', 'synced', 'failed', 'held']);
-
-class Semaphore {
-  private queue: (() => void)[] = [];
-  constructor(private free: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((r) => this.queue.push(r));
-    try {
-      return await fn();
-    } finally {
-      const next = this.queue.shift();
-      if (next) next();
-      else this.free++;
-    }
-  }
-}
 
 export class Controller {
   readonly releases = new Map<string, Release>();
@@ -360,39 +347,16 @@ export class Controller {
     r.actor?.stop();
     this.o.metrics.forget(r.app, r.env);
     const log = this.o.log.child({ app: r.app, env: r.env, commit });
+    const removable = { app: r.app, env: r.env, ...(r.config ? { config: r.config } : {}), ...(r.namespace ? { namespace: r.namespace } : {}), ...(r.rendered ? { placedOn: r.rendered.placements.map((p) => p.cluster) } : {}) };
     const work = (async () => {
       await r.io;
       await r.running?.catch(() => undefined);
-      const home = this.o.clusterFor(r.config, 'local');
-      for (let attempt = 1; ; attempt++) {
-        // Declared again meanwhile (a newer commit): that release takes over.
-        if (this.stopped || this.releases.has(key)) return;
-        const errors = await this.pruneRelease(r, home).catch((e: unknown) => [(e as Error).message]);
-        if (errors.length === 0) break;
-        log.error({ err: errors.join('; '), attempt }, 'removing the objects of an app no longer in Git failed; retrying');
-        await new Promise((res) => setTimeout(res, Math.min(60_000, 2_000 * 2 ** attempt)));
-      }
-      const namespace = r.namespace ?? r.config?.namespace ?? 'default';
-      await appendRevision(home, r, { commit, specDigest: '', time: new Date().toISOString(), outcome: 'Removed', message: 'no longer in Git: objects pruned' });
-      await recordEvent(home, { app: r.app, env: r.env, namespace, type: 'Normal', reason: 'Removed', message: `no longer in Git (commit ${commit.slice(0, 12)}): objects pruned` }).catch(() => undefined);
-      // Last: a state that is gone means the removal is fully recorded.
-      await deleteState(home, r);
-      log.info({}, 'removed: no longer in Git, objects pruned');
+      // Stopped, or declared again by a newer commit (that release takes over).
+      if (await removeRelease({ clusterFor: this.o.clusterFor, log: this.o.log }, removable, commit, () => this.stopped || this.releases.has(key))) log.info({}, 'removed: no longer in Git, objects pruned');
     })()
       .catch((e: unknown) => log.error({ err: (e as Error).message }, 'recording a removal failed'))
       .finally(() => this.retiring.delete(work));
     this.retiring.add(work);
-  }
-
-  /** Deletes what a release placed, on every cluster it placed on (its inventory says what). */
-  private async pruneRelease(r: Release, home: ClusterPort): Promise<string[]> {
-    const placed = r.rendered?.placements.map((p) => p.cluster) ?? (await readHistory(home, r)).find((h) => h.placements)?.placements?.map((p) => p.cluster) ?? ['local'];
-    const errors: string[] = [];
-    for (const cluster of new Set(placed)) {
-      const res = await syncApp({ scope: r, objects: [], cluster: this.o.clusterFor(r.config, cluster), prune: true, allowEmpty: true });
-      errors.push(...res.errors);
-    }
-    return errors;
   }
 
   /** Starts a release's machine, from its persisted snapshot when there is one. */
@@ -524,7 +488,7 @@ export class Controller {
       return { changes: 0 };
     }
     const heal = rendered.app.app.metadata.annotations?.['ferry.dev/self-heal'] !== 'false';
-    const text = drift.slice(0, 10).join('; ') + (drift.length > 10 ? `; and ${drift.length - 10} more` : '');
+    const text = driftText(drift);
     this.o.metrics.drift.inc({ app: r.app, env: r.env, healed: String(heal) });
     if (heal) {
       r.healing = true;
@@ -640,11 +604,7 @@ export class Controller {
           const planned = await planApp({ scope: r, objects: p.objects, cluster: this.o.clusterFor(r.config, p.cluster), prune: true });
           if (planned.plan.refused) throw new Error(planned.plan.refused);
           plans.push(planned);
-          for (const x of planned.plan.items) {
-            if (x.action !== 'create' && x.action !== 'update' && x.action !== 'delete') continue;
-            const where = rendered.placements.length > 1 ? `[${p.cluster}] ` : '';
-            drift.push(`${where}${x.action === 'create' ? 'missing' : x.action === 'delete' ? 'extra' : 'drifted'} ${formatRef(x.ref)}${x.action === 'update' && x.drift?.length ? ` (${x.drift.join(', ')})` : ''}`);
-          }
+          drift.push(...driftOf(planned.plan, rendered.placements.length > 1 ? p.cluster : undefined));
         }
         r.planned = { commit: rendered.commit, plans };
         if (!check) return { changes: drift.length };
