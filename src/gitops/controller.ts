@@ -22,7 +22,7 @@ import { readHold, releaseHold, appendRevision, placeHold, readHistory, readStat
 import { renderRelease, environmentsOf, type ReleasePlacement } from './release-render.js';
 import { loadAppFolder, readLayout, DEFAULT_LIMITS, type AppFolder, type ListingCache, type LoadedAppFolder, type RepoLayout } from './repo-layout.js';
 import { Semaphore } from './semaphore.js';
-import { removeRelease } from './release-removal.js';
+import { removeRelease, type Removable } from './release-removal.js';
 import { planApp, syncApp } from './sync.js';
 import { hashOf } from './tracking.js';
 import type { Logger, Metrics } from './telemetry.js';
@@ -251,23 +251,25 @@ export class Controller {
     }
   }
 
-  /** Saved releases of this source on its clusters that `declared` does not hold, as releases to retire. */
-  private async recordedElsewhere(config: FerryConfig | undefined, declared: Set<string>): Promise<Release[]> {
+  /** The saved states of a cluster, listed once per layout; undefined when the listing failed. */
+  private savedOn(cluster: ClusterPort): Promise<Map<string, SavedState> | undefined> {
+    let all = this.savedStates.get(cluster);
+    if (!all) this.savedStates.set(cluster, (all = readAllStates(cluster)));
+    return all.catch(() => undefined);
+  }
+
+  /** Releases this source recorded on its clusters that `declared` does not hold (none in memory). */
+  private async undeclaredRecords(config: FerryConfig | undefined, declared: Set<string>): Promise<Removable[]> {
     const envs: (EnvironmentConfig | undefined)[] = config?.environments.length ? config.environments : [undefined];
-    const clusters = new Map<ClusterPort, EnvironmentConfig | undefined>();
-    for (const e of envs) clusters.set(this.o.clusterFor(e, 'local'), e);
-    const out: Release[] = [];
-    for (const cluster of clusters.keys()) {
-      let all = this.savedStates.get(cluster);
-      if (!all) this.savedStates.set(cluster, (all = readAllStates(cluster)));
-      const listed = await all.catch(() => undefined);
-      for (const [key, saved] of listed ?? []) {
+    const out: Removable[] = [];
+    for (const cluster of new Set(envs.map((e) => this.o.clusterFor(e, 'local')))) {
+      for (const [key, saved] of (await this.savedOn(cluster)) ?? []) {
         const summary = saved.summary;
         if (!summary || summary.source !== this.sourceKey || declared.has(key) || this.releases.has(key)) continue;
         const envConfig = config?.environments.find((e) => e.name === summary.env);
         // Its state lives on the cluster of its environment: only that cluster's listing speaks for it.
         if (this.o.clusterFor(envConfig, 'local') !== cluster) continue;
-        out.push({ app: summary.app, env: summary.env, ...(envConfig ? { config: envConfig } : {}), folder: '', sameSpec: new Set(), io: Promise.resolve(), persistSeq: 0 });
+        out.push({ app: summary.app, env: summary.env, ...(envConfig ? { config: envConfig } : {}) });
       }
     }
     return out;
@@ -325,14 +327,17 @@ export class Controller {
     const gone = [...this.releases.values()].filter((r) => !declared.has(`${r.app}/${r.env}`));
     // At start: releases this source recorded before, that the commit no longer declares (removed
     // while the controller was away). Other sources' releases on the same cluster are not ours.
-    if (first) gone.push(...(await this.recordedElsewhere(config, declared)));
-    if (gone.length > 0) {
-      const names = gone.map((r) => `${r.app}/${r.env}`);
+    const recorded = first ? await this.undeclaredRecords(config, declared) : [];
+    if (gone.length + recorded.length > 0) {
+      const names = [...gone, ...recorded].map((r) => `${r.app}/${r.env}`);
       // Never prune on a read that may be incomplete: a broken ferry.yaml, or a commit with no app at all.
       if (!config) this.o.log.error({ commit: layout.commit, releases: names }, 'ferry.yaml is invalid: releases no longer declared are left as they are');
       else if (layout.apps.length === 0) this.o.log.error({ commit: layout.commit, releases: names }, 'no app folder in this commit: refusing to remove every app at once; nothing was pruned');
       else if (!config.defaults.pruneRemovedApps) this.o.log.warn({ commit: layout.commit, releases: names }, 'no longer declared; left in the cluster (defaults.pruneRemovedApps is false)');
-      else for (const r of gone) this.retire(r, layout.commit);
+      else {
+        for (const r of gone) this.retire(r, layout.commit);
+        for (const r of recorded) this.remove(r, layout.commit);
+      }
     }
     return changed;
   }
@@ -340,19 +345,23 @@ export class Controller {
   /** Removals in progress (stop() waits for them). */
   private readonly retiring = new Set<Promise<void>>();
 
-  /** An (app, environment) Git no longer declares: its objects are pruned, its state forgotten. */
+  /** A release Git no longer declares: stopped, then removed once what it was doing has settled. */
   private retire(r: Release, commit: string): void {
-    const key = `${r.app}/${r.env}`;
-    this.releases.delete(key);
+    this.releases.delete(`${r.app}/${r.env}`);
     r.actor?.stop();
     this.o.metrics.forget(r.app, r.env);
+    const settled = Promise.all([r.io, r.running?.catch(() => undefined)]);
+    this.remove({ app: r.app, env: r.env, ...(r.config ? { config: r.config } : {}), ...(r.namespace ? { namespace: r.namespace } : {}), ...(r.rendered ? { placedOn: r.rendered.placements.map((p) => p.cluster) } : {}) }, commit, settled);
+  }
+
+  /** Prunes and records the removal in the background (stop() waits for it). */
+  private remove(r: Removable, commit: string, after: Promise<unknown> = Promise.resolve()): void {
+    const key = `${r.app}/${r.env}`;
     const log = this.o.log.child({ app: r.app, env: r.env, commit });
-    const removable = { app: r.app, env: r.env, ...(r.config ? { config: r.config } : {}), ...(r.namespace ? { namespace: r.namespace } : {}), ...(r.rendered ? { placedOn: r.rendered.placements.map((p) => p.cluster) } : {}) };
     const work = (async () => {
-      await r.io;
-      await r.running?.catch(() => undefined);
+      await after;
       // Stopped, or declared again by a newer commit (that release takes over).
-      if (await removeRelease({ clusterFor: this.o.clusterFor, log: this.o.log }, removable, commit, () => this.stopped || this.releases.has(key))) log.info({}, 'removed: no longer in Git, objects pruned');
+      if (await removeRelease({ clusterFor: this.o.clusterFor, log: this.o.log }, r, commit, () => this.stopped || this.releases.has(key))) log.info({}, 'removed: no longer in Git, objects pruned');
     })()
       .catch((e: unknown) => log.error({ err: (e as Error).message }, 'recording a removal failed'))
       .finally(() => this.retiring.delete(work));
@@ -364,9 +373,7 @@ export class Controller {
     const cluster = this.o.clusterFor(r.config, 'local');
     let saved: SavedState = {};
     try {
-      let all = this.savedStates.get(cluster);
-      if (!all) this.savedStates.set(cluster, (all = readAllStates(cluster)));
-      const listed = await all.catch(() => undefined);
+      const listed = await this.savedOn(cluster);
       saved = listed ? (listed.get(`${r.app}/${r.env}`) ?? {}) : await readState(cluster, r);
     } catch (e) {
       this.o.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot read the saved state; starting fresh');
@@ -376,8 +383,7 @@ export class Controller {
       r.spec = spec;
       r.sameSpec = new Set([spec.commit, ...(saved.summary.commit ? [saved.summary.commit] : [])]);
     }
-    const machine = this.machine;
-    const actor = saved.snapshot ? createActor(machine, { snapshot: saved.snapshot as never, input: { app: r.app, env: r.env } }) : createActor(machine, { input: { app: r.app, env: r.env } });
+    const actor = saved.snapshot ? createActor(this.machine, { snapshot: saved.snapshot as never, input: { app: r.app, env: r.env } }) : createActor(this.machine, { input: { app: r.app, env: r.env } });
     r.actor = actor;
     r.last = undefined;
     actor.subscribe((s) => this.observe(r, s.value as string, s.context));

@@ -112,8 +112,13 @@ export async function writeState(cluster: ClusterPort, s: SyncScope, snapshot: u
 
 /** Every recorded (app, environment) of a cluster. */
 export async function listStates(cluster: ClusterPort): Promise<StateSummary[]> {
-  const cms = await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, 'ferry.dev/kind=state');
-  return cms.map((cm) => (cm.data as Record<string, string> | undefined)?.['summary.json']).filter((x): x is string => !!x).map((x) => JSON.parse(x) as StateSummary);
+  return listJson<StateSummary>(cluster, 'state', 'summary.json');
+}
+
+/** One JSON entry of every record of a kind in ferry-system. */
+async function listJson<T>(cluster: ClusterPort, kind: string, key: string): Promise<T[]> {
+  const cms = await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, `ferry.dev/kind=${kind}`);
+  return cms.map((cm) => (cm.data as Record<string, string> | undefined)?.[key]).filter((x): x is string => !!x).map((x) => JSON.parse(x) as T);
 }
 
 export async function readHistory(cluster: ClusterPort, s: SyncScope): Promise<Revision[]> {
@@ -194,6 +199,5 @@ export async function writeSourceStatus(cluster: ClusterPort, s: SourceStatus): 
 }
 
 export async function listSourceStatuses(cluster: ClusterPort): Promise<SourceStatus[]> {
-  const cms = await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, 'ferry.dev/kind=source');
-  return cms.map((cm) => (cm.data as Record<string, string> | undefined)?.['source.json']).filter((x): x is string => !!x).map((x) => JSON.parse(x) as SourceStatus);
+  return listJson<SourceStatus>(cluster, 'source', 'source.json');
 }
