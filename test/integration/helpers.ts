@@ -6,9 +6,20 @@ import { main } from '../../src/cli/main.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The shared conformance data: ../shared beside the repository (or FERRY_CONFORMANCE_DIR). */
+/**
+ * The shared conformance data: FERRY_CONFORMANCE_DIR, or ../shared beside the repository, or beside
+ * the repository this checkout was cloned from (a clone of a local checkout made elsewhere, as CI does).
+ */
 export function conformanceDir(): string {
-  const dir = process.env.FERRY_CONFORMANCE_DIR ?? join(repoRoot, '..', 'shared', 'conformance', 'kubevela');
+  if (process.env.FERRY_CONFORMANCE_DIR) return found(process.env.FERRY_CONFORMANCE_DIR);
+  const beside = (root: string) => join(root, '..', 'shared', 'conformance', 'kubevela');
+  if (existsSync(beside(repoRoot))) return beside(repoRoot);
+  const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], { cwd: repoRoot, encoding: 'utf8' }).stdout.trim().replace(/^file:\/\//, '');
+  if (origin.startsWith('/') && existsSync(beside(origin))) return beside(origin);
+  return found(beside(repoRoot));
+}
+
+function found(dir: string): string {
   if (!existsSync(dir)) throw new Error(`conformance data not found at ${dir} (set FERRY_CONFORMANCE_DIR)`);
   return dir;
 }
