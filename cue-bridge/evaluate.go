@@ -16,11 +16,16 @@ type evaluateRequest struct {
 	// Extra is CUE source unified into the template root before evaluation
 	// (for example a health policy evaluated against the template).
 	Extra string `json:"extra,omitempty"`
+	// Directives asks for the patch directives and list patterns of the
+	// exported `patch` and `patchOutputs` values (traits).
+	Directives bool `json:"directives,omitempty"`
 }
 
 type evaluateResponse struct {
 	Values   map[string]json.RawMessage `json:"values"`
 	Problems []Problem                  `json:"problems"`
+	// Directives of `patch` / `patchOutputs`, when asked for.
+	Directives *Directives `json:"directives,omitempty"`
 }
 
 func handleEvaluate(raw []byte) (any, error) {
@@ -65,6 +70,12 @@ func handleEvaluate(raw []byte) (any, error) {
 			continue
 		}
 		resp.Values[name] = b
+		if req.Directives && (name == "patch" || name == "patchOutputs") {
+			if resp.Directives == nil {
+				resp.Directives = &Directives{Annotations: []Annotation{}, ListPatterns: []ListPattern{}}
+			}
+			directivesOf(fv, []string{name}, resp.Directives)
+		}
 	}
 	return resp, nil
 }

@@ -46,11 +46,28 @@ export interface EvaluateRequest {
   fields: string[];
   /** Extra CUE source unified into the template (health policies). */
   extra?: string;
+  /** Also return the directives of the evaluated `patch` / `patchOutputs` (traits). */
+  directives?: boolean;
+}
+
+/** The element constraint of an open list in a patch (`[...{lifecycle: …}]`), applied to elements from `from` on. */
+export interface ListPattern {
+  /** Path of the list's elements from the template root, ending in "[]". */
+  path: string[];
+  from: number;
+  value: unknown;
+}
+
+/** What an evaluated patch says beyond its JSON: doc-comment directives, wherever written, and list patterns. */
+export interface EvaluatedDirectives {
+  annotations: PatchAnnotation[];
+  listPatterns: ListPattern[];
 }
 
 export interface Evaluation {
   values: Record<string, unknown>;
   problems: CueProblem[];
+  directives?: EvaluatedDirectives;
 }
 
 export interface CueEngine {

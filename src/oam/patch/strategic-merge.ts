@@ -47,11 +47,23 @@ function merge(s: MergeState, base: Json | undefined, patch: Json, path: string[
     return out;
   }
   if (Array.isArray(base) && Array.isArray(patch)) {
-    return key ? mergeKeyedList(s, base, patch, path, rootLen, key, false, at) : mergePositional(s, base, patch, path, rootLen, key, at);
+    const merged = key ? mergeKeyedList(s, base, patch, path, rootLen, key, false, at) : mergePositional(s, base, patch, path, rootLen, key, at);
+    return applyListPattern(s, merged, path, rootLen, key, at);
   }
   if (deepEqual(base, patch)) return base;
   s.conflicts.push({ path: at || '.', field: path, message: `conflicting values ${show(base)} and ${show(patch)}` });
   return base;
+}
+
+/**
+ * An open list's element constraint (`[...{lifecycle: …}]`) unifies with every
+ * element of the base from its index on, as CUE unification does.
+ */
+function applyListPattern(s: MergeState, list: Json[], path: string[], rootLen: number, key: string | undefined, at: string): Json[] {
+  const elem = [...path, '[]'];
+  const pattern = s.directives.patternAt(elem);
+  if (!pattern) return list;
+  return list.map((e, i) => (i < pattern.from ? e : merge(s, e, pattern.value, elem, rootLen, key, `${at}[${i}]`)));
 }
 
 function show(v: Json): string {

@@ -77,7 +77,7 @@ function applyTrait(input: ComponentInput, compDef: Definition, trait: TraitSpec
   const outputsSoFar: Record<string, Json> = {};
   for (const o of work.outputs) outputsSoFar[o.name] = o.value;
   const ctx = { ...context, output: work.base ?? {}, outputs: outputsSoFar };
-  const ev = input.memo.evaluate(def.templateId, { parameter: trait.properties ?? {}, context: ctx, fields: ['outputs', 'patch', 'patchOutputs', 'errs'] });
+  const ev = input.memo.evaluate(def.templateId, { parameter: trait.properties ?? {}, context: ctx, fields: ['outputs', 'patch', 'patchOutputs', 'errs'], directives: true });
   const problems = [...locateCueProblems(ev.problems, subject), ...errsProblems(ev.values.errs, subject)];
   if (problems.length > 0) return problems;
   for (const [name, value] of Object.entries((ev.values.outputs ?? {}) as JsonObject)) {
@@ -88,7 +88,8 @@ function applyTrait(input: ComponentInput, compDef: Definition, trait: TraitSpec
     else work.outputs.push({ name, value, role });
   }
   const annotated = input.registry.annotations(def);
-  const directives = new PatchDirectives(annotated.annotations);
+  // Directives come from the evaluated patch: a comment reaches its field through references and shorthand paths.
+  const directives = new PatchDirectives(ev.directives?.annotations, ev.directives?.listPatterns);
   const fieldAt = (field: string[]) => {
     for (let n = field.length; n > 0; n--) {
       const hit = annotated.fields.find((f) => f.path.length === n && f.path.every((x, i) => x === field[i]));

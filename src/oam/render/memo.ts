@@ -19,7 +19,7 @@ export class EvaluationMemo {
     const used = this.cue.contextFields(id);
     const context = used === null || typeof full.context !== 'object' || full.context === null ? full.context : pick(full.context as Record<string, unknown>, used);
     const req = { ...full, context };
-    const key = `${id}\u0000${req.fields.join(',')}\u0000${stableStringify(req.parameter)}\u0000${stableStringify(context)}`;
+    const key = `${id}\u0000${req.directives ? "d" : ""}${req.fields.join(",")}\u0000${stableStringify(req.parameter)}\u0000${stableStringify(context)}`;
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key);
