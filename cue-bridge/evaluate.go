@@ -61,6 +61,9 @@ func handleEvaluate(raw []byte) (any, error) {
 			continue
 		}
 		b, err := fv.MarshalJSON()
+		if err != nil && (name == "outputs" || name == "patchOutputs") {
+			b, err = exportFieldByField(fv)
+		}
 		if err != nil {
 			// Export stops at the first error; validation lists them all.
 			if verr := fv.Validate(cue.Concrete(true), cue.Final()); verr != nil {
@@ -178,4 +181,35 @@ func missingRequired(v cue.Value, path []string, out *[]Problem) {
 		}
 		*out = append(*out, prob)
 	}
+}
+
+// exportFieldByField exports a struct of objects (`outputs`, `patchOutputs`)
+// one regular field at a time, in field order. As in KubeVela, which reads
+// these fields one by one, a comprehension over an absent optional parameter
+// (`for v in parameter.configMap` without configMap) contributes nothing
+// instead of failing the whole struct; an error inside a field still fails.
+func exportFieldByField(v cue.Value) ([]byte, error) {
+	it, err := v.Fields()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	first := true
+	for it.Next() {
+		b, err := it.Value().MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		k, _ := json.Marshal(it.Selector().Unquoted())
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+		buf.Write(k)
+		buf.WriteByte(':')
+		buf.Write(b)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
 }

@@ -27,8 +27,9 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('-e, --env <name>', 'render for this environment (a deploy step or topology policy of the app)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .exitOverride()
-    .action(async (app: string, opts: { definitions: string[]; env?: string; output: string }) => {
-      done(await runRender({ path: app, definitions: opts.definitions, env: opts.env, output: opts.output }, io));
+    .option('--strict', 'treat warnings as errors (a trait on a workload outside its appliesToWorkloads)')
+    .action(async (app: string, opts: { definitions: string[]; env?: string; output: string; strict?: boolean }) => {
+      done(await runRender({ path: app, definitions: opts.definitions, env: opts.env, output: opts.output, strict: opts.strict === true }, io));
     });
 
   const def = program.command('def').description('list and inspect definitions').exitOverride();

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 import { loadRegistry } from '../oam/definitions/builtin.js';
-import type { FerryProblem } from '../oam/errors.js';
+import { formatProblem, type FerryProblem } from '../oam/errors.js';
 import type { JsonObject } from '../oam/patch/json.js';
 import { renderApp, type RenderedApp } from '../oam/render/app.js';
 import { EvaluationMemo } from '../oam/render/memo.js';
@@ -13,6 +13,8 @@ export interface RenderCommand {
   definitions: string[];
   env?: string;
   output: string;
+  /** Warnings are errors. */
+  strict?: boolean;
 }
 
 export async function runRender(cmd: RenderCommand, io: CliIO): Promise<number> {
@@ -26,11 +28,12 @@ export async function runRender(cmd: RenderCommand, io: CliIO): Promise<number> 
   const problems: FerryProblem[] = [];
   const rendered: RenderedApp[] = [];
   for (const app of input.value.apps) {
-    const r = renderApp({ app, registry: registry.value, memo, options: cmd.env !== undefined ? { env: cmd.env } : {} });
+    const r = renderApp({ app, registry: registry.value, memo, options: { ...(cmd.env !== undefined ? { env: cmd.env } : {}), strict: cmd.strict === true } });
     if (r.ok) rendered.push(r.value);
     else problems.push(...r.problems);
   }
   if (problems.length > 0) return reportProblems(io, problems);
+  for (const w of rendered.flatMap((a) => a.warnings)) io.err(`warning: ${formatProblem(w)} (--strict makes this an error)\n`);
   io.out(cmd.output === 'json' ? `${JSON.stringify(rendered.flatMap((a) => a.objects), null, 2)}\n` : toYaml(rendered));
   return EXIT_OK;
 }

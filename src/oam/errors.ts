@@ -27,6 +27,8 @@ export type RenderErrorCode =
   | 'PatchConflict'
   | 'PatchInvalid'
   | 'PolicyInvalid'
+  | 'UnsupportedStep'
+  | 'ObjectInvalid'
   | 'IO';
 
 /** A located problem. Functions return these as values; they are never thrown from deep inside. */

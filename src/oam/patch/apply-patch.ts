@@ -9,7 +9,7 @@ export function applyPatch(target: Json, patch: Json, directives: PatchDirective
   if (whole === 'jsonMergePatch') return { value: jsonMergePatch(target, patch), conflicts: [] };
   if (whole === 'jsonPatch') {
     const r = jsonPatch(target, patch);
-    return r.error !== undefined ? { value: target, conflicts: [{ path: '.', field: [...root], message: r.error }] } : { value: r.value as Json, conflicts: [] };
+    return r.error !== undefined ? { value: target, conflicts: [{ path: '.', field: [...root], message: r.error, ...(r.index !== undefined ? { operation: r.index } : {}) }] } : { value: r.value as Json, conflicts: [] };
   }
   return strategicMerge(target, patch, directives, root);
 }

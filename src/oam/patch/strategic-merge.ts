@@ -12,6 +12,8 @@ export interface PatchConflict {
   /** The same place as a directive path from the patch root, list elements as "[]". */
   field: string[];
   message: string;
+  /** For a JSON patch: the index of the failing operation in `operations`. */
+  operation?: number;
 }
 
 interface MergeState {

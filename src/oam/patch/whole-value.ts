@@ -2,7 +2,8 @@
 import fastJsonPatch from 'fast-json-patch';
 import { clone, isObject, type Json } from './json.js';
 
-const { applyPatch, validate } = fastJsonPatch;
+const { applyOperation, getValueByPointer, validate } = fastJsonPatch;
+type Operation = Parameters<typeof applyOperation>[1];
 
 /** RFC 7396: objects merge recursively, `null` deletes, anything else replaces. */
 export function jsonMergePatch(target: Json | undefined, patch: Json): Json {
@@ -15,16 +16,43 @@ export function jsonMergePatch(target: Json | undefined, patch: Json): Json {
   return out;
 }
 
-/** RFC 6902 operations from `patch.operations`; returns an error message instead of throwing. */
-export function jsonPatch(target: Json, patch: Json): { value?: Json; error?: string } {
+/**
+ * RFC 6902 operations from `patch.operations`, one at a time, with the
+ * semantics of the library KubeVela uses (evanphx/json-patch, v4 API):
+ * `replace` of a missing member of an existing object adds it. Returns an
+ * error naming the failing operation's index, op and path instead of throwing.
+ */
+export function jsonPatch(target: Json, patch: Json): { value?: Json; error?: string; index?: number } {
   const ops = isObject(patch) ? patch.operations : undefined;
   if (!Array.isArray(ops)) return { error: 'a jsonPatch patch needs `operations: [...]`' };
-  const doc = clone(target);
-  const invalid = validate(ops as never, doc);
-  if (invalid) return { error: `invalid JSON patch operation ${invalid.index ?? ''}: ${invalid.message.split('\n')[0]}` };
-  try {
-    return { value: applyPatch(doc, ops as never, false, true).newDocument as Json };
-  } catch (e) {
-    return { error: `JSON patch failed: ${(e as Error).message.split('\n')[0]}` };
+  let doc = clone(target);
+  for (const [i, raw] of ops.entries()) {
+    const where = isObject(raw) ? `operation ${i} (${String(raw.op)} ${String(raw.path)})` : `operation ${i}`;
+    if (!isObject(raw)) return { error: `${where}: not an object`, index: i };
+    const op = (raw.op === 'replace' && typeof raw.path === 'string' && missingMember(doc, raw.path) ? { ...raw, op: 'add' } : raw) as unknown as Operation;
+    const invalid = validate([op], doc);
+    if (invalid) return { error: `JSON patch ${where} failed: ${firstLine(invalid.message)}`, index: i };
+    try {
+      doc = applyOperation(doc, op, false, true).newDocument as Json;
+    } catch (e) {
+      return { error: `JSON patch ${where} failed: ${firstLine((e as Error).message)}`, index: i };
+    }
   }
+  return { value: doc };
+}
+
+const firstLine = (m: string) => m.split('\n')[0] ?? m;
+
+/** A path whose parent is an existing object that lacks the last member. */
+function missingMember(doc: Json, pointer: string): boolean {
+  const cut = pointer.lastIndexOf('/');
+  if (cut < 0) return false;
+  const key = pointer.slice(cut + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+  let parent: unknown;
+  try {
+    parent = cut === 0 ? doc : getValueByPointer(doc, pointer.slice(0, cut));
+  } catch {
+    return false;
+  }
+  return isObject(parent) && !(key in parent);
 }

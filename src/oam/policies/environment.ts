@@ -71,3 +71,23 @@ export function resolveEnvironment(app: Application, source: SourceMap, name: st
   const placements = topologies.length > 0 ? topologies.flatMap(placementsOf) : [{ cluster: 'local' }];
   return ok({ name, placements, overrides: chosen.filter((p) => p.type === 'override') });
 }
+
+/**
+ * The override policies a render without an environment applies, as KubeVela's
+ * default workflow (and `vela dry-run`) does: with no deploy step, every
+ * override policy (KubeVela deploys each topology with all of them); with
+ * deploy steps that all name the same override policies, those. Deploy steps
+ * that name different overrides are distinct environments: none is chosen.
+ */
+export function defaultOverrides(app: Application): PolicySpec[] {
+  const policies = app.spec.policies ?? [];
+  const overrides = policies.filter((p) => p.type === 'override');
+  const steps = deploySteps(app);
+  if (steps.length === 0) return overrides;
+  const named = steps.map((s) => {
+    const names = Array.isArray(s.properties?.policies) ? (s.properties.policies as unknown[]) : [];
+    return overrides.filter((o) => names.includes(o.name));
+  });
+  const first = named[0] ?? [];
+  return named.every((n) => n.length === first.length && n.every((o, i) => o === first[i])) ? first : [];
+}

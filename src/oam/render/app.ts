@@ -6,7 +6,8 @@ import type { SourcedApplication } from '../model/parse.js';
 import type { ValuePath } from '../model/source-map.js';
 import type { JsonObject } from '../patch/json.js';
 import { applyOverride, type OverrideProperties } from '../policies/override.js';
-import { resolveEnvironment, type Placement } from '../policies/environment.js';
+import { defaultOverrides, resolveEnvironment, type Placement } from '../policies/environment.js';
+import { checkWorkflowSteps } from '../policies/workflow.js';
 import { renderComponent, type RenderedComponent } from './component.js';
 import { appNamespace, DEFAULT_CLUSTER_VERSION, type ClusterVersion } from './context.js';
 import { locateCueProblems } from './locate.js';
@@ -17,6 +18,8 @@ export interface RenderOptions {
   env?: string;
   revision?: number;
   clusterVersion?: ClusterVersion;
+  /** Treat warnings (a trait on a workload outside its `appliesToWorkloads`) as errors. */
+  strict?: boolean;
 }
 
 export interface RenderedPlacement extends Placement {
@@ -32,6 +35,8 @@ export interface RenderedApp {
   placements: RenderedPlacement[];
   /** All objects of all placements, in order. */
   objects: JsonObject[];
+  /** Located warnings: the render succeeded, but KubeVela users would want to know. */
+  warnings: FerryProblem[];
 }
 
 export interface RenderAppInput {
@@ -46,15 +51,19 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
   const registry = input.registry;
   const memo = input.memo ?? new EvaluationMemo(registry.cue);
   const options = input.options ?? {};
-  const problems: FerryProblem[] = checkPolicies(input, memo);
+  const problems: FerryProblem[] = [...checkPolicies(input, memo), ...checkWorkflowSteps(app, source, registry)];
   let components: { spec: ComponentSpec; path: ValuePath }[] = app.spec.components.map((spec, i) => ({ spec, path: ['spec', 'components', i] }));
   let placements: Placement[] = [{ cluster: 'local' }];
+  let overrides = options.env === undefined ? defaultOverrides(app) : [];
   if (options.env !== undefined) {
     const env = resolveEnvironment(app, source, options.env);
     if (!env.ok) return fail([...problems, ...env.problems]);
     placements = env.value.placements;
+    overrides = env.value.overrides;
+  }
+  if (overrides.length > 0) {
     let specs = components.map((c) => c.spec);
-    for (const o of env.value.overrides) specs = applyOverride(specs, (o.properties ?? {}) as OverrideProperties);
+    for (const o of overrides) specs = applyOverride(specs, (o.properties ?? {}) as OverrideProperties);
     components = specs.map((spec) => {
       const i = app.spec.components.findIndex((c) => c.name === spec.name);
       const oi = (app.spec.policies ?? []).findIndex((p) => p.type === 'override');
@@ -62,19 +71,21 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
     });
   }
   const rendered: RenderedPlacement[] = [];
+  const warnings: FerryProblem[] = [];
   for (const placement of placements) {
     const namespace = placement.namespace ?? appNamespace(app);
     const target = { revision: options.revision ?? 1, cluster: placement.cluster, namespace, clusterVersion: options.clusterVersion ?? DEFAULT_CLUSTER_VERSION };
     const out: RenderedComponent[] = [];
     for (const c of components) {
-      const r = renderComponent({ app, source, comp: c.spec, path: c.path, registry, memo, target });
+      const r = renderComponent({ app, source, comp: c.spec, path: c.path, registry, memo, target, strict: options.strict === true });
       problems.push(...r.problems);
+      warnings.push(...r.warnings);
       if (r.component) out.push(r.component);
     }
     rendered.push({ ...placement, namespace, components: out, objects: out.flatMap((c) => c.objects) });
   }
   if (problems.length > 0) return fail(dedupe(problems));
-  return ok({ app: app.metadata.name, namespace: appNamespace(app), ...(options.env ? { env: options.env } : {}), placements: rendered, objects: rendered.flatMap((p) => p.objects) });
+  return ok({ app: app.metadata.name, namespace: appNamespace(app), ...(options.env ? { env: options.env } : {}), placements: rendered, objects: rendered.flatMap((p) => p.objects), warnings: dedupe(warnings) });
 }
 
 /** Policy types must exist and their properties must fit the policy's parameter schema. */

@@ -21,6 +21,8 @@ export interface ComponentInput {
   registry: DefinitionRegistry;
   memo: EvaluationMemo;
   target: RenderTarget;
+  /** `appliesToWorkloads` mismatches are errors (default: warnings, as KubeVela does not enforce them at render time). */
+  strict?: boolean;
 }
 
 export interface RenderedComponent {
@@ -40,40 +42,56 @@ interface WorkingSet {
   outputs: Output[];
 }
 
-export function renderComponent(input: ComponentInput): { component?: RenderedComponent; problems: FerryProblem[] } {
+export interface ComponentResult {
+  component?: RenderedComponent;
+  problems: FerryProblem[];
+  warnings: FerryProblem[];
+}
+
+export function renderComponent(input: ComponentInput): ComponentResult {
   const { comp, registry, path } = input;
   const def = registry.get('component', comp.type);
-  if (!def) return { problems: [unknownDefinition(input, 'component', comp.type, [...path, 'type'])] };
+  if (!def) return { problems: [unknownDefinition(input, 'component', comp.type, [...path, 'type'])], warnings: [] };
   const subject: Subject = { source: input.source, app: input.app.metadata.name, component: comp.name, path, def };
   const context = componentContext(input.app, comp, input.target);
   const ev = input.memo.evaluate(def.templateId, { parameter: comp.properties ?? {}, context, fields: ['output', 'outputs', 'errs'] });
   const problems = [...locateCueProblems(ev.problems, subject), ...errsProblems(ev.values.errs, subject)];
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems, warnings: [] };
   const work: WorkingSet = {
     base: ev.values.output as Json | undefined,
     outputs: Object.entries((ev.values.outputs ?? {}) as JsonObject).map(([name, value]) => ({ name, value, role: { role: 'component-output', componentType: comp.type, resource: name } })),
   };
   const traits = comp.traits ?? [];
+  const warnings: FerryProblem[] = [];
   traits.forEach((trait, j) => {
-    problems.push(...applyTrait(input, def, trait, j, traits, context, work));
+    problems.push(...applyTrait(input, def, trait, j, traits, context, work, warnings));
   });
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems, warnings };
   const labelInput = { app: input.app, component: comp.name, appRevision: String(context.appRevision), namespace: input.target.namespace };
   const objects: JsonObject[] = [];
-  if (isObject(work.base)) objects.push(finishObject(clone(work.base), { role: 'workload', componentType: comp.type }, labelInput));
-  for (const o of work.outputs) {
-    if (isObject(o.value)) objects.push(finishObject(clone(o.value), o.role, labelInput));
-  }
-  return { component: { name: comp.name, type: comp.type, objects }, problems: [] };
+  const invalid: FerryProblem[] = [];
+  const emit = (value: Json | undefined, role: ObjectRole, what: string) => {
+    if (!isObject(value)) return;
+    const missing = (['apiVersion', 'kind'] as const).filter((k) => typeof value[k] !== 'string' || value[k] === '');
+    if (missing.length > 0) invalid.push(problem('ObjectInvalid', `${what} has no ${missing.join(' and ')}; every rendered object needs both`, subjectAt(subject), [{ file: role.role === 'trait' ? (input.registry.get('trait', role.traitType)?.file ?? def.file) : def.file }]));
+    else objects.push(finishObject(clone(value), role, labelInput));
+  };
+  emit(work.base, { role: 'workload', componentType: comp.type }, 'the workload (output)');
+  for (const o of work.outputs) emit(o.value, o.role, o.role.role === 'trait' ? `output "${o.name}" of trait "${o.role.traitType}"` : `output "${o.name}"`);
+  if (invalid.length > 0) return { problems: invalid, warnings };
+  return { component: { name: comp.name, type: comp.type, objects }, problems: [], warnings };
 }
 
-function applyTrait(input: ComponentInput, compDef: Definition, trait: TraitSpec, j: number, all: TraitSpec[], context: Record<string, unknown>, work: WorkingSet): FerryProblem[] {
+function applyTrait(input: ComponentInput, compDef: Definition, trait: TraitSpec, j: number, all: TraitSpec[], context: Record<string, unknown>, work: WorkingSet, warnings: FerryProblem[]): FerryProblem[] {
   const tpath: ValuePath = [...input.path, 'traits', j];
   const def = input.registry.get('trait', trait.type);
   if (!def) return [unknownDefinition(input, 'trait', trait.type, [...tpath, 'type'], trait.type)];
   const subject: Subject = { source: input.source, app: input.app.metadata.name, component: input.comp.name, trait: trait.type, path: tpath, def };
   const fit = checkApplicable(def, compDef, input.comp, all, subject);
-  if (fit.length > 0) return fit;
+  const notApplicable = fit.filter((p) => p.code === 'TraitNotApplicable');
+  if (!input.strict) warnings.push(...notApplicable);
+  const blocking = input.strict ? fit : fit.filter((p) => p.code !== 'TraitNotApplicable');
+  if (blocking.length > 0) return blocking;
   const outputsSoFar: Record<string, Json> = {};
   for (const o of work.outputs) outputsSoFar[o.name] = o.value;
   const ctx = { ...context, output: work.base ?? {}, outputs: outputsSoFar };
@@ -99,21 +117,28 @@ function applyTrait(input: ComponentInput, compDef: Definition, trait: TraitSpec
   };
   if (ev.values.patch !== undefined) {
     const r = applyPatch((work.base ?? {}) as Json, ev.values.patch as Json, directives, ['patch']);
-    problems.push(...r.conflicts.map((c) => patchProblem(subject, c.path, c.message, 'the workload', fieldAt(c.field))));
+    problems.push(...r.conflicts.map((c) => patchProblem(operationSubject(subject, trait, c.operation), c.path, c.message, 'the workload', fieldAt(c.field))));
     work.base = r.value;
   }
   for (const [name, patch] of Object.entries((ev.values.patchOutputs ?? {}) as JsonObject)) {
     const target = work.outputs.findLast((o) => o.name === name);
     if (!target) continue;
     const r = applyPatch(target.value, patch, directives, ['patchOutputs', name]);
-    problems.push(...r.conflicts.map((c) => patchProblem(subject, c.path, c.message, `output "${name}"`, fieldAt(c.field))));
+    problems.push(...r.conflicts.map((c) => patchProblem(operationSubject(subject, trait, c.operation), c.path, c.message, `output "${name}"`, fieldAt(c.field))));
     target.value = r.value;
   }
   return problems;
 }
 
+/** A failing JSON patch operation is located at `properties.operations[i]` when the trait passes its operations through. */
+function operationSubject(s: Subject, trait: TraitSpec, operation: number | undefined): Subject {
+  const ops = (trait.properties as { operations?: unknown } | undefined)?.operations;
+  if (operation === undefined || !Array.isArray(ops) || operation >= ops.length) return s;
+  return { ...s, path: [...s.path, 'properties', 'operations', operation] };
+}
+
 function patchProblem(s: Subject, path: string, message: string, what: string, inDefinition: Location): FerryProblem {
-  return problem('PatchConflict', `trait "${s.def.name}" cannot patch ${what} at ${path}: ${message}`, subjectAt(s), [inDefinition]);
+  return problem('PatchConflict', `trait "${s.def.name}" cannot patch ${what}${path === '.' ? '' : ` at ${path}`}: ${message}`, subjectAt(s), [inDefinition]);
 }
 
 /** `appliesToWorkloads` and `conflictsWith`, as KubeVela checks them. */
