@@ -8,6 +8,7 @@ import { runRender } from './render.js';
 import { runStatus } from './status.js';
 import { runHistory, runResume, runRollback, runStatusAll } from './releases.js';
 import { runServe } from './serve.js';
+import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -30,6 +31,16 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--strict', 'treat warnings as errors (a trait on a workload outside its appliesToWorkloads)')
     .action(async (app: string, opts: { definitions: string[]; env?: string; output: string; strict?: boolean }) => {
       done(await runRender({ path: app, definitions: opts.definitions, env: opts.env, output: opts.output, strict: opts.strict === true }, io));
+    });
+
+  program
+    .command('version')
+    .description("Ferry's version and the CUE evaluator it renders with (KubeVela 1.11 pins cuelang.org/go v0.14.1)")
+    .exitOverride()
+    .action(async () => {
+      const cue = await loadWasmEngine();
+      io.out(`ferry ${process.env.npm_package_version ?? '0.1.0'}\ncuelang.org/go ${cue.version}\n`);
+      done(0);
     });
 
   const def = program.command('def').description('list and inspect definitions').exitOverride();
