@@ -115,3 +115,34 @@ describe('applyPatch whole-value strategies', () => {
     expect(r.conflicts[0]!.message).toMatch(/JSON patch/);
   });
 });
+
+describe('list patterns and JSON patch details', () => {
+  const withPattern = (from: number, value: Json) => new PatchDirectives([], [{ path: [...containers, '[]'], from, value }]);
+
+  it('an open list pattern ([...T]) unifies T with every base element', () => {
+    const r = applyPatch({ spec: { containers: [{ name: 'a' }, { name: 'b', lifecycle: { x: 1 } }] } }, { spec: { containers: [] } }, withPattern(0, { lifecycle: { preStop: 'p' } }), ['patch']);
+    expect(r.conflicts).toEqual([]);
+    expect(r.value).toEqual({ spec: { containers: [{ name: 'a', lifecycle: { preStop: 'p' } }, { name: 'b', lifecycle: { x: 1, preStop: 'p' } }] } });
+  });
+
+  it('a pattern after explicit elements ([e0, ...T]) applies from that index on, and conflicts are reported', () => {
+    const r = applyPatch({ spec: { containers: [{ name: 'a' }, { name: 'b', tty: false }] } }, { spec: { containers: [{ image: 'i' }] } }, withPattern(1, { tty: true }), ['patch']);
+    expect(r.value).toEqual({ spec: { containers: [{ name: 'a', image: 'i' }, { name: 'b', tty: false }] } });
+    expect(r.conflicts).toEqual([{ path: 'spec.containers[1].tty', field: [...containers, '[]', 'tty'], message: 'conflicting values false and true' }]);
+  });
+
+  it('jsonPatch replace of a missing member of an existing object adds it (evanphx/json-patch v4)', () => {
+    const r = applyPatch({ spec: { replicas: 1 } }, { operations: [{ op: 'replace', path: '/spec/paused', value: true }] }, d({ path: ['patch'], patchStrategy: 'jsonPatch' }), ['patch']);
+    expect(r.conflicts).toEqual([]);
+    expect(r.value).toEqual({ spec: { replicas: 1, paused: true } });
+  });
+
+  it('jsonPatch names the failing operation by index, op and path', () => {
+    const ops = [{ op: 'add', path: '/spec/a', value: 1 }, { op: 'test', path: '/spec/a', value: 1 }, { op: 'replace', path: '/nothere/deep', value: 2 }];
+    const r = applyPatch({ spec: {} }, { operations: ops }, d({ path: ['patch'], patchStrategy: 'jsonPatch' }), ['patch']);
+    expect(r.value).toEqual({ spec: {} });
+    expect(r.conflicts).toHaveLength(1);
+    expect(r.conflicts[0]).toMatchObject({ operation: 2 });
+    expect(r.conflicts[0]!.message).toMatch(/^JSON patch operation 2 \(replace \/nothere\/deep\) failed: /);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ComponentSpec } from '../model/application.js';
+import type { Application, ComponentSpec, PolicySpec, WorkflowStepSpec } from '../model/application.js';
+import { defaultOverrides } from './environment.js';
 import { applyOverride, mergeProperties } from './override.js';
 
 const comps: ComponentSpec[] = [
@@ -42,5 +43,29 @@ describe('override policy', () => {
   it('name patterns match with *', () => {
     const out = applyOverride(comps, { components: [{ name: '*', properties: { x: 1 } }] });
     expect(out.every((c) => (c.properties as Record<string, unknown>).x === 1)).toBe(true);
+  });
+});
+
+describe('overrides without an environment', () => {
+  const app = (policies: PolicySpec[], steps?: WorkflowStepSpec[]): Application => ({
+    apiVersion: 'core.oam.dev/v1beta1',
+    kind: 'Application',
+    metadata: { name: 'a' },
+    spec: { components: comps, policies, ...(steps ? { workflow: { steps } } : {}) },
+  });
+  const topo = { name: 't', type: 'topology', properties: { clusters: ['local'] } };
+  const o1 = { name: 'o1', type: 'override', properties: {} };
+  const o2 = { name: 'o2', type: 'override', properties: {} };
+
+  it('without deploy steps: every override policy (the default workflow deploys each topology with all)', () => {
+    expect(defaultOverrides(app([topo, o1, o2])).map((p) => p.name)).toEqual(['o1', 'o2']);
+    expect(defaultOverrides(app([o1])).map((p) => p.name)).toEqual(['o1']);
+  });
+
+  it('with deploy steps: the overrides they name when all name the same, none when they differ', () => {
+    const deploy = (name: string, policies: string[]) => ({ name, type: 'deploy', properties: { policies } });
+    expect(defaultOverrides(app([topo, o1, o2], [deploy('d', ['t', 'o2'])])).map((p) => p.name)).toEqual(['o2']);
+    expect(defaultOverrides(app([topo, o1, o2], [deploy('a', ['t', 'o1']), deploy('b', ['t', 'o1'])])).map((p) => p.name)).toEqual(['o1']);
+    expect(defaultOverrides(app([topo, o1, o2], [deploy('a', ['t', 'o1']), deploy('b', ['t', 'o2'])]))).toEqual([]);
   });
 });
