@@ -84,8 +84,11 @@ func handleEvaluate(raw []byte) (any, error) {
 }
 
 // injected builds the value `{context: C, <root>: parameter: P}` from JSON in
-// one step; Go's decoder plus cue.Context.Encode sorts map keys, as KubeVela
-// does when it injects parameters.
+// one step. The value is compiled from JSON text, as KubeVela does: Go's
+// encoder sorts map keys (KubeVela injects parameters sorted) and numbers keep
+// their literal form (1 is an int, 1.5 a float). Values made with
+// cue.Context.Encode instead lose list elements selected by a comprehension
+// such as `[for c in context.output.spec.template.spec.containers if c.name == n {c}]`.
 func injected(root cue.Path, ctxJSON, paramJSON json.RawMessage, only map[string]bool) cue.Value {
 	ctxVal, paramVal := decodeJSON(ctxJSON), decodeJSON(paramJSON)
 	if m, ok := ctxVal.(map[string]any); ok && only != nil {
@@ -107,11 +110,14 @@ func injected(root cue.Path, ctxJSON, paramJSON json.RawMessage, only map[string
 	if ctxVal != nil {
 		top["context"] = ctxVal
 	}
-	return cueCtx.Encode(top)
+	b, err := json.Marshal(top)
+	if err != nil {
+		return cueCtx.CompileString("_|_ // cannot encode the parameters: " + err.Error())
+	}
+	return cueCtx.CompileBytes(b, cue.Filename("parameters.json"))
 }
 
-// decodeJSON decodes JSON keeping integers as int64, so `int` parameters
-// accept them (CUE does not unify a float with int).
+// decodeJSON decodes JSON keeping each number's literal (json.Number).
 func decodeJSON(b json.RawMessage) any {
 	if len(b) == 0 {
 		return nil
@@ -121,26 +127,6 @@ func decodeJSON(b json.RawMessage) any {
 	var v any
 	if d.Decode(&v) != nil {
 		return nil
-	}
-	return numbers(v)
-}
-
-func numbers(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
 	}
 	return v
 }

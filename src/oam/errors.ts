@@ -27,7 +27,7 @@ export type RenderErrorCode =
   | 'PatchConflict'
   | 'PatchInvalid'
   | 'PolicyInvalid'
-  | 'UnsupportedStep'
+  | 'Unsupported'
   | 'ObjectInvalid'
   | 'IO';
 

@@ -23,7 +23,7 @@ export function checkWorkflowSteps(app: Application, source: SourceMap, registry
       const loc = { file: source.file, ...source.locate([...at, 'type']), app: app.metadata.name, path: `workflow step "${String(step.name ?? i)}"` };
       if (SUPPORTED_STEPS.includes(type)) {
         if (type === 'step-group') {
-          if (inGroup) out.push(problem('UnsupportedStep', 'a step-group cannot contain another step-group', loc));
+          if (inGroup) out.push(problem('Unsupported', 'a step-group cannot contain another step-group', loc));
           visit(step.subSteps, [...at, 'subSteps'], true);
         }
         return;
@@ -31,7 +31,7 @@ export function checkWorkflowSteps(app: Application, source: SourceMap, registry
       const known = registry.get('workflow-step', type);
       out.push(
         known
-          ? problem('UnsupportedStep', `not supported by Ferry: ${type} (workflow step "${String(step.name ?? i)}" needs KubeVela's workflow runtime; Ferry runs ${SUPPORTED_STEPS.join(', ')})`, loc, [{ file: known.file }])
+          ? problem('Unsupported', `not supported by Ferry: ${type} (workflow step "${String(step.name ?? i)}" needs KubeVela's workflow runtime; Ferry runs ${SUPPORTED_STEPS.join(', ')})`, loc, [{ file: known.file }])
           : problem('UnknownDefinition', `unknown workflow step type "${type}"; Ferry runs ${SUPPORTED_STEPS.join(', ')}`, loc),
       );
     });

@@ -42,6 +42,11 @@ interface WorkingSet {
   outputs: Output[];
 }
 
+/** Component types whose objects only exist in a live cluster (KubeVela's controller reads them there). */
+const NEEDS_LIVE_CLUSTER: Record<string, string> = {
+  'ref-objects': 'reads the objects it references from the live cluster',
+};
+
 export interface ComponentResult {
   component?: RenderedComponent;
   problems: FerryProblem[];
@@ -53,6 +58,8 @@ export function renderComponent(input: ComponentInput): ComponentResult {
   const def = registry.get('component', comp.type);
   if (!def) return { problems: [unknownDefinition(input, 'component', comp.type, [...path, 'type'])], warnings: [] };
   const subject: Subject = { source: input.source, app: input.app.metadata.name, component: comp.name, path, def };
+  const live = NEEDS_LIVE_CLUSTER[def.name];
+  if (live) return { problems: [problem('Unsupported', `not supported by Ferry: component type "${def.name}" ${live}, which a render cannot do`, subjectAt(subject, [...path, 'type']), [{ file: def.file }])], warnings: [] };
   const context = componentContext(input.app, comp, input.target);
   const ev = input.memo.evaluate(def.templateId, { parameter: comp.properties ?? {}, context, fields: ['output', 'outputs', 'errs'] });
   const problems = [...locateCueProblems(ev.problems, subject), ...errsProblems(ev.values.errs, subject)];

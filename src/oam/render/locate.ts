@@ -28,8 +28,14 @@ export function subjectAt(s: Subject, path: ValuePath = s.path): Location {
   };
 }
 
+/** Positions in the values Ferry injects (parameters and context), not in any file of the user's. */
+const INJECTED_FILES = new Set(['', 'parameter.json', 'context.json', 'parameters.json']);
+
+/** KubeVela's runtime packages (providers such as vela/helm, vela/kube) that only its controller has. */
+const RUNTIME_PACKAGE = /builtin package "(vela\/[^"]+)" undefined/;
+
 function definitionLocations(p: CueProblem, def: Definition): Location[] {
-  return p.positions.filter((pos) => pos.file !== 'parameter.json' && pos.file !== 'context.json' && pos.file !== '').map((pos) => def.position(pos));
+  return p.positions.filter((pos) => !INJECTED_FILES.has(pos.file)).map((pos) => def.position(pos));
 }
 
 /** The part of a CUE path below `parameter`, with list indexes as numbers. */
@@ -80,6 +86,10 @@ export function locateCueProblems(problems: CueProblem[], s: Subject): FerryProb
         : `invalid value for parameter "${name}": ${p.message}`;
       const at = subjectAt(s, [...s.path, 'properties', ...ppath]);
       return problem(code, msg, at, defLocs);
+    }
+    const runtime = p.message.match(RUNTIME_PACKAGE);
+    if (runtime) {
+      return problem('Unsupported', `not supported by Ferry: ${s.def.kind} "${s.def.name}" imports KubeVela's runtime package "${runtime[1]}", which only KubeVela's controller provides`, subjectAt(s, [...s.path, 'type']), defLocs.slice(0, 1));
     }
     const code: RenderErrorCode = p.kind === 'syntax' ? 'DefinitionSyntax' : p.kind === 'definition' ? 'DefinitionInvalid' : 'DefinitionConflict';
     const where = p.path.filter((x) => x !== 'template').join('.');
