@@ -2,7 +2,7 @@
  * A Git repository as Ferry reads it, through isomorphic-git. A remote (smart HTTP/S) is cloned
  * shallow once into a cache folder, then brought up to date with `fetch` without `depth` (with
  * depth the whole tree is downloaded again); nothing is fetched when the remote head has not moved.
- * A local repository is read directly, without a clone. Files are read from a commit's tree and
+ * A local repository is read directly, without a clone: a working copy or a bare repository. Files are read from a commit's tree and
  * every path stays inside the repository: absolute and `..` paths are refused, and so are symbolic
  * links whose target leaves it (links inside the repository are followed, a few levels deep).
  */
@@ -49,6 +49,8 @@ const MAX_LINK_DEPTH = 8;
 export class GitSource {
   private head?: string;
   private readonly dir: string;
+  /** Where isomorphic-git finds the repository: a working copy's folder, or a bare repository's. */
+  private readonly at: { dir: string } | { gitdir: string };
   private readonly remote: boolean;
   private cloned: boolean;
 
@@ -56,6 +58,7 @@ export class GitSource {
     this.remote = isRemote(opts.repo);
     if (this.remote && /\/\/[^/]*@/.test(opts.repo)) throw new SourceError('put Git credentials in FERRY_GIT_TOKEN / FERRY_GIT_PASSWORD or a Secret, not in the URL');
     this.dir = this.remote ? opts.cacheDir : opts.repo;
+    this.at = !this.remote && isBare(opts.repo) ? { gitdir: opts.repo } : { dir: this.dir };
     this.cloned = !this.remote || fs.existsSync(`${opts.cacheDir}/.git`);
   }
 
@@ -85,8 +88,8 @@ export class GitSource {
   }
 
   private async pollLocal(): Promise<string> {
-    if (this.opts.commit) return git.expandOid({ fs, dir: this.dir, oid: this.opts.commit });
-    return git.resolveRef({ fs, dir: this.dir, ref: this.opts.ref ?? 'HEAD' });
+    if (this.opts.commit) return git.expandOid({ fs, ...this.at, oid: this.opts.commit });
+    return git.resolveRef({ fs, ...this.at, ref: this.opts.ref ?? 'HEAD' });
   }
 
   private async pollRemote(): Promise<string> {
@@ -97,7 +100,7 @@ export class GitSource {
         await git.clone({ ...common, ref, singleBranch: true, noCheckout: true });
         this.cloned = true;
       }
-      return git.expandOid({ fs, dir: this.dir, oid: this.opts.commit });
+      return git.expandOid({ fs, ...this.at, oid: this.opts.commit });
     }
     const remote = await git.listServerRefs({ http, url: this.opts.repo, prefix: `refs/`, onAuth: this.onAuth });
     const tip = remote.find((r) => r.ref === `refs/heads/${ref}` || r.ref === `refs/tags/${ref}`);
@@ -115,7 +118,7 @@ export class GitSource {
 
   private async has(oid: string): Promise<boolean> {
     try {
-      await git.readCommit({ fs, dir: this.dir, oid });
+      await git.readCommit({ fs, ...this.at, oid });
       return true;
     } catch {
       return false;
@@ -160,14 +163,14 @@ export class GitSource {
 
   /** The text of a blob, refusing anything larger than `maxBytes`. */
   async readText(entry: TreeEntry, maxBytes = 1024 * 1024): Promise<string> {
-    const { blob } = await git.readBlob({ fs, dir: this.dir, oid: entry.oid });
+    const { blob } = await git.readBlob({ fs, ...this.at, oid: entry.oid });
     if (blob.byteLength > maxBytes) throw new PathEscapeError(`"${entry.path}" is ${blob.byteLength} bytes; the limit is ${maxBytes}`);
     return Buffer.from(blob).toString('utf8');
   }
 
   private async readTreeAt(commit: string, path: string) {
     try {
-      return (await git.readTree({ fs, dir: this.dir, oid: commit, ...(path ? { filepath: path } : {}) })).tree;
+      return (await git.readTree({ fs, ...this.at, oid: commit, ...(path ? { filepath: path } : {}) })).tree;
     } catch (e) {
       if ((e as { code?: string }).code === 'NotFoundError') return undefined;
       throw e;
@@ -183,13 +186,18 @@ export class GitSource {
   }
 
   private async linkTarget(oid: string, at: string, shown: string): Promise<string> {
-    const { blob } = await git.readBlob({ fs, dir: this.dir, oid });
+    const { blob } = await git.readBlob({ fs, ...this.at, oid });
     const raw = Buffer.from(blob).toString('utf8');
     if (raw.startsWith('/')) throw new PathEscapeError(`"${shown}" is a symbolic link to the absolute path "${raw}", outside the repository`);
     const resolved = posix.normalize(posix.join(posix.dirname(at), raw));
     if (resolved === '..' || resolved.startsWith('../')) throw new PathEscapeError(`"${shown}" is a symbolic link to "${raw}", which leaves the repository`);
     return resolved;
   }
+}
+
+/** A bare repository: no .git inside, HEAD and objects/ at the top (as `git init --bare` makes). */
+function isBare(path: string): boolean {
+  return !fs.existsSync(`${path}/.git`) && fs.existsSync(`${path}/HEAD`) && fs.existsSync(`${path}/objects`);
 }
 
 /** A repository-relative folder, refusing absolute and `..` paths. */

@@ -83,6 +83,20 @@ describe('GitSource over smart HTTP', () => {
     expect((await pinned.poll()).commit).toBe(first);
   });
 
+  it('reads a bare repository directly (a path given to ferry serve --repo), at its HEAD, a branch or a pinned commit', async () => {
+    const bare = join(root, 'repos', 'apps.git');
+    const head = git('rev-parse', 'HEAD');
+    const first = git('rev-list', '--max-parents=0', 'HEAD');
+    const source = new GitSource({ repo: bare, cacheDir: join(root, 'unused') });
+    expect(await source.poll()).toEqual({ commit: head, changed: true });
+    expect((await source.listFiles(head, 'apps/good')).map((f) => f.path)).toEqual(['apps/good/app.yaml']);
+    expect(await read(source, head, 'apps/good')).toEqual([{ path: 'apps/good/app.yaml', text: 'kind: Application\n' }]);
+    expect((await new GitSource({ repo: bare, cacheDir: join(root, 'unused'), ref: 'main' }).poll()).commit).toBe(head);
+    expect((await new GitSource({ repo: bare, cacheDir: join(root, 'unused'), commit: first.slice(0, 10) }).poll()).commit).toBe(first);
+    const next = commit({ 'apps/good/app.yaml': 'kind: Application\nmetadata: {name: good}\n' }, 'pushed to the bare repository');
+    expect(await source.poll()).toEqual({ commit: next, changed: true });
+  });
+
   it('authenticates with basic credentials and never shows them in errors', async () => {
     const secured = await startGitServer(join(root, 'repos'), { auth: { username: 'ferry', password: 's3cret-token' } });
     try {
