@@ -92,9 +92,10 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--config <file>', 'ferry.yaml with environments (default ./ferry.yaml)')
     .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context')
+    .option('--source <id|repo>', 'only the apps of this Git source (its id, or its repository URL or path)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .exitOverride()
-    .action(async (app: string | undefined, o: Partial<TargetFlags> & { definitions: string[]; output: string }) => {
+    .action(async (app: string | undefined, o: Partial<TargetFlags> & { definitions: string[]; output: string; source?: string }) => {
       if (app === undefined) return done(await runStatusAll(o, io));
       if (!o.env) throw new UsageError('status <app> needs --env');
       done(await runStatus({ ...targetOf(app, o as TargetFlags), output: o.output }, io));
@@ -105,6 +106,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       .option('--config <file>', 'ferry.yaml with environments (default ./ferry.yaml)')
       .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG or ~/.kube/config)')
       .option('--context <name>', 'kubeconfig context')
+      .option('--source <id|repo>', 'the Git source whose records to use, when two sources have an app of this name (its id, or its repository URL or path)')
       .exitOverride();
   records(program.command('history').description("an app's recorded revisions in an environment: commit, outcome, digests, time").argument('<app>', 'application name'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
@@ -131,10 +133,11 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--no-leader-elect', 'run without leader election (a single replica)')
     .option('--lease-duration <duration>', 'leader lease duration', '15s')
     .option('--identity <name>', 'this replica\'s name in the lease (default host-pid-random)')
+    .option('--leader-election-id <name>', 'the leader Lease in ferry-system (default ferry-controller.<source id>)')
     .option('--git-secret <namespace/name>', 'Secret with username + password/token for the repository')
     .option('--concurrency <n>', 'render/plan/apply steps run at once', '8')
     .exitOverride()
-    .action(async (o: { repo: string; branch?: string; commit?: string; path: string; interval: string; port: string; kubeconfig?: string; context?: string; cacheDir?: string; verifyTimeout: string; resync: string; leaderElect: boolean; leaseDuration: string; identity?: string; gitSecret?: string; concurrency: string }) =>
+    .action(async (o: { repo: string; branch?: string; commit?: string; path: string; interval: string; port: string; kubeconfig?: string; context?: string; cacheDir?: string; verifyTimeout: string; resync: string; leaderElect: boolean; leaseDuration: string; identity?: string; leaderElectionId?: string; gitSecret?: string; concurrency: string }) =>
       done(await runServe({ ...o, ref: o.branch }, io)),
     );
   return program;

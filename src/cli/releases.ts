@@ -1,7 +1,13 @@
-/** `ferry status` (all apps), `ferry history`, `ferry rollback`, `ferry resume`: the records in the cluster. */
+/**
+ * `ferry status` (all apps), `ferry history`, `ferry rollback`, `ferry resume`: the records in the
+ * cluster. Records are scoped by Git source; an app that two sources declare needs `--source`.
+ */
+import { isAbsolute, resolve } from 'node:path';
 import { loadFerryConfig } from '../gitops/environments.js';
 import { KubeCluster } from '../gitops/kube-cluster.js';
-import { appendRevision, listSourceStatuses, listStates, placeHold, readHistory, readHold, readState, releaseHold, writeState, type Revision } from '../gitops/release-store.js';
+import type { RecordScope } from '../gitops/record-names.js';
+import { knownSources, resolveScope, selects } from '../gitops/release-lookup.js';
+import { appendRevision, listSourceStatuses, listStates, placeHold, readHistory, readHold, readState, releaseHold, writeState, type Revision, type StateSummary } from '../gitops/release-store.js';
 import { syncApp } from '../gitops/sync.js';
 import { EXIT_INVALID, EXIT_OK, formatTable, UsageError, type CliIO } from './io.js';
 
@@ -11,6 +17,19 @@ export interface ReleaseFlags {
   kubeconfig?: string;
   context?: string;
   output?: string;
+  /** A Git source: its id (or a prefix), or its repository URL or path. */
+  source?: string;
+}
+
+/** The --source value, and its absolute form when it is a relative path (as `ferry serve --repo` records it). */
+const selectorsOf = (f: ReleaseFlags): string[] => (f.source === undefined ? [] : [f.source, ...(/^[a-z]+:\/\//.test(f.source) || isAbsolute(f.source) ? [] : [resolve(f.source)])]);
+
+/** The records of app/env: of the one source that has them, or of --source. */
+async function scopeOf(cluster: KubeCluster, app: string, env: string, f: ReleaseFlags, io: CliIO): Promise<RecordScope | undefined> {
+  const r = await resolveScope(cluster, { app, env }, selectorsOf(f));
+  if (r.ok) return r.scope;
+  io.err(`error: ${r.error}\n`);
+  return undefined;
 }
 
 function clusterOf(f: ReleaseFlags, env: string | undefined): KubeCluster {
@@ -28,8 +47,13 @@ export function age(iso: string | undefined, now = Date.now()): string {
 export async function runStatusAll(f: ReleaseFlags, io: CliIO): Promise<number> {
   const envs = loadFerryConfig(f.config).environments;
   const clusters = envs.length > 0 ? [...new Map(envs.map((e) => [`${e.kubeconfig ?? ''}|${e.context ?? ''}`, clusterOf(f, e.name)])).values()] : [clusterOf(f, undefined)];
-  const states = (await Promise.all(clusters.map((c) => listStates(c)))).flat().filter((s) => !f.env || s.env === f.env);
-  states.sort((a, b) => a.app.localeCompare(b.app) || a.env.localeCompare(b.env));
+  let states = (await Promise.all(clusters.map((c) => listStates(c)))).flat().filter((s) => !f.env || s.env === f.env);
+  if (f.source !== undefined) {
+    const known = (await Promise.all(clusters.map((c) => knownSources(c)))).flat();
+    const selectors = selectorsOf(f);
+    states = states.filter((s) => s.source !== undefined && selectors.some((sel) => selects(sel, known.find((k) => k.id === s.source) ?? { id: s.source! })));
+  }
+  states.sort((a, b) => a.app.localeCompare(b.app) || a.env.localeCompare(b.env) || (a.source ?? '').localeCompare(b.source ?? ''));
   if (f.output === 'json') {
     io.out(`${JSON.stringify(states, null, 2)}\n`);
     return EXIT_OK;
@@ -45,9 +69,18 @@ export async function runStatusAll(f: ReleaseFlags, io: CliIO): Promise<number> 
     io.out('no apps recorded yet (is `ferry serve` running against this cluster?)\n');
     return EXIT_OK;
   }
-  const oneLine = (s: string | undefined) => (s ? s.split('\n')[0]!.slice(0, 100) : '');
-  io.out(formatTable([['APP', 'ENV', 'COMMIT', 'STATE', 'HEALTH', 'HOLD', 'AGE', 'LAST ERROR'], ...states.map((s) => [s.app, s.env, s.commit?.slice(0, 12) ?? '-', s.status, s.health ?? '-', s.hold ? 'yes' : '-', age(s.updatedAt), s.status === 'synced' ? '' : oneLine(s.lastError)])]));
+  io.out(formatTable(statusTable(states)));
   return EXIT_OK;
+}
+
+/** The rows of `ferry status`; a SOURCE column when the apps come from more than one Git source. */
+export function statusTable(states: StateSummary[], now = Date.now()): string[][] {
+  const oneLine = (s: string | undefined) => (s ? s.split('\n')[0]!.slice(0, 100) : '');
+  const bySource = new Set(states.map((s) => s.source ?? '-')).size > 1;
+  const commit = (s: StateSummary) => `${s.commit?.slice(0, 12) ?? '-'}${s.status === 'held' && s.newest && s.newest !== s.commit ? ` (held; newest ${s.newest.slice(0, 12)})` : ''}`;
+  const state = (s: StateSummary) => (s.status === 'failed' && s.waitingFor ? `failed (waiting for ${s.waitingFor})` : s.status);
+  const head = ['APP', 'ENV', 'COMMIT', 'STATE', 'HEALTH', 'HOLD', 'AGE', ...(bySource ? ['SOURCE'] : []), 'LAST ERROR'];
+  return [head, ...states.map((s) => [s.app, s.env, commit(s), state(s), s.health ?? '-', s.hold ? 'yes' : '-', age(s.updatedAt, now), ...(bySource ? [s.source ?? '-'] : []), s.status === 'synced' ? '' : oneLine(s.lastError)])];
 }
 
 const needEnv = (f: ReleaseFlags): string => {
@@ -57,7 +90,10 @@ const needEnv = (f: ReleaseFlags): string => {
 
 export async function runHistory(app: string, f: ReleaseFlags, io: CliIO): Promise<number> {
   const env = needEnv(f);
-  const history = await readHistory(clusterOf(f, env), { app, env });
+  const cluster = clusterOf(f, env);
+  const scope = await scopeOf(cluster, app, env, f, io);
+  if (!scope) return EXIT_INVALID;
+  const history = await readHistory(cluster, scope);
   if (f.output === 'json') {
     io.out(`${JSON.stringify(history.map(({ placements, ...r }) => ({ ...r, objects: placements?.reduce((n, p) => n + p.objects.length, 0) ?? 0 })), null, 2)}\n`);
     return EXIT_OK;
@@ -86,9 +122,10 @@ export function rollbackTarget(history: Revision[], to: number | undefined): Rev
 export async function runRollback(app: string, f: ReleaseFlags & { to?: string }, io: CliIO): Promise<number> {
   const env = needEnv(f);
   const cluster = clusterOf(f, env);
-  const scope = { app, env };
   const to = f.to === undefined ? undefined : Number(f.to);
   if (to !== undefined && !Number.isInteger(to)) throw new UsageError(`--to must be a revision number, not "${f.to}"`);
+  const scope = await scopeOf(cluster, app, env, f, io);
+  if (!scope) return EXIT_INVALID;
   const target = rollbackTarget(await readHistory(cluster, scope), to);
   if (typeof target === 'string') {
     io.err(`error: ${app}/${env}: ${target}\n`);
@@ -97,7 +134,7 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
   const state = await readState(cluster, scope);
   const reason = `rollback to revision ${target.revision} (commit ${target.commit.slice(0, 12)}) by ferry rollback`;
   // The hold first, so the controller does not re-apply the newer commit while this runs.
-  await placeHold(cluster, scope, { reason, since: new Date().toISOString(), ...(state.summary?.specDigest ? { specDigest: state.summary.specDigest } : {}), revision: target.revision });
+  await placeHold(cluster, scope, { reason, since: new Date().toISOString(), ...(state.summary?.specDigest ? { specDigest: state.summary.specDigest } : {}), revision: target.revision, commit: target.commit });
   const errors: string[] = [];
   for (const p of target.placements!) {
     const target2 = p.cluster === 'local' ? cluster : KubeCluster.fromFile(f.kubeconfig ?? process.env.KUBECONFIG, p.cluster);
@@ -108,7 +145,11 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
   for (const e of errors) io.err(`error: ${e}\n`);
   if (errors.length > 0) return EXIT_INVALID;
   const rev = await appendRevision(cluster, scope, { commit: target.commit, specDigest: target.specDigest, ...(target.manifestDigest ? { manifestDigest: target.manifestDigest } : {}), placements: target.placements!, time: new Date().toISOString(), outcome: 'RolledBack', reason: 'Rollback', message: reason });
-  if (state.summary) await writeState(cluster, scope, state.snapshot, { ...state.summary, status: 'held', hold: reason, updatedAt: new Date().toISOString() });
+  if (state.summary) {
+    // The commit running is the one rolled back to; the machine's commit waits for the hold to end.
+    const newest = state.summary.newest ?? state.summary.commit;
+    await writeState(cluster, scope, state.snapshot, { ...state.summary, waitingFor: undefined, status: 'held', hold: reason, commit: target.commit, ...(newest && newest !== target.commit ? { newest } : {}), updatedAt: new Date().toISOString() });
+  }
   io.out(`rolled back ${app}/${env} to revision ${target.revision} (recorded as revision ${rev.revision}); held until a newer commit changes the app or \`ferry resume ${app} --env ${env}\`\n`);
   return EXIT_OK;
 }
@@ -116,8 +157,10 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
 export async function runResume(app: string, f: ReleaseFlags, io: CliIO): Promise<number> {
   const env = needEnv(f);
   const cluster = clusterOf(f, env);
-  const hold = await readHold(cluster, { app, env });
-  if (!(await releaseHold(cluster, { app, env }))) {
+  const scope = await scopeOf(cluster, app, env, f, io);
+  if (!scope) return EXIT_INVALID;
+  const hold = await readHold(cluster, scope);
+  if (!(await releaseHold(cluster, scope))) {
     io.err(`${app}/${env} is not held\n`);
     return EXIT_INVALID;
   }

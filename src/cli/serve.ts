@@ -7,6 +7,8 @@ import type { EnvironmentConfig } from '../gitops/environments.js';
 import { GitSource, isRemote, type GitAuth } from '../gitops/git-source.js';
 import { KubeCluster } from '../gitops/kube-cluster.js';
 import { runLeaderElection } from '../gitops/leader.js';
+import { leaderLeaseName } from '../gitops/record-names.js';
+import { sourceId } from '../gitops/release-store.js';
 import { startServer } from '../gitops/server.js';
 import { jsonLogger, Metrics } from '../gitops/telemetry.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
@@ -31,6 +33,8 @@ export interface ServeCommand {
   leaderElect: boolean;
   leaseDuration: string;
   identity?: string;
+  /** The leader Lease's name (default ferry-controller.<source>). */
+  leaderElectionId?: string;
   gitSecret?: string;
   concurrency: string;
 }
@@ -58,6 +62,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
   const intervalMs = parseDuration(cmd.interval);
   const port = Number(cmd.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${cmd.port}"`);
+  if (cmd.leaderElectionId !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(cmd.leaderElectionId)) throw new UsageError(`--leader-election-id must be a Lease name (lowercase letters, digits, '-' and '.'), not "${cmd.leaderElectionId}"`);
   const log = jsonLogger();
   const metrics = new Metrics();
   const kubeconfig = cmd.kubeconfig ?? process.env.KUBECONFIG;
@@ -111,9 +116,11 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
   let election: Promise<void> = Promise.resolve();
   if (cmd.leaderElect) {
     const identity = cmd.identity ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const lease = cmd.leaderElectionId ?? leaderLeaseName(sourceId(repo, cmd.path));
     election = runLeaderElection({
       cluster: home,
       identity,
+      name: lease,
       leaseSeconds: parseDuration(cmd.leaseDuration) / 1000,
       signal: stop.signal,
       onStartedLeading: lead,
@@ -124,7 +131,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
         void controller.stop();
       },
     }).catch((e) => log.error({ err: (e as Error).message }, 'leader election failed'));
-    log.info({ identity }, 'waiting for the controller lease');
+    log.info({ identity, lease }, 'waiting for the controller lease');
   } else lead();
   await done;
   await controller.stop();

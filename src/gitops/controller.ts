@@ -16,9 +16,11 @@ import { driftOf, driftText } from './drift.js';
 import type { EnvironmentConfig, FerryConfig } from './environments.js';
 import { recordEvent } from './events.js';
 import type { GitSource } from './git-source.js';
-import { HoldError, passThrough, reconcileMachine, type PlanOutput, type ReconcileContext, type Step, type StepInput } from './machine.js';
+import { HoldError, passThrough, reconcileMachine, WAITS_FOR_COMMIT, type PlanOutput, type ReconcileContext, type Step, type StepInput } from './machine.js';
 import { formatRef } from './objects.js';
-import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, readAllStates, writeState, listHolds, writeSourceStatus, sourceId, type SavedState, type StateSummary } from './release-store.js';
+import { HoldWatch, holdEvent, type HoldChange } from './hold-watch.js';
+import { adoptRecords, adoptSourceRecords } from './record-migration.js';
+import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, readAllStates, writeState, listHolds, writeSourceStatus, sourceId, type Hold, type SavedState, type StateSummary } from './release-store.js';
 import { renderRelease, environmentsOf, type ReleasePlacement } from './release-render.js';
 import { loadAppFolder, readLayout, DEFAULT_LIMITS, type AppFolder, type ListingCache, type LoadedAppFolder, type RepoLayout } from './repo-layout.js';
 import { Semaphore } from './semaphore.js';
@@ -58,6 +60,8 @@ interface Spec {
 interface Release {
   app: string;
   env: string;
+  /** This controller's source: scopes the release's records (state, history, hold, inventory). */
+  source: string;
   config?: EnvironmentConfig;
   folder: string;
   actor?: Actor<typeof reconcileMachine>;
@@ -81,6 +85,8 @@ interface Release {
   drift?: string;
   /** A drift check found drift and is healing it (recorded with the revision). */
   healing?: boolean;
+  /** While held: the commit running (the one a rollback went back to), when known. */
+  heldCommit?: string;
 }
 
 /**
@@ -100,6 +106,10 @@ export class Controller {
   private readonly gate: Semaphore;
   /** Saved states listed once per cluster while a layout brings new releases (a start). */
   private savedStates = new Map<ClusterPort, Promise<Map<string, SavedState>>>();
+  /** Per cluster, once per start: unscoped records adopted; the "app/env" of those naming no source. */
+  private unscoped = new Map<ClusterPort, Promise<Set<string>>>();
+  /** Holds of this source's releases, watched per cluster. */
+  private readonly holdWatches = new Map<ClusterPort, HoldWatch>();
   private lastCommit?: string;
   /** The last poll's source error, if it failed. */
   sourceError?: string;
@@ -181,6 +191,9 @@ export class Controller {
     await Promise.all([...this.releases.values()].map((r) => r.io));
     await Promise.all([...this.retiring]);
     await this.sourceIo;
+    await Promise.all([...this.holdWatches.values()].map((w) => w.stop()));
+    this.holdWatches.clear();
+    this.unscoped.clear();
     this.sourceSeen = '';
     // A later start (leadership regained) reads everything back from the cluster.
     this.releases.clear();
@@ -251,11 +264,38 @@ export class Controller {
     }
   }
 
-  /** The saved states of a cluster, listed once per layout; undefined when the listing failed. */
+  /** This source's saved states of a cluster, listed once per layout; undefined when the listing failed. */
   private savedOn(cluster: ClusterPort): Promise<Map<string, SavedState> | undefined> {
     let all = this.savedStates.get(cluster);
-    if (!all) this.savedStates.set(cluster, (all = readAllStates(cluster)));
+    if (!all) this.savedStates.set(cluster, (all = this.adoptUnscoped(cluster).then(() => readAllStates(cluster, this.sourceKey))));
     return all.catch(() => undefined);
+  }
+
+  /** Once per start and cluster: adopts the unscoped records naming this source (see record-migration.ts). */
+  private adoptUnscoped(cluster: ClusterPort): Promise<Set<string>> {
+    let done = this.unscoped.get(cluster);
+    if (!done) {
+      done = adoptSourceRecords(cluster, this.sourceKey).then(({ adopted, unclaimed }) => {
+        if (adopted.length > 0) this.o.log.info({ releases: adopted, source: this.sourceKey }, 'adopted records written before they were scoped by source');
+        return unclaimed;
+      });
+      this.unscoped.set(cluster, done);
+      done.catch(() => this.unscoped.delete(cluster));
+    }
+    return done;
+  }
+
+  /** The saved state of a release: this source's, or an unscoped one naming no source, adopted now. */
+  private async savedStateOf(cluster: ClusterPort, r: Release): Promise<SavedState> {
+    const listed = await this.savedOn(cluster);
+    if (!listed) return readState(cluster, r);
+    const mine = listed.get(`${r.app}/${r.env}`);
+    if (mine) return mine;
+    const unclaimed = await this.adoptUnscoped(cluster).catch(() => new Set<string>());
+    if (!unclaimed.delete(`${r.app}/${r.env}`)) return {};
+    await adoptRecords(cluster, { app: r.app, env: r.env, source: this.sourceKey });
+    this.o.log.info({ app: r.app, env: r.env, source: this.sourceKey }, 'adopted records that name no source (this source declares the app)');
+    return readState(cluster, r);
   }
 
   /** Releases this source recorded on its clusters that `declared` does not hold (none in memory). */
@@ -269,7 +309,7 @@ export class Controller {
         const envConfig = config?.environments.find((e) => e.name === summary.env);
         // Its state lives on the cluster of its environment: only that cluster's listing speaks for it.
         if (this.o.clusterFor(envConfig, 'local') !== cluster) continue;
-        out.push({ app: summary.app, env: summary.env, ...(envConfig ? { config: envConfig } : {}) });
+        out.push({ app: summary.app, env: summary.env, source: this.sourceKey, ...(envConfig ? { config: envConfig } : {}) });
       }
     }
     return out;
@@ -309,7 +349,7 @@ export class Controller {
         declared.add(key);
         let release = this.releases.get(key);
         if (!release) {
-          release = { app: p.app, env: p.env, config: p.config, folder: folder.path, sameSpec: new Set(), io: Promise.resolve(), persistSeq: 0 };
+          release = { app: p.app, env: p.env, source: this.sourceKey, config: p.config, folder: folder.path, sameSpec: new Set(), io: Promise.resolve(), persistSeq: 0 };
           this.releases.set(key, release);
           await this.restore(release, spec);
         }
@@ -351,7 +391,7 @@ export class Controller {
     r.actor?.stop();
     this.o.metrics.forget(r.app, r.env);
     const settled = Promise.all([r.io, r.running?.catch(() => undefined)]);
-    this.remove({ app: r.app, env: r.env, ...(r.config ? { config: r.config } : {}), ...(r.namespace ? { namespace: r.namespace } : {}), ...(r.rendered ? { placedOn: r.rendered.placements.map((p) => p.cluster) } : {}) }, commit, settled);
+    this.remove({ app: r.app, env: r.env, source: r.source, ...(r.config ? { config: r.config } : {}), ...(r.namespace ? { namespace: r.namespace } : {}), ...(r.rendered ? { placedOn: r.rendered.placements.map((p) => p.cluster) } : {}) }, commit, settled);
   }
 
   /** Prunes and records the removal in the background (stop() waits for it). */
@@ -373,22 +413,32 @@ export class Controller {
     const cluster = this.o.clusterFor(r.config, 'local');
     let saved: SavedState = {};
     try {
-      const listed = await this.savedOn(cluster);
-      saved = listed ? (listed.get(`${r.app}/${r.env}`) ?? {}) : await readState(cluster, r);
+      saved = await this.savedStateOf(cluster, r);
+      if (saved.summary?.status === 'held') r.heldCommit = (await readHold(cluster, r))?.commit;
     } catch (e) {
       this.o.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot read the saved state; starting fresh');
     }
-    if (saved.summary?.specDigest === spec.digest) {
+    const unchanged = saved.summary?.specDigest === spec.digest;
+    if (unchanged) {
       // Nothing changed for this app while the controller was away: no new reconcile.
       r.spec = spec;
-      r.sameSpec = new Set([spec.commit, ...(saved.summary.commit ? [saved.summary.commit] : [])]);
+      // The commit the machine is at (while held, `commit` is the one running and `newest` the machine's).
+      const at = saved.summary!.newest ?? saved.summary!.commit;
+      r.sameSpec = new Set([spec.commit, ...(at ? [at] : [])]);
     }
+    this.watchHolds(cluster);
     const actor = saved.snapshot ? createActor(this.machine, { snapshot: saved.snapshot as never, input: { app: r.app, env: r.env } }) : createActor(this.machine, { input: { app: r.app, env: r.env } });
     r.actor = actor;
     r.last = undefined;
     actor.subscribe((s) => this.observe(r, s.value as string, s.context));
     actor.start();
     if (saved.snapshot) this.o.log.info({ app: r.app, env: r.env, state: actor.getSnapshot().value, revision: actor.getSnapshot().context.revision }, 'resumed');
+    const failure = actor.getSnapshot().context.failure;
+    if (unchanged && actor.getSnapshot().value === 'failed' && failure && WAITS_FOR_COMMIT.has(failure.reason)) {
+      // It waits for a new commit; this controller may bring other built-in definitions: one more try.
+      this.o.log.info({ app: r.app, env: r.env, reason: failure.reason }, 'trying a failed render again after a restart (the definitions may have changed)');
+      actor.send({ type: 'RETRY' });
+    }
   }
 
   /** At rest (idle, synced, failed): go for the wanted commit when it is a different spec. */
@@ -421,19 +471,7 @@ export class Controller {
     this.o.metrics.setStatus(r.app, r.env, state);
     const snapshot = r.actor!.getPersistedSnapshot();
     const cluster = this.o.clusterFor(r.config, 'local');
-    const summary: StateSummary = {
-      app: r.app,
-      env: r.env,
-      status: state,
-      ...(ctx.revision ? { commit: ctx.revision } : {}),
-      // The digest of the spec this state is about (a newer commit may be waiting already).
-      ...(r.spec && ctx.revision !== undefined && r.sameSpec.has(ctx.revision) ? { specDigest: r.spec.digest } : {}),
-      ...(ctx.lastGood ? { lastGood: ctx.lastGood } : {}),
-      ...(ctx.hold ? { hold: ctx.hold } : {}),
-      ...(ctx.failure ? { lastError: `${ctx.failure.reason}: ${ctx.failure.message}` } : {}),
-      updatedAt: new Date().toISOString(),
-      source: this.sourceKey,
-    };
+    const summary = this.summaryOf(r, state, ctx);
     const log = this.o.log.child({ app: r.app, env: r.env, commit: ctx.revision });
     if (state !== 'synced' && state !== 'failed') log.debug({ state }, 'state');
     const seq = PERSISTED.has(state) ? ++r.persistSeq : undefined;
@@ -446,6 +484,28 @@ export class Controller {
     };
     r.io = r.io.then(work).catch((e) => log.error({ err: (e as Error).message }, 'recording the release failed'));
     if (state === 'idle' || state === 'synced' || state === 'failed') void r.io.then(() => this.nudge(r));
+  }
+
+  /** What `ferry status` shows of a release in `state`. */
+  private summaryOf(r: Release, state: string, ctx: ReconcileContext): StateSummary {
+    // While held, the commit running is the one rolled back to; the machine's commit waits.
+    const running = state === 'held' ? (r.heldCommit ?? ctx.revision) : ctx.revision;
+    const waiting = state === 'failed' && ctx.failure && WAITS_FOR_COMMIT.has(ctx.failure.reason);
+    return {
+      app: r.app,
+      env: r.env,
+      status: state,
+      ...(running ? { commit: running } : {}),
+      ...(running !== ctx.revision && ctx.revision ? { newest: ctx.revision } : {}),
+      ...(waiting ? { waitingFor: 'a new commit' } : {}),
+      // The digest of the spec this state is about (a newer commit may be waiting already).
+      ...(r.spec && ctx.revision !== undefined && r.sameSpec.has(ctx.revision) ? { specDigest: r.spec.digest } : {}),
+      ...(ctx.lastGood ? { lastGood: ctx.lastGood } : {}),
+      ...(ctx.hold ? { hold: ctx.hold } : {}),
+      ...(ctx.failure ? { lastError: `${ctx.failure.reason}: ${ctx.failure.message}` } : {}),
+      updatedAt: new Date().toISOString(),
+      source: this.sourceKey,
+    };
   }
 
   private async recordSynced(r: Release, ctx: ReconcileContext, log: Logger): Promise<void> {
@@ -474,7 +534,8 @@ export class Controller {
     if (!good) return log.warn({}, 'automatic rollback: no earlier good revision');
     const result = await this.applyPlacements(r, good.placements!);
     if (!result.ok) return log.error({ err: result.errors.join('; ') }, 'automatic rollback failed');
-    await placeHold(cluster, r, { reason: `automatic rollback to revision ${good.revision} after ${failure.reason}`, since: new Date().toISOString(), specDigest: r.spec?.digest, revision: good.revision });
+    await placeHold(cluster, r, { reason: `automatic rollback to revision ${good.revision} after ${failure.reason}`, since: new Date().toISOString(), specDigest: r.spec?.digest, revision: good.revision, commit: good.commit });
+    r.heldCommit = good.commit;
     await appendRevision(cluster, r, { commit: good.commit, specDigest: good.specDigest, ...(good.manifestDigest ? { manifestDigest: good.manifestDigest } : {}), placements: good.placements!, time: new Date().toISOString(), outcome: 'RolledBack', reason: 'AutoRollback', message: `rolled back to revision ${good.revision} after ${failure.reason}` });
     log.warn({ to: good.revision }, 'rolled back automatically; held until a newer commit or ferry resume');
     r.actor?.send({ type: 'HOLD', reason: `automatic rollback to revision ${good.revision} after ${failure.reason}` });
@@ -517,7 +578,35 @@ export class Controller {
     return { ok: errors.length === 0, errors };
   }
 
-  /** Holds placed or lifted by `ferry rollback` / `ferry resume` from another process. */
+  /** Starts watching the holds of this source's releases on a cluster (once). */
+  private watchHolds(cluster: ClusterPort): void {
+    if (this.holdWatches.has(cluster) || this.stopped) return;
+    const watch = new HoldWatch({
+      cluster,
+      source: this.sourceKey,
+      onChange: (change) => this.holdChanged(cluster, change),
+      onError: (e) => this.o.log.warn({ err: e.message }, 'watching holds failed; trying again'),
+    });
+    this.holdWatches.set(cluster, watch);
+    watch.start();
+  }
+
+  /** A hold placed or lifted (`ferry rollback` / `ferry resume`, from another process), heard at once. */
+  private holdChanged(cluster: ClusterPort, change: HoldChange): void {
+    const r = this.releases.get(change.key);
+    if (!r || this.o.clusterFor(r.config, 'local') !== cluster) return;
+    this.applyHold(r, change.hold, change.hold === undefined);
+  }
+
+  private applyHold(r: Release, hold: Hold | undefined, lifted: boolean): void {
+    const event = holdEvent(r.actor?.getSnapshot().value as string | undefined, hold, r.spec?.digest, lifted);
+    if (!event) return;
+    this.o.log.info({ app: r.app, env: r.env, event, ...(hold ? { hold: hold.reason } : {}) }, hold ? 'hold placed' : 'hold lifted');
+    if (hold) r.heldCommit = hold.commit;
+    r.actor!.send(event === 'HOLD' ? { type: 'HOLD', reason: hold!.reason } : { type: event });
+  }
+
+  /** After a poll: every release against the holds in force (as watched, or listed when the watch has not listed yet). */
   private async syncHolds(): Promise<void> {
     const byCluster = new Map<ClusterPort, Release[]>();
     for (const r of this.releases.values()) {
@@ -525,19 +614,15 @@ export class Controller {
       byCluster.set(c, [...(byCluster.get(c) ?? []), r]);
     }
     for (const [cluster, releases] of byCluster) {
-      let holds;
+      const watch = this.holdWatches.get(cluster);
+      let holds: { get(key: string): Hold | undefined };
       try {
-        holds = await listHolds(cluster);
+        holds = watch?.listed ? watch : await listHolds(cluster, this.sourceKey);
       } catch (e) {
         this.o.log.warn({ err: (e as Error).message }, 'cannot list holds');
         continue;
       }
-      for (const r of releases) {
-        const hold = holds.get(`${r.app}/${r.env}`);
-        const state = r.actor?.getSnapshot().value;
-        if (hold && state !== 'held' && (hold.specDigest === undefined || hold.specDigest === r.spec?.digest)) r.actor?.send({ type: 'HOLD', reason: hold.reason });
-        if (!hold && state === 'held') r.actor?.send({ type: 'RESUME' });
-      }
+      for (const r of releases) this.applyHold(r, holds.get(`${r.app}/${r.env}`), false);
     }
   }
 
@@ -551,7 +636,10 @@ export class Controller {
     const cluster = this.o.clusterFor(r.config, 'local');
     const hold = await readHold(cluster, r);
     if (!hold) return;
-    if (hold.specDigest === undefined || hold.specDigest === r.spec?.digest) throw new HoldError(hold.reason);
+    if (hold.specDigest === undefined || hold.specDigest === r.spec?.digest) {
+      r.heldCommit = hold.commit;
+      throw new HoldError(hold.reason);
+    }
     // A newer commit touched the app: the hold has done its job.
     await releaseHold(cluster, r);
     this.o.log.info({ app: r.app, env: r.env, hold: hold.reason }, 'hold released by a newer commit');

@@ -2,11 +2,13 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ClusterPort } from '../ports/cluster.js';
 import { refKey, type KubeObject, type ObjectRef } from './objects.js';
+import { recordLabels, recordRef, SYSTEM_NAMESPACE } from './record-names.js';
 import type { SyncScope } from './tracking.js';
 
-export const SYSTEM_NAMESPACE = 'ferry-system';
+export { SYSTEM_NAMESPACE };
 
-export const inventoryRef = (scope: SyncScope): ObjectRef => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: SYSTEM_NAMESPACE, name: `ferry-inventory.${scope.app}.${scope.env}` });
+/** ferry-inventory.<source>.<app>.<env> (ferry-inventory.<app>.<env> without a source: `ferry apply`). */
+export const inventoryRef = (scope: SyncScope): ObjectRef => recordRef('inventory', scope);
 
 export async function readInventory(cluster: ClusterPort, scope: SyncScope): Promise<ObjectRef[]> {
   const cm = await cluster.get(inventoryRef(scope));
@@ -27,7 +29,7 @@ export async function writeInventory(cluster: ClusterPort, scope: SyncScope, ref
   const cm: KubeObject = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: ref.name, namespace: SYSTEM_NAMESPACE, labels: { 'ferry.dev/app': scope.app, 'ferry.dev/environment': scope.env, 'ferry.dev/kind': 'inventory' } },
+    metadata: { name: ref.name, namespace: SYSTEM_NAMESPACE, labels: recordLabels('inventory', scope) },
     binaryData: { 'refs.json.gz': gzipSync(JSON.stringify(refs)).toString('base64') },
   };
   await cluster.apply(cm, { force: true });

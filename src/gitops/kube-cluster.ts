@@ -1,7 +1,8 @@
 /** Adapter: the ClusterPort over @kubernetes/client-node, with retries and a write counter. */
 import { createConfiguration, KubeConfig, KubernetesObjectApi, PatchStrategy, ServerConfiguration, wrapHttpLibrary } from '@kubernetes/client-node';
-import { ClusterError, type ClusterPort } from '../ports/cluster.js';
+import { ClusterError, type ClusterPort, type WatchHandlers, type WatchQuery } from '../ports/cluster.js';
 import { KeepAliveTransport } from './kube-transport.js';
+import { reflect, streamWatch } from './kube-watch.js';
 import { formatRef, refOf, type KubeObject, type ObjectRef } from './objects.js';
 import { withRetry, type RetryOptions } from './retry.js';
 
@@ -89,6 +90,20 @@ export class KubeCluster implements ClusterPort {
   async list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<KubeObject[]> {
     const r = await this.call(undefined, () => this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector));
     return (r.items ?? []).map((i) => ({ ...(i as unknown as KubeObject), apiVersion, kind }));
+  }
+
+  /** List, then watch from the list's version (see kube-watch.ts), until `signal` aborts. */
+  async watch(q: WatchQuery, handlers: WatchHandlers, signal: AbortSignal): Promise<void> {
+    const api = this.api as unknown as { specUriPath(spec: unknown, action: 'list'): Promise<string> };
+    const list = async (w: WatchQuery) => {
+      const r = await this.call(undefined, () => this.api.list(w.apiVersion, w.kind, w.namespace, undefined, undefined, undefined, undefined, w.labelSelector));
+      return { items: (r.items ?? []).map((i) => ({ ...(i as unknown as KubeObject), apiVersion: w.apiVersion, kind: w.kind })), resourceVersion: r.metadata?.resourceVersion ?? '0' };
+    };
+    const stream = async (w: WatchQuery, rv: string, onEvent: (type: string, obj: KubeObject) => void, sig: AbortSignal) => {
+      const path = await api.specUriPath({ apiVersion: w.apiVersion, kind: w.kind, metadata: { namespace: w.namespace } }, 'list');
+      await streamWatch(this.kubeconfig, path, w, rv, (type, obj) => onEvent(type, { ...obj, apiVersion: w.apiVersion, kind: w.kind }), sig);
+    };
+    await reflect({ list, stream }, q, handlers, signal);
   }
 
   async apply(obj: KubeObject, opts: { dryRun?: boolean; force?: boolean } = {}): Promise<KubeObject> {

@@ -2,7 +2,8 @@
  * Leader election on a coordination.k8s.io Lease (as client-go's leaderelection does): a candidate
  * takes the lease when it is free or was not renewed within its duration, renews it every third of
  * the duration with the resourceVersion it last saw (so two replicas cannot both win), and steps
- * down when a renewal fails for longer than the duration.
+ * down when a renewal fails for longer than the duration. The replicas of one Git source share a
+ * Lease; controllers of other sources elect their own leaders on the same cluster.
  */
 import { ClusterError, type ClusterPort } from '../ports/cluster.js';
 import { ensureSystemNamespace, SYSTEM_NAMESPACE } from './inventory.js';
@@ -11,7 +12,8 @@ import type { KubeObject } from './objects.js';
 export interface LeaderOptions {
   cluster: ClusterPort;
   identity: string;
-  name?: string;
+  /** The Lease in ferry-system: `ferry serve` uses ferry-controller.<source> (leaderLeaseName), or --leader-election-id. */
+  name: string;
   leaseSeconds?: number;
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
@@ -33,7 +35,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 export async function runLeaderElection(o: LeaderOptions): Promise<void> {
-  const name = o.name ?? 'ferry-controller';
+  const name = o.name;
   const seconds = o.leaseSeconds ?? 15;
   const ref = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: SYSTEM_NAMESPACE, name };
   let leading = false;

@@ -10,7 +10,8 @@ export interface SyncLock {
   release(): Promise<void>;
 }
 
-const leaseName = (scope: SyncScope) => `ferry-sync.${scope.app}.${scope.env}`;
+/** Per release: a controller's releases are scoped by its source, so two sources' apps of one name do not wait for each other. */
+const leaseName = (scope: SyncScope) => (scope.source ? `ferry-sync.${scope.source}.${scope.app}.${scope.env}` : `ferry-sync.${scope.app}.${scope.env}`);
 
 /** Waits (up to timeoutMs) for the lease; a lease not renewed for `leaseSeconds` is taken over. */
 export async function acquireLock(cluster: ClusterPort, scope: SyncScope, opts: { timeoutMs?: number; leaseSeconds?: number; now?: () => Date } = {}): Promise<SyncLock> {

@@ -61,6 +61,34 @@ describe('reconcile machine', () => {
     expect([retryDelayMs(1), retryDelayMs(2), retryDelayMs(3), retryDelayMs(20)]).toEqual([5000, 10000, 20000, 300000]);
   });
 
+  it('a render failure is not retried with backoff: the same commit renders the same way, so it waits for a new commit (or RETRY)', async () => {
+    const { actor, clock, calls } = start({ render: async (i) => { if (i.revision === 'bad') throw new Error('cue error'); return 'ok'; } });
+    actor.send({ type: 'COMMIT', revision: 'bad' });
+    await waitFor(actor, (s) => s.matches('failed'));
+    expect(actor.getSnapshot().context.failure).toEqual({ reason: 'RenderFailed', message: 'cue error' });
+    clock.increment(retryDelayMs(1));
+    clock.increment(retryDelayMs(20) * 3);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(actor.getSnapshot().value).toBe('failed');
+    expect(calls).toEqual(['fetch@bad', 'render@bad']);
+    // RETRY (the definitions may have changed, e.g. after a restart) renders the same commit again.
+    actor.send({ type: 'RETRY' });
+    await waitFor(actor, (s) => s.matches('failed') && s.context.attempts === 2);
+    expect(calls).toEqual(['fetch@bad', 'render@bad', 'fetch@bad', 'render@bad']);
+    actor.send({ type: 'COMMIT', revision: 'good' });
+    await waitFor(actor, (s) => s.matches('synced'));
+    expect(actor.getSnapshot().context).toMatchObject({ lastGood: 'good', attempts: 0, failure: undefined });
+  });
+
+  it.each(['fetch', 'plan', 'apply', 'verify'] as const)('a %s failure is still retried after the backoff', async (stepName) => {
+    let fails = 1;
+    const { actor, clock } = start({ [stepName]: async () => { if (fails-- > 0) throw new Error('transient'); return stepName === 'plan' ? { changes: 1 } : 'ok'; } });
+    actor.send({ type: 'COMMIT', revision: 'c1' });
+    await waitFor(actor, (s) => s.matches('failed'));
+    clock.increment(retryDelayMs(1));
+    await waitFor(actor, (s) => s.matches('synced'));
+  });
+
   it('a new commit while failed starts over at once', async () => {
     const { actor } = start({ render: async (i) => { if (i.revision === 'bad') throw new Error('cue error'); return 'ok'; } });
     actor.send({ type: 'COMMIT', revision: 'bad' });

@@ -4,8 +4,9 @@
  *   idle → fetching → rendering → planning → applying → delivering → verifying → synced
  *   synced → checking → synced (in sync, or drift only reported) | applying (drift corrected)
  *
- * plus `failed` (retried after a capped exponential backoff) and `held` (a rollback hold or a manual
- * suspend). `delivering` is the progressive-delivery stage: a pass-through until the canary work
+ * plus `failed` (retried after a capped exponential backoff, except a render failure: the same
+ * commit renders the same way, so it waits for a new commit, or RETRY when the definitions may have
+ * changed) and `held` (a rollback hold or a manual suspend). `delivering` is the progressive-delivery stage: a pass-through until the canary work
  * plugs an actor in. Every step is an injected actor, so the machine stays pure and its tests use
  * a simulated clock; because xstate restarts an in-flight invoke on resume, every step must be
  * idempotent. Each failure maps to one reason, as in Flux' reconcilers.
@@ -34,7 +35,9 @@ export type ReconcileEvent =
   /** The periodic drift check: compare the cluster with the synced revision again. */
   | { type: 'RESYNC' }
   | { type: 'HOLD'; reason: string }
-  | { type: 'RESUME' };
+  | { type: 'RESUME' }
+  /** Try a failed reconcile again now (e.g. the definitions may have changed). */
+  | { type: 'RETRY' };
 
 export interface StepInput {
   app: string;
@@ -62,6 +65,9 @@ export interface PlanOutput {
 
 export const passThrough: Step = async (input) => input.work;
 
+/** Failures that a retry of the same commit cannot cure: they wait for a new commit (or RETRY). */
+export const WAITS_FOR_COMMIT: ReadonlySet<FailureReason> = new Set(['RenderFailed']);
+
 /** Backoff before retrying a failed reconcile: 5 s doubling, capped at 5 minutes. */
 export function retryDelayMs(attempts: number): number {
   return Math.min(5 * 60_000, 5_000 * 2 ** Math.max(0, attempts - 1));
@@ -87,6 +93,7 @@ export const reconcileMachine = setup({
   },
   guards: {
     isHold: ({ event }) => (event as { error?: unknown }).error instanceof HoldError,
+    retryable: ({ context }) => !context.failure || !WAITS_FOR_COMMIT.has(context.failure.reason),
     nothingToHeal: ({ event }) => {
       const out = (event as { output?: PlanOutput }).output;
       return out?.changes === 0 || out?.heal === false;
@@ -177,9 +184,10 @@ export const reconcileMachine = setup({
       // A commit arriving meanwhile waits for this short check: the controller sends it at rest.
     },
     failed: {
-      after: { retry: 'fetching' },
+      after: { retry: { guard: 'retryable', target: 'fetching' } },
       on: {
         COMMIT: { target: 'fetching', actions: assign({ revision: ({ event }) => event.revision, attempts: 0 }) },
+        RETRY: 'fetching',
       },
     },
     held: {

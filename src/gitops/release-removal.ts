@@ -19,6 +19,8 @@ export interface RemovalDeps {
 export interface Removable {
   app: string;
   env: string;
+  /** The source whose records (inventory, history, state) these are. */
+  source?: string;
   config?: EnvironmentConfig;
   /** For the Event; the environment's namespace or "default" when unknown. */
   namespace?: string;

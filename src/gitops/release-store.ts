@@ -1,15 +1,17 @@
 /**
- * What Ferry records in the cluster for each (app, environment), in ferry-system:
- *   ferry-state.<app>.<env>    the reconcile machine's snapshot and a summary (status, commit, error)
- *   ferry-history.<app>.<env>  the last revisions (gzipped), with the rendered manifests of good ones
- *   ferry-hold.<app>.<env>     present while a rollback hold or a manual suspend is in force
- *   ferry-source.<hash>        the Git source a controller follows: last commit seen, or its error
+ * What Ferry records in the cluster for each (app, environment), in ferry-system (names scoped by
+ * the controller's Git source, see record-names.ts):
+ *   ferry-state.<source>.<app>.<env>    the reconcile machine's snapshot and a summary (status, commit, error)
+ *   ferry-history.<source>.<app>.<env>  the last revisions (gzipped), with the rendered manifests of good ones
+ *   ferry-hold.<source>.<app>.<env>     present while a rollback hold or a manual suspend is in force
+ *   ferry-source.<source>               the Git source a controller follows: last commit seen, or its error
  */
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ClusterPort } from '../ports/cluster.js';
-import { ensureSystemNamespace, SYSTEM_NAMESPACE } from './inventory.js';
-import type { KubeObject, ObjectRef } from './objects.js';
+import { ensureSystemNamespace } from './inventory.js';
+import type { KubeObject } from './objects.js';
+import { recordLabels, recordRef, recordSelector, scopeOfLabels, sourceStatusName, SYSTEM_NAMESPACE, type RecordKind } from './record-names.js';
 import type { ReleasePlacement } from './release-render.js';
 import type { SyncScope } from './tracking.js';
 
@@ -35,7 +37,12 @@ export interface StateSummary {
   app: string;
   env: string;
   status: string;
+  /** The commit reconciled; while held, the commit running (the one rolled back to, when known). */
   commit?: string;
+  /** While held: the newer commit waiting for the hold to end. */
+  newest?: string;
+  /** What a failed release waits for before it is tried again, when that is not a backoff (e.g. "a new commit"). */
+  waitingFor?: string;
   specDigest?: string;
   lastGood?: string;
   health?: string;
@@ -51,22 +58,24 @@ export interface Hold {
   since: string;
   /** The app's spec digest when the hold was placed: a commit that changes it releases the hold. */
   specDigest?: string;
-  /** The revision rolled back to. */
+  /** The revision rolled back to, and its commit. */
   revision?: number;
+  commit?: string;
 }
 
 export const HISTORY_LIMIT = 10;
 
-const name = (kind: string, s: SyncScope) => `ferry-${kind}.${s.app}.${s.env}`;
-const ref = (kind: string, s: SyncScope): ObjectRef => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: SYSTEM_NAMESPACE, name: name(kind, s) });
-const configMap = (kind: string, s: SyncScope, body: { data?: Record<string, string>; binaryData?: Record<string, string> }): KubeObject => ({
+const ref = recordRef;
+export const recordConfigMap = (kind: RecordKind, s: SyncScope, body: { data?: Record<string, string>; binaryData?: Record<string, string> }): KubeObject => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
-  metadata: { name: name(kind, s), namespace: SYSTEM_NAMESPACE, labels: { 'ferry.dev/app': s.app, 'ferry.dev/environment': s.env, 'ferry.dev/kind': kind } },
+  metadata: { name: ref(kind, s).name, namespace: SYSTEM_NAMESPACE, labels: recordLabels(kind, s) },
   ...body,
 });
+const configMap = recordConfigMap;
 
-async function write(cluster: ClusterPort, obj: KubeObject): Promise<void> {
+/** Server-side apply, creating ferry-system first when it is missing. */
+export async function writeRecord(cluster: ClusterPort, obj: KubeObject): Promise<void> {
   try {
     await cluster.apply(obj, { force: true });
   } catch (e) {
@@ -90,12 +99,15 @@ export async function readState(cluster: ClusterPort, s: SyncScope): Promise<Sav
   return savedState(await cluster.get(ref('state', s)));
 }
 
-/** Every saved state of a cluster by "app/env": one list instead of a read per release at start. */
-export async function readAllStates(cluster: ClusterPort): Promise<Map<string, SavedState>> {
+/**
+ * Saved states of a cluster by "app/env": one list instead of a read per release at start. Of one
+ * source (a string), or the unscoped ones (null).
+ */
+export async function readAllStates(cluster: ClusterPort, source: string | null): Promise<Map<string, SavedState>> {
   const out = new Map<string, SavedState>();
-  for (const cm of await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, 'ferry.dev/kind=state')) {
-    const l = cm.metadata.labels ?? {};
-    if (l['ferry.dev/app'] && l['ferry.dev/environment']) out.set(`${l['ferry.dev/app']}/${l['ferry.dev/environment']}`, savedState(cm));
+  for (const cm of await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, recordSelector('state', source))) {
+    const s = scopeOfLabels(cm.metadata.labels);
+    if (s) out.set(`${s.app}/${s.env}`, savedState(cm));
   }
   return out;
 }
@@ -107,17 +119,17 @@ export async function deleteState(cluster: ClusterPort, s: SyncScope): Promise<v
 }
 
 export async function writeState(cluster: ClusterPort, s: SyncScope, snapshot: unknown, summary: StateSummary): Promise<void> {
-  await write(cluster, configMap('state', s, { data: { 'snapshot.json': JSON.stringify(snapshot), 'summary.json': JSON.stringify(summary) } }));
+  await writeRecord(cluster, configMap('state', s, { data: { 'snapshot.json': JSON.stringify(snapshot), 'summary.json': JSON.stringify(summary) } }));
 }
 
-/** Every recorded (app, environment) of a cluster. */
-export async function listStates(cluster: ClusterPort): Promise<StateSummary[]> {
-  return listJson<StateSummary>(cluster, 'state', 'summary.json');
+/** Every recorded (app, environment) of a cluster, of every source (or of one). */
+export async function listStates(cluster: ClusterPort, source?: string): Promise<StateSummary[]> {
+  return listJson<StateSummary>(cluster, recordSelector('state', source), 'summary.json');
 }
 
-/** One JSON entry of every record of a kind in ferry-system. */
-async function listJson<T>(cluster: ClusterPort, kind: string, key: string): Promise<T[]> {
-  const cms = await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, `ferry.dev/kind=${kind}`);
+/** One JSON entry of every record a label selector picks in ferry-system. */
+async function listJson<T>(cluster: ClusterPort, selector: string, key: string): Promise<T[]> {
+  const cms = await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, selector);
   return cms.map((cm) => (cm.data as Record<string, string> | undefined)?.[key]).filter((x): x is string => !!x).map((x) => JSON.parse(x) as T);
 }
 
@@ -147,7 +159,7 @@ export function addRevision(history: Revision[], r: Omit<Revision, 'revision' | 
 
 export async function appendRevision(cluster: ClusterPort, s: SyncScope, r: Omit<Revision, 'revision' | 'attempts'>): Promise<Revision> {
   const history = addRevision(await readHistory(cluster, s), r);
-  await write(cluster, configMap('history', s, { binaryData: { 'history.json.gz': gzipSync(JSON.stringify(history)).toString('base64') } }));
+  await writeRecord(cluster, configMap('history', s, { binaryData: { 'history.json.gz': gzipSync(JSON.stringify(history)).toString('base64') } }));
   return history[0]!;
 }
 
@@ -158,7 +170,7 @@ export async function readHold(cluster: ClusterPort, s: SyncScope): Promise<Hold
 }
 
 export async function placeHold(cluster: ClusterPort, s: SyncScope, hold: Hold): Promise<void> {
-  await write(cluster, configMap('hold', s, { data: { 'hold.json': JSON.stringify(hold) } }));
+  await writeRecord(cluster, configMap('hold', s, { data: { 'hold.json': JSON.stringify(hold) } }));
 }
 
 export async function releaseHold(cluster: ClusterPort, s: SyncScope): Promise<boolean> {
@@ -167,14 +179,24 @@ export async function releaseHold(cluster: ClusterPort, s: SyncScope): Promise<b
   return true;
 }
 
-/** Holds in force on a cluster, by "app/env". */
-export async function listHolds(cluster: ClusterPort): Promise<Map<string, Hold>> {
-  const cms = await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, 'ferry.dev/kind=hold');
+/** A hold ConfigMap's "app/env" and hold; undefined for anything else. */
+export function holdOf(cm: KubeObject): { key: string; hold: Hold } | undefined {
+  const s = scopeOfLabels(cm.metadata.labels);
+  const text = (cm.data as Record<string, string> | undefined)?.['hold.json'];
+  if (!s || !text) return undefined;
+  try {
+    return { key: `${s.app}/${s.env}`, hold: JSON.parse(text) as Hold };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Holds in force on a cluster for one source's releases, by "app/env". */
+export async function listHolds(cluster: ClusterPort, source: string): Promise<Map<string, Hold>> {
   const out = new Map<string, Hold>();
-  for (const cm of cms) {
-    const l = cm.metadata.labels ?? {};
-    const text = (cm.data as Record<string, string> | undefined)?.['hold.json'];
-    if (text && l['ferry.dev/app'] && l['ferry.dev/environment']) out.set(`${l['ferry.dev/app']}/${l['ferry.dev/environment']}`, JSON.parse(text) as Hold);
+  for (const cm of await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, recordSelector('hold', source))) {
+    const h = holdOf(cm);
+    if (h) out.set(h.key, h.hold);
   }
   return out;
 }
@@ -195,9 +217,9 @@ export const sourceId = (repo: string, path: string): string => createHash('sha2
 
 export async function writeSourceStatus(cluster: ClusterPort, s: SourceStatus): Promise<void> {
   const id = sourceId(s.repo, s.path);
-  await write(cluster, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `ferry-source.${id}`, namespace: SYSTEM_NAMESPACE, labels: { 'ferry.dev/kind': 'source' } }, data: { 'source.json': JSON.stringify(s) } });
+  await writeRecord(cluster, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: sourceStatusName(id), namespace: SYSTEM_NAMESPACE, labels: { 'ferry.dev/kind': 'source' } }, data: { 'source.json': JSON.stringify(s) } });
 }
 
 export async function listSourceStatuses(cluster: ClusterPort): Promise<SourceStatus[]> {
-  return listJson<SourceStatus>(cluster, 'source', 'source.json');
+  return listJson<SourceStatus>(cluster, recordSelector('source'), 'source.json');
 }

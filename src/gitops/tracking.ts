@@ -14,6 +14,8 @@ export const ANN_PRUNE = 'ferry.dev/prune';
 export interface SyncScope {
   app: string;
   env: string;
+  /** The Git source whose controller syncs it (names its inventory and sync lock); absent for `ferry apply`. */
+  source?: string;
 }
 
 export function trackingId(scope: SyncScope, o: KubeObject): string {

@@ -9,8 +9,30 @@ export interface ClusterPort {
   /** Create only: fails with a 409 ClusterError when the object exists. */
   create(obj: KubeObject): Promise<KubeObject>;
   delete(ref: ObjectRef): Promise<void>;
+  /**
+   * Lists what a label selector picks, then streams its changes (relisting after a gap), until
+   * `signal` aborts. Optional: without it, callers poll with `list`.
+   */
+  watch?(q: WatchQuery, handlers: WatchHandlers, signal: AbortSignal): Promise<void>;
   /** Mutating requests sent so far (dry-runs included). */
   readonly writes: number;
+}
+
+export interface WatchQuery {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  labelSelector: string;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchHandlers {
+  /** Every object the selector picks, after each (re)list; changes follow as events. */
+  reset(items: KubeObject[]): void;
+  event(type: WatchEventType, obj: KubeObject): void;
+  /** A list or a watch failed; it is tried again after a backoff. */
+  error?(e: Error): void;
 }
 
 /** A failed API call: the object, the HTTP status, the API's message and, when given, the field. */

@@ -7,12 +7,15 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeCluster } from '../../src/gitops/kube-cluster.js';
-import { readHistory, readHold } from '../../src/gitops/release-store.js';
+import { readInventory } from '../../src/gitops/inventory.js';
+import { appendRevision, readHistory, readHold, readState, sourceId, writeState } from '../../src/gitops/release-store.js';
 import { startGitServer } from '../support/git-server.js';
 import { FERRY, Serve, TestRepo, webApp } from './gitops-support.js';
 import { eventually, sleep, testKubeConfig, useNamespace } from './kube.js';
 
 const ns = useNamespace('gitops');
+/** A second namespace, for the app of a second repository. */
+const nsB = useNamespace('gitops-b');
 /** App names unique to this run: records in ferry-system outlive a test cluster's namespaces. */
 const N = (name: string) => `${name}-${ns().slice(-6)}`;
 const repo = new TestRepo();
@@ -20,8 +23,8 @@ const SECRET = 'webhook-secret';
 const running: Serve[] = [];
 let cluster: KubeCluster;
 
-const serve = async (args: string[], extra: Record<string, string> = {}) => {
-  const s = new Serve(['--repo', repo.url, '--cache-dir', `${repo.root}/cache-${running.length}`, ...args], { KUBECONFIG: inject('kubeconfig'), FERRY_WEBHOOK_SECRET: SECRET, ...extra });
+const serve = async (args: string[], extra: Record<string, string> = {}, from: TestRepo = repo) => {
+  const s = new Serve(['--repo', from.url, '--cache-dir', `${from.root}/cache-${running.length}`, ...args], { KUBECONFIG: inject('kubeconfig'), FERRY_WEBHOOK_SECRET: SECRET, ...extra });
   running.push(s);
   return s.start();
 };
@@ -34,12 +37,14 @@ const ferry = async (...args: string[]) => {
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
 };
-const imageOf = async (name: string) => {
-  const d = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(), name });
+/** The records of an app of the test repository (scoped by its source: repository + path). */
+const mine = (app: string) => ({ app, env: 'default', source: sourceId(repo.url, '.') });
+const imageOf = async (name: string, namespace = ns()) => {
+  const d = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
   return (d?.spec as { template: { spec: { containers: { image: string }[] } } } | undefined)?.template.spec.containers[0]?.image;
 };
-const waitImage = (name: string, image: string, timeoutMs = 60_000) => eventually(`${name} to run ${image}`, async () => ((await imageOf(name)) === image ? true : undefined), timeoutMs);
-const stateOf = async (app: string) => JSON.parse((await ferry('status', '-o', 'json')).stdout).find((s: { app: string }) => s.app === app) as { status: string; lastError?: string; hold?: string; commit?: string } | undefined;
+const waitImage = (name: string, image: string, timeoutMs = 60_000, namespace = ns()) => eventually(`${name} to run ${image}`, async () => ((await imageOf(name, namespace)) === image ? true : undefined), timeoutMs);
+const stateOf = async (app: string) => JSON.parse((await ferry('status', '-o', 'json')).stdout).find((s: { app: string }) => s.app === app) as { status: string; lastError?: string; hold?: string; commit?: string; newest?: string; waitingFor?: string } | undefined;
 const waitState = (app: string, status: string, timeoutMs = 60_000) => eventually(`${app} to be ${status}`, async () => ((await stateOf(app))?.status === status ? stateOf(app) : undefined), timeoutMs);
 
 beforeAll(async () => {
@@ -117,7 +122,7 @@ describe('ferry serve', () => {
     await s.webhook(SECRET);
     await waitImage(N('shaky'), 'nginx:4.0');
     await waitState(N('shaky'), 'synced');
-    const history = await readHistory(cluster, { app: N('shaky'), env: 'default' });
+    const history = await readHistory(cluster, mine(N('shaky')));
     expect(history.map((h) => `${h.outcome}${h.reason ? `:${h.reason}` : ''}`)).toEqual(['Synced', 'Failed:ApplyFailed', 'Failed:RenderFailed', 'Synced']);
     await s.stop();
   });
@@ -143,7 +148,7 @@ describe('ferry serve', () => {
     repo.commit({ [`apps/${N('roll')}/app.yaml`]: webApp(N('roll'), ns(), 'nginx:3.0') });
     await waitImage(N('roll'), 'nginx:3.0');
     await waitState(N('roll'), 'synced');
-    expect(await readHold(cluster, { app: N('roll'), env: 'default' })).toBeUndefined();
+    expect(await readHold(cluster, mine(N('roll')))).toBeUndefined();
     await s.stop();
   });
 
@@ -183,7 +188,7 @@ spec:
     await waitImage('after', 'nginx:1.0', 90_000);
     await waitState(N('midway'), 'synced', 60_000);
     expect(s.has('resumed', { app: N('midway') })).toBe(true);
-    const history = await readHistory(cluster, { app: N('midway'), env: 'default' });
+    const history = await readHistory(cluster, mine(N('midway')));
     expect(history.map((h) => h.outcome)).toEqual(['Synced']);
     const rs = await cluster.list('apps/v1', 'ReplicaSet', ns(), 'app=slow');
     expect(rs).toHaveLength(1);
@@ -260,7 +265,7 @@ spec:
     }
     await waitImage(N('healed'), 'nginx:1.0');
     const history = await eventually('the correction to be recorded', async () => {
-      const h = await readHistory(cluster, { app: N('healed'), env: 'default' });
+      const h = await readHistory(cluster, mine(N('healed')));
       return h.length > 1 ? h : undefined;
     });
     expect(history.map((h) => h.message)).toEqual(['drift corrected: synced and healthy', 'synced and healthy']);
@@ -287,7 +292,7 @@ spec:
     await eventually('the removed app to be pruned', async () => ((await deployment(N('drop'))) ? undefined : true));
     await eventually('its state to be forgotten', async () => ((await stateOf(N('drop'))) ? undefined : true));
     expect(await imageOf(N('keep'))).toBe('nginx:1.0');
-    expect((await readHistory(cluster, { app: N('drop'), env: 'default' }))[0]).toMatchObject({ outcome: 'Removed', commit: repo.git('rev-parse', 'HEAD') });
+    expect((await readHistory(cluster, mine(N('drop'))))[0]).toMatchObject({ outcome: 'Removed', commit: repo.git('rev-parse', 'HEAD') });
     const events = await cluster.list('v1', 'Event', ns(), `ferry.dev/app=${N('drop')}`);
     expect(events.map((e) => (e as unknown as { reason: string }).reason)).toContain('Removed');
     // Removed while no controller runs: the next one finds its own recorded release and prunes it.
@@ -298,7 +303,7 @@ spec:
     await eventually('the app removed meanwhile to be pruned', async () => ((await deployment(N('late'))) ? undefined : true));
     // The removal is recorded once its objects are gone: history first, then the state is forgotten.
     await eventually('its state to be forgotten', async () => ((await stateOf(N('late'))) ? undefined : true));
-    expect((await readHistory(cluster, { app: N('late'), env: 'default' }))[0]).toMatchObject({ outcome: 'Removed' });
+    expect((await readHistory(cluster, mine(N('late'))))[0]).toMatchObject({ outcome: 'Removed' });
     expect(await imageOf(N('keep'))).toBe('nginx:1.0');
     // A commit that empties apps/ (a bad merge, a moved folder) is refused as a whole.
     repo.commit({ apps: null }, 'everything gone');
@@ -306,5 +311,147 @@ spec:
     expect(await imageOf(N('keep'))).toBe('nginx:1.0');
     expect((await stateOf(N('keep')))?.status).toBe('synced');
     await s.stop();
+  });
+
+  it('rollback and resume reach the controller at once, not at its next poll (--interval 10m, --resync 0); a rollback resumed before any poll ends on the newest commit', async () => {
+    const app = N('quick');
+    const c1 = repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:1.0') });
+    const s = await serve(['--interval', '10m', '--resync', '0', '--no-leader-elect']);
+    await waitImage(app, 'nginx:1.0');
+    await waitState(app, 'synced');
+    const c2 = repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:2.0') });
+    expect(await s.webhook(SECRET)).toBe(200);
+    await waitImage(app, 'nginx:2.0');
+    await waitState(app, 'synced');
+    const polls = await s.metric('ferry_git_fetch_duration_seconds_count');
+    const held = async () => ((await s.metric('ferry_app_sync_status', { app, status: 'held' })) === 1 ? true : undefined);
+    // A rollback: the controller holds the app within seconds.
+    expect((await ferry('rollback', app, '--env', 'default')).code).toBe(0);
+    expect(await imageOf(app)).toBe('nginx:1.0');
+    let t = Date.now();
+    await eventually('the controller to hold the app', held, 20_000);
+    const holdMs = Date.now() - t;
+    // The COMMIT column shows the commit running, and the newer one waiting.
+    const row = new RegExp(`^${app} +default +${c1.slice(0, 12)} \\(held; newest ${c2.slice(0, 12)}\\) +held `, 'm');
+    await eventually('ferry status to show the commit running', async () => (row.test((await ferry('status')).stdout) ? true : undefined), 20_000);
+    expect(await stateOf(app)).toMatchObject({ status: 'held', commit: c1, newest: c2 });
+    // A resume: the newest commit is applied within seconds.
+    expect((await ferry('resume', app, '--env', 'default')).code).toBe(0);
+    t = Date.now();
+    await waitImage(app, 'nginx:2.0', 30_000);
+    const resumeMs = Date.now() - t;
+    await waitState(app, 'synced', 30_000);
+    // A rollback resumed before the controller polls: synced on the newest commit, not held.
+    expect((await ferry('rollback', app, '--env', 'default')).code).toBe(0);
+    expect(await imageOf(app)).toBe('nginx:1.0');
+    expect((await ferry('resume', app, '--env', 'default')).code).toBe(0);
+    t = Date.now();
+    await waitImage(app, 'nginx:2.0', 30_000);
+    const raceMs = Date.now() - t;
+    const end = await eventually('the app to be synced on the newest commit', async () => {
+      const st = await stateOf(app);
+      return st?.status === 'synced' && st.commit === c2 ? st : undefined;
+    }, 30_000);
+    expect(end.hold).toBeUndefined();
+    expect(await readHold(cluster, mine(app))).toBeUndefined();
+    expect((await ferry('status')).stdout).toMatch(new RegExp(`^${app} +default +${c2.slice(0, 12)} +synced +Healthy +- `, 'm'));
+    // None of it waited for a poll.
+    expect(await s.metric('ferry_git_fetch_duration_seconds_count')).toBe(polls);
+    console.log(`[latency] rollback held by the controller after ${holdMs} ms; resume applied after ${resumeMs} ms; rollback+resume applied after ${raceMs} ms`);
+    await s.stop();
+  });
+
+  it('a render failure waits for a new commit instead of retrying with backoff, says so in ferry status, and is tried once more after a restart', async () => {
+    const app = N('stuck');
+    repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:1.0').replace('port: 8080', 'port: "eighty"') });
+    let s = await serve(['--interval', '10m', '--no-leader-elect']);
+    const failed = await waitState(app, 'failed');
+    expect(failed!.lastError).toMatch(/^RenderFailed: /);
+    expect(failed).toMatchObject({ waitingFor: 'a new commit' });
+    expect((await ferry('status')).stdout).toMatch(new RegExp(`^${app} +default +\\w+ +failed \\(waiting for a new commit\\) .*RenderFailed`, 'm'));
+    // A backoff would have rendered it again after 5 s and 10 s.
+    await sleep(16_000);
+    expect(await s.metric('ferry_renders_total', { app })).toBe(1);
+    expect((await readHistory(cluster, mine(app))).map((h) => `${h.outcome}:${h.reason}:${h.attempts}`)).toEqual(['Failed:RenderFailed:1']);
+    // A restarted controller may bring other built-in definitions: one more try.
+    await s.stop();
+    s = await serve(['--interval', '10m', '--no-leader-elect']);
+    await eventually('the try after the restart', async () => ((await readHistory(cluster, mine(app)))[0]?.attempts === 2 ? true : undefined));
+    expect(s.has('trying a failed render again after a restart (the definitions may have changed)', { app })).toBe(true);
+    // A commit that fixes it is applied at once.
+    repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:1.0') });
+    expect(await s.webhook(SECRET)).toBe(200);
+    await waitImage(app, 'nginx:1.0');
+    await waitState(app, 'synced');
+    await s.stop();
+  });
+
+  it('two controllers of two repositories with an app of the same name share the cluster: both lead, each syncs its own, neither touches the other\'s records; unscoped records are adopted by their own source', async () => {
+    const other = new TestRepo();
+    await other.start();
+    try {
+      const app = N('twin');
+      const idA = sourceId(repo.url, '.');
+      const idB = sourceId(other.url, '.');
+      const scopeA = { app, env: 'default', source: idA };
+      const scopeB = { app, env: 'default', source: idB };
+      // Records an older controller of the second repository left under the unscoped names: a failed state naming its source, and its history.
+      const unscoped = { app, env: 'default' };
+      await writeState(cluster, unscoped, undefined, { app, env: 'default', status: 'failed', lastError: 'RenderFailed: from before', updatedAt: new Date().toISOString(), source: idB });
+      await appendRevision(cluster, unscoped, { commit: 'f'.repeat(40), specDigest: 'old', time: new Date().toISOString(), outcome: 'Failed', reason: 'RenderFailed', message: 'from before' });
+      const cA = repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:1.0') });
+      const cB = other.commit({ [`apps/${app}/app.yaml`]: webApp(app, nsB(), 'redis:7.0') });
+      const synced = (scope: typeof scopeA, commit: string) => eventually(`${scope.source} to sync ${app}`, async () => {
+        const st = (await readState(cluster, scope)).summary;
+        return st?.status === 'synced' && st.commit === commit ? st : undefined;
+      });
+      const a = await serve(['--interval', '2s', '--lease-duration', '4s', '--identity', 'repo-a']);
+      await eventually('a to lead', async () => ((await a.metric('ferry_leader')) === 1 ? true : undefined), 30_000);
+      await synced(scopeA, cA);
+      // The other source's saved failure is not picked up.
+      expect((await readState(cluster, unscoped)).summary).toMatchObject({ source: idB, status: 'failed' });
+      const b = await serve(['--interval', '2s', '--lease-duration', '4s', '--identity', 'repo-b'], {}, other);
+      await eventually('b to lead as well', async () => ((await b.metric('ferry_leader')) === 1 ? true : undefined), 30_000);
+      await synced(scopeB, cB);
+      expect(await a.metric('ferry_leader')).toBe(1);
+      expect(await imageOf(app, ns())).toBe('nginx:1.0');
+      expect(await imageOf(app, nsB())).toBe('redis:7.0');
+      // B adopted its records of before: its old failure is in its history, the unscoped records are gone.
+      expect((await readHistory(cluster, scopeB)).map((h) => `${h.outcome}:${h.commit.slice(0, 12)}`)).toEqual([`Synced:${cB.slice(0, 12)}`, `Failed:${'f'.repeat(12)}`]);
+      expect((await readState(cluster, unscoped)).summary).toBeUndefined();
+      expect(await readHistory(cluster, unscoped)).toEqual([]);
+      expect((await readHistory(cluster, scopeA)).map((h) => h.commit)).toEqual([cA]);
+      // Each inventory holds its own objects only; one leader Lease per source.
+      const namespaces = async (scope: typeof scopeA) => [...new Set((await readInventory(cluster, scope)).map((r) => r.namespace).filter((n) => n))];
+      expect(await namespaces(scopeA)).toEqual([ns()]);
+      expect(await namespaces(scopeB)).toEqual([nsB()]);
+      const holder = async (source: string) => ((await cluster.get({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'ferry-system', name: `ferry-controller.${source}` }))?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
+      expect([await holder(idA), await holder(idB)]).toEqual(['repo-a', 'repo-b']);
+      // A change in the first repository touches none of the second's records.
+      const versions = async (source: string) => (await cluster.list('v1', 'ConfigMap', 'ferry-system', `ferry.dev/app=${app},ferry.dev/source=${source}`)).map((cm) => `${cm.metadata.name}@${cm.metadata.resourceVersion}`).sort();
+      const recordsB = await versions(idB);
+      expect(recordsB.map((r) => r.split('@')[0])).toEqual([`ferry-history.${idB}.${app}.default`, `ferry-inventory.${idB}.${app}.default`, `ferry-state.${idB}.${app}.default`]);
+      const cA2 = repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:2.0') });
+      await waitImage(app, 'nginx:2.0');
+      await synced(scopeA, cA2);
+      expect(await versions(idB)).toEqual(recordsB);
+      expect(await imageOf(app, nsB())).toBe('redis:7.0');
+      // Commands about the app need to know which source: the error names both.
+      const ambiguous = await ferry('history', app, '--env', 'default');
+      expect(ambiguous.code).toBe(1);
+      expect(ambiguous.stderr).toContain(`${app}/default is recorded by 2 Git sources:`);
+      expect(ambiguous.stderr).toContain(`${idA} (${repo.url})`);
+      expect(ambiguous.stderr).toContain(`${idB} (${other.url})`);
+      expect(ambiguous.stderr).toContain('choose one with --source');
+      const historyB = await ferry('history', app, '--env', 'default', '--source', other.url);
+      expect(historyB.code).toBe(0);
+      expect(historyB.stdout).toContain(cB.slice(0, 12));
+      expect(historyB.stdout).not.toContain(cA.slice(0, 12));
+      expect((await ferry('history', app, '--env', 'default', '--source', idA.slice(0, 6))).stdout).toContain(cA2.slice(0, 12));
+      expect((await ferry('status', '--source', idB, '-o', 'json')).stdout).not.toContain(idA);
+      await Promise.all([a.stop(), b.stop()]);
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -1,0 +1,55 @@
+/** An in-memory ClusterPort for unit tests of what Ferry records: get, list by label selector, apply, create, delete. */
+import { ClusterError, type ClusterPort } from '../../src/ports/cluster.js';
+import type { KubeObject, ObjectRef } from '../../src/gitops/objects.js';
+
+const keyOf = (r: { kind: string; namespace?: string; name: string }) => `${r.kind}/${r.namespace ?? ''}/${r.name}`;
+
+/** `k=v`, `!k` and `k in (a,b)` terms, comma-separated (enough for Ferry's selectors). */
+export function matchesSelector(labels: Record<string, string>, selector: string): boolean {
+  const terms = selector.match(/[^,(]+(\([^)]*\))?/g) ?? [];
+  return terms.every((raw) => {
+    const t = raw.trim();
+    if (!t) return true;
+    if (t.startsWith('!')) return !(t.slice(1) in labels);
+    const inSet = /^(\S+) in \(([^)]*)\)$/.exec(t);
+    if (inSet) return inSet[2]!.split(',').map((v) => v.trim()).includes(labels[inSet[1]!] ?? '\u0000');
+    const [k, v] = t.split('=');
+    return labels[k!] === v;
+  });
+}
+
+export class MemoryCluster implements ClusterPort {
+  readonly objects = new Map<string, KubeObject>();
+  writes = 0;
+
+  async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    const o = this.objects.get(keyOf(ref));
+    return o ? structuredClone(o) : undefined;
+  }
+
+  async list(_apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<KubeObject[]> {
+    return [...this.objects.values()].filter((o) => o.kind === kind && (!namespace || o.metadata.namespace === namespace) && matchesSelector(o.metadata.labels ?? {}, labelSelector)).map((o) => structuredClone(o));
+  }
+
+  async apply(obj: KubeObject): Promise<KubeObject> {
+    this.writes++;
+    this.objects.set(keyOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }), structuredClone(obj));
+    return obj;
+  }
+
+  async create(obj: KubeObject): Promise<KubeObject> {
+    const key = keyOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name });
+    if (this.objects.has(key)) throw new ClusterError(undefined, 409, `${key} exists`);
+    return this.apply(obj);
+  }
+
+  async delete(ref: ObjectRef): Promise<void> {
+    this.writes++;
+    this.objects.delete(keyOf(ref));
+  }
+
+  /** Names of the objects of a kind, sorted. */
+  names(kind = 'ConfigMap'): string[] {
+    return [...this.objects.values()].filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+  }
+}
