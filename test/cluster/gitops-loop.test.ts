@@ -357,7 +357,8 @@ spec:
     expect((await ferry('status')).stdout).toMatch(new RegExp(`^${app} +default +${c2.slice(0, 12)} +synced +Healthy +- `, 'm'));
     // None of it waited for a poll.
     expect(await s.metric('ferry_git_fetch_duration_seconds_count')).toBe(polls);
-    console.log(`[latency] rollback held by the controller after ${holdMs} ms; resume applied after ${resumeMs} ms; rollback+resume applied after ${raceMs} ms`);
+    const watchErrors = s.logs.filter((l) => l.msg === 'watching holds failed; trying again').length;
+    console.log(`[latency] rollback held by the controller after ${holdMs} ms; resume applied after ${resumeMs} ms; rollback+resume applied after ${raceMs} ms (hold watch errors: ${watchErrors})`);
     await s.stop();
   });
 
