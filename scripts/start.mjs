@@ -1,5 +1,7 @@
 // npm start: `ferry serve` on this repository's examples/ (ferry.yaml-less layout: examples/apps/<app>)
-// against $KUBECONFIG, or a local cluster "ferry-dev" started (and its binaries built) when none is given.
+// against $KUBECONFIG, or, when none is given, against three local clusters it starts (building the
+// binaries on first use): "ferry-dev" (the controller's own, current context) and "ferry-dev-prod-eu" /
+// "ferry-dev-prod-us" as contexts "prod-eu" / "prod-us", the clusters multi-env's prod topology names.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,11 +9,13 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 let kubeconfig = process.env.KUBECONFIG;
 if (!kubeconfig) {
-  const { startCluster } = await import(join(root, 'dist/src/localcluster/cluster.js'));
-  // Three fake nodes: the stateful example spreads its three replicas over distinct nodes.
-  const state = await startCluster({ name: 'ferry-dev', nodes: 3, log: (l) => console.error(`[cluster] ${l}`) });
-  kubeconfig = state.kubeconfig;
-  console.error(`local cluster "ferry-dev" is up; KUBECONFIG=${kubeconfig} (stop it with: npm run cluster:down -- --name ferry-dev)`);
+  const { startDevClusters, DEV_CLUSTERS } = await import(join(root, 'dist/src/localcluster/dev.js'));
+  const dev = await startDevClusters({ log: (l) => console.error(`[cluster] ${l}`) });
+  kubeconfig = dev.kubeconfig;
+  const names = DEV_CLUSTERS.map((c) => c.name);
+  console.error(`local clusters ${names.map((n) => `"${n}"`).join(', ')} are up (contexts ${DEV_CLUSTERS.map((c) => c.context).join(', ')})`);
+  console.error(`  KUBECONFIG=${kubeconfig} ./bin/ferry status`);
+  console.error(`  stop them with: ${names.map((n) => `npm run cluster:down -- --name ${n}`).join('; ')}`);
 }
 const args = ['serve', '--repo', root, '--path', 'examples', '--interval', '30s', '--no-leader-elect', '--port', process.env.PORT ?? '8080', ...process.argv.slice(2)];
 const child = spawn(join(root, 'bin', 'ferry'), args, { stdio: 'inherit', env: { ...process.env, KUBECONFIG: kubeconfig } });

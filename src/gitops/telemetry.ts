@@ -1,11 +1,56 @@
-/** The controller's Prometheus metrics (prom-client) and its JSON logger (pino). */
+/** The controller's Prometheus metrics (prom-client) and its logger (pino: JSON lines, or pino-pretty on a terminal). */
 import { pino, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type { Logger };
 
-export function jsonLogger(opts: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
-  return pino({ base: { component: 'ferry' }, level: opts.level ?? process.env.FERRY_LOG_LEVEL ?? 'info', timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } }, (opts.destination ?? process.stdout) as never);
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * JSON lines unless the output is a terminal (a person reading `npm start`): tests, CI and log
+ * collectors read JSON. `FERRY_LOG_FORMAT=json|pretty` overrides the choice.
+ */
+export function chooseLogFormat(isTTY: boolean | undefined, override: string | undefined = process.env.FERRY_LOG_FORMAT): LogFormat {
+  if (override === 'json' || override === 'pretty') return override;
+  return isTTY === true ? 'pretty' : 'json';
+}
+
+export interface LoggerOptions {
+  level?: string;
+  destination?: NodeJS.WritableStream;
+  /** Default: chooseLogFormat(destination.isTTY). */
+  format?: LogFormat;
+}
+
+/** The first line of a pretty log entry: "app/env message: error". */
+export function prettyMessage(log: Record<string, unknown>, messageKey = 'msg'): string {
+  const where = [log.app, log.env].filter((x) => typeof x === 'string' && x !== '').join('/');
+  const err = log.err as unknown;
+  const reason = typeof err === 'string' ? err : err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string' ? (err as { message: string }).message : undefined;
+  return `${where ? `${where} ` : ''}${String(log[messageKey] ?? '')}${reason ? `: ${reason}` : ''}`;
+}
+
+/** The controller's logger: the JSON line format is unchanged when not on a terminal. */
+export function jsonLogger(opts: LoggerOptions = {}): Logger {
+  const destination = opts.destination ?? process.stdout;
+  const format = opts.format ?? chooseLogFormat((destination as { isTTY?: boolean }).isTTY);
+  const level = opts.level ?? process.env.FERRY_LOG_LEVEL ?? 'info';
+  const base = { base: { component: 'ferry' }, level, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label: string) => ({ level: label }) } };
+  if (format === 'json') return pino(base, destination as never);
+  // In-process and synchronous (no worker thread): lines appear in order with the rest of the output.
+  // "12:00:01.234 INFO: hello/default synced {"revision":1}"; an error's message ends the line.
+  const pretty = PinoPretty({
+    destination: destination as never,
+    sync: true,
+    colorize: (destination as { isTTY?: boolean }).isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,component,app,env,err',
+    singleLine: true,
+    messageFormat: (log, messageKey) => prettyMessage(log, messageKey),
+    customPrettifiers: { commit: (v) => (typeof v === 'string' && /^[0-9a-f]{40}$/.test(v) ? v.slice(0, 12) : (v as string)) },
+  });
+  return pino(base, pretty);
 }
 
 export class Metrics {

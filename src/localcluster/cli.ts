@@ -5,6 +5,17 @@ import { clusterStatus, startCluster, stopCluster } from './cluster.js';
 const program = new Command('cluster').description('a local Kubernetes control plane on 127.0.0.1 (etcd, kube-apiserver, controller-manager, scheduler, KWOK)');
 const name = (o: { name: string }) => o.name;
 
+/** Runs `fn` with process.stdout's writes sent to stderr. */
+async function withStdoutOnStderr<T>(fn: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  try {
+    return await fn();
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
 program
   .command('up')
   .description('start (or reuse) a local cluster and print its kubeconfig path')
@@ -12,8 +23,10 @@ program
   .option('--nodes <count>', 'fake nodes', '2')
   .option('--never-ready-suffix <suffix>', 'pods whose image ends with this never become Ready', ':bad')
   .action(async (o: { name: string; nodes: string; neverReadySuffix: string }) => {
-    const state = await startCluster({ name: name(o), nodes: Number(o.nodes), neverReadySuffix: o.neverReadySuffix, log: (l) => console.error(l) });
-    console.log(state.kubeconfig);
+    // The kubeconfig path is the last line on stdout (`KUBECONFIG=$(npm run -s cluster:up | tail -1)`):
+    // whatever else would reach stdout while the cluster starts goes to stderr.
+    const state = await withStdoutOnStderr(() => startCluster({ name: name(o), nodes: Number(o.nodes), neverReadySuffix: o.neverReadySuffix, log: (l) => console.error(l) }));
+    process.stdout.write(`${state.kubeconfig}\n`);
   });
 program
   .command('down')
