@@ -18,9 +18,9 @@ import { recordEvent } from './events.js';
 import type { GitSource } from './git-source.js';
 import { HoldError, passThrough, reconcileMachine, WAITS_FOR_COMMIT, type PlanOutput, type ReconcileContext, type Step, type StepInput } from './machine.js';
 import { formatRef } from './objects.js';
-import { HoldWatch, holdEvent, type HoldChange } from './hold-watch.js';
-import { adoptRecords, adoptSourceRecords } from './record-migration.js';
-import { readHold, releaseHold, appendRevision, placeHold, readHistory, readState, readAllStates, writeState, listHolds, writeSourceStatus, sourceId, type Hold, type SavedState, type StateSummary } from './release-store.js';
+import { holdEvent, SourceHolds, type HoldChange } from './hold-watch.js';
+import { readHold, releaseHold, appendRevision, placeHold, readHistory, writeState, writeSourceStatus, sourceId, type Hold, type SavedState, type StateSummary } from './release-store.js';
+import { SavedStates } from './saved-states.js';
 import { renderRelease, environmentsOf, type ReleasePlacement } from './release-render.js';
 import { loadAppFolder, readLayout, DEFAULT_LIMITS, type AppFolder, type ListingCache, type LoadedAppFolder, type RepoLayout } from './repo-layout.js';
 import { Semaphore } from './semaphore.js';
@@ -104,12 +104,10 @@ export class Controller {
   private readonly listingCache: ListingCache = new Map();
   private readonly registries = new Map<string, Result<DefinitionRegistry>>();
   private readonly gate: Semaphore;
-  /** Saved states listed once per cluster while a layout brings new releases (a start). */
-  private savedStates = new Map<ClusterPort, Promise<Map<string, SavedState>>>();
-  /** Per cluster, once per start: unscoped records adopted; the "app/env" of those naming no source. */
-  private unscoped = new Map<ClusterPort, Promise<Set<string>>>();
+  /** This source's saved states, listed once per cluster while a layout brings new releases (a start). */
+  private readonly saved: SavedStates;
   /** Holds of this source's releases, watched per cluster. */
-  private readonly holdWatches = new Map<ClusterPort, HoldWatch>();
+  private readonly holds: SourceHolds;
   private lastCommit?: string;
   /** The last poll's source error, if it failed. */
   sourceError?: string;
@@ -128,6 +126,8 @@ export class Controller {
   constructor(private readonly o: ControllerOptions) {
     this.gate = new Semaphore(o.concurrency ?? 8);
     this.sourceKey = sourceId(o.source.location, o.path);
+    this.saved = new SavedStates(this.sourceKey, o.log);
+    this.holds = new SourceHolds({ source: this.sourceKey, onChange: (cluster, change) => this.holdChanged(cluster, change), onError: (e) => o.log.warn({ err: e.message }, 'watching holds failed; trying again') });
     this.machine = reconcileMachine.provide({ actors: this.steps() });
   }
 
@@ -191,9 +191,8 @@ export class Controller {
     await Promise.all([...this.releases.values()].map((r) => r.io));
     await Promise.all([...this.retiring]);
     await this.sourceIo;
-    await Promise.all([...this.holdWatches.values()].map((w) => w.stop()));
-    this.holdWatches.clear();
-    this.unscoped.clear();
+    await this.holds.stop();
+    this.saved.reset();
     this.sourceSeen = '';
     // A later start (leadership regained) reads everything back from the cluster.
     this.releases.clear();
@@ -260,42 +259,8 @@ export class Controller {
     try {
       return await this.takeLayoutOnce(layout);
     } finally {
-      this.savedStates.clear();
+      this.saved.forgetListings();
     }
-  }
-
-  /** This source's saved states of a cluster, listed once per layout; undefined when the listing failed. */
-  private savedOn(cluster: ClusterPort): Promise<Map<string, SavedState> | undefined> {
-    let all = this.savedStates.get(cluster);
-    if (!all) this.savedStates.set(cluster, (all = this.adoptUnscoped(cluster).then(() => readAllStates(cluster, this.sourceKey))));
-    return all.catch(() => undefined);
-  }
-
-  /** Once per start and cluster: adopts the unscoped records naming this source (see record-migration.ts). */
-  private adoptUnscoped(cluster: ClusterPort): Promise<Set<string>> {
-    let done = this.unscoped.get(cluster);
-    if (!done) {
-      done = adoptSourceRecords(cluster, this.sourceKey).then(({ adopted, unclaimed }) => {
-        if (adopted.length > 0) this.o.log.info({ releases: adopted, source: this.sourceKey }, 'adopted records written before they were scoped by source');
-        return unclaimed;
-      });
-      this.unscoped.set(cluster, done);
-      done.catch(() => this.unscoped.delete(cluster));
-    }
-    return done;
-  }
-
-  /** The saved state of a release: this source's, or an unscoped one naming no source, adopted now. */
-  private async savedStateOf(cluster: ClusterPort, r: Release): Promise<SavedState> {
-    const listed = await this.savedOn(cluster);
-    if (!listed) return readState(cluster, r);
-    const mine = listed.get(`${r.app}/${r.env}`);
-    if (mine) return mine;
-    const unclaimed = await this.adoptUnscoped(cluster).catch(() => new Set<string>());
-    if (!unclaimed.delete(`${r.app}/${r.env}`)) return {};
-    await adoptRecords(cluster, { app: r.app, env: r.env, source: this.sourceKey });
-    this.o.log.info({ app: r.app, env: r.env, source: this.sourceKey }, 'adopted records that name no source (this source declares the app)');
-    return readState(cluster, r);
   }
 
   /** Releases this source recorded on its clusters that `declared` does not hold (none in memory). */
@@ -303,7 +268,7 @@ export class Controller {
     const envs: (EnvironmentConfig | undefined)[] = config?.environments.length ? config.environments : [undefined];
     const out: Removable[] = [];
     for (const cluster of new Set(envs.map((e) => this.o.clusterFor(e, 'local')))) {
-      for (const [key, saved] of (await this.savedOn(cluster)) ?? []) {
+      for (const [key, saved] of (await this.saved.on(cluster)) ?? []) {
         const summary = saved.summary;
         if (!summary || summary.source !== this.sourceKey || declared.has(key) || this.releases.has(key)) continue;
         const envConfig = config?.environments.find((e) => e.name === summary.env);
@@ -413,7 +378,7 @@ export class Controller {
     const cluster = this.o.clusterFor(r.config, 'local');
     let saved: SavedState = {};
     try {
-      saved = await this.savedStateOf(cluster, r);
+      saved = await this.saved.of(cluster, r);
       if (saved.summary?.status === 'held') r.heldCommit = (await readHold(cluster, r))?.commit;
     } catch (e) {
       this.o.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot read the saved state; starting fresh');
@@ -426,7 +391,7 @@ export class Controller {
       const at = saved.summary!.newest ?? saved.summary!.commit;
       r.sameSpec = new Set([spec.commit, ...(at ? [at] : [])]);
     }
-    this.watchHolds(cluster);
+    if (!this.stopped) this.holds.watch(cluster);
     const actor = saved.snapshot ? createActor(this.machine, { snapshot: saved.snapshot as never, input: { app: r.app, env: r.env } }) : createActor(this.machine, { input: { app: r.app, env: r.env } });
     r.actor = actor;
     r.last = undefined;
@@ -578,19 +543,6 @@ export class Controller {
     return { ok: errors.length === 0, errors };
   }
 
-  /** Starts watching the holds of this source's releases on a cluster (once). */
-  private watchHolds(cluster: ClusterPort): void {
-    if (this.holdWatches.has(cluster) || this.stopped) return;
-    const watch = new HoldWatch({
-      cluster,
-      source: this.sourceKey,
-      onChange: (change) => this.holdChanged(cluster, change),
-      onError: (e) => this.o.log.warn({ err: e.message }, 'watching holds failed; trying again'),
-    });
-    this.holdWatches.set(cluster, watch);
-    watch.start();
-  }
-
   /** A hold placed or lifted (`ferry rollback` / `ferry resume`, from another process), heard at once. */
   private holdChanged(cluster: ClusterPort, change: HoldChange): void {
     const r = this.releases.get(change.key);
@@ -614,10 +566,9 @@ export class Controller {
       byCluster.set(c, [...(byCluster.get(c) ?? []), r]);
     }
     for (const [cluster, releases] of byCluster) {
-      const watch = this.holdWatches.get(cluster);
       let holds: { get(key: string): Hold | undefined };
       try {
-        holds = watch?.listed ? watch : await listHolds(cluster, this.sourceKey);
+        holds = await this.holds.on(cluster);
       } catch (e) {
         this.o.log.warn({ err: (e as Error).message }, 'cannot list holds');
         continue;

@@ -9,7 +9,7 @@ import type { ClusterPort } from '../ports/cluster.js';
 import { abortableSleep } from './kube-watch.js';
 import type { KubeObject } from './objects.js';
 import { recordSelector, scopeOfLabels, SYSTEM_NAMESPACE } from './record-names.js';
-import { holdOf, type Hold } from './release-store.js';
+import { holdOf, listHolds, type Hold } from './release-store.js';
 
 export type HoldChange = { key: string; hold: Hold } | { key: string; hold: undefined };
 
@@ -91,6 +91,33 @@ export class HoldWatch {
   private lift(key: string): void {
     if (!this.holds.delete(key)) return;
     this.o.onChange({ key, hold: undefined });
+  }
+}
+
+/** The hold watches of one source's releases, one per cluster they live on. */
+export class SourceHolds {
+  private readonly watches = new Map<ClusterPort, HoldWatch>();
+
+  constructor(private readonly o: { source: string; onChange: (cluster: ClusterPort, change: HoldChange) => void; onError: (e: Error) => void }) {}
+
+  /** Starts watching a cluster's holds (once). */
+  watch(cluster: ClusterPort): void {
+    if (this.watches.has(cluster)) return;
+    const w = new HoldWatch({ cluster, source: this.o.source, onChange: (c) => this.o.onChange(cluster, c), onError: this.o.onError });
+    this.watches.set(cluster, w);
+    w.start();
+  }
+
+  /** The holds in force on a cluster: as watched, or listed while its watch has not listed yet. */
+  async on(cluster: ClusterPort): Promise<{ get(key: string): Hold | undefined }> {
+    const w = this.watches.get(cluster);
+    return w?.listed ? w : listHolds(cluster, this.o.source);
+  }
+
+  async stop(): Promise<void> {
+    const all = [...this.watches.values()];
+    this.watches.clear();
+    await Promise.all(all.map((w) => w.stop()));
   }
 }
 
