@@ -1,7 +1,8 @@
 /** Finds application files: a file as given, or every YAML file in a folder. */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fail, ok, problem, type FerryProblem, type Result } from '../oam/errors.js';
+import { linkProblem, readRegularFile } from '../oam/files/read.js';
 import { parseApplications, type SourcedApplication } from '../oam/model/parse.js';
 
 export interface AppInput {
@@ -14,18 +15,38 @@ export function readAppInput(path: string): Result<AppInput> {
   let stat;
   try {
     stat = statSync(path);
-  } catch {
-    return fail([problem('IO', 'no such file or directory', { file: path })]);
+  } catch (e) {
+    return fail([linkProblem(path, e as NodeJS.ErrnoException)]);
   }
-  const files = stat.isDirectory()
-    ? readdirSync(path).filter((n) => ['.yaml', '.yml'].includes(extname(n)) && !n.startsWith('expected')).sort().map((n) => join(path, n))
-    : [path];
+  let files: string[];
+  try {
+    files = stat.isDirectory() ? readdirSync(path).filter((n) => ['.yaml', '.yml'].includes(extname(n)) && !n.startsWith('expected')).sort().map((n) => join(path, n)) : [path];
+  } catch (e) {
+    return fail([problem('IO', `cannot read the folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: path })]);
+  }
   const problems: FerryProblem[] = [];
   const apps: SourcedApplication[] = [];
+  const named = new Map<string, SourcedApplication>();
   for (const file of files) {
-    const r = parseApplications(readFileSync(file, 'utf8'), file);
-    if (!r.ok) problems.push(...r.problems);
-    else apps.push(...r.value);
+    const text = readRegularFile(file);
+    if (!text.ok) {
+      problems.push(...text.problems);
+      continue;
+    }
+    const r = parseApplications(text.value, file);
+    if (!r.ok) {
+      problems.push(...r.problems);
+      continue;
+    }
+    for (const a of r.value) {
+      const key = `${a.app.metadata.namespace ?? ''}/${a.app.metadata.name}`;
+      const first = named.get(key);
+      if (first) {
+        const pos = first.source.locate(['metadata', 'name']);
+        problems.push(problem('InvalidApplication', `Application "${a.app.metadata.name}" is declared twice (first in ${first.source.file}:${pos.line}:${pos.column})`, { file: a.source.file, ...a.source.locate(['metadata', 'name']), app: a.app.metadata.name }));
+      } else named.set(key, a);
+      apps.push(a);
+    }
   }
   if (problems.length > 0) return fail(problems);
   if (apps.length === 0) return fail([problem('InvalidApplication', 'no Application (apiVersion core.oam.dev/v1beta1, kind Application) found', { file: path })]);

@@ -6,7 +6,7 @@ import { planApp } from '../gitops/sync.js';
 import { ClusterError } from '../ports/cluster.js';
 import type { KubeCluster } from '../gitops/kube-cluster.js';
 import { formatProblem } from '../oam/errors.js';
-import { UsageError, type CliIO } from './io.js';
+import { EXIT_UNREACHABLE, UsageError, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
 export interface DiffCommand extends TargetOptions {
@@ -35,7 +35,7 @@ export async function runDiff(cmd: DiffCommand, io: CliIO): Promise<number> {
   const { target, problems } = await resolveTarget(cmd);
   if (!target) {
     for (const p of problems) io.err(`${formatProblem(p)}\n`);
-    return 2;
+    return problems.every((p) => p.code === 'Unreachable') ? EXIT_UNREACHABLE : 2;
   }
   const report: { cluster: string; object: string; action: string; diff: string }[] = [];
   try {
@@ -52,7 +52,7 @@ export async function runDiff(cmd: DiffCommand, io: CliIO): Promise<number> {
     }
   } catch (e) {
     io.err(`error: ${e instanceof ClusterError ? e.message : (e as Error).message}\n`);
-    return 2;
+    return e instanceof ClusterError && e.status === 0 ? EXIT_UNREACHABLE : 2;
   }
   if (cmd.output === 'json') io.out(`${JSON.stringify(report, null, 2)}\n`);
   else for (const r of report) io.out(`${r.diff}\n`);

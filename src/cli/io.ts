@@ -9,6 +9,8 @@ export interface CliIO {
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
 export const EXIT_USAGE = 2;
+/** The cluster or the Git server cannot be reached (the message names the address). */
+export const EXIT_UNREACHABLE = 3;
 
 export const processIO: CliIO = {
   out: (t) => process.stdout.write(t),
@@ -18,7 +20,7 @@ export const processIO: CliIO = {
 export function reportProblems(io: CliIO, problems: FerryProblem[]): number {
   for (const p of problems) io.err(`${formatProblem(p)}\n`);
   io.err(`${problems.length} error${problems.length === 1 ? '' : 's'}\n`);
-  return EXIT_INVALID;
+  return problems.length > 0 && problems.every((p) => p.code === 'Unreachable') ? EXIT_UNREACHABLE : EXIT_INVALID;
 }
 
 export class UsageError extends Error {}

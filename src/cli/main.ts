@@ -1,7 +1,9 @@
 /** `ferry`: the command line. Exit 0 success, 1 invalid input, 2 usage error. */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runDefList, runDefShow } from './def.js';
-import { EXIT_USAGE, processIO, UsageError, type CliIO } from './io.js';
+import { EXIT_UNREACHABLE, EXIT_USAGE, processIO, reportProblems, UsageError, type CliIO } from './io.js';
+import { FerryConfigError } from '../gitops/environments.js';
+import { ClusterError } from '../ports/cluster.js';
 import { runApply } from './apply.js';
 import { runDiff } from './diff.js';
 import { runRender } from './render.js';
@@ -11,6 +13,21 @@ import { runServe } from './serve.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** Flag values are checked when parsed, before anything runs (exit 2 naming the flag). */
+const duration = (zero = false) => (v: string) => {
+  if (zero && v === '0') return v;
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(v)) throw new InvalidArgumentError(`"${v}" is not a duration (use e.g. 30s, 5m, 1h${zero ? ', or 0' : ''})`);
+  return v;
+};
+const positiveInt = (max: number) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > max) throw new InvalidArgumentError(`"${v}" is not a whole number from 1 to ${max}`);
+  return v;
+};
+const port = (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError(`"${v}" is not a port number (0-65535)`);
+  return v;
+};
 
 export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   const program = new Command('ferry')
@@ -75,11 +92,11 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   target(program.command('apply').description('sync an app to an environment: dry-run, staged server-side apply, inventory, prune').argument('<app>', 'app.yaml or folder'))
     .option('--prune', 'delete objects that left the desired set', false)
     .option('--wait', 'wait until everything is healthy (fails fast on Degraded)', false)
-    .option('--timeout <duration>', 'how long --wait and dependsOn waits may take', '5m')
+    .option('--timeout <duration>', 'how long --wait and dependsOn waits may take', duration(), '5m')
     .option('--adopt', 'take over existing objects Ferry did not create', false)
     .option('--force', 'force field ownership conflicts', false)
     .option('--allow-empty', 'allow pruning everything when the desired set is empty', false)
-    .option('--self-heal <interval>', 'then keep checking for drift every interval (e.g. 30s) and correct it, until SIGTERM')
+    .option('--self-heal <interval>', 'then keep checking for drift every interval (e.g. 30s) and correct it, until SIGTERM', duration())
     .action(async (app: string, o: TargetFlags & { prune: boolean; wait: boolean; timeout: string; adopt: boolean; force: boolean; allowEmpty: boolean; selfHeal?: string }) =>
       done(await runApply({ ...targetOf(app, o), prune: o.prune, wait: o.wait, timeout: o.timeout, adopt: o.adopt, force: o.force, allowEmpty: o.allowEmpty, selfHeal: o.selfHeal }, io)),
     );
@@ -123,19 +140,19 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--branch <name>', 'branch or tag to follow (remote default main, local default HEAD)')
     .option('--commit <sha>', 'pin a commit')
     .option('--path <dir>', 'sub-folder holding ferry.yaml, apps/ and definitions/', '.')
-    .option('--interval <duration>', 'poll interval (±10 % jitter)', '60s')
-    .option('--port <port>', 'HTTP port on 127.0.0.1 (0 = any free port)', '8080')
+    .option('--interval <duration>', 'poll interval (±10 % jitter)', duration(), '60s')
+    .option('--port <port>', 'HTTP port on 127.0.0.1 (0 = any free port)', port, '8080')
     .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--context <name>', 'kubeconfig context of the controller\'s own cluster')
     .option('--cache-dir <dir>', 'where the clone of a remote repository is kept')
-    .option('--verify-timeout <duration>', 'how long verification waits for health', '2m')
-    .option('--resync <duration>', 'compare synced apps with the cluster again this often and correct drift (0 = never)', '10m')
+    .option('--verify-timeout <duration>', 'how long verification waits for health', duration(), '2m')
+    .option('--resync <duration>', 'compare synced apps with the cluster again this often and correct drift (0 = never)', duration(true), '10m')
     .option('--no-leader-elect', 'run without leader election (a single replica)')
-    .option('--lease-duration <duration>', 'leader lease duration', '15s')
+    .option('--lease-duration <duration>', 'leader lease duration', duration(), '15s')
     .option('--identity <name>', 'this replica\'s name in the lease (default host-pid-random)')
     .option('--leader-election-id <name>', 'the leader Lease in ferry-system (default ferry-controller.<source id>)')
     .option('--git-secret <namespace/name>', 'Secret with username + password/token for the repository')
-    .option('--concurrency <n>', 'render/plan/apply steps run at once', '8')
+    .option('--concurrency <n>', 'render/plan/apply steps run at once', positiveInt(256), '8')
     .exitOverride()
     .action(async (o: { repo: string; branch?: string; commit?: string; path: string; interval: string; port: string; kubeconfig?: string; context?: string; cacheDir?: string; verifyTimeout: string; resync: string; leaderElect: boolean; leaseDuration: string; identity?: string; leaderElectionId?: string; gitSecret?: string; concurrency: string }) =>
       done(await runServe({ ...o, ref: o.branch }, io)),
@@ -150,7 +167,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   });
   try {
     if (argv.length <= 2) {
-      program.outputHelp();
+      program.outputHelp({ error: true });
       return EXIT_USAGE;
     }
     await program.parseAsync(argv);
@@ -163,6 +180,11 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     if (e instanceof UsageError) {
       io.err(`error: ${e.message}\n`);
       return EXIT_USAGE;
+    }
+    if (e instanceof FerryConfigError) return reportProblems(io, e.problems);
+    if (e instanceof ClusterError && e.status === 0) {
+      io.err(`error: ${e.message}\n`);
+      return EXIT_UNREACHABLE;
     }
     io.err(`ferry: internal error: ${(e as Error).message}\n`);
     return 70;

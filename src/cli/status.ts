@@ -1,8 +1,7 @@
 import { definitionHealth } from '../gitops/definition-health.js';
 import { formatRef } from '../gitops/objects.js';
 import { planApp } from '../gitops/sync.js';
-import { formatProblem } from '../oam/errors.js';
-import { EXIT_INVALID, EXIT_OK, formatTable, UsageError, type CliIO } from './io.js';
+import { EXIT_OK, formatTable, reportProblems, UsageError, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
 export interface StatusCommand extends TargetOptions {
@@ -14,10 +13,7 @@ const SYNC: Record<string, string> = { unchanged: 'Synced', update: 'OutOfSync',
 export async function runStatus(cmd: StatusCommand, io: CliIO): Promise<number> {
   if (cmd.output !== 'table' && cmd.output !== 'json') throw new UsageError(`-o must be table or json, not "${cmd.output}"`);
   const { target, problems } = await resolveTarget(cmd);
-  if (!target) {
-    for (const p of problems) io.err(`${formatProblem(p)}\n`);
-    return EXIT_INVALID;
-  }
+  if (!target) return reportProblems(io, problems);
   const check = definitionHealth(target.registry, target.components, target.name);
   const rows: { cluster: string; object: string; sync: string; health: string; message: string }[] = [];
   for (const p of target.placements) {

@@ -1,7 +1,7 @@
 /** Shared by diff/apply/status: render an app for an environment and find where each placement goes. */
-import { KubeCluster } from '../gitops/kube-cluster.js';
+import type { KubeCluster } from '../gitops/kube-cluster.js';
 import type { KubeObject } from '../gitops/objects.js';
-import { loadFerryConfig } from '../gitops/environments.js';
+import { readFerryConfig } from '../gitops/environments.js';
 import { renderRelease } from '../gitops/release-render.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 import { loadRegistry } from '../oam/definitions/builtin.js';
@@ -9,6 +9,7 @@ import type { DefinitionRegistry } from '../oam/definitions/registry.js';
 import type { FerryProblem } from '../oam/errors.js';
 import type { ComponentSpec } from '../oam/model/application.js';
 import { readAppInput } from './app-files.js';
+import { openCluster, probeCluster } from './cluster-access.js';
 
 export interface TargetOptions {
   app: string;
@@ -34,18 +35,29 @@ export interface AppTarget {
 }
 
 export async function resolveTarget(o: TargetOptions): Promise<{ target?: AppTarget; problems: FerryProblem[] }> {
+  // Everything is checked before the first request to a cluster: ferry.yaml, the app, its render,
+  // the kubeconfig; then one read per cluster shows it answers.
+  const config = readFerryConfig(o.config);
   const input = readAppInput(o.app);
-  if (!input.ok) return { problems: input.problems };
+  const early = [...(config.ok ? [] : config.problems), ...(input.ok ? [] : input.problems)];
+  if (!config.ok || !input.ok) return { problems: early };
   if (input.value.apps.length !== 1) return { problems: [{ code: 'InvalidApplication', message: `expected exactly one Application, found ${input.value.apps.length}`, at: { file: o.app } }] };
   const registry = loadRegistry(await loadWasmEngine(), [...input.value.definitionDirs, ...o.definitions]);
   if (!registry.ok) return { problems: registry.problems };
   const sourced = input.value.apps[0]!;
-  const configured = loadFerryConfig(o.config).environments.find((e) => e.name === o.env);
+  const configured = config.value.environments.find((e) => e.name === o.env);
   const rendered = renderRelease(sourced, registry.value, o.env, configured);
   if (!rendered.ok) return { problems: rendered.problems };
-  const placements = rendered.value.map((p) => {
+  const problems: FerryProblem[] = [];
+  const placements: Placement[] = [];
+  for (const p of rendered.value) {
     const context = configured?.context ?? (p.cluster === 'local' ? o.context : p.cluster);
-    return { cluster: p.cluster, kube: KubeCluster.fromFile(configured?.kubeconfig ?? o.kubeconfig ?? process.env.KUBECONFIG, context), objects: p.objects };
-  });
+    const kube = openCluster(configured?.kubeconfig ?? o.kubeconfig, context);
+    if (!kube.ok) problems.push(...kube.problems);
+    else placements.push({ cluster: p.cluster, kube: kube.value, objects: p.objects });
+  }
+  if (problems.length > 0) return { problems };
+  for (const p of placements) problems.push(...(await probeCluster(p.kube, configured?.kubeconfig ?? o.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config')));
+  if (problems.length > 0) return { problems };
   return { target: { name: sourced.app.metadata.name, env: o.env, components: sourced.app.spec.components, placements, registry: registry.value }, problems: [] };
 }

@@ -74,6 +74,10 @@ export async function syncApp(opts: SyncOptions): Promise<SyncResult> {
     }
     return result(true, 'done', items, [], first.plan);
   }
+  // Validate every change with the server before the first write (the lock Lease, a namespace):
+  // bad input is refused with nothing written.
+  const invalid = await preValidate(opts.cluster, first.plan, first.desired, opts.force);
+  if (invalid.length > 0) return result(false, 'dry-run', invalid, invalid.map((f) => f.message), first.plan);
   const lock = await acquireLock(opts.cluster, opts.scope);
   try {
     const { plan, desired } = await planApp(opts);
@@ -151,6 +155,29 @@ async function carryOut(opts: SyncOptions, plan: SyncPlan, desired: KubeObject[]
     if (!h.ok) return result(false, 'health', [...items, ...applied], h.errors, plan);
   }
   return result(true, 'done', [...items, ...applied], [], plan);
+}
+
+/**
+ * A server-side dry-run of every create and update, before anything is written. Objects in a
+ * namespace this sync creates are checked in "default" instead (the server needs the namespace to
+ * exist; the object's schema and admission are the same); objects of CRDs this sync brings cannot be
+ * checked yet and are checked after their CRDs, as before.
+ */
+async function preValidate(cluster: ClusterPort, plan: SyncPlan, desired: KubeObject[], force?: boolean): Promise<ItemResult[]> {
+  const toApply = plan.items.filter((i) => i.action === 'create' || i.action === 'update');
+  const crdKinds = kindsFromCrds(desired);
+  const newNamespaces = new Set(toApply.filter((i) => i.action === 'create' && i.ref.kind === 'Namespace').map((i) => i.ref.name));
+  const checkable = toApply
+    .filter((i) => !crdKinds.has(`${groupOf(i.ref.apiVersion)}/${i.ref.kind}`))
+    .map((i) => (i.ref.namespace !== undefined && newNamespaces.has(i.ref.namespace) ? { ...i, desired: { ...i.desired!, metadata: { ...i.desired!.metadata, namespace: 'default' } } } : i));
+  const failures = await dryRun(cluster, checkable, force);
+  // A 404 for a substituted namespace means the check could not be made, not that the object is bad.
+  return failures
+    .filter((f) => !(f.ref.namespace !== undefined && newNamespaces.has(f.ref.namespace) && /not found/i.test(f.message)))
+    .map((f) => {
+      const original = toApply.find((i) => i.ref.kind === f.ref.kind && i.ref.name === f.ref.name && i.ref.apiVersion === f.ref.apiVersion);
+      return original ? { ...f, ref: original.ref, message: f.message.replace('/default/', `/${original.ref.namespace ?? ''}/`) } : f;
+    });
 }
 
 function describe(e: unknown): string {

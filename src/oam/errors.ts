@@ -28,6 +28,8 @@ export type RenderErrorCode =
   | 'PatchInvalid'
   | 'PolicyInvalid'
   | 'Unsupported'
+  | 'Unreachable'
+  | 'LimitExceeded'
   | 'ObjectInvalid'
   | 'IO';
 

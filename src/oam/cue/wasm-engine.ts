@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import type { CueEngine, CueProblem, Evaluation, EvaluateRequest, JsonSchema, LoadedTemplate, PatchAnnotations, TemplateFormat } from './engine.js';
 
 interface BridgeApi {
@@ -39,13 +40,18 @@ export function findBridgeDir(): string {
 
 let shared: Promise<CueEngine> | undefined;
 
-/** Loads the engine once per process. */
+/**
+ * Loads the engine once per process (per thread). On the main thread it runs on a worker thread with a
+ * time and memory budget per evaluation (GuardedCueEngine); on a worker thread (RenderPool) in place.
+ * FERRY_CUE_IN_PROCESS=1 runs it in place on the main thread too (no budget).
+ */
 export function loadWasmEngine(): Promise<CueEngine> {
-  shared ??= instantiate(findBridgeDir());
+  shared ??= isMainThread && process.env.FERRY_CUE_IN_PROCESS !== '1' ? import('./guarded-engine.js').then((m) => m.GuardedCueEngine.start(findBridgeDir())) : instantiateWasmEngine(findBridgeDir());
   return shared;
 }
 
-async function instantiate(dir: string): Promise<CueEngine> {
+/** The CUE engine in this thread (the wasm module instantiated here). */
+export async function instantiateWasmEngine(dir: string): Promise<CueEngine> {
   const g = globalThis as Record<string, unknown>;
   // wasm_exec.js writes Go's stderr through globalThis.fs when it exists.
   g.fs ??= fs;

@@ -1,5 +1,6 @@
 /** Reads definitions from `.cue` definition files and from YAML definition CRs. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
+import { linkProblem, readRegularFile } from '../files/read.js';
 import { extname, join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Node } from 'yaml';
 import type { CueEngine, CuePosition, CueProblem } from '../cue/engine.js';
@@ -28,26 +29,55 @@ export function cueProblems(problems: CueProblem[], map: (p: CuePosition) => { f
   });
 }
 
+/**
+ * Every definition of a folder (and its sub-folders). Two definitions of one kind and name in the same
+ * folder are an error at the second (folders given later override earlier ones, on purpose).
+ */
 export function loadDefinitionDir(dir: string, cue: CueEngine, origin: Definition['origin'], skip: ReadonlySet<string> = new Set()): LoadedDefinitions {
+  const out = loadDefinitionTree(dir, cue, origin, skip);
+  const first = new Map<string, Definition>();
+  for (const d of out.definitions) {
+    const key = `${d.kind}/${d.name}`;
+    const earlier = first.get(key);
+    if (earlier) out.problems.push(problem('DefinitionConflict', `${d.kind} definition "${d.name}" is defined twice in ${dir} (first in ${earlier.file})`, { file: d.file, line: 1, column: 1 }));
+    else first.set(key, d);
+  }
+  return out;
+}
+
+function loadDefinitionTree(dir: string, cue: CueEngine, origin: Definition['origin'], skip: ReadonlySet<string>): LoadedDefinitions {
   const out: LoadedDefinitions = { definitions: [], problems: [] };
   let entries: string[];
   try {
     entries = readdirSync(dir).sort();
   } catch (e) {
-    out.problems.push(problem('IO', `cannot read definitions directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: dir }));
+    const code = (e as NodeJS.ErrnoException).code;
+    out.problems.push(code === 'ENOTDIR' ? problem('IO', 'is a file; --definitions takes a folder of .cue or YAML definition files', { file: dir }) : code === 'ENOENT' ? linkProblem(dir, e as NodeJS.ErrnoException) : problem('IO', `cannot read definitions folder: ${code ?? (e as Error).message}`, { file: dir }));
     return out;
   }
   for (const name of entries) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) {
-      const sub = loadDefinitionDir(path, cue, origin, skip);
+    let isDir: boolean;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch (e) {
+      out.problems.push(linkProblem(path, e as NodeJS.ErrnoException));
+      continue;
+    }
+    if (isDir) {
+      const sub = loadDefinitionTree(path, cue, origin, skip);
       out.definitions.push(...sub.definitions);
       out.problems.push(...sub.problems);
       continue;
     }
     const ext = extname(name);
     if ((ext !== '.cue' && ext !== '.yaml' && ext !== '.yml') || skip.has(path)) continue;
-    const text = readFileSync(path, 'utf8');
+    const read = readRegularFile(path);
+    if (!read.ok) {
+      out.problems.push(...read.problems);
+      continue;
+    }
+    const text = read.value;
     const r = ext === '.cue' ? loadCueDefinition(path, text, cue, origin) : loadYamlDefinitions(path, text, cue, origin);
     out.definitions.push(...r.definitions);
     out.problems.push(...r.problems);

@@ -5,6 +5,7 @@ import type { Definition, DefinitionKind } from './definition.js';
 export class DefinitionRegistry {
   private readonly byKind = new Map<DefinitionKind, Map<string, Definition>>();
   private readonly annotationCache = new Map<number, PatchAnnotations>();
+  private readonly schemaCache = new Map<number, JsonSchema>();
 
   constructor(readonly cue: CueEngine) {}
 
@@ -41,6 +42,8 @@ export class DefinitionRegistry {
   }
 
   schema(def: Definition): JsonSchema {
-    return this.cue.schema(def.templateId);
+    let sc = this.schemaCache.get(def.templateId);
+    if (!sc) this.schemaCache.set(def.templateId, (sc = this.cue.schema(def.templateId)));
+    return sc;
   }
 }

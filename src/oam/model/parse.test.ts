@@ -26,11 +26,11 @@ describe('parseApplications', () => {
     const r = parseApplications(text, 'a.yaml');
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.problems.map((p) => p.message)).toEqual(['metadata.name is required', 'component type is required', 'component name is required']);
+    expect(r.problems.map((p) => p.message)).toEqual(['apiVersion must be core.oam.dev/v1beta1 for kind Application, not missing', 'metadata.name is required and must be a string', 'component type is required and must be a string', 'component name is required and must be a string']);
   });
 
   it('ignores documents of other kinds and keeps applications', () => {
-    const r = parseApplications('kind: ConfigMap\n---\nkind: Application\nmetadata: {name: a}\nspec: {components: []}\n', 'a.yaml');
+    const r = parseApplications('kind: ConfigMap\n---\napiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec: {components: [{name: c, type: worker}]}\n', 'a.yaml');
     expect(r.ok && r.value.map((a) => a.app.metadata.name)).toEqual(['a']);
   });
 });

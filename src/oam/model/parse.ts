@@ -1,7 +1,8 @@
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import { fail, ok, problem, type FerryProblem, type Result } from '../errors.js';
 import type { Application } from './application.js';
-import { SourceMap, formatPath, type ValuePath } from './source-map.js';
+import { SourceMap } from './source-map.js';
+import { checkApplication } from './validate.js';
 
 /** An application together with where its text came from. */
 export interface SourcedApplication {
@@ -23,7 +24,12 @@ export function parseApplications(text: string, file: string): Result<SourcedApp
       problems.push(problem('InvalidYAML', `malformed YAML: ${e.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col }));
     }
     if (doc.errors.length > 0) continue;
-    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    const converted = toJS(doc, file, lines);
+    if (!converted.ok) {
+      problems.push(...converted.problems);
+      continue;
+    }
+    const value = converted.value;
     if (value === null || value === undefined) continue;
     const source = new SourceMap(file, doc, lines);
     if (!isRecord(value) || value.kind !== 'Application') continue;
@@ -35,46 +41,28 @@ export function parseApplications(text: string, file: string): Result<SourcedApp
   return ok(apps);
 }
 
-/** Structural checks the CUE templates cannot make: names, types, duplicates. */
-function checkApplication(app: Record<string, unknown>, source: SourceMap): FerryProblem[] {
-  const out: FerryProblem[] = [];
-  const at = (path: ValuePath, extra: Record<string, string> = {}) => ({ file: source.file, ...source.locate(path), path: formatPath(path), ...extra });
-  const need = (cond: boolean, path: ValuePath, msg: string, extra?: Record<string, string>) => {
-    if (!cond) out.push(problem('InvalidApplication', msg, at(path, extra)));
-  };
-  const meta = app.metadata;
-  need(isRecord(meta) && typeof meta.name === 'string' && meta.name !== '', ['metadata'], 'metadata.name is required');
-  const appName = isRecord(meta) ? String(meta.name ?? '') : '';
-  const spec = app.spec;
-  if (!isRecord(spec) || !Array.isArray(spec.components)) {
-    need(false, ['spec'], 'spec.components must be a list', { app: appName });
-    return out;
-  }
-  const seen = new Map<string, number>();
-  spec.components.forEach((c: unknown, i: number) => {
-    const base: ValuePath = ['spec', 'components', i];
-    if (!isRecord(c)) return need(false, base, 'a component must be a mapping', { app: appName });
-    const name = typeof c.name === 'string' ? c.name : '';
-    const who = { app: appName, ...(name ? { component: name } : {}) };
-    need(name !== '', base, 'component name is required', who);
-    need(typeof c.type === 'string' && c.type !== '', [...base, 'type'], 'component type is required', who);
-    need(c.properties === undefined || isRecord(c.properties), [...base, 'properties'], 'properties must be a mapping', who);
-    if (name && seen.has(name)) {
-      out.push(problem('DuplicateComponent', `duplicate component name "${name}" (first defined at line ${source.locate(['spec', 'components', seen.get(name)!]).line})`, at(base, who)));
-    } else if (name) seen.set(name, i);
-    if (c.traits !== undefined && !Array.isArray(c.traits)) need(false, [...base, 'traits'], 'traits must be a list', who);
-    (Array.isArray(c.traits) ? c.traits : []).forEach((t: unknown, j: number) => {
-      const tp: ValuePath = [...base, 'traits', j];
-      const ok1 = isRecord(t) && typeof t.type === 'string' && t.type !== '';
-      need(ok1, tp, 'trait type is required', who);
-      if (ok1) need(t.properties === undefined || isRecord(t.properties), [...tp, 'properties'], 'properties must be a mapping', { ...who, trait: String(t.type) });
+/**
+ * A document as plain values, with YAML alias expansion capped (an "alias bomb" of nested aliases
+ * would otherwise expand to gigabytes): at most 100 aliases, as a located problem instead of a throw.
+ */
+export function toJS(doc: Document, file: string, lines: LineCounter): Result<unknown> {
+  try {
+    return ok(doc.toJS({ maxAliasCount: 100 }) as unknown);
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0] ?? '';
+    const excessive = /alias/i.test(msg) && /excessive|count/i.test(msg);
+    const name = msg.match(/: (\S+)$/)?.[1];
+    let offset = (doc.contents as { range?: number[] } | null)?.range?.[0] ?? 0;
+    visit(doc, {
+      Alias(_, node) {
+        if (name !== undefined && node.source === name && node.range) {
+          offset = node.range[0];
+          return visit.BREAK;
+        }
+        return undefined;
+      },
     });
-  });
-  const policies = spec.policies;
-  if (policies !== undefined && !Array.isArray(policies)) need(false, ['spec', 'policies'], 'policies must be a list', { app: appName });
-  (Array.isArray(policies) ? policies : []).forEach((p: unknown, i: number) => {
-    const pp: ValuePath = ['spec', 'policies', i];
-    need(isRecord(p) && typeof p.name === 'string' && typeof p.type === 'string', pp, 'a policy needs a name and a type', { app: appName });
-  });
-  return out;
+    const pos = lines.linePos(offset);
+    return fail([problem('InvalidYAML', excessive ? 'YAML aliases expand too far (more than 100 alias uses): refused as an alias bomb' : `malformed YAML: ${msg}`, { file, line: pos.line, column: pos.col })]);
+  }
 }

@@ -82,6 +82,7 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
       warnings.push(...r.warnings);
       if (r.component) out.push(r.component);
     }
+    problems.push(...duplicateObjects(out, components, input.app));
     rendered.push({ ...placement, namespace, components: out, objects: out.flatMap((c) => c.objects) });
   }
   if (problems.length > 0) return fail(dedupe(problems));
@@ -103,6 +104,28 @@ function checkPolicies(input: RenderAppInput, memo: EvaluationMemo): FerryProble
     out.push(...locateCueProblems(ev.problems, { source, app: app.metadata.name, component: '', policy: p.name, path, def }));
   });
   return out;
+}
+
+/** Two rendered objects with the same group, kind, namespace and name would overwrite each other. */
+function duplicateObjects(out: RenderedComponent[], components: { spec: ComponentSpec; path: ValuePath }[], sourced: SourcedApplication): FerryProblem[] {
+  const seen = new Map<string, string>();
+  const problems: FerryProblem[] = [];
+  for (const c of out) {
+    for (const o of c.objects) {
+      const meta = (o.metadata ?? {}) as { name?: string; namespace?: string };
+      const group = String(o.apiVersion).includes('/') ? String(o.apiVersion).split('/')[0] : '';
+      const key = `${group}/${String(o.kind)}/${meta.namespace ?? ''}/${meta.name ?? ''}`;
+      const first = seen.get(key);
+      if (first === undefined) {
+        seen.set(key, c.name);
+        continue;
+      }
+      const path = components.find((x) => x.spec.name === c.name)?.path ?? ['spec', 'components'];
+      const what = `${String(o.kind)} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name ?? ''}`;
+      problems.push(problem('ObjectInvalid', `${what} is rendered twice (${first === c.name ? `twice by component "${c.name}"` : `by components "${first}" and "${c.name}"`}); the second would overwrite the first`, { file: sourced.source.file, ...sourced.source.locate(path), app: sourced.app.metadata.name, component: c.name }));
+    }
+  }
+  return problems;
 }
 
 function dedupe(problems: FerryProblem[]): FerryProblem[] {

@@ -3,12 +3,14 @@ import type { Definition } from '../definitions/definition.js';
 import type { DefinitionRegistry } from '../definitions/registry.js';
 import { problem, type FerryProblem, type Location } from '../errors.js';
 import type { Application, ComponentSpec, TraitSpec } from '../model/application.js';
-import type { SourceMap, ValuePath } from '../model/source-map.js';
+import { formatPath, type SourceMap, type ValuePath } from '../model/source-map.js';
+import { unknownParameters } from './unknown-parameters.js';
 import { PatchDirectives } from '../patch/annotations.js';
 import { applyPatch } from '../patch/apply-patch.js';
 import { clone, isObject, type Json, type JsonObject } from '../patch/json.js';
 import { componentContext, type RenderTarget } from './context.js';
 import { finishObject, type ObjectRole } from './labels.js';
+import { labelNameProblem, subdomainNameProblem } from '../model/validate.js';
 import { locateCueProblems, subjectAt, type Subject } from './locate.js';
 import type { EvaluationMemo } from './memo.js';
 
@@ -63,13 +65,15 @@ export function renderComponent(input: ComponentInput): ComponentResult {
   const context = componentContext(input.app, comp, input.target);
   const ev = input.memo.evaluate(def.templateId, { parameter: comp.properties ?? {}, context, fields: ['output', 'outputs', 'errs'] });
   const problems = [...locateCueProblems(ev.problems, subject), ...errsProblems(ev.values.errs, subject)];
-  if (problems.length > 0) return { problems, warnings: [] };
+  if (problems.length === 0) problems.push(...shapeProblems(ev.values, subject));
+  const warnings: FerryProblem[] = [];
+  (input.strict ? problems : warnings).push(...unknownProblems(input.registry, subject, comp.properties));
+  if (problems.length > 0) return { problems, warnings };
   const work: WorkingSet = {
     base: ev.values.output as Json | undefined,
     outputs: Object.entries((ev.values.outputs ?? {}) as JsonObject).map(([name, value]) => ({ name, value, role: { role: 'component-output', componentType: comp.type, resource: name } })),
   };
   const traits = comp.traits ?? [];
-  const warnings: FerryProblem[] = [];
   traits.forEach((trait, j) => {
     problems.push(...applyTrait(input, def, trait, j, traits, context, work, warnings));
   });
@@ -78,10 +82,15 @@ export function renderComponent(input: ComponentInput): ComponentResult {
   const objects: JsonObject[] = [];
   const invalid: FerryProblem[] = [];
   const emit = (value: Json | undefined, role: ObjectRole, what: string) => {
-    if (!isObject(value)) return;
+    const file = role.role === 'trait' ? (input.registry.get('trait', role.traitType)?.file ?? def.file) : def.file;
+    if (value === undefined) return;
+    if (!isObject(value)) return void invalid.push(problem('ObjectInvalid', `${what} is ${Array.isArray(value) ? 'a list' : `a ${value === null ? 'null' : typeof value}`}, not a Kubernetes object`, subjectAt(subject), [{ file }]));
     const missing = (['apiVersion', 'kind'] as const).filter((k) => typeof value[k] !== 'string' || value[k] === '');
-    if (missing.length > 0) invalid.push(problem('ObjectInvalid', `${what} has no ${missing.join(' and ')}; every rendered object needs both`, subjectAt(subject), [{ file: role.role === 'trait' ? (input.registry.get('trait', role.traitType)?.file ?? def.file) : def.file }]));
-    else objects.push(finishObject(clone(value), role, labelInput));
+    if (missing.length > 0) return void invalid.push(problem('ObjectInvalid', `${what} has no ${missing.join(' and ')}; every rendered object needs both`, subjectAt(subject), [{ file }]));
+    const finished = finishObject(clone(value), role, labelInput);
+    const bad = objectNameProblem(finished);
+    if (bad) return void invalid.push(problem('ObjectInvalid', `${what} (${String(finished.kind)}): ${bad}`, subjectAt(subject), [{ file }]));
+    objects.push(finished);
   };
   emit(work.base, { role: 'workload', componentType: comp.type }, 'the workload (output)');
   for (const o of work.outputs) emit(o.value, o.role, o.role.role === 'trait' ? `output "${o.name}" of trait "${o.role.traitType}"` : `output "${o.name}"`);
@@ -94,6 +103,9 @@ function applyTrait(input: ComponentInput, compDef: Definition, trait: TraitSpec
   const def = input.registry.get('trait', trait.type);
   if (!def) return [unknownDefinition(input, 'trait', trait.type, [...tpath, 'type'], trait.type)];
   const subject: Subject = { source: input.source, app: input.app.metadata.name, component: input.comp.name, trait: trait.type, path: tpath, def };
+  const unknown = unknownProblems(input.registry, subject, trait.properties);
+  if (input.strict && unknown.length > 0) return unknown;
+  if (!input.strict) warnings.push(...unknown);
   const fit = checkApplicable(def, compDef, input.comp, all, subject);
   const notApplicable = fit.filter((p) => p.code === 'TraitNotApplicable');
   if (!input.strict) warnings.push(...notApplicable);
@@ -167,6 +179,50 @@ function checkApplicable(def: Definition, compDef: Definition, comp: ComponentSp
     }
   }
   return out;
+}
+
+/** A component must give a workload (`output`) and its `outputs` must be a struct of objects. */
+function shapeProblems(values: Record<string, unknown>, s: Subject): FerryProblem[] {
+  const out: FerryProblem[] = [];
+  if (values.output === undefined) out.push(problem('DefinitionInvalid', `component definition "${s.def.name}" gives no workload: its template has no \`output\``, subjectAt(s, [...s.path, 'type']), [{ file: s.def.file }]));
+  if (values.outputs !== undefined && !isObject(values.outputs)) out.push(problem('DefinitionInvalid', `component definition "${s.def.name}": \`outputs\` must be a struct of named objects, not ${Array.isArray(values.outputs) ? 'a list' : typeof values.outputs}`, subjectAt(s, [...s.path, 'type']), [{ file: s.def.file }]));
+  return out;
+}
+
+/** Kinds whose names the API server checks as RFC 1123 labels; others (below) as subdomains. */
+const LABEL_NAMED = new Set(['Namespace', 'Service']);
+const SUBDOMAIN_NAMED = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'ConfigMap', 'Secret', 'PersistentVolumeClaim', 'PersistentVolume', 'ServiceAccount', 'Ingress', 'IngressClass', 'NetworkPolicy', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'StorageClass', 'CustomResourceDefinition', 'Lease', 'HTTPRoute', 'Gateway', 'GatewayClass']);
+
+/**
+ * metadata.name as the API server checks it: an RFC 1123 label for Namespaces and Services, a
+ * subdomain for the common workload and config kinds, and for any other kind (RBAC roles may hold ":")
+ * a path segment: no "/" or "%", not "." or "..". metadata.namespace is a label.
+ */
+function objectNameProblem(o: JsonObject): string | undefined {
+  const meta = isObject(o.metadata) ? o.metadata : {};
+  if (typeof meta.name !== 'string') return `metadata.name must be a string, not ${JSON.stringify(meta.name)}`;
+  const kind = String(o.kind);
+  const name = LABEL_NAMED.has(kind) ? labelNameProblem(meta.name) : SUBDOMAIN_NAMED.has(kind) ? subdomainNameProblem(meta.name) : pathSegmentProblem(meta.name);
+  if (name) return `metadata.name "${meta.name}" ${name}`;
+  if (meta.namespace !== undefined) {
+    if (typeof meta.namespace !== 'string') return `metadata.namespace must be a string, not ${JSON.stringify(meta.namespace)}`;
+    const ns = labelNameProblem(meta.namespace);
+    if (ns) return `metadata.namespace "${meta.namespace}" ${ns}`;
+  }
+  return undefined;
+}
+
+function unknownProblems(registry: DefinitionRegistry, s: Subject, properties: unknown): FerryProblem[] {
+  if (!isObject(properties)) return [];
+  return unknownParameters(registry.schema(s.def), properties).map((u) =>
+    problem('InvalidParameter', `unknown parameter "${formatPath(u.path)}" of ${s.def.kind} "${s.def.name}"${u.suggestion ? `; did you mean "${u.suggestion}"?` : ''} (KubeVela ignores it)`, subjectAt(s, [...s.path, 'properties', ...u.path]), [{ file: s.def.file }]),
+  );
+}
+
+function pathSegmentProblem(name: string): string | undefined {
+  if (name.length > 253) return `is ${name.length} characters long; at most 253 are allowed`;
+  if (name === '.' || name === '..' || /[/%]/.test(name)) return 'may not be "." or ".." or contain "/" or "%"';
+  return undefined;
 }
 
 function errsProblems(errs: unknown, s: Subject): FerryProblem[] {

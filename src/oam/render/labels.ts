@@ -26,9 +26,9 @@ export interface LabelInput {
 /** Adds KubeVela's labels, and the default name and namespace, to one rendered object (in place). */
 export function finishObject(obj: JsonObject, role: ObjectRole, input: LabelInput): JsonObject {
   const metadata = isObject(obj.metadata) ? obj.metadata : (obj.metadata = {});
-  if (typeof metadata.name !== 'string' || metadata.name === '') metadata.name = input.component;
+  if (metadata.name === undefined || metadata.name === null || metadata.name === '') metadata.name = input.component;
   if (!isClusterScoped(obj.kind)) {
-    if (typeof metadata.namespace !== 'string' || metadata.namespace === '') metadata.namespace = input.namespace;
+    if (metadata.namespace === undefined || metadata.namespace === null || metadata.namespace === '') metadata.namespace = input.namespace;
   }
   const labels: JsonObject = isObject(metadata.labels) ? metadata.labels : {};
   labels['app.oam.dev/name'] = input.app.metadata.name;

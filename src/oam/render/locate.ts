@@ -87,6 +87,7 @@ export function locateCueProblems(problems: CueProblem[], s: Subject): FerryProb
       const at = subjectAt(s, [...s.path, 'properties', ...ppath]);
       return problem(code, msg, at, defLocs);
     }
+    if (p.kind === 'limit') return problem('LimitExceeded', `the CUE ${s.def.kind} "${s.def.name}": ${p.message}`, subjectAt(s), [{ file: s.def.file }]);
     const runtime = p.message.match(RUNTIME_PACKAGE);
     if (runtime) {
       return problem('Unsupported', `not supported by Ferry: ${s.def.kind} "${s.def.name}" imports KubeVela's runtime package "${runtime[1]}", which only KubeVela's controller provides`, subjectAt(s, [...s.path, 'type']), defLocs.slice(0, 1));

@@ -1,0 +1,25 @@
+/**
+ * The worker side of GuardedCueEngine: one CUE engine on its own thread, answering one request at a
+ * time on a MessagePort and waking the caller through a shared flag.
+ */
+import { type MessagePort, workerData } from 'node:worker_threads';
+import { instantiateWasmEngine } from './wasm-engine.js';
+
+const { port, flag, dir } = workerData as { port: MessagePort; flag: Int32Array; dir: string };
+const engine = await instantiateWasmEngine(dir);
+
+type Request = { seq: number; method: 'load' | 'evaluate' | 'annotations' | 'schema' | 'release' | 'contextFields'; args: unknown[] };
+
+port.on('message', (req: Request) => {
+  let reply: { seq: number; ok: true; value: unknown } | { seq: number; ok: false; error: string };
+  try {
+    const fn = (engine as unknown as Record<string, (...a: unknown[]) => unknown>)[req.method]!;
+    reply = { seq: req.seq, ok: true, value: fn.apply(engine, req.args) };
+  } catch (e) {
+    reply = { seq: req.seq, ok: false, error: (e as Error).message };
+  }
+  port.postMessage(reply);
+  Atomics.store(flag, 0, req.seq);
+  Atomics.notify(flag, 0);
+});
+port.postMessage({ ready: true, version: engine.version });

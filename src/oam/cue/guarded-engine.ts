@@ -1,0 +1,157 @@
+/**
+ * The CUE engine on a worker thread, called synchronously, with a budget per call: an evaluation that
+ * runs longer than its time budget, or grows the process by more than its memory budget, is stopped
+ * (the thread is terminated and a fresh one replays the loaded templates) and reported as a problem
+ * naming the limit and how to raise it. A definition such as `list.Range(0, 1e8)` can then neither
+ * hang Ferry nor exhaust the machine.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { CueEngine, CueProblem, Evaluation, EvaluateRequest, JsonSchema, LoadedTemplate, PatchAnnotations, TemplateFormat } from './engine.js';
+
+export interface Budget {
+  timeoutMs: number;
+  /** Growth of the process's resident memory during one call. */
+  memoryBytes: number;
+}
+
+/** FERRY_EVAL_TIMEOUT (e.g. 30s) and FERRY_EVAL_MEMORY_MIB raise the defaults (10 s, 640 MiB). */
+export function budgetFromEnv(env: NodeJS.ProcessEnv = process.env): Budget {
+  const t = env.FERRY_EVAL_TIMEOUT?.match(/^(\d+(?:\.\d+)?)(ms|s|m)$/);
+  const timeoutMs = t ? Number(t[1]) * { ms: 1, s: 1000, m: 60_000 }[t[2] as 'ms' | 's' | 'm'] : 10_000;
+  const mib = Number(env.FERRY_EVAL_MEMORY_MIB);
+  return { timeoutMs, memoryBytes: (Number.isFinite(mib) && mib > 0 ? mib : 640) * 1024 * 1024 };
+}
+
+function threadScript(): string {
+  const compiled = new URL('./engine-thread.js', import.meta.url);
+  if (existsSync(fileURLToPath(compiled))) return fileURLToPath(compiled);
+  return fileURLToPath(new URL('../../../dist/src/oam/cue/engine-thread.js', import.meta.url));
+}
+
+type Method = 'load' | 'evaluate' | 'annotations' | 'schema' | 'release' | 'contextFields';
+
+class LimitExceeded extends Error {}
+
+interface Thread {
+  worker: Worker;
+  port: MessagePort;
+  flag: Int32Array;
+}
+
+async function startThread(dir: string): Promise<{ thread: Thread; version: string }> {
+  const { port1, port2 } = new MessageChannel();
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(threadScript(), { workerData: { port: port2, flag, dir }, transferList: [port2] });
+  worker.unref();
+  const version = await new Promise<string>((res, rej) => {
+    port1.once('message', (m: { version: string }) => res(m.version));
+    worker.once('error', rej);
+  });
+  port1.unref();
+  return { thread: { worker, port: port1, flag }, version };
+}
+
+export class GuardedCueEngine implements CueEngine {
+  private seq = 0;
+  /** Loads and releases in order, replayed into a fresh thread after one was stopped. */
+  private readonly journal: { method: 'load' | 'release'; args: unknown[] }[] = [];
+  private readonly contextUse = new Map<number, string[] | null>();
+  private replacing?: Thread;
+
+  private constructor(
+    private thread: Thread,
+    readonly version: string,
+    private readonly dir: string,
+    private readonly budget: Budget,
+  ) {}
+
+  static async start(dir: string, budget: Budget = budgetFromEnv()): Promise<GuardedCueEngine> {
+    const { thread, version } = await startThread(dir);
+    return new GuardedCueEngine(thread, version, dir, budget);
+  }
+
+  private call<T>(method: Method, args: unknown[]): T {
+    if (this.replacing) throw new Error('the CUE engine is being restarted after a stopped evaluation');
+    const seq = ++this.seq;
+    this.thread.port.postMessage({ seq, method, args });
+    const started = Date.now();
+    const baseline = process.memoryUsage.rss();
+    for (;;) {
+      Atomics.wait(this.thread.flag, 0, seq - 1, 25);
+      const got = receiveMessageOnPort(this.thread.port);
+      if (got) {
+        const reply = got.message as { seq: number; ok: boolean; value?: unknown; error?: string };
+        if (!reply.ok) throw new Error(reply.error);
+        return reply.value as T;
+      }
+      if (Date.now() - started > this.budget.timeoutMs) throw this.stop(`took longer than ${this.budget.timeoutMs / 1000} s, its time limit (raise it with FERRY_EVAL_TIMEOUT, e.g. FERRY_EVAL_TIMEOUT=60s)`);
+      if (process.memoryUsage.rss() - baseline > this.budget.memoryBytes) throw this.stop(`grew memory by more than ${this.budget.memoryBytes / 1024 / 1024} MiB, its memory limit (raise it with FERRY_EVAL_MEMORY_MIB)`);
+    }
+  }
+
+  /** Terminates the thread and starts replaying into a new one; later calls wait for it. */
+  private stop(why: string): LimitExceeded {
+    const old = this.thread;
+    void old.worker.terminate();
+    old.port.close();
+    this.restartSync();
+    return new LimitExceeded(why);
+  }
+
+  /** A fresh thread, ready synchronously: the caller blocks until it has replayed every load. */
+  private restartSync(): void {
+    const { port1, port2 } = new MessageChannel();
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(threadScript(), { workerData: { port: port2, flag, dir: this.dir }, transferList: [port2] });
+    worker.unref();
+    this.thread = { worker, port: port1, flag };
+    // Wait for "ready" (the thread posts it without a flag change), then replay the journal.
+    const deadline = Date.now() + 60_000;
+    while (!receiveMessageOnPort(port1)) {
+      if (Date.now() > deadline) throw new Error('the CUE engine did not restart within 60 s');
+      Atomics.wait(flag, 0, 0, 20);
+    }
+    for (const entry of this.journal) {
+      const seq = ++this.seq;
+      port1.postMessage({ seq, method: entry.method, args: entry.args });
+      while (!receiveMessageOnPort(port1)) Atomics.wait(flag, 0, seq - 1, 50);
+    }
+    port1.unref();
+  }
+
+  load(filename: string, source: string, format: TemplateFormat): { template?: LoadedTemplate; problems: CueProblem[] } {
+    const r = this.call<{ template?: LoadedTemplate; problems: CueProblem[] }>('load', [filename, source, format]);
+    this.journal.push({ method: 'load', args: [filename, source, format] });
+    if (r.template) this.contextUse.set(r.template.id, r.template.contextFields);
+    return r;
+  }
+
+  evaluate(id: number, req: EvaluateRequest): Evaluation {
+    try {
+      return this.call<Evaluation>('evaluate', [id, req]);
+    } catch (e) {
+      if (!(e instanceof LimitExceeded)) throw e;
+      return { values: {}, problems: [{ message: `evaluation ${e.message}`, path: [], positions: [], kind: 'limit' }] };
+    }
+  }
+
+  annotations(id: number): PatchAnnotations {
+    return this.call<PatchAnnotations>('annotations', [id]);
+  }
+
+  schema(id: number): JsonSchema {
+    return this.call<JsonSchema>('schema', [id]);
+  }
+
+  release(id: number): void {
+    this.call('release', [id]);
+    this.journal.push({ method: 'release', args: [id] });
+    this.contextUse.delete(id);
+  }
+
+  contextFields(id: number): string[] | null {
+    return this.contextUse.get(id) ?? null;
+  }
+}
