@@ -30,7 +30,9 @@ function toClusterError(e: unknown, ref: ObjectRef | undefined): ClusterError | 
       /* keep text */
     }
   }
-  const message = typeof body === 'object' && body?.message ? body.message : String(err.message ?? body ?? 'request failed');
+  let message = typeof body === 'object' && body?.message ? body.message : String(err.message ?? body ?? 'request failed');
+  // client-node looks the kind up first; a 404 there means the server does not serve this kind at all.
+  if (err.code === 404 && /Failed to fetch resource metadata/.test(message) && ref) message = `the API server does not serve ${ref.apiVersion} ${ref.kind} (no such kind; is its CRD installed?)`;
   const fields = typeof body === 'object' ? (body?.details?.causes ?? []).map((c) => c.field).filter((f): f is string => !!f) : [];
   const transient = err.code === 429 || err.code >= 500;
   return new ClusterError(ref, err.code, `${ref ? `${formatRef(ref)}: ` : ''}${message}`, fields, transient);
