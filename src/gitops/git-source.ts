@@ -173,8 +173,30 @@ export class GitSource {
       return (await git.readTree({ fs, ...this.at, oid: commit, ...(path ? { filepath: path } : {}) })).tree;
     } catch (e) {
       if ((e as { code?: string }).code === 'NotFoundError') return undefined;
+      if ((e as { code?: string }).code === 'ObjectTypeError') throw await this.notAFolder(commit, path);
       throw e;
     }
+  }
+
+  /** Names the part of `path` that is a file or a symbolic link, where a folder was expected. */
+  private async notAFolder(commit: string, path: string): Promise<PathEscapeError> {
+    const parts = path.split('/');
+    for (let i = 0; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/');
+      try {
+        const tree = (await git.readTree({ fs, ...this.at, oid: commit, ...(parent ? { filepath: parent } : {}) })).tree;
+        const e = tree.find((t) => t.path === parts[i]);
+        const here = parts.slice(0, i + 1).join('/');
+        if (e?.mode === '120000') {
+          const { blob } = await git.readBlob({ fs, ...this.at, oid: e.oid });
+          return new PathEscapeError(`"${here}" is a symbolic link to "${Buffer.from(blob).toString('utf8')}", where a folder is expected (links are followed only inside an app's folder, to places inside the repository)`);
+        }
+        if (e && e.type !== 'tree') return new PathEscapeError(`"${here}" is a file, where a folder is expected`);
+      } catch {
+        break;
+      }
+    }
+    return new PathEscapeError(`"${path}" is not a folder in the repository`);
   }
 
   private async entryAt(commit: string, path: string): Promise<{ type: string; oid: string } | undefined> {

@@ -61,12 +61,16 @@ describe('GitSource over smart HTTP', () => {
     symlinkSync('/etc/passwd', join(work, 'apps', 'evil', 'app.yaml'));
     symlinkSync('../../../../etc/passwd', join(work, 'apps', 'dots', 'app.yaml'));
     symlinkSync('../good/app.yaml', join(work, 'apps', 'linked', 'app.yaml'));
+    symlinkSync('/tmp', join(work, 'apps', 'dirlink'));
     const c3 = commit({ 'apps/good/app.yaml': 'kind: Application\n' }, 'evil link');
     const source = new GitSource({ repo: `${server.url}/apps.git`, cacheDir: join(root, 'clone2') });
     await source.poll();
     await expect(source.listFiles(c3, 'apps/evil')).rejects.toThrow(PathEscapeError);
     await expect(source.listFiles(c3, 'apps/evil')).rejects.toThrow(/"apps\/evil\/app.yaml" is a symbolic link to the absolute path "\/etc\/passwd"/);
     await expect(source.listFiles(c3, 'apps/dots')).rejects.toThrow(/"apps\/dots\/app.yaml" is a symbolic link to "..\/..\/..\/..\/etc\/passwd", which leaves the repository/);
+    // An app folder that is itself a link out of the repository is named as such (was "anticipated to be a tree but it is a blob").
+    await expect(source.listFiles(c3, 'apps/dirlink')).rejects.toThrow(/"apps\/dirlink" is a symbolic link to "\/tmp", where a folder is expected/);
+    await expect(source.listFiles(c3, 'apps/good/app.yaml/x')).rejects.toThrow(/"apps\/good\/app.yaml" is a file, where a folder is expected/);
     await expect(source.listFiles(c3, '../outside')).rejects.toThrow(/leaves the repository/);
     await expect(source.listFiles(c3, '/etc')).rejects.toThrow(/leaves the repository/);
     expect(await read(source, c3, 'apps/linked')).toEqual([{ path: 'apps/linked/app.yaml', text: 'kind: Application\n' }]);
