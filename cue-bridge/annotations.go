@@ -41,6 +41,13 @@ type collector struct {
 }
 
 func (c *collector) add(path []string, groups []*ast.CommentGroup) {
+	if a, ok := annotationOf(path, groups); ok {
+		c.out = append(c.out, a)
+	}
+}
+
+// annotationOf reads `// +patchKey=` and `// +patchStrategy=` lines of comment groups.
+func annotationOf(path []string, groups []*ast.CommentGroup) (Annotation, bool) {
 	a := Annotation{Path: append([]string{}, path...)}
 	for _, g := range groups {
 		for _, line := range g.List {
@@ -53,9 +60,7 @@ func (c *collector) add(path []string, groups []*ast.CommentGroup) {
 			}
 		}
 	}
-	if a.PatchKey != "" || a.PatchStrategy != "" {
-		c.out = append(c.out, a)
-	}
+	return a, a.PatchKey != "" || a.PatchStrategy != ""
 }
 
 // decls walks struct elements. At the top only `patch` and `patchOutputs`

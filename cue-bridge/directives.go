@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"strings"
 
 	"cuelang.org/go/cue"
 )
@@ -38,22 +37,8 @@ func walkDirectives(v cue.Value, path []string, out *Directives, depth int) {
 	if depth > maxDirectiveDepth || !v.Exists() {
 		return
 	}
-	{
-		a := Annotation{Path: append([]string{}, path...)}
-		for _, g := range v.Doc() {
-			for _, line := range g.List {
-				text := strings.TrimSpace(strings.TrimPrefix(line.Text, "//"))
-				if s, ok := strings.CutPrefix(text, "+patchKey="); ok {
-					a.PatchKey = strings.TrimSpace(s)
-				}
-				if s, ok := strings.CutPrefix(text, "+patchStrategy="); ok {
-					a.PatchStrategy = strings.TrimSpace(s)
-				}
-			}
-		}
-		if a.PatchKey != "" || a.PatchStrategy != "" {
-			out.Annotations = append(out.Annotations, a)
-		}
+	if a, ok := annotationOf(path, v.Doc()); ok {
+		out.Annotations = append(out.Annotations, a)
 	}
 	switch v.IncompleteKind() {
 	case cue.StructKind:
