@@ -4,9 +4,9 @@
  * requests, which must be 0), a one-app change, and peak RSS.
  */
 import { readFileSync } from 'node:fs';
-import { KubeCluster } from '../src/gitops/kube-cluster.js';
-import type { KubeObject } from '../src/gitops/objects.js';
-import { syncApp, type SyncResult } from '../src/gitops/sync.js';
+import { KubeCluster } from '../src/kube/kube-cluster.js';
+import type { KubeObject } from '../src/gitops/sync/objects.js';
+import { syncApp, type SyncResult } from '../src/gitops/sync/sync.js';
 import { startCluster, stopCluster } from '../src/localcluster/cluster.js';
 
 const APPS = Number(process.env.BENCH_APPS ?? 200);

@@ -1,7 +1,7 @@
-import { definitionHealth } from '../gitops/definition-health.js';
-import { formatRef } from '../gitops/objects.js';
-import { watchDrift } from '../gitops/self-heal.js';
-import { syncApp } from '../gitops/sync.js';
+import { definitionHealth } from '../gitops/health/definition-health.js';
+import { formatRef } from '../gitops/sync/objects.js';
+import { watchDrift } from '../gitops/sync/self-heal.js';
+import { syncApp } from '../gitops/sync/sync.js';
 import { parseDuration } from './duration.js';
 import { EXIT_INVALID, EXIT_OK, reportProblems, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';

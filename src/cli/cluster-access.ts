@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeCluster } from '../gitops/kube-cluster.js';
+import { KubeCluster } from '../kube/kube-cluster.js';
 import { fail, ok, problem, type FerryProblem, type Result } from '../oam/errors.js';
 import { ClusterError } from '../ports/cluster.js';
 

@@ -1,10 +1,10 @@
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
-import { normalize } from '../gitops/normalize.js';
-import { formatRef, type KubeObject } from '../gitops/objects.js';
-import { planApp } from '../gitops/sync.js';
+import { normalize } from '../gitops/sync/normalize.js';
+import { formatRef, type KubeObject } from '../gitops/sync/objects.js';
+import { planApp } from '../gitops/sync/sync.js';
 import { ClusterError } from '../ports/cluster.js';
-import type { KubeCluster } from '../gitops/kube-cluster.js';
+import type { KubeCluster } from '../kube/kube-cluster.js';
 import { formatProblem } from '../oam/errors.js';
 import { EXIT_UNREACHABLE, UsageError, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';

@@ -2,7 +2,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runDefList, runDefShow } from './def.js';
 import { EXIT_UNREACHABLE, EXIT_USAGE, processIO, reportProblems, UsageError, type CliIO } from './io.js';
-import { FerryConfigError } from '../gitops/environments.js';
+import { FerryConfigError } from '../gitops/source/environments.js';
 import { ClusterError } from '../ports/cluster.js';
 import { runApply } from './apply.js';
 import { runDiff } from './diff.js';

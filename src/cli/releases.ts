@@ -3,12 +3,12 @@
  * cluster. Records are scoped by Git source; an app that two sources declare needs `--source`.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { loadFerryConfig } from '../gitops/environments.js';
-import { KubeCluster } from '../gitops/kube-cluster.js';
-import type { RecordScope } from '../gitops/record-names.js';
-import { knownSources, resolveScope, selects } from '../gitops/release-lookup.js';
-import { appendRevision, listSourceStatuses, listStates, placeHold, readHistory, readHold, readState, releaseHold, writeState, type Revision, type StateSummary } from '../gitops/release-store.js';
-import { syncApp } from '../gitops/sync.js';
+import { loadFerryConfig } from '../gitops/source/environments.js';
+import { KubeCluster } from '../kube/kube-cluster.js';
+import type { RecordScope } from '../gitops/release/record-names.js';
+import { knownSources, resolveScope, selects } from '../gitops/release/release-lookup.js';
+import { appendRevision, listSourceStatuses, listStates, placeHold, readHistory, readHold, readState, releaseHold, writeState, type Revision, type StateSummary } from '../gitops/release/release-store.js';
+import { syncApp } from '../gitops/sync/sync.js';
 import { EXIT_INVALID, EXIT_OK, formatTable, UsageError, type CliIO } from './io.js';
 
 export interface ReleaseFlags {

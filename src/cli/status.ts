@@ -1,6 +1,6 @@
-import { definitionHealth } from '../gitops/definition-health.js';
-import { formatRef } from '../gitops/objects.js';
-import { planApp } from '../gitops/sync.js';
+import { definitionHealth } from '../gitops/health/definition-health.js';
+import { formatRef } from '../gitops/sync/objects.js';
+import { planApp } from '../gitops/sync/sync.js';
 import { EXIT_OK, formatTable, reportProblems, UsageError, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 

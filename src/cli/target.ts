@@ -1,8 +1,8 @@
 /** Shared by diff/apply/status: render an app for an environment and find where each placement goes. */
-import type { KubeCluster } from '../gitops/kube-cluster.js';
-import type { KubeObject } from '../gitops/objects.js';
-import { readFerryConfig } from '../gitops/environments.js';
-import { renderRelease } from '../gitops/release-render.js';
+import type { KubeCluster } from '../kube/kube-cluster.js';
+import type { KubeObject } from '../gitops/sync/objects.js';
+import { readFerryConfig } from '../gitops/source/environments.js';
+import { renderRelease } from '../gitops/release/release-render.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 import { loadRegistry } from '../oam/definitions/builtin.js';
 import type { DefinitionRegistry } from '../oam/definitions/registry.js';

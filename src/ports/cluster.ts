@@ -1,5 +1,5 @@
 /** The cluster as the sync engine sees it. Implemented by gitops/kube-cluster.ts. */
-import type { KubeObject, ObjectRef } from '../gitops/objects.js';
+import type { KubeObject, ObjectRef } from '../gitops/sync/objects.js';
 
 export interface ClusterPort {
   get(ref: ObjectRef): Promise<KubeObject | undefined>;

@@ -1,11 +1,11 @@
 /** The sync engine against the real local cluster. */
 import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { KubeCluster } from '../../src/gitops/kube-cluster.js';
-import type { KubeObject } from '../../src/gitops/objects.js';
-import { watchDrift, type DriftReport } from '../../src/gitops/self-heal.js';
-import { syncApp } from '../../src/gitops/sync.js';
-import { ANN_PRUNE } from '../../src/gitops/tracking.js';
+import { KubeCluster } from '../../src/kube/kube-cluster.js';
+import type { KubeObject } from '../../src/gitops/sync/objects.js';
+import { watchDrift, type DriftReport } from '../../src/gitops/sync/self-heal.js';
+import { syncApp } from '../../src/gitops/sync/sync.js';
+import { ANN_PRUNE } from '../../src/gitops/sync/tracking.js';
 import { inject } from 'vitest';
 import { eventually, testKubeConfig, useNamespace } from './kube.js';
 

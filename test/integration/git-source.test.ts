@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GitSource, PathEscapeError, SourceError } from '../../src/gitops/git-source.js';
+import { GitSource, PathEscapeError, SourceError } from '../../src/gitops/source/git-source.js';
 import { startGitServer, type GitServer } from '../support/git-server.js';
 
 let root = '';

@@ -1,8 +1,8 @@
 /** Records written before the scoping by source are adopted by their own source only. */
 import { describe, expect, it } from 'vitest';
-import { adoptRecords, adoptSourceRecords } from '../../src/gitops/record-migration.js';
-import { appendRevision, listHolds, placeHold, readAllStates, readHistory, readHold, writeState, type StateSummary } from '../../src/gitops/release-store.js';
-import { readInventory, writeInventory } from '../../src/gitops/inventory.js';
+import { adoptRecords, adoptSourceRecords } from '../../src/gitops/release/record-migration.js';
+import { appendRevision, listHolds, placeHold, readAllStates, readHistory, readHold, writeState, type StateSummary } from '../../src/gitops/release/release-store.js';
+import { readInventory, writeInventory } from '../../src/gitops/sync/inventory.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
 
 const summary = (app: string, source?: string): StateSummary => ({ app, env: 'default', status: 'synced', commit: 'c1', updatedAt: '2026-12-01T00:00:00Z', ...(source ? { source } : {}) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../objects.js';
+import type { KubeObject } from '../sync/objects.js';
 import { computeHealth } from './compute.js';
 
 const obj = (apiVersion: string, kind: string, spec: Record<string, unknown>, status: Record<string, unknown>, generation = 1): KubeObject => ({ apiVersion, kind, metadata: { name: 'x', generation }, spec, status });

@@ -1,0 +1,49 @@
+/**
+ * Renders one app for one environment into what each of its placements (clusters) should hold:
+ * the environment's namespace applied, and the namespaces the objects use created with them (as
+ * Argo CD's CreateNamespace does), marked never to be pruned.
+ */
+import type { DefinitionRegistry } from '../../oam/definitions/registry.js';
+import { fail, ok, problem, type Result } from '../../oam/errors.js';
+import type { SourcedApplication } from '../../oam/model/parse.js';
+import { listEnvironments } from '../../oam/policies/environment.js';
+import { renderApp } from '../../oam/render/app.js';
+import type { EnvironmentConfig } from '../source/environments.js';
+import type { KubeObject } from '../sync/objects.js';
+import { ANN_PRUNE } from '../sync/tracking.js';
+
+export interface ReleasePlacement {
+  /** "local" (the environment's own cluster) or a kubeconfig context named by a topology policy. */
+  cluster: string;
+  objects: KubeObject[];
+}
+
+export function withNamespaces(objects: KubeObject[]): KubeObject[] {
+  const declared = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
+  const used = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n && !declared.has(n)))];
+  const namespaces: KubeObject[] = used.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, annotations: { [ANN_PRUNE]: 'false' } } }));
+  return [...namespaces, ...objects];
+}
+
+/** The environments of an app: ferry.yaml's when it has any, else the app's own, else "default". */
+export function environmentsOf(app: SourcedApplication, configured: EnvironmentConfig[]): string[] {
+  if (configured.length > 0) return configured.map((e) => e.name);
+  const own = listEnvironments(app.app);
+  return own.length > 0 ? own : ['default'];
+}
+
+export function renderRelease(sourced: SourcedApplication, registry: DefinitionRegistry, env: string, configured: EnvironmentConfig | undefined): Result<ReleasePlacement[]> {
+  const own = listEnvironments(sourced.app);
+  const renderEnv = own.includes(env) ? env : undefined;
+  if (!configured && !renderEnv && env !== 'default') {
+    return fail([problem('PolicyInvalid', `unknown environment "${env}": not in ferry.yaml${own.length > 0 ? ` and not one of the app's (${own.map((e) => `"${e}"`).join(', ')})` : ' and the app declares none'}`, { file: sourced.source.file, line: 1, column: 1 })]);
+  }
+  const rendered = renderApp({ app: sourced, registry, options: renderEnv ? { env: renderEnv } : {} });
+  if (!rendered.ok) return rendered;
+  return ok(
+    rendered.value.placements.map((p) => {
+      const objects = (p.objects as unknown as KubeObject[]).map((obj) => (configured?.namespace && obj.metadata.namespace ? { ...obj, metadata: { ...obj.metadata, namespace: configured.namespace } } : obj));
+      return { cluster: p.cluster, objects: withNamespaces(objects) };
+    }),
+  );
+}
