@@ -8,7 +8,7 @@ import { KubeCluster } from '../kube/kube-cluster.js';
 import type { RecordScope } from '../gitops/release/record-names.js';
 import { knownSources, resolveScope, selects } from '../gitops/release/release-lookup.js';
 import { appendRevision, listSourceStatuses, listStates, placeHold, readHistory, readHold, readState, releaseHold, writeState, type Revision, type StateSummary } from '../gitops/release/release-store.js';
-import { syncApp } from '../gitops/sync/sync.js';
+import { applyToPlacements } from '../gitops/release/placements.js';
 import { EXIT_INVALID, EXIT_OK, formatTable, UsageError, type CliIO } from './io.js';
 
 export interface ReleaseFlags {
@@ -135,15 +135,10 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
   const reason = `rollback to revision ${target.revision} (commit ${target.commit.slice(0, 12)}) by ferry rollback`;
   // The hold first, so the controller does not re-apply the newer commit while this runs.
   await placeHold(cluster, scope, { reason, since: new Date().toISOString(), ...(state.summary?.specDigest ? { specDigest: state.summary.specDigest } : {}), revision: target.revision, commit: target.commit });
-  const errors: string[] = [];
-  for (const p of target.placements!) {
-    const target2 = p.cluster === 'local' ? cluster : KubeCluster.fromFile(f.kubeconfig ?? process.env.KUBECONFIG, p.cluster);
-    const r = await syncApp({ scope, objects: p.objects, cluster: target2, prune: true, force: true });
-    errors.push(...r.errors);
-    io.out(`${p.cluster === 'local' ? '' : `[${p.cluster}] `}${r.ok ? 'applied' : 'failed'}: ${r.writes} write request${r.writes === 1 ? '' : 's'}\n`);
-  }
-  for (const e of errors) io.err(`error: ${e}\n`);
-  if (errors.length > 0) return EXIT_INVALID;
+  const applied = await applyToPlacements(scope, target.placements!, (c) => (c === 'local' ? cluster : KubeCluster.fromFile(f.kubeconfig ?? process.env.KUBECONFIG, c)));
+  for (const { cluster: c, result: r } of applied.results) io.out(`${c === 'local' ? '' : `[${c}] `}${r.ok ? 'applied' : 'failed'}: ${r.writes} write request${r.writes === 1 ? '' : 's'}\n`);
+  for (const e of applied.errors) io.err(`error: ${e}\n`);
+  if (!applied.ok) return EXIT_INVALID;
   const rev = await appendRevision(cluster, scope, { commit: target.commit, specDigest: target.specDigest, ...(target.manifestDigest ? { manifestDigest: target.manifestDigest } : {}), placements: target.placements!, time: new Date().toISOString(), outcome: 'RolledBack', reason: 'Rollback', message: reason });
   if (state.summary) {
     // The commit running is the one rolled back to; the machine's commit waits for the hold to end.

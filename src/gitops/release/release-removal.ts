@@ -8,7 +8,7 @@ import type { ClusterPort } from '../../ports/cluster.js';
 import type { EnvironmentConfig } from '../source/environments.js';
 import { recordEvent } from '../controller/events.js';
 import { appendRevision, deleteState, readHistory } from './release-store.js';
-import { syncApp } from '../sync/sync.js';
+import { applyToPlacements } from './placements.js';
 import type { Logger } from '../controller/telemetry.js';
 
 export interface RemovalDeps {
@@ -48,10 +48,6 @@ export async function removeRelease(deps: RemovalDeps, r: Removable, commit: str
 
 async function pruneEverywhere(deps: RemovalDeps, r: Removable, home: ClusterPort): Promise<string[]> {
   const placed = r.placedOn ?? (await readHistory(home, r)).find((h) => h.placements)?.placements?.map((p) => p.cluster) ?? ['local'];
-  const errors: string[] = [];
-  for (const cluster of new Set(placed)) {
-    const res = await syncApp({ scope: r, objects: [], cluster: deps.clusterFor(r.config, cluster), prune: true, allowEmpty: true });
-    errors.push(...res.errors);
-  }
-  return errors;
+  const empty = [...new Set(placed)].map((cluster) => ({ cluster, objects: [] }));
+  return (await applyToPlacements(r, empty, (c) => deps.clusterFor(r.config, c), { allowEmpty: true })).errors;
 }

@@ -1,0 +1,94 @@
+/**
+ * The reconcile machine's steps wired to the engine: fetch (the spec, holds), render, plan (and drift
+ * checks), apply (sync every placement), deliver (the pluggable stage: canary), verify (health).
+ * Render, plan and apply share a concurrency gate.
+ */
+import { fromPromise } from 'xstate';
+import { definitionHealth } from '../health/definition-health.js';
+import type { ReleaseLifecycle } from '../release/lifecycle.js';
+import { reportDrift } from '../release/record.js';
+import type { Release } from '../release/release.js';
+import { driftOf } from '../sync/drift.js';
+import { formatRef } from '../sync/objects.js';
+import { planApp, syncApp } from '../sync/sync.js';
+import { waitHealthy } from '../sync/wait.js';
+import type { ControllerOptions } from './controller.js';
+import { passThrough, type PlanOutput, type StepInput } from './machine.js';
+import type { Semaphore } from './semaphore.js';
+
+export interface StepDeps {
+  options: ControllerOptions;
+  releases: Map<string, Release>;
+  gate: Semaphore;
+  lifecycle: ReleaseLifecycle;
+}
+
+export function reconcileSteps(d: StepDeps) {
+  const step = (fn: (r: Release, i: StepInput) => Promise<unknown>, gated = true) =>
+    fromPromise<unknown, StepInput>(({ input }) => {
+      const r = d.releases.get(`${input.app}/${input.env}`);
+      if (!r) return Promise.reject(new Error(`${input.app}/${input.env} is no longer reconciled here`));
+      const current = () => (d.releases.get(`${r.app}/${r.env}`) === r ? fn(r, input) : Promise.reject(new Error(`${r.app}/${r.env} was removed`)));
+      const running = gated ? d.gate.run(current) : current();
+      r.running = running;
+      return running;
+    });
+  const health = (r: Release) => definitionHealth(r.rendered!.registry, r.rendered!.app.app.spec.components, r.app);
+  return {
+    fetch: step(async (r, i) => {
+      d.lifecycle.specOf(r, i.revision);
+      await d.lifecycle.checkHold(r);
+      return undefined;
+    }, false),
+    render: step(async (r, i) => {
+      r.rendered = undefined;
+      await d.lifecycle.prepare(r, i.revision);
+      return undefined;
+    }),
+    plan: step(async (r, i): Promise<PlanOutput> => {
+      const check = (i.work as { check?: boolean } | undefined)?.check === true;
+      // A drift check of a revision a newer commit has replaced: that commit is applied next.
+      if (check && (i.revision === undefined || !r.sameSpec.has(i.revision))) return { changes: 0 };
+      const rendered = await d.lifecycle.prepare(r, i.revision);
+      r.planned = undefined;
+      const plans: Awaited<ReturnType<typeof planApp>>[] = [];
+      const drift: string[] = [];
+      for (const p of rendered.placements) {
+        const planned = await planApp({ scope: r, objects: p.objects, cluster: d.options.clusterFor(r.config, p.cluster), prune: true });
+        if (planned.plan.refused) throw new Error(planned.plan.refused);
+        plans.push(planned);
+        drift.push(...driftOf(planned.plan, rendered.placements.length > 1 ? p.cluster : undefined));
+      }
+      r.planned = { commit: rendered.commit, plans };
+      if (!check) return { changes: drift.length };
+      return reportDrift(d, r, rendered, drift);
+    }),
+    apply: step(async (r, i) => {
+      const rendered = await d.lifecycle.prepare(r, i.revision);
+      await d.lifecycle.checkHold(r);
+      const errors: string[] = [];
+      // The planning step's reading, once: a resumed apply (after a restart) reads afresh.
+      const planned = r.planned?.commit === rendered.commit ? r.planned.plans : undefined;
+      r.planned = undefined;
+      for (const [k, p] of rendered.placements.entries()) {
+        // force: Git owns the fields it declares, even when a hand edit took them over (as Flux and Argo CD's server-side apply do).
+        const res = await syncApp({ scope: r, objects: p.objects, components: rendered.app.app.spec.components, cluster: d.options.clusterFor(r.config, p.cluster), prune: true, force: true, health: health(r), ...(planned?.[k] ? { planned: planned[k] } : {}) });
+        errors.push(...res.errors.map((e) => (rendered.placements.length > 1 ? `[${p.cluster}] ${e}` : e)));
+        const writes = res.items.filter((x) => x.action === 'created' || x.action === 'configured' || x.action === 'deleted');
+        d.options.log.info({ app: r.app, env: r.env, commit: i.revision, cluster: p.cluster, ok: res.ok, writes: res.writes, changed: writes.map((w) => `${w.action} ${formatRef(w.ref)}`).slice(0, 20) }, 'applied');
+      }
+      d.options.metrics.applies.inc({ app: r.app, env: r.env, result: errors.length === 0 ? 'ok' : 'failed' });
+      if (errors.length > 0) throw new Error(errors.join('\n'));
+      return undefined;
+    }),
+    deliver: step((_r, i) => (d.options.deliver ?? passThrough)(i), false),
+    verify: step(async (r, i) => {
+      const rendered = await d.lifecycle.prepare(r, i.revision);
+      for (const p of rendered.placements) {
+        const h = await waitHealthy(d.options.clusterFor(r.config, p.cluster), p.objects, { timeoutMs: d.options.verifyTimeoutMs ?? 120_000, health: health(r) });
+        if (!h.ok) throw new Error(h.errors.join('\n'));
+      }
+      return undefined;
+    }, false),
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * A release's lifecycle, as the controller drives it: restore its machine (from the saved snapshot),
+ * nudge it towards the wanted commit, observe its transitions (persist, record, metrics), apply holds
+ * placed or lifted outside, and give the steps the spec and the render they work on.
+ */
+import { createActor } from 'xstate';
+import type { DefinitionRegistry } from '../../oam/definitions/registry.js';
+import { formatProblem, type Result } from '../../oam/errors.js';
+import { HoldError, WAITS_FOR_COMMIT, type ReconcileContext, type reconcileMachine } from '../controller/machine.js';
+import type { ControllerOptions } from '../controller/controller.js';
+import type { LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
+import { hashOf } from '../sync/tracking.js';
+import { holdEvent, type SourceHolds } from './hold-watch.js';
+import { recordFailed, recordSynced } from './record.js';
+import { PERSISTED, summaryOf, type Release, type Spec } from './release.js';
+import { renderRelease } from './release-render.js';
+import { readHold, releaseHold, writeState, type Hold, type SavedState } from './release-store.js';
+import type { SavedStates } from './saved-states.js';
+
+export interface LifecycleDeps {
+  options: ControllerOptions;
+  saved: SavedStates;
+  holds: SourceHolds;
+  machine: () => ReturnType<typeof reconcileMachine.provide>;
+  stopped: () => boolean;
+  registryFor(layout: RepoLayout, own: LoadedAppFolder): Result<DefinitionRegistry>;
+}
+
+export class ReleaseLifecycle {
+  constructor(private readonly d: LifecycleDeps) {}
+
+  /** Starts a release's machine, from its persisted snapshot when there is one. */
+  async restore(r: Release, spec: Spec): Promise<void> {
+    const cluster = this.d.options.clusterFor(r.config, 'local');
+    let saved: SavedState = {};
+    try {
+      saved = await this.d.saved.of(cluster, r);
+      if (saved.summary?.status === 'held') r.heldCommit = (await readHold(cluster, r))?.commit;
+    } catch (e) {
+      this.d.options.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot read the saved state; starting fresh');
+    }
+    const unchanged = saved.summary?.specDigest === spec.digest;
+    if (unchanged) {
+      // Nothing changed for this app while the controller was away: no new reconcile.
+      r.spec = spec;
+      // The commit the machine is at (while held, `commit` is the one running and `newest` the machine's).
+      const at = saved.summary!.newest ?? saved.summary!.commit;
+      r.sameSpec = new Set([spec.commit, ...(at ? [at] : [])]);
+    }
+    if (!this.d.stopped()) this.d.holds.watch(cluster);
+    const actor = saved.snapshot ? createActor(this.d.machine(), { snapshot: saved.snapshot as never, input: { app: r.app, env: r.env } }) : createActor(this.d.machine(), { input: { app: r.app, env: r.env } });
+    r.actor = actor;
+    r.last = undefined;
+    actor.subscribe((s) => this.observe(r, s.value as string, s.context));
+    actor.start();
+    if (saved.snapshot) this.d.options.log.info({ app: r.app, env: r.env, state: actor.getSnapshot().value, revision: actor.getSnapshot().context.revision }, 'resumed');
+    const failure = actor.getSnapshot().context.failure;
+    if (unchanged && actor.getSnapshot().value === 'failed' && failure && WAITS_FOR_COMMIT.has(failure.reason)) {
+      // It waits for a new commit; this controller may bring other built-in definitions: one more try.
+      this.d.options.log.info({ app: r.app, env: r.env, reason: failure.reason }, 'trying a failed render again after a restart (the definitions may have changed)');
+      actor.send({ type: 'RETRY' });
+    }
+  }
+
+  /** At rest (idle, synced, failed): go for the wanted commit when it is a different spec. */
+  nudge(r: Release, newSpec = false): void {
+    const s = r.actor?.getSnapshot();
+    if (!s || !r.spec || this.d.stopped()) return;
+    const state = s.value as string;
+    if (state === 'held') {
+      // A commit that changes the app ends the hold (the machine checks it is a different commit).
+      if (newSpec) r.actor!.send({ type: 'COMMIT', revision: r.spec.commit });
+      return;
+    }
+    const atWanted = s.context.revision !== undefined && r.sameSpec.has(s.context.revision);
+    if (state === 'idle' || ((state === 'synced' || state === 'failed') && !atWanted)) {
+      r.startedAt = Date.now();
+      r.actor!.send({ type: 'COMMIT', revision: r.spec.commit });
+    }
+  }
+
+  observe(r: Release, state: string, ctx: ReconcileContext): void {
+    const previous = r.last;
+    r.last = state;
+    if (previous === state) return;
+    // A drift check that found nothing to heal leaves no trace (no write, no gauge flip).
+    if (state === 'checking') return;
+    if (state === 'synced' && previous === 'checking') {
+      void r.io.then(() => this.nudge(r));
+      return;
+    }
+    this.d.options.metrics.setStatus(r.app, r.env, state);
+    const snapshot = r.actor!.getPersistedSnapshot();
+    const cluster = this.d.options.clusterFor(r.config, 'local');
+    const summary = summaryOf(r, state, ctx);
+    const log = this.d.options.log.child({ app: r.app, env: r.env, commit: ctx.revision });
+    if (state !== 'synced' && state !== 'failed') log.debug({ state }, 'state');
+    const seq = PERSISTED.has(state) ? ++r.persistSeq : undefined;
+    const work = async () => {
+      if (state === 'synced' && previous === 'verifying') await recordSynced(this.d, r, ctx, log);
+      if (state === 'failed' && previous !== undefined) await recordFailed(this.d, r, ctx, log);
+      summary.health = state === 'synced' ? 'Healthy' : state === 'failed' && ctx.failure?.reason === 'HealthCheckFailed' ? 'Degraded' : undefined;
+      if (summary.health) this.d.options.metrics.setHealth(r.app, r.env, summary.health);
+      if (seq !== undefined && seq === r.persistSeq) await writeState(cluster, r, snapshot, summary);
+    };
+    r.io = r.io.then(work).catch((e) => log.error({ err: (e as Error).message }, 'recording the release failed'));
+    if (state === 'idle' || state === 'synced' || state === 'failed') void r.io.then(() => this.nudge(r));
+  }
+
+  applyHold(r: Release, hold: Hold | undefined, lifted: boolean): void {
+    const event = holdEvent(r.actor?.getSnapshot().value as string | undefined, hold, r.spec?.digest, lifted);
+    if (!event) return;
+    this.d.options.log.info({ app: r.app, env: r.env, event, ...(hold ? { hold: hold.reason } : {}) }, hold ? 'hold placed' : 'hold lifted');
+    if (hold) r.heldCommit = hold.commit;
+    r.actor!.send(event === 'HOLD' ? { type: 'HOLD', reason: hold!.reason } : { type: event });
+  }
+
+  /** The spec a step works on: the wanted one, if `revision` carries it. */
+  specOf(r: Release, revision: string | undefined): Spec {
+    if (!r.spec || revision === undefined || !r.sameSpec.has(revision)) throw new Error(`commit ${revision?.slice(0, 12) ?? '(none)'} was superseded by ${r.spec?.commit.slice(0, 12) ?? 'nothing'}`);
+    return r.spec;
+  }
+
+  async checkHold(r: Release): Promise<void> {
+    const cluster = this.d.options.clusterFor(r.config, 'local');
+    const hold = await readHold(cluster, r);
+    if (!hold) return;
+    if (hold.specDigest === undefined || hold.specDigest === r.spec?.digest) {
+      r.heldCommit = hold.commit;
+      throw new HoldError(hold.reason);
+    }
+    // A newer commit touched the app: the hold has done its job.
+    await releaseHold(cluster, r);
+    this.d.options.log.info({ app: r.app, env: r.env, hold: hold.reason }, 'hold released by a newer commit');
+  }
+
+  /** Renders (once per commit) what the release's placements should hold. */
+  async prepare(r: Release, revision: string | undefined): Promise<NonNullable<Release['rendered']>> {
+    const spec = this.specOf(r, revision);
+    if (r.rendered && r.sameSpec.has(r.rendered.commit)) return r.rendered;
+    const loaded = await spec.loaded;
+    if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
+    const sourced = loaded.value.apps.find((a) => a.app.metadata.name === r.app);
+    if (!sourced) throw new Error(`Application "${r.app}" is no longer in ${spec.folder.path}`);
+    r.namespace = r.config?.namespace ?? sourced.app.metadata.namespace ?? 'default';
+    const registry = this.d.registryFor(spec.layout, loaded.value);
+    if (!registry.ok) throw new Error(registry.problems.map(formatProblem).join('\n'));
+    const placements = renderRelease(sourced, registry.value, r.env, r.config);
+    this.d.options.metrics.renders.inc({ app: r.app, env: r.env });
+    if (!placements.ok) throw new Error(placements.problems.map(formatProblem).join('\n'));
+    const namespace = r.config?.namespace ?? sourced.app.metadata.namespace ?? 'default';
+    r.rendered = { commit: spec.commit, placements: placements.value, manifestDigest: hashOf(placements.value), namespace, app: sourced, registry: registry.value };
+    return r.rendered;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * What a release records when its machine comes to rest: a Synced or Failed revision with an Event and
+ * metrics, the automatic rollback (re-apply the newest good revision and hold) when enabled, and a drift
+ * check's verdict (heal, or report once per drift for apps that opted out).
+ */
+import type { ReconcileContext, PlanOutput } from '../controller/machine.js';
+import { recordEvent } from '../controller/events.js';
+import type { Logger, Metrics } from '../controller/telemetry.js';
+import type { EnvironmentConfig } from '../source/environments.js';
+import type { ClusterPort } from '../../ports/cluster.js';
+import { driftText } from '../sync/drift.js';
+import { applyToPlacements } from './placements.js';
+import type { Release } from './release.js';
+import { appendRevision, placeHold, readHistory } from './release-store.js';
+
+export interface RecordDeps {
+  options: { clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort; log: Logger; metrics: Metrics };
+}
+
+export async function recordSynced(d: RecordDeps, r: Release, ctx: ReconcileContext, log: Logger): Promise<void> {
+  const cluster = d.options.clusterFor(r.config, 'local');
+  const rendered = r.rendered;
+  const message = r.healing ? 'drift corrected: synced and healthy' : 'synced and healthy';
+  r.healing = false;
+  const rev = await appendRevision(cluster, r, { commit: ctx.revision!, specDigest: r.spec?.digest ?? '', ...(rendered ? { manifestDigest: rendered.manifestDigest, placements: rendered.placements } : {}), time: new Date().toISOString(), outcome: 'Synced', message });
+  if (r.startedAt) d.options.metrics.reconcileDuration.observe({ app: r.app, env: r.env, result: 'synced' }, (Date.now() - r.startedAt) / 1000);
+  log.info({ revision: rev.revision }, 'synced');
+  if (rendered) await recordEvent(cluster, { app: r.app, env: r.env, namespace: rendered.namespace, type: 'Normal', reason: 'Synced', message: `revision ${rev.revision} (commit ${ctx.revision!.slice(0, 12)}) ${message}` }).catch((e) => log.warn({ err: (e as Error).message }, 'cannot record an Event'));
+}
+
+export async function recordFailed(d: RecordDeps, r: Release, ctx: ReconcileContext, log: Logger): Promise<void> {
+  const cluster = d.options.clusterFor(r.config, 'local');
+  const failure = ctx.failure!;
+  r.healing = false;
+  d.options.metrics.failures.inc({ app: r.app, env: r.env, reason: failure.reason });
+  if (r.startedAt) d.options.metrics.reconcileDuration.observe({ app: r.app, env: r.env, result: 'failed' }, (Date.now() - r.startedAt) / 1000);
+  const rev = await appendRevision(cluster, r, { commit: ctx.revision ?? '', specDigest: r.spec?.digest ?? '', ...(r.rendered?.commit === ctx.revision ? { manifestDigest: r.rendered!.manifestDigest } : {}), time: new Date().toISOString(), outcome: 'Failed', reason: failure.reason, message: failure.message });
+  log.error({ revision: rev.revision, reason: failure.reason, err: failure.message, attempts: ctx.attempts }, 'reconcile failed');
+  const namespace = r.namespace ?? r.config?.namespace ?? 'default';
+  await recordEvent(cluster, { app: r.app, env: r.env, namespace, type: 'Warning', reason: failure.reason, message: failure.message }).catch((e) => log.warn({ err: (e as Error).message }, 'cannot record an Event'));
+  if (!['ApplyFailed', 'DeliveryFailed', 'HealthCheckFailed'].includes(failure.reason) || !autoRollback(r)) return;
+  const good = (await readHistory(cluster, r)).find((h) => h.outcome !== 'Failed' && h.placements && h.commit !== ctx.revision);
+  if (!good) return log.warn({}, 'automatic rollback: no earlier good revision');
+  const result = await applyToPlacements(r, good.placements!, (c) => d.options.clusterFor(r.config, c));
+  if (!result.ok) return log.error({ err: result.errors.join('; ') }, 'automatic rollback failed');
+  await placeHold(cluster, r, { reason: `automatic rollback to revision ${good.revision} after ${failure.reason}`, since: new Date().toISOString(), specDigest: r.spec?.digest, revision: good.revision, commit: good.commit });
+  r.heldCommit = good.commit;
+  await appendRevision(cluster, r, { commit: good.commit, specDigest: good.specDigest, ...(good.manifestDigest ? { manifestDigest: good.manifestDigest } : {}), placements: good.placements!, time: new Date().toISOString(), outcome: 'RolledBack', reason: 'AutoRollback', message: `rolled back to revision ${good.revision} after ${failure.reason}` });
+  log.warn({ to: good.revision }, 'rolled back automatically; held until a newer commit or ferry resume');
+  r.actor?.send({ type: 'HOLD', reason: `automatic rollback to revision ${good.revision} after ${failure.reason}` });
+}
+
+function autoRollback(r: Release): boolean {
+  const ann = r.rendered?.app.app.metadata.annotations?.['ferry.dev/auto-rollback'];
+  if (ann !== undefined) return ann === 'true';
+  const cfg = r.spec?.layout.config;
+  return cfg?.ok === true && cfg.value.defaults.autoRollback;
+}
+
+/** A drift check's verdict: heal (the default) or, for apps that opted out, report once per drift. */
+export async function reportDrift(d: RecordDeps, r: Release, rendered: NonNullable<Release['rendered']>, drift: string[]): Promise<PlanOutput> {
+  if (drift.length === 0) {
+    r.drift = undefined;
+    return { changes: 0 };
+  }
+  const heal = rendered.app.app.metadata.annotations?.['ferry.dev/self-heal'] !== 'false';
+  const text = driftText(drift);
+  d.options.metrics.drift.inc({ app: r.app, env: r.env, healed: String(heal) });
+  if (heal) {
+    r.healing = true;
+    d.options.log.warn({ app: r.app, env: r.env, commit: rendered.commit, drift }, 'drift detected; re-applying the synced revision');
+  } else if (r.drift !== text) {
+    r.drift = text;
+    d.options.log.warn({ app: r.app, env: r.env, commit: rendered.commit, drift }, 'drift detected; not corrected (ferry.dev/self-heal is "false")');
+    await recordEvent(d.options.clusterFor(r.config, 'local'), { app: r.app, env: r.env, namespace: rendered.namespace, type: 'Warning', reason: 'OutOfSync', message: `the cluster differs from revision ${rendered.commit.slice(0, 12)}: ${text}` }).catch(() => undefined);
+  }
+  return { changes: drift.length, heal };
+}

@@ -1,0 +1,85 @@
+/**
+ * A release is one app in one environment: what it should reach (its spec: the commit, the app
+ * folder's digest and layout), its reconcile machine, what it rendered, and what is being written about
+ * it. `summaryOf` is what `ferry status` shows of it.
+ */
+import type { Actor } from 'xstate';
+import type { DefinitionRegistry } from '../../oam/definitions/registry.js';
+import type { Result } from '../../oam/errors.js';
+import type { SourcedApplication } from '../../oam/model/parse.js';
+import { WAITS_FOR_COMMIT, type ReconcileContext, type reconcileMachine } from '../controller/machine.js';
+import type { EnvironmentConfig } from '../source/environments.js';
+import type { AppFolder, LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
+import type { planApp } from '../sync/sync.js';
+import type { StateSummary } from './release-store.js';
+import type { ReleasePlacement } from './release-render.js';
+
+export interface Spec {
+  commit: string;
+  digest: string;
+  folder: AppFolder;
+  loaded: Promise<Result<LoadedAppFolder>>;
+  layout: RepoLayout;
+}
+
+export interface Release {
+  app: string;
+  env: string;
+  /** This controller's source: scopes the release's records (state, history, hold, inventory). */
+  source: string;
+  config?: EnvironmentConfig;
+  folder: string;
+  actor?: Actor<typeof reconcileMachine>;
+  /** The spec this release should reach, and the commits known to carry the same spec. */
+  spec?: Spec;
+  sameSpec: Set<string>;
+  rendered?: { commit: string; placements: ReleasePlacement[]; manifestDigest: string; namespace: string; app: SourcedApplication; registry: DefinitionRegistry };
+  /** Serializes what is written to the cluster about this release. */
+  io: Promise<void>;
+  startedAt?: number;
+  last?: string;
+  /** The app's namespace (for Events), known once its spec was read. */
+  namespace?: string;
+  /** The plan made by the planning step, handed to apply (no second read of the same objects). */
+  planned?: { commit: string; plans: Awaited<ReturnType<typeof planApp>>[] };
+  /** Counts the persisted transitions: a write already superseded by a newer one is skipped. */
+  persistSeq: number;
+  /** The step in flight, so a removal waits for it before pruning. */
+  running?: Promise<unknown>;
+  /** The drift last reported for an app that opted out of self-heal (reported once per change). */
+  drift?: string;
+  /** A drift check found drift and is healing it (recorded with the revision). */
+  healing?: boolean;
+  /** While held: the commit running (the one a rollback went back to), when known. */
+  heldCommit?: string;
+}
+
+/**
+ * The states written to the cluster. The others (fetching, rendering, planning) are quick and need
+ * no resume: a controller restarted during them finds the previous state and the commit still new.
+ */
+export const PERSISTED = new Set(['idle', 'applying', 'delivering', 'verifying', 'synced', 'failed', 'held']);
+
+export const releaseKey = (r: { app: string; env: string }) => `${r.app}/${r.env}`;
+
+/** What `ferry status` shows of a release in `state`. */
+export function summaryOf(r: Release, state: string, ctx: ReconcileContext): StateSummary {
+  // While held, the commit running is the one rolled back to; the machine's commit waits.
+  const running = state === 'held' ? (r.heldCommit ?? ctx.revision) : ctx.revision;
+  const waiting = state === 'failed' && ctx.failure && WAITS_FOR_COMMIT.has(ctx.failure.reason);
+  return {
+    app: r.app,
+    env: r.env,
+    status: state,
+    ...(running ? { commit: running } : {}),
+    ...(running !== ctx.revision && ctx.revision ? { newest: ctx.revision } : {}),
+    ...(waiting ? { waitingFor: 'a new commit' } : {}),
+    // The digest of the spec this state is about (a newer commit may be waiting already).
+    ...(r.spec && ctx.revision !== undefined && r.sameSpec.has(ctx.revision) ? { specDigest: r.spec.digest } : {}),
+    ...(ctx.lastGood ? { lastGood: ctx.lastGood } : {}),
+    ...(ctx.hold ? { hold: ctx.hold } : {}),
+    ...(ctx.failure ? { lastError: `${ctx.failure.reason}: ${ctx.failure.message}` } : {}),
+    updatedAt: new Date().toISOString(),
+    source: r.source,
+  };
+}

@@ -1,0 +1,43 @@
+/** Releases Git no longer declares: stopped, then pruned and recorded in the background (stop() waits for them). */
+import type { ClusterPort } from '../../ports/cluster.js';
+import type { Logger, Metrics } from '../controller/telemetry.js';
+import type { EnvironmentConfig } from '../source/environments.js';
+import { releaseKey, type Release } from './release.js';
+import { removeRelease, type Removable } from './release-removal.js';
+
+export class Removals {
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly d: { clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort; log: Logger; metrics: Metrics },
+    private readonly releases: Map<string, Release>,
+    private readonly stopped: () => boolean,
+  ) {}
+
+  /** A release Git no longer declares: stopped, then removed once what it was doing has settled. */
+  retire(r: Release, commit: string): void {
+    this.releases.delete(releaseKey(r));
+    r.actor?.stop();
+    this.d.metrics.forget(r.app, r.env);
+    const settled = Promise.all([r.io, r.running?.catch(() => undefined)]);
+    this.remove({ app: r.app, env: r.env, source: r.source, ...(r.config ? { config: r.config } : {}), ...(r.namespace ? { namespace: r.namespace } : {}), ...(r.rendered ? { placedOn: r.rendered.placements.map((p) => p.cluster) } : {}) }, commit, settled);
+  }
+
+  /** Prunes and records the removal in the background. */
+  remove(r: Removable, commit: string, after: Promise<unknown> = Promise.resolve()): void {
+    const key = releaseKey(r);
+    const log = this.d.log.child({ app: r.app, env: r.env, commit });
+    const work = (async () => {
+      await after;
+      // Stopped, or declared again by a newer commit (that release takes over).
+      if (await removeRelease({ clusterFor: this.d.clusterFor, log: this.d.log }, r, commit, () => this.stopped() || this.releases.has(key))) log.info({}, 'removed: no longer in Git, objects pruned');
+    })()
+      .catch((e: unknown) => log.error({ err: (e as Error).message }, 'recording a removal failed'))
+      .finally(() => this.running.delete(work));
+    this.running.add(work);
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all([...this.running]);
+  }
+}
