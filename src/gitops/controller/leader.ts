@@ -6,8 +6,8 @@
  * Lease; controllers of other sources elect their own leaders on the same cluster.
  */
 import { ClusterError, type ClusterPort } from '../../ports/cluster.js';
-import { ensureSystemNamespace, SYSTEM_NAMESPACE } from '../sync/inventory.js';
-import type { KubeObject } from '../sync/objects.js';
+import { ensureSystemNamespace } from '../sync/inventory.js';
+import { giveUpLease, tryTakeLease } from '../sync/lease.js';
 
 export interface LeaderOptions {
   cluster: ClusterPort;
@@ -20,7 +20,6 @@ export interface LeaderOptions {
   signal: AbortSignal;
 }
 
-const micro = (d: Date) => d.toISOString().replace(/\.(\d+)Z$/, (_, ms: string) => `.${ms.padEnd(6, '0')}Z`);
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((r) => {
     const wake = () => {
@@ -35,32 +34,14 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 export async function runLeaderElection(o: LeaderOptions): Promise<void> {
-  const name = o.name;
   const seconds = o.leaseSeconds ?? 15;
-  const ref = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: SYSTEM_NAMESPACE, name };
   let leading = false;
   let lastRenew = 0;
-  const lease = (live: KubeObject | undefined, acquire: boolean): KubeObject => {
-    const spec = (live?.spec ?? {}) as Record<string, unknown>;
-    return {
-      apiVersion: ref.apiVersion,
-      kind: 'Lease',
-      metadata: { name, namespace: SYSTEM_NAMESPACE, ...(live?.metadata.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}) },
-      spec: { holderIdentity: o.identity, leaseDurationSeconds: seconds, acquireTime: acquire ? micro(new Date()) : spec.acquireTime, renewTime: micro(new Date()), leaseTransitions: ((spec.leaseTransitions as number | undefined) ?? 0) + (acquire && live ? 1 : 0) },
-    };
-  };
   await ensureSystemNamespace(o.cluster).catch(() => undefined);
   while (!o.signal.aborted) {
     try {
-      const live = await o.cluster.get(ref);
-      const spec = (live?.spec ?? {}) as { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
-      const mine = spec.holderIdentity === o.identity;
-      const expired = !spec.holderIdentity || !spec.renewTime || Date.parse(spec.renewTime) + (spec.leaseDurationSeconds ?? seconds) * 1000 < Date.now();
-      if (!live) await o.cluster.create(lease(undefined, true));
-      else if (mine || expired) await o.cluster.apply(lease(live, !mine), { force: true });
-      const now = await o.cluster.get(ref);
-      const holder = (now?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
-      if (holder === o.identity) {
+      const { held } = await tryTakeLease(o.cluster, o.name, o.identity, seconds);
+      if (held) {
         lastRenew = Date.now();
         if (!leading) {
           leading = true;
@@ -72,7 +53,7 @@ export async function runLeaderElection(o: LeaderOptions): Promise<void> {
       }
     } catch (e) {
       if (!(e instanceof ClusterError)) throw e;
-      // 409: another replica moved first; anything else: try again, stepping down if it lasts.
+      // Anything else than a clear answer: try again, stepping down if it lasts.
       if (leading && Date.now() - lastRenew > seconds * 1000) {
         leading = false;
         o.onStoppedLeading();
@@ -82,8 +63,7 @@ export async function runLeaderElection(o: LeaderOptions): Promise<void> {
   }
   if (leading) {
     // Give the lease up on shutdown so another replica takes over at once.
-    const live = await o.cluster.get(ref).catch(() => undefined);
-    if ((live?.spec as { holderIdentity?: string } | undefined)?.holderIdentity === o.identity) await o.cluster.delete(ref).catch(() => undefined);
+    await giveUpLease(o.cluster, o.name, o.identity).catch(() => undefined);
     o.onStoppedLeading();
   }
 }
