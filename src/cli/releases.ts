@@ -88,11 +88,18 @@ const needEnv = (f: ReleaseFlags): string => {
   return f.env;
 };
 
-export async function runHistory(app: string, f: ReleaseFlags, io: CliIO): Promise<number> {
+/** The release an app × --env names, on the cluster of its environment (undefined: reported). */
+async function releaseOf(app: string, f: ReleaseFlags, io: CliIO) {
   const env = needEnv(f);
   const cluster = clusterOf(f, env);
   const scope = await scopeOf(cluster, app, env, f, io);
-  if (!scope) return EXIT_INVALID;
+  return scope ? { env, cluster, scope } : undefined;
+}
+
+export async function runHistory(app: string, f: ReleaseFlags, io: CliIO): Promise<number> {
+  const found = await releaseOf(app, f, io);
+  if (!found) return EXIT_INVALID;
+  const { env, cluster, scope } = found;
   const history = await readHistory(cluster, scope);
   if (f.output === 'json') {
     io.out(`${JSON.stringify(history.map(({ placements, ...r }) => ({ ...r, objects: placements?.reduce((n, p) => n + p.objects.length, 0) ?? 0 })), null, 2)}\n`);
@@ -150,10 +157,9 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
 }
 
 export async function runResume(app: string, f: ReleaseFlags, io: CliIO): Promise<number> {
-  const env = needEnv(f);
-  const cluster = clusterOf(f, env);
-  const scope = await scopeOf(cluster, app, env, f, io);
-  if (!scope) return EXIT_INVALID;
+  const found = await releaseOf(app, f, io);
+  if (!found) return EXIT_INVALID;
+  const { env, cluster, scope } = found;
   const hold = await readHold(cluster, scope);
   if (!(await releaseHold(cluster, scope))) {
     io.err(`${app}/${env} is not held\n`);

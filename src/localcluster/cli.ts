@@ -28,18 +28,15 @@ program
     const state = await withStdoutOnStderr(() => startCluster({ name: name(o), nodes: Number(o.nodes), neverReadySuffix: o.neverReadySuffix, log: (l) => console.error(l) }));
     process.stdout.write(`${state.kubeconfig}\n`);
   });
-program
-  .command('down')
-  .description('stop a local cluster and remove its files')
-  .option('-n, --name <name>', 'cluster name', 'ferry')
+/** A command on one cluster, chosen by --name. */
+const onCluster = (command: string, description: string) => program.command(command).description(description).option('-n, --name <name>', 'cluster name', 'ferry');
+
+onCluster('down', 'stop a local cluster and remove its files')
   .action(async (o: { name: string }) => {
     const stopped = await stopCluster(name(o));
     console.error(stopped.length > 0 ? `stopped ${stopped.map((c) => `${c.name} (pid ${c.pid})`).join(', ')}` : `no cluster "${name(o)}"`);
   });
-program
-  .command('status')
-  .description('show whether a local cluster runs and is ready')
-  .option('-n, --name <name>', 'cluster name', 'ferry')
+onCluster('status', 'show whether a local cluster runs and is ready')
   .action(async (o: { name: string }) => {
     const s = await clusterStatus(name(o));
     console.log(JSON.stringify(s, null, 2));

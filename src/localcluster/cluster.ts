@@ -63,18 +63,23 @@ function freePort(): Promise<number> {
 
 function kubeconfig(pki: Pki, port: number, name: string): string {
   const b64 = (f: string) => readFileSync(f).toString('base64');
+  return kubeconfigYaml(name, port, { ca: b64(pki.caCert), cert: b64(pki.adminCert), key: b64(pki.adminKey) });
+}
+
+/** The kubeconfig `cluster:up` writes: one cluster, its admin user and a context, all named `name`; data in base64. */
+export function kubeconfigYaml(name: string, port: number, data: { ca: string; cert: string; key: string }): string {
   return `apiVersion: v1
 kind: Config
 clusters:
 - name: ${name}
   cluster:
     server: https://127.0.0.1:${port}
-    certificate-authority-data: ${b64(pki.caCert)}
+    certificate-authority-data: ${data.ca}
 users:
 - name: ${name}-admin
   user:
-    client-certificate-data: ${b64(pki.adminCert)}
-    client-key-data: ${b64(pki.adminKey)}
+    client-certificate-data: ${data.cert}
+    client-key-data: ${data.key}
 contexts:
 - name: ${name}
   context:

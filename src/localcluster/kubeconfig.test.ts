@@ -2,28 +2,10 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { DEV_CLUSTERS } from './dev.js';
 import { mergeKubeconfigs } from './kubeconfig.js';
+import { kubeconfigYaml } from './cluster.js';
 
-/** A kubeconfig as `cluster:up` writes it (see cluster.ts). */
-const single = (name: string, port: number) => `apiVersion: v1
-kind: Config
-clusters:
-- name: ${name}
-  cluster:
-    server: https://127.0.0.1:${port}
-    certificate-authority-data: Q0EtJHtuYW1lfQ==
-users:
-- name: ${name}-admin
-  user:
-    client-certificate-data: Y2VydC0ke25hbWV9
-    client-key-data: a2V5LSR7bmFtZX0=
-contexts:
-- name: ${name}
-  context:
-    cluster: ${name}
-    user: ${name}-admin
-    namespace: default
-current-context: ${name}
-`;
+/** A kubeconfig as `cluster:up` writes it, with fake certificate data. */
+const single = (name: string, port: number) => kubeconfigYaml(name, port, { ca: 'Q0EtJHtuYW1lfQ==', cert: 'Y2VydC0ke25hbWV9', key: 'a2V5LSR7bmFtZX0=' });
 
 describe('mergeKubeconfigs', () => {
   it('gives each cluster a context of the topology name, the first one current', () => {

@@ -8,30 +8,36 @@
 
 const neverReady = (suffix: string) => `[.spec.containers[].image | endswith(${JSON.stringify(suffix)})] | any`;
 
+/** One Stage: the objects it selects (kind, match expressions), after how long, and what happens `next` (YAML under it). */
+function stage(name: string, kind: 'Node' | 'Pod', match: string[], delay: string | undefined, next: string): string {
+  return `---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: ${name}
+spec:
+  resourceRef: {apiGroup: v1, kind: ${kind}}
+  selector:
+    matchExpressions:
+${match.map((m) => `    - ${m}\n`).join('')}${delay ? `  delay: {${delay}}\n` : ''}  next:
+${next}`;
+}
+
+const NOT_DELETED = "{key: '.metadata.deletionTimestamp', operator: DoesNotExist}";
+const NODE_READY = `key: '.status.conditions.[] | select( .type == "Ready" ) | .status'`;
+
 /** A scheduled pod starts: Ready with running containers, or (for the never-ready images) stuck unready. */
 function podStarted(bad: string, ready: boolean): string {
   const why = ready ? '' : ', reason: ContainersNotReady';
   const container = ready
     ? 'ready: true, started: true, restartCount: 0, state: {running: {startedAt: {{ $now | Quote }}}}'
     : 'ready: false, started: false, restartCount: 0, state: {waiting: {reason: ImagePullBackOff, message: "simulated failure: image never becomes ready"}}';
-  return `---
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: ${ready ? 'ferry-pod-ready' : 'ferry-pod-never-ready'}
-spec:
-  resourceRef: {apiGroup: v1, kind: Pod}
-  selector:
-    matchExpressions:
-    - {key: '.metadata.deletionTimestamp', operator: DoesNotExist}
-    - {key: '.spec.nodeName', operator: Exists}
-    - {key: '.status.podIP', operator: DoesNotExist}
-    - key: '${bad}'
-      operator: In
-      values: ['${ready ? 'false' : 'true'}']
-  delay: {durationMilliseconds: 200${ready ? ', jitterDurationMilliseconds: 600' : ''}}
-  next:
-    statusTemplate: |
+  return stage(
+    ready ? 'ferry-pod-ready' : 'ferry-pod-never-ready',
+    'Pod',
+    [NOT_DELETED, "{key: '.spec.nodeName', operator: Exists}", "{key: '.status.podIP', operator: DoesNotExist}", `key: '${bad}'\n      operator: In\n      values: ['${ready ? 'false' : 'true'}']`],
+    `durationMilliseconds: 200${ready ? ', jitterDurationMilliseconds: 600' : ''}`,
+    `    statusTemplate: |
       {{ $now := Now }}
       conditions:
       - {type: Initialized, status: "True", lastTransitionTime: {{ $now | Quote }}}
@@ -46,24 +52,19 @@ spec:
       podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
       phase: ${ready ? 'Running' : 'Pending'}
       startTime: {{ $now | Quote }}
-`;
+`,
+  );
 }
 
 export function kwokStages(neverReadySuffix: string): string {
   const bad = neverReady(neverReadySuffix);
-  return `apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: ferry-node-ready
-spec:
-  resourceRef: {apiGroup: v1, kind: Node}
-  selector:
-    matchExpressions:
-    - key: '.status.conditions.[] | select( .type == "Ready" ) | .status'
-      operator: NotIn
-      values: ['True']
-  next:
-    statusTemplate: |
+  const stages = [
+    stage(
+      'ferry-node-ready',
+      'Node',
+      [`${NODE_READY}\n      operator: NotIn\n      values: ['True']`],
+      undefined,
+      `    statusTemplate: |
       {{ $now := Now }}
       conditions:
       - {type: Ready, status: "True", reason: KubeletReady, message: "kwok fake node", lastHeartbeatTime: {{ $now | Quote }}, lastTransitionTime: {{ $now | Quote }}}
@@ -78,42 +79,30 @@ spec:
       capacity: {cpu: "64", memory: 256Gi, pods: "250"}
       nodeInfo: {architecture: amd64, operatingSystem: linux, kubeletVersion: fake, kubeProxyVersion: fake}
       phase: Running
----
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: ferry-node-heartbeat
-spec:
-  resourceRef: {apiGroup: v1, kind: Node}
-  selector:
-    matchExpressions:
-    - key: '.status.conditions.[] | select( .type == "Ready" ) | .status'
-      operator: In
-      values: ['True']
-  delay: {durationMilliseconds: 10000, jitterDurationMilliseconds: 5000}
-  next:
-    statusTemplate: |
+`,
+    ),
+    stage(
+      'ferry-node-heartbeat',
+      'Node',
+      [`${NODE_READY}\n      operator: In\n      values: ['True']`],
+      'durationMilliseconds: 10000, jitterDurationMilliseconds: 5000',
+      `    statusTemplate: |
       {{ $now := Now }}
       conditions:
       {{ range .status.conditions }}
       - {type: {{ .type | Quote }}, status: {{ .status | Quote }}, reason: {{ .reason | Quote }}, message: {{ .message | Quote }}, lastHeartbeatTime: {{ $now | Quote }}, lastTransitionTime: {{ .lastTransitionTime | Quote }}}
       {{ end }}
   immediateNextStage: false
-${podStarted(bad, true)}${podStarted(bad, false)}---
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: ferry-pod-complete
-spec:
-  resourceRef: {apiGroup: v1, kind: Pod}
-  selector:
-    matchExpressions:
-    - {key: '.metadata.deletionTimestamp', operator: DoesNotExist}
-    - {key: '.status.phase', operator: In, values: [Running]}
-    - {key: '.metadata.ownerReferences.[].kind', operator: In, values: [Job]}
-  delay: {durationMilliseconds: 1000}
-  next:
-    statusTemplate: |
+`,
+    ),
+    podStarted(bad, true),
+    podStarted(bad, false),
+    stage(
+      'ferry-pod-complete',
+      'Pod',
+      [NOT_DELETED, "{key: '.status.phase', operator: In, values: [Running]}", "{key: '.metadata.ownerReferences.[].kind', operator: In, values: [Job]}"],
+      'durationMilliseconds: 1000',
+      `    statusTemplate: |
       {{ $now := Now }}
       conditions:
       - {type: Ready, status: "False", reason: PodCompleted, lastTransitionTime: {{ $now | Quote }}}
@@ -123,19 +112,9 @@ spec:
       - {name: {{ .name | Quote }}, image: {{ .image | Quote }}, ready: false, started: false, restartCount: 0, state: {terminated: {exitCode: 0, reason: Completed, startedAt: {{ $now | Quote }}, finishedAt: {{ $now | Quote }}}}}
       {{ end }}
       phase: Succeeded
----
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: ferry-pod-delete
-spec:
-  resourceRef: {apiGroup: v1, kind: Pod}
-  selector:
-    matchExpressions:
-    - {key: '.metadata.deletionTimestamp', operator: Exists}
-  delay: {durationMilliseconds: 100}
-  next:
-    finalizers: {empty: true}
-    delete: true
-`;
+`,
+    ),
+    stage('ferry-pod-delete', 'Pod', ["{key: '.metadata.deletionTimestamp', operator: Exists}"], 'durationMilliseconds: 100', '    finalizers: {empty: true}\n    delete: true\n'),
+  ];
+  return stages.join('').replace(/^---\n/, '');
 }

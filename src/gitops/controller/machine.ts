@@ -74,6 +74,14 @@ export function retryDelayMs(attempts: number): number {
 }
 
 const step = (fn: Step) => fromPromise<unknown, StepInput>(({ input }) => fn(input));
+/** What every step is given: the release, the commit and what the previous step produced. */
+const stepInput = ({ context }: { context: ReconcileContext }): StepInput => ({ app: context.app, env: context.env, revision: context.revision, work: context.work });
+const failAs = (reason: FailureReason) => ({ type: 'fail', params: { reason } }) as const;
+/** A failure, or a hold when the step threw a HoldError. */
+const failOrHold = (reason: FailureReason) => [{ guard: 'isHold', target: 'held', actions: 'holdFromError' }, { target: 'failed', actions: failAs(reason) }] as const;
+/** A state that runs one step: on success to `next` with its output kept, on failure to `failed` (or `held`). */
+const runs = <S extends 'render' | 'plan' | 'apply' | 'deliver'>(src: S, next: string, reason: FailureReason, holds = false) =>
+  ({ invoke: { src, input: stepInput, onDone: { target: next, actions: 'keepOutput' }, onError: holds ? failOrHold(reason) : { target: 'failed', actions: failAs(reason) } } }) as const;
 export const reconcileMachine = setup({
   types: {} as { context: ReconcileContext; events: ReconcileEvent; input: { app: string; env: string; lastGood?: string } },
   actors: {
@@ -89,6 +97,7 @@ export const reconcileMachine = setup({
       const error = (event as { error?: unknown }).error;
       return { failure: { reason: params.reason, message: error instanceof Error ? error.message : String(error) }, attempts: context.attempts + 1 };
     }),
+    keepOutput: assign({ work: ({ event }) => (event as { output?: unknown }).output }),
     holdFromError: assign(({ event }) => ({ hold: ((event as { error?: unknown }).error as HoldError).reason, work: undefined })),
   },
   guards: {
@@ -119,49 +128,21 @@ export const reconcileMachine = setup({
     fetching: {
       invoke: {
         src: 'fetch',
-        input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: undefined }),
-        onDone: { target: 'rendering', actions: assign({ work: ({ event }) => event.output }) },
-        onError: [{ guard: 'isHold', target: 'held', actions: 'holdFromError' }, { target: 'failed', actions: { type: 'fail', params: { reason: 'SourceFailed' } } }],
+        input: (a) => ({ ...stepInput(a), work: undefined }),
+        onDone: { target: 'rendering', actions: 'keepOutput' },
+        onError: failOrHold('SourceFailed'),
       },
     },
-    rendering: {
-      invoke: {
-        src: 'render',
-        input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: context.work }),
-        onDone: { target: 'planning', actions: assign({ work: ({ event }) => event.output }) },
-        onError: { target: 'failed', actions: { type: 'fail', params: { reason: 'RenderFailed' } } },
-      },
-    },
-    planning: {
-      invoke: {
-        src: 'plan',
-        input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: context.work }),
-        onDone: { target: 'applying', actions: assign({ work: ({ event }) => event.output }) },
-        onError: { target: 'failed', actions: { type: 'fail', params: { reason: 'PlanFailed' } } },
-      },
-    },
-    applying: {
-      invoke: {
-        src: 'apply',
-        input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: context.work }),
-        onDone: { target: 'delivering', actions: assign({ work: ({ event }) => event.output }) },
-        onError: [{ guard: 'isHold', target: 'held', actions: 'holdFromError' }, { target: 'failed', actions: { type: 'fail', params: { reason: 'ApplyFailed' } } }],
-      },
-    },
-    delivering: {
-      invoke: {
-        src: 'deliver',
-        input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: context.work }),
-        onDone: { target: 'verifying', actions: assign({ work: ({ event }) => event.output }) },
-        onError: { target: 'failed', actions: { type: 'fail', params: { reason: 'DeliveryFailed' } } },
-      },
-    },
+    rendering: runs('render', 'planning', 'RenderFailed'),
+    planning: runs('plan', 'applying', 'PlanFailed'),
+    applying: runs('apply', 'delivering', 'ApplyFailed', true),
+    delivering: runs('deliver', 'verifying', 'DeliveryFailed'),
     verifying: {
       invoke: {
         src: 'verify',
-        input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: context.work }),
+        input: stepInput,
         onDone: { target: 'synced', actions: assign({ lastGood: ({ context }) => context.revision, failure: undefined, attempts: 0, work: undefined }) },
-        onError: { target: 'failed', actions: { type: 'fail', params: { reason: 'HealthCheckFailed' } } },
+        onError: { target: 'failed', actions: failAs('HealthCheckFailed') },
       },
     },
     synced: {
@@ -179,7 +160,7 @@ export const reconcileMachine = setup({
           { guard: 'nothingToHeal', target: 'synced' },
           { target: 'applying', actions: assign({ work: ({ event }) => event.output }) },
         ],
-        onError: { target: 'failed', actions: { type: 'fail', params: { reason: 'PlanFailed' } } },
+        onError: { target: 'failed', actions: failAs('PlanFailed') },
       },
       // A commit arriving meanwhile waits for this short check: the controller sends it at rest.
     },

@@ -9,6 +9,7 @@
  * keep the unscoped names ferry-<kind>.<app>.<env>; a controller adopts its own at start.
  */
 import type { ObjectRef } from '../sync/objects.js';
+import type { SyncScope } from '../sync/tracking.js';
 
 export const SYSTEM_NAMESPACE = 'ferry-system';
 
@@ -17,12 +18,8 @@ export type RecordKind = 'state' | 'history' | 'hold' | 'inventory';
 export const LABEL_KIND = 'ferry.dev/kind';
 export const LABEL_SOURCE = 'ferry.dev/source';
 
-/** An (app, environment), and the source whose controller owns it (absent: unscoped). */
-export interface RecordScope {
-  app: string;
-  env: string;
-  source?: string;
-}
+/** An (app, environment), and the source whose controller owns it (absent: unscoped): the sync scope. */
+export type RecordScope = SyncScope;
 
 export const recordName = (kind: RecordKind, s: RecordScope): string => (s.source ? `ferry-${kind}.${s.source}.${s.app}.${s.env}` : `ferry-${kind}.${s.app}.${s.env}`);
 

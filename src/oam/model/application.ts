@@ -1,30 +1,27 @@
 /** KubeVela's Application (core.oam.dev/v1beta1), as Ferry reads it. */
 
-export interface TraitSpec {
+/** What components, traits, policies and workflow steps share: a definition type and its properties. */
+interface Typed {
   type: string;
   properties?: Record<string, unknown>;
 }
 
-export interface ComponentSpec {
+export type TraitSpec = Typed;
+
+export interface ComponentSpec extends Typed {
   name: string;
-  type: string;
-  properties?: Record<string, unknown>;
   traits?: TraitSpec[];
   dependsOn?: string[];
   inputs?: { from: string; parameterKey: string }[];
   outputs?: { name: string; valueFrom: string }[];
 }
 
-export interface PolicySpec {
+export interface PolicySpec extends Typed {
   name: string;
-  type: string;
-  properties?: Record<string, unknown>;
 }
 
-export interface WorkflowStepSpec {
+export interface WorkflowStepSpec extends Typed {
   name: string;
-  type: string;
-  properties?: Record<string, unknown>;
   dependsOn?: string[];
   subSteps?: WorkflowStepSpec[];
   if?: string;
