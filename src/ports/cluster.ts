@@ -1,4 +1,4 @@
-/** The cluster as the sync engine sees it. Implemented by gitops/kube-cluster.ts. */
+/** The cluster as the sync engine sees it. Implemented by src/kube/kube-cluster.ts. */
 import type { KubeObject, ObjectRef } from '../gitops/sync/objects.js';
 
 export interface ClusterPort {

@@ -1,0 +1,90 @@
+/**
+ * MetricsPort over Prometheus's HTTP API (`GET /api/v1/query`): a timeout per request, retries with
+ * backoff on transient failures (connection refused or reset, timeouts, 5xx), never on a bad query.
+ * A query must come to one number: a scalar, or a vector of at most one series (aggregate with sum(),
+ * max(), histogram_quantile()…); an empty vector or NaN is "no data".
+ */
+import type { MetricsError, MetricsPort, QueryResult } from '../ports/metrics.js';
+
+export interface PrometheusOptions {
+  /** e.g. http://127.0.0.1:9090 */
+  url: string;
+  timeoutMs?: number;
+  /** Attempts in all (default 3). */
+  attempts?: number;
+  /** Backoff before the n-th retry (default 200 ms × 2^(n-1)). */
+  backoffMs?: (retry: number) => number;
+}
+
+interface ApiResponse {
+  status?: 'success' | 'error';
+  errorType?: string;
+  error?: string;
+  data?: { resultType?: string; result?: unknown };
+}
+
+type Attempt = { done: QueryResult } | { retry: MetricsError };
+
+export class PrometheusClient implements MetricsPort {
+  private readonly base: string;
+
+  constructor(private readonly o: PrometheusOptions) {
+    this.base = o.url.replace(/\/+$/, '');
+  }
+
+  async query(promql: string): Promise<QueryResult> {
+    const attempts = Math.max(1, this.o.attempts ?? 3);
+    let last: MetricsError = { reason: 'unreachable', message: `cannot reach Prometheus at ${this.base}` };
+    for (let i = 1; i <= attempts; i++) {
+      const a = await this.once(promql);
+      if ('done' in a) return a.done;
+      last = a.retry;
+      if (i < attempts) await new Promise((r) => setTimeout(r, (this.o.backoffMs ?? ((n) => 200 * 2 ** (n - 1)))(i)));
+    }
+    return { kind: 'error', error: { ...last, message: `${last.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})` } };
+  }
+
+  private async once(promql: string): Promise<Attempt> {
+    const timeoutMs = this.o.timeoutMs ?? 5_000;
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}/api/v1/query?query=${encodeURIComponent(promql)}`, { signal: AbortSignal.timeout(timeoutMs) });
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string } };
+      if (err.name === 'TimeoutError') return { retry: { reason: 'timeout', message: `Prometheus at ${this.base} did not answer within ${timeoutMs} ms` } };
+      return { retry: { reason: 'unreachable', message: `cannot reach Prometheus at ${this.base} (${err.cause?.code ?? err.message})` } };
+    }
+    let body: ApiResponse;
+    try {
+      body = (await res.json()) as ApiResponse;
+    } catch {
+      body = {};
+    }
+    if (res.status >= 500 || res.status === 429) return { retry: { reason: 'server', message: `Prometheus at ${this.base} answered ${res.status}${body.error ? `: ${body.error}` : ''}` } };
+    if (body.status !== 'success') return { done: fail('bad-query', `Prometheus at ${this.base} refused the query ${JSON.stringify(promql)}: ${body.error ?? `HTTP ${res.status}`}`) };
+    return { done: valueOf(body.data, promql) };
+  }
+}
+
+const fail = (reason: MetricsError['reason'], message: string): QueryResult => ({ kind: 'error', error: { reason, message } });
+
+function number(sample: unknown): number | undefined {
+  const v = Array.isArray(sample) ? sample[1] : undefined;
+  if (typeof v !== 'string') return undefined;
+  const n = Number(v);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+function valueOf(data: ApiResponse['data'], promql: string): QueryResult {
+  if (data?.resultType === 'scalar') {
+    const n = number(data.result);
+    return n === undefined ? { kind: 'no-data' } : { kind: 'value', value: n };
+  }
+  if (data?.resultType === 'vector' && Array.isArray(data.result)) {
+    if (data.result.length === 0) return { kind: 'no-data' };
+    if (data.result.length > 1) return fail('ambiguous', `the query ${JSON.stringify(promql)} returned ${data.result.length} series; aggregate it to one (sum(), max(), histogram_quantile()…)`);
+    const n = number((data.result[0] as { value?: unknown }).value);
+    return n === undefined ? { kind: 'no-data' } : { kind: 'value', value: n };
+  }
+  return fail('ambiguous', `the query ${JSON.stringify(promql)} returned a ${data?.resultType ?? 'missing'} result; an instant query for one number is expected`);
+}
