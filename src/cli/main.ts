@@ -10,6 +10,7 @@ import { runRender } from './render.js';
 import { runStatus } from './status.js';
 import { runHistory, runResume, runRollback, runStatusAll } from './releases.js';
 import { runServe } from './serve.js';
+import { parseDuration } from './duration.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -17,7 +18,11 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 /** Flag values are checked when parsed, before anything runs (exit 2 naming the flag). */
 const duration = (zero = false) => (v: string) => {
   if (zero && v === '0') return v;
-  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(v)) throw new InvalidArgumentError(`"${v}" is not a duration (use e.g. 30s, 5m, 1h${zero ? ', or 0' : ''})`);
+  try {
+    parseDuration(v);
+  } catch {
+    throw new InvalidArgumentError(`"${v}" is not a duration (use e.g. 30s, 5m, 1h${zero ? ', or 0' : ''})`);
+  }
   return v;
 };
 const positiveInt = (max: number) => (v: string) => {
