@@ -10,7 +10,7 @@ import { formatRef, groupOf, refKey, refOf, type KubeObject, type ObjectRef } fr
 import type { IgnoreRule } from './normalize.js';
 import { planSync, type PlanItem, type SyncPlan } from './plan.js';
 import { dependencyWaves, isFoundation, kindsFromCrds } from './stages.js';
-import { tracked, type SyncScope } from './tracking.js';
+import { ANN_HASH, tracked, type SyncScope } from './tracking.js';
 import { waitHealthy, type HealthCheck } from './wait.js';
 
 export interface SyncOptions {
@@ -76,13 +76,13 @@ export async function syncApp(opts: SyncOptions): Promise<SyncResult> {
   }
   // Validate every change with the server before the first write (the lock Lease, a namespace):
   // bad input is refused with nothing written.
-  const invalid = await preValidate(opts.cluster, first.plan, first.desired, opts.force);
-  if (invalid.length > 0) return result(false, 'dry-run', invalid, invalid.map((f) => f.message), first.plan);
+  const pre = await preValidate(opts.cluster, first.plan, first.desired, opts.force);
+  if (pre.failures.length > 0) return result(false, 'dry-run', pre.failures, pre.failures.map((f) => f.message), first.plan);
   const lock = await acquireLock(opts.cluster, opts.scope);
   try {
     const { plan, desired } = await planApp(opts);
     if (plan.refused) return result(false, 'planned', [], [plan.refused], plan);
-    return await carryOut(opts, plan, desired, result);
+    return await carryOut(opts, plan, desired, result, pre.checked);
   } catch (e) {
     return result(false, 'apply', [], [describe(e)], first.plan);
   } finally {
@@ -91,16 +91,15 @@ export async function syncApp(opts: SyncOptions): Promise<SyncResult> {
   }
 }
 
-async function carryOut(opts: SyncOptions, plan: SyncPlan, desired: KubeObject[], result: (ok: boolean, phase: SyncResult['phase'], items: ItemResult[], errors: string[], plan: SyncPlan) => SyncResult): Promise<SyncResult> {
+async function carryOut(opts: SyncOptions, plan: SyncPlan, desired: KubeObject[], result: (ok: boolean, phase: SyncResult['phase'], items: ItemResult[], errors: string[], plan: SyncPlan) => SyncResult, checked: ReadonlySet<string>): Promise<SyncResult> {
   const { cluster } = opts;
   const items: ItemResult[] = plan.items.filter((i) => i.action !== 'create' && i.action !== 'update' && i.action !== 'delete').map((i) => ({ ref: i.ref, action: i.action, message: i.reason }));
-  const toApply = plan.items.filter((i) => i.action === 'create' || i.action === 'update');
-  const crdKinds = kindsFromCrds(desired);
-  const newNamespaces = new Set(toApply.filter((i) => i.action === 'create' && i.ref.kind === 'Namespace').map((i) => i.ref.name));
+  const { toApply, ofNewCrd, inNewNamespace } = changeSet(plan, desired);
   // The server cannot validate these before the CRDs / namespaces of this same sync exist.
-  const deferred = (i: PlanItem) => crdKinds.has(`${groupOf(i.ref.apiVersion)}/${i.ref.kind}`) || (i.ref.namespace !== undefined && newNamespaces.has(i.ref.namespace));
-  // 1. Validate everything the server can validate now; any failure and nothing is written.
-  const failures = await dryRun(cluster, toApply.filter((i) => !deferred(i)), opts.force);
+  const deferred = (i: PlanItem) => ofNewCrd(i) || inNewNamespace(i);
+  // 1. Validate everything the server can validate now (what the check before the lock already
+  // validated, unchanged since, is not sent again); any failure and nothing is written.
+  const failures = await dryRun(cluster, toApply.filter((i) => !deferred(i) && !checked.has(checkKey(i) ?? '')), opts.force);
   if (failures.length > 0) return result(false, 'dry-run', [...items, ...failures], failures.map((f) => f.message), plan);
   // 2. CRDs and Namespaces, then what depends on those CRDs is validated too.
   const applied: ItemResult[] = [];
@@ -157,27 +156,40 @@ async function carryOut(opts: SyncOptions, plan: SyncPlan, desired: KubeObject[]
   return result(true, 'done', [...items, ...applied], [], plan);
 }
 
+/** What a plan writes, and which of it the server cannot check before this sync's CRDs or namespaces exist. */
+function changeSet(plan: SyncPlan, desired: KubeObject[]) {
+  const toApply = plan.items.filter((i) => i.action === 'create' || i.action === 'update');
+  const crdKinds = kindsFromCrds(desired);
+  const newNamespaces = new Set(toApply.filter((i) => i.action === 'create' && i.ref.kind === 'Namespace').map((i) => i.ref.name));
+  return {
+    toApply,
+    ofNewCrd: (i: PlanItem) => crdKinds.has(`${groupOf(i.ref.apiVersion)}/${i.ref.kind}`),
+    inNewNamespace: (i: { ref: ObjectRef }) => i.ref.namespace !== undefined && newNamespaces.has(i.ref.namespace),
+  };
+}
+
+/** An object as validated: its ref and the hash of its desired state (none: never counted as checked). */
+const checkKey = (i: PlanItem): string | undefined => {
+  const hash = i.desired?.metadata.annotations?.[ANN_HASH];
+  return hash === undefined ? undefined : `${formatRef(i.ref)}@${hash}`;
+};
+
 /**
  * A server-side dry-run of every create and update, before anything is written. Objects in a
  * namespace this sync creates are checked in "default" instead (the server needs the namespace to
  * exist; the object's schema and admission are the same); objects of CRDs this sync brings cannot be
- * checked yet and are checked after their CRDs, as before.
+ * checked yet and are checked after their CRDs, as before. Returns the failures and what passed
+ * as it is (in its own namespace).
  */
-async function preValidate(cluster: ClusterPort, plan: SyncPlan, desired: KubeObject[], force?: boolean): Promise<ItemResult[]> {
-  const toApply = plan.items.filter((i) => i.action === 'create' || i.action === 'update');
-  const crdKinds = kindsFromCrds(desired);
-  const newNamespaces = new Set(toApply.filter((i) => i.action === 'create' && i.ref.kind === 'Namespace').map((i) => i.ref.name));
-  const checkable = toApply
-    .filter((i) => !crdKinds.has(`${groupOf(i.ref.apiVersion)}/${i.ref.kind}`))
-    .map((i) => (i.ref.namespace !== undefined && newNamespaces.has(i.ref.namespace) ? { ...i, desired: { ...i.desired!, metadata: { ...i.desired!.metadata, namespace: 'default' } } } : i));
-  const failures = await dryRun(cluster, checkable, force);
+async function preValidate(cluster: ClusterPort, plan: SyncPlan, desired: KubeObject[], force?: boolean): Promise<{ failures: ItemResult[]; checked: Set<string> }> {
+  const { toApply, ofNewCrd, inNewNamespace } = changeSet(plan, desired);
+  const checkable = toApply.filter((i) => !ofNewCrd(i)).map((i) => (inNewNamespace(i) ? { ...i, desired: { ...i.desired!, metadata: { ...i.desired!.metadata, namespace: 'default' } } } : i));
+  const failed = await dryRun(cluster, checkable, force);
   // A 404 for a substituted namespace means the check could not be made, not that the object is bad.
-  return failures
-    .filter((f) => !(f.ref.namespace !== undefined && newNamespaces.has(f.ref.namespace) && /not found/i.test(f.message)))
-    .map((f) => {
-      const original = toApply.find((i) => i.ref.kind === f.ref.kind && i.ref.name === f.ref.name && i.ref.apiVersion === f.ref.apiVersion);
-      return original ? { ...f, ref: original.ref, message: f.message.replace('/default/', `/${original.ref.namespace ?? ''}/`) } : f;
-    });
+  const failures = failed.filter((f) => !(inNewNamespace(f) && /not found/i.test(f.message))).map((f) => (inNewNamespace(f) ? { ...f, message: f.message.replace('/default/', `/${f.ref.namespace ?? ''}/`) } : f));
+  const bad = new Set(failed.map((f) => formatRef(f.ref)));
+  const checked = new Set(toApply.filter((i) => !ofNewCrd(i) && !inNewNamespace(i) && !bad.has(formatRef(i.ref))).map(checkKey).filter((k): k is string => k !== undefined));
+  return { failures, checked };
 }
 
 function describe(e: unknown): string {
