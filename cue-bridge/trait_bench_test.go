@@ -3,16 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"runtime"
 	"testing"
 )
 
 func BenchmarkEnvTrait(b *testing.B) {
-	src, _ := os.ReadFile("../definitions/traits/env.cue")
-	req, _ := json.Marshal(loadRequest{Filename: "e.cue", Source: string(src), Format: "definition"})
-	out, _ := handleLoad(req)
-	id := out.(loadResponse).ID
+	id := loadDefinition(b, "../definitions/traits/env.cue")
 	ctx := `{"name":"web","appName":"a","namespace":"ns","output":{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","labels":{"a":"b"}},"spec":{"selector":{"matchLabels":{"app.oam.dev/component":"web"}},"template":{"metadata":{"labels":{"app.oam.dev/component":"web"}},"spec":{"containers":[{"name":"web","image":"nginx","env":[{"name":"A","value":"1"},{"name":"B","value":"2"}],"ports":[{"containerPort":80,"name":"p","protocol":"TCP"}]}]}}}},"outputs":{}}`
 	ev, _ := json.Marshal(evaluateRequest{ID: id, Parameter: json.RawMessage(`{"env":{"C":"3","A":"9"}}`), Context: json.RawMessage(ctx), Fields: []string{"outputs", "patch", "patchOutputs", "errs"}, Directives: true})
 	r, _ := handleEvaluate(ev)
@@ -29,10 +25,7 @@ func BenchmarkEnvTrait(b *testing.B) {
 // TestHeapGrowth guards against injected values that stay in the CUE context
 // (CompileBytes per evaluation grew the heap ~28 KiB per call).
 func TestHeapGrowth(t *testing.T) {
-	src, _ := os.ReadFile("../definitions/traits/env.cue")
-	req, _ := json.Marshal(loadRequest{Filename: "e.cue", Source: string(src), Format: "definition"})
-	out, _ := handleLoad(req)
-	id := out.(loadResponse).ID
+	id := loadDefinition(t, "../definitions/traits/env.cue")
 	var ms runtime.MemStats
 	var first uint64
 	for round := 0; round < 4; round++ {
