@@ -6,7 +6,7 @@ import { planApp } from '../gitops/sync/sync.js';
 import { ClusterError } from '../ports/cluster.js';
 import type { KubeCluster } from '../kube/kube-cluster.js';
 import { formatProblem } from '../oam/errors.js';
-import { EXIT_UNREACHABLE, UsageError, type CliIO } from './io.js';
+import { EXIT_UNREACHABLE, unreachable, UsageError, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
 export interface DiffCommand extends TargetOptions {
@@ -35,7 +35,7 @@ export async function runDiff(cmd: DiffCommand, io: CliIO): Promise<number> {
   const { target, problems } = await resolveTarget(cmd);
   if (!target) {
     for (const p of problems) io.err(`${formatProblem(p)}\n`);
-    return problems.every((p) => p.code === 'Unreachable') ? EXIT_UNREACHABLE : 2;
+    return unreachable(problems) ? EXIT_UNREACHABLE : 2;
   }
   const report: { cluster: string; object: string; action: string; diff: string }[] = [];
   try {

@@ -17,10 +17,13 @@ export const processIO: CliIO = {
   err: (t) => process.stderr.write(t),
 };
 
+/** Every problem is an address that could not be reached (exit 3 rather than invalid input). */
+export const unreachable = (problems: FerryProblem[]) => problems.length > 0 && problems.every((p) => p.code === 'Unreachable');
+
 export function reportProblems(io: CliIO, problems: FerryProblem[]): number {
   for (const p of problems) io.err(`${formatProblem(p)}\n`);
   io.err(`${problems.length} error${problems.length === 1 ? '' : 's'}\n`);
-  return problems.length > 0 && problems.every((p) => p.code === 'Unreachable') ? EXIT_UNREACHABLE : EXIT_INVALID;
+  return unreachable(problems) ? EXIT_UNREACHABLE : EXIT_INVALID;
 }
 
 export class UsageError extends Error {}
