@@ -40,17 +40,23 @@ interface Thread {
   flag: Int32Array;
 }
 
-async function startThread(dir: string): Promise<{ thread: Thread; version: string }> {
+/** A new engine thread: its worker, the port it answers on, and the flag it wakes the caller with. */
+function spawnThread(dir: string): Thread {
   const { port1, port2 } = new MessageChannel();
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(threadScript(), { workerData: { port: port2, flag, dir }, transferList: [port2] });
   worker.unref();
+  return { worker, port: port1, flag };
+}
+
+async function startThread(dir: string): Promise<{ thread: Thread; version: string }> {
+  const thread = spawnThread(dir);
   const version = await new Promise<string>((res, rej) => {
-    port1.once('message', (m: { version: string }) => res(m.version));
-    worker.once('error', rej);
+    thread.port.once('message', (m: { version: string }) => res(m.version));
+    thread.worker.once('error', rej);
   });
-  port1.unref();
-  return { thread: { worker, port: port1, flag }, version };
+  thread.port.unref();
+  return { thread, version };
 }
 
 export class GuardedCueEngine implements CueEngine {
@@ -58,7 +64,6 @@ export class GuardedCueEngine implements CueEngine {
   /** Loads and releases in order, replayed into a fresh thread after one was stopped. */
   private readonly journal: { method: 'load' | 'release'; args: unknown[] }[] = [];
   private readonly contextUse = new Map<number, string[] | null>();
-  private replacing?: Thread;
 
   private constructor(
     private thread: Thread,
@@ -73,7 +78,6 @@ export class GuardedCueEngine implements CueEngine {
   }
 
   private call<T>(method: Method, args: unknown[]): T {
-    if (this.replacing) throw new Error('the CUE engine is being restarted after a stopped evaluation');
     const seq = ++this.seq;
     this.thread.port.postMessage({ seq, method, args });
     const started = Date.now();
@@ -91,7 +95,7 @@ export class GuardedCueEngine implements CueEngine {
     }
   }
 
-  /** Terminates the thread and starts replaying into a new one; later calls wait for it. */
+  /** Terminates the thread and replays the loaded templates into a new one before the next call. */
   private stop(why: string): LimitExceeded {
     const old = this.thread;
     void old.worker.terminate();
@@ -102,11 +106,7 @@ export class GuardedCueEngine implements CueEngine {
 
   /** A fresh thread, ready synchronously: the caller blocks until it has replayed every load. */
   private restartSync(): void {
-    const { port1, port2 } = new MessageChannel();
-    const flag = new Int32Array(new SharedArrayBuffer(4));
-    const worker = new Worker(threadScript(), { workerData: { port: port2, flag, dir: this.dir }, transferList: [port2] });
-    worker.unref();
-    this.thread = { worker, port: port1, flag };
+    const { port: port1, flag } = (this.thread = spawnThread(this.dir));
     // Wait for "ready" (the thread posts it without a flag change), then replay the journal.
     const deadline = Date.now() + 60_000;
     while (!receiveMessageOnPort(port1)) {
