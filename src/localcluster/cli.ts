@@ -22,10 +22,13 @@ program
   .option('-n, --name <name>', 'cluster name (several can run at once)', 'ferry')
   .option('--nodes <count>', 'fake nodes', '2')
   .option('--never-ready-suffix <suffix>', 'pods whose image ends with this never become Ready', ':bad')
-  .action(async (o: { name: string; nodes: string; neverReadySuffix: string }) => {
+  .option('--with-metrics', 'also start Prometheus and the traffic simulator')
+  .option('--traffic-seed <n>', 'the traffic simulator\'s random seed', '1')
+  .action(async (o: { name: string; nodes: string; neverReadySuffix: string; withMetrics?: boolean; trafficSeed: string }) => {
     // The kubeconfig path is the last line on stdout (`KUBECONFIG=$(npm run -s cluster:up | tail -1)`):
     // whatever else would reach stdout while the cluster starts goes to stderr.
-    const state = await withStdoutOnStderr(() => startCluster({ name: name(o), nodes: Number(o.nodes), neverReadySuffix: o.neverReadySuffix, log: (l) => console.error(l) }));
+    const state = await withStdoutOnStderr(() => startCluster({ name: name(o), nodes: Number(o.nodes), neverReadySuffix: o.neverReadySuffix, withMetrics: o.withMetrics ?? false, trafficSeed: Number(o.trafficSeed), log: (l) => console.error(l) }));
+    if (state.prometheusUrl) console.error(`Prometheus: ${state.prometheusUrl}`);
     process.stdout.write(`${state.kubeconfig}\n`);
   });
 /** A command on one cluster, chosen by --name. */

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { kwokStages } from './kwok-stages.js';
+import { installGatewayCrds, prometheusConfig, rigTools } from './metrics-rig.js';
 import { ensurePki, type Pki } from './pki.js';
 import { clusterDir, isAlive, kubeconfigPath, readState, writeState, type ClusterState, type ComponentRecord } from './state.js';
 
@@ -39,6 +40,10 @@ export interface UpOptions {
    * there is no metrics API here, so that one can only mark every HPA `ScalingActive=False`.
    */
   disableControllers?: string[];
+  /** Also start Prometheus and the traffic simulator (`cluster:up --with-metrics`). */
+  withMetrics?: boolean;
+  /** The traffic simulator's random seed (default 1). */
+  trafficSeed?: number;
 }
 
 /** Builds the binaries if needed (cached by version) and returns their folder. */
@@ -88,6 +93,17 @@ contexts:
     namespace: default
 current-context: ${name}
 `;
+}
+
+/** GET a path on a local http endpoint; resolves the status code (0 when unreachable). */
+async function probeHttp(port: number, path: string): Promise<number> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2000) });
+    await r.body?.cancel();
+    return r.status;
+  } catch {
+    return 0;
+  }
 }
 
 /** GET a path on a local https endpoint; resolves the status code (0 when unreachable). */
@@ -149,6 +165,7 @@ export async function restartComponent(clusterName: string, component: string): 
     const pki = ensurePki(clusterDir(clusterName));
     await waitFor('kube-apiserver /readyz', Date.now() + 120_000, async () => (await probe(state.ports.apiserver ?? 0, '/readyz', pki)) === 200, state.components);
   }
+  if (component === 'prometheus') await waitFor('Prometheus /-/ready', Date.now() + 60_000, async () => (await probeHttp(state.ports.prometheus ?? 0, '/-/ready')) === 200, state.components);
 }
 
 export async function startCluster(opts: UpOptions): Promise<ClusterState> {
@@ -156,11 +173,15 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
   const existing = readState(opts.name);
   if (existing && existing.components.every((c) => isAlive(c.pid))) {
     log(`cluster "${opts.name}" is already running`);
+    if (opts.withMetrics && !existing.prometheusUrl) {
+      await startMetrics(existing, clusterDir(opts.name), rigTools(repoRoot(), true).prometheus!, opts.trafficSeed ?? 1, Date.now() + 120_000);
+    }
     return existing;
   }
   if (existing) await stopCluster(opts.name);
   const started = Date.now();
   const bin = kubeBinaries();
+  const tools = rigTools(repoRoot(), opts.withMetrics ?? false);
   const dir = clusterDir(opts.name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'logs'), { recursive: true });
@@ -209,6 +230,8 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
     await waitFor('kube-scheduler /healthz', deadline, async () => (await probe(ports.scheduler, '/healthz')) === 200, components);
     const { prepareNodes } = await import('./nodes.js');
     await prepareNodes(kc, opts.nodes ?? 2, deadline);
+    await installGatewayCrds(kc, tools.gatewayCrds, deadline);
+    if (opts.withMetrics) await startMetrics(state, dir, tools.prometheus!, opts.trafficSeed ?? 1, deadline);
     state.readyMs = Date.now() - started;
     writeState(state);
     log(`cluster "${opts.name}" ready in ${(state.readyMs / 1000).toFixed(1)} s; KUBECONFIG=${kc}`);
@@ -217,6 +240,25 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
     await stopCluster(opts.name, { keepFiles: true });
     throw e;
   }
+}
+
+/** Starts the traffic simulator and Prometheus as components of the cluster, and waits until both answer. */
+async function startMetrics(state: ClusterState, dir: string, prometheus: string, seed: number, deadline: number): Promise<void> {
+  const main = join(repoRoot(), 'dist', 'src', 'localcluster', 'traffic', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build:ts`);
+  state.ports.traffic = await freePort();
+  state.ports.prometheus = await freePort();
+  const p = prometheusConfig(dir, state.ports.traffic);
+  state.components.push(spawnComponent(dir, 'traffic', [process.execPath, main, `--kubeconfig=${state.kubeconfig}`, `--port=${state.ports.traffic}`, `--targets=${p.targets}`, `--seed=${seed}`]));
+  writeState(state);
+  state.components.push(spawnComponent(dir, 'prometheus', [
+    prometheus, `--config.file=${p.config}`, `--storage.tsdb.path=${p.data}`, `--web.listen-address=127.0.0.1:${state.ports.prometheus}`,
+    '--storage.tsdb.retention.time=1d', '--log.level=warn',
+  ]));
+  state.prometheusUrl = `http://127.0.0.1:${state.ports.prometheus}`;
+  writeState(state);
+  await waitFor('the traffic simulator', deadline, async () => (await probeHttp(state.ports.traffic!, '/healthz')) === 200, state.components);
+  await waitFor('Prometheus /-/ready', deadline, async () => (await probeHttp(state.ports.prometheus!, '/-/ready')) === 200, state.components);
 }
 
 /** Ends every recorded process (TERM, then KILL after 10 s) and removes the cluster's files. */
@@ -247,6 +289,7 @@ export interface ClusterStatus {
   running: boolean;
   ready: boolean;
   kubeconfig?: string;
+  prometheusUrl?: string;
   components: (ComponentRecord & { alive: boolean })[];
 }
 
@@ -256,5 +299,5 @@ export async function clusterStatus(name: string): Promise<ClusterStatus> {
   const components = state.components.map((c) => ({ ...c, alive: isAlive(c.pid) }));
   const running = components.length > 0 && components.every((c) => c.alive);
   const ready = running && (await probe(state.ports.apiserver ?? 0, '/readyz', ensurePki(clusterDir(name)))) === 200;
-  return { name, running, ready, kubeconfig: state.kubeconfig, components };
+  return { name, running, ready, kubeconfig: state.kubeconfig, ...(state.prometheusUrl ? { prometheusUrl: state.prometheusUrl } : {}), components };
 }

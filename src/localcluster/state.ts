@@ -18,6 +18,8 @@ export interface ClusterState {
   components: ComponentRecord[];
   startedAt: string;
   readyMs?: number;
+  /** With --with-metrics: where Prometheus answers. */
+  prometheusUrl?: string;
 }
 
 export function clustersRoot(): string {
@@ -37,11 +39,16 @@ export function writeState(state: ClusterState): void {
   writeFileSync(statePath(state.name), `${JSON.stringify(state, null, 2)}\n`);
 }
 
+/** The process runs (an exited child its parent has not reaped yet, a zombie, does not). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return true;
   }
 }

@@ -1,0 +1,99 @@
+/**
+ * The traffic simulator process (`node dist/src/localcluster/traffic/main.js`), started by
+ * `cluster:up --with-metrics`: it watches Pods, Services and HTTPRoutes, plays the requests the
+ * annotations ask for, serves each pod's metrics at /metrics/<namespace>/<pod> on 127.0.0.1 and
+ * writes the Prometheus file_sd targets for them. It stands in for traffic as KWOK stands in for
+ * the kubelet.
+ */
+import { createServer } from 'node:http';
+import { renameSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { Counter, Registry } from 'prom-client';
+import { KubeCluster } from '../../kube/kube-cluster.js';
+import type { WatchQuery } from '../../ports/cluster.js';
+import { PodExposition } from './exposition.js';
+import { seeded } from './rng.js';
+import { Simulator, type Kind } from './simulator.js';
+
+const o = new Command('ferry-traffic')
+  .requiredOption('--kubeconfig <file>')
+  .requiredOption('--port <port>', 'port on 127.0.0.1 for the pods\' metrics')
+  .requiredOption('--targets <file>', 'Prometheus file_sd file to write')
+  .option('--seed <n>', 'random seed', '1')
+  .option('--tick-ms <ms>', 'how often requests are sent', '100')
+  .parse(process.argv)
+  .opts<{ kubeconfig: string; port: string; targets: string; seed: string; tickMs: string }>();
+
+const port = Number(o.port);
+const own = new Registry();
+const unroutedTotal = new Counter({ name: 'sim_unrouted_requests_total', help: 'Requests for a Service with no ready pod.', labelNames: ['namespace', 'service'], registers: [own] });
+const exposition = new PodExposition();
+const sim = new Simulator(seeded(Number(o.seed)), {
+  record: (pod, service, outcome) => exposition.record(pod, service, outcome),
+  unrouted: (namespace, service, n) => unroutedTotal.inc({ namespace, service }, n),
+});
+
+let podsChanged = true;
+function publishTargets(): void {
+  if (!podsChanged) return;
+  podsChanged = false;
+  exposition.sync(sim.allPods());
+  const tmp = `${o.targets}.tmp`;
+  writeFileSync(tmp, JSON.stringify(exposition.targets(`127.0.0.1:${port}`), null, 1));
+  renameSync(tmp, o.targets);
+}
+
+const cluster = KubeCluster.fromFile(o.kubeconfig);
+const abort = new AbortController();
+const kinds: [Kind, string][] = [['Pod', 'v1'], ['Service', 'v1'], ['HTTPRoute', 'gateway.networking.k8s.io/v1']];
+for (const [kind, apiVersion] of kinds) {
+  const q: WatchQuery = { apiVersion, kind, namespace: '', labelSelector: '' };
+  const changed = () => {
+    if (kind === 'Pod') podsChanged = true;
+  };
+  void cluster.watch(q, {
+    reset: (items) => (sim.reset(kind, items), changed()),
+    event: (type, obj) => (type === 'DELETED' ? sim.remove(kind, obj) : sim.upsert(kind, obj), changed()),
+    error: (e) => console.error(`traffic: watching ${kind}: ${e.message}`),
+  }, abort.signal);
+}
+
+let last = performance.now();
+const timer = setInterval(() => {
+  publishTargets();
+  const now = performance.now();
+  sim.tick((now - last) / 1000);
+  last = now;
+}, Number(o.tickMs));
+
+const server = createServer((req, res) => {
+  const url = req.url ?? '/';
+  const send = (code: number, body: string, type = 'text/plain; version=0.0.4') => {
+    res.writeHead(code, { 'content-type': type });
+    res.end(body);
+  };
+  const m = /^\/metrics\/([^/]+)\/([^/?]+)/.exec(url);
+  if (m) {
+    void exposition.text(m[1]!, m[2]!).then((t) => (t === undefined ? send(404, `no pod ${m[1]}/${m[2]}\n`) : send(200, t)));
+  } else if (url === '/metrics') {
+    void own.metrics().then((t) => send(200, t));
+  } else if (url === '/flows') {
+    const { flows, arrival } = sim.current();
+    send(200, JSON.stringify({ flows: flows.map((f) => ({ ...f, backends: f.backends.map((b) => ({ ...b, pods: b.pods.map((p) => p.name) })) })), arrival: Object.fromEntries(arrival) }, null, 1), 'application/json');
+  } else if (url === '/healthz') {
+    send(200, 'ok\n');
+  } else {
+    send(404, 'not found\n');
+  }
+});
+server.listen(port, '127.0.0.1', () => console.error(`traffic: serving pod metrics on http://127.0.0.1:${port}, seed ${o.seed}`));
+
+function stop(): void {
+  clearInterval(timer);
+  abort.abort();
+  server.close();
+  void cluster.close().finally(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
