@@ -9,6 +9,7 @@ import { runDiff } from './diff.js';
 import { runRender } from './render.js';
 import { runStatus } from './status.js';
 import { runHistory, runResume, runRollback, runStatusAll } from './releases.js';
+import { runRolloutAbort, runRolloutPromote, runRolloutStatus } from './rollout.js';
 import { runServe } from './serve.js';
 import { parseDuration } from './duration.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
@@ -138,6 +139,16 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .action(async (app: string, o: { env: string; to?: string }) => done(await runRollback(app, o, io)));
   records(program.command('resume').description('lift a rollback hold or suspend: the controller syncs the app to the newest commit again').argument('<app>', 'application name'))
     .action(async (app: string, o: { env: string }) => done(await runResume(app, o, io)));
+  const rollout = program.command('rollout').description('follow, promote or abort the canary (gray release) of an app in an environment').exitOverride();
+  records(rollout.command('status').description("a canary's progress: step, weight, analysis runs (-w: until it is promoted or aborted; exit 0 promoted, 1 aborted)").argument('<app>', 'application name'))
+    .option('-w, --watch', 'print it again whenever it changes, until the canary ends')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (app: string, o: { env: string; watch?: boolean; output: string }) => done(await runRolloutStatus(app, o, io)));
+  records(rollout.command('promote').description('move a running or paused canary on to its next step (--full: straight to 100 %)').argument('<app>', 'application name'))
+    .option('--full', 'skip the remaining steps and promote now')
+    .action(async (app: string, o: { env: string; full?: boolean }) => done(await runRolloutPromote(app, o, io)));
+  records(rollout.command('abort').description('stop a canary and roll back: the stable version takes all traffic back').argument('<app>', 'application name'))
+    .action(async (app: string, o: { env: string }) => done(await runRolloutAbort(app, o, io)));
   program
     .command('serve')
     .description('run the GitOps controller: watch a Git repository, sync every app and environment, serve /healthz /readyz /metrics /webhook on 127.0.0.1')

@@ -9,6 +9,7 @@ import type { RecordScope } from '../gitops/release/record-names.js';
 import { knownSources, resolveScope, selects } from '../gitops/release/release-lookup.js';
 import { appendRevision, listSourceStatuses, listStates, placeHold, readHistory, readHold, readState, releaseHold, writeState, type Revision, type StateSummary } from '../gitops/release/release-store.js';
 import { applyToPlacements } from '../gitops/release/placements.js';
+import { progressLine } from '../traits/canary/progress.js';
 import { EXIT_INVALID, EXIT_OK, formatTable, UsageError, type CliIO } from './io.js';
 
 export interface ReleaseFlags {
@@ -78,7 +79,7 @@ export function statusTable(states: StateSummary[], now = Date.now()): string[][
   const oneLine = (s: string | undefined) => (s ? s.split('\n')[0]!.slice(0, 100) : '');
   const bySource = new Set(states.map((s) => s.source ?? '-')).size > 1;
   const commit = (s: StateSummary) => `${s.commit?.slice(0, 12) ?? '-'}${s.status === 'held' && s.newest && s.newest !== s.commit ? ` (held; newest ${s.newest.slice(0, 12)})` : ''}`;
-  const state = (s: StateSummary) => (s.status === 'failed' && s.waitingFor ? `failed (waiting for ${s.waitingFor})` : s.status);
+  const state = (s: StateSummary) => (s.status === 'delivering' && s.delivery ? progressLine(s.delivery) : s.status === 'failed' && s.waitingFor ? `failed (waiting for ${s.waitingFor})` : s.status);
   const head = ['APP', 'ENV', 'COMMIT', 'STATE', 'HEALTH', 'HOLD', 'AGE', ...(bySource ? ['SOURCE'] : []), 'LAST ERROR'];
   return [head, ...states.map((s) => [s.app, s.env, commit(s), state(s), s.health ?? '-', s.hold ? 'yes' : '-', age(s.updatedAt, now), ...(bySource ? [s.source ?? '-'] : []), s.status === 'synced' ? '' : oneLine(s.lastError)])];
 }
@@ -89,7 +90,7 @@ const needEnv = (f: ReleaseFlags): string => {
 };
 
 /** The release an app × --env names, on the cluster of its environment (undefined: reported). */
-async function releaseOf(app: string, f: ReleaseFlags, io: CliIO) {
+export async function releaseOf(app: string, f: ReleaseFlags, io: CliIO) {
   const env = needEnv(f);
   const cluster = clusterOf(f, env);
   const scope = await scopeOf(cluster, app, env, f, io);
