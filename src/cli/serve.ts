@@ -15,6 +15,8 @@ import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 import { loadRegistry } from '../oam/definitions/builtin.js';
 import type { ClusterPort } from '../ports/cluster.js';
 import { tuneForController } from './controller-runtime.js';
+import { CanaryDelivery } from '../traits/canary/delivery.js';
+import { PrometheusClient } from '../metrics/prometheus.js';
 import { parseDuration } from './duration.js';
 import { EXIT_INVALID, EXIT_OK, reportProblems, UsageError, type CliIO } from './io.js';
 
@@ -37,6 +39,9 @@ export interface ServeCommand {
   leaderElectionId?: string;
   gitSecret?: string;
   concurrency: string;
+  /** Prometheus for canary analysis (default $FERRY_PROMETHEUS_URL). */
+  prometheusUrl?: string;
+  canaryReadyTimeout?: string;
 }
 
 /** Git credentials: FERRY_GIT_TOKEN (or FERRY_GIT_USERNAME + FERRY_GIT_PASSWORD), or a Secret. */
@@ -55,6 +60,12 @@ async function gitAuth(cmd: ServeCommand, cluster: KubeCluster): Promise<GitAuth
   if (env.FERRY_GIT_TOKEN) return { username: env.FERRY_GIT_USERNAME ?? 'git', password: env.FERRY_GIT_TOKEN };
   if (env.FERRY_GIT_PASSWORD) return { username: env.FERRY_GIT_USERNAME ?? 'git', password: env.FERRY_GIT_PASSWORD };
   return undefined;
+}
+
+/** The delivering stage: canaries, analysed on Prometheus when one is given. */
+function canaryDelivery(cmd: ServeCommand, telemetry: Metrics): CanaryDelivery {
+  const url = cmd.prometheusUrl ?? process.env.FERRY_PROMETHEUS_URL;
+  return new CanaryDelivery({ telemetry, ...(url ? { metrics: new PrometheusClient({ url }) } : {}), readyTimeoutMs: parseDuration(cmd.canaryReadyTimeout ?? '2m') });
 }
 
 export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
@@ -86,7 +97,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
   const source = new GitSource({ repo, cacheDir, ...(cmd.ref ? { ref: cmd.ref } : {}), ...(cmd.commit ? { commit: cmd.commit } : {}), auth: await gitAuth(cmd, home) });
   const registry = loadRegistry(await loadWasmEngine(), []);
   if (!registry.ok) return reportProblems(io, registry.problems);
-  const controller = new Controller({ source, path: cmd.path, intervalMs, clusterFor, registry: registry.value, metrics, log, verifyTimeoutMs: parseDuration(cmd.verifyTimeout), resyncMs: cmd.resync === '0' ? 0 : parseDuration(cmd.resync), concurrency: Number(cmd.concurrency) });
+  const controller = new Controller({ source, path: cmd.path, intervalMs, clusterFor, registry: registry.value, metrics, log, verifyTimeoutMs: parseDuration(cmd.verifyTimeout), resyncMs: cmd.resync === '0' ? 0 : parseDuration(cmd.resync), concurrency: Number(cmd.concurrency), delivery: canaryDelivery(cmd, metrics) });
   let leading = !cmd.leaderElect;
   const server = await startServer({
     port,

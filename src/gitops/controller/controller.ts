@@ -12,6 +12,7 @@ import { type Result } from '../../oam/errors.js';
 import type { EnvironmentConfig, FerryConfig } from '../source/environments.js';
 import type { GitSource } from '../source/git-source.js';
 import { reconcileMachine, type Step } from './machine.js';
+import type { Delivery } from './delivery.js';
 import { SourceHolds, type HoldChange } from '../release/hold-watch.js';
 import { sourceId, type Hold } from '../release/release-store.js';
 import { SavedStates } from '../release/saved-states.js';
@@ -40,8 +41,10 @@ export interface ControllerOptions {
   verifyTimeoutMs?: number;
   /** Steps that may run at once across all releases (render/plan/apply). */
   concurrency?: number;
-  /** Replaces the progressive-delivery stage (canary); a pass-through by default. */
+  /** Replaces the progressive-delivery stage outright (tests); a pass-through by default. */
   deliver?: Step;
+  /** The progressive delivery (canary) run by the delivering stage, with its hold-back at apply. */
+  delivery?: Delivery;
   /** How often synced releases are compared with the cluster again (drift); 0 or absent: never. */
   resyncMs?: number;
 }

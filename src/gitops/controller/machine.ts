@@ -136,7 +136,13 @@ export const reconcileMachine = setup({
     rendering: runs('render', 'planning', 'RenderFailed'),
     planning: runs('plan', 'applying', 'PlanFailed'),
     applying: runs('apply', 'delivering', 'ApplyFailed', true),
-    delivering: runs('deliver', 'verifying', 'DeliveryFailed'),
+    delivering: {
+      ...runs('deliver', 'verifying', 'DeliveryFailed'),
+      on: {
+        // A newer commit supersedes a delivery in progress (a canary is aborted and starts over from stable).
+        COMMIT: { guard: ({ context, event }) => event.revision !== context.revision, target: 'fetching', actions: assign({ revision: ({ event }) => event.revision, attempts: 0 }) },
+      },
+    },
     verifying: {
       invoke: {
         src: 'verify',

@@ -15,6 +15,9 @@ import { waitHealthy } from '../sync/wait.js';
 import type { ControllerOptions } from './controller.js';
 import { passThrough, type PlanOutput, type StepInput } from './machine.js';
 import type { Semaphore } from './semaphore.js';
+import type { DeliveryInput } from './delivery.js';
+import type { ReleasePlacement } from '../release/release-render.js';
+import type { KubeObject } from '../sync/objects.js';
 
 export interface StepDeps {
   options: ControllerOptions;
@@ -34,6 +37,13 @@ export function reconcileSteps(d: StepDeps) {
       return running;
     });
   const health = (r: Release) => definitionHealth(r.rendered!.registry, r.rendered!.app.app.spec.components, r.app);
+  /** What a release's delivery works on: its rendered objects on the cluster of its one placement. */
+  const deliveryInput = (r: Release, rendered: NonNullable<Release['rendered']>, revision: string, p: ReleasePlacement): DeliveryInput => ({
+    release: r, rendered, revision, cluster: d.options.clusterFor(r.config, p.cluster), records: d.options.clusterFor(r.config, 'local'), objects: p.objects, log: d.options.log,
+  });
+  /** The objects apply writes: with a canary's new template held back (a delivery needs a single placement). */
+  const desired = async (r: Release, rendered: NonNullable<Release['rendered']>, revision: string | undefined, p: ReleasePlacement): Promise<KubeObject[]> =>
+    d.options.delivery && rendered.placements.length === 1 && revision ? d.options.delivery.holdBack(deliveryInput(r, rendered, revision, p)) : p.objects;
   return {
     fetch: step(async (r, i) => {
       d.lifecycle.specOf(r, i.revision);
@@ -54,7 +64,7 @@ export function reconcileSteps(d: StepDeps) {
       const plans: Awaited<ReturnType<typeof planApp>>[] = [];
       const drift: string[] = [];
       for (const p of rendered.placements) {
-        const planned = await planApp({ scope: r, objects: p.objects, cluster: d.options.clusterFor(r.config, p.cluster), prune: true });
+        const planned = await planApp({ scope: r, objects: await desired(r, rendered, i.revision, p), cluster: d.options.clusterFor(r.config, p.cluster), prune: true });
         if (planned.plan.refused) throw new Error(planned.plan.refused);
         plans.push(planned);
         drift.push(...driftOf(planned.plan, rendered.placements.length > 1 ? p.cluster : undefined));
@@ -72,7 +82,7 @@ export function reconcileSteps(d: StepDeps) {
       r.planned = undefined;
       for (const [k, p] of rendered.placements.entries()) {
         // force: Git owns the fields it declares, even when a hand edit took them over (as Flux and Argo CD's server-side apply do).
-        const res = await syncApp({ scope: r, objects: p.objects, components: rendered.app.app.spec.components, cluster: d.options.clusterFor(r.config, p.cluster), prune: true, force: true, health: health(r), ...(planned?.[k] ? { planned: planned[k] } : {}) });
+        const res = await syncApp({ scope: r, objects: await desired(r, rendered, i.revision, p), components: rendered.app.app.spec.components, cluster: d.options.clusterFor(r.config, p.cluster), prune: true, force: true, health: health(r), ...(planned?.[k] ? { planned: planned[k] } : {}) });
         errors.push(...res.errors.map((e) => (rendered.placements.length > 1 ? `[${p.cluster}] ${e}` : e)));
         const writes = res.items.filter((x) => x.action === 'created' || x.action === 'configured' || x.action === 'deleted');
         d.options.log.info({ app: r.app, env: r.env, commit: i.revision, cluster: p.cluster, ok: res.ok, writes: res.writes, changed: writes.map((w) => `${w.action} ${formatRef(w.ref)}`).slice(0, 20) }, 'applied');
@@ -81,7 +91,19 @@ export function reconcileSteps(d: StepDeps) {
       if (errors.length > 0) throw new Error(errors.join('\n'));
       return undefined;
     }),
-    deliver: step((_r, i) => (d.options.deliver ?? passThrough)(i), false),
+    deliver: fromPromise<unknown, StepInput>(async ({ input, signal }) => {
+      const r = d.releases.get(`${input.app}/${input.env}`);
+      if (!r) throw new Error(`${input.app}/${input.env} is no longer reconciled here`);
+      if (d.options.deliver) return d.options.deliver(input);
+      const delivery = d.options.delivery;
+      if (!delivery || input.revision === undefined) return passThrough(input);
+      const rendered = await d.lifecycle.prepare(r, input.revision);
+      if (rendered.placements.length !== 1) return undefined;
+      const running = delivery.deliver({ ...deliveryInput(r, rendered, input.revision, rendered.placements[0]!), signal, report: (p) => d.lifecycle.reportDelivery(r, p) });
+      r.running = running;
+      await running;
+      return undefined;
+    }),
     verify: step(async (r, i) => {
       const rendered = await d.lifecycle.prepare(r, i.revision);
       for (const p of rendered.placements) {

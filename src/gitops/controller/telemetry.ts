@@ -65,6 +65,10 @@ export class Metrics {
   readonly gitFetch = new Histogram({ name: 'ferry_git_fetch_duration_seconds', help: 'Git poll (remote head check and fetch) time', buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10], registers: [this.registry] });
   readonly gitErrors = new Counter({ name: 'ferry_git_fetch_errors_total', help: 'Failed Git polls', registers: [this.registry] });
   readonly webhooks = new Counter({ name: 'ferry_webhook_requests_total', help: 'Webhook requests by provider and result', labelNames: ['provider', 'result'], registers: [this.registry] });
+  readonly canaryWeight = new Gauge({ name: 'ferry_canary_weight', help: "The canary's traffic weight, % (0 when none runs)", labelNames: ['app', 'env', 'component'], registers: [this.registry] });
+  readonly canaryPhase = new Gauge({ name: 'ferry_canary_phase', help: "1 for the canary's current phase (Progressing, Paused, Inconclusive, Promoting, Succeeded, Aborted)", labelNames: ['app', 'env', 'component', 'phase'], registers: [this.registry] });
+  readonly analysisRuns = new Counter({ name: 'ferry_analysis_runs_total', help: 'Canary analysis runs by result (Successful, Failed, Inconclusive)', labelNames: ['app', 'env', 'result'], registers: [this.registry] });
+  readonly analysisQueries = new Counter({ name: 'ferry_analysis_queries_total', help: 'Metrics queries sent by canary analysis', labelNames: ['app', 'env'], registers: [this.registry] });
   readonly leader = new Gauge({ name: 'ferry_leader', help: '1 while this replica holds the controller lease', registers: [this.registry] });
 
   /** The one label value currently set to 1 per gauge and app/env. */

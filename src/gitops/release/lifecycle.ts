@@ -16,6 +16,7 @@ import { PERSISTED, summaryOf, type Release, type Spec } from './release.js';
 import { renderRelease } from './release-render.js';
 import { readHold, releaseHold, writeState, type Hold, type SavedState } from './release-store.js';
 import type { SavedStates } from './saved-states.js';
+import type { CanaryProgress } from '../../traits/canary/progress.js';
 
 export interface LifecycleDeps {
   options: ControllerOptions;
@@ -39,6 +40,7 @@ export class ReleaseLifecycle {
     } catch (e) {
       this.d.options.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot read the saved state; starting fresh');
     }
+    if (saved.summary?.delivery) r.delivery = saved.summary.delivery;
     const unchanged = saved.summary?.specDigest === spec.digest;
     if (unchanged) {
       // Nothing changed for this app while the controller was away: no new reconcile.
@@ -67,8 +69,8 @@ export class ReleaseLifecycle {
     const s = r.actor?.getSnapshot();
     if (!s || !r.spec || this.d.stopped()) return;
     const state = s.value as string;
-    if (state === 'held') {
-      // A commit that changes the app ends the hold (the machine checks it is a different commit).
+    if (state === 'held' || state === 'delivering') {
+      // A commit that changes the app ends the hold, or supersedes the delivery (the machine checks it is a different commit).
       if (newSpec) r.actor!.send({ type: 'COMMIT', revision: r.spec.commit });
       return;
     }
@@ -105,6 +107,21 @@ export class ReleaseLifecycle {
     };
     r.io = r.io.then(work).catch((e) => log.error({ err: (e as Error).message }, 'recording the release failed'));
     if (state === 'idle' || state === 'synced' || state === 'failed') void r.io.then(() => this.nudge(r));
+  }
+
+  /** A delivery's progress: kept on the release and written with its state (the summary carries it). */
+  reportDelivery(r: Release, p: CanaryProgress | undefined): Promise<void> {
+    r.delivery = p;
+    const s = r.actor?.getSnapshot();
+    if (!s) return Promise.resolve();
+    const cluster = this.d.options.clusterFor(r.config, 'local');
+    const seq = ++r.persistSeq;
+    const snapshot = r.actor!.getPersistedSnapshot();
+    const summary = summaryOf(r, s.value as string, s.context);
+    r.io = r.io.then(async () => {
+      if (seq === r.persistSeq) await writeState(cluster, r, snapshot, summary);
+    }).catch((e) => this.d.options.log.error({ app: r.app, env: r.env, err: (e as Error).message }, 'recording the delivery failed'));
+    return r.io;
   }
 
   applyHold(r: Release, hold: Hold | undefined, lifted: boolean): void {

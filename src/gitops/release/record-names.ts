@@ -13,7 +13,7 @@ import type { SyncScope } from '../sync/tracking.js';
 
 export const SYSTEM_NAMESPACE = 'ferry-system';
 
-export type RecordKind = 'state' | 'history' | 'hold' | 'inventory';
+export type RecordKind = 'state' | 'history' | 'hold' | 'inventory' | 'rollout';
 
 export const LABEL_KIND = 'ferry.dev/kind';
 export const LABEL_SOURCE = 'ferry.dev/source';

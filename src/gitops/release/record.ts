@@ -20,7 +20,8 @@ export interface RecordDeps {
 export async function recordSynced(d: RecordDeps, r: Release, ctx: ReconcileContext, log: Logger): Promise<void> {
   const cluster = d.options.clusterFor(r.config, 'local');
   const rendered = r.rendered;
-  const message = r.healing ? 'drift corrected: synced and healthy' : 'synced and healthy';
+  const canary = r.delivery?.commit === ctx.revision && r.delivery?.phase === 'Succeeded' ? r.delivery : undefined;
+  const message = r.healing ? 'drift corrected: synced and healthy' : canary ? `canary of ${canary.workload} promoted after ${canary.steps} steps (${canary.analysis.length} analysis runs kept): synced and healthy` : 'synced and healthy';
   r.healing = false;
   const rev = await appendRevision(cluster, r, { commit: ctx.revision!, specDigest: r.spec?.digest ?? '', ...(rendered ? { manifestDigest: rendered.manifestDigest, placements: rendered.placements } : {}), time: new Date().toISOString(), outcome: 'Synced', message });
   if (r.startedAt) d.options.metrics.reconcileDuration.observe({ app: r.app, env: r.env, result: 'synced' }, (Date.now() - r.startedAt) / 1000);
@@ -38,6 +39,15 @@ export async function recordFailed(d: RecordDeps, r: Release, ctx: ReconcileCont
   log.error({ revision: rev.revision, reason: failure.reason, err: failure.message, attempts: ctx.attempts }, 'reconcile failed');
   const namespace = r.namespace ?? r.config?.namespace ?? 'default';
   await recordEvent(cluster, { app: r.app, env: r.env, namespace, type: 'Warning', reason: failure.reason, message: failure.message }).catch((e) => log.warn({ err: (e as Error).message }, 'cannot record an Event'));
+  if (failure.reason === 'DeliveryFailed' && r.delivery?.phase === 'Aborted' && r.delivery.commit === ctx.revision) {
+    // A canary aborted: the stable version never changed. Held on this commit, so it is not retried
+    // until a newer commit touches the app (or ferry resume).
+    const reason = `canary aborted at commit ${ctx.revision.slice(0, 12)}: ${r.delivery.message ?? ''}`;
+    await placeHold(cluster, r, { reason, since: new Date().toISOString(), specDigest: r.spec?.digest, ...(ctx.lastGood ? { commit: ctx.lastGood } : {}) });
+    r.heldCommit = ctx.lastGood;
+    r.actor?.send({ type: 'HOLD', reason });
+    return;
+  }
   if (!['ApplyFailed', 'DeliveryFailed', 'HealthCheckFailed'].includes(failure.reason) || !autoRollback(r)) return;
   const good = (await readHistory(cluster, r)).find((h) => h.outcome !== 'Failed' && h.placements && h.commit !== ctx.revision);
   if (!good) return log.warn({}, 'automatic rollback: no earlier good revision');

@@ -14,6 +14,7 @@ import type { KubeObject } from '../sync/objects.js';
 import { recordLabels, recordRef, recordSelector, scopeOfLabels, sourceStatusName, SYSTEM_NAMESPACE, type RecordKind } from './record-names.js';
 import type { ReleasePlacement } from './release-render.js';
 import type { SyncScope } from '../sync/tracking.js';
+import type { CanaryProgress } from '../../traits/canary/progress.js';
 
 export type Outcome = 'Synced' | 'Failed' | 'RolledBack' | 'Removed';
 
@@ -51,6 +52,8 @@ export interface StateSummary {
   updatedAt: string;
   /** The Git source (sourceId) whose controller recorded this release. */
   source?: string;
+  /** A progressive delivery (canary) in progress or just ended: step, weight, analysis runs. */
+  delivery?: CanaryProgress;
 }
 
 export interface Hold {
@@ -110,6 +113,28 @@ export async function readAllStates(cluster: ClusterPort, source: string | null)
     if (s) out.set(`${s.app}/${s.env}`, savedState(cm));
   }
   return out;
+}
+
+/** What `ferry rollout promote|abort` asks of a running canary; the controller deletes it once done. */
+export interface RolloutCommand {
+  command: 'promote' | 'promote-full' | 'abort';
+  requestedAt: string;
+  /** The commit whose canary it is meant for (a newer canary ignores it). */
+  commit?: string;
+}
+
+export async function writeRolloutCommand(cluster: ClusterPort, s: SyncScope, c: RolloutCommand): Promise<void> {
+  await writeRecord(cluster, configMap('rollout', s, { data: { 'command.json': JSON.stringify(c) } }));
+}
+
+export async function readRolloutCommand(cluster: ClusterPort, s: SyncScope): Promise<RolloutCommand | undefined> {
+  const cm = await cluster.get(ref('rollout', s));
+  const text = (cm?.data as Record<string, string> | undefined)?.['command.json'];
+  return text ? (JSON.parse(text) as RolloutCommand) : undefined;
+}
+
+export async function clearRolloutCommand(cluster: ClusterPort, s: SyncScope): Promise<void> {
+  await cluster.delete(ref('rollout', s));
 }
 
 /** Forgets an (app, environment) that Git no longer declares: its state and hold (history stays). */

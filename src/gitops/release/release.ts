@@ -13,6 +13,7 @@ import type { AppFolder, LoadedAppFolder, RepoLayout } from '../source/repo-layo
 import type { planApp } from '../sync/sync.js';
 import type { StateSummary } from './release-store.js';
 import type { ReleasePlacement } from './release-render.js';
+import type { CanaryProgress } from '../../traits/canary/progress.js';
 
 export interface Spec {
   commit: string;
@@ -52,6 +53,8 @@ export interface Release {
   healing?: boolean;
   /** While held: the commit running (the one a rollback went back to), when known. */
   heldCommit?: string;
+  /** The canary in progress (or last ended), persisted with the state so a restart resumes it. */
+  delivery?: CanaryProgress;
 }
 
 /**
@@ -81,5 +84,6 @@ export function summaryOf(r: Release, state: string, ctx: ReconcileContext): Sta
     ...(ctx.failure ? { lastError: `${ctx.failure.reason}: ${ctx.failure.message}` } : {}),
     updatedAt: new Date().toISOString(),
     source: r.source,
+    ...(r.delivery ? { delivery: r.delivery } : {}),
   };
 }

@@ -1,0 +1,66 @@
+/**
+ * A canary's progress: what the controller persists with the release's state (so a restarted
+ * controller resumes at the same step and weight) and what `ferry status` / `ferry rollout status`
+ * show. Pure data and its wording.
+ */
+
+export type CanaryPhase = 'Progressing' | 'Paused' | 'Inconclusive' | 'Promoting' | 'Succeeded' | 'Aborted';
+
+/** One analysis run: each metric's measured value, or why there is none. */
+export interface AnalysisRun {
+  time: string;
+  step: number;
+  weight: number;
+  result: 'Successful' | 'Failed' | 'Inconclusive';
+  measurements: { name: string; value?: number; unit: string; ok?: boolean; message: string }[];
+}
+
+export interface CanaryProgress {
+  /** The commit whose template the canary runs. */
+  commit: string;
+  component: string;
+  /** The stable workload (Deployment) and the canary's. */
+  workload: string;
+  canary: string;
+  mode: 'replicas' | 'gateway';
+  /** Index of the step being run (steps.length: every step done). */
+  step: number;
+  steps: number;
+  /** The weight asked for, and the share of ready pods (replicas) or route weight actually in force. */
+  weight: number;
+  actualWeight?: number;
+  phase: CanaryPhase;
+  /** Why it is paused, inconclusive or aborted. */
+  message?: string;
+  /** When the current step started (pauses with a duration count from it). */
+  stepStartedAt: string;
+  startedAt: string;
+  failures: number;
+  /** The last analysis runs, newest last (at most 10). */
+  analysis: AnalysisRun[];
+}
+
+export const ANALYSIS_KEPT = 10;
+
+/** `progressing 2/4 (weight 50)`, `paused 4/4 (weight 50): waiting for ferry rollout promote`… */
+export function progressLine(p: CanaryProgress): string {
+  const at = `${Math.min(p.step + 1, p.steps)}/${p.steps} (weight ${p.weight})`;
+  switch (p.phase) {
+    case 'Progressing':
+      return `progressing ${at}`;
+    case 'Paused':
+      return `paused ${at}${p.message ? `: ${p.message}` : ''}`;
+    case 'Inconclusive':
+      return `paused ${at}: analysis inconclusive${p.message ? ` (${p.message})` : ''}`;
+    case 'Promoting':
+      return `promoting (weight 100)`;
+    case 'Succeeded':
+      return 'promoted';
+    case 'Aborted':
+      return `aborted at ${at}${p.message ? `: ${p.message}` : ''}`;
+  }
+}
+
+export function withRun(p: CanaryProgress, run: AnalysisRun): CanaryProgress {
+  return { ...p, analysis: [...p.analysis, run].slice(-ANALYSIS_KEPT) };
+}
