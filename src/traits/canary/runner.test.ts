@@ -1,0 +1,481 @@
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../gitops/sync/objects.js';
+import type { RolloutCommand } from '../../gitops/release/release-store.js';
+import type { MetricsPort, QueryResult } from '../../ports/metrics.js';
+import { MemoryCluster } from '../../../test/support/memory-cluster.js';
+import type { CanaryProgress } from './progress.js';
+import { CanaryAborted, runCanary, type RunnerDeps } from './runner.js';
+import { canarySpec, type CanarySpec } from './spec.js';
+
+const NS = 'shop';
+const COMMIT = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
+const T0 = Date.parse('2026-12-01T00:00:00.000Z');
+
+type Dep = { metadata: { name: string; generation?: number; labels?: Record<string, string> }; spec: { replicas?: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: { containers: { image: string }[] } } }; status?: Record<string, number> };
+type Ref = { name: string; port?: number; weight?: number };
+
+const deployment = (image: string, replicas = 9): KubeObject =>
+  ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: NS, labels: { 'app.oam.dev/component': 'web', app: 'web' } },
+    spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } } },
+  }) as KubeObject;
+const stableService = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-svc', namespace: NS }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } } as KubeObject;
+const ROUTE_REF = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: NS, name: 'web' };
+const httpRoute = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web', namespace: NS }, spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'web-svc', port: 80 }] }] } } as KubeObject;
+
+const spec = (props: unknown): CanarySpec => {
+  const r = canarySpec('web', props);
+  if (!r.ok) throw new Error(r.problems.join('; '));
+  return r.value;
+};
+const SUCCESS = [{ name: 'success-rate', min: 99 }];
+
+/** A MemoryCluster that keeps every object applied, in order. */
+class RecordingCluster extends MemoryCluster {
+  readonly applied: KubeObject[] = [];
+  override async apply(obj: KubeObject): Promise<KubeObject> {
+    this.applied.push(structuredClone(obj));
+    return super.apply(obj);
+  }
+  dep(name: string): Dep | undefined {
+    return this.objects.get(`Deployment/${NS}/${name}`) as unknown as Dep | undefined;
+  }
+}
+
+interface Options {
+  /** The metrics server's answer to a query at a time (ms since T0). */
+  metrics?: (promql: string, at: number) => QueryResult;
+  /** Whether the Deployment controller has made a Deployment's pods ready yet (default: at once). */
+  readyAt?: (name: string, at: number) => boolean;
+  /** Called after every sleep: may set `h.command`. */
+  onTick?: (h: Harness) => void;
+  replicas?: number;
+  gateway?: boolean;
+  renderedRoute?: KubeObject;
+}
+
+type Harness = ReturnType<typeof harness>;
+
+/**
+ * The runner's world: the in-memory cluster with the stable Deployment, a Deployment controller that
+ * makes pods ready on each tick, a clock that sleeping advances, a metrics server, records and commands.
+ */
+function harness(o: Options = {}) {
+  const cluster = new RecordingCluster();
+  let now = T0;
+  const h = {
+    cluster,
+    saves: [] as CanaryProgress[],
+    events: [] as { at: number; type: string; reason: string; message: string }[],
+    queries: [] as { at: number; promql: string }[],
+    snapshots: [] as { at: number; route?: KubeObject; canaryService?: KubeObject; canary?: Dep }[],
+    promotedAt: undefined as number | undefined,
+    command: undefined as RolloutCommand | undefined,
+    cleared: 0,
+    elapsed: () => now - T0,
+    last: () => h.saves.at(-1)!,
+    deps: undefined as unknown as RunnerDeps,
+  };
+  void cluster.apply(deployment('web:1', o.replicas ?? 9));
+  if (o.gateway) {
+    void cluster.apply(stableService);
+    void cluster.apply(httpRoute);
+  }
+  cluster.applied.length = 0;
+  /** The Deployment controller: every Deployment whose pods may be ready has its status say so. */
+  const reconcile = () => {
+    for (const obj of cluster.objects.values()) {
+      if (obj.kind !== 'Deployment') continue;
+      const d = obj as unknown as Dep;
+      const n = d.spec.replicas ?? 1;
+      if (o.readyAt && !o.readyAt(d.metadata.name, now - T0)) d.status = { observedGeneration: 0, replicas: n, readyReplicas: 0, updatedReplicas: n, availableReplicas: 0 };
+      else d.status = { observedGeneration: 0, replicas: n, readyReplicas: n, updatedReplicas: n, availableReplicas: n };
+    }
+  };
+  reconcile();
+  const metrics: MetricsPort = {
+    query: async (promql) => {
+      h.queries.push({ at: now - T0, promql });
+      h.snapshots.push({ at: now - T0, route: await cluster.get(ROUTE_REF), canaryService: await cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' }), canary: cluster.dep('web-canary') && structuredClone(cluster.dep('web-canary')) });
+      return (o.metrics ?? (() => ({ kind: 'value', value: 99.9 })))(promql, now - T0);
+    },
+  };
+  h.deps = {
+    cluster,
+    metrics,
+    now: () => now,
+    sleep: async (ms) => {
+      expect(ms).toBeGreaterThan(0);
+      now += ms;
+      if (now - T0 > 6 * 3_600_000) throw new Error(`the canary still runs after 6 h of fake time (phase ${h.saves.at(-1)?.phase})`);
+      reconcile();
+      o.onTick?.(h);
+    },
+    save: async (p) => {
+      h.saves.push(structuredClone(p));
+    },
+    event: async (type, reason, message) => {
+      h.events.push({ at: now - T0, type, reason, message });
+    },
+    command: async () => h.command,
+    clearCommand: async () => {
+      h.command = undefined;
+      h.cleared++;
+    },
+    analysed: () => undefined,
+    promoted: (w) => {
+      h.promotedAt = now - T0;
+      return { ...w, metadata: { ...w.metadata, annotations: { 'ferry.dev/tracking': 'shop/web' } } } as KubeObject;
+    },
+    ...(o.renderedRoute ? { renderedRoute: o.renderedRoute } : {}),
+  };
+  return h;
+}
+
+const run = (h: Harness, s: CanarySpec, saved?: CanaryProgress) => runCanary(s, deployment('web:2'), COMMIT, saved, h.deps, new AbortController().signal);
+const canaryApplies = (h: Harness) => h.cluster.applied.filter((o) => o.kind === 'Deployment' && o.metadata.name === 'web-canary') as unknown as Dep[];
+const reasons = (h: Harness) => h.events.map((e) => e.reason);
+const imageOf = (d: Dep | undefined) => d?.spec.template.spec.containers[0]?.image;
+const refs = (r: KubeObject | undefined) => (r as unknown as { spec: { rules: { backendRefs: Ref[] }[] } } | undefined)?.spec.rules[0]?.backendRefs;
+const pending = (p: Promise<unknown>) => p.then(() => 'resolved', (e: Error) => e);
+
+describe('runCanary, replica ratio', () => {
+  it('a good canary goes through its weight and pause steps, is promoted, and its Deployment is deleted', async () => {
+    const h = harness();
+    const s = spec({ steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }], analysis: { interval: '30s', metrics: SUCCESS } });
+    const result = await run(h, s);
+
+    expect(result).toMatchObject({ phase: 'Succeeded', step: 3, steps: 3, weight: 100, failures: 0, commit: COMMIT, workload: 'web', canary: 'web-canary', mode: 'replicas' });
+    expect(h.last()).toEqual(result);
+    // The canary at 10 % then 50 % beside 9 stable pods: 1 then 9 replicas, the new template, its own pods.
+    expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([1, 9]);
+    const canary = canaryApplies(h)[0]!;
+    expect(imageOf(canary)).toBe('web:2');
+    expect(canary.spec.template.metadata.labels).toEqual({ app: 'web', 'ferry.dev/track': 'canary', 'ferry.dev/canary-of': 'web' });
+    // The weights asked for, in order, and the share of ready pods in force.
+    const weights = [...new Set(h.saves.map((p) => p.weight))];
+    expect(weights).toEqual([0, 10, 50, 100]);
+    expect(h.saves.filter((p) => p.actualWeight !== undefined && p.phase === 'Progressing').map((p) => p.actualWeight)).toEqual(expect.arrayContaining([10, 50]));
+    // Events: started, three steps, promoted.
+    expect(reasons(h)).toEqual(['CanaryStarted', 'StepAdvanced', 'StepAdvanced', 'StepAdvanced', 'CanaryPromoted']);
+    expect(h.events[1]!.message).toBe('canary of web: step 1/3 done (weight 10)');
+    expect(h.events[2]!.message).toBe('canary of web: step 2/3 done');
+    expect(h.events[3]!.message).toBe('canary of web: step 3/3 done (weight 50)');
+    // Each weight step passed on an analysis taken at least one interval after its pods were ready, at its weight.
+    expect(h.events[1]!.at).toBeGreaterThanOrEqual(30_000);
+    expect(h.events[3]!.at - h.events[2]!.at).toBeGreaterThanOrEqual(30_000);
+    expect(result.analysis.map((r) => [r.step, r.weight, r.result])).toContainEqual([0, 10, 'Successful']);
+    expect(result.analysis.map((r) => [r.step, r.weight, r.result])).toContainEqual([2, 50, 'Successful']);
+    // The pause lasted its minute.
+    expect(h.events[2]!.at - h.events[1]!.at).toBeGreaterThanOrEqual(60_000);
+    expect(h.events[2]!.at - h.events[1]!.at).toBeLessThan(62_000);
+    // The queries look at the canary's pods only.
+    expect(h.queries.length).toBeGreaterThanOrEqual(2);
+    for (const q of h.queries) expect(q.promql).toContain('namespace="shop",workload="web-canary"');
+    expect(h.queries[0]!.promql).toContain('[30s]');
+    // Promotion: the stable Deployment takes the new template (as promoted() tracks it), the canary goes away.
+    expect(h.promotedAt).toBeDefined();
+    expect(h.promotedAt).toBeGreaterThanOrEqual(h.events[3]!.at);
+    expect(imageOf(h.cluster.dep('web'))).toBe('web:2');
+    expect(h.cluster.dep('web')!.spec.replicas).toBe(9);
+    expect((h.cluster.objects.get(`Deployment/${NS}/web`)!.metadata.annotations ?? {})['ferry.dev/tracking']).toBe('shop/web');
+    expect(h.cluster.dep('web-canary')).toBeUndefined();
+    expect(h.saves.map((p) => p.phase)).toContain('Promoting');
+    expect(h.saves.findIndex((p) => p.phase === 'Promoting')).toBeLessThan(h.saves.findIndex((p) => p.phase === 'Succeeded'));
+  });
+
+  it('without metrics, steps advance on readiness and time alone', async () => {
+    const h = harness();
+    const result = await run(h, spec({ steps: [{ weight: 20 }, { pause: { duration: '2m' } }] }));
+    expect(result.phase).toBe('Succeeded');
+    expect(h.queries).toEqual([]);
+    expect(result.analysis).toEqual([]);
+    expect(h.events.at(-1)!.at).toBeGreaterThanOrEqual(120_000);
+    expect(h.events.at(-1)!.at).toBeLessThan(125_000);
+  });
+
+  it('a weight step waits for the canary pods to be ready', async () => {
+    const h = harness({ readyAt: (name, at) => name !== 'web-canary' || at >= 45_000 });
+    await run(h, spec({ steps: [{ weight: 10 }], analysis: { interval: '10s', metrics: SUCCESS } }));
+    expect(h.events.find((e) => e.reason === 'StepAdvanced')!.at).toBeGreaterThanOrEqual(45_000);
+    expect(h.last().phase).toBe('Succeeded');
+  });
+
+  it('aborts as Degraded when the canary pods are not ready within the ready timeout', async () => {
+    const h = harness({ readyAt: (name) => name !== 'web-canary' });
+    h.deps.readyTimeoutMs = 60_000;
+    const e = await pending(run(h, spec({ steps: [{ weight: 10 }], analysis: { interval: '30s', metrics: SUCCESS } })));
+    expect(e).toBeInstanceOf(CanaryAborted);
+    expect((e as Error).message).toBe('the canary is Degraded: 0 of 1 pods ready after 60 s');
+    expect(h.elapsed()).toBeGreaterThan(60_000);
+    expect(h.elapsed()).toBeLessThan(63_000);
+    expect(h.cluster.dep('web-canary')).toBeUndefined();
+    expect(h.last().phase).toBe('Aborted');
+    expect(h.promotedAt).toBeUndefined();
+  });
+
+  it('a failing metric aborts at the first failed analysis with failureLimit 1: canary deleted, Aborted, stable untouched', async () => {
+    const h = harness({ metrics: () => ({ kind: 'value', value: 81.2 }) });
+    const e = await pending(run(h, spec({ steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }], analysis: { interval: '30s', failureLimit: 1, metrics: SUCCESS } })));
+
+    expect(e).toBeInstanceOf(CanaryAborted);
+    expect((e as Error).message).toBe('success-rate 81.2 % < 99 %');
+    expect(h.queries).toHaveLength(1);
+    expect(h.cluster.dep('web-canary')).toBeUndefined();
+    expect(h.last()).toMatchObject({ phase: 'Aborted', message: 'success-rate 81.2 % < 99 %', step: 0, weight: 10, actualWeight: 0, failures: 1 });
+    expect(h.last().analysis).toHaveLength(1);
+    expect(h.last().analysis[0]).toMatchObject({ step: 0, weight: 10, result: 'Failed', measurements: [{ name: 'success-rate', value: 81.2, ok: false }] });
+    expect(reasons(h)).toEqual(['CanaryStarted', 'AnalysisFailed', 'CanaryAborted']);
+    expect(h.events[1]!.message).toBe('canary of web: success-rate 81.2 % < 99 % (1/1 failed checks)');
+    expect(h.events[2]!.message).toBe('canary of web at commit c0ffee00c0ff aborted at step 1/3: success-rate 81.2 % < 99 %; all traffic back to the stable version');
+    expect(h.promotedAt).toBeUndefined();
+    expect(imageOf(h.cluster.dep('web'))).toBe('web:1');
+    expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([1]);
+  });
+
+  it('failureLimit 2 tolerates one failed analysis', async () => {
+    let n = 0;
+    const h = harness({ metrics: () => ({ kind: 'value', value: n++ === 0 ? 97 : 99.5 }) });
+    const result = await run(h, spec({ steps: [{ weight: 10 }, { weight: 30 }], analysis: { interval: '30s', failureLimit: 2, metrics: SUCCESS } }));
+    expect(result.phase).toBe('Succeeded');
+    expect(result.failures).toBe(1);
+    expect(result.analysis.map((r) => r.result)).toEqual(['Failed', 'Successful', 'Successful']);
+    expect(reasons(h).filter((r) => r === 'AnalysisFailed')).toHaveLength(1);
+    expect(h.events.find((e) => e.reason === 'AnalysisFailed')!.message).toBe('canary of web: success-rate 97 % < 99 % (1/2 failed checks)');
+    // The failed analysis did not pass the step: it waited for the next, successful one.
+    expect(h.events.find((e) => e.reason === 'StepAdvanced')!.at).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('failureLimit 2 aborts at the second failed analysis', async () => {
+    const h = harness({ metrics: () => ({ kind: 'value', value: 90 }) });
+    const e = await pending(run(h, spec({ steps: [{ weight: 10 }], analysis: { interval: '30s', failureLimit: 2, metrics: SUCCESS } })));
+    expect(e).toBeInstanceOf(CanaryAborted);
+    expect(h.queries).toHaveLength(2);
+    expect(h.last()).toMatchObject({ phase: 'Aborted', failures: 2 });
+    expect(reasons(h)).toEqual(['CanaryStarted', 'AnalysisFailed', 'AnalysisFailed', 'CanaryAborted']);
+  });
+
+  it('no data holds the step as Inconclusive without aborting, and it resumes when data returns', async () => {
+    const h = harness({ metrics: (_q, at) => (at < 100_000 ? { kind: 'no-data' } : { kind: 'value', value: 99.8 }) });
+    const result = await run(h, spec({ steps: [{ weight: 10 }, { pause: { duration: '30s' } }], analysis: { interval: '30s', failureLimit: 1, metrics: SUCCESS } }));
+
+    expect(result.phase).toBe('Succeeded');
+    expect(result.failures).toBe(0);
+    const inconclusive = h.saves.filter((p) => p.phase === 'Inconclusive');
+    expect(inconclusive.length).toBeGreaterThanOrEqual(1);
+    expect(inconclusive[0]).toMatchObject({ step: 0, weight: 10, message: 'success-rate: no data' });
+    // The step was held while there was no data: it advanced on the first analysis with data.
+    const firstData = h.queries.find((q) => q.at >= 100_000)!.at;
+    expect(h.events.find((e) => e.reason === 'StepAdvanced')!.at).toBe(firstData);
+    expect(result.analysis.filter((r) => r.result === 'Inconclusive').length).toBeGreaterThanOrEqual(3);
+    // Back to Progressing once data returned.
+    const afterData = h.saves.filter((p) => p.analysis.at(-1)?.result === 'Successful');
+    expect(afterData[0]!.phase).toBe('Progressing');
+    expect(afterData[0]!.message).toBeUndefined();
+    expect(reasons(h)).not.toContain('CanaryAborted');
+    expect(reasons(h)).not.toContain('AnalysisFailed');
+  });
+
+  it('an unreachable metrics server holds the canary too', async () => {
+    const h = harness({ metrics: (_q, at) => (at < 70_000 ? { kind: 'error', error: { reason: 'unreachable', message: 'cannot reach Prometheus at http://prom:9090' } } : { kind: 'value', value: 100 }) });
+    const result = await run(h, spec({ steps: [{ weight: 10 }], analysis: { interval: '30s', metrics: SUCCESS } }));
+    expect(result.phase).toBe('Succeeded');
+    expect(h.saves.find((p) => p.phase === 'Inconclusive')!.message).toBe('success-rate: cannot reach Prometheus at http://prom:9090');
+    expect(h.events.find((e) => e.reason === 'StepAdvanced')!.at).toBeGreaterThanOrEqual(70_000);
+  });
+
+  it('pause: {} waits until ferry rollout promote', async () => {
+    let pausedAt: number | undefined;
+    const h = harness({
+      onTick: (x) => {
+        if (pausedAt === undefined && x.last().phase === 'Paused') pausedAt = x.elapsed();
+        if (pausedAt !== undefined && x.elapsed() >= pausedAt + 20 * 60_000 && !x.command && x.cleared === 0) x.command = { command: 'promote', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
+      },
+    });
+    const result = await run(h, spec({ steps: [{ weight: 10 }, { pause: {} }, { weight: 20 }], analysis: { interval: '30s', metrics: SUCCESS } }));
+
+    expect(result.phase).toBe('Succeeded');
+    const paused = h.saves.find((p) => p.phase === 'Paused')!;
+    expect(paused).toMatchObject({ step: 1, weight: 10, message: 'waiting for ferry rollout promote' });
+    // Nothing moved for 20 minutes: no step advanced, the weight stayed at 10.
+    const second = h.events.filter((e) => e.reason === 'StepAdvanced')[1]!;
+    expect(second.message).toBe('canary of web: step 2/3 done');
+    expect(second.at).toBeGreaterThanOrEqual(pausedAt! + 20 * 60_000);
+    expect(h.saves.filter((p) => p.weight === 20)[0]!.stepStartedAt >= new Date(T0 + pausedAt! + 20 * 60_000).toISOString()).toBe(true);
+    expect(h.cleared).toBe(1);
+    // The promote moved on one step only: the weight-20 step ran and was analysed.
+    expect(result.analysis.some((r) => r.step === 2 && r.weight === 20 && r.result === 'Successful')).toBe(true);
+    expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([1, 2]);
+  });
+
+  it('promote --full skips the remaining steps', async () => {
+    const h = harness({
+      onTick: (x) => {
+        if (x.last().phase === 'Paused' && x.cleared === 0) x.command = { command: 'promote-full', requestedAt: new Date(T0 + x.elapsed()).toISOString() };
+      },
+    });
+    const result = await run(h, spec({ steps: [{ weight: 10 }, { pause: {} }, { weight: 50 }, { pause: { duration: '10m' } }], analysis: { interval: '30s', metrics: SUCCESS } }));
+
+    expect(result.phase).toBe('Succeeded');
+    expect(h.cleared).toBe(1);
+    expect(h.saves.some((p) => p.weight === 50)).toBe(false);
+    expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([1]);
+    expect(h.events.map((e) => e.message)).toContain('canary of web: remaining steps skipped (ferry rollout promote --full)');
+    expect(reasons(h).at(-1)).toBe('CanaryPromoted');
+    expect(h.elapsed()).toBeLessThan(5 * 60_000);
+    expect(imageOf(h.cluster.dep('web'))).toBe('web:2');
+    expect(h.cluster.dep('web-canary')).toBeUndefined();
+  });
+
+  it('ferry rollout abort aborts: canary removed, Aborted, never promoted', async () => {
+    const h = harness({
+      onTick: (x) => {
+        if (x.last().phase === 'Paused' && x.cleared === 0) x.command = { command: 'abort', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
+      },
+    });
+    const e = await pending(run(h, spec({ steps: [{ weight: 10 }, { pause: {} }, { weight: 50 }], analysis: { interval: '30s', metrics: SUCCESS } })));
+    expect(e).toBeInstanceOf(CanaryAborted);
+    expect((e as Error).message).toBe('aborted by ferry rollout abort');
+    expect(h.cleared).toBe(1);
+    expect(h.last()).toMatchObject({ phase: 'Aborted', step: 1, weight: 10, message: 'aborted by ferry rollout abort' });
+    expect(reasons(h).at(-1)).toBe('CanaryAborted');
+    expect(h.events.at(-1)!.message).toContain('aborted at step 2/3');
+    expect(h.cluster.dep('web-canary')).toBeUndefined();
+    expect(h.promotedAt).toBeUndefined();
+    expect(imageOf(h.cluster.dep('web'))).toBe('web:1');
+  });
+
+  it('a command for another commit is neither acted on nor cleared', async () => {
+    const h = harness({
+      onTick: (x) => {
+        if (!x.command) x.command = { command: 'abort', requestedAt: '2026-12-01T00:00:00Z', commit: 'other' };
+      },
+    });
+    const result = await run(h, spec({ steps: [{ weight: 10 }], analysis: { interval: '30s', metrics: SUCCESS } }));
+    expect(result.phase).toBe('Succeeded');
+    expect(h.cleared).toBe(0);
+  });
+
+  it('resumes a saved progress at step 2, weight 50: the canary goes back to weight 50, never 0, and is not promoted at once', async () => {
+    const h = harness();
+    const s = spec({ steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }, { pause: { duration: '2m' } }], analysis: { interval: '30s', metrics: SUCCESS } });
+    const saved: CanaryProgress = {
+      commit: COMMIT,
+      component: 'web',
+      workload: 'web',
+      canary: 'web-canary',
+      mode: 'replicas',
+      step: 2,
+      steps: 4,
+      weight: 50,
+      actualWeight: 50,
+      phase: 'Progressing',
+      stepStartedAt: new Date(T0 - 10_000).toISOString(),
+      startedAt: new Date(T0 - 200_000).toISOString(),
+      failures: 0,
+      analysis: [{ time: new Date(T0 - 150_000).toISOString(), step: 0, weight: 10, result: 'Successful', measurements: [] }],
+    };
+    const result = await run(h, s, saved);
+
+    expect(result.phase).toBe('Succeeded');
+    expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([9]);
+    expect(h.saves[0]).toMatchObject({ step: 2, weight: 50 });
+    expect(h.saves.filter((p) => p.phase !== 'Succeeded').map((p) => p.weight).every((w) => w === 50)).toBe(true);
+    expect(reasons(h)).not.toContain('CanaryStarted');
+    expect(result.startedAt).toBe(saved.startedAt);
+    expect(result.analysis[0]).toEqual(saved.analysis[0]);
+    // Step 3 (weight 50) is analysed again, then the 2-minute pause: no promotion before both.
+    expect(h.events.filter((e) => e.reason === 'StepAdvanced').map((e) => e.message)).toEqual(['canary of web: step 3/4 done (weight 50)', 'canary of web: step 4/4 done']);
+    expect(h.promotedAt).toBeGreaterThanOrEqual(30_000 + 120_000);
+    expect(result.analysis.some((r) => r.step === 2 && r.weight === 50 && r.time >= new Date(T0).toISOString())).toBe(true);
+  });
+
+  it('resumes a saved Promoting progress by promoting, without setting a weight again', async () => {
+    const h = harness();
+    const s = spec({ steps: [{ weight: 10 }, { weight: 50 }], analysis: { interval: '30s', metrics: SUCCESS } });
+    const saved: CanaryProgress = { commit: COMMIT, component: 'web', workload: 'web', canary: 'web-canary', mode: 'replicas', step: 1, steps: 2, weight: 50, phase: 'Promoting', stepStartedAt: new Date(T0).toISOString(), startedAt: new Date(T0).toISOString(), failures: 0, analysis: [] };
+    const result = await run(h, s, saved);
+    expect(result.phase).toBe('Succeeded');
+    expect(canaryApplies(h)).toEqual([]);
+    expect(h.queries).toEqual([]);
+    expect(h.promotedAt).toBe(0);
+  });
+
+  it("a saved progress of another commit is not resumed: the canary starts over from step 0", async () => {
+    const h = harness();
+    const saved: CanaryProgress = { commit: 'old', component: 'web', workload: 'web', canary: 'web-canary', mode: 'replicas', step: 1, steps: 2, weight: 50, phase: 'Progressing', stepStartedAt: new Date(T0).toISOString(), startedAt: new Date(T0).toISOString(), failures: 1, analysis: [] };
+    const result = await run(h, spec({ steps: [{ weight: 10 }, { weight: 50 }], analysis: { interval: '30s', metrics: SUCCESS } }), saved);
+    expect(result.phase).toBe('Succeeded');
+    expect(result.commit).toBe(COMMIT);
+    expect(h.saves[0]).toMatchObject({ step: 0, weight: 0, failures: 0, commit: COMMIT });
+    expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([1, 9]);
+    expect(reasons(h)[0]).toBe('CanaryStarted');
+  });
+});
+
+describe('runCanary, gateway', () => {
+  const gatewaySpec = (metrics: object[] = SUCCESS) => spec({ steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }], analysis: { interval: '30s', metrics }, trafficRouting: { gateway: { httpRoute: 'web' } } });
+
+  it('sets the HTTPRoute weights 90/10 then 50/50, creates <service>-canary, sizes the canary like stable, and restores the route', async () => {
+    const h = harness({ gateway: true, renderedRoute: httpRoute });
+    const result = await run(h, gatewaySpec());
+
+    expect(result).toMatchObject({ phase: 'Succeeded', mode: 'gateway' });
+    const routes = h.cluster.applied.filter((o) => o.kind === 'HTTPRoute').map(refs);
+    expect(routes).toEqual([
+      [
+        { name: 'web-svc', port: 80, weight: 90 },
+        { name: 'web-svc-canary', port: 80, weight: 10 },
+      ],
+      [
+        { name: 'web-svc', port: 80, weight: 50 },
+        { name: 'web-svc-canary', port: 80, weight: 50 },
+      ],
+      [{ name: 'web-svc', port: 80 }], // the route as Git renders it
+    ]);
+    // During the analyses: the route split at the step's weight, the canary Service present.
+    const first = h.snapshots[0]!;
+    expect(refs(first.route)).toEqual([
+      { name: 'web-svc', port: 80, weight: 90 },
+      { name: 'web-svc-canary', port: 80, weight: 10 },
+    ]);
+    expect(first.canaryService).toMatchObject({ metadata: { name: 'web-svc-canary', namespace: NS }, spec: { selector: { 'ferry.dev/track': 'canary', 'ferry.dev/canary-of': 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
+    // The canary's pods drop the stable Service's selector label: only the canary Service reaches them.
+    expect(first.canary!.spec.template.metadata.labels).toEqual({ 'ferry.dev/track': 'canary', 'ferry.dev/canary-of': 'web' });
+    expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([9, 9]);
+    expect(h.saves.filter((p) => p.actualWeight !== undefined && p.phase === 'Progressing').map((p) => p.actualWeight)).toEqual(expect.arrayContaining([10, 50]));
+    // The analysis looks at the canary workload; {{ service }} is the canary Service.
+    expect(h.queries[0]!.promql).toContain('workload="web-canary"');
+    // After promotion: the canary Service and Deployment are gone.
+    expect(await h.cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' })).toBeUndefined();
+    expect(h.cluster.dep('web-canary')).toBeUndefined();
+    expect(refs(await h.cluster.get(ROUTE_REF))).toEqual([{ name: 'web-svc', port: 80 }]);
+  });
+
+  it('the {{ service }} of a custom query is the canary Service', async () => {
+    const h = harness({ gateway: true });
+    await run(h, gatewaySpec([{ name: 'rps', query: 'sum(rate(http_requests_total{service="{{ service }}"}[{{ interval }}]))', min: 0 }]));
+    expect(h.queries[0]!.promql).toBe('sum(rate(http_requests_total{service="web-svc-canary"}[30s]))');
+  });
+
+  it('an abort sends all traffic back to stable (weight 0 without a rendered route) and removes the canary Service', async () => {
+    const h = harness({ gateway: true, metrics: () => ({ kind: 'value', value: 50 }) });
+    const e = await pending(run(h, gatewaySpec()));
+    expect(e).toBeInstanceOf(CanaryAborted);
+    expect(refs(await h.cluster.get(ROUTE_REF))).toEqual([{ name: 'web-svc', port: 80, weight: 100 }]);
+    expect(await h.cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' })).toBeUndefined();
+    expect(h.cluster.dep('web-canary')).toBeUndefined();
+    expect(h.last()).toMatchObject({ phase: 'Aborted', actualWeight: 0 });
+  });
+
+  it('a missing HTTPRoute aborts before anything is applied', async () => {
+    const h = harness();
+    const e = await pending(run(h, gatewaySpec()));
+    expect(e).toBeInstanceOf(CanaryAborted);
+    expect((e as Error).message).toBe('trafficRouting.gateway.httpRoute: HTTPRoute shop/web not found');
+    expect(h.cluster.applied).toEqual([]);
+    expect(h.saves).toEqual([]);
+  });
+});
