@@ -1,0 +1,318 @@
+/**
+ * npm run bench:canary — the canary (gray release) at work: BENCH_CANARY_APPS (default 20, or --apps N)
+ * apps, each in its own namespace with a `canary` trait analysed every --interval (default 5s) on a
+ * local cluster's real Prometheus, the traffic simulator sending 50 requests/s to each app's Service.
+ * `ferry serve` runs as its own process (bin/ferry), as in production.
+ *
+ *   1. all apps synced at `example/web:v1` (first deployment: no canary);
+ *   2. commit: every app to `:v2` (healthy) → each canary passes its analysis and is promoted;
+ *      per app: commit → synced again;
+ *   3. commit: every app to `:v3-errors` (20 % of answers 500) → each canary fails its first analysis
+ *      and is aborted; per app, from polling the canary Deployments every 200 ms: t_ready (first
+ *      readyReplicas ≥ 1), t_gone (first poll without it), and t_failed (the Failed analysis run's time,
+ *      from the release's state record).
+ *
+ * Prints rollback time (t_gone − t_ready), detection (t_failed − t_ready), when the canary's pods are gone
+ * too (a list of canary Pods, the Deployment being deleted in the background), the controller's CPU per
+ * analysis run (/proc/<pid>/stat over phases 2–3 ÷ ferry_analysis_runs_total), metric queries per run
+ * (the controller's ferry_analysis_queries_total, and Prometheus's own /api/v1/query request count), and
+ * whether every app ended held with a Failed revision of the bad commit; then one JSON line.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { listStates, readHistory, type StateSummary } from '../src/gitops/release/release-store.js';
+import { KubeCluster } from '../src/kube/kube-cluster.js';
+import { startCluster, stopCluster } from '../src/localcluster/cluster.js';
+import { LABEL_TRACK } from '../src/traits/canary/targets.js';
+import { parseDurationMs } from '../src/util/duration.js';
+
+const CLUSTER = 'ferry-bench-canary';
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const { values: args } = parseArgs({ options: { apps: { type: 'string' }, interval: { type: 'string' } } });
+const APPS = Number(args.apps ?? process.env.BENCH_CANARY_APPS ?? 20);
+const INTERVAL = args.interval ?? '5s';
+const intervalMs = /^\d+(\.\d+)?$/.test(INTERVAL) ? Number(INTERVAL) * 1000 : parseDurationMs(INTERVAL);
+if (!Number.isInteger(APPS) || APPS < 1) throw new Error(`--apps / BENCH_CANARY_APPS: a positive integer, not ${APPS}`);
+if (intervalMs === undefined || intervalMs < 1000) throw new Error(`--interval: a duration of at least 1s, not ${INTERVAL}`);
+
+const name = (i: number) => `app-${String(i).padStart(3, '0')}`;
+const ns = (i: number) => `bench-canary-${String(i).padStart(3, '0')}`;
+const appYaml = (i: number, image: string) => `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: ${name(i)}, namespace: ${ns(i)}}
+spec:
+  components:
+    - name: web
+      type: webservice
+      properties: {image: "${image}", port: 8080}
+      traits:
+        - type: scaler
+          properties: {replicas: 2}
+        - type: expose
+          properties: {port: [8080], annotations: {"sim.ferry.dev/rps": "50"}}
+        - type: canary
+          properties:
+            steps: [{weight: 50}, {pause: {duration: 30s}}]
+            analysis: {interval: ${intervalMs / 1000}s, failureLimit: 1, metrics: [{name: success-rate, min: 95}, {name: latency, max: 500ms}]}
+`;
+
+// Ctrl-C / SIGTERM: every wait below throws, so the finally block stops ferry serve and the cluster.
+let interrupted: string | undefined;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (interrupted = sig));
+const sleep = async (ms: number) => {
+  await new Promise((r) => setTimeout(r, ms));
+  if (interrupted) throw new Error(`interrupted (${interrupted})`);
+};
+
+/** Nearest-rank percentile of an ascending list. */
+const pct = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!);
+const stats = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { n: s.length, p50: pct(s, 50), p95: pct(s, 95), p99: pct(s, 99), max: s.at(-1) ?? NaN };
+};
+
+/** The sum of a metric's samples (optionally those whose labels contain `match`) in Prometheus exposition text. */
+function metricSum(text: string, metric: string, match = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
+    if (match && !line.includes(match)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+const scrape = async (url: string) => {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: ${r.status}`);
+  return r.text();
+};
+
+/** utime + stime of a process, in ms (/proc/<pid>/stat fields 14 and 15, in clock ticks). */
+const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+  return ((Number(f[11]) + Number(f[12])) * 1000) / ticksPerSecond;
+}
+
+const repo = mkdtempSync(join(tmpdir(), 'ferry-bench-canary-repo-'));
+const logFile = join(tmpdir(), `ferry-bench-canary-serve-${process.pid}.log`);
+const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.com', ...a], { cwd: repo }).toString().trim();
+const commitAll = (image: (i: number) => string, message: string) => {
+  for (let i = 0; i < APPS; i++) {
+    mkdirSync(join(repo, 'apps', name(i)), { recursive: true });
+    writeFileSync(join(repo, 'apps', name(i), 'app.yaml'), appYaml(i, image(i)));
+  }
+  git('add', '-A');
+  git('commit', '-qm', message);
+  return git('rev-parse', 'HEAD');
+};
+
+let serve: ChildProcess | undefined;
+async function stopServe(): Promise<void> {
+  const child = serve;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(t);
+}
+
+git('init', '-q', '-b', 'main');
+const c0 = commitAll(() => 'example/web:v1', 'apps at v1');
+
+try {
+  await stopCluster(CLUSTER); // a left-over cluster of an interrupted run would carry its apps' records
+  const started = performance.now();
+  const state = await startCluster({ name: CLUSTER, withMetrics: true });
+  if (!state.prometheusUrl) throw new Error('the cluster has no Prometheus');
+  const prometheusUrl = state.prometheusUrl;
+  const cluster = KubeCluster.fromFile(state.kubeconfig);
+  console.error(`cluster "${CLUSTER}" ready in ${((performance.now() - started) / 1000).toFixed(1)} s; Prometheus ${prometheusUrl}; ferry serve logs to ${logFile}`);
+
+  const fd = openSync(logFile, 'w');
+  serve = spawn(process.execPath, [join(ROOT, 'bin', 'ferry'), 'serve', '--repo', repo, '--cache-dir', join(repo, '.git', 'ferry-cache'), '--interval', '2s', '--no-leader-elect', '--port', '0', '--prometheus-url', prometheusUrl, '--resync', '0'], {
+    cwd: ROOT,
+    env: { ...process.env, KUBECONFIG: state.kubeconfig, FERRY_LOG_FORMAT: 'json' },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const pid = serve.pid!;
+  let port: number | undefined;
+  for (const deadline = Date.now() + 60_000; port === undefined; await sleep(200)) {
+    if (serve.exitCode !== null) throw new Error(`ferry serve exited with ${serve.exitCode}; see ${logFile}`);
+    if (Date.now() > deadline) throw new Error(`ferry serve did not report its port in 60 s; see ${logFile}`);
+    const m = readFileSync(logFile, 'utf8').match(/ferry serve: http:\/\/127\.0\.0\.1:(\d+)/);
+    if (m) port = Number(m[1]);
+  }
+  const metricsUrl = `http://127.0.0.1:${port}/metrics`;
+
+  /** The state summary of each bench app, by app name. */
+  const summaries = async () => {
+    const m = new Map<string, StateSummary>();
+    for (const s of await listStates(cluster)) if (s.app.startsWith('app-')) m.set(s.app, s);
+    return m;
+  };
+  /** Waits until every app is synced at `commit`; returns the ms from `t0` at which each was first seen so. */
+  const waitSynced = async (commit: string, t0: number, timeoutMs: number, label: string) => {
+    const at = new Map<string, number>();
+    for (const deadline = Date.now() + timeoutMs; at.size < APPS; await sleep(500)) {
+      if (serve!.exitCode !== null) throw new Error(`ferry serve exited with ${serve!.exitCode}; see ${logFile}`);
+      for (const [app, s] of await summaries()) {
+        if (!at.has(app) && s.status === 'synced' && s.commit === commit) at.set(app, Date.now() - t0);
+        if (s.status === 'held') throw new Error(`${label}: ${app} is held: ${s.hold ?? s.lastError ?? ''}`);
+      }
+      if (Date.now() > deadline) {
+        const stuck = [...(await summaries()).values()].filter((s) => !at.has(s.app)).map((s) => `${s.app} ${s.status}${s.lastError ? `: ${s.lastError}` : ''}`);
+        throw new Error(`${label}: ${at.size} of ${APPS} apps synced at ${commit.slice(0, 12)} after ${timeoutMs / 1000} s (${stuck.slice(0, 3).join('; ')}); see ${logFile}`);
+      }
+    }
+    return at;
+  };
+
+  // 1. First deployment at v1: applied directly (no stable version to compare with).
+  const t1 = Date.now();
+  await waitSynced(c0, t1, 180_000 + APPS * 5_000, 'first sync');
+  console.error(`all ${APPS} apps synced at v1 in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+
+  const cpu0 = cpuMs(pid);
+  const ferry0 = await scrape(metricsUrl);
+  const prom0 = await scrape(`${prometheusUrl}/metrics`);
+  const queryRequests = (text: string) => metricSum(text, 'prometheus_http_requests_total', 'handler="/api/v1/query"');
+
+  // 2. A good version: every canary passes and is promoted.
+  const c1 = commitAll(() => 'example/web:v2', 'apps at v2');
+  const t2 = Date.now();
+  const promoted = await waitSynced(c1, t2, 180_000 + 30_000 + APPS * 5_000, 'v2 (good) canary');
+  const promote = stats([...promoted.values()].map((ms) => ms / 1000));
+  console.error(`all ${APPS} canaries promoted (v2): p50 ${promote.p50.toFixed(1)} s, max ${promote.max.toFixed(1)} s after the commit`);
+  const cpuGood = cpuMs(pid) - cpu0;
+  const runsGood = metricSum(await scrape(metricsUrl), 'ferry_analysis_runs_total') - metricSum(ferry0, 'ferry_analysis_runs_total');
+
+  // 3. A bad version: every canary fails its analysis and is aborted.
+  const c2 = commitAll(() => 'example/web:v3-errors', 'apps at v3-errors');
+  const t3 = Date.now();
+  const ready = new Map<string, number>();
+  const gone = new Map<string, number>();
+  const failed = new Map<string, number>();
+  const byNs = new Map(Array.from({ length: APPS }, (_, i) => [ns(i), name(i)] as const));
+  const podsGone = new Map<string, number>();
+  let polls = 0;
+  let allGoneAt: number | undefined;
+  // Until every canary Deployment is gone and its Failed run read; its pods (deleted in the background
+  // after it) are waited for at most 30 s more.
+  const pending = () => gone.size < APPS || failed.size < APPS || (podsGone.size < APPS && Date.now() - (allGoneAt ?? Date.now()) < 30_000);
+  for (const deadline = t3 + 180_000 + APPS * 5_000; pending(); polls++) {
+    const tick = Date.now();
+    if (tick > deadline) throw new Error(`v3-errors (bad) canary: ${ready.size} ready, ${failed.size} failed, ${gone.size} removed of ${APPS} after ${(tick - t3) / 1000} s; see ${logFile}`);
+    if (serve.exitCode !== null) throw new Error(`ferry serve exited with ${serve.exitCode}; see ${logFile}`);
+    const canaries = await cluster.list('apps/v1', 'Deployment', undefined, `${LABEL_TRACK}=canary`);
+    const now = Date.now();
+    const present = new Set<string>();
+    for (const d of canaries) {
+      const app = byNs.get(d.metadata.namespace ?? '');
+      if (!app || d.metadata.name !== 'web-canary' || d.metadata.annotations?.['ferry.dev/canary-commit'] !== c2) continue;
+      present.add(app);
+      const readyReplicas = (d as { status?: { readyReplicas?: number } }).status?.readyReplicas ?? 0;
+      if (readyReplicas >= 1 && !ready.has(app)) ready.set(app, now);
+    }
+    for (const app of ready.keys()) if (!present.has(app) && !gone.has(app)) gone.set(app, now);
+    if (gone.size === APPS) allGoneAt ??= now;
+    if (gone.size > podsGone.size) {
+      const pods = new Set((await cluster.list('v1', 'Pod', undefined, `${LABEL_TRACK}=canary`)).map((p) => byNs.get(p.metadata.namespace ?? '')));
+      const t = Date.now();
+      for (const app of gone.keys()) if (!pods.has(app) && !podsGone.has(app)) podsGone.set(app, t);
+    }
+    // The Failed run's time, from the state records (every 5th poll: once a second).
+    if (polls % 5 === 0 || gone.size === APPS) {
+      for (const [app, s] of await summaries()) {
+        if (failed.has(app) || s.delivery?.commit !== c2) continue;
+        const run = s.delivery.analysis.find((r) => r.result === 'Failed');
+        if (run) failed.set(app, Date.parse(run.time));
+      }
+    }
+    await sleep(Math.max(0, 200 - (Date.now() - tick)));
+  }
+  // Wait until each release has recorded the Failed revision and its hold.
+  let final = await summaries();
+  for (const deadline = Date.now() + 30_000; [...final.values()].some((s) => s.status !== 'held') && Date.now() < deadline; final = await summaries()) await sleep(500);
+  const cpuAll = cpuMs(pid) - cpu0;
+  const ferry1 = await scrape(metricsUrl);
+  const prom1 = await scrape(`${prometheusUrl}/metrics`);
+
+  // Correctness: every app held at the bad commit with a Failed revision, its stable Deployment still at v2.
+  const problems: string[] = [];
+  for (let i = 0; i < APPS; i++) {
+    const s = final.get(name(i));
+    if (!s) {
+      problems.push(`${name(i)}: no state record`);
+      continue;
+    }
+    if (s.status !== 'held') problems.push(`${name(i)}: ${s.status}, not held`);
+    if (s.delivery?.commit !== c2 || s.delivery.phase !== 'Aborted') problems.push(`${name(i)}: canary ${s.delivery?.phase ?? 'missing'} at ${s.delivery?.commit?.slice(0, 12) ?? '-'}, not Aborted at ${c2.slice(0, 12)}`);
+    const history = await readHistory(cluster, { app: s.app, env: s.env, ...(s.source ? { source: s.source } : {}) });
+    if (!history.some((h) => h.commit === c2 && h.outcome === 'Failed')) problems.push(`${name(i)}: no Failed revision of ${c2.slice(0, 12)} in its history`);
+    const stable = (await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(i), name: 'web' })) as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } } | undefined;
+    const image = stable?.spec?.template?.spec?.containers?.[0]?.image;
+    if (image !== 'example/web:v2') problems.push(`${name(i)}: stable Deployment runs ${image ?? 'nothing'}, not example/web:v2`);
+  }
+
+  const per = (a: Map<string, number>, b: Map<string, number>) => [...a.keys()].filter((k) => b.has(k)).map((k) => (a.get(k)! - b.get(k)!) / 1000);
+  const rollback = stats(per(gone, ready));
+  const detection = stats(per(failed, ready));
+  const removal = stats(per(gone, failed));
+  const podsRemoval = stats(per(podsGone, ready));
+  const runs = metricSum(ferry1, 'ferry_analysis_runs_total');
+  const runsFailed = metricSum(ferry1, 'ferry_analysis_runs_total', 'result="Failed"');
+  const runsInconclusive = metricSum(ferry1, 'ferry_analysis_runs_total', 'result="Inconclusive"');
+  const runsBad = runs - metricSum(ferry0, 'ferry_analysis_runs_total') - runsGood;
+  const queries = metricSum(ferry1, 'ferry_analysis_queries_total') - metricSum(ferry0, 'ferry_analysis_queries_total');
+  const promQueries = queryRequests(prom1) - queryRequests(prom0);
+  const targetS = intervalMs / 1000 + 5;
+
+  const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+  const row = (label: string, s: ReturnType<typeof stats>, note = '') => console.log(`  ${label.padEnd(40)}${[s.p50, s.p95, s.p99, s.max].map((x) => f(x, 2).padStart(8)).join('')}   n=${s.n}${note ? `   ${note}` : ''}`);
+  console.log(`bench:canary (${APPS} apps, analysis every ${intervalMs / 1000} s, success-rate ≥ 95 % and p99 latency ≤ 500 ms at 50 rps; ferry serve as a process; 2-core VM)`);
+  console.log(`  ${'seconds'.padEnd(40)}${['p50', 'p95', 'p99', 'max'].map((x) => x.padStart(8)).join('')}`);
+  row('v2 (good): commit → promoted, synced', promote, '(weight 50, one analysis, 30 s pause, promotion)');
+  row('v3-errors: rollback (canary ready → gone)', rollback, `(target p99 ≤ ${f(targetS, 0)} s)`);
+  row('v3-errors: detection (ready → Failed run)', detection);
+  row('v3-errors: Failed run → canary gone', removal);
+  row('v3-errors: canary ready → its pods gone', podsRemoval, '(the Deployment is deleted in the background)');
+  console.log(`  analysis runs: ${runs} (v2 ${runsGood}, v3-errors ${runsBad}; ${runsFailed} Failed, ${runsInconclusive} Inconclusive)`);
+  console.log(`  controller CPU per analysis run:         ${f(cpuAll / runs)} ms   (${f(cpuAll, 0)} ms of ferry serve CPU over both canary phases ÷ ${runs} runs; v2 phase alone ${f(cpuGood / runsGood)} ms/run)`);
+  console.log(`  metric queries per analysis run:         ${f(queries / runs, 2)} sent by ferry, ${f(promQueries / runs, 2)} received by Prometheus (/api/v1/query)`);
+  console.log(`  correctness: ${APPS - new Set(problems.map((p) => p.split(':')[0])).size} of ${APPS} apps held with a Failed revision of the bad commit, stable at v2; failures: ${problems.length}`);
+  for (const p of problems.slice(0, 20)) console.log(`    ${p}`);
+  console.log(
+    JSON.stringify({
+      bench: 'canary',
+      apps: APPS,
+      intervalS: intervalMs / 1000,
+      promoteS: promote,
+      rollbackS: rollback,
+      rollbackTargetS: targetS,
+      detectionS: detection,
+      removalS: removal,
+      podsGoneS: podsRemoval,
+      analysisRuns: runs,
+      analysisRunsFailed: runsFailed,
+      analysisRunsInconclusive: runsInconclusive,
+      cpuMsPerAnalysis: Number(f(cpuAll / runs, 2)),
+      queriesPerAnalysis: Number(f(queries / runs, 3)),
+      prometheusQueriesPerAnalysis: Number(f(promQueries / runs, 3)),
+      failures: problems.length,
+    }),
+  );
+  if (problems.length > 0) process.exitCode = 1;
+} finally {
+  await stopServe();
+  await stopCluster(CLUSTER);
+  rmSync(repo, { recursive: true, force: true });
+}
