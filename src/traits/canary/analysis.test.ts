@@ -104,6 +104,27 @@ describe('analyse', () => {
     expect(run.measurements.map((m) => m.message)).toEqual(['success-rate 99 % ≥ 99 %', 'latency 500 ms ≤ 500 ms']);
   });
 
+  it('values below 100 keep up to two decimals: 99.86 % is shown apart from a 99.9 % bound', async () => {
+    const list: MetricSpec[] = [{ name: 'success-rate', min: 99.9 }];
+    const low = await analyse(byMetric({ success: value(99.86) }), list, scope, at);
+    expect(low.result).toBe('Failed');
+    expect(low.measurements[0]!.message).toBe('success-rate 99.86 % < 99.9 %');
+    expect(runSummary(low)).toBe('success-rate 99.86 % < 99.9 %');
+    const ok = await analyse(byMetric({ success: value(99.95) }), list, scope, at);
+    expect(ok.result).toBe('Successful');
+    expect(ok.measurements[0]!.message).toBe('success-rate 99.95 % ≥ 99.9 %');
+    // More decimals are rounded to two.
+    expect((await analyse(byMetric({ success: value(99.857) }), list, scope, at)).measurements[0]!.message).toBe('success-rate 99.86 % < 99.9 %');
+  });
+
+  it('values of 100 and above are whole: 121.4 ms is shown as 121 ms', async () => {
+    const run = await analyse(byMetric({ latency: value(0.1214) }), [{ name: 'latency', max: 500 }], scope, at);
+    expect(run.result).toBe('Successful');
+    expect(run.measurements[0]!.value).toBeCloseTo(121.4, 6);
+    expect(run.measurements[0]!.message).toBe('latency 121 ms ≤ 500 ms');
+    expect((await analyse(byMetric({ latency: value(0.1216) }), [{ name: 'latency', max: 100.5 }], scope, at)).measurements[0]!.message).toBe('latency 122 ms > 101 ms');
+  });
+
   it('min and max on one metric: each side is checked', async () => {
     const list: MetricSpec[] = [{ name: 'depth', query: 'q', min: 10, max: 1000 }];
     expect((await analyse(byMetric({ custom: value(5) }), list, scope, at)).measurements[0]!.message).toBe('depth 5 < 10');

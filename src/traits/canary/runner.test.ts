@@ -3,7 +3,7 @@ import type { KubeObject } from '../../gitops/sync/objects.js';
 import type { RolloutCommand } from '../../gitops/release/release-store.js';
 import type { MetricsPort, QueryResult } from '../../ports/metrics.js';
 import { MemoryCluster } from '../../../test/support/memory-cluster.js';
-import type { CanaryProgress } from './progress.js';
+import type { AnalysisRun, CanaryProgress } from './progress.js';
 import { CanaryAborted, runCanary, type RunnerDeps } from './runner.js';
 import { canarySpec, type CanarySpec } from './spec.js';
 
@@ -32,11 +32,18 @@ const spec = (props: unknown): CanarySpec => {
 };
 const SUCCESS = [{ name: 'success-rate', min: 99 }];
 
-/** A MemoryCluster that keeps every object applied, in order. */
+/** A MemoryCluster that keeps every object applied, in order, and when each Deployment's replicas last changed. */
 class RecordingCluster extends MemoryCluster {
   readonly applied: KubeObject[] = [];
+  /** Deployment name → the time (ms since T0) its replicas were last set to a new count. */
+  readonly scaledAt = new Map<string, number>();
+  elapsed = () => 0;
   override async apply(obj: KubeObject): Promise<KubeObject> {
     this.applied.push(structuredClone(obj));
+    if (obj.kind === 'Deployment') {
+      const replicas = (obj as unknown as Dep).spec.replicas;
+      if (!this.scaledAt.has(obj.metadata.name) || this.dep(obj.metadata.name)?.spec.replicas !== replicas) this.scaledAt.set(obj.metadata.name, this.elapsed());
+    }
     return super.apply(obj);
   }
   dep(name: string): Dep | undefined {
@@ -47,8 +54,8 @@ class RecordingCluster extends MemoryCluster {
 interface Options {
   /** The metrics server's answer to a query at a time (ms since T0). */
   metrics?: (promql: string, at: number) => QueryResult;
-  /** Whether the Deployment controller has made a Deployment's pods ready yet (default: at once). */
-  readyAt?: (name: string, at: number) => boolean;
+  /** Whether the Deployment controller has made a Deployment's pods ready yet (default: at once), `scaledAt` the time its replicas last changed. */
+  readyAt?: (name: string, at: number, scaledAt: number) => boolean;
   /** Called after every sleep: may set `h.command`. */
   onTick?: (h: Harness) => void;
   replicas?: number;
@@ -71,6 +78,10 @@ function harness(o: Options = {}) {
     events: [] as { at: number; type: string; reason: string; message: string }[],
     queries: [] as { at: number; promql: string }[],
     snapshots: [] as { at: number; route?: KubeObject; canaryService?: KubeObject; canary?: Dep }[],
+    /** Every analysis run, in order (the progress keeps the last 10 only). */
+    runs: [] as AnalysisRun[],
+    /** When the Deployment controller made a Deployment's pods ready. */
+    ready: [] as { name: string; at: number }[],
     promotedAt: undefined as number | undefined,
     command: undefined as RolloutCommand | undefined,
     cleared: 0,
@@ -78,6 +89,7 @@ function harness(o: Options = {}) {
     last: () => h.saves.at(-1)!,
     deps: undefined as unknown as RunnerDeps,
   };
+  cluster.elapsed = () => now - T0;
   void cluster.apply(deployment('web:1', o.replicas ?? 9));
   if (o.gateway) {
     void cluster.apply(stableService);
@@ -90,8 +102,12 @@ function harness(o: Options = {}) {
       if (obj.kind !== 'Deployment') continue;
       const d = obj as unknown as Dep;
       const n = d.spec.replicas ?? 1;
-      if (o.readyAt && !o.readyAt(d.metadata.name, now - T0)) d.status = { observedGeneration: 0, replicas: n, readyReplicas: 0, updatedReplicas: n, availableReplicas: 0 };
-      else d.status = { observedGeneration: 0, replicas: n, readyReplicas: n, updatedReplicas: n, availableReplicas: n };
+      const wasReady = d.status?.readyReplicas === n;
+      if (o.readyAt && !o.readyAt(d.metadata.name, now - T0, cluster.scaledAt.get(d.metadata.name) ?? 0)) d.status = { observedGeneration: 0, replicas: n, readyReplicas: 0, updatedReplicas: n, availableReplicas: 0 };
+      else {
+        d.status = { observedGeneration: 0, replicas: n, readyReplicas: n, updatedReplicas: n, availableReplicas: n };
+        if (!wasReady) h.ready.push({ name: d.metadata.name, at: now - T0 });
+      }
     }
   };
   reconcile();
@@ -124,7 +140,9 @@ function harness(o: Options = {}) {
       h.command = undefined;
       h.cleared++;
     },
-    analysed: () => undefined,
+    analysed: (r) => {
+      h.runs.push(structuredClone(r));
+    },
     promoted: (w) => {
       h.promotedAt = now - T0;
       return { ...w, metadata: { ...w.metadata, annotations: { 'ferry.dev/tracking': 'shop/web' } } } as KubeObject;
@@ -201,6 +219,45 @@ describe('runCanary, replica ratio', () => {
     await run(h, spec({ steps: [{ weight: 10 }], analysis: { interval: '10s', metrics: SUCCESS } }));
     expect(h.events.find((e) => e.reason === 'StepAdvanced')!.at).toBeGreaterThanOrEqual(45_000);
     expect(h.last().phase).toBe('Succeeded');
+  });
+
+  it('a weight step is judged on an analysis taken after its pods are ready, never on an earlier one', async () => {
+    const h = harness({ readyAt: (name, at) => name !== 'web-canary' || at >= 15_000 });
+    const result = await run(h, spec({ steps: [{ weight: 10 }], analysis: { interval: '10s', metrics: SUCCESS } }));
+
+    expect(result.phase).toBe('Succeeded');
+    const ready = h.ready.find((r) => r.name === 'web-canary')!.at;
+    expect(ready).toBeGreaterThanOrEqual(15_000);
+    expect(ready).toBeLessThan(16_000);
+    // No analysis before the pods were ready (the one due at 10 s was not run); the step passed one interval after.
+    expect(h.runs.length).toBeGreaterThanOrEqual(1);
+    for (const r of h.runs) expect(Date.parse(r.time)).toBeGreaterThanOrEqual(T0 + ready);
+    for (const q of h.queries) expect(q.at).toBeGreaterThanOrEqual(ready);
+    const advanced = h.events.find((e) => e.reason === 'StepAdvanced')!.at;
+    expect(advanced).toBeGreaterThanOrEqual(25_000);
+    expect(advanced).toBeGreaterThanOrEqual(ready + 10_000);
+    expect(h.runs.find((r) => r.result === 'Successful')).toMatchObject({ step: 0, weight: 10, time: new Date(T0 + advanced).toISOString() });
+  });
+
+  it('each weight step waits for its own pods: the weight-50 step passes one interval after its pods are ready, not on an analysis before', async () => {
+    const h = harness({ readyAt: (name, at, scaledAt) => name !== 'web-canary' || at >= scaledAt + 20_000 });
+    const result = await run(h, spec({ steps: [{ weight: 10 }, { pause: { duration: '45s' } }, { weight: 50 }], analysis: { interval: '30s', metrics: SUCCESS } }));
+
+    expect(result.phase).toBe('Succeeded');
+    const advanced = h.events.filter((e) => e.reason === 'StepAdvanced');
+    expect(advanced.map((e) => e.message)).toEqual(['canary of web: step 1/3 done (weight 10)', 'canary of web: step 2/3 done', 'canary of web: step 3/3 done (weight 50)']);
+    // The controller made the canary's pods ready twice: 20 s after 1 replica, 20 s after 9.
+    const ready = h.ready.filter((r) => r.name === 'web-canary').map((r) => r.at);
+    expect(ready).toHaveLength(2);
+    expect(ready[0]).toBeGreaterThanOrEqual(20_000);
+    expect(ready[1]).toBeGreaterThanOrEqual(advanced[1]!.at + 20_000);
+    expect(advanced[0]!.at).toBeGreaterThanOrEqual(ready[0]! + 30_000);
+    expect(advanced[2]!.at).toBeGreaterThanOrEqual(ready[1]! + 30_000);
+    // Step 3 was analysed at weight 50 after its pods were ready, and never before.
+    const step3 = h.runs.filter((r) => r.step === 2);
+    expect(step3.some((r) => r.weight === 50 && r.result === 'Successful' && Date.parse(r.time) >= T0 + ready[1]!)).toBe(true);
+    for (const r of step3) expect(Date.parse(r.time)).toBeGreaterThanOrEqual(T0 + ready[1]!);
+    for (const r of h.runs.filter((x) => x.step === 0)) expect(Date.parse(r.time)).toBeGreaterThanOrEqual(T0 + ready[0]!);
   });
 
   it('aborts as Degraded when the canary pods are not ready within the ready timeout', async () => {
@@ -308,6 +365,55 @@ describe('runCanary, replica ratio', () => {
     // The promote moved on one step only: the weight-20 step ran and was analysed.
     expect(result.analysis.some((r) => r.step === 2 && r.weight === 20 && r.result === 'Successful')).toBe(true);
     expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([1, 2]);
+  });
+
+  it('ferry rollout promote ends a weight step held Inconclusive, and a second promote ends the next one', async () => {
+    const h = harness({
+      metrics: () => ({ kind: 'no-data' }),
+      onTick: (x) => {
+        if (x.command) return;
+        if (x.cleared === 0 && x.elapsed() >= 100_000) x.command = { command: 'promote', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
+        if (x.cleared === 1 && x.elapsed() >= 200_000) x.command = { command: 'promote', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
+      },
+    });
+    const result = await run(h, spec({ steps: [{ weight: 10 }, { weight: 50 }], analysis: { interval: '30s', metrics: SUCCESS } }));
+
+    expect(result.phase).toBe('Succeeded');
+    expect(h.cleared).toBe(2);
+    // Both steps were held Inconclusive (no data, ever) until a promote ended them.
+    expect(h.runs.length).toBeGreaterThanOrEqual(4);
+    expect(h.runs.every((r) => r.result === 'Inconclusive')).toBe(true);
+    expect(h.saves.some((p) => p.step === 0 && p.phase === 'Inconclusive')).toBe(true);
+    expect(h.saves.some((p) => p.step === 1 && p.phase === 'Inconclusive')).toBe(true);
+    const advanced = h.events.filter((e) => e.reason === 'StepAdvanced');
+    expect(advanced.map((e) => e.message)).toEqual(['canary of web: step 1/2 done (weight 10)', 'canary of web: step 2/2 done (weight 50)']);
+    // The first promote moved the canary to step 2 (weight 50), not to promotion.
+    expect(advanced[0]!.at).toBeGreaterThanOrEqual(100_000);
+    expect(advanced[0]!.at).toBeLessThan(102_000);
+    expect(h.saves.find((p) => p.step === 1)).toMatchObject({ phase: 'Progressing', weight: 10 });
+    expect(h.saves.filter((p) => p.step === 1 && p.weight === 50).length).toBeGreaterThanOrEqual(1);
+    expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([1, 9]);
+    expect(h.runs.some((r) => r.step === 1 && r.weight === 50)).toBe(true);
+    // The second promote ended step 2: promoted.
+    expect(advanced[1]!.at).toBeGreaterThanOrEqual(200_000);
+    expect(advanced[1]!.at).toBeLessThan(202_000);
+    expect(h.promotedAt).toBeGreaterThanOrEqual(advanced[1]!.at);
+    expect(reasons(h).at(-1)).toBe('CanaryPromoted');
+    expect(imageOf(h.cluster.dep('web'))).toBe('web:2');
+  });
+
+  it('ferry rollout promote ends a timed pause before its duration', async () => {
+    const h = harness({
+      onTick: (x) => {
+        if (x.last().step === 1 && x.cleared === 0 && !x.command) x.command = { command: 'promote', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
+      },
+    });
+    const result = await run(h, spec({ steps: [{ weight: 10 }, { pause: { duration: '10m' } }], analysis: { interval: '30s', metrics: SUCCESS } }));
+    expect(result.phase).toBe('Succeeded');
+    expect(h.cleared).toBe(1);
+    const advanced = h.events.filter((e) => e.reason === 'StepAdvanced');
+    expect(advanced[1]!.message).toBe('canary of web: step 2/2 done');
+    expect(advanced[1]!.at - advanced[0]!.at).toBeLessThan(5_000);
   });
 
   it('promote --full skips the remaining steps', async () => {
