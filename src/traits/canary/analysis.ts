@@ -36,7 +36,8 @@ export function metricQuery(m: MetricSpec, s: AnalysisScope): { promql: string; 
   return { promql: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[${s.window}])))`, unit: 'ms', scale: 1000 };
 }
 
-const fmt = (v: number, unit: string) => `${Number.isInteger(v) ? v : v.toFixed(v >= 100 ? 0 : 1)}${unit === '%' ? ' %' : unit ? ` ${unit}` : ''}`;
+/** A value as measured: whole above 100, else up to two decimals (99.86 stays apart from 99.9). */
+const fmt = (v: number, unit: string) => `${v >= 100 ? Math.round(v) : Number(v.toFixed(2))}${unit === '%' ? ' %' : unit ? ` ${unit}` : ''}`;
 
 export async function analyse(metrics: MetricsPort, list: readonly MetricSpec[], s: AnalysisScope, at: { step: number; weight: number; time: string }): Promise<AnalysisRun> {
   const measurements: AnalysisRun['measurements'] = [];

@@ -13,7 +13,7 @@ import type { MetricsPort } from '../../ports/metrics.js';
 import { runSummary } from './analysis.js';
 import type { CanaryPhase, CanaryProgress } from './progress.js';
 import { CanaryAborted, runCanary } from './runner.js';
-import { canaryTargets, templateHash, templateOf, type CanaryTarget } from './targets.js';
+import { canaryTargets, LABEL_CANARY_OF, templateHash, templateOf, type CanaryTarget } from './targets.js';
 
 export interface CanaryDeliveryOptions {
   metrics?: MetricsPort;
@@ -78,6 +78,7 @@ export class CanaryDelivery implements Delivery {
     if (saved && saved.commit !== i.revision && !['Succeeded', 'Aborted'].includes(saved.phase)) {
       // A newer commit superseded a running canary: it is aborted and the new one starts from stable.
       await i.cluster.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: i.rendered.namespace, name: saved.canary }).catch(() => undefined);
+      for (const svc of await i.cluster.list('v1', 'Service', i.rendered.namespace, `${LABEL_CANARY_OF}=${saved.workload}`).catch(() => [])) await i.cluster.delete({ apiVersion: 'v1', kind: 'Service', namespace: i.rendered.namespace, name: svc.metadata.name }).catch(() => undefined);
       await this.event(i, 'Warning', 'CanaryAborted', `canary of ${saved.workload} at commit ${saved.commit.slice(0, 12)} superseded by commit ${i.revision.slice(0, 12)}; starting over from the stable version`);
       this.o.telemetry.canaryWeight.set(labels(saved.component), 0);
     }

@@ -186,18 +186,22 @@ export async function runCanary(spec: CanarySpec, workload: KubeObject, commit: 
           await save({ actualWeight: await actualWeight() });
         }
       }
-      const a = await analysisTick();
+      // A weight step is judged on data taken at its weight: no analysis before its pods are ready.
+      const a = 'weight' in s && !ready ? 'wait' : await analysisTick();
       if (a === 'pass' || a === 'none') passed = true;
+      // `ferry rollout promote` ends the step in force, whatever it is.
+      if (command?.command === 'promote') break;
       const lastInconclusive = p.analysis.at(-1)?.result === 'Inconclusive' && a !== 'pass';
       if ('weight' in s) {
         if (ready && passed && !lastInconclusive) break;
       } else if (s.pause.durationMs !== undefined) {
         if (d.now() - stepStart >= s.pause.durationMs && !lastInconclusive) break;
       } else {
-        if (command?.command === 'promote') break;
         if (p.phase !== 'Paused' && !lastInconclusive) await save({ phase: 'Paused', message: 'waiting for ferry rollout promote' });
       }
-      await d.sleep(Math.min(1000, Math.max(50, nextAnalysis - d.now())), signal);
+      // Until the next analysis is due, and at least once a second for readiness and commands.
+      const analysing = spec.analysis.metrics.length > 0 && d.metrics !== undefined;
+      await d.sleep(analysing ? Math.min(1000, Math.max(50, nextAnalysis - d.now())) : 1000, signal);
     }
     if (command?.command === 'promote-full') {
       await d.event('Normal', 'StepAdvanced', `canary of ${name}: remaining steps skipped (ferry rollout promote --full)`);
