@@ -169,7 +169,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--leader-election-id <name>', 'the leader Lease in ferry-system (default ferry-controller.<source id>)')
     .option('--git-secret <namespace/name>', 'Secret with username + password/token for the repository')
     .option('--concurrency <n>', 'render/plan/apply steps run at once', positiveInt(256), '8')
-    .option('--prometheus-url <url>', 'Prometheus for canary analysis (default $FERRY_PROMETHEUS_URL; without it canaries advance on readiness and time alone)')
+    .option('--prometheus-url <url>', 'Prometheus for canary analysis (default $FERRY_PROMETHEUS_URL; without it, a canary that declares metrics waits, inconclusive)')
     .option('--canary-ready-timeout <duration>', "how long a canary's pods may take to become ready before the canary is Degraded", duration(), '2m')
     .exitOverride()
     .action(async (o: { repo: string; branch?: string; commit?: string; path: string; interval: string; port: string; kubeconfig?: string; context?: string; cacheDir?: string; verifyTimeout: string; resync: string; leaderElect: boolean; leaseDuration: string; identity?: string; leaderElectionId?: string; gitSecret?: string; concurrency: string; prometheusUrl?: string; canaryReadyTimeout: string }) =>

@@ -8,6 +8,7 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { WatchEventType, WatchHandlers, WatchQuery } from '../ports/cluster.js';
 import type { KubeObject } from '../gitops/sync/objects.js';
+import { abortableSleep } from '../util/sleep.js';
 
 export interface WatchDeps {
   list(q: WatchQuery): Promise<{ items: KubeObject[]; resourceVersion: string }>;
@@ -21,17 +22,6 @@ export class WatchExpired extends Error {}
 
 const EVENTS = new Set(['ADDED', 'MODIFIED', 'DELETED']);
 
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 export async function reflect(deps: WatchDeps, q: WatchQuery, h: WatchHandlers, signal: AbortSignal): Promise<void> {
   const sleep = deps.sleep ?? abortableSleep;

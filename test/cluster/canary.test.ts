@@ -6,18 +6,17 @@
  * Timing is never asserted (bench:canary measures it).
  */
 import { CoreV1Api } from '@kubernetes/client-node';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeCluster } from '../../src/kube/kube-cluster.js';
+import { PrometheusClient } from '../../src/metrics/prometheus.js';
 import { killComponent, restartComponent } from '../../src/localcluster/cluster.js';
 import { readHistory, readHold, sourceId, type StateSummary } from '../../src/gitops/release/release-store.js';
-import type { CanaryProgress } from '../../src/traits/canary/progress.js';
-import { FERRY, Serve, TestRepo } from './gitops-support.js';
+import { ferryCli, Serve, TestRepo } from './gitops-support.js';
 import { eventually, sleep, testKubeConfig } from './kube.js';
 
 const INTERVAL = '5s';
+const prom = new PrometheusClient({ url: inject('prometheusUrl') });
 const repo = new TestRepo();
 const core = testKubeConfig().makeApiClient(CoreV1Api);
 const suffix = randomBytes(3).toString('hex');
@@ -27,15 +26,7 @@ let shared: Serve;
 
 const serve = (extra: string[] = []) =>
   new Serve(['--repo', repo.url, '--cache-dir', `${repo.root}/cache-${randomBytes(3).toString('hex')}`, '--interval', '1s', '--no-leader-elect', '--resync', '0', '--prometheus-url', inject('prometheusUrl'), ...extra], { KUBECONFIG: inject('kubeconfig') }).start();
-const ferry = async (...args: string[]) => {
-  try {
-    const r = await promisify(execFile)(FERRY, args, { env: { ...process.env, KUBECONFIG: inject('kubeconfig') } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-};
+const ferry = (...args: string[]) => ferryCli(inject('kubeconfig'), ...args);
 
 interface Scenario {
   app: string;
@@ -217,7 +208,11 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     await syncedAt(s, commit(s, 'example/web:v1', canary));
     const bad = commit(s, 'example/web:v2-errors', canary);
     await expectRolledBack(s, bad, /success-rate \d+(\.\d+)? % < 99 %/, 'example/web:v1');
-    // No traffic reaches a canary pod any more (Prometheus: the canary workload's request rate is gone).
+    // Prometheus: no canary pod answers any more, and the stable workload takes the whole 200 requests/s.
+    const canaryRate = await eventually('the canary series to go stale', async () => ((await prom.query(`sum(rate(http_requests_total{namespace="${s.ns}",workload="web-canary"}[5s]))`)).kind === 'no-data' ? true : undefined), 30_000);
+    expect(canaryRate).toBe(true);
+    const stable = await prom.query(`sum(rate(http_requests_total{namespace="${s.ns}",workload="web"}[10s]))`);
+    expect(stable.kind === 'value' && Math.abs(stable.value / 200 - 1)).toBeLessThan(0.15);
     const events = await cluster.list('v1', 'Event', s.ns, '');
     expect(events.map((e) => (e as { reason?: string }).reason)).toEqual(expect.arrayContaining(['CanaryStarted', 'AnalysisFailed', 'CanaryAborted']));
     expect(await shared.metric('ferry_analysis_runs_total', { app: s.app, result: 'Failed' })).toBe(1);

@@ -3,14 +3,12 @@
  * local cluster. Timing is never asserted: a long poll interval proves a webhook did the work.
  */
 import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeCluster } from '../../src/kube/kube-cluster.js';
 import { readInventory } from '../../src/gitops/sync/inventory.js';
 import { appendRevision, readHistory, readHold, readState, sourceId, writeState } from '../../src/gitops/release/release-store.js';
 import { startGitServer } from '../support/git-server.js';
-import { FERRY, Serve, TestRepo, webApp } from './gitops-support.js';
+import { ferryCli, Serve, TestRepo, webApp } from './gitops-support.js';
 import { eventually, sleep, testKubeConfig, useNamespace } from './kube.js';
 
 const ns = useNamespace('gitops');
@@ -28,15 +26,7 @@ const serve = async (args: string[], extra: Record<string, string> = {}, from: T
   running.push(s);
   return s.start();
 };
-const ferry = async (...args: string[]) => {
-  try {
-    const r = await promisify(execFile)(FERRY, args, { env: { ...process.env, KUBECONFIG: inject('kubeconfig') } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-};
+const ferry = (...args: string[]) => ferryCli(inject('kubeconfig'), ...args);
 /** The records of an app of the test repository (scoped by its source: repository + path). */
 const mine = (app: string) => ({ app, env: 'default', source: sourceId(repo.url, '.') });
 const imageOf = async (name: string, namespace = ns()) => {

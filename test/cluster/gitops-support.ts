@@ -1,5 +1,6 @@
 /** For the GitOps loop tests: a Git repository behind a real smart-HTTP server, and `ferry serve` processes. */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +67,17 @@ spec:
         image: ${image}
         port: 8080
 ${extra}`;
+
+/** Runs bin/ferry against a kubeconfig; never throws: the exit code and both outputs. */
+export async function ferryCli(kubeconfig: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await promisify(execFile)(FERRY, args, { env: { ...process.env, KUBECONFIG: kubeconfig } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
 
 export class Serve {
   readonly logs: Record<string, unknown>[] = [];

@@ -6,7 +6,7 @@
  * placed and lifted within one listing gap (a lost watch connection) is not seen.
  */
 import type { ClusterPort } from '../../ports/cluster.js';
-import { abortableSleep } from '../../kube/kube-watch.js';
+import { abortableSleep } from '../../util/sleep.js';
 import type { KubeObject } from '../sync/objects.js';
 import { recordSelector, scopeOfLabels, SYSTEM_NAMESPACE } from './record-names.js';
 import { holdOf, listHolds, type Hold } from './release-store.js';

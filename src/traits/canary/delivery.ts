@@ -10,6 +10,7 @@ import { clearRolloutCommand, readHistory, readRolloutCommand } from '../../gito
 import type { KubeObject } from '../../gitops/sync/objects.js';
 import { tracked } from '../../gitops/sync/tracking.js';
 import type { MetricsPort } from '../../ports/metrics.js';
+import { abortableSleep } from '../../util/sleep.js';
 import { runSummary } from './analysis.js';
 import type { CanaryPhase, CanaryProgress } from './progress.js';
 import { CanaryAborted, runCanary } from './runner.js';
@@ -26,17 +27,6 @@ export interface CanaryDeliveryOptions {
 const PHASES: CanaryPhase[] = ['Progressing', 'Paused', 'Inconclusive', 'Promoting', 'Succeeded', 'Aborted'];
 const same = (a: KubeObject, b: KubeObject) => a.kind === b.kind && a.metadata.name === b.metadata.name && (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '');
 
-function sleeper(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 export class CanaryDelivery implements Delivery {
   constructor(private readonly o: CanaryDeliveryOptions) {}
@@ -92,7 +82,7 @@ export class CanaryDelivery implements Delivery {
         cluster: i.cluster,
         ...(this.o.metrics ? { metrics: this.o.metrics } : {}),
         now: this.o.now ?? Date.now,
-        sleep: this.o.sleep ?? sleeper,
+        sleep: this.o.sleep ?? abortableSleep,
         readyTimeoutMs: this.o.readyTimeoutMs ?? 120_000,
         save: async (p: CanaryProgress) => {
           this.o.telemetry.canaryWeight.set(labels(component), p.phase === 'Succeeded' || p.phase === 'Aborted' ? 0 : p.weight);

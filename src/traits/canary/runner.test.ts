@@ -214,6 +214,21 @@ describe('runCanary, replica ratio', () => {
     expect(h.events.at(-1)!.at).toBeLessThan(125_000);
   });
 
+  it('checks declared but no metrics server configured: inconclusive, never passed over', async () => {
+    const h = harness({
+      onTick: (x) => {
+        if (!x.command && x.elapsed() >= 300_000) x.command = { command: 'abort', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
+      },
+    });
+    delete (h.deps as { metrics?: unknown }).metrics;
+    await expect(run(h, spec({ steps: [{ weight: 20 }], analysis: { interval: '10s', metrics: SUCCESS } }))).rejects.toBeInstanceOf(CanaryAborted);
+    // Five minutes of intervals: every run inconclusive, the step never passed, until the abort.
+    expect(h.runs.length).toBeGreaterThanOrEqual(20);
+    expect(h.runs.every((r) => r.result === 'Inconclusive' && /no metrics server configured \(ferry serve --prometheus-url/.test(r.measurements[0]!.message))).toBe(true);
+    expect(h.saves.every((p) => p.step === 0)).toBe(true);
+    expect(h.saves.some((p) => p.phase === 'Inconclusive')).toBe(true);
+  });
+
   it('a weight step waits for the canary pods to be ready', async () => {
     const h = harness({ readyAt: (name, at) => name !== 'web-canary' || at >= 45_000 });
     await run(h, spec({ steps: [{ weight: 10 }], analysis: { interval: '10s', metrics: SUCCESS } }));

@@ -128,10 +128,12 @@ export async function runCanary(spec: CanarySpec, workload: KubeObject, commit: 
   let nextAnalysis = d.now() + interval;
   /** One analysis when due: 'pass' | 'fail' (aborts at the limit) | 'inconclusive' | 'none' (no metrics) | 'wait'. */
   const analysisTick = async (): Promise<'pass' | 'inconclusive' | 'none' | 'wait'> => {
-    if (spec.analysis.metrics.length === 0 || !d.metrics) return 'none';
+    if (spec.analysis.metrics.length === 0) return 'none';
     if (d.now() < nextAnalysis) return 'wait';
     nextAnalysis = d.now() + interval;
-    const run = await analyse(d.metrics, spec.analysis.metrics, { namespace: ns, workload: canaryName(name), service: gateway ? canaryName(stableService) : stableService, window }, { step: p.step, weight: p.weight, time: time() });
+    // Checks declared with no metrics server to ask are never passed over: the canary waits, inconclusive.
+    const metrics: MetricsPort = d.metrics ?? { query: async () => ({ kind: 'error', error: { reason: 'unreachable', message: 'no metrics server configured (ferry serve --prometheus-url or FERRY_PROMETHEUS_URL)' } }) };
+    const run = await analyse(metrics, spec.analysis.metrics, { namespace: ns, workload: canaryName(name), service: gateway ? canaryName(stableService) : stableService, window }, { step: p.step, weight: p.weight, time: time() });
     d.analysed(run);
     p = withRun(p, run);
     const summary = runSummary(run);
@@ -200,7 +202,7 @@ export async function runCanary(spec: CanarySpec, workload: KubeObject, commit: 
         if (p.phase !== 'Paused' && !lastInconclusive) await save({ phase: 'Paused', message: 'waiting for ferry rollout promote' });
       }
       // Until the next analysis is due, and at least once a second for readiness and commands.
-      const analysing = spec.analysis.metrics.length > 0 && d.metrics !== undefined;
+      const analysing = spec.analysis.metrics.length > 0;
       await d.sleep(analysing ? Math.min(1000, Math.max(50, nextAnalysis - d.now())) : 1000, signal);
     }
     if (command?.command === 'promote-full') {
