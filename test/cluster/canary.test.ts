@@ -39,7 +39,7 @@ function scenario(name: string): Scenario {
 }
 
 /** A webservice of 4 replicas behind a Service with 200 simulated requests/s, and a canary trait. */
-function canaryApp(s: Scenario, image: string, canary: object, gateway = false): string {
+function canaryApp(s: Scenario, image: string, canary: object, gateway = false, replicas = 4): string {
   const route = gateway
     ? `
     - name: route
@@ -63,7 +63,7 @@ spec:
       properties: {image: "${image}", port: 8080}
       traits:
         - type: scaler
-          properties: {replicas: 4}
+          properties: {replicas: ${replicas}}
         - type: expose
           properties: {port: [8080]${gateway ? '' : ', annotations: {"sim.ferry.dev/rps": "200"}'}}
         - type: canary
@@ -200,6 +200,20 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     expect(status.stdout).toMatch(/promoted/);
     expect(status.stdout).toMatch(/success-rate 100 % ≥ 99 %/);
     expect(await shared.metric('ferry_analysis_runs_total', { app: s.app, result: 'Successful' })).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a change outside the pod template applies at once, with no canary', async () => {
+    const s = scenario('other');
+    const canary = { steps: [{ weight: 20 }, { pause: {} }], analysis: analysis([SUCCESS]) };
+    await syncedAt(s, commit(s, 'example/web:v1', canary));
+    const watch = sampler(s);
+    const scaled = repo.commit({ [`apps/${s.app}/app.yaml`]: canaryApp(s, 'example/web:v1', canary, false, 6) }, `${s.app} replicas 6`);
+    const x = await syncedAt(s, scaled);
+    await watch.stop();
+    expect(x.delivery).toBeUndefined();
+    expect(watch.seen).toEqual([]);
+    expect((await deployment(s, 'web'))?.spec?.replicas).toBe(6);
+    expect(await deployment(s, 'web-canary')).toBeUndefined();
   });
 
   it('an -errors image is aborted at its first failing analysis: stable serves 100 %, the app is held, the revision Failed with the value; the next good commit proceeds', async () => {

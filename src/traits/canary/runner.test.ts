@@ -214,6 +214,16 @@ describe('runCanary, replica ratio', () => {
     expect(h.events.at(-1)!.at).toBeLessThan(125_000);
   });
 
+  it('an inconclusive analysis is tried again after 2 s, not a whole interval later', async () => {
+    let calls = 0;
+    const h = harness({ metrics: () => (calls++ === 0 ? { kind: 'no-data' } : { kind: 'value', value: 99.9 }) });
+    const result = await run(h, spec({ steps: [{ weight: 20 }], analysis: { interval: '10s', metrics: SUCCESS } }));
+    expect(result.phase).toBe('Succeeded');
+    const times = h.runs.map((r) => Date.parse(r.time) - T0);
+    expect(h.runs.map((r) => r.result)).toEqual(['Inconclusive', 'Successful']);
+    expect(times[1]! - times[0]!).toBe(2000);
+  });
+
   it('checks declared but no metrics server configured: inconclusive, never passed over', async () => {
     const h = harness({
       onTick: (x) => {

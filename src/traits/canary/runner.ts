@@ -34,6 +34,9 @@ export interface RunnerDeps {
 
 export class CanaryAborted extends Error {}
 
+/** How soon an inconclusive analysis is tried again (or the interval, when shorter). */
+export const INCONCLUSIVE_RETRY_MS = 2000;
+
 /** The canary of `workload` at `commit`: from `saved` when it is this commit's, else from the start. */
 export async function runCanary(spec: CanarySpec, workload: KubeObject, commit: string, saved: CanaryProgress | undefined, d: RunnerDeps, signal: AbortSignal): Promise<CanaryProgress> {
   const ns = workload.metadata.namespace ?? 'default';
@@ -145,6 +148,8 @@ export async function runCanary(spec: CanarySpec, workload: KubeObject, commit: 
       return 'wait';
     }
     if (run.result === 'Inconclusive') {
+      // Often the first samples of new pods are not scraped yet: ask again soon, not a whole interval later.
+      nextAnalysis = d.now() + Math.min(interval, INCONCLUSIVE_RETRY_MS);
       await save({ phase: 'Inconclusive', message: summary });
       return 'inconclusive';
     }
