@@ -28,6 +28,13 @@ export function reportProblems(io: CliIO, problems: FerryProblem[]): number {
 
 export class UsageError extends Error {}
 
+/** Invalid input found deep in a command (a kubeconfig, a context): reported located, exit 1 (or 3 when all are unreachable). */
+export class ProblemsError extends Error {
+  constructor(readonly problems: FerryProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+  }
+}
+
 /** Rows as aligned columns (the last column is not padded), one line each. */
 export function formatTable(rows: string[][]): string {
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -1,7 +1,7 @@
 /** `ferry`: the command line. Exit 0 success, 1 invalid input, 2 usage error. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { runDefList, runDefShow } from './def.js';
-import { EXIT_UNREACHABLE, EXIT_USAGE, processIO, reportProblems, UsageError, type CliIO } from './io.js';
+import { EXIT_UNREACHABLE, EXIT_USAGE, ProblemsError, processIO, reportProblems, UsageError, type CliIO } from './io.js';
 import { FerryConfigError } from '../gitops/source/environments.js';
 import { ClusterError } from '../ports/cluster.js';
 import { runApply } from './apply.js';
@@ -199,7 +199,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       io.err(`error: ${e.message}\n`);
       return EXIT_USAGE;
     }
-    if (e instanceof FerryConfigError) return reportProblems(io, e.problems);
+    if (e instanceof FerryConfigError || e instanceof ProblemsError) return reportProblems(io, e.problems);
     if (e instanceof ClusterError && e.status === 0) {
       io.err(`error: ${e.message}\n`);
       return EXIT_UNREACHABLE;

@@ -10,7 +10,8 @@ import { knownSources, resolveScope, selects } from '../gitops/release/release-l
 import { appendRevision, listSourceStatuses, listStates, placeHold, readHistory, readHold, readState, releaseHold, writeState, type Revision, type StateSummary } from '../gitops/release/release-store.js';
 import { applyToPlacements } from '../gitops/release/placements.js';
 import { progressLine } from '../traits/canary/progress.js';
-import { EXIT_INVALID, EXIT_OK, formatTable, UsageError, type CliIO } from './io.js';
+import { EXIT_INVALID, EXIT_OK, formatTable, ProblemsError, UsageError, type CliIO } from './io.js';
+import { openCluster } from './cluster-access.js';
 
 export interface ReleaseFlags {
   env?: string;
@@ -33,9 +34,12 @@ async function scopeOf(cluster: KubeCluster, app: string, env: string, f: Releas
   return undefined;
 }
 
+/** The cluster of an environment (or of the flags); a missing or broken kubeconfig is a located problem, not a crash. */
 function clusterOf(f: ReleaseFlags, env: string | undefined): KubeCluster {
   const configured = env ? loadFerryConfig(f.config).environments.find((e) => e.name === env) : undefined;
-  return KubeCluster.fromFile(configured?.kubeconfig ?? f.kubeconfig ?? process.env.KUBECONFIG, configured?.context ?? f.context);
+  const opened = openCluster(configured?.kubeconfig ?? f.kubeconfig, configured?.context ?? f.context);
+  if (!opened.ok) throw new ProblemsError(opened.problems);
+  return opened.value;
 }
 
 export function age(iso: string | undefined, now = Date.now()): string {

@@ -253,7 +253,23 @@ function flagCases(): BadCase[] {
     c('serve-resync-bad', ['serve', '--repo', '$DIR', '--resync', 'x', ...kube], /--resync/),
     c('history-no-env', ['history', 'web'], /--env/),
     c('rollback-no-env', ['rollback', 'web'], /--env/),
+    c('rollout-status-no-env', ['rollout', 'status', 'web'], /--env/),
+    c('rollout-promote-no-app', ['rollout', 'promote', '-e', 'dev'], /app/),
+    c('rollout-unknown-subcommand', ['rollout', 'pause', 'web', '-e', 'dev'], /pause|unknown/),
     c('def-show-no-name', ['def', 'show'], /name/),
+  ];
+}
+
+/** The commands that read the controller's records: a kubeconfig that is missing, garbled or lacks the context. */
+function recordCases(): BadCase[] {
+  const files = { 'garbled.kubeconfig': 'apiVersion: v1\nclusters: {{{\n', 'other.kubeconfig': 'apiVersion: v1\nkind: Config\nclusters: [{name: a, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: a, context: {cluster: a, user: u}}]\ncurrent-context: a\n' };
+  const c = (name: string, args: string[], file: string, says: RegExp): BadCase => ({ name: `records-${name}`, category: 'records', files, args: [...args, '--kubeconfig', `$DIR/${file}`], exit: 1, where: new RegExp(file.replace('.', '\\.')), says });
+  return [
+    c('status-no-kubeconfig', ['status'], 'none.kubeconfig', /no kubeconfig/),
+    c('history-garbled-kubeconfig', ['history', 'web', '-e', 'dev'], 'garbled.kubeconfig', /not a valid kubeconfig/),
+    c('rollout-status-unknown-context', ['rollout', 'status', 'web', '-e', 'dev', '--context', 'prod'], 'other.kubeconfig', /no context "prod"/),
+    c('rollout-promote-no-kubeconfig', ['rollout', 'promote', 'web', '-e', 'dev'], 'none.kubeconfig', /no kubeconfig/),
+    c('rollout-abort-garbled-kubeconfig', ['rollout', 'abort', 'web', '-e', 'dev'], 'garbled.kubeconfig', /not a valid kubeconfig/),
   ];
 }
 
@@ -290,5 +306,5 @@ function configCases(): BadCase[] {
 
 /** Cases that need no cluster: every category above. */
 export function offlineCases(): BadCase[] {
-  return [...yamlCases(), ...schemaCases(), ...parameterCases(), ...definitionCases(), ...fileCases(), ...flagCases(), ...configCases()];
+  return [...yamlCases(), ...schemaCases(), ...parameterCases(), ...definitionCases(), ...fileCases(), ...flagCases(), ...recordCases(), ...configCases()];
 }
