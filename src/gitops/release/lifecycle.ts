@@ -129,6 +129,8 @@ export class ReleaseLifecycle {
     if (!event) return;
     this.d.options.log.info({ app: r.app, env: r.env, event, ...(hold ? { hold: hold.reason } : {}) }, hold ? 'hold placed' : 'hold lifted');
     if (hold) r.heldCommit = hold.commit;
+    // `ferry resume` after an aborted canary: the same commit may try its canary again.
+    if (event === 'RESUME' && r.delivery?.phase === 'Aborted') r.delivery = undefined;
     r.actor!.send(event === 'HOLD' ? { type: 'HOLD', reason: hold!.reason } : { type: event });
   }
 

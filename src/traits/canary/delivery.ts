@@ -72,6 +72,8 @@ export class CanaryDelivery implements Delivery {
       await this.event(i, 'Warning', 'CanaryAborted', `canary of ${saved.workload} at commit ${saved.commit.slice(0, 12)} superseded by commit ${i.revision.slice(0, 12)}; starting over from the stable version`);
       this.o.telemetry.canaryWeight.set(labels(saved.component), 0);
     }
+    // Aborted already (a controller stopped before the failure was recorded): never tried again unasked.
+    if (saved && saved.commit === i.revision && saved.phase === 'Aborted' && pending.length > 0) throw new Error(`canary aborted: ${saved.message ?? ''}`);
     if (pending.length === 0) {
       if (saved && saved.commit !== i.revision) await i.report(undefined);
       return;
