@@ -280,6 +280,9 @@ export async function stopCluster(name: string, opts: { keepFiles?: boolean } = 
   while (Date.now() < killDeadline && order.some((c) => isAlive(c.pid))) await new Promise((r) => setTimeout(r, 50));
   const survivors = order.filter((c) => isAlive(c.pid));
   if (survivors.length > 0) throw new Error(`could not stop ${survivors.map((c) => `${c.name} (pid ${c.pid})`).join(', ')}`);
+  // An exited child of this very process is a zombie until its exit is collected, which needs the event loop.
+  const reapDeadline = Date.now() + 2000;
+  while (Date.now() < reapDeadline && order.some((c) => existsSync(`/proc/${c.pid}`))) await new Promise((r) => setTimeout(r, 20));
   if (!opts.keepFiles) rmSync(clusterDir(name), { recursive: true, force: true });
   return state.components;
 }

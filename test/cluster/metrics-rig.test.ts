@@ -143,12 +143,12 @@ describe.concurrent('traffic simulator and Prometheus', () => {
     await apply(deployment(ns, 'web', 'web', 2, 'example/web:v1'));
     await apply(service(ns, 'web', 'web', 50));
     await settled(ns);
-    await sleep(12_000);
+    await sleep(22_000);
     const sel = `namespace="${ns}"`;
-    const before = await value(`sum(rate(http_requests_total{${sel}}[10s]))`);
+    const before = await value(`sum(rate(http_requests_total{${sel}}[20s]))`);
     await apply(service(ns, 'web', 'web', 250));
-    await sleep(12_000);
-    const after = await value(`sum(rate(http_requests_total{${sel}}[10s]))`);
+    await sleep(22_000);
+    const after = await value(`sum(rate(http_requests_total{${sel}}[20s]))`);
     expect(Math.abs(before / 50 - 1)).toBeLessThan(0.15);
     expect(Math.abs(after / 250 - 1)).toBeLessThan(0.15);
   });

@@ -115,7 +115,7 @@ describe('ferry def', () => {
     expect(r.code).toBe(0);
     const names = r.stdout.split('\n').slice(1).map((l) => l.split(/\s+/)[0]).filter(Boolean);
     expect(names.sort()).toEqual(
-      ['webservice', 'worker', 'task', 'cron-task', 'daemon', 'statefulset', 'k8s-objects', 'scaler', 'cpuscaler', 'hpa', 'labels', 'annotations', 'env', 'command', 'container-image', 'sidecar', 'init-container', 'storage', 'resource', 'affinity', 'expose', 'gateway', 'json-patch', 'json-merge-patch', 'topology', 'override', 'garbage-collect', 'apply-once', 'deploy', 'suspend', 'apply-component', 'step-group'].sort(),
+      ['webservice', 'worker', 'task', 'cron-task', 'daemon', 'statefulset', 'k8s-objects', 'scaler', 'cpuscaler', 'hpa', 'labels', 'annotations', 'env', 'command', 'container-image', 'sidecar', 'init-container', 'storage', 'resource', 'affinity', 'expose', 'gateway', 'json-patch', 'json-merge-patch', 'canary', 'topology', 'override', 'garbage-collect', 'apply-once', 'deploy', 'suspend', 'apply-component', 'step-group'].sort(),
     );
   });
 
