@@ -320,7 +320,8 @@ describe('canary across a controller restart and a metrics outage', () => {
     const before = (await deployment(s, 'web-canary'))?.spec?.replicas;
     expect(before).toBe(1);
     const watch = sampler(s);
-    shared = await serve();
+    // The restarted controller gives a canary's pods 15 s to become ready (the Degraded scenario below).
+    shared = await serve(['--canary-ready-timeout', '15s']);
     // The new controller picks the canary up where it was: still step 2, weight 25, the same canary.
     await eventually('the restarted controller to analyse', async () => ((await shared.metric('ferry_analysis_runs_total', { app: s.app })) > 0 ? true : undefined), 60_000);
     expect((await summary(s))!.delivery).toMatchObject({ step: 1, weight: 25, phase: 'Paused' });
