@@ -82,11 +82,19 @@ async function summary(s: Scenario): Promise<StateSummary | undefined> {
   const text = (cms[0]?.data as Record<string, string> | undefined)?.['summary.json'];
   return text ? (JSON.parse(text) as StateSummary) : undefined;
 }
-const until = (s: Scenario, what: string, ok: (x: StateSummary) => boolean, timeoutMs = 180_000) =>
-  eventually(`${s.app}: ${what}`, async () => {
-    const x = await summary(s);
-    return x && ok(x) ? x : undefined;
-  }, timeoutMs);
+/** Waits for the app's recorded state to satisfy `ok`; on a timeout, says what it was and what the controller logged of it. */
+async function until(s: Scenario, what: string, ok: (x: StateSummary) => boolean, timeoutMs = 180_000): Promise<StateSummary> {
+  let last: StateSummary | undefined;
+  try {
+    return await eventually(`${s.app}: ${what}`, async () => {
+      last = await summary(s);
+      return last && ok(last) ? last : undefined;
+    }, timeoutMs);
+  } catch (e) {
+    const logged = shared.logs.filter((l) => l.app === s.app && ((l.level as number) >= 40 || /canary|analysis|hold/.test(String(l.msg)))).slice(-15);
+    throw new Error(`${(e as Error).message}\nlast state: ${JSON.stringify(last)}\ncontroller: ${logged.map((l) => JSON.stringify(l)).join('\n')}`);
+  }
+}
 /**
  * Whether the controller's commit `seen` carries the app as `c` has it: tests commit side by side, so
  * the controller may reach an app's change through a later commit of another test.

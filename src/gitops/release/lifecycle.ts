@@ -129,8 +129,9 @@ export class ReleaseLifecycle {
     if (!event) return;
     this.d.options.log.info({ app: r.app, env: r.env, event, ...(hold ? { hold: hold.reason } : {}) }, hold ? 'hold placed' : 'hold lifted');
     if (hold) r.heldCommit = hold.commit;
-    // `ferry resume` after an aborted canary: the same commit may try its canary again.
-    if (event === 'RESUME' && r.delivery?.phase === 'Aborted') r.delivery = undefined;
+    // `ferry resume` after an aborted canary (its hold deleted, as the watch saw): the same commit may
+    // try its canary again. Not on a poll's view of the holds, which may not have the hold just placed yet.
+    if (event === 'RESUME' && lifted && r.delivery?.phase === 'Aborted') r.delivery = undefined;
     r.actor!.send(event === 'HOLD' ? { type: 'HOLD', reason: hold!.reason } : { type: event });
   }
 
