@@ -14,7 +14,7 @@ import type { GitSource } from '../source/git-source.js';
 import { reconcileMachine, type Step } from './machine.js';
 import type { Delivery } from './delivery.js';
 import { SourceHolds, type HoldChange } from '../release/hold-watch.js';
-import { readHold, sourceId, type Hold } from '../release/release-store.js';
+import { sourceId, type Hold } from '../release/release-store.js';
 import { SavedStates } from '../release/saved-states.js';
 import { environmentsOf } from '../release/release-render.js';
 import { loadAppFolder, readLayout, DEFAULT_LIMITS, type ListingCache, type LoadedAppFolder, type RepoLayout } from '../source/repo-layout.js';
@@ -313,20 +313,7 @@ export class Controller {
         this.o.log.warn({ err: (e as Error).message }, 'cannot list holds');
         continue;
       }
-      for (const r of releases) {
-        let hold = holds.get(`${r.app}/${r.env}`);
-        // A held release the watch shows no hold for: the hold may have been placed a moment ago and not
-        // be seen yet (an aborted canary, an automatic rollback). Read it before resuming anything.
-        if (!hold && r.actor?.getSnapshot().value === 'held') {
-          try {
-            hold = await readHold(cluster, r);
-          } catch (e) {
-            this.o.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot read the hold; the release stays held');
-            continue;
-          }
-        }
-        this.lifecycle.applyHold(r, hold, false);
-      }
+      for (const r of releases) await this.lifecycle.settleHold(r, holds.get(`${r.app}/${r.env}`));
     }
   }
 }

@@ -124,6 +124,24 @@ export class ReleaseLifecycle {
     return r.io;
   }
 
+  /**
+   * After a poll: the release against the hold the watch has seen. A held release the watch shows no
+   * hold for reads it first: a hold placed a moment ago (an aborted canary's, an automatic rollback's)
+   * may not be watched yet, and resuming then would flap held → idle → held.
+   */
+  async settleHold(r: Release, watched: Hold | undefined): Promise<void> {
+    let hold = watched;
+    if (!hold && r.actor?.getSnapshot().value === 'held') {
+      try {
+        hold = await readHold(this.d.options.clusterFor(r.config, 'local'), r);
+      } catch (e) {
+        this.d.options.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot read the hold; the release stays held');
+        return;
+      }
+    }
+    this.applyHold(r, hold, false);
+  }
+
   applyHold(r: Release, hold: Hold | undefined, lifted: boolean): void {
     const event = holdEvent(r.actor?.getSnapshot().value as string | undefined, hold, r.spec?.digest, lifted);
     if (!event) return;
