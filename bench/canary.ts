@@ -38,7 +38,8 @@ const APPS = Number(args.apps ?? process.env.BENCH_CANARY_APPS ?? 20);
 const INTERVAL = args.interval ?? '5s';
 const intervalMs = /^\d+(\.\d+)?$/.test(INTERVAL) ? Number(INTERVAL) * 1000 : parseDurationMs(INTERVAL);
 if (!Number.isInteger(APPS) || APPS < 1) throw new Error(`--apps / BENCH_CANARY_APPS: a positive integer, not ${APPS}`);
-if (intervalMs === undefined || intervalMs < 1000) throw new Error(`--interval: a duration of at least 1s, not ${INTERVAL}`);
+if (intervalMs === undefined || intervalMs < 1000)
+  throw new Error(`--interval: a duration of at least 1s, not ${INTERVAL}`);
 
 const name = (i: number) => `app-${String(i).padStart(3, '0')}`;
 const ns = (i: number) => `bench-canary-${String(i).padStart(3, '0')}`;
@@ -70,7 +71,8 @@ const sleep = async (ms: number) => {
 };
 
 /** Nearest-rank percentile of an ascending list. */
-const pct = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!);
+const pct = (sorted: number[], p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return { n: s.length, p50: pct(s, 50), p95: pct(s, 95), p99: pct(s, 99), max: s.at(-1) ?? NaN };
@@ -102,7 +104,10 @@ function cpuMs(pid: number): number {
 
 const repo = mkdtempSync(join(tmpdir(), 'ferry-bench-canary-repo-'));
 const logFile = join(tmpdir(), `ferry-bench-canary-serve-${process.pid}.log`);
-const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.com', ...a], { cwd: repo }).toString().trim();
+const git = (...a: string[]) =>
+  execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.com', ...a], { cwd: repo })
+    .toString()
+    .trim();
 const commitAll = (image: (i: number) => string, message: string) => {
   for (let i = 0; i < APPS; i++) {
     mkdirSync(join(repo, 'apps', name(i)), { recursive: true });
@@ -134,14 +139,36 @@ try {
   if (!state.prometheusUrl) throw new Error('the cluster has no Prometheus');
   const prometheusUrl = state.prometheusUrl;
   const cluster = KubeCluster.fromFile(state.kubeconfig);
-  console.error(`cluster "${CLUSTER}" ready in ${((performance.now() - started) / 1000).toFixed(1)} s; Prometheus ${prometheusUrl}; ferry serve logs to ${logFile}`);
+  console.error(
+    `cluster "${CLUSTER}" ready in ${((performance.now() - started) / 1000).toFixed(1)} s; Prometheus ${prometheusUrl}; ferry serve logs to ${logFile}`,
+  );
 
   const fd = openSync(logFile, 'w');
-  serve = spawn(process.execPath, [join(ROOT, 'bin', 'ferry'), 'serve', '--repo', repo, '--cache-dir', join(repo, '.git', 'ferry-cache'), '--interval', '2s', '--no-leader-elect', '--port', '0', '--prometheus-url', prometheusUrl, '--resync', '0'], {
-    cwd: ROOT,
-    env: { ...process.env, KUBECONFIG: state.kubeconfig, FERRY_LOG_FORMAT: 'json' },
-    stdio: ['ignore', fd, fd],
-  });
+  serve = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin', 'ferry'),
+      'serve',
+      '--repo',
+      repo,
+      '--cache-dir',
+      join(repo, '.git', 'ferry-cache'),
+      '--interval',
+      '2s',
+      '--no-leader-elect',
+      '--port',
+      '0',
+      '--prometheus-url',
+      prometheusUrl,
+      '--resync',
+      '0',
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, KUBECONFIG: state.kubeconfig, FERRY_LOG_FORMAT: 'json' },
+      stdio: ['ignore', fd, fd],
+    },
+  );
   closeSync(fd);
   const pid = serve.pid!;
   let port: number | undefined;
@@ -169,8 +196,12 @@ try {
         if (s.status === 'held') throw new Error(`${label}: ${app} is held: ${s.hold ?? s.lastError ?? ''}`);
       }
       if (Date.now() > deadline) {
-        const stuck = [...(await summaries()).values()].filter((s) => !at.has(s.app)).map((s) => `${s.app} ${s.status}${s.lastError ? `: ${s.lastError}` : ''}`);
-        throw new Error(`${label}: ${at.size} of ${APPS} apps synced at ${commit.slice(0, 12)} after ${timeoutMs / 1000} s (${stuck.slice(0, 3).join('; ')}); see ${logFile}`);
+        const stuck = [...(await summaries()).values()]
+          .filter((s) => !at.has(s.app))
+          .map((s) => `${s.app} ${s.status}${s.lastError ? `: ${s.lastError}` : ''}`);
+        throw new Error(
+          `${label}: ${at.size} of ${APPS} apps synced at ${commit.slice(0, 12)} after ${timeoutMs / 1000} s (${stuck.slice(0, 3).join('; ')}); see ${logFile}`,
+        );
       }
     }
     return at;
@@ -191,9 +222,12 @@ try {
   const t2 = Date.now();
   const promoted = await waitSynced(c1, t2, 180_000 + 30_000 + APPS * 5_000, 'v2 (good) canary');
   const promote = stats([...promoted.values()].map((ms) => ms / 1000));
-  console.error(`all ${APPS} canaries promoted (v2): p50 ${promote.p50.toFixed(1)} s, max ${promote.max.toFixed(1)} s after the commit`);
+  console.error(
+    `all ${APPS} canaries promoted (v2): p50 ${promote.p50.toFixed(1)} s, max ${promote.max.toFixed(1)} s after the commit`,
+  );
   const cpuGood = cpuMs(pid) - cpu0;
-  const runsGood = metricSum(await scrape(metricsUrl), 'ferry_analysis_runs_total') - metricSum(ferry0, 'ferry_analysis_runs_total');
+  const runsGood =
+    metricSum(await scrape(metricsUrl), 'ferry_analysis_runs_total') - metricSum(ferry0, 'ferry_analysis_runs_total');
 
   // 3. A bad version: every canary fails its analysis and is aborted.
   const c2 = commitAll(() => 'example/web:v3-errors', 'apps at v3-errors');
@@ -207,17 +241,22 @@ try {
   let allGoneAt: number | undefined;
   // Until every canary Deployment is gone and its Failed run read; its pods (deleted in the background
   // after it) are waited for at most 30 s more.
-  const pending = () => gone.size < APPS || failed.size < APPS || (podsGone.size < APPS && Date.now() - (allGoneAt ?? Date.now()) < 30_000);
+  const pending = () =>
+    gone.size < APPS || failed.size < APPS || (podsGone.size < APPS && Date.now() - (allGoneAt ?? Date.now()) < 30_000);
   for (const deadline = t3 + 180_000 + APPS * 5_000; pending(); polls++) {
     const tick = Date.now();
-    if (tick > deadline) throw new Error(`v3-errors (bad) canary: ${ready.size} ready, ${failed.size} failed, ${gone.size} removed of ${APPS} after ${(tick - t3) / 1000} s; see ${logFile}`);
+    if (tick > deadline)
+      throw new Error(
+        `v3-errors (bad) canary: ${ready.size} ready, ${failed.size} failed, ${gone.size} removed of ${APPS} after ${(tick - t3) / 1000} s; see ${logFile}`,
+      );
     if (serve.exitCode !== null) throw new Error(`ferry serve exited with ${serve.exitCode}; see ${logFile}`);
     const canaries = await cluster.list('apps/v1', 'Deployment', undefined, `${LABEL_TRACK}=canary`);
     const now = Date.now();
     const present = new Set<string>();
     for (const d of canaries) {
       const app = byNs.get(d.metadata.namespace ?? '');
-      if (!app || d.metadata.name !== 'web-canary' || d.metadata.annotations?.['ferry.dev/canary-commit'] !== c2) continue;
+      if (!app || d.metadata.name !== 'web-canary' || d.metadata.annotations?.['ferry.dev/canary-commit'] !== c2)
+        continue;
       present.add(app);
       const readyReplicas = (d as { status?: { readyReplicas?: number } }).status?.readyReplicas ?? 0;
       if (readyReplicas >= 1 && !ready.has(app)) ready.set(app, now);
@@ -225,7 +264,11 @@ try {
     for (const app of ready.keys()) if (!present.has(app) && !gone.has(app)) gone.set(app, now);
     if (gone.size === APPS) allGoneAt ??= now;
     if (gone.size > podsGone.size) {
-      const pods = new Set((await cluster.list('v1', 'Pod', undefined, `${LABEL_TRACK}=canary`)).map((p) => byNs.get(p.metadata.namespace ?? '')));
+      const pods = new Set(
+        (await cluster.list('v1', 'Pod', undefined, `${LABEL_TRACK}=canary`)).map((p) =>
+          byNs.get(p.metadata.namespace ?? ''),
+        ),
+      );
       const t = Date.now();
       for (const app of gone.keys()) if (!pods.has(app) && !podsGone.has(app)) podsGone.set(app, t);
     }
@@ -241,7 +284,12 @@ try {
   }
   // Wait until each release has recorded the Failed revision and its hold.
   let final = await summaries();
-  for (const deadline = Date.now() + 30_000; [...final.values()].some((s) => s.status !== 'held') && Date.now() < deadline; final = await summaries()) await sleep(500);
+  for (
+    const deadline = Date.now() + 30_000;
+    [...final.values()].some((s) => s.status !== 'held') && Date.now() < deadline;
+    final = await summaries()
+  )
+    await sleep(500);
   const cpuAll = cpuMs(pid) - cpu0;
   const ferry1 = await scrape(metricsUrl);
   const prom1 = await scrape(`${prometheusUrl}/metrics`);
@@ -255,15 +303,23 @@ try {
       continue;
     }
     if (s.status !== 'held') problems.push(`${name(i)}: ${s.status}, not held`);
-    if (s.delivery?.commit !== c2 || s.delivery.phase !== 'Aborted') problems.push(`${name(i)}: canary ${s.delivery?.phase ?? 'missing'} at ${s.delivery?.commit?.slice(0, 12) ?? '-'}, not Aborted at ${c2.slice(0, 12)}`);
+    if (s.delivery?.commit !== c2 || s.delivery.phase !== 'Aborted')
+      problems.push(
+        `${name(i)}: canary ${s.delivery?.phase ?? 'missing'} at ${s.delivery?.commit?.slice(0, 12) ?? '-'}, not Aborted at ${c2.slice(0, 12)}`,
+      );
     const history = await readHistory(cluster, { app: s.app, env: s.env, ...(s.source ? { source: s.source } : {}) });
-    if (!history.some((h) => h.commit === c2 && h.outcome === 'Failed')) problems.push(`${name(i)}: no Failed revision of ${c2.slice(0, 12)} in its history`);
-    const stable = (await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(i), name: 'web' })) as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } } | undefined;
+    if (!history.some((h) => h.commit === c2 && h.outcome === 'Failed'))
+      problems.push(`${name(i)}: no Failed revision of ${c2.slice(0, 12)} in its history`);
+    const stable = (await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(i), name: 'web' })) as
+      | { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } }
+      | undefined;
     const image = stable?.spec?.template?.spec?.containers?.[0]?.image;
-    if (image !== 'example/web:v2') problems.push(`${name(i)}: stable Deployment runs ${image ?? 'nothing'}, not example/web:v2`);
+    if (image !== 'example/web:v2')
+      problems.push(`${name(i)}: stable Deployment runs ${image ?? 'nothing'}, not example/web:v2`);
   }
 
-  const per = (a: Map<string, number>, b: Map<string, number>) => [...a.keys()].filter((k) => b.has(k)).map((k) => (a.get(k)! - b.get(k)!) / 1000);
+  const per = (a: Map<string, number>, b: Map<string, number>) =>
+    [...a.keys()].filter((k) => b.has(k)).map((k) => (a.get(k)! - b.get(k)!) / 1000);
   const rollback = stats(per(gone, ready));
   const detection = stats(per(failed, ready));
   const removal = stats(per(gone, failed));
@@ -277,18 +333,31 @@ try {
   const targetS = intervalMs / 1000 + 5;
 
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
-  const row = (label: string, s: ReturnType<typeof stats>, note = '') => console.log(`  ${label.padEnd(40)}${[s.p50, s.p95, s.p99, s.max].map((x) => f(x, 2).padStart(8)).join('')}   n=${s.n}${note ? `   ${note}` : ''}`);
-  console.log(`bench:canary (${APPS} apps, analysis every ${intervalMs / 1000} s, success-rate ≥ 95 % and p99 latency ≤ 500 ms at 50 rps; ferry serve as a process; 2-core VM)`);
+  const row = (label: string, s: ReturnType<typeof stats>, note = '') =>
+    console.log(
+      `  ${label.padEnd(40)}${[s.p50, s.p95, s.p99, s.max].map((x) => f(x, 2).padStart(8)).join('')}   n=${s.n}${note ? `   ${note}` : ''}`,
+    );
+  console.log(
+    `bench:canary (${APPS} apps, analysis every ${intervalMs / 1000} s, success-rate ≥ 95 % and p99 latency ≤ 500 ms at 50 rps; ferry serve as a process; 2-core VM)`,
+  );
   console.log(`  ${'seconds'.padEnd(40)}${['p50', 'p95', 'p99', 'max'].map((x) => x.padStart(8)).join('')}`);
   row('v2 (good): commit → promoted, synced', promote, '(weight 50, one analysis, 30 s pause, promotion)');
   row('v3-errors: rollback (canary ready → gone)', rollback, `(target p99 ≤ ${f(targetS, 0)} s)`);
   row('v3-errors: detection (ready → Failed run)', detection);
   row('v3-errors: Failed run → canary gone', removal);
   row('v3-errors: canary ready → its pods gone', podsRemoval, '(the Deployment is deleted in the background)');
-  console.log(`  analysis runs: ${runs} (v2 ${runsGood}, v3-errors ${runsBad}; ${runsFailed} Failed, ${runsInconclusive} Inconclusive)`);
-  console.log(`  controller CPU per analysis run:         ${f(cpuAll / runs)} ms   (${f(cpuAll, 0)} ms of ferry serve CPU over both canary phases ÷ ${runs} runs; v2 phase alone ${f(cpuGood / runsGood)} ms/run)`);
-  console.log(`  metric queries per analysis run:         ${f(queries / runs, 2)} sent by ferry, ${f(promQueries / runs, 2)} received by Prometheus (/api/v1/query)`);
-  console.log(`  correctness: ${APPS - new Set(problems.map((p) => p.split(':')[0])).size} of ${APPS} apps held with a Failed revision of the bad commit, stable at v2; failures: ${problems.length}`);
+  console.log(
+    `  analysis runs: ${runs} (v2 ${runsGood}, v3-errors ${runsBad}; ${runsFailed} Failed, ${runsInconclusive} Inconclusive)`,
+  );
+  console.log(
+    `  controller CPU per analysis run:         ${f(cpuAll / runs)} ms   (${f(cpuAll, 0)} ms of ferry serve CPU over both canary phases ÷ ${runs} runs; v2 phase alone ${f(cpuGood / runsGood)} ms/run)`,
+  );
+  console.log(
+    `  metric queries per analysis run:         ${f(queries / runs, 2)} sent by ferry, ${f(promQueries / runs, 2)} received by Prometheus (/api/v1/query)`,
+  );
+  console.log(
+    `  correctness: ${APPS - new Set(problems.map((p) => p.split(':')[0])).size} of ${APPS} apps held with a Failed revision of the bad commit, stable at v2; failures: ${problems.length}`,
+  );
   for (const p of problems.slice(0, 20)) console.log(`    ${p}`);
   console.log(
     JSON.stringify({

@@ -14,7 +14,12 @@ export function appSpec(i: number): Record<string, unknown> {
         {
           name: `${name}-web`,
           type: 'webservice',
-          properties: { image: `registry.example.com/${name}/web:1.${i % 7}.0`, ports: [{ port: 8080, expose: true }], cpu: '250m', memory: '256Mi' },
+          properties: {
+            image: `registry.example.com/${name}/web:1.${i % 7}.0`,
+            ports: [{ port: 8080, expose: true }],
+            cpu: '250m',
+            memory: '256Mi',
+          },
           traits: [
             { type: 'scaler', properties: { replicas: 2 + (i % 3) } },
             { type: 'env', properties: { env: { APP: name, LOG_LEVEL: i % 2 ? 'info' : 'debug' } } },

@@ -42,7 +42,8 @@ const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rs
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const repo = mkdtempSync(join(tmpdir(), 'ferry-bench-repo-'));
-const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.com', ...args], { cwd: repo });
+const git = (...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@example.com', ...args], { cwd: repo });
 git('init', '-q', '-b', 'main');
 for (let i = 0; i < APPS; i++) {
   mkdirSync(join(repo, 'apps', `app-${i}`), { recursive: true });
@@ -52,30 +53,55 @@ git('add', '-A');
 git('commit', '-qm', 'apps');
 
 const own = !process.env.FERRY_BENCH_KUBECONFIG;
-const kubeconfig = process.env.FERRY_BENCH_KUBECONFIG ?? (await startCluster({ name: 'ferry-bench', nodes: 4 })).kubeconfig;
+const kubeconfig =
+  process.env.FERRY_BENCH_KUBECONFIG ?? (await startCluster({ name: 'ferry-bench', nodes: 4 })).kubeconfig;
 try {
   const cluster = KubeCluster.fromFile(kubeconfig);
   const registry = loadRegistry(await loadWasmEngine(), []);
   if (!registry.ok) throw new Error('definitions');
   const metrics = new Metrics();
   const log = jsonLogger({ level: 'warn' });
-  const controller = new Controller({ source: new GitSource({ repo, cacheDir: join(repo, '.cache') }), path: '.', intervalMs: 3_600_000, clusterFor: () => cluster, registry: registry.value, metrics, log }); // serve's defaults (8 steps at once)
+  const controller = new Controller({
+    source: new GitSource({ repo, cacheDir: join(repo, '.cache') }),
+    path: '.',
+    intervalMs: 3_600_000,
+    clusterFor: () => cluster,
+    registry: registry.value,
+    metrics,
+    log,
+  }); // serve's defaults (8 steps at once)
   const mem = (label: string) => {
     const m = process.memoryUsage();
-    if (process.env.BENCH_MEMLOG) console.error(`${label}: rss ${(m.rss / 2 ** 20).toFixed(0)} heap ${(m.heapUsed / 2 ** 20).toFixed(0)}/${(m.heapTotal / 2 ** 20).toFixed(0)} external ${(m.external / 2 ** 20).toFixed(0)} arrayBuffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)} MiB`);
+    if (process.env.BENCH_MEMLOG)
+      console.error(
+        `${label}: rss ${(m.rss / 2 ** 20).toFixed(0)} heap ${(m.heapUsed / 2 ** 20).toFixed(0)}/${(m.heapTotal / 2 ** 20).toFixed(0)} external ${(m.external / 2 ** 20).toFixed(0)} arrayBuffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)} MiB`,
+      );
   };
   mem('definitions loaded');
   // The controller's HTTP server, as `ferry serve` runs it: the one-app change arrives by a signed webhook.
   const secret = 'bench-secret';
-  const server = await startServer({ port: 0, metrics, log, webhookSecret: secret, branch: 'main', ready: () => ({ ready: controller.ready, message: '' }), trigger: () => (controller.trigger(), true) });
+  const server = await startServer({
+    port: 0,
+    metrics,
+    log,
+    webhookSecret: secret,
+    branch: 'main',
+    ready: () => ({ ready: controller.ready, message: '' }),
+    trigger: () => {
+      controller.trigger();
+      return true;
+    },
+  });
   const started = performance.now();
   controller.start();
-  const synced = () => [...controller.releases.values()].filter((r) => r.actor?.getSnapshot().value === 'synced').length;
+  const synced = () =>
+    [...controller.releases.values()].filter((r) => r.actor?.getSnapshot().value === 'synced').length;
   while (controller.releases.size < APPS || synced() < APPS) {
     await sleep(500);
     if (Math.random() < 0.1) mem(`${synced()} synced`);
     const failed = [...controller.releases.values()].filter((r) => r.actor?.getSnapshot().value === 'failed');
-    if (failed.length > 0) throw new Error(`${failed.length} apps failed: ${failed[0]!.actor!.getSnapshot().context.failure?.message}`);
+    if (failed.length > 0)
+      throw new Error(`${failed.length} apps failed: ${failed[0]!.actor!.getSnapshot().context.failure?.message}`);
   }
   const allSynced = (performance.now() - started) / 1000;
   mem('all synced');
@@ -103,11 +129,22 @@ try {
   git('commit', '-qam', 'app-7 v2');
   const payload = JSON.stringify({ ref: 'refs/heads/main', after: git('rev-parse', 'HEAD').toString().trim() });
   const t0 = performance.now();
-  const hook = await fetch(`http://127.0.0.1:${server.port}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-ferry-signature': `sha256=${createHmac('sha256', secret).update(payload).digest('hex')}` }, body: payload });
+  const hook = await fetch(`http://127.0.0.1:${server.port}/webhook`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-ferry-signature': `sha256=${createHmac('sha256', secret).update(payload).digest('hex')}`,
+    },
+    body: payload,
+  });
   if (hook.status !== 200) throw new Error(`webhook answered ${hook.status}: ${await hook.text()}`);
   for (;;) {
     const d = await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: NS, name: 'app-7' });
-    if ((d?.spec as { template: { spec: { containers: { image: string }[] } } } | undefined)?.template.spec.containers[0]?.image === 'registry.example.com/app-7:2') break;
+    if (
+      (d?.spec as { template: { spec: { containers: { image: string }[] } } } | undefined)?.template.spec.containers[0]
+        ?.image === 'registry.example.com/app-7:2'
+    )
+      break;
     await sleep(20);
   }
   const oneApp = (performance.now() - t0) / 1000;
@@ -118,13 +155,19 @@ try {
   const renderCount = rendersOther.values.reduce((n, v) => n + v.value, 0);
   console.log(`bench:gitops (${APPS} apps, 1 webservice each, local repository, 2-core VM)`);
   console.log(`  ${`start → all ${APPS} synced:`.padEnd(37)}${allSynced.toFixed(1)} s`);
-  console.log(`  no-op poll CPU (5 polls):            ${cpu.map((c) => c.toFixed(1)).join(', ')} ms   (target < 200 ms)`);
-  console.log(`  ${`drift check of all ${checked} apps:`.padEnd(37)}${resyncS.toFixed(1)} s, ${((resyncCpu.user + resyncCpu.system) / 1000).toFixed(0)} ms CPU, ${resyncWrites} writes`);
+  console.log(
+    `  no-op poll CPU (5 polls):            ${cpu.map((c) => c.toFixed(1)).join(', ')} ms   (target < 200 ms)`,
+  );
+  console.log(
+    `  ${`drift check of all ${checked} apps:`.padEnd(37)}${resyncS.toFixed(1)} s, ${((resyncCpu.user + resyncCpu.system) / 1000).toFixed(0)} ms CPU, ${resyncWrites} writes`,
+  );
   console.log(`  one-app commit → applied (webhook):  ${oneApp.toFixed(2)} s   (target < 2 s)`);
   console.log(`  renders in total:                    ${renderCount} (= ${APPS} + 1 expected)`);
   // The kernel's high-water mark of this process (getrusage), beside the 100 ms samples.
   const maxRss = process.resourceUsage().maxRSS * 1024;
-  console.log(`  peak RSS (getrusage / sampled):      ${(maxRss / 2 ** 20).toFixed(0)} / ${(peak / 2 ** 20).toFixed(0)} MiB   (target < 500 MiB)`);
+  console.log(
+    `  peak RSS (getrusage / sampled):      ${(maxRss / 2 ** 20).toFixed(0)} / ${(peak / 2 ** 20).toFixed(0)} MiB   (target < 500 MiB)`,
+  );
 } finally {
   clearInterval(sample);
   if (own) await stopCluster('ferry-bench');

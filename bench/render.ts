@@ -48,7 +48,9 @@ async function main(): Promise<void> {
     const colds: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t = performance.now();
-      const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'ferry'), 'render', files[i]!, '-o', 'json'], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'ferry'), 'render', files[i]!, '-o', 'json'], {
+        encoding: 'utf8',
+      });
       if (r.status !== 0) throw new Error(r.stderr);
       colds.push(performance.now() - t);
     }
@@ -87,11 +89,19 @@ async function main(): Promise<void> {
     const sorted = [...times].sort((a, b) => a - b);
     const fmt = (n: number) => n.toFixed(1);
     console.log(`bench:render  ${COUNT} apps, 3 components + 3-4 traits each, ${objects} objects, CUE ${cue.version}`);
-    console.log(`cold start (\`ferry render <app>\` process, start to exit, best of 3): ${fmt(Math.min(...colds))} ms  [in this process: wasm load ${fmt(wasmLoaded - coldStart)} ms, definitions + first render ${fmt(firstRendered - wasmLoaded)} ms]`);
-    console.log(`warm per app: p50 ${fmt(percentile(sorted, 50))} ms, p99 ${fmt(percentile(sorted, 99))} ms, max ${fmt(sorted.at(-1) ?? NaN)} ms`);
+    console.log(
+      `cold start (\`ferry render <app>\` process, start to exit, best of 3): ${fmt(Math.min(...colds))} ms  [in this process: wasm load ${fmt(wasmLoaded - coldStart)} ms, definitions + first render ${fmt(firstRendered - wasmLoaded)} ms]`,
+    );
+    console.log(
+      `warm per app: p50 ${fmt(percentile(sorted, 50))} ms, p99 ${fmt(percentile(sorted, 99))} ms, max ${fmt(sorted.at(-1) ?? NaN)} ms`,
+    );
     console.log(`all ${COUNT} apps: ${fmt(all / 1000)} s (${fmt((COUNT / all) * 1000)} apps/s)`);
-    console.log(`all ${COUNT} apps on ${pool.size} worker threads: ${fmt(parallel / 1000)} s (${fmt((COUNT / parallel) * 1000)} apps/s)`);
-    console.log(`re-render of unchanged apps (memoized): ${fmt(memoPass / 1000)} s (${fmt((COUNT / memoPass) * 1000)} apps/s)`);
+    console.log(
+      `all ${COUNT} apps on ${pool.size} worker threads: ${fmt(parallel / 1000)} s (${fmt((COUNT / parallel) * 1000)} apps/s)`,
+    );
+    console.log(
+      `re-render of unchanged apps (memoized): ${fmt(memoPass / 1000)} s (${fmt((COUNT / memoPass) * 1000)} apps/s)`,
+    );
     console.log(`peak RSS: ${fmt(peakRssMiB())} MiB`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -15,7 +15,12 @@ const bridge = join(root, 'cue-bridge');
 const out = join(root, 'build', 'cue');
 
 function go(args, env = {}) {
-  return execFileSync('go', args, { cwd: bridge, env: { ...process.env, GOTOOLCHAIN: 'local', ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  return execFileSync('go', args, {
+    cwd: bridge,
+    env: { ...process.env, GOTOOLCHAIN: 'local', ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
 }
 
 let goVersion;
@@ -26,7 +31,9 @@ try {
   process.exit(1);
 }
 const hash = createHash('sha256').update(goVersion);
-for (const f of readdirSync(bridge).filter((n) => /\.(go|mod|sum)$/.test(n) && !n.endsWith('_test.go')).sort()) {
+for (const f of readdirSync(bridge)
+  .filter((n) => /\.(go|mod|sum)$/.test(n) && !n.endsWith('_test.go'))
+  .sort()) {
   hash.update(f).update(readFileSync(join(bridge, f)));
 }
 const key = hash.digest('hex').slice(0, 16);
@@ -45,7 +52,9 @@ if (!existsSync(cached)) {
 mkdirSync(out, { recursive: true });
 copyFileSync(cached, join(out, 'cue.wasm'));
 const goroot = go(['env', 'GOROOT']);
-const execJs = [join(goroot, 'lib', 'wasm', 'wasm_exec.js'), join(goroot, 'misc', 'wasm', 'wasm_exec.js')].find(existsSync);
+const execJs = [join(goroot, 'lib', 'wasm', 'wasm_exec.js'), join(goroot, 'misc', 'wasm', 'wasm_exec.js')].find(
+  existsSync,
+);
 if (!execJs) {
   console.error(`build-cue: wasm_exec.js not found under ${goroot}`);
   process.exit(1);

@@ -17,20 +17,45 @@ const versions = JSON.parse(readFileSync(join(tools, 'versions.json'), 'utf8'));
 
 export function kubeCacheDir() {
   const hash = createHash('sha256');
-  for (const m of ['k8s', 'etcd', 'kwok']) for (const f of ['go.mod', 'go.sum']) hash.update(readFileSync(join(tools, m, f)));
+  for (const m of ['k8s', 'etcd', 'kwok'])
+    for (const f of ['go.mod', 'go.sum']) hash.update(readFileSync(join(tools, m, f)));
   const key = `${versions.kubernetes}-etcd${versions.etcd}-kwok${versions.kwok}-${hash.digest('hex').slice(0, 10)}`;
   return join(process.env.FERRY_CACHE_DIR ?? join(homedir(), '.cache', 'ferry'), `kube-${key}`);
 }
 
-const [, minor, patch] = versions.kubernetes.slice(1).split('.');
-const stamp = (pkg, v, major, min) => [`-X ${pkg}.gitVersion=${v}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${min}`, `-X ${pkg}.gitTreeState=clean`];
-const k8sLd = ['-s -w', ...stamp('k8s.io/component-base/version', versions.kubernetes, '1', minor), ...stamp('k8s.io/client-go/pkg/version', versions.kubernetes, '1', minor)].join(' ');
+const [, minor, _patch] = versions.kubernetes.slice(1).split('.');
+const stamp = (pkg, v, major, min) => [
+  `-X ${pkg}.gitVersion=${v}`,
+  `-X ${pkg}.gitMajor=${major}`,
+  `-X ${pkg}.gitMinor=${min}`,
+  `-X ${pkg}.gitTreeState=clean`,
+];
+const k8sLd = [
+  '-s -w',
+  ...stamp('k8s.io/component-base/version', versions.kubernetes, '1', minor),
+  ...stamp('k8s.io/client-go/pkg/version', versions.kubernetes, '1', minor),
+].join(' ');
 const builds = [
   { module: 'etcd', name: 'etcd', pkg: 'go.etcd.io/etcd/server/v3', ldflags: '-s -w' },
-  { module: 'kwok', name: 'kwok', pkg: 'sigs.k8s.io/kwok/cmd/kwok', ldflags: `-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${versions.kwok} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${versions.kubernetes}` },
-  { module: 'kwok', name: 'kwokctl', pkg: 'sigs.k8s.io/kwok/cmd/kwokctl', ldflags: `-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${versions.kwok} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${versions.kubernetes}` },
+  {
+    module: 'kwok',
+    name: 'kwok',
+    pkg: 'sigs.k8s.io/kwok/cmd/kwok',
+    ldflags: `-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${versions.kwok} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${versions.kubernetes}`,
+  },
+  {
+    module: 'kwok',
+    name: 'kwokctl',
+    pkg: 'sigs.k8s.io/kwok/cmd/kwokctl',
+    ldflags: `-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${versions.kwok} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${versions.kubernetes}`,
+  },
   { module: 'k8s', name: 'kube-apiserver', pkg: 'k8s.io/kubernetes/cmd/kube-apiserver', ldflags: k8sLd },
-  { module: 'k8s', name: 'kube-controller-manager', pkg: 'k8s.io/kubernetes/cmd/kube-controller-manager', ldflags: k8sLd },
+  {
+    module: 'k8s',
+    name: 'kube-controller-manager',
+    pkg: 'k8s.io/kubernetes/cmd/kube-controller-manager',
+    ldflags: k8sLd,
+  },
   { module: 'k8s', name: 'kube-scheduler', pkg: 'k8s.io/kubernetes/cmd/kube-scheduler', ldflags: k8sLd },
 ];
 

@@ -8,7 +8,16 @@
 //   module proxy, checked against the module's pinned go.sum hash.
 // Prints one JSON line on stdout: {"prometheus": <binary>, "gatewayCrds": <folder>}.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +27,8 @@ export const GATEWAY_API = { version: 'v1.6.3', sum: 'h1:lKpJa5bGlraC/QeACvCpsHL
 
 const cacheRoot = () => process.env.FERRY_CACHE_DIR ?? join(homedir(), '.cache', 'ferry');
 const log = (l) => console.error(`build-metrics: ${l}`);
-const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+const run = (cmd, args, opts = {}) =>
+  execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
 
 function prometheus() {
   const dir = join(cacheRoot(), `prometheus-${PROMETHEUS_DEB}`);
@@ -39,7 +49,8 @@ function prometheus() {
     if (!deb) throw new Error(`apt-get download left no .deb in ${work}`);
     run('dpkg-deb', ['-x', join(work, deb), join(work, 'x')]);
     const version = run(join(work, 'x', 'usr', 'bin', 'prometheus'), ['--version']);
-    if (!version.includes(PROMETHEUS_DEB.split('+')[0])) throw new Error(`unexpected prometheus version: ${version.split('\n')[0]}`);
+    if (!version.includes(PROMETHEUS_DEB.split('+')[0]))
+      throw new Error(`unexpected prometheus version: ${version.split('\n')[0]}`);
     mkdirSync(dir, { recursive: true });
     copyFileSync(join(work, 'x', 'usr', 'bin', 'prometheus'), `${bin}.tmp`);
     renameSync(`${bin}.tmp`, bin);
@@ -53,8 +64,13 @@ function prometheus() {
 function gatewayCrds() {
   const dir = join(cacheRoot(), `gateway-api-${GATEWAY_API.version}`);
   if (existsSync(join(dir, 'complete'))) return dir;
-  const info = JSON.parse(run('go', ['mod', 'download', '-json', `sigs.k8s.io/gateway-api@${GATEWAY_API.version}`], { env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' } }));
-  if (info.Sum !== GATEWAY_API.sum) throw new Error(`sigs.k8s.io/gateway-api@${GATEWAY_API.version}: hash ${info.Sum}, expected ${GATEWAY_API.sum}`);
+  const info = JSON.parse(
+    run('go', ['mod', 'download', '-json', `sigs.k8s.io/gateway-api@${GATEWAY_API.version}`], {
+      env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' },
+    }),
+  );
+  if (info.Sum !== GATEWAY_API.sum)
+    throw new Error(`sigs.k8s.io/gateway-api@${GATEWAY_API.version}: hash ${info.Sum}, expected ${GATEWAY_API.sum}`);
   const from = join(info.Dir, 'config', 'crd', 'standard');
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(from).filter((f) => f.endsWith('.yaml'))) copyFileSync(join(from, f), join(dir, f));

@@ -13,14 +13,17 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const versions = JSON.parse(readFileSync(join(root, 'tools', 'kube', 'versions.json'), 'utf8'));
 const env = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' };
-const go = (args, cwd = root) => execFileSync('go', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const go = (args, cwd = root) =>
+  execFileSync('go', args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
 const k8s = versions.kubernetes;
 const [, minor, patch] = k8s.slice(1).split('.');
 const staging = `v0.${minor}.${patch}`;
 const info = JSON.parse(go(['mod', 'download', '-json', `k8s.io/kubernetes@${k8s}`]));
 const upstream = readFileSync(join(info.Dir, 'go.mod'), 'utf8');
-const stagingModules = [...new Set([...upstream.matchAll(/^\s*(k8s\.io\/[\w.-]+) v0\.0\.0$/gm)].map((m) => m[1]))].sort();
+const stagingModules = [
+  ...new Set([...upstream.matchAll(/^\s*(k8s\.io\/[\w.-]+) v0\.0\.0$/gm)].map((m) => m[1])),
+].sort();
 const goLine = upstream.match(/^go (\S+)$/m)?.[1] ?? '1.26.0';
 
 writeFileSync(
@@ -70,7 +73,9 @@ tool (
 require sigs.k8s.io/kwok ${versions.kwok}
 `,
 );
-console.error(`kube-gomod: kubernetes ${k8s} with ${stagingModules.length} staging modules at ${staging}; etcd ${versions.etcd}; kwok ${versions.kwok}`);
+console.error(
+  `kube-gomod: kubernetes ${k8s} with ${stagingModules.length} staging modules at ${staging}; etcd ${versions.etcd}; kwok ${versions.kwok}`,
+);
 if (process.argv.includes('--tidy')) {
   for (const m of ['k8s', 'etcd', 'kwok']) {
     console.error(`kube-gomod: go mod tidy in tools/kube/${m}`);

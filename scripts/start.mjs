@@ -13,11 +13,28 @@ if (!kubeconfig) {
   const dev = await startDevClusters({ log: (l) => console.error(`[cluster] ${l}`) });
   kubeconfig = dev.kubeconfig;
   const names = DEV_CLUSTERS.map((c) => c.name);
-  console.error(`local clusters ${names.map((n) => `"${n}"`).join(', ')} are up (contexts ${DEV_CLUSTERS.map((c) => c.context).join(', ')})`);
+  console.error(
+    `local clusters ${names.map((n) => `"${n}"`).join(', ')} are up (contexts ${DEV_CLUSTERS.map((c) => c.context).join(', ')})`,
+  );
   console.error(`  KUBECONFIG=${kubeconfig} ./bin/ferry status`);
   console.error(`  stop them with: ${names.map((n) => `npm run cluster:down -- --name ${n}`).join('; ')}`);
 }
-const args = ['serve', '--repo', root, '--path', 'examples', '--interval', '30s', '--no-leader-elect', '--port', process.env.PORT ?? '8080', ...process.argv.slice(2)];
-const child = spawn(join(root, 'bin', 'ferry'), args, { stdio: 'inherit', env: { ...process.env, KUBECONFIG: kubeconfig } });
+const args = [
+  'serve',
+  '--repo',
+  root,
+  '--path',
+  'examples',
+  '--interval',
+  '30s',
+  '--no-leader-elect',
+  '--port',
+  process.env.PORT ?? '8080',
+  ...process.argv.slice(2),
+];
+const child = spawn(join(root, 'bin', 'ferry'), args, {
+  stdio: 'inherit',
+  env: { ...process.env, KUBECONFIG: kubeconfig },
+});
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill('SIGTERM'));
 child.on('exit', (code) => process.exit(code ?? 0));

@@ -12,7 +12,7 @@ export interface AppInput {
 }
 
 export function readAppInput(path: string): Result<AppInput> {
-  let stat;
+  let stat: ReturnType<typeof statSync>;
   try {
     stat = statSync(path);
   } catch (e) {
@@ -20,9 +20,18 @@ export function readAppInput(path: string): Result<AppInput> {
   }
   let files: string[];
   try {
-    files = stat.isDirectory() ? readdirSync(path).filter((n) => ['.yaml', '.yml'].includes(extname(n)) && !n.startsWith('expected')).sort().map((n) => join(path, n)) : [path];
+    files = stat.isDirectory()
+      ? readdirSync(path)
+          .filter((n) => ['.yaml', '.yml'].includes(extname(n)) && !n.startsWith('expected'))
+          .sort()
+          .map((n) => join(path, n))
+      : [path];
   } catch (e) {
-    return fail([problem('IO', `cannot read the folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: path })]);
+    return fail([
+      problem('IO', `cannot read the folder: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+        file: path,
+      }),
+    ]);
   }
   const problems: FerryProblem[] = [];
   const apps: SourcedApplication[] = [];
@@ -43,13 +52,24 @@ export function readAppInput(path: string): Result<AppInput> {
       const first = named.get(key);
       if (first) {
         const pos = first.source.locate(['metadata', 'name']);
-        problems.push(problem('InvalidApplication', `Application "${a.app.metadata.name}" is declared twice (first in ${first.source.file}:${pos.line}:${pos.column})`, { file: a.source.file, ...a.source.locate(['metadata', 'name']), app: a.app.metadata.name }));
+        problems.push(
+          problem(
+            'InvalidApplication',
+            `Application "${a.app.metadata.name}" is declared twice (first in ${first.source.file}:${pos.line}:${pos.column})`,
+            { file: a.source.file, ...a.source.locate(['metadata', 'name']), app: a.app.metadata.name },
+          ),
+        );
       } else named.set(key, a);
       apps.push(a);
     }
   }
   if (problems.length > 0) return fail(problems);
-  if (apps.length === 0) return fail([problem('InvalidApplication', 'no Application (apiVersion core.oam.dev/v1beta1, kind Application) found', { file: path })]);
+  if (apps.length === 0)
+    return fail([
+      problem('InvalidApplication', 'no Application (apiVersion core.oam.dev/v1beta1, kind Application) found', {
+        file: path,
+      }),
+    ]);
   const defs = stat.isDirectory() && existsSync(join(path, 'definitions')) ? [join(path, 'definitions')] : [];
   return ok({ apps, definitionDirs: defs });
 }

@@ -39,10 +39,14 @@ export async function runApply(cmd: ApplyCommand, io: CliIO): Promise<number> {
     const where = target.placements.length > 1 ? `[${p.cluster}] ` : '';
     for (const i of r.items) {
       const detail = i.action === 'failed' ? i.message.replace(`${formatRef(i.ref)}: `, '') : i.message;
-      io.out(`${where}${i.action.padEnd(10)} ${formatRef(i.ref)}${i.action === 'foreign' || i.action === 'keep' || i.action === 'failed' ? `: ${detail}` : ''}\n`);
+      io.out(
+        `${where}${i.action.padEnd(10)} ${formatRef(i.ref)}${i.action === 'foreign' || i.action === 'keep' || i.action === 'failed' ? `: ${detail}` : ''}\n`,
+      );
     }
     for (const e of r.errors) io.err(`${where}error: ${e}\n`);
-    io.out(`${where}${r.ok ? 'synced' : `sync failed (${r.phase})`}: ${target.name}/${target.env}, ${r.writes} write request${r.writes === 1 ? '' : 's'}\n`);
+    io.out(
+      `${where}${r.ok ? 'synced' : `sync failed (${r.phase})`}: ${target.name}/${target.env}, ${r.writes} write request${r.writes === 1 ? '' : 's'}\n`,
+    );
     failed ||= !r.ok;
   }
   if (cmd.selfHeal && !failed) {
@@ -63,7 +67,10 @@ export async function runApply(cmd: ApplyCommand, io: CliIO): Promise<number> {
           heal: true,
           signal: stop.signal,
           onReport: (r) => {
-            for (const d of r.drifted) io.out(`${r.at.toISOString()} drift ${d.object}: ${d.paths.join(', ')}${r.healed ? (r.healed.ok ? ' (healed)' : ` (heal failed: ${r.healed.errors.join('; ')})`) : ''}\n`);
+            for (const d of r.drifted)
+              io.out(
+                `${r.at.toISOString()} drift ${d.object}: ${d.paths.join(', ')}${r.healed ? (r.healed.ok ? ' (healed)' : ` (heal failed: ${r.healed.errors.join('; ')})`) : ''}\n`,
+              );
           },
         }),
       ),

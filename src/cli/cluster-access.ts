@@ -16,7 +16,8 @@ const defaultKubeconfig = () => process.env.KUBECONFIG ?? join(homedir(), '.kube
 export function openCluster(path: string | undefined, context: string | undefined): Result<KubeCluster> {
   const file = path ?? defaultKubeconfig();
   const where = { file };
-  if (!file.includes(':') && !existsSync(file)) return fail([problem('IO', `no kubeconfig here${path ? '' : ' (set --kubeconfig or $KUBECONFIG)'}`, where)]);
+  if (!file.includes(':') && !existsSync(file))
+    return fail([problem('IO', `no kubeconfig here${path ? '' : ' (set --kubeconfig or $KUBECONFIG)'}`, where)]);
   const kc = new KubeConfig();
   try {
     if (path) kc.loadFromFile(path);
@@ -27,12 +28,21 @@ export function openCluster(path: string | undefined, context: string | undefine
   if (context) {
     if (!kc.getContextObject(context)) {
       const known = kc.getContexts().map((c) => `"${c.name}"`);
-      return fail([problem('IO', `kubeconfig has no context "${context}"${known.length > 0 ? ` (it has ${known.join(', ')})` : ''}`, where)]);
+      return fail([
+        problem(
+          'IO',
+          `kubeconfig has no context "${context}"${known.length > 0 ? ` (it has ${known.join(', ')})` : ''}`,
+          where,
+        ),
+      ]);
     }
     kc.setCurrentContext(context);
   }
   const server = kc.getCurrentCluster()?.server;
-  if (!server) return fail([problem('IO', `kubeconfig has no cluster for ${context ? `context "${context}"` : 'its current context'}`, where)]);
+  if (!server)
+    return fail([
+      problem('IO', `kubeconfig has no cluster for ${context ? `context "${context}"` : 'its current context'}`, where),
+    ]);
   try {
     return ok(new KubeCluster(kc, { attempts: 2 }));
   } catch (e) {
@@ -48,7 +58,14 @@ export async function probeCluster(kube: KubeCluster, label: string): Promise<Fe
   } catch (e) {
     const server = kube.kubeconfig.getCurrentCluster()?.server ?? '(no server)';
     const why = e instanceof ClusterError ? e.message.replace(/^Namespace\/default: /, '') : (e as Error).message;
-    if (e instanceof ClusterError && e.status !== 0) return [problem('IO', `the API server at ${server} refused Ferry's first request: ${why}`, { file: label })];
-    return [problem('Unreachable', `${why.startsWith('cannot reach') ? why.replace('cannot reach the API server', `cannot reach the API server at ${server}`) : `cannot reach the API server at ${server}: ${why}`}`, { file: label })];
+    if (e instanceof ClusterError && e.status !== 0)
+      return [problem('IO', `the API server at ${server} refused Ferry's first request: ${why}`, { file: label })];
+    return [
+      problem(
+        'Unreachable',
+        `${why.startsWith('cannot reach') ? why.replace('cannot reach the API server', `cannot reach the API server at ${server}`) : `cannot reach the API server at ${server}: ${why}`}`,
+        { file: label },
+      ),
+    ];
   }
 }

@@ -5,7 +5,14 @@ import { EXIT_INVALID, EXIT_OK, reportProblems, type CliIO } from './io.js';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+  return `${rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
 export async function runDefList(definitions: string[], io: CliIO): Promise<number> {
@@ -21,7 +28,8 @@ function typeName(s: JsonSchema): string {
   const t = Array.isArray(s.type) ? s.type.join('|') : (s.type ?? 'any');
   if (s.enum) return s.enum.map((e) => JSON.stringify(e)).join('|');
   if (t === 'array' && s.items) return `[]${typeName(s.items)}`;
-  if (t === 'object' && s.additionalProperties && !s.properties?.length) return `map[string]${typeName(s.additionalProperties)}`;
+  if (t === 'object' && s.additionalProperties && !s.properties?.length)
+    return `map[string]${typeName(s.additionalProperties)}`;
   return t;
 }
 
@@ -37,7 +45,8 @@ export function parameterRows(schema: JsonSchema, prefix = ''): string[][] {
     const def = p.default === undefined ? '' : JSON.stringify(p.default);
     rows.push([full, typeName(p), def, required.has(name) ? 'yes' : 'no', p.description ?? '']);
     if (p.properties && Object.keys(p.properties).length > 0) rows.push(...parameterRows(p, `${full}.`));
-    if (p.items?.properties && Object.keys(p.items.properties).length > 0) rows.push(...parameterRows(p.items, `${full}[].`));
+    if (p.items?.properties && Object.keys(p.items.properties).length > 0)
+      rows.push(...parameterRows(p.items, `${full}[].`));
   }
   return rows;
 }
@@ -56,7 +65,9 @@ export async function runDefShow(name: string, definitions: string[], io: CliIO)
     if (d.attributes.conflictsWith?.length) io.out(`conflicts with: ${d.attributes.conflictsWith.join(', ')}\n`);
     const rows = parameterRows(registry.value.schema(d));
     io.out('\n');
-    io.out(rows.length > 0 ? table([['NAME', 'TYPE', 'DEFAULT', 'REQUIRED', 'DESCRIPTION'], ...rows]) : 'no parameters\n');
+    io.out(
+      rows.length > 0 ? table([['NAME', 'TYPE', 'DEFAULT', 'REQUIRED', 'DESCRIPTION'], ...rows]) : 'no parameters\n',
+    );
   }
   return EXIT_OK;
 }

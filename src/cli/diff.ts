@@ -14,7 +14,8 @@ export interface DiffCommand extends TargetOptions {
   output: string;
 }
 
-const yamlOf = (o: KubeObject | undefined) => (o ? stringify(normalize(o), { lineWidth: 0, sortMapEntries: true }) : '');
+const yamlOf = (o: KubeObject | undefined) =>
+  o ? stringify(normalize(o), { lineWidth: 0, sortMapEntries: true }) : '';
 
 /**
  * The server's view of a desired object (defaults filled in by a dry-run apply); the object as
@@ -31,7 +32,8 @@ async function serverView(kube: KubeCluster, desired: KubeObject): Promise<KubeO
 
 /** Exit 0: no changes; 1: changes; 2: error. */
 export async function runDiff(cmd: DiffCommand, io: CliIO): Promise<number> {
-  if (cmd.output !== 'text' && cmd.output !== 'json') throw new UsageError(`-o must be text or json, not "${cmd.output}"`);
+  if (cmd.output !== 'text' && cmd.output !== 'json')
+    throw new UsageError(`-o must be text or json, not "${cmd.output}"`);
   const { target, problems } = await resolveTarget(cmd);
   if (!target) {
     for (const p of problems) io.err(`${formatProblem(p)}\n`);
@@ -40,14 +42,32 @@ export async function runDiff(cmd: DiffCommand, io: CliIO): Promise<number> {
   const report: { cluster: string; object: string; action: string; diff: string }[] = [];
   try {
     for (const p of target.placements) {
-      const { plan } = await planApp({ scope: { app: target.name, env: target.env }, objects: p.objects, cluster: p.kube, prune: cmd.prune });
+      const { plan } = await planApp({
+        scope: { app: target.name, env: target.env },
+        objects: p.objects,
+        cluster: p.kube,
+        prune: cmd.prune,
+      });
       for (const item of plan.items) {
         if (item.action !== 'create' && item.action !== 'update' && item.action !== 'delete') continue;
         // The server's view of the desired object: defaults filled in by a dry-run apply.
         const after = item.action === 'delete' ? undefined : await serverView(p.kube, item.desired!);
         const name = formatRef(item.ref);
-        const text = createTwoFilesPatch(`live/${name}`, `desired/${name}`, yamlOf(item.live), yamlOf(after), undefined, undefined, { context: 3 });
-        report.push({ cluster: p.cluster, object: name, action: item.action, diff: text.split('\n').slice(1).join('\n') });
+        const text = createTwoFilesPatch(
+          `live/${name}`,
+          `desired/${name}`,
+          yamlOf(item.live),
+          yamlOf(after),
+          undefined,
+          undefined,
+          { context: 3 },
+        );
+        report.push({
+          cluster: p.cluster,
+          object: name,
+          action: item.action,
+          diff: text.split('\n').slice(1).join('\n'),
+        });
       }
     }
   } catch (e) {

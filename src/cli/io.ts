@@ -18,7 +18,8 @@ export const processIO: CliIO = {
 };
 
 /** Every problem is an address that could not be reached (exit 3 rather than invalid input). */
-export const unreachable = (problems: FerryProblem[]) => problems.length > 0 && problems.every((p) => p.code === 'Unreachable');
+export const unreachable = (problems: FerryProblem[]) =>
+  problems.length > 0 && problems.every((p) => p.code === 'Unreachable');
 
 export function reportProblems(io: CliIO, problems: FerryProblem[]): number {
   for (const p of problems) io.err(`${formatProblem(p)}\n`);
@@ -28,7 +29,10 @@ export function reportProblems(io: CliIO, problems: FerryProblem[]): number {
 
 export class UsageError extends Error {}
 
-/** Invalid input found deep in a command (a kubeconfig, a context): reported located, exit 1 (or 3 when all are unreachable). */
+/**
+ * Invalid input found deep in a command (a kubeconfig, a context): reported located, exit 1 (or 3 when all are
+ * unreachable).
+ */
 export class ProblemsError extends Error {
   constructor(readonly problems: FerryProblem[]) {
     super(problems.map(formatProblem).join('\n'));
@@ -38,5 +42,12 @@ export class ProblemsError extends Error {
 /** Rows as aligned columns (the last column is not padded), one line each. */
 export function formatTable(rows: string[][]): string {
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+  return `${rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }

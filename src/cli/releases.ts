@@ -7,7 +7,19 @@ import { loadFerryConfig } from '../gitops/source/environments.js';
 import { KubeCluster } from '../kube/kube-cluster.js';
 import type { RecordScope } from '../gitops/release/record-names.js';
 import { knownSources, resolveScope, selects } from '../gitops/release/release-lookup.js';
-import { appendRevision, listSourceStatuses, listStates, placeHold, readHistory, readHold, readState, releaseHold, writeState, type Revision, type StateSummary } from '../gitops/release/release-store.js';
+import {
+  appendRevision,
+  listSourceStatuses,
+  listStates,
+  placeHold,
+  readHistory,
+  readHold,
+  readState,
+  releaseHold,
+  writeState,
+  type Revision,
+  type StateSummary,
+} from '../gitops/release/release-store.js';
 import { applyToPlacements } from '../gitops/release/placements.js';
 import { progressLine } from '../traits/canary/progress.js';
 import { EXIT_INVALID, EXIT_OK, formatTable, ProblemsError, UsageError, type CliIO } from './io.js';
@@ -24,17 +36,28 @@ export interface ReleaseFlags {
 }
 
 /** The --source value, and its absolute form when it is a relative path (as `ferry serve --repo` records it). */
-const selectorsOf = (f: ReleaseFlags): string[] => (f.source === undefined ? [] : [f.source, ...(/^[a-z]+:\/\//.test(f.source) || isAbsolute(f.source) ? [] : [resolve(f.source)])]);
+const selectorsOf = (f: ReleaseFlags): string[] =>
+  f.source === undefined
+    ? []
+    : [f.source, ...(/^[a-z]+:\/\//.test(f.source) || isAbsolute(f.source) ? [] : [resolve(f.source)])];
 
 /** The records of app/env: of the one source that has them, or of --source. */
-async function scopeOf(cluster: KubeCluster, app: string, env: string, f: ReleaseFlags, io: CliIO): Promise<RecordScope | undefined> {
+async function scopeOf(
+  cluster: KubeCluster,
+  app: string,
+  env: string,
+  f: ReleaseFlags,
+  io: CliIO,
+): Promise<RecordScope | undefined> {
   const r = await resolveScope(cluster, { app, env }, selectorsOf(f));
   if (r.ok) return r.scope;
   io.err(`error: ${r.error}\n`);
   return undefined;
 }
 
-/** The cluster of an environment (or of the flags); a missing or broken kubeconfig is a located problem, not a crash. */
+/**
+ * The cluster of an environment (or of the flags); a missing or broken kubeconfig is a located problem, not a crash.
+ */
 function clusterOf(f: ReleaseFlags, env: string | undefined): KubeCluster {
   const configured = env ? loadFerryConfig(f.config).environments.find((e) => e.name === env) : undefined;
   const opened = openCluster(configured?.kubeconfig ?? f.kubeconfig, configured?.context ?? f.context);
@@ -45,20 +68,36 @@ function clusterOf(f: ReleaseFlags, env: string | undefined): KubeCluster {
 export function age(iso: string | undefined, now = Date.now()): string {
   if (!iso) return '-';
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : s < 172800 ? `${Math.round(s / 3600)}h` : `${Math.round(s / 86400)}d`;
+  return s < 120
+    ? `${s}s`
+    : s < 7200
+      ? `${Math.round(s / 60)}m`
+      : s < 172800
+        ? `${Math.round(s / 3600)}h`
+        : `${Math.round(s / 86400)}d`;
 }
 
 /** Every app × environment the controller records: commit, state, health, hold, last error, age. */
 export async function runStatusAll(f: ReleaseFlags, io: CliIO): Promise<number> {
   const envs = loadFerryConfig(f.config).environments;
-  const clusters = envs.length > 0 ? [...new Map(envs.map((e) => [`${e.kubeconfig ?? ''}|${e.context ?? ''}`, clusterOf(f, e.name)])).values()] : [clusterOf(f, undefined)];
+  const clusters =
+    envs.length > 0
+      ? [...new Map(envs.map((e) => [`${e.kubeconfig ?? ''}|${e.context ?? ''}`, clusterOf(f, e.name)])).values()]
+      : [clusterOf(f, undefined)];
   let states = (await Promise.all(clusters.map((c) => listStates(c)))).flat().filter((s) => !f.env || s.env === f.env);
   if (f.source !== undefined) {
     const known = (await Promise.all(clusters.map((c) => knownSources(c)))).flat();
     const selectors = selectorsOf(f);
-    states = states.filter((s) => s.source !== undefined && selectors.some((sel) => selects(sel, known.find((k) => k.id === s.source) ?? { id: s.source! })));
+    states = states.filter(
+      (s) =>
+        s.source !== undefined &&
+        selectors.some((sel) => selects(sel, known.find((k) => k.id === s.source) ?? { id: s.source! })),
+    );
   }
-  states.sort((a, b) => a.app.localeCompare(b.app) || a.env.localeCompare(b.env) || (a.source ?? '').localeCompare(b.source ?? ''));
+  states.sort(
+    (a, b) =>
+      a.app.localeCompare(b.app) || a.env.localeCompare(b.env) || (a.source ?? '').localeCompare(b.source ?? ''),
+  );
   if (f.output === 'json') {
     io.out(`${JSON.stringify(states, null, 2)}\n`);
     return EXIT_OK;
@@ -67,7 +106,11 @@ export async function runStatusAll(f: ReleaseFlags, io: CliIO): Promise<number> 
   const sources = (await Promise.all(clusters.map((c) => listSourceStatuses(c).catch(() => [])))).flat();
   for (const src of sources) {
     const where = `${src.repo}${src.path && src.path !== '.' ? ` (${src.path})` : ''}`;
-    io.out(src.error ? `source ${where}: FAILING for ${age(src.since)}, the cluster keeps the last synced state: ${src.error.split('\n')[0]!.slice(0, 200)}\n` : `source ${where}: at ${src.commit?.slice(0, 12) ?? '-'} (seen ${age(src.since)} ago)\n`);
+    io.out(
+      src.error
+        ? `source ${where}: FAILING for ${age(src.since)}, the cluster keeps the last synced state: ${src.error.split('\n')[0]!.slice(0, 200)}\n`
+        : `source ${where}: at ${src.commit?.slice(0, 12) ?? '-'} (seen ${age(src.since)} ago)\n`,
+    );
   }
   if (sources.length > 0) io.out('\n');
   if (states.length === 0) {
@@ -82,10 +125,39 @@ export async function runStatusAll(f: ReleaseFlags, io: CliIO): Promise<number> 
 export function statusTable(states: StateSummary[], now = Date.now()): string[][] {
   const oneLine = (s: string | undefined) => (s ? s.split('\n')[0]!.slice(0, 100) : '');
   const bySource = new Set(states.map((s) => s.source ?? '-')).size > 1;
-  const commit = (s: StateSummary) => `${s.commit?.slice(0, 12) ?? '-'}${s.status === 'held' && s.newest && s.newest !== s.commit ? ` (held; newest ${s.newest.slice(0, 12)})` : ''}`;
-  const state = (s: StateSummary) => (s.status === 'delivering' && s.delivery ? progressLine(s.delivery) : s.status === 'failed' && s.waitingFor ? `failed (waiting for ${s.waitingFor})` : s.status);
-  const head = ['APP', 'ENV', 'COMMIT', 'STATE', 'HEALTH', 'HOLD', 'AGE', ...(bySource ? ['SOURCE'] : []), 'LAST ERROR'];
-  return [head, ...states.map((s) => [s.app, s.env, commit(s), state(s), s.health ?? '-', s.hold ? 'yes' : '-', age(s.updatedAt, now), ...(bySource ? [s.source ?? '-'] : []), s.status === 'synced' ? '' : oneLine(s.lastError)])];
+  const commit = (s: StateSummary) =>
+    `${s.commit?.slice(0, 12) ?? '-'}${s.status === 'held' && s.newest && s.newest !== s.commit ? ` (held; newest ${s.newest.slice(0, 12)})` : ''}`;
+  const state = (s: StateSummary) =>
+    s.status === 'delivering' && s.delivery
+      ? progressLine(s.delivery)
+      : s.status === 'failed' && s.waitingFor
+        ? `failed (waiting for ${s.waitingFor})`
+        : s.status;
+  const head = [
+    'APP',
+    'ENV',
+    'COMMIT',
+    'STATE',
+    'HEALTH',
+    'HOLD',
+    'AGE',
+    ...(bySource ? ['SOURCE'] : []),
+    'LAST ERROR',
+  ];
+  return [
+    head,
+    ...states.map((s) => [
+      s.app,
+      s.env,
+      commit(s),
+      state(s),
+      s.health ?? '-',
+      s.hold ? 'yes' : '-',
+      age(s.updatedAt, now),
+      ...(bySource ? [s.source ?? '-'] : []),
+      s.status === 'synced' ? '' : oneLine(s.lastError),
+    ]),
+  ];
 }
 
 const needEnv = (f: ReleaseFlags): string => {
@@ -107,14 +179,37 @@ export async function runHistory(app: string, f: ReleaseFlags, io: CliIO): Promi
   const { env, cluster, scope } = found;
   const history = await readHistory(cluster, scope);
   if (f.output === 'json') {
-    io.out(`${JSON.stringify(history.map(({ placements, ...r }) => ({ ...r, objects: placements?.reduce((n, p) => n + p.objects.length, 0) ?? 0 })), null, 2)}\n`);
+    io.out(
+      `${JSON.stringify(
+        history.map(({ placements, ...r }) => ({
+          ...r,
+          objects: placements?.reduce((n, p) => n + p.objects.length, 0) ?? 0,
+        })),
+        null,
+        2,
+      )}\n`,
+    );
     return EXIT_OK;
   }
   if (history.length === 0) {
     io.err(`no history for ${app} in ${env}\n`);
     return EXIT_INVALID;
   }
-  io.out(formatTable([['REVISION', 'COMMIT', 'OUTCOME', 'ATTEMPTS', 'TIME', 'SPEC', 'MANIFESTS', 'MESSAGE'], ...history.map((r) => [String(r.revision), r.commit.slice(0, 12), `${r.outcome}${r.reason ? ` (${r.reason})` : ''}`, String(r.attempts), r.time, r.specDigest.slice(0, 12), r.manifestDigest?.slice(0, 12) ?? '-', r.message.split('\n')[0]!.slice(0, 100)])]));
+  io.out(
+    formatTable([
+      ['REVISION', 'COMMIT', 'OUTCOME', 'ATTEMPTS', 'TIME', 'SPEC', 'MANIFESTS', 'MESSAGE'],
+      ...history.map((r) => [
+        String(r.revision),
+        r.commit.slice(0, 12),
+        `${r.outcome}${r.reason ? ` (${r.reason})` : ''}`,
+        String(r.attempts),
+        r.time,
+        r.specDigest.slice(0, 12),
+        r.manifestDigest?.slice(0, 12) ?? '-',
+        r.message.split('\n')[0]!.slice(0, 100),
+      ]),
+    ]),
+  );
   return EXIT_OK;
 }
 
@@ -124,7 +219,8 @@ export function rollbackTarget(history: Revision[], to: number | undefined): Rev
   if (to !== undefined) {
     const r = history.find((h) => h.revision === to);
     if (!r) return `revision ${to} is not in the history (${history.map((h) => h.revision).join(', ')})`;
-    if (!good.includes(r)) return `revision ${to} did not sync (${r.outcome}); only good revisions keep their manifests`;
+    if (!good.includes(r))
+      return `revision ${to} did not sync (${r.outcome}); only good revisions keep their manifests`;
     return r;
   }
   const target = history[0] && good[0] === history[0] ? good[1] : good[0];
@@ -146,18 +242,48 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
   const state = await readState(cluster, scope);
   const reason = `rollback to revision ${target.revision} (commit ${target.commit.slice(0, 12)}) by ferry rollback`;
   // The hold first, so the controller does not re-apply the newer commit while this runs.
-  await placeHold(cluster, scope, { reason, since: new Date().toISOString(), ...(state.summary?.specDigest ? { specDigest: state.summary.specDigest } : {}), revision: target.revision, commit: target.commit });
-  const applied = await applyToPlacements(scope, target.placements!, (c) => (c === 'local' ? cluster : KubeCluster.fromFile(f.kubeconfig ?? process.env.KUBECONFIG, c)));
-  for (const { cluster: c, result: r } of applied.results) io.out(`${c === 'local' ? '' : `[${c}] `}${r.ok ? 'applied' : 'failed'}: ${r.writes} write request${r.writes === 1 ? '' : 's'}\n`);
+  await placeHold(cluster, scope, {
+    reason,
+    since: new Date().toISOString(),
+    ...(state.summary?.specDigest ? { specDigest: state.summary.specDigest } : {}),
+    revision: target.revision,
+    commit: target.commit,
+  });
+  const applied = await applyToPlacements(scope, target.placements!, (c) =>
+    c === 'local' ? cluster : KubeCluster.fromFile(f.kubeconfig ?? process.env.KUBECONFIG, c),
+  );
+  for (const { cluster: c, result: r } of applied.results)
+    io.out(
+      `${c === 'local' ? '' : `[${c}] `}${r.ok ? 'applied' : 'failed'}: ${r.writes} write request${r.writes === 1 ? '' : 's'}\n`,
+    );
   for (const e of applied.errors) io.err(`error: ${e}\n`);
   if (!applied.ok) return EXIT_INVALID;
-  const rev = await appendRevision(cluster, scope, { commit: target.commit, specDigest: target.specDigest, ...(target.manifestDigest ? { manifestDigest: target.manifestDigest } : {}), placements: target.placements!, time: new Date().toISOString(), outcome: 'RolledBack', reason: 'Rollback', message: reason });
+  const rev = await appendRevision(cluster, scope, {
+    commit: target.commit,
+    specDigest: target.specDigest,
+    ...(target.manifestDigest ? { manifestDigest: target.manifestDigest } : {}),
+    placements: target.placements!,
+    time: new Date().toISOString(),
+    outcome: 'RolledBack',
+    reason: 'Rollback',
+    message: reason,
+  });
   if (state.summary) {
     // The commit running is the one rolled back to; the machine's commit waits for the hold to end.
     const newest = state.summary.newest ?? state.summary.commit;
-    await writeState(cluster, scope, state.snapshot, { ...state.summary, waitingFor: undefined, status: 'held', hold: reason, commit: target.commit, ...(newest && newest !== target.commit ? { newest } : {}), updatedAt: new Date().toISOString() });
+    await writeState(cluster, scope, state.snapshot, {
+      ...state.summary,
+      waitingFor: undefined,
+      status: 'held',
+      hold: reason,
+      commit: target.commit,
+      ...(newest && newest !== target.commit ? { newest } : {}),
+      updatedAt: new Date().toISOString(),
+    });
   }
-  io.out(`rolled back ${app}/${env} to revision ${target.revision} (recorded as revision ${rev.revision}); held until a newer commit changes the app or \`ferry resume ${app} --env ${env}\`\n`);
+  io.out(
+    `rolled back ${app}/${env} to revision ${target.revision} (recorded as revision ${rev.revision}); held until a newer commit changes the app or \`ferry resume ${app} --env ${env}\`\n`,
+  );
   return EXIT_OK;
 }
 
@@ -170,6 +296,8 @@ export async function runResume(app: string, f: ReleaseFlags, io: CliIO): Promis
     io.err(`${app}/${env} is not held\n`);
     return EXIT_INVALID;
   }
-  io.out(`resumed ${app}/${env} (was held: ${hold?.reason ?? 'unknown'}); the controller syncs it to the newest commit\n`);
+  io.out(
+    `resumed ${app}/${env} (was held: ${hold?.reason ?? 'unknown'}); the controller syncs it to the newest commit\n`,
+  );
   return EXIT_OK;
 }

@@ -18,7 +18,8 @@ export interface RenderCommand {
 }
 
 export async function runRender(cmd: RenderCommand, io: CliIO): Promise<number> {
-  if (cmd.output !== 'yaml' && cmd.output !== 'json') throw new UsageError(`-o must be yaml or json, not "${cmd.output}"`);
+  if (cmd.output !== 'yaml' && cmd.output !== 'json')
+    throw new UsageError(`-o must be yaml or json, not "${cmd.output}"`);
   const input = readAppInput(cmd.path);
   if (!input.ok) return reportProblems(io, input.problems);
   const cue = await loadWasmEngine();
@@ -28,13 +29,27 @@ export async function runRender(cmd: RenderCommand, io: CliIO): Promise<number> 
   const problems: FerryProblem[] = [];
   const rendered: RenderedApp[] = [];
   for (const app of input.value.apps) {
-    const r = renderApp({ app, registry: registry.value, memo, options: { ...(cmd.env !== undefined ? { env: cmd.env } : {}), strict: cmd.strict === true } });
+    const r = renderApp({
+      app,
+      registry: registry.value,
+      memo,
+      options: { ...(cmd.env !== undefined ? { env: cmd.env } : {}), strict: cmd.strict === true },
+    });
     if (r.ok) rendered.push(r.value);
     else problems.push(...r.problems);
   }
   if (problems.length > 0) return reportProblems(io, problems);
-  for (const w of rendered.flatMap((a) => a.warnings)) io.err(`warning: ${formatProblem(w)} (--strict makes this an error)\n`);
-  io.out(cmd.output === 'json' ? `${JSON.stringify(rendered.flatMap((a) => a.objects), null, 2)}\n` : toYaml(rendered));
+  for (const w of rendered.flatMap((a) => a.warnings))
+    io.err(`warning: ${formatProblem(w)} (--strict makes this an error)\n`);
+  io.out(
+    cmd.output === 'json'
+      ? `${JSON.stringify(
+          rendered.flatMap((a) => a.objects),
+          null,
+          2,
+        )}\n`
+      : toYaml(rendered),
+  );
   return EXIT_OK;
 }
 
@@ -44,7 +59,8 @@ export function toYaml(apps: RenderedApp[]): string {
   for (const app of apps) {
     const many = app.placements.length > 1;
     for (const p of app.placements) {
-      for (const obj of p.objects) docs.push(`${many ? `# cluster: ${p.cluster}\n` : ''}${stringify(obj as JsonObject, { lineWidth: 0 })}`);
+      for (const obj of p.objects)
+        docs.push(`${many ? `# cluster: ${p.cluster}\n` : ''}${stringify(obj as JsonObject, { lineWidth: 0 })}`);
     }
   }
   return docs.map((d) => `---\n${d}`).join('');

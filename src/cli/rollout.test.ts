@@ -22,14 +22,28 @@ const canary = (x: Partial<CanaryProgress> = {}): CanaryProgress => ({
   analysis: [],
   ...x,
 });
-const s = (x: Partial<StateSummary> = {}): StateSummary => ({ app: 'web', env: 'prod', status: 'delivering', commit: 'c1c1c1c1c1c1c1c1c1c1', updatedAt: '2026-12-01T00:04:00Z', source: 'aaaaaaaaaaaa', ...x });
+const s = (x: Partial<StateSummary> = {}): StateSummary => ({
+  app: 'web',
+  env: 'prod',
+  status: 'delivering',
+  commit: 'c1c1c1c1c1c1c1c1c1c1',
+  updatedAt: '2026-12-01T00:04:00Z',
+  source: 'aaaaaaaaaaaa',
+  ...x,
+});
 
 describe('ferry rollout status report', () => {
   it('a header, the step bar with the weight asked for and in force, and a row per analysis run with a column per metric', () => {
     const p = canary({
       failures: 1,
       analysis: [
-        { time: '2026-12-01T00:03:00.123Z', step: 0, weight: 20, result: 'Successful', measurements: [{ name: 'success-rate', value: 99.6, unit: '%', ok: true, message: '99.6 % ≥ 99 %' }] },
+        {
+          time: '2026-12-01T00:03:00.123Z',
+          step: 0,
+          weight: 20,
+          result: 'Successful',
+          measurements: [{ name: 'success-rate', value: 99.6, unit: '%', ok: true, message: '99.6 % ≥ 99 %' }],
+        },
         {
           time: '2026-12-01T00:04:40Z',
           step: 1,
@@ -54,7 +68,17 @@ describe('ferry rollout status report', () => {
   });
 
   it('no analysis yet; no actual weight known; a paused step says why', () => {
-    const lines = rolloutReport(s({ delivery: canary({ phase: 'Paused', step: 3, actualWeight: undefined, message: 'waiting for ferry rollout promote' }) }), now);
+    const lines = rolloutReport(
+      s({
+        delivery: canary({
+          phase: 'Paused',
+          step: 3,
+          actualWeight: undefined,
+          message: 'waiting for ferry rollout promote',
+        }),
+      }),
+      now,
+    );
     expect(lines[0]).toBe('web (prod) commit c1c1c1c1c1c1  paused 4/4 (weight 50): waiting for ferry rollout promote');
     expect(lines[1]).toBe('steps  [###>] 4/4  weight 50 %');
     expect(lines.at(-1)).toBe('no analysis runs yet');
@@ -86,39 +110,90 @@ describe('ferry rollout status --watch', () => {
   });
 
   it('prints a block only when the canary changed, separated by a blank line off a terminal', async () => {
-    const reads = [s({ delivery: canary({ step: 0, weight: 20 }) }), s({ delivery: canary({ step: 0, weight: 20 }), updatedAt: '2026-12-01T00:04:59Z' }), s({ delivery: canary() }), s({ status: 'verifying', delivery: canary({ phase: 'Succeeded', step: 4, weight: 100 }) })];
+    const reads = [
+      s({ delivery: canary({ step: 0, weight: 20 }) }),
+      s({ delivery: canary({ step: 0, weight: 20 }), updatedAt: '2026-12-01T00:04:59Z' }),
+      s({ delivery: canary() }),
+      s({ status: 'verifying', delivery: canary({ phase: 'Succeeded', step: 4, weight: 100 }) }),
+    ];
     let out = '';
     const waits: number[] = [];
-    const code = await watchRollout('web', 'prod', async () => reads.shift(), { out: (t) => (out += t), err: () => {} }, { now: () => now, wait: async (ms) => void waits.push(ms) });
+    const code = await watchRollout(
+      'web',
+      'prod',
+      async () => reads.shift(),
+      { out: (t) => (out += t), err: () => {} },
+      { now: () => now, wait: async (ms) => void waits.push(ms) },
+    );
     expect(code).toBe(0);
     expect(waits).toEqual([1000, 1000, 1000]);
     const blocks = out.split('\n\n').filter((b) => b.startsWith('web (prod)'));
-    expect(blocks.map((b) => b.split('\n')[0])).toEqual(['web (prod) commit c1c1c1c1c1c1  progressing 1/4 (weight 20)', 'web (prod) commit c1c1c1c1c1c1  progressing 2/4 (weight 50)', 'web (prod) commit c1c1c1c1c1c1  promoted']);
+    expect(blocks.map((b) => b.split('\n')[0])).toEqual([
+      'web (prod) commit c1c1c1c1c1c1  progressing 1/4 (weight 20)',
+      'web (prod) commit c1c1c1c1c1c1  progressing 2/4 (weight 50)',
+      'web (prod) commit c1c1c1c1c1c1  promoted',
+    ]);
   });
 
   it('on a terminal each block clears the screen; JSON lines with -o json; an aborted canary exits 1', async () => {
     let out = '';
     const io = { out: (t: string) => (out += t), err: () => {} };
-    const reads = [s({ delivery: canary() }), s({ status: 'failed', delivery: canary({ phase: 'Aborted', message: 'success-rate failed' }) })];
-    expect(await watchRollout('web', 'prod', async () => reads.shift(), io, { tty: true, now: () => now, wait: async () => {} })).toBe(1);
+    const reads = [
+      s({ delivery: canary() }),
+      s({ status: 'failed', delivery: canary({ phase: 'Aborted', message: 'success-rate failed' }) }),
+    ];
+    expect(
+      await watchRollout('web', 'prod', async () => reads.shift(), io, {
+        tty: true,
+        now: () => now,
+        wait: async () => {},
+      }),
+    ).toBe(1);
     expect(out.split('\x1b[H\x1b[2J').length).toBe(3);
     expect(out).toContain('aborted at 2/4 (weight 50): success-rate failed');
     out = '';
     const again = [s({ delivery: canary() }), s({ status: 'synced' })];
-    expect(await watchRollout('web', 'prod', async () => again.shift(), io, { json: true, wait: async () => {} })).toBe(0);
-    expect(out.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([canary(), null]);
+    expect(await watchRollout('web', 'prod', async () => again.shift(), io, { json: true, wait: async () => {} })).toBe(
+      0,
+    );
+    expect(
+      out
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([canary(), null]);
   });
 
   it('a release that stops being recorded ends the watch with exit 1', async () => {
     let err = '';
-    expect(await watchRollout('web', 'prod', async () => undefined, { out: () => {}, err: (t) => (err += t) }, { wait: async () => {} })).toBe(1);
+    expect(
+      await watchRollout(
+        'web',
+        'prod',
+        async () => undefined,
+        { out: () => {}, err: (t) => (err += t) },
+        { wait: async () => {} },
+      ),
+    ).toBe(1);
     expect(err).toContain('web in prod is no longer recorded');
   });
 });
 
 describe('ferry status with a canary', () => {
   it('a delivering release shows its canary step and weight; an aborted one keeps its state and error', () => {
-    const rows = statusTable([s({ delivery: canary() }), s({ app: 'api', status: 'failed', lastError: 'DeliveryFailed: canary aborted: success-rate 97.1 % < 99 %', delivery: canary({ phase: 'Aborted' }) }), s({ app: 'old', status: 'synced', delivery: canary({ phase: 'Succeeded', step: 4 }) })], now);
+    const rows = statusTable(
+      [
+        s({ delivery: canary() }),
+        s({
+          app: 'api',
+          status: 'failed',
+          lastError: 'DeliveryFailed: canary aborted: success-rate 97.1 % < 99 %',
+          delivery: canary({ phase: 'Aborted' }),
+        }),
+        s({ app: 'old', status: 'synced', delivery: canary({ phase: 'Succeeded', step: 4 }) }),
+      ],
+      now,
+    );
     expect(rows.map((r) => r[3])).toEqual(['STATE', 'progressing 2/4 (weight 50)', 'failed', 'synced']);
     expect(rows[2]!.at(-1)).toBe('DeliveryFailed: canary aborted: success-rate 97.1 % < 99 %');
   });

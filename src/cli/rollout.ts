@@ -4,7 +4,13 @@
  * controller picks up from a `ferry-rollout.*` record within about a second (and then deletes).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readRolloutCommand, readState, writeRolloutCommand, type RolloutCommand, type StateSummary } from '../gitops/release/release-store.js';
+import {
+  readRolloutCommand,
+  readState,
+  writeRolloutCommand,
+  type RolloutCommand,
+  type StateSummary,
+} from '../gitops/release/release-store.js';
 import { progressLine, type CanaryPhase, type CanaryProgress } from '../traits/canary/progress.js';
 import { EXIT_INVALID, EXIT_OK, formatTable, processIO, type CliIO } from './io.js';
 import { age, releaseOf, type ReleaseFlags } from './releases.js';
@@ -22,7 +28,8 @@ const stepOf = (p: CanaryProgress): string => `${Math.min(p.step + 1, p.steps)}/
 /** `[##>.]`: a cell per step; # done, > running (every cell left while promoting), x where it was aborted. */
 export function stepBar(p: CanaryProgress): string {
   const done = p.phase === 'Succeeded' ? p.steps : Math.min(p.step, p.steps);
-  const cell = (i: number) => (i < done ? '#' : p.phase === 'Promoting' ? '>' : i > done ? '.' : p.phase === 'Aborted' ? 'x' : '>');
+  const cell = (i: number) =>
+    i < done ? '#' : p.phase === 'Promoting' ? '>' : i > done ? '.' : p.phase === 'Aborted' ? 'x' : '>';
   return `[${Array.from({ length: p.steps }, (_, i) => cell(i)).join('')}]`;
 }
 
@@ -41,7 +48,13 @@ export function rolloutReport(summary: StateSummary, now = Date.now()): string[]
   const names = [...new Set(p.analysis.flatMap((r) => r.measurements.map((m) => m.name)))];
   const rows = [
     ['TIME', 'STEP', 'WEIGHT', 'RESULT', ...names.map((n) => n.toUpperCase())],
-    ...p.analysis.map((r) => [r.time.replace(/\.\d+Z$/, 'Z'), `${Math.min(r.step + 1, p.steps)}/${p.steps}`, `${r.weight} %`, r.result, ...names.map((n) => r.measurements.find((m) => m.name === n)?.message ?? '-')]),
+    ...p.analysis.map((r) => [
+      r.time.replace(/\.\d+Z$/, 'Z'),
+      `${Math.min(r.step + 1, p.steps)}/${p.steps}`,
+      `${r.weight} %`,
+      r.result,
+      ...names.map((n) => r.measurements.find((m) => m.name === n)?.message ?? '-'),
+    ]),
   ];
   return [...lines, ...formatTable(rows).trimEnd().split('\n')];
 }
@@ -54,7 +67,8 @@ export function watchEnd(summary: StateSummary): number | undefined {
   const phase = summary.delivery?.phase;
   if (phase === 'Succeeded') return EXIT_OK;
   if (phase === 'Aborted') return EXIT_INVALID;
-  if ((phase === undefined || !RUNNING.has(phase)) && SETTLED.has(summary.status)) return summary.status === 'failed' ? EXIT_INVALID : EXIT_OK;
+  if ((phase === undefined || !RUNNING.has(phase)) && SETTLED.has(summary.status))
+    return summary.status === 'failed' ? EXIT_INVALID : EXIT_OK;
   return undefined;
 }
 
@@ -69,7 +83,13 @@ export interface WatchOptions {
 }
 
 /** Re-reads the release every interval and prints it again when it changed, until watchEnd says it is over. */
-export async function watchRollout(app: string, env: string, read: () => Promise<StateSummary | undefined>, io: CliIO, o: WatchOptions = {}): Promise<number> {
+export async function watchRollout(
+  app: string,
+  env: string,
+  read: () => Promise<StateSummary | undefined>,
+  io: CliIO,
+  o: WatchOptions = {},
+): Promise<number> {
   const wait = o.wait ?? ((ms: number) => sleep(ms));
   const now = o.now ?? Date.now;
   let last: string | undefined;
@@ -82,7 +102,10 @@ export async function watchRollout(app: string, env: string, read: () => Promise
     const key = JSON.stringify([summary.status, summary.delivery ?? null]);
     if (key !== last) {
       if (o.json) io.out(`${JSON.stringify(summary.delivery ?? null)}\n`);
-      else io.out(`${o.tty ? '\x1b[H\x1b[2J' : last === undefined ? '' : '\n'}${rolloutReport(summary, now()).join('\n')}\n`);
+      else
+        io.out(
+          `${o.tty ? '\x1b[H\x1b[2J' : last === undefined ? '' : '\n'}${rolloutReport(summary, now()).join('\n')}\n`,
+        );
       last = key;
     }
     const end = watchEnd(summary);
@@ -91,7 +114,11 @@ export async function watchRollout(app: string, env: string, read: () => Promise
   }
 }
 
-export async function runRolloutStatus(app: string, f: ReleaseFlags & { watch?: boolean; output?: string }, io: CliIO): Promise<number> {
+export async function runRolloutStatus(
+  app: string,
+  f: ReleaseFlags & { watch?: boolean; output?: string },
+  io: CliIO,
+): Promise<number> {
   const found = await releaseOf(app, f, io);
   if (!found) return EXIT_INVALID;
   const { env, cluster, scope } = found;
@@ -133,17 +160,27 @@ async function actionable(app: string, f: ReleaseFlags, io: CliIO, verb: string)
   return { env, cluster, scope, delivery };
 }
 
-async function request(found: NonNullable<Awaited<ReturnType<typeof actionable>>>, command: RolloutCommand['command'], io: CliIO): Promise<void> {
+async function request(
+  found: NonNullable<Awaited<ReturnType<typeof actionable>>>,
+  command: RolloutCommand['command'],
+  io: CliIO,
+): Promise<void> {
   const pending = await readRolloutCommand(found.cluster, found.scope);
   if (pending) io.err(`note: replacing the request not yet picked up (${pending.command}, ${pending.requestedAt})\n`);
-  await writeRolloutCommand(found.cluster, found.scope, { command, requestedAt: new Date().toISOString(), commit: found.delivery.commit });
+  await writeRolloutCommand(found.cluster, found.scope, {
+    command,
+    requestedAt: new Date().toISOString(),
+    commit: found.delivery.commit,
+  });
 }
 
 export async function runRolloutPromote(app: string, f: ReleaseFlags & { full?: boolean }, io: CliIO): Promise<number> {
   const found = await actionable(app, f, io, 'promote');
   if (!found) return EXIT_INVALID;
   await request(found, f.full ? 'promote-full' : 'promote', io);
-  io.out(`asked the controller to promote ${app} in ${found.env} (step ${stepOf(found.delivery)})${f.full ? ' and skip the remaining steps' : ''}; follow it with \`ferry rollout status ${app} -e ${found.env} -w\`\n`);
+  io.out(
+    `asked the controller to promote ${app} in ${found.env} (step ${stepOf(found.delivery)})${f.full ? ' and skip the remaining steps' : ''}; follow it with \`ferry rollout status ${app} -e ${found.env} -w\`\n`,
+  );
   return EXIT_OK;
 }
 
@@ -151,6 +188,8 @@ export async function runRolloutAbort(app: string, f: ReleaseFlags, io: CliIO): 
   const found = await actionable(app, f, io, 'abort');
   if (!found) return EXIT_INVALID;
   await request(found, 'abort', io);
-  io.out(`asked the controller to abort the canary of ${app} in ${found.env} at step ${stepOf(found.delivery)} (weight ${found.delivery.weight}): the stable version takes all traffic back; follow it with \`ferry rollout status ${app} -e ${found.env} -w\`\n`);
+  io.out(
+    `asked the controller to abort the canary of ${app} in ${found.env} at step ${stepOf(found.delivery)} (weight ${found.delivery.weight}): the stable version takes all traffic back; follow it with \`ferry rollout status ${app} -e ${found.env} -w\`\n`,
+  );
   return EXIT_OK;
 }

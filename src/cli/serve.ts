@@ -65,15 +65,23 @@ async function gitAuth(cmd: ServeCommand, cluster: KubeCluster): Promise<GitAuth
 /** The delivering stage: canaries, analysed on Prometheus when one is given. */
 function canaryDelivery(cmd: ServeCommand, telemetry: Metrics): CanaryDelivery {
   const url = cmd.prometheusUrl ?? process.env.FERRY_PROMETHEUS_URL;
-  return new CanaryDelivery({ telemetry, ...(url ? { metrics: new PrometheusClient({ url }) } : {}), readyTimeoutMs: parseDuration(cmd.canaryReadyTimeout ?? '2m') });
+  return new CanaryDelivery({
+    telemetry,
+    ...(url ? { metrics: new PrometheusClient({ url }) } : {}),
+    readyTimeoutMs: parseDuration(cmd.canaryReadyTimeout ?? '2m'),
+  });
 }
 
 export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
   tuneForController();
   const intervalMs = parseDuration(cmd.interval);
   const port = Number(cmd.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${cmd.port}"`);
-  if (cmd.leaderElectionId !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(cmd.leaderElectionId)) throw new UsageError(`--leader-election-id must be a Lease name (lowercase letters, digits, '-' and '.'), not "${cmd.leaderElectionId}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be a port number, not "${cmd.port}"`);
+  if (cmd.leaderElectionId !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(cmd.leaderElectionId))
+    throw new UsageError(
+      `--leader-election-id must be a Lease name (lowercase letters, digits, '-' and '.'), not "${cmd.leaderElectionId}"`,
+    );
   const log = jsonLogger();
   const metrics = new Metrics();
   const kubeconfig = cmd.kubeconfig ?? process.env.KUBECONFIG;
@@ -87,17 +95,45 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
   const home = clusterAt(kubeconfig, cmd.context);
   const clusterFor = (env: EnvironmentConfig | undefined, placement: string): ClusterPort => {
     if (placement !== 'local') {
-      if (!home.kubeconfig.getContexts().some((c) => c.name === placement)) throw new Error(`the app places objects on cluster "${placement}", but the kubeconfig has no context of that name`);
+      if (!home.kubeconfig.getContexts().some((c) => c.name === placement))
+        throw new Error(
+          `the app places objects on cluster "${placement}", but the kubeconfig has no context of that name`,
+        );
       return clusterAt(env?.kubeconfig ?? kubeconfig, placement);
     }
     return env?.context || env?.kubeconfig ? clusterAt(env.kubeconfig ?? kubeconfig, env.context) : home;
   };
   const repo = isRemote(cmd.repo) ? cmd.repo : resolve(cmd.repo);
-  const cacheDir = cmd.cacheDir ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ferry', 'repos', createHash('sha256').update(repo).digest('hex').slice(0, 16));
-  const source = new GitSource({ repo, cacheDir, ...(cmd.ref ? { ref: cmd.ref } : {}), ...(cmd.commit ? { commit: cmd.commit } : {}), auth: await gitAuth(cmd, home) });
+  const cacheDir =
+    cmd.cacheDir ??
+    join(
+      process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
+      'ferry',
+      'repos',
+      createHash('sha256').update(repo).digest('hex').slice(0, 16),
+    );
+  const source = new GitSource({
+    repo,
+    cacheDir,
+    ...(cmd.ref ? { ref: cmd.ref } : {}),
+    ...(cmd.commit ? { commit: cmd.commit } : {}),
+    auth: await gitAuth(cmd, home),
+  });
   const registry = loadRegistry(await loadWasmEngine(), []);
   if (!registry.ok) return reportProblems(io, registry.problems);
-  const controller = new Controller({ source, path: cmd.path, intervalMs, clusterFor, registry: registry.value, metrics, log, verifyTimeoutMs: parseDuration(cmd.verifyTimeout), resyncMs: cmd.resync === '0' ? 0 : parseDuration(cmd.resync), concurrency: Number(cmd.concurrency), delivery: canaryDelivery(cmd, metrics) });
+  const controller = new Controller({
+    source,
+    path: cmd.path,
+    intervalMs,
+    clusterFor,
+    registry: registry.value,
+    metrics,
+    log,
+    verifyTimeoutMs: parseDuration(cmd.verifyTimeout),
+    resyncMs: cmd.resync === '0' ? 0 : parseDuration(cmd.resync),
+    concurrency: Number(cmd.concurrency),
+    delivery: canaryDelivery(cmd, metrics),
+  });
   let leading = !cmd.leaderElect;
   const server = await startServer({
     port,
@@ -105,8 +141,21 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     log,
     webhookSecret: process.env.FERRY_WEBHOOK_SECRET,
     branch: cmd.ref,
-    ready: () => (leading ? { ready: controller.ready, message: controller.ready ? (controller.sourceError ? `ready; git source failing: ${controller.sourceError}` : 'ready') : 'first poll in progress' } : { ready: true, message: 'standby (not the leader)' }),
-    trigger: () => (leading ? (controller.trigger(), true) : false),
+    ready: () =>
+      leading
+        ? {
+            ready: controller.ready,
+            message: controller.ready
+              ? controller.sourceError
+                ? `ready; git source failing: ${controller.sourceError}`
+                : 'ready'
+              : 'first poll in progress',
+          }
+        : { ready: true, message: 'standby (not the leader)' },
+    trigger: () => {
+      if (leading) controller.trigger();
+      return leading;
+    },
   });
   log.info({ port: server.port, repo, path: cmd.path, interval: cmd.interval }, 'ferry serve listening on 127.0.0.1');
   io.err(`ferry serve: http://127.0.0.1:${server.port} (healthz, readyz, metrics, webhook)\n`);

@@ -8,25 +8,52 @@ export interface StatusCommand extends TargetOptions {
   output: string;
 }
 
-const SYNC: Record<string, string> = { unchanged: 'Synced', update: 'OutOfSync', create: 'Missing', foreign: 'NotOwned', delete: 'Orphaned', keep: 'Kept' };
+const SYNC: Record<string, string> = {
+  unchanged: 'Synced',
+  update: 'OutOfSync',
+  create: 'Missing',
+  foreign: 'NotOwned',
+  delete: 'Orphaned',
+  keep: 'Kept',
+};
 
 export async function runStatus(cmd: StatusCommand, io: CliIO): Promise<number> {
-  if (cmd.output !== 'table' && cmd.output !== 'json') throw new UsageError(`-o must be table or json, not "${cmd.output}"`);
+  if (cmd.output !== 'table' && cmd.output !== 'json')
+    throw new UsageError(`-o must be table or json, not "${cmd.output}"`);
   const { target, problems } = await resolveTarget(cmd);
   if (!target) return reportProblems(io, problems);
   const check = definitionHealth(target.registry, target.components, target.name);
   const rows: { cluster: string; object: string; sync: string; health: string; message: string }[] = [];
   for (const p of target.placements) {
-    const { plan } = await planApp({ scope: { app: target.name, env: target.env }, objects: p.objects, cluster: p.kube, prune: true });
+    const { plan } = await planApp({
+      scope: { app: target.name, env: target.env },
+      objects: p.objects,
+      cluster: p.kube,
+      prune: true,
+    });
     for (const item of plan.items) {
       const h = item.desired ? check(item.live, item.desired) : { status: '-', reason: '', message: '' };
-      rows.push({ cluster: p.cluster, object: formatRef(item.ref), sync: SYNC[item.action] ?? item.action, health: h.status, message: h.message || h.reason || item.reason });
+      rows.push({
+        cluster: p.cluster,
+        object: formatRef(item.ref),
+        sync: SYNC[item.action] ?? item.action,
+        health: h.status,
+        message: h.message || h.reason || item.reason,
+      });
     }
   }
   if (cmd.output === 'json') {
     io.out(`${JSON.stringify({ app: target.name, env: target.env, objects: rows }, null, 2)}\n`);
   } else {
-    const table = [['OBJECT', 'SYNC', 'HEALTH', 'MESSAGE'], ...rows.map((r) => [`${target.placements.length > 1 ? `${r.cluster}: ` : ''}${r.object}`, r.sync, r.health, r.message])];
+    const table = [
+      ['OBJECT', 'SYNC', 'HEALTH', 'MESSAGE'],
+      ...rows.map((r) => [
+        `${target.placements.length > 1 ? `${r.cluster}: ` : ''}${r.object}`,
+        r.sync,
+        r.health,
+        r.message,
+      ]),
+    ];
     io.out(formatTable(table));
   }
   return EXIT_OK;

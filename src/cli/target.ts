@@ -41,7 +41,16 @@ export async function resolveTarget(o: TargetOptions): Promise<{ target?: AppTar
   const input = readAppInput(o.app);
   const early = [...(config.ok ? [] : config.problems), ...(input.ok ? [] : input.problems)];
   if (!config.ok || !input.ok) return { problems: early };
-  if (input.value.apps.length !== 1) return { problems: [{ code: 'InvalidApplication', message: `expected exactly one Application, found ${input.value.apps.length}`, at: { file: o.app } }] };
+  if (input.value.apps.length !== 1)
+    return {
+      problems: [
+        {
+          code: 'InvalidApplication',
+          message: `expected exactly one Application, found ${input.value.apps.length}`,
+          at: { file: o.app },
+        },
+      ],
+    };
   const registry = loadRegistry(await loadWasmEngine(), [...input.value.definitionDirs, ...o.definitions]);
   if (!registry.ok) return { problems: registry.problems };
   const sourced = input.value.apps[0]!;
@@ -57,7 +66,22 @@ export async function resolveTarget(o: TargetOptions): Promise<{ target?: AppTar
     else placements.push({ cluster: p.cluster, kube: kube.value, objects: p.objects });
   }
   if (problems.length > 0) return { problems };
-  for (const p of placements) problems.push(...(await probeCluster(p.kube, configured?.kubeconfig ?? o.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config')));
+  for (const p of placements)
+    problems.push(
+      ...(await probeCluster(
+        p.kube,
+        configured?.kubeconfig ?? o.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config',
+      )),
+    );
   if (problems.length > 0) return { problems };
-  return { target: { name: sourced.app.metadata.name, env: o.env, components: sourced.app.spec.components, placements, registry: registry.value }, problems: [] };
+  return {
+    target: {
+      name: sourced.app.metadata.name,
+      env: o.env,
+      components: sourced.app.spec.components,
+      placements,
+      registry: registry.value,
+    },
+    problems: [],
+  };
 }

@@ -1,5 +1,12 @@
 /** Adapter: the ClusterPort over @kubernetes/client-node, with retries and a write counter. */
-import { createConfiguration, KubeConfig, KubernetesObjectApi, PatchStrategy, ServerConfiguration, wrapHttpLibrary } from '@kubernetes/client-node';
+import {
+  createConfiguration,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  ServerConfiguration,
+  wrapHttpLibrary,
+} from '@kubernetes/client-node';
 import { ClusterError, type ClusterPort, type WatchHandlers, type WatchQuery } from '../ports/cluster.js';
 import { KeepAliveTransport } from './kube-transport.js';
 import { reflect, streamWatch } from './kube-watch.js';
@@ -17,12 +24,29 @@ interface ApiErrorLike {
 function toClusterError(e: unknown, ref: ObjectRef | undefined): ClusterError | unknown {
   const err = e as ApiErrorLike & { code?: unknown };
   if (typeof err.code !== 'number') {
-    if (typeof err.code === 'string') return new ClusterError(ref, 0, `${ref ? `${formatRef(ref)}: ` : ''}cannot reach the API server (${err.code})`, [], true);
+    if (typeof err.code === 'string')
+      return new ClusterError(
+        ref,
+        0,
+        `${ref ? `${formatRef(ref)}: ` : ''}cannot reach the API server (${err.code})`,
+        [],
+        true,
+      );
     const cause = (e as { cause?: { code?: string } }).cause?.code;
-    if (cause) return new ClusterError(ref, 0, `${ref ? `${formatRef(ref)}: ` : ''}cannot reach the API server (${cause})`, [], true);
+    if (cause)
+      return new ClusterError(
+        ref,
+        0,
+        `${ref ? `${formatRef(ref)}: ` : ''}cannot reach the API server (${cause})`,
+        [],
+        true,
+      );
     return e;
   }
-  let body = err.body as { message?: string; details?: { causes?: { field?: string; message?: string }[] } } | string | undefined;
+  let body = err.body as
+    | { message?: string; details?: { causes?: { field?: string; message?: string }[] } }
+    | string
+    | undefined;
   if (typeof body === 'string') {
     try {
       body = JSON.parse(body) as typeof body;
@@ -30,10 +54,13 @@ function toClusterError(e: unknown, ref: ObjectRef | undefined): ClusterError | 
       /* keep text */
     }
   }
-  let message = typeof body === 'object' && body?.message ? body.message : String(err.message ?? body ?? 'request failed');
+  let message =
+    typeof body === 'object' && body?.message ? body.message : String(err.message ?? body ?? 'request failed');
   // client-node looks the kind up first; a 404 there means the server does not serve this kind at all.
-  if (err.code === 404 && /Failed to fetch resource metadata/.test(message) && ref) message = `the API server does not serve ${ref.apiVersion} ${ref.kind} (no such kind; is its CRD installed?)`;
-  const fields = typeof body === 'object' ? (body?.details?.causes ?? []).map((c) => c.field).filter((f): f is string => !!f) : [];
+  if (err.code === 404 && /Failed to fetch resource metadata/.test(message) && ref)
+    message = `the API server does not serve ${ref.apiVersion} ${ref.kind} (no such kind; is its CRD installed?)`;
+  const fields =
+    typeof body === 'object' ? (body?.details?.causes ?? []).map((c) => c.field).filter((f): f is string => !!f) : [];
   const transient = err.code === 429 || err.code >= 500;
   return new ClusterError(ref, err.code, `${ref ? `${formatRef(ref)}: ` : ''}${message}`, fields, transient);
 }
@@ -43,11 +70,20 @@ export class KubeCluster implements ClusterPort {
   private readonly transport: KeepAliveTransport;
   private writeCount = 0;
 
-  constructor(readonly kubeconfig: KubeConfig, private readonly retry: RetryOptions = {}) {
+  constructor(
+    readonly kubeconfig: KubeConfig,
+    private readonly retry: RetryOptions = {},
+  ) {
     const server = kubeconfig.getCurrentCluster()?.server;
     if (!server) throw new Error('the kubeconfig has no current cluster');
     this.transport = new KeepAliveTransport(kubeconfig);
-    this.api = new KubernetesObjectApi(createConfiguration({ baseServer: new ServerConfiguration(server, {}), authMethods: { default: kubeconfig }, httpApi: wrapHttpLibrary(this.transport) }));
+    this.api = new KubernetesObjectApi(
+      createConfiguration({
+        baseServer: new ServerConfiguration(server, {}),
+        authMethods: { default: kubeconfig },
+        httpApi: wrapHttpLibrary(this.transport),
+      }),
+    );
     (this.api as unknown as { setDefaultNamespace(kc: KubeConfig): void }).setDefaultNamespace(kubeconfig);
   }
 
@@ -80,17 +116,31 @@ export class KubeCluster implements ClusterPort {
 
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {
     try {
-      return (await this.call(ref, () => this.api.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } }))) as unknown as KubeObject;
+      return (await this.call(ref, () =>
+        this.api.read({
+          apiVersion: ref.apiVersion,
+          kind: ref.kind,
+          metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+        }),
+      )) as unknown as KubeObject;
     } catch (e) {
       if (e instanceof ClusterError && e.status === 404) return undefined;
       // A kind the server does not know (its CRD is not installed yet) cannot have live objects.
-      if (e instanceof Error && /resource.*not found|no matches for kind|Unrecognized kind/i.test(e.message)) return undefined;
+      if (e instanceof Error && /resource.*not found|no matches for kind|Unrecognized kind/i.test(e.message))
+        return undefined;
       throw e;
     }
   }
 
-  async list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<KubeObject[]> {
-    const r = await this.call(undefined, () => this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector));
+  async list(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    labelSelector: string,
+  ): Promise<KubeObject[]> {
+    const r = await this.call(undefined, () =>
+      this.api.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector),
+    );
     return (r.items ?? []).map((i) => ({ ...(i as unknown as KubeObject), apiVersion, kind }));
   }
 
@@ -98,12 +148,36 @@ export class KubeCluster implements ClusterPort {
   async watch(q: WatchQuery, handlers: WatchHandlers, signal: AbortSignal): Promise<void> {
     const api = this.api as unknown as { specUriPath(spec: unknown, action: 'list'): Promise<string> };
     const list = async (w: WatchQuery) => {
-      const r = await this.call(undefined, () => this.api.list(w.apiVersion, w.kind, w.namespace, undefined, undefined, undefined, undefined, w.labelSelector));
-      return { items: (r.items ?? []).map((i) => ({ ...(i as unknown as KubeObject), apiVersion: w.apiVersion, kind: w.kind })), resourceVersion: r.metadata?.resourceVersion ?? '0' };
+      const r = await this.call(undefined, () =>
+        this.api.list(w.apiVersion, w.kind, w.namespace, undefined, undefined, undefined, undefined, w.labelSelector),
+      );
+      return {
+        items: (r.items ?? []).map((i) => ({
+          ...(i as unknown as KubeObject),
+          apiVersion: w.apiVersion,
+          kind: w.kind,
+        })),
+        resourceVersion: r.metadata?.resourceVersion ?? '0',
+      };
     };
-    const stream = async (w: WatchQuery, rv: string, onEvent: (type: string, obj: KubeObject) => void, sig: AbortSignal) => {
-      const path = await api.specUriPath({ apiVersion: w.apiVersion, kind: w.kind, metadata: { namespace: w.namespace } }, 'list');
-      await streamWatch(this.kubeconfig, path, w, rv, (type, obj) => onEvent(type, { ...obj, apiVersion: w.apiVersion, kind: w.kind }), sig);
+    const stream = async (
+      w: WatchQuery,
+      rv: string,
+      onEvent: (type: string, obj: KubeObject) => void,
+      sig: AbortSignal,
+    ) => {
+      const path = await api.specUriPath(
+        { apiVersion: w.apiVersion, kind: w.kind, metadata: { namespace: w.namespace } },
+        'list',
+      );
+      await streamWatch(
+        this.kubeconfig,
+        path,
+        w,
+        rv,
+        (type, obj) => onEvent(type, { ...obj, apiVersion: w.apiVersion, kind: w.kind }),
+        sig,
+      );
     };
     await reflect({ list, stream }, q, handlers, signal);
   }
@@ -112,7 +186,14 @@ export class KubeCluster implements ClusterPort {
     const ref = refOf(obj);
     return (await this.call(ref, () => {
       this.writeCount++;
-      return this.api.patch(obj as never, undefined, opts.dryRun ? 'All' : undefined, FIELD_MANAGER, opts.force ?? false, PatchStrategy.ServerSideApply);
+      return this.api.patch(
+        obj as never,
+        undefined,
+        opts.dryRun ? 'All' : undefined,
+        FIELD_MANAGER,
+        opts.force ?? false,
+        PatchStrategy.ServerSideApply,
+      );
     })) as unknown as KubeObject;
   }
 
@@ -127,7 +208,18 @@ export class KubeCluster implements ClusterPort {
     try {
       await this.call(ref, () => {
         this.writeCount++;
-        return this.api.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } }, undefined, undefined, undefined, undefined, 'Background');
+        return this.api.delete(
+          {
+            apiVersion: ref.apiVersion,
+            kind: ref.kind,
+            metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+          },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          'Background',
+        );
       });
     } catch (e) {
       if (e instanceof ClusterError && e.status === 404) return;

@@ -8,7 +8,13 @@
  */
 import { Agent, request as httpsRequest, type AgentOptions } from 'node:https';
 import { request as httpRequest } from 'node:http';
-import { ResponseContext, SelfDecodingBody, type KubeConfig, type PromiseHttpLibrary, type RequestContext } from '@kubernetes/client-node';
+import {
+  ResponseContext,
+  SelfDecodingBody,
+  type KubeConfig,
+  type PromiseHttpLibrary,
+  type RequestContext,
+} from '@kubernetes/client-node';
 
 /** Idle sockets are closed before the API server would close them (it keeps them ~90 s). */
 const IDLE_MS = 30_000;
@@ -52,20 +58,37 @@ export class KeepAliveTransport implements PromiseHttpLibrary {
     const secure = url.protocol === 'https:';
     const agent = proxied ? ctx.getAgent() : secure ? await this.pooled() : undefined;
     const body = ctx.getBody();
-    if (body !== undefined && typeof body !== 'string') throw new Error('kube transport: only string bodies are supported');
+    if (body !== undefined && typeof body !== 'string')
+      throw new Error('kube transport: only string bodies are supported');
     const headers: Record<string, string | number> = { ...ctx.getHeaders() };
     if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
     return new Promise<ResponseContext>((resolve, reject) => {
-      const req = (secure ? httpsRequest : httpRequest)(url, { method: ctx.getHttpMethod(), headers, ...(agent ? { agent } : {}), ...(ctx.getSignal() ? { signal: ctx.getSignal() } : {}) }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const out: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-          resolve(new ResponseContext(res.statusCode ?? 0, out, new SelfDecodingBody(Promise.resolve(Buffer.concat(chunks)))));
-        });
-      });
+      const req = (secure ? httpsRequest : httpRequest)(
+        url,
+        {
+          method: ctx.getHttpMethod(),
+          headers,
+          ...(agent ? { agent } : {}),
+          ...(ctx.getSignal() ? { signal: ctx.getSignal() } : {}),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const out: Record<string, string> = {};
+            for (const [k, v] of Object.entries(res.headers))
+              if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+            resolve(
+              new ResponseContext(
+                res.statusCode ?? 0,
+                out,
+                new SelfDecodingBody(Promise.resolve(Buffer.concat(chunks))),
+              ),
+            );
+          });
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

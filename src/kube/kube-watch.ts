@@ -13,7 +13,12 @@ import { abortableSleep } from '../util/sleep.js';
 export interface WatchDeps {
   list(q: WatchQuery): Promise<{ items: KubeObject[]; resourceVersion: string }>;
   /** Streams events from `resourceVersion` until the server ends the stream or `signal` aborts. */
-  stream(q: WatchQuery, resourceVersion: string, onEvent: (type: string, obj: KubeObject) => void, signal: AbortSignal): Promise<void>;
+  stream(
+    q: WatchQuery,
+    resourceVersion: string,
+    onEvent: (type: string, obj: KubeObject) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
   sleep?(ms: number, signal: AbortSignal): Promise<void>;
 }
 
@@ -21,7 +26,6 @@ export interface WatchDeps {
 export class WatchExpired extends Error {}
 
 const EVENTS = new Set(['ADDED', 'MODIFIED', 'DELETED']);
-
 
 export async function reflect(deps: WatchDeps, q: WatchQuery, h: WatchHandlers, signal: AbortSignal): Promise<void> {
   const sleep = deps.sleep ?? abortableSleep;
@@ -36,13 +40,19 @@ export async function reflect(deps: WatchDeps, q: WatchQuery, h: WatchHandlers, 
       }
       const from: string = version;
       const started = Date.now();
-      await deps.stream(q, from, (type, obj) => {
-        const rv = obj.metadata?.resourceVersion;
-        if (type === 'ERROR') throw new WatchExpired(String((obj as unknown as { message?: string }).message ?? 'watch error'));
-        if (rv) version = rv;
-        if (EVENTS.has(type)) h.event(type as WatchEventType, obj);
-        failures = 0;
-      }, signal);
+      await deps.stream(
+        q,
+        from,
+        (type, obj) => {
+          const rv = obj.metadata?.resourceVersion;
+          if (type === 'ERROR')
+            throw new WatchExpired(String((obj as unknown as { message?: string }).message ?? 'watch error'));
+          if (rv) version = rv;
+          if (EVENTS.has(type)) h.event(type as WatchEventType, obj);
+          failures = 0;
+        },
+        signal,
+      );
       // A stream the server ends at once (a proxy, an overloaded server) is not resumed in a tight loop.
       if (Date.now() - started < 1000) await sleep(1000, signal);
     } catch (e) {
@@ -60,7 +70,14 @@ export async function reflect(deps: WatchDeps, q: WatchQuery, h: WatchHandlers, 
 }
 
 /** One watch request (client-node's Watch: its own connection, as a long-lived stream should have). */
-export function streamWatch(kubeconfig: KubeConfig, path: string, q: WatchQuery, resourceVersion: string, onEvent: (type: string, obj: KubeObject) => void, signal: AbortSignal): Promise<void> {
+export function streamWatch(
+  kubeconfig: KubeConfig,
+  path: string,
+  q: WatchQuery,
+  resourceVersion: string,
+  onEvent: (type: string, obj: KubeObject) => void,
+  signal: AbortSignal,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let failed: unknown;
     let request: AbortController | undefined;
@@ -69,20 +86,26 @@ export function streamWatch(kubeconfig: KubeConfig, path: string, q: WatchQuery,
     const finish = (err: unknown) => {
       signal.removeEventListener('abort', abort);
       const e = failed ?? err;
-      if (e && !signal.aborted) reject(e instanceof Error ? e : new Error(String((e as { message?: string }).message ?? e)));
+      if (e && !signal.aborted)
+        reject(e instanceof Error ? e : new Error(String((e as { message?: string }).message ?? e)));
       else resolve();
     };
     const params = { labelSelector: q.labelSelector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 300 };
     new Watch(kubeconfig)
-      .watch(path, params, (type: string, obj: KubeObject) => {
-        if (failed) return;
-        try {
-          onEvent(type, obj);
-        } catch (e) {
-          failed = e;
-          request?.abort();
-        }
-      }, finish)
+      .watch(
+        path,
+        params,
+        (type: string, obj: KubeObject) => {
+          if (failed) return;
+          try {
+            onEvent(type, obj);
+          } catch (e) {
+            failed = e;
+            request?.abort();
+          }
+        },
+        finish,
+      )
       .then((c) => {
         request = c;
         if (signal.aborted || failed) c.abort();

@@ -13,7 +13,15 @@ import { readFileSync } from 'node:fs';
 import { kwokStages } from './kwok-stages.js';
 import { installGatewayCrds, prometheusConfig, rigTools } from './metrics-rig.js';
 import { ensurePki, type Pki } from './pki.js';
-import { clusterDir, isAlive, kubeconfigPath, readState, writeState, type ClusterState, type ComponentRecord } from './state.js';
+import {
+  clusterDir,
+  isAlive,
+  kubeconfigPath,
+  readState,
+  writeState,
+  type ClusterState,
+  type ComponentRecord,
+} from './state.js';
 
 /** The repository root, from src/localcluster (tests) or dist/src/localcluster. */
 function repoRoot(): string {
@@ -110,7 +118,15 @@ async function probeHttp(port: number, path: string): Promise<number> {
 function probe(port: number, path: string, pki?: Pki): Promise<number> {
   return new Promise((res) => {
     const req = request(
-      { host: '127.0.0.1', port, path, method: 'GET', timeout: 2000, rejectUnauthorized: false, ...(pki ? { cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) } : {}) },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'GET',
+        timeout: 2000,
+        rejectUnauthorized: false,
+        ...(pki ? { cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) } : {}),
+      },
       (r) => {
         r.resume();
         res(r.statusCode ?? 0);
@@ -125,7 +141,12 @@ function probe(port: number, path: string, pki?: Pki): Promise<number> {
   });
 }
 
-async function waitFor(what: string, deadline: number, check: () => Promise<boolean>, components: ComponentRecord[]): Promise<void> {
+async function waitFor(
+  what: string,
+  deadline: number,
+  check: () => Promise<boolean>,
+  components: ComponentRecord[],
+): Promise<void> {
   while (Date.now() < deadline) {
     if (await check()) return;
     const dead = components.find((c) => !isAlive(c.pid));
@@ -163,18 +184,35 @@ export async function restartComponent(clusterName: string, component: string): 
   writeState(state);
   if (component === 'kube-apiserver') {
     const pki = ensurePki(clusterDir(clusterName));
-    await waitFor('kube-apiserver /readyz', Date.now() + 120_000, async () => (await probe(state.ports.apiserver ?? 0, '/readyz', pki)) === 200, state.components);
+    await waitFor(
+      'kube-apiserver /readyz',
+      Date.now() + 120_000,
+      async () => (await probe(state.ports.apiserver ?? 0, '/readyz', pki)) === 200,
+      state.components,
+    );
   }
-  if (component === 'prometheus') await waitFor('Prometheus /-/ready', Date.now() + 60_000, async () => (await probeHttp(state.ports.prometheus ?? 0, '/-/ready')) === 200, state.components);
+  if (component === 'prometheus')
+    await waitFor(
+      'Prometheus /-/ready',
+      Date.now() + 60_000,
+      async () => (await probeHttp(state.ports.prometheus ?? 0, '/-/ready')) === 200,
+      state.components,
+    );
 }
 
 export async function startCluster(opts: UpOptions): Promise<ClusterState> {
   const log = opts.log ?? (() => {});
   const existing = readState(opts.name);
-  if (existing && existing.components.every((c) => isAlive(c.pid))) {
+  if (existing?.components.every((c) => isAlive(c.pid))) {
     log(`cluster "${opts.name}" is already running`);
     if (opts.withMetrics && !existing.prometheusUrl) {
-      await startMetrics(existing, clusterDir(opts.name), rigTools(repoRoot(), true).prometheus!, opts.trafficSeed ?? 1, Date.now() + 120_000);
+      await startMetrics(
+        existing,
+        clusterDir(opts.name),
+        rigTools(repoRoot(), true).prometheus!,
+        opts.trafficSeed ?? 1,
+        Date.now() + 120_000,
+      );
     }
     return existing;
   }
@@ -186,12 +224,25 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const pki = ensurePki(dir);
-  const ports = { etcd: await freePort(), etcdPeer: await freePort(), apiserver: await freePort(), controllerManager: await freePort(), scheduler: await freePort(), kwok: await freePort() };
+  const ports = {
+    etcd: await freePort(),
+    etcdPeer: await freePort(),
+    apiserver: await freePort(),
+    controllerManager: await freePort(),
+    scheduler: await freePort(),
+    kwok: await freePort(),
+  };
   const kc = kubeconfigPath(opts.name);
   writeFileSync(kc, kubeconfig(pki, ports.apiserver, opts.name), { mode: 0o600 });
   writeFileSync(join(dir, 'kwok-stages.yaml'), kwokStages(opts.neverReadySuffix ?? ':bad'));
   const components: ComponentRecord[] = [];
-  const state: ClusterState = { name: opts.name, kubeconfig: kc, ports, components, startedAt: new Date(started).toISOString() };
+  const state: ClusterState = {
+    name: opts.name,
+    kubeconfig: kc,
+    ports,
+    components,
+    startedAt: new Date(started).toISOString(),
+  };
   const run = (name: string, args: string[]) => {
     components.push(spawnComponent(dir, name, [join(bin, name), ...args]));
     writeState(state);
@@ -199,35 +250,88 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
   const deadline = started + (opts.timeoutSeconds ?? 180) * 1000;
   try {
     run('etcd', [
-      '--name=ferry', `--data-dir=${join(dir, 'etcd')}`,
-      `--listen-client-urls=http://127.0.0.1:${ports.etcd}`, `--advertise-client-urls=http://127.0.0.1:${ports.etcd}`,
-      `--listen-peer-urls=http://127.0.0.1:${ports.etcdPeer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
-      `--initial-cluster=ferry=http://127.0.0.1:${ports.etcdPeer}`, '--unsafe-no-fsync=true', '--log-level=warn', '--quota-backend-bytes=4294967296',
+      '--name=ferry',
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=http://127.0.0.1:${ports.etcd}`,
+      `--advertise-client-urls=http://127.0.0.1:${ports.etcd}`,
+      `--listen-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
+      `--initial-cluster=ferry=http://127.0.0.1:${ports.etcdPeer}`,
+      '--unsafe-no-fsync=true',
+      '--log-level=warn',
+      '--quota-backend-bytes=4294967296',
     ]);
     run('kube-apiserver', [
-      `--etcd-servers=http://127.0.0.1:${ports.etcd}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${ports.apiserver}`,
-      `--tls-cert-file=${pki.serverCert}`, `--tls-private-key-file=${pki.serverKey}`, `--client-ca-file=${pki.caCert}`,
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local', `--service-account-key-file=${pki.serviceAccountKey}`,
-      `--service-account-signing-key-file=${pki.serviceAccountKey}`, '--service-cluster-ip-range=10.0.0.0/24', '--authorization-mode=RBAC',
-      '--allow-privileged=true', '--endpoint-reconciler-type=none', '--profiling=false', '--v=1',
+      `--etcd-servers=http://127.0.0.1:${ports.etcd}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${ports.apiserver}`,
+      `--tls-cert-file=${pki.serverCert}`,
+      `--tls-private-key-file=${pki.serverKey}`,
+      `--client-ca-file=${pki.caCert}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${pki.serviceAccountKey}`,
+      `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+      '--service-cluster-ip-range=10.0.0.0/24',
+      '--authorization-mode=RBAC',
+      '--allow-privileged=true',
+      '--endpoint-reconciler-type=none',
+      '--profiling=false',
+      '--v=1',
     ]);
-    await waitFor('kube-apiserver /readyz', deadline, async () => (await probe(ports.apiserver, '/readyz', pki)) === 200, components);
-    const common = [`--kubeconfig=${kc}`, '--bind-address=127.0.0.1', '--leader-elect=false', '--profiling=false', `--authentication-kubeconfig=${kc}`, `--authorization-kubeconfig=${kc}`];
+    await waitFor(
+      'kube-apiserver /readyz',
+      deadline,
+      async () => (await probe(ports.apiserver, '/readyz', pki)) === 200,
+      components,
+    );
+    const common = [
+      `--kubeconfig=${kc}`,
+      '--bind-address=127.0.0.1',
+      '--leader-elect=false',
+      '--profiling=false',
+      `--authentication-kubeconfig=${kc}`,
+      `--authorization-kubeconfig=${kc}`,
+    ];
     run('kube-controller-manager', [
-      ...common, `--secure-port=${ports.controllerManager}`, `--root-ca-file=${pki.caCert}`, `--service-account-private-key-file=${pki.serviceAccountKey}`,
-      '--use-service-account-credentials=false', `--controllers=${['*', ...['node-ipam-controller', ...(opts.disableControllers ?? [])].map((c) => `-${c}`)].join(',')}`, '--node-monitor-grace-period=2m', '--v=1',
+      ...common,
+      `--secure-port=${ports.controllerManager}`,
+      `--root-ca-file=${pki.caCert}`,
+      `--service-account-private-key-file=${pki.serviceAccountKey}`,
+      '--use-service-account-credentials=false',
+      `--controllers=${['*', ...['node-ipam-controller', ...(opts.disableControllers ?? [])].map((c) => `-${c}`)].join(',')}`,
+      '--node-monitor-grace-period=2m',
+      '--v=1',
       // Thousands of Deployments (bench:gitops) roll out in seconds, not at the default 20 requests/s.
-      '--kube-api-qps=200', '--kube-api-burst=400', '--concurrent-deployment-syncs=10', '--concurrent-replicaset-syncs=10',
+      '--kube-api-qps=200',
+      '--kube-api-burst=400',
+      '--concurrent-deployment-syncs=10',
+      '--concurrent-replicaset-syncs=10',
       // PersistentVolumeClaims bind (StorageClass "standard", see nodes.ts).
       '--enable-hostpath-provisioner=true',
     ]);
     run('kube-scheduler', [...common, `--secure-port=${ports.scheduler}`, '--v=1']);
     run('kwok', [
-      `--kubeconfig=${kc}`, '--manage-all-nodes=false', '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-      '--node-ip=127.0.0.1', '--cidr=127.100.0.1/16', `--server-address=127.0.0.1:${ports.kwok}`, `--config=${join(dir, 'kwok-stages.yaml')}`,
+      `--kubeconfig=${kc}`,
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      '--node-ip=127.0.0.1',
+      '--cidr=127.100.0.1/16',
+      `--server-address=127.0.0.1:${ports.kwok}`,
+      `--config=${join(dir, 'kwok-stages.yaml')}`,
     ]);
-    await waitFor('kube-controller-manager /healthz', deadline, async () => (await probe(ports.controllerManager, '/healthz')) === 200, components);
-    await waitFor('kube-scheduler /healthz', deadline, async () => (await probe(ports.scheduler, '/healthz')) === 200, components);
+    await waitFor(
+      'kube-controller-manager /healthz',
+      deadline,
+      async () => (await probe(ports.controllerManager, '/healthz')) === 200,
+      components,
+    );
+    await waitFor(
+      'kube-scheduler /healthz',
+      deadline,
+      async () => (await probe(ports.scheduler, '/healthz')) === 200,
+      components,
+    );
     const { prepareNodes } = await import('./nodes.js');
     await prepareNodes(kc, opts.nodes ?? 2, deadline);
     await installGatewayCrds(kc, tools.gatewayCrds, deadline);
@@ -243,22 +347,53 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
 }
 
 /** Starts the traffic simulator and Prometheus as components of the cluster, and waits until both answer. */
-async function startMetrics(state: ClusterState, dir: string, prometheus: string, seed: number, deadline: number): Promise<void> {
+async function startMetrics(
+  state: ClusterState,
+  dir: string,
+  prometheus: string,
+  seed: number,
+  deadline: number,
+): Promise<void> {
   const main = join(repoRoot(), 'dist', 'src', 'localcluster', 'traffic', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build:ts`);
   state.ports.traffic = await freePort();
   state.ports.prometheus = await freePort();
   const p = prometheusConfig(dir, state.ports.traffic);
-  state.components.push(spawnComponent(dir, 'traffic', [process.execPath, main, `--kubeconfig=${state.kubeconfig}`, `--port=${state.ports.traffic}`, `--targets=${p.targets}`, `--seed=${seed}`]));
+  state.components.push(
+    spawnComponent(dir, 'traffic', [
+      process.execPath,
+      main,
+      `--kubeconfig=${state.kubeconfig}`,
+      `--port=${state.ports.traffic}`,
+      `--targets=${p.targets}`,
+      `--seed=${seed}`,
+    ]),
+  );
   writeState(state);
-  state.components.push(spawnComponent(dir, 'prometheus', [
-    prometheus, `--config.file=${p.config}`, `--storage.tsdb.path=${p.data}`, `--web.listen-address=127.0.0.1:${state.ports.prometheus}`,
-    '--storage.tsdb.retention.time=1d', '--log.level=warn',
-  ]));
+  state.components.push(
+    spawnComponent(dir, 'prometheus', [
+      prometheus,
+      `--config.file=${p.config}`,
+      `--storage.tsdb.path=${p.data}`,
+      `--web.listen-address=127.0.0.1:${state.ports.prometheus}`,
+      '--storage.tsdb.retention.time=1d',
+      '--log.level=warn',
+    ]),
+  );
   state.prometheusUrl = `http://127.0.0.1:${state.ports.prometheus}`;
   writeState(state);
-  await waitFor('the traffic simulator', deadline, async () => (await probeHttp(state.ports.traffic!, '/healthz')) === 200, state.components);
-  await waitFor('Prometheus /-/ready', deadline, async () => (await probeHttp(state.ports.prometheus!, '/-/ready')) === 200, state.components);
+  await waitFor(
+    'the traffic simulator',
+    deadline,
+    async () => (await probeHttp(state.ports.traffic!, '/healthz')) === 200,
+    state.components,
+  );
+  await waitFor(
+    'Prometheus /-/ready',
+    deadline,
+    async () => (await probeHttp(state.ports.prometheus!, '/-/ready')) === 200,
+    state.components,
+  );
 }
 
 /** Ends every recorded process (TERM, then KILL after 10 s) and removes the cluster's files. */
@@ -279,10 +414,12 @@ export async function stopCluster(name: string, opts: { keepFiles?: boolean } = 
   const killDeadline = Date.now() + 10_000;
   while (Date.now() < killDeadline && order.some((c) => isAlive(c.pid))) await new Promise((r) => setTimeout(r, 50));
   const survivors = order.filter((c) => isAlive(c.pid));
-  if (survivors.length > 0) throw new Error(`could not stop ${survivors.map((c) => `${c.name} (pid ${c.pid})`).join(', ')}`);
+  if (survivors.length > 0)
+    throw new Error(`could not stop ${survivors.map((c) => `${c.name} (pid ${c.pid})`).join(', ')}`);
   // An exited child of this very process is a zombie until its exit is collected, which needs the event loop.
   const reapDeadline = Date.now() + 2000;
-  while (Date.now() < reapDeadline && order.some((c) => existsSync(`/proc/${c.pid}`))) await new Promise((r) => setTimeout(r, 20));
+  while (Date.now() < reapDeadline && order.some((c) => existsSync(`/proc/${c.pid}`)))
+    await new Promise((r) => setTimeout(r, 20));
   if (!opts.keepFiles) rmSync(clusterDir(name), { recursive: true, force: true });
   return state.components;
 }
@@ -302,5 +439,12 @@ export async function clusterStatus(name: string): Promise<ClusterStatus> {
   const components = state.components.map((c) => ({ ...c, alive: isAlive(c.pid) }));
   const running = components.length > 0 && components.every((c) => c.alive);
   const ready = running && (await probe(state.ports.apiserver ?? 0, '/readyz', ensurePki(clusterDir(name)))) === 200;
-  return { name, running, ready, kubeconfig: state.kubeconfig, ...(state.prometheusUrl ? { prometheusUrl: state.prometheusUrl } : {}), components };
+  return {
+    name,
+    running,
+    ready,
+    kubeconfig: state.kubeconfig,
+    ...(state.prometheusUrl ? { prometheusUrl: state.prometheusUrl } : {}),
+    components,
+  };
 }

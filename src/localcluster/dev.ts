@@ -50,18 +50,30 @@ export interface DevEnvironment {
  * Starts (or reuses) every cluster — the home one first (it builds the binaries on first use), then
  * the others side by side — and writes the merged kubeconfig with the home cluster as current context.
  */
-export async function startDevClusters(opts: { clusters?: readonly DevCluster[]; log?: (line: string) => void } = {}): Promise<DevEnvironment> {
+export async function startDevClusters(
+  opts: { clusters?: readonly DevCluster[]; log?: (line: string) => void } = {},
+): Promise<DevEnvironment> {
   const [home, ...rest] = opts.clusters ?? DEV_CLUSTERS;
   if (!home) throw new Error('no cluster to start');
   const log = opts.log ?? (() => {});
-  const up = (c: DevCluster) => startCluster({ name: c.name, nodes: c.nodes, disableControllers: DEV_DISABLED_CONTROLLERS, log: (l) => log(`[${c.context}] ${l}`) });
+  const up = (c: DevCluster) =>
+    startCluster({
+      name: c.name,
+      nodes: c.nodes,
+      disableControllers: DEV_DISABLED_CONTROLLERS,
+      log: (l) => log(`[${c.context}] ${l}`),
+    });
   const first = await up(home);
   const others = await Promise.allSettled(rest.map(up));
   const failed = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason as Error;
   const states = [first, ...others.map((r) => (r as PromiseFulfilledResult<ClusterState>).value)];
   const all = [home, ...rest];
-  const kubeconfig = writeMergedKubeconfig(devKubeconfigPath(home.name), all.map((c, i) => ({ context: c.context, file: states[i]!.kubeconfig })), home.context);
+  const kubeconfig = writeMergedKubeconfig(
+    devKubeconfigPath(home.name),
+    all.map((c, i) => ({ context: c.context, file: states[i]!.kubeconfig })),
+    home.context,
+  );
   return { kubeconfig, clusters: states };
 }
 

@@ -26,7 +26,8 @@ export function mergeKubeconfigs(sources: ContextSource[], current = sources[0]?
   const names = sources.map((s) => s.context);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new Error(`context "${dup}" is given twice`);
-  if (!current || !names.includes(current)) throw new Error(`current context "${current}" is not among ${names.join(', ')}`);
+  if (!current || !names.includes(current))
+    throw new Error(`current context "${current}" is not among ${names.join(', ')}`);
   const clusters: unknown[] = [];
   const users: unknown[] = [];
   const contexts: unknown[] = [];
@@ -42,14 +43,27 @@ export function mergeKubeconfigs(sources: ContextSource[], current = sources[0]?
     const userName = `${s.context}-admin`;
     clusters.push({ name: s.context, cluster });
     users.push({ name: userName, user });
-    contexts.push({ name: s.context, context: { cluster: s.context, user: userName, ...(ctx.namespace ? { namespace: ctx.namespace } : {}) } });
+    contexts.push({
+      name: s.context,
+      context: { cluster: s.context, user: userName, ...(ctx.namespace ? { namespace: ctx.namespace } : {}) },
+    });
   }
-  return stringify({ apiVersion: 'v1', kind: 'Config', clusters, users, contexts, 'current-context': current }, { lineWidth: 0 });
+  return stringify(
+    { apiVersion: 'v1', kind: 'Config', clusters, users, contexts, 'current-context': current },
+    { lineWidth: 0 },
+  );
 }
 
 /** Reads each cluster's kubeconfig file, writes the merged one (mode 600) and returns its path. */
-export function writeMergedKubeconfig(path: string, sources: { context: string; file: string }[], current?: string): string {
-  const text = mergeKubeconfigs(sources.map((s) => ({ context: s.context, kubeconfig: readFileSync(s.file, 'utf8') })), current);
+export function writeMergedKubeconfig(
+  path: string,
+  sources: { context: string; file: string }[],
+  current?: string,
+): string {
+  const text = mergeKubeconfigs(
+    sources.map((s) => ({ context: s.context, kubeconfig: readFileSync(s.file, 'utf8') })),
+    current,
+  );
   writeFileSync(path, text, { mode: 0o600 });
   return path;
 }

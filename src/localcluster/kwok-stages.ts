@@ -8,7 +8,9 @@
 
 const neverReady = (suffix: string) => `[.spec.containers[].image | endswith(${JSON.stringify(suffix)})] | any`;
 
-/** One Stage: the objects it selects (kind, match expressions), after how long, and what happens `next` (YAML under it). */
+/**
+ * One Stage: the objects it selects (kind, match expressions), after how long, and what happens `next` (YAML under it).
+ */
 function stage(name: string, kind: 'Node' | 'Pod', match: string[], delay: string | undefined, next: string): string {
   return `---
 apiVersion: kwok.x-k8s.io/v1alpha1
@@ -35,7 +37,12 @@ function podStarted(bad: string, ready: boolean): string {
   return stage(
     ready ? 'ferry-pod-ready' : 'ferry-pod-never-ready',
     'Pod',
-    [NOT_DELETED, "{key: '.spec.nodeName', operator: Exists}", "{key: '.status.podIP', operator: DoesNotExist}", `key: '${bad}'\n      operator: In\n      values: ['${ready ? 'false' : 'true'}']`],
+    [
+      NOT_DELETED,
+      "{key: '.spec.nodeName', operator: Exists}",
+      "{key: '.status.podIP', operator: DoesNotExist}",
+      `key: '${bad}'\n      operator: In\n      values: ['${ready ? 'false' : 'true'}']`,
+    ],
     `durationMilliseconds: 200${ready ? ', jitterDurationMilliseconds: 600' : ''}`,
     `    statusTemplate: |
       {{ $now := Now }}
@@ -100,7 +107,11 @@ export function kwokStages(neverReadySuffix: string): string {
     stage(
       'ferry-pod-complete',
       'Pod',
-      [NOT_DELETED, "{key: '.status.phase', operator: In, values: [Running]}", "{key: '.metadata.ownerReferences.[].kind', operator: In, values: [Job]}"],
+      [
+        NOT_DELETED,
+        "{key: '.status.phase', operator: In, values: [Running]}",
+        "{key: '.metadata.ownerReferences.[].kind', operator: In, values: [Job]}",
+      ],
       'durationMilliseconds: 1000',
       `    statusTemplate: |
       {{ $now := Now }}
@@ -114,7 +125,13 @@ export function kwokStages(neverReadySuffix: string): string {
       phase: Succeeded
 `,
     ),
-    stage('ferry-pod-delete', 'Pod', ["{key: '.metadata.deletionTimestamp', operator: Exists}"], 'durationMilliseconds: 100', '    finalizers: {empty: true}\n    delete: true\n'),
+    stage(
+      'ferry-pod-delete',
+      'Pod',
+      ["{key: '.metadata.deletionTimestamp', operator: Exists}"],
+      'durationMilliseconds: 100',
+      '    finalizers: {empty: true}\n    delete: true\n',
+    ),
   ];
   return stages.join('').replace(/^---\n/, '');
 }

@@ -17,7 +17,11 @@ export interface RigTools {
 
 /** Downloads what is missing (cached by version) and returns where it is. */
 export function rigTools(root: string, withPrometheus: boolean): RigTools {
-  const out = execFileSync(process.execPath, [join(root, 'scripts', 'build-metrics.mjs'), withPrometheus ? 'all' : 'crds'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(
+    process.execPath,
+    [join(root, 'scripts', 'build-metrics.mjs'), withPrometheus ? 'all' : 'crds'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return JSON.parse(out.trim().split('\n').pop()!) as RigTools;
 }
 
@@ -26,7 +30,9 @@ export async function installGatewayCrds(kubeconfig: string, folder: string, dea
   const cluster = KubeCluster.fromFile(kubeconfig);
   try {
     const crds: KubeObject[] = [];
-    for (const f of readdirSync(folder).filter((f) => f.endsWith('.yaml')).sort()) {
+    for (const f of readdirSync(folder)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()) {
       for (const d of parseAllDocuments(readFileSync(join(folder, f), 'utf8'))) {
         const o = d.toJS() as KubeObject | null;
         if (o?.kind === 'CustomResourceDefinition') crds.push(o);
@@ -36,7 +42,9 @@ export async function installGatewayCrds(kubeconfig: string, folder: string, dea
     for (const crd of crds) {
       const ref = { apiVersion: crd.apiVersion, kind: crd.kind, name: crd.metadata.name };
       for (;;) {
-        const live = (await cluster.get(ref)) as { status?: { conditions?: { type: string; status: string }[] } } | undefined;
+        const live = (await cluster.get(ref)) as
+          | { status?: { conditions?: { type: string; status: string }[] } }
+          | undefined;
         if (live?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
         if (Date.now() > deadline) throw new Error(`timed out waiting for CRD ${crd.metadata.name} to be established`);
         await new Promise((r) => setTimeout(r, 100));
@@ -48,7 +56,10 @@ export async function installGatewayCrds(kubeconfig: string, folder: string, dea
 }
 
 /** Writes prometheus.yml: a 1 s scrape of the simulator's file_sd pod targets and of the simulator itself. */
-export function prometheusConfig(dir: string, simulatorPort: number): { config: string; targets: string; data: string } {
+export function prometheusConfig(
+  dir: string,
+  simulatorPort: number,
+): { config: string; targets: string; data: string } {
   const base = join(dir, 'prometheus');
   const targets = join(base, 'targets', 'pods.json');
   mkdirSync(join(base, 'targets'), { recursive: true });

@@ -8,7 +8,13 @@ export function fakeNode(name: string): V1Node {
     metadata: {
       name,
       annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
-      labels: { type: 'kwok', 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'node-role.kubernetes.io/agent': '' },
+      labels: {
+        type: 'kwok',
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'node-role.kubernetes.io/agent': '',
+      },
     },
     spec: {},
   };
@@ -32,7 +38,11 @@ export async function prepareNodes(kubeconfigFile: string, count: number, deadli
   while (Date.now() < deadline) {
     const nodes = await core.listNode({ labelSelector: 'type=kwok' });
     // Ready, and the node-lifecycle controller has lifted the not-ready taint (else nothing schedules).
-    const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !n.spec?.taints?.some((t) => t.key.startsWith('node.kubernetes.io/'))).length;
+    const ready = nodes.items.filter(
+      (n) =>
+        n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') &&
+        !n.spec?.taints?.some((t) => t.key.startsWith('node.kubernetes.io/')),
+    ).length;
     let sa = false;
     try {
       await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });

@@ -23,7 +23,10 @@ export interface ClusterState {
 }
 
 export function clustersRoot(): string {
-  return process.env.FERRY_CLUSTERS_DIR ?? join(process.env.FERRY_CACHE_DIR ?? join(homedir(), '.cache', 'ferry'), 'clusters');
+  return (
+    process.env.FERRY_CLUSTERS_DIR ??
+    join(process.env.FERRY_CACHE_DIR ?? join(homedir(), '.cache', 'ferry'), 'clusters')
+  );
 }
 
 export const clusterDir = (name: string) => join(clustersRoot(), name);

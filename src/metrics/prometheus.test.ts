@@ -27,8 +27,18 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((res) => server.close(() => res())));
 
-const vector = (...values: string[]) => ({ status: 200, body: { status: 'success', data: { resultType: 'vector', result: values.map((v, i) => ({ metric: { pod: `p${i}` }, value: [1733000000, v] })) } } });
-const client = (extra = {}) => new PrometheusClient({ url, attempts: 3, backoffMs: () => 10, timeoutMs: 500, ...extra });
+const vector = (...values: string[]) => ({
+  status: 200,
+  body: {
+    status: 'success',
+    data: {
+      resultType: 'vector',
+      result: values.map((v, i) => ({ metric: { pod: `p${i}` }, value: [1733000000, v] })),
+    },
+  },
+});
+const client = (extra = {}) =>
+  new PrometheusClient({ url, attempts: 3, backoffMs: () => 10, timeoutMs: 500, ...extra });
 
 describe('PrometheusClient', () => {
   it('reads one series as a value and passes the query encoded', async () => {
@@ -56,28 +66,50 @@ describe('PrometheusClient', () => {
     expect(r.kind === 'error' && r.error.message).toMatch(/returned 2 series; aggregate it/);
   });
 
-  it('a bad query is reported with Prometheus\'s words and not retried', async () => {
-    replies = [{ status: 400, body: { status: 'error', errorType: 'bad_data', error: 'parse error: unexpected end of input' } }];
+  it("a bad query is reported with Prometheus's words and not retried", async () => {
+    replies = [
+      { status: 400, body: { status: 'error', errorType: 'bad_data', error: 'parse error: unexpected end of input' } },
+    ];
     const before = seen.length;
     const r = await client().query('sum(');
-    expect(r).toEqual({ kind: 'error', error: { reason: 'bad-query', message: `Prometheus at ${url} refused the query "sum(": parse error: unexpected end of input` } });
+    expect(r).toEqual({
+      kind: 'error',
+      error: {
+        reason: 'bad-query',
+        message: `Prometheus at ${url} refused the query "sum(": parse error: unexpected end of input`,
+      },
+    });
     expect(seen.length - before).toBe(1);
   });
 
   it('retries a server error, then answers', async () => {
-    replies = [{ status: 503, body: { status: 'error', error: 'overloaded' } }, { status: 503, body: {} }, vector('42')];
+    replies = [
+      { status: 503, body: { status: 'error', error: 'overloaded' } },
+      { status: 503, body: {} },
+      vector('42'),
+    ];
     expect(await client().query('x')).toEqual({ kind: 'value', value: 42 });
   });
 
   it('gives up after its attempts and says why', async () => {
-    replies = [{ status: 503, body: {} }, { status: 503, body: {} }, { status: 503, body: { status: 'error', error: 'still overloaded' } }];
-    expect(await client().query('x')).toEqual({ kind: 'error', error: { reason: 'server', message: `Prometheus at ${url} answered 503: still overloaded (after 3 attempts)` } });
+    replies = [
+      { status: 503, body: {} },
+      { status: 503, body: {} },
+      { status: 503, body: { status: 'error', error: 'still overloaded' } },
+    ];
+    expect(await client().query('x')).toEqual({
+      kind: 'error',
+      error: { reason: 'server', message: `Prometheus at ${url} answered 503: still overloaded (after 3 attempts)` },
+    });
   });
 
   it('a slow answer is a timeout', async () => {
     replies = [{ ...vector('1'), delayMs: 400 }];
     const r = await client({ timeoutMs: 100, attempts: 1 }).query('x');
-    expect(r).toEqual({ kind: 'error', error: { reason: 'timeout', message: `Prometheus at ${url} did not answer within 100 ms (after 1 attempt)` } });
+    expect(r).toEqual({
+      kind: 'error',
+      error: { reason: 'timeout', message: `Prometheus at ${url} did not answer within 100 ms (after 1 attempt)` },
+    });
   });
 
   it('a server that is not there: "cannot reach Prometheus at …"', async () => {
@@ -88,7 +120,15 @@ describe('PrometheusClient', () => {
         s.close(() => res(p));
       });
     });
-    const r = await new PrometheusClient({ url: `http://127.0.0.1:${port}/`, attempts: 2, backoffMs: () => 10 }).query('up');
-    expect(r).toEqual({ kind: 'error', error: { reason: 'unreachable', message: `cannot reach Prometheus at http://127.0.0.1:${port} (ECONNREFUSED) (after 2 attempts)` } });
+    const r = await new PrometheusClient({ url: `http://127.0.0.1:${port}/`, attempts: 2, backoffMs: () => 10 }).query(
+      'up',
+    );
+    expect(r).toEqual({
+      kind: 'error',
+      error: {
+        reason: 'unreachable',
+        message: `cannot reach Prometheus at http://127.0.0.1:${port} (ECONNREFUSED) (after 2 attempts)`,
+      },
+    });
   });
 });

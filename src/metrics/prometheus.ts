@@ -41,18 +41,31 @@ export class PrometheusClient implements MetricsPort {
       last = a.retry;
       if (i < attempts) await new Promise((r) => setTimeout(r, (this.o.backoffMs ?? ((n) => 200 * 2 ** (n - 1)))(i)));
     }
-    return { kind: 'error', error: { ...last, message: `${last.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})` } };
+    return {
+      kind: 'error',
+      error: { ...last, message: `${last.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})` },
+    };
   }
 
   private async once(promql: string): Promise<Attempt> {
     const timeoutMs = this.o.timeoutMs ?? 5_000;
     let res: Response;
     try {
-      res = await fetch(`${this.base}/api/v1/query?query=${encodeURIComponent(promql)}`, { signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetch(`${this.base}/api/v1/query?query=${encodeURIComponent(promql)}`, {
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch (e) {
       const err = e as Error & { cause?: { code?: string } };
-      if (err.name === 'TimeoutError') return { retry: { reason: 'timeout', message: `Prometheus at ${this.base} did not answer within ${timeoutMs} ms` } };
-      return { retry: { reason: 'unreachable', message: `cannot reach Prometheus at ${this.base} (${err.cause?.code ?? err.message})` } };
+      if (err.name === 'TimeoutError')
+        return {
+          retry: { reason: 'timeout', message: `Prometheus at ${this.base} did not answer within ${timeoutMs} ms` },
+        };
+      return {
+        retry: {
+          reason: 'unreachable',
+          message: `cannot reach Prometheus at ${this.base} (${err.cause?.code ?? err.message})`,
+        },
+      };
     }
     let body: ApiResponse;
     try {
@@ -60,13 +73,28 @@ export class PrometheusClient implements MetricsPort {
     } catch {
       body = {};
     }
-    if (res.status >= 500 || res.status === 429) return { retry: { reason: 'server', message: `Prometheus at ${this.base} answered ${res.status}${body.error ? `: ${body.error}` : ''}` } };
-    if (body.status !== 'success') return { done: fail('bad-query', `Prometheus at ${this.base} refused the query ${JSON.stringify(promql)}: ${body.error ?? `HTTP ${res.status}`}`) };
-    return { done: valueOf(body.data, promql) };
+    if (res.status >= 500 || res.status === 429)
+      return {
+        retry: {
+          reason: 'server',
+          message: `Prometheus at ${this.base} answered ${res.status}${body.error ? `: ${body.error}` : ''}`,
+        },
+      };
+    if (body.status !== 'success')
+      return {
+        done: fail(
+          'bad-query',
+          `Prometheus at ${this.base} refused the query ${JSON.stringify(promql)}: ${body.error ?? `HTTP ${res.status}`}`,
+        ),
+      };
+    return { done: resultValue(body.data, promql) };
   }
 }
 
-const fail = (reason: MetricsError['reason'], message: string): QueryResult => ({ kind: 'error', error: { reason, message } });
+const fail = (reason: MetricsError['reason'], message: string): QueryResult => ({
+  kind: 'error',
+  error: { reason, message },
+});
 
 function number(sample: unknown): number | undefined {
   const v = Array.isArray(sample) ? sample[1] : undefined;
@@ -75,16 +103,23 @@ function number(sample: unknown): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
-function valueOf(data: ApiResponse['data'], promql: string): QueryResult {
+function resultValue(data: ApiResponse['data'], promql: string): QueryResult {
   if (data?.resultType === 'scalar') {
     const n = number(data.result);
     return n === undefined ? { kind: 'no-data' } : { kind: 'value', value: n };
   }
   if (data?.resultType === 'vector' && Array.isArray(data.result)) {
     if (data.result.length === 0) return { kind: 'no-data' };
-    if (data.result.length > 1) return fail('ambiguous', `the query ${JSON.stringify(promql)} returned ${data.result.length} series; aggregate it to one (sum(), max(), histogram_quantile()…)`);
+    if (data.result.length > 1)
+      return fail(
+        'ambiguous',
+        `the query ${JSON.stringify(promql)} returned ${data.result.length} series; aggregate it to one (sum(), max(), histogram_quantile()…)`,
+      );
     const n = number((data.result[0] as { value?: unknown }).value);
     return n === undefined ? { kind: 'no-data' } : { kind: 'value', value: n };
   }
-  return fail('ambiguous', `the query ${JSON.stringify(promql)} returned a ${data?.resultType ?? 'missing'} result; an instant query for one number is expected`);
+  return fail(
+    'ambiguous',
+    `the query ${JSON.stringify(promql)} returned a ${data?.resultType ?? 'missing'} result; an instant query for one number is expected`,
+  );
 }

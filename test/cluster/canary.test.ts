@@ -25,7 +25,23 @@ let cluster: KubeCluster;
 let shared: Serve;
 
 const serve = (extra: string[] = []) =>
-  new Serve(['--repo', repo.url, '--cache-dir', `${repo.root}/cache-${randomBytes(3).toString('hex')}`, '--interval', '1s', '--no-leader-elect', '--resync', '0', '--prometheus-url', inject('prometheusUrl'), ...extra], { KUBECONFIG: inject('kubeconfig') }).start();
+  new Serve(
+    [
+      '--repo',
+      repo.url,
+      '--cache-dir',
+      `${repo.root}/cache-${randomBytes(3).toString('hex')}`,
+      '--interval',
+      '1s',
+      '--no-leader-elect',
+      '--resync',
+      '0',
+      '--prometheus-url',
+      inject('prometheusUrl'),
+      ...extra,
+    ],
+    { KUBECONFIG: inject('kubeconfig') },
+  ).start();
 const ferry = (...args: string[]) => ferryCli(inject('kubeconfig'), ...args);
 
 interface Scenario {
@@ -74,7 +90,8 @@ const analysis = (metrics: object[]) => ({ interval: INTERVAL, failureLimit: 1, 
 const SUCCESS = { name: 'success-rate', min: 99 };
 const LATENCY = { name: 'latency', max: '300ms' };
 
-const commit = (s: Scenario, image: string, canary: object, gateway = false) => repo.commit({ [`apps/${s.app}/app.yaml`]: canaryApp(s, image, canary, gateway) }, `${s.app} ${image}`);
+const commit = (s: Scenario, image: string, canary: object, gateway = false) =>
+  repo.commit({ [`apps/${s.app}/app.yaml`]: canaryApp(s, image, canary, gateway) }, `${s.app} ${image}`);
 const scope = (s: Scenario) => ({ app: s.app, env: 'default', source: sourceId(repo.url, '.') });
 
 async function summary(s: Scenario): Promise<StateSummary | undefined> {
@@ -82,17 +99,33 @@ async function summary(s: Scenario): Promise<StateSummary | undefined> {
   const text = (cms[0]?.data as Record<string, string> | undefined)?.['summary.json'];
   return text ? (JSON.parse(text) as StateSummary) : undefined;
 }
-/** Waits for the app's recorded state to satisfy `ok`; on a timeout, says what it was and what the controller logged of it. */
-async function until(s: Scenario, what: string, ok: (x: StateSummary) => boolean, timeoutMs = 180_000): Promise<StateSummary> {
+/**
+ * Waits for the app's recorded state to satisfy `ok`; on a timeout, says what it was and what the controller logged of
+ * it.
+ */
+async function until(
+  s: Scenario,
+  what: string,
+  ok: (x: StateSummary) => boolean,
+  timeoutMs = 180_000,
+): Promise<StateSummary> {
   let last: StateSummary | undefined;
   try {
-    return await eventually(`${s.app}: ${what}`, async () => {
-      last = await summary(s);
-      return last && ok(last) ? last : undefined;
-    }, timeoutMs);
+    return await eventually(
+      `${s.app}: ${what}`,
+      async () => {
+        last = await summary(s);
+        return last && ok(last) ? last : undefined;
+      },
+      timeoutMs,
+    );
   } catch (e) {
-    const logged = shared.logs.filter((l) => l.app === s.app && ((l.level as number) >= 40 || /canary|analysis|hold/.test(String(l.msg)))).slice(-15);
-    throw new Error(`${(e as Error).message}\nlast state: ${JSON.stringify(last)}\ncontroller: ${logged.map((l) => JSON.stringify(l)).join('\n')}`);
+    const logged = shared.logs
+      .filter((l) => l.app === s.app && ((l.level as number) >= 40 || /canary|analysis|hold/.test(String(l.msg))))
+      .slice(-15);
+    throw new Error(
+      `${(e as Error).message}\nlast state: ${JSON.stringify(last)}\ncontroller: ${logged.map((l) => JSON.stringify(l)).join('\n')}`,
+    );
   }
 }
 /**
@@ -110,19 +143,39 @@ function same(s: Scenario, c: string, seen: string | undefined): boolean {
     return false;
   }
 }
-const syncedAt = (s: Scenario, commitId: string) => until(s, `synced at ${commitId.slice(0, 8)}`, (x) => x.status === 'synced' && same(s, commitId, x.commit));
+const syncedAt = (s: Scenario, commitId: string) =>
+  until(s, `synced at ${commitId.slice(0, 8)}`, (x) => x.status === 'synced' && same(s, commitId, x.commit));
 
-const deployment = async (s: Scenario, name: string) => (await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: s.ns, name })) as { spec?: { replicas?: number; template?: { spec?: { containers?: { image?: string }[] } } }; status?: { readyReplicas?: number } } | undefined;
-const imageOf = async (s: Scenario, name = 'web') => (await deployment(s, name))?.spec?.template?.spec?.containers?.[0]?.image;
+const deployment = async (s: Scenario, name: string) =>
+  (await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: s.ns, name })) as
+    | {
+        spec?: { replicas?: number; template?: { spec?: { containers?: { image?: string }[] } } };
+        status?: { readyReplicas?: number };
+      }
+    | undefined;
+const imageOf = async (s: Scenario, name = 'web') =>
+  (await deployment(s, name))?.spec?.template?.spec?.containers?.[0]?.image;
 type Backend = { name: string; weight?: number };
 const routeWeights = async (s: Scenario) => {
-  const r = (await cluster.get({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: s.ns, name: 'web' })) as { spec?: { rules?: { backendRefs?: Backend[] }[] } } | undefined;
+  const r = (await cluster.get({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    namespace: s.ns,
+    name: 'web',
+  })) as { spec?: { rules?: { backendRefs?: Backend[] }[] } } | undefined;
   return Object.fromEntries((r?.spec?.rules?.[0]?.backendRefs ?? []).map((b) => [b.name, b.weight ?? 1]));
 };
 
 /** Samples the canary while it runs: each step's weight, the replicas (or route weights) seen then. */
 function sampler(s: Scenario, gateway = false) {
-  const seen: { step: number; weight: number; phase: string; canaryReplicas?: number; stableReplicas?: number; route?: Record<string, number> }[] = [];
+  const seen: {
+    step: number;
+    weight: number;
+    phase: string;
+    canaryReplicas?: number;
+    stableReplicas?: number;
+    route?: Record<string, number>;
+  }[] = [];
   let stop = false;
   const done = (async () => {
     while (!stop) {
@@ -130,7 +183,14 @@ function sampler(s: Scenario, gateway = false) {
       if (d && d.phase !== 'Succeeded' && d.phase !== 'Aborted') {
         const c = await deployment(s, 'web-canary');
         const st = await deployment(s, 'web');
-        seen.push({ step: d.step, weight: d.weight, phase: d.phase, canaryReplicas: c?.status?.readyReplicas, stableReplicas: st?.status?.readyReplicas, ...(gateway ? { route: await routeWeights(s) } : {}) });
+        seen.push({
+          step: d.step,
+          weight: d.weight,
+          phase: d.phase,
+          canaryReplicas: c?.status?.readyReplicas,
+          stableReplicas: st?.status?.readyReplicas,
+          ...(gateway ? { route: await routeWeights(s) } : {}),
+        });
       }
       await sleep(300);
     }
@@ -145,7 +205,13 @@ function sampler(s: Scenario, gateway = false) {
 }
 
 /** After an abort: no canary objects, all traffic on stable, held, and the revision Failed with the measured value. */
-async function expectRolledBack(s: Scenario, bad: string, message: RegExp, stableImage: string, gateway = false): Promise<void> {
+async function expectRolledBack(
+  s: Scenario,
+  bad: string,
+  message: RegExp,
+  stableImage: string,
+  gateway = false,
+): Promise<void> {
   const x = await until(s, 'held after the abort', (y) => y.status === 'held' && y.delivery?.phase === 'Aborted');
   expect(same(s, bad, x.delivery!.commit)).toBe(true);
   // Aborted at its first failing analysis.
@@ -156,7 +222,9 @@ async function expectRolledBack(s: Scenario, bad: string, message: RegExp, stabl
   expect(await imageOf(s)).toBe(stableImage);
   if (gateway) {
     expect(await routeWeights(s)).not.toHaveProperty('web-canary');
-    expect(await cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: s.ns, name: 'web-canary' })).toBeUndefined();
+    expect(
+      await cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: s.ns, name: 'web-canary' }),
+    ).toBeUndefined();
   }
   const history = await readHistory(cluster, scope(s));
   expect(history[0]).toMatchObject({ outcome: 'Failed', reason: 'DeliveryFailed' });
@@ -199,7 +267,11 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     expect(at50.length).toBeGreaterThan(0);
     // (Until the promotion, when the stable Deployment itself rolls to the new template.)
     expect(watch.seen.filter((v) => v.phase !== 'Promoting').every((v) => v.stableReplicas === 4)).toBe(true);
-    expect(watch.seen.some((v) => v.weight === 100 || (v.weight === 0 && v.canaryReplicas !== undefined && v.canaryReplicas > 0))).toBe(false);
+    expect(
+      watch.seen.some(
+        (v) => v.weight === 100 || (v.weight === 0 && v.canaryReplicas !== undefined && v.canaryReplicas > 0),
+      ),
+    ).toBe(false);
     expect(await imageOf(s)).toBe('example/web:v2');
     expect(await deployment(s, 'web-canary')).toBeUndefined();
     expect((await readHistory(cluster, scope(s)))[0]).toMatchObject({ commit: x.commit, outcome: 'Synced' });
@@ -207,7 +279,9 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     const status = await ferry('rollout', 'status', s.app, '-e', 'default');
     expect(status.stdout).toMatch(/promoted/);
     expect(status.stdout).toMatch(/success-rate 100 % ≥ 99 %/);
-    expect(await shared.metric('ferry_analysis_runs_total', { app: s.app, result: 'Successful' })).toBeGreaterThanOrEqual(2);
+    expect(
+      await shared.metric('ferry_analysis_runs_total', { app: s.app, result: 'Successful' }),
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('a change outside the pod template applies at once, with no canary', async () => {
@@ -215,7 +289,10 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     const canary = { steps: [{ weight: 20 }, { pause: {} }], analysis: analysis([SUCCESS]) };
     await syncedAt(s, commit(s, 'example/web:v1', canary));
     const watch = sampler(s);
-    const scaled = repo.commit({ [`apps/${s.app}/app.yaml`]: canaryApp(s, 'example/web:v1', canary, false, 6) }, `${s.app} replicas 6`);
+    const scaled = repo.commit(
+      { [`apps/${s.app}/app.yaml`]: canaryApp(s, 'example/web:v1', canary, false, 6) },
+      `${s.app} replicas 6`,
+    );
     const x = await syncedAt(s, scaled);
     await watch.stop();
     expect(x.delivery).toBeUndefined();
@@ -226,18 +303,33 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
 
   it('an -errors image is aborted at its first failing analysis: stable serves 100 %, the app is held, the revision Failed with the value; the next good commit proceeds', async () => {
     const s = scenario('errors');
-    const canary = { steps: [{ weight: 25 }, { pause: { duration: '3s' } }, { weight: 50 }], analysis: analysis([SUCCESS]) };
+    const canary = {
+      steps: [{ weight: 25 }, { pause: { duration: '3s' } }, { weight: 50 }],
+      analysis: analysis([SUCCESS]),
+    };
     await syncedAt(s, commit(s, 'example/web:v1', canary));
     const bad = commit(s, 'example/web:v2-errors', canary);
     await expectRolledBack(s, bad, /success-rate \d+(\.\d+)? % < 99 %/, 'example/web:v1');
     // Prometheus: no canary pod answers any more, and the stable workload takes the whole 200 requests/s.
-    const canaryRate = await eventually('the canary series to go stale', async () => ((await prom.query(`sum(rate(http_requests_total{namespace="${s.ns}",workload="web-canary"}[5s]))`)).kind === 'no-data' ? true : undefined), 30_000);
+    const canaryRate = await eventually(
+      'the canary series to go stale',
+      async () =>
+        (await prom.query(`sum(rate(http_requests_total{namespace="${s.ns}",workload="web-canary"}[5s]))`)).kind ===
+        'no-data'
+          ? true
+          : undefined,
+      30_000,
+    );
     expect(canaryRate).toBe(true);
     await sleep(12_000);
-    const share = await prom.query(`sum(rate(http_requests_total{namespace="${s.ns}",workload="web"}[10s])) / sum(rate(http_requests_total{namespace="${s.ns}"}[10s]))`);
+    const share = await prom.query(
+      `sum(rate(http_requests_total{namespace="${s.ns}",workload="web"}[10s])) / sum(rate(http_requests_total{namespace="${s.ns}"}[10s]))`,
+    );
     expect(share).toEqual({ kind: 'value', value: 1 });
     const events = await cluster.list('v1', 'Event', s.ns, '');
-    expect(events.map((e) => (e as { reason?: string }).reason)).toEqual(expect.arrayContaining(['CanaryStarted', 'AnalysisFailed', 'CanaryAborted']));
+    expect(events.map((e) => (e as { reason?: string }).reason)).toEqual(
+      expect.arrayContaining(['CanaryStarted', 'AnalysisFailed', 'CanaryAborted']),
+    );
     expect(await shared.metric('ferry_analysis_runs_total', { app: s.app, result: 'Failed' })).toBe(1);
     // Held: a poll later, nothing retried.
     await sleep(3000);
@@ -262,8 +354,14 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     const canary = { steps: [{ weight: 25 }, { pause: {} }, { weight: 50 }], analysis: analysis([SUCCESS]) };
     await syncedAt(s, commit(s, 'example/web:v1', canary));
     const v2 = commit(s, 'example/web:v2', canary);
-    await until(s, 'paused at step 2', (x) => same(s, v2, x.delivery?.commit) && x.delivery!.phase === 'Paused' && x.delivery!.step === 1);
-    expect((await ferry('status')).stdout).toMatch(new RegExp(`${s.app}\\s+default\\s+\\S+\\s+paused 2/3 \\(weight 25\\)`));
+    await until(
+      s,
+      'paused at step 2',
+      (x) => same(s, v2, x.delivery?.commit) && x.delivery!.phase === 'Paused' && x.delivery!.step === 1,
+    );
+    expect((await ferry('status')).stdout).toMatch(
+      new RegExp(`${s.app}\\s+default\\s+\\S+\\s+paused 2/3 \\(weight 25\\)`),
+    );
     // Two more analysis intervals: still paused at the same step.
     await sleep(11_000);
     expect((await summary(s))!.delivery).toMatchObject({ step: 1, phase: 'Paused', weight: 25 });
@@ -280,20 +378,35 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     await syncedAt(s, commit(s, 'example/web:v1', canary));
     const v2 = commit(s, 'example/web:v2', canary);
     await until(s, 'v2 paused', (x) => same(s, v2, x.delivery?.commit) && x.delivery!.phase === 'Paused');
-    const v3 = commit(s, 'example/web:v3', { ...canary, steps: [{ weight: 25 }, { pause: { duration: '3s' } }, { weight: 50 }] });
+    const v3 = commit(s, 'example/web:v3', {
+      ...canary,
+      steps: [{ weight: 25 }, { pause: { duration: '3s' } }, { weight: 50 }],
+    });
     const x = await syncedAt(s, v3);
     expect(x.delivery).toMatchObject({ commit: x.commit, phase: 'Succeeded' });
     expect(await imageOf(s)).toBe('example/web:v3');
     // v3 started over from its first step (its analysis runs start at step 1), and v2 never reached stable.
     expect(x.delivery!.analysis[0]!.step).toBe(0);
     const events = await cluster.list('v1', 'Event', s.ns, '');
-    expect(events.some((e) => (e as { reason?: string; message?: string }).reason === 'CanaryAborted' && /superseded/.test((e as { message?: string }).message ?? ''))).toBe(true);
-    expect((await readHistory(cluster, scope(s))).filter((h) => h.outcome === 'Synced').some((h) => same(s, v2, h.commit))).toBe(false);
+    expect(
+      events.some(
+        (e) =>
+          (e as { reason?: string; message?: string }).reason === 'CanaryAborted' &&
+          /superseded/.test((e as { message?: string }).message ?? ''),
+      ),
+    ).toBe(true);
+    expect(
+      (await readHistory(cluster, scope(s))).filter((h) => h.outcome === 'Synced').some((h) => same(s, v2, h.commit)),
+    ).toBe(false);
   });
 
   it('Gateway API: the HTTPRoute weights carry the split at each step, and a good image is promoted', async () => {
     const s = scenario('gw-good');
-    const canary = { steps: [{ weight: 10 }, { pause: { duration: '3s' } }, { weight: 50 }], analysis: analysis([SUCCESS, LATENCY]), trafficRouting: { gateway: { httpRoute: 'web' } } };
+    const canary = {
+      steps: [{ weight: 10 }, { pause: { duration: '3s' } }, { weight: 50 }],
+      analysis: analysis([SUCCESS, LATENCY]),
+      trafficRouting: { gateway: { httpRoute: 'web' } },
+    };
     await syncedAt(s, commit(s, 'example/web:v1', canary, true));
     const watch = sampler(s, true);
     const v2 = commit(s, 'example/web:v2', canary, true);
@@ -304,13 +417,19 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     expect(watch.seen.some((v) => v.route?.web === 50 && v.route['web-canary'] === 50)).toBe(true);
     // Promoted: the route as Git has it, the canary Service and Deployment gone.
     expect(await routeWeights(s)).toEqual({ web: 1 });
-    expect(await cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: s.ns, name: 'web-canary' })).toBeUndefined();
+    expect(
+      await cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: s.ns, name: 'web-canary' }),
+    ).toBeUndefined();
     expect(await imageOf(s)).toBe('example/web:v2');
   });
 
   it('Gateway API: an -errors image is aborted and the route sends everything back to stable', async () => {
     const s = scenario('gw-errors');
-    const canary = { steps: [{ weight: 20 }, { pause: { duration: '3s' } }], analysis: analysis([SUCCESS]), trafficRouting: { gateway: { httpRoute: 'web' } } };
+    const canary = {
+      steps: [{ weight: 20 }, { pause: { duration: '3s' } }],
+      analysis: analysis([SUCCESS]),
+      trafficRouting: { gateway: { httpRoute: 'web' } },
+    };
     await syncedAt(s, commit(s, 'example/web:v1', canary, true));
     const bad = commit(s, 'example/web:v2-errors', canary, true);
     await expectRolledBack(s, bad, /success-rate \d+(\.\d+)? % < 99 %/, 'example/web:v1', true);
@@ -331,7 +450,11 @@ describe('canary across a controller restart and a metrics outage', () => {
     // The restarted controller gives a canary's pods 15 s to become ready (the Degraded scenario below).
     shared = await serve(['--canary-ready-timeout', '15s']);
     // The new controller picks the canary up where it was: still step 2, weight 25, the same canary.
-    await eventually('the restarted controller to analyse', async () => ((await shared.metric('ferry_analysis_runs_total', { app: s.app })) > 0 ? true : undefined), 60_000);
+    await eventually(
+      'the restarted controller to analyse',
+      async () => ((await shared.metric('ferry_analysis_runs_total', { app: s.app })) > 0 ? true : undefined),
+      60_000,
+    );
     expect((await summary(s))!.delivery).toMatchObject({ step: 1, weight: 25, phase: 'Paused' });
     expect((await deployment(s, 'web-canary'))?.spec?.replicas).toBe(1);
     expect(await imageOf(s)).toBe('example/web:v1');
@@ -341,7 +464,9 @@ describe('canary across a controller restart and a metrics outage', () => {
     expect(x.delivery!.phase).toBe('Succeeded');
     // Never back to 0 % (no canary while a step was in force) and never straight to 100 %.
     expect(watch.seen.every((v) => v.weight === 25 || v.weight === 50)).toBe(true);
-    expect(watch.seen.filter((v) => v.weight === 25).every((v) => v.canaryReplicas === undefined || v.canaryReplicas === 1)).toBe(true);
+    expect(
+      watch.seen.filter((v) => v.weight === 25).every((v) => v.canaryReplicas === undefined || v.canaryReplicas === 1),
+    ).toBe(true);
   });
 
   it('a canary whose pods never become ready is Degraded: aborted, held, Failed', async () => {
@@ -362,7 +487,10 @@ describe('canary across a controller restart and a metrics outage', () => {
     if (!inject('ownCluster')) return;
     const name = process.env.FERRY_TEST_CLUSTER ?? 'ferry-test';
     const s = scenario('outage');
-    const canary = { steps: [{ weight: 25 }, { pause: { duration: '3s' } }, { weight: 50 }], analysis: analysis([SUCCESS]) };
+    const canary = {
+      steps: [{ weight: 25 }, { pause: { duration: '3s' } }, { weight: 50 }],
+      analysis: analysis([SUCCESS]),
+    };
     await syncedAt(s, commit(s, 'example/web:v1', canary));
     const v2 = commit(s, 'example/web:v2', canary);
     await until(s, 'the canary at weight 25', (x) => same(s, v2, x.delivery?.commit) && x.delivery!.weight === 25);

@@ -49,7 +49,10 @@ const env = () => ['--env', 'test', '--config', join(dir, 'ferry.yaml'), '--defi
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ferry-cli-'));
-  writeFileSync(join(dir, 'ferry.yaml'), `environments:\n  - name: test\n    kubeconfig: ${inject('kubeconfig')}\n    namespace: ${ns()}\n`);
+  writeFileSync(
+    join(dir, 'ferry.yaml'),
+    `environments:\n  - name: test\n    kubeconfig: ${inject('kubeconfig')}\n    namespace: ${ns()}\n`,
+  );
   mkdirSync(join(dir, 'definitions'));
 });
 
@@ -69,16 +72,27 @@ describe('ferry diff / apply / status', () => {
     expect((await ferry('diff', file, ...env())).code).toBe(0);
   });
 
-  it('status shows sync state and health per object, with the definition\'s custom status', async () => {
+  it("status shows sync state and health per object, with the definition's custom status", async () => {
     const s = await ferry('status', write(app(web('nginx:1.27') + worker)), ...env(), '-o', 'json');
     expect(s.code).toBe(0);
-    const objects = (JSON.parse(s.stdout) as { objects: { object: string; sync: string; health: string; message: string }[] }).objects;
-    expect(objects.find((o) => o.object === `Deployment/${ns()}/web`)).toMatchObject({ sync: 'Synced', health: 'Healthy', message: 'Ready:2/2' });
-    expect(objects.find((o) => o.object === `Service/${ns()}/web`)).toMatchObject({ sync: 'Synced', health: 'Healthy' });
+    const objects = (
+      JSON.parse(s.stdout) as { objects: { object: string; sync: string; health: string; message: string }[] }
+    ).objects;
+    expect(objects.find((o) => o.object === `Deployment/${ns()}/web`)).toMatchObject({
+      sync: 'Synced',
+      health: 'Healthy',
+      message: 'Ready:2/2',
+    });
+    expect(objects.find((o) => o.object === `Service/${ns()}/web`)).toMatchObject({
+      sync: 'Synced',
+      health: 'Healthy',
+    });
   });
 
-  it('evaluates a custom definition\'s healthPolicy against the live object', async () => {
-    writeFileSync(join(dir, 'definitions', 'flag.cue'), `flag: {
+  it("evaluates a custom definition's healthPolicy against the live object", async () => {
+    writeFileSync(
+      join(dir, 'definitions', 'flag.cue'),
+      `flag: {
 	type: "component"
 	attributes: {
 		workload: definition: {apiVersion: "v1", kind: "ConfigMap"}
@@ -92,14 +106,23 @@ template: {
 	output: {apiVersion: "v1", kind: "ConfigMap", data: state: parameter.state}
 	parameter: state: string
 }
-`);
+`,
+    );
     const flag = (state: string) => `    - name: flag\n      type: flag\n      properties: {state: ${state}}\n`;
     await ferry('apply', write(app(flag('starting'))), ...env());
-    let s = JSON.parse((await ferry('status', join(dir, 'app.yaml'), ...env(), '-o', 'json')).stdout) as { objects: { object: string; health: string; message: string }[] };
-    expect(s.objects.find((o) => o.object === `ConfigMap/${ns()}/flag`)).toMatchObject({ health: 'Progressing', message: 'state is starting' });
+    let s = JSON.parse((await ferry('status', join(dir, 'app.yaml'), ...env(), '-o', 'json')).stdout) as {
+      objects: { object: string; health: string; message: string }[];
+    };
+    expect(s.objects.find((o) => o.object === `ConfigMap/${ns()}/flag`)).toMatchObject({
+      health: 'Progressing',
+      message: 'state is starting',
+    });
     await ferry('apply', write(app(flag('ready'))), ...env());
     s = JSON.parse((await ferry('status', join(dir, 'app.yaml'), ...env(), '-o', 'json')).stdout);
-    expect(s.objects.find((o) => o.object === `ConfigMap/${ns()}/flag`)).toMatchObject({ health: 'Healthy', message: 'state is ready' });
+    expect(s.objects.find((o) => o.object === `ConfigMap/${ns()}/flag`)).toMatchObject({
+      health: 'Healthy',
+      message: 'state is ready',
+    });
   });
 
   it('a commit that fails to render prunes nothing', async () => {
@@ -115,17 +138,43 @@ template: {
   it('an unknown kind or a change to an immutable field is rejected, naming object and field, and nothing is written', async () => {
     const c = KubeCluster.fromFile(inject('kubeconfig'));
     const scope = { app: `immutable-${ns()}`, env: 'test' };
-    const dep = (label: string): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'imm', namespace: ns() }, spec: { replicas: 1, selector: { matchLabels: { app: label } }, template: { metadata: { labels: { app: label } }, spec: { containers: [{ name: 'm', image: 'nginx:1.27' }] } } } });
-    const cm = (v: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'imm-cm', namespace: ns() }, data: { v } });
+    const dep = (label: string): KubeObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'imm', namespace: ns() },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: label } },
+        template: { metadata: { labels: { app: label } }, spec: { containers: [{ name: 'm', image: 'nginx:1.27' }] } },
+      },
+    });
+    const cm = (v: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'imm-cm', namespace: ns() },
+      data: { v },
+    });
     expect((await syncApp({ scope, objects: [dep('a'), cm('1')], cluster: c })).ok).toBe(true);
     const immutable = await syncApp({ scope, objects: [dep('b'), cm('2')], cluster: c });
     expect(immutable.ok).toBe(false);
-    expect(immutable.errors.join('\n')).toMatch(new RegExp(`Deployment/${ns()}/imm: .*field is immutable.*\\(field spec\\.selector\\)`));
-    const unknown = await syncApp({ scope, objects: [dep('a'), cm('3'), { apiVersion: 'nope.ferry.dev/v1', kind: 'Nothing', metadata: { name: 'x', namespace: ns() } }], cluster: c });
+    expect(immutable.errors.join('\n')).toMatch(
+      new RegExp(`Deployment/${ns()}/imm: .*field is immutable.*\\(field spec\\.selector\\)`),
+    );
+    const unknown = await syncApp({
+      scope,
+      objects: [
+        dep('a'),
+        cm('3'),
+        { apiVersion: 'nope.ferry.dev/v1', kind: 'Nothing', metadata: { name: 'x', namespace: ns() } },
+      ],
+      cluster: c,
+    });
     expect(unknown.ok).toBe(false);
     expect(unknown.errors.join('\n')).toMatch(/Nothing\/.*\/x: /);
     expect((await core.readNamespacedConfigMap({ name: 'imm-cm', namespace: ns() })).data).toEqual({ v: '1' });
-    expect((await apps.readNamespacedDeployment({ name: 'imm', namespace: ns() })).spec?.selector.matchLabels).toEqual({ app: 'a' });
+    expect((await apps.readNamespacedDeployment({ name: 'imm', namespace: ns() })).spec?.selector.matchLabels).toEqual({
+      app: 'a',
+    });
   });
 });
 
@@ -141,7 +190,12 @@ describe('API server stopped in the middle of an apply', () => {
 
   it('fails cleanly, and after a restart a re-run converges with nothing lost or duplicated', async () => {
     const scope = { app: 'fault', env: 'test' };
-    const objects: KubeObject[] = Array.from({ length: 30 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'default' }, data: { i: String(i) } }));
+    const objects: KubeObject[] = Array.from({ length: 30 }, (_, i) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `cm-${i}`, namespace: 'default' },
+      data: { i: String(i) },
+    }));
     const real = KubeCluster.fromFile(kubeconfig);
     real.kubeconfig.getCurrentCluster();
     // The real cluster, with the API server killed just before the 10th object is applied.

@@ -29,7 +29,10 @@ export class TestRepo {
   }
 
   git(...args: string[]): string {
-    return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: this.work, encoding: 'utf8' }).trim();
+    return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+      cwd: this.work,
+      encoding: 'utf8',
+    }).trim();
   }
 
   /** Writes files (null deletes), commits and pushes; returns the commit. */
@@ -69,7 +72,10 @@ spec:
 ${extra}`;
 
 /** Runs bin/ferry against a kubeconfig; never throws: the exit code and both outputs. */
-export async function ferryCli(kubeconfig: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function ferryCli(
+  kubeconfig: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await promisify(execFile)(FERRY, args, { env: { ...process.env, KUBECONFIG: kubeconfig } });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
@@ -91,12 +97,15 @@ export class Serve {
   ) {}
 
   async start(): Promise<this> {
-    this.proc = spawn(FERRY, ['serve', '--port', '0', ...this.args], { env: { ...process.env, ...this.env, FERRY_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(FERRY, ['serve', '--port', '0', ...this.args], {
+      env: { ...process.env, ...this.env, FERRY_LOG_LEVEL: 'debug' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.exited = new Promise((r) => this.proc.once('exit', (code) => r(code)));
     let buf = '';
     this.proc.stdout!.on('data', (c: Buffer) => {
       buf += c.toString('utf8');
-      let i;
+      let i: number;
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
@@ -108,7 +117,11 @@ export class Serve {
       }
     });
     this.proc.stderr!.on('data', () => undefined);
-    this.port = await eventually('ferry serve to listen', async () => this.logs.find((l) => l.msg === 'ferry serve listening on 127.0.0.1')?.port as number | undefined, 60_000);
+    this.port = await eventually(
+      'ferry serve to listen',
+      async () => this.logs.find((l) => l.msg === 'ferry serve listening on 127.0.0.1')?.port as number | undefined,
+      60_000,
+    );
     return this;
   }
 
@@ -141,7 +154,17 @@ export class Serve {
   async webhook(secret: string, body = { ref: 'refs/heads/main' }): Promise<number> {
     const raw = JSON.stringify(body);
     const sig = createHmac('sha256', secret).update(raw).digest('hex');
-    return (await this.http('/webhook', { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${sig}` } })).status;
+    return (
+      await this.http('/webhook', {
+        method: 'POST',
+        body: raw,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-hub-signature-256': `sha256=${sig}`,
+        },
+      })
+    ).status;
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {

@@ -10,7 +10,10 @@ declare module 'vitest' {
   export interface ProvidedContext {
     kubeconfig: string;
     ownCluster: boolean;
-    /** Prometheus scraping the traffic simulator ('' when FERRY_TEST_KUBECONFIG names a cluster without FERRY_TEST_PROMETHEUS_URL). */
+    /**
+     * Prometheus scraping the traffic simulator ('' when FERRY_TEST_KUBECONFIG names a cluster without
+     * FERRY_TEST_PROMETHEUS_URL).
+     */
     prometheusUrl: string;
   }
 }
@@ -25,7 +28,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('prometheusUrl', process.env.FERRY_TEST_PROMETHEUS_URL ?? '');
     return async () => {};
   }
-  const state = await startCluster({ name: NAME, log: (l) => console.error(`[cluster] ${l}`), timeoutSeconds: 300, withMetrics: true });
+  const state = await startCluster({
+    name: NAME,
+    log: (l) => console.error(`[cluster] ${l}`),
+    timeoutSeconds: 300,
+    withMetrics: true,
+  });
   project.provide('kubeconfig', state.kubeconfig);
   project.provide('ownCluster', true);
   project.provide('prometheusUrl', state.prometheusUrl ?? '');

@@ -32,10 +32,15 @@ export function useNamespace(prefix: string): () => string {
   let name = '';
   beforeAll(async () => {
     name = `${prefix}-${randomBytes(3).toString('hex')}`;
-    await testKubeConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name, labels: { 'ferry.dev/test': 'true' } } } });
+    await testKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name, labels: { 'ferry.dev/test': 'true' } } } });
   });
   afterAll(async () => {
-    await testKubeConfig().makeApiClient(CoreV1Api).deleteNamespace({ name }).catch(() => undefined);
+    await testKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .deleteNamespace({ name })
+      .catch(() => undefined);
   });
   return () => name;
 }

@@ -4,7 +4,13 @@
  * queries it. Scenarios run side by side in their own namespaces; each waits until the 30 s rate
  * window holds only the state under test.
  */
-import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
@@ -35,36 +41,78 @@ afterAll(async () => {
   await Promise.all(namespaces.map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
 });
 
-const apply = (o: KubernetesObject) => objects.patch(o, undefined, undefined, 'ferry-rig-test', true, PatchStrategy.ServerSideApply);
+const apply = (o: KubernetesObject) =>
+  objects.patch(o, undefined, undefined, 'ferry-rig-test', true, PatchStrategy.ServerSideApply);
 
-function deployment(ns: string, name: string, app: string, replicas: number, image: string, annotations: Record<string, string> = {}): KubernetesObject {
+function deployment(
+  ns: string,
+  name: string,
+  app: string,
+  replicas: number,
+  image: string,
+  annotations: Record<string, string> = {},
+): KubernetesObject {
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns },
-    spec: { replicas, selector: { matchLabels: { app, deploy: name } }, template: { metadata: { labels: { app, deploy: name }, annotations }, spec: { containers: [{ name: 'main', image }] } } },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app, deploy: name } },
+      template: {
+        metadata: { labels: { app, deploy: name }, annotations },
+        spec: { containers: [{ name: 'main', image }] },
+      },
+    },
   } as KubernetesObject;
 }
 function service(ns: string, name: string, app: string, rps?: number): KubernetesObject {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, annotations: rps ? { 'sim.ferry.dev/rps': String(rps) } : {} }, spec: { selector: { app }, ports: [{ port: 80 }] } } as KubernetesObject;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns, annotations: rps ? { 'sim.ferry.dev/rps': String(rps) } : {} },
+    spec: { selector: { app }, ports: [{ port: 80 }] },
+  } as KubernetesObject;
 }
 async function scale(ns: string, name: string, replicas: number): Promise<void> {
-  await objects.patch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns }, spec: { replicas } } as KubernetesObject, undefined, undefined, 'ferry-rig-test', undefined, PatchStrategy.MergePatch);
+  await objects.patch(
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: ns },
+      spec: { replicas },
+    } as KubernetesObject,
+    undefined,
+    undefined,
+    'ferry-rig-test',
+    undefined,
+    PatchStrategy.MergePatch,
+  );
 }
 /** Waits until every Deployment in the namespace has all its replicas ready and no pod is left terminating. */
 async function settled(ns: string): Promise<void> {
-  await eventually(`pods of ${ns} ready`, async () => {
-    const ds = (await apps.listNamespacedDeployment({ namespace: ns })).items;
-    const pods = (await core.listNamespacedPod({ namespace: ns })).items;
-    const want = ds.reduce((a, d) => a + (d.spec?.replicas ?? 0), 0);
-    const ok = ds.every((d) => (d.status?.readyReplicas ?? 0) === d.spec?.replicas && d.status?.replicas === d.spec?.replicas) && pods.length === want;
-    return ok ? true : undefined;
-  }, 120_000);
+  await eventually(
+    `pods of ${ns} ready`,
+    async () => {
+      const ds = (await apps.listNamespacedDeployment({ namespace: ns })).items;
+      const pods = (await core.listNamespacedPod({ namespace: ns })).items;
+      const want = ds.reduce((a, d) => a + (d.spec?.replicas ?? 0), 0);
+      const ok =
+        ds.every(
+          (d) => (d.status?.readyReplicas ?? 0) === d.spec?.replicas && d.status?.replicas === d.spec?.replicas,
+        ) && pods.length === want;
+      return ok ? true : undefined;
+    },
+    120_000,
+  );
 }
 async function value(promql: string): Promise<number> {
   const r = await prom.query(promql);
   if (r.kind !== 'value') throw new Error(`${promql}: ${r.kind === 'error' ? r.error.message : 'no data'}`);
   return r.value;
 }
-const p99 = (sel: string) => value(`histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[30s])))`);
+const p99 = (sel: string) =>
+  value(`histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[30s])))`);
 const rate = (sel: string) => value(`sum(rate(http_requests_total{${sel}}[30s]))`);
 
 describe.concurrent('traffic simulator and Prometheus', () => {
@@ -90,7 +138,10 @@ describe.concurrent('traffic simulator and Prometheus', () => {
     await apply(service(ns, 'api', 'api', 200));
     await settled(ns);
     await sleep(WINDOW_MS);
-    const ratio = () => value(`sum(rate(http_requests_total{namespace="${ns}",code=~"5.."}[30s])) / sum(rate(http_requests_total{namespace="${ns}"}[30s]))`);
+    const ratio = () =>
+      value(
+        `sum(rate(http_requests_total{namespace="${ns}",code=~"5.."}[30s])) / sum(rate(http_requests_total{namespace="${ns}"}[30s]))`,
+      );
     expect(Math.abs((await ratio()) - 0.05)).toBeLessThan(0.02);
     await scale(ns, 'api', 1);
     await scale(ns, 'api-broken', 3);
@@ -98,7 +149,13 @@ describe.concurrent('traffic simulator and Prometheus', () => {
     await sleep(WINDOW_MS);
     expect(Math.abs((await ratio()) - 0.15)).toBeLessThan(0.025);
     // The broken pods are told apart by their workload label.
-    expect(Math.abs((await value(`sum(rate(http_requests_total{namespace="${ns}",workload="api-broken",code="500"}[30s])) / sum(rate(http_requests_total{namespace="${ns}",workload="api-broken"}[30s]))`)) - 0.2)).toBeLessThan(0.03);
+    expect(
+      Math.abs(
+        (await value(
+          `sum(rate(http_requests_total{namespace="${ns}",workload="api-broken",code="500"}[30s])) / sum(rate(http_requests_total{namespace="${ns}",workload="api-broken"}[30s]))`,
+        )) - 0.2,
+      ),
+    ).toBeLessThan(0.03);
   });
 
   it('an HTTPRoute with weights 90/10 between two Services splits the traffic 90/10', async () => {
@@ -108,8 +165,20 @@ describe.concurrent('traffic simulator and Prometheus', () => {
     await apply(service(ns, 'stable', 'stable'));
     await apply(service(ns, 'preview', 'preview'));
     await apply({
-      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web', namespace: ns, annotations: { 'sim.ferry.dev/rps': '300' } },
-      spec: { hostnames: ['web.example.com'], rules: [{ backendRefs: [{ name: 'stable', port: 80, weight: 90 }, { name: 'preview', port: 80, weight: 10 }] }] },
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'web', namespace: ns, annotations: { 'sim.ferry.dev/rps': '300' } },
+      spec: {
+        hostnames: ['web.example.com'],
+        rules: [
+          {
+            backendRefs: [
+              { name: 'stable', port: 80, weight: 90 },
+              { name: 'preview', port: 80, weight: 10 },
+            ],
+          },
+        ],
+      },
     } as KubernetesObject);
     await settled(ns);
     await sleep(WINDOW_MS);
@@ -164,7 +233,9 @@ describe('a cluster of its own, with metrics', () => {
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d));
       child.stderr.on('data', (d: Buffer) => (stderr += d));
-      child.on('exit', (code: number) => (code === 0 ? resolve(out) : reject(new Error(`cluster:up exited ${code}: ${stderr}`))));
+      child.on('exit', (code: number) =>
+        code === 0 ? resolve(out) : reject(new Error(`cluster:up exited ${code}: ${stderr}`)),
+      );
     });
     try {
       const url = /Prometheus: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
@@ -173,11 +244,15 @@ describe('a cluster of its own, with metrics', () => {
       const state = readState(name)!;
       expect(state.components.map((c) => c.name)).toEqual(expect.arrayContaining(['prometheus', 'traffic']));
       const client = new PrometheusClient({ url: url!, attempts: 2, backoffMs: () => 100 });
-      await eventually('Prometheus answers', async () => ((await client.query('vector(1)')).kind === 'value' ? true : undefined));
+      await eventually('Prometheus answers', async () =>
+        (await client.query('vector(1)')).kind === 'value' ? true : undefined,
+      );
       await killComponent(name, 'prometheus');
       const r = await client.query('up');
       expect(r).toMatchObject({ kind: 'error', error: { reason: 'unreachable' } });
-      expect(r.kind === 'error' && r.error.message).toMatch(new RegExp(`^cannot reach Prometheus at ${url!.replace(/\./g, '\\.')}`));
+      expect(r.kind === 'error' && r.error.message).toMatch(
+        new RegExp(`^cannot reach Prometheus at ${url!.replace(/\./g, '\\.')}`),
+      );
       // Back again, so that cluster:down has it to stop too.
       await restartComponent(name, 'prometheus');
       expect((await client.query('vector(1)')).kind).toBe('value');

@@ -35,7 +35,10 @@ afterAll(async () => {
 // Starting a second local cluster needs the locally built binaries (not there with FERRY_TEST_KUBECONFIG).
 describe.skipIf(!own)('newcomer', () => {
   it('cluster:up prints the kubeconfig path as the last line of stdout, and only that', async () => {
-    const up = await run(process.execPath, [CLI, 'up', '--name', SECOND, '--nodes', '1'], { encoding: 'utf8', timeout: 240_000 });
+    const up = await run(process.execPath, [CLI, 'up', '--name', SECOND, '--nodes', '1'], {
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     const lines = up.stdout.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
     second = lines[0]!;
@@ -62,19 +65,32 @@ describe.skipIf(!own)('newcomer', () => {
     const repo = join(tmp, 'repo');
     mkdirSync(join(repo, 'apps', 'multi-env'), { recursive: true });
     writeFileSync(join(repo, 'apps', 'multi-env', 'app.yaml'), app);
-    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo, stdio: 'ignore' });
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        cwd: repo,
+        stdio: 'ignore',
+      });
     git('init', '-q', '-b', 'main');
     git('add', '-A');
     git('commit', '-qm', 'multi-env');
-    // prod-eu is the second cluster; prod-us the home one under another name (its namespace differs from dev's and staging's).
+    // prod-eu is the second cluster; prod-us the home one under another name (its namespace differs from dev's and
+    // staging's).
     const kubeconfig = writeMergedKubeconfig(join(tmp, 'kubeconfig'), [
       { context: 'home', file: inject('kubeconfig') },
       { context: 'prod-eu', file: second! },
       { context: 'prod-us', file: inject('kubeconfig') },
     ]);
-    const serve = await new Serve(['--repo', repo, '--path', '.', '--interval', '5s', '--no-leader-elect'], { KUBECONFIG: kubeconfig }).start();
+    const serve = await new Serve(['--repo', repo, '--path', '.', '--interval', '5s', '--no-leader-elect'], {
+      KUBECONFIG: kubeconfig,
+    }).start();
     try {
-      const status = () => JSON.parse(execFileSync(FERRY, ['status', '-o', 'json'], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfig } })) as { app: string; env: string; status: string; lastError?: string }[];
+      const status = () =>
+        JSON.parse(
+          execFileSync(FERRY, ['status', '-o', 'json'], {
+            encoding: 'utf8',
+            env: { ...process.env, KUBECONFIG: kubeconfig },
+          }),
+        ) as { app: string; env: string; status: string; lastError?: string }[];
       const rows = await eventually(
         'every environment of the app synced',
         async () => {
@@ -89,7 +105,8 @@ describe.skipIf(!own)('newcomer', () => {
       const replicas = async (file: string, namespace: string) => {
         const kc = new KubeConfig();
         kc.loadFromFile(file);
-        return (await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'api', namespace })).status?.readyReplicas;
+        return (await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'api', namespace })).status
+          ?.readyReplicas;
       };
       expect(await replicas(second!, id)).toBe(6);
       expect(await replicas(inject('kubeconfig'), id)).toBe(6);
@@ -101,7 +118,8 @@ describe.skipIf(!own)('newcomer', () => {
       const core = new KubeConfig();
       core.loadFromFile(inject('kubeconfig'));
       const api = core.makeApiClient(CoreV1Api);
-      for (const ns of [id, `${id}-dev`, `${id}-staging`]) await api.deleteNamespace({ name: ns }).catch(() => undefined);
+      for (const ns of [id, `${id}-dev`, `${id}-staging`])
+        await api.deleteNamespace({ name: ns }).catch(() => undefined);
     }
   });
 });

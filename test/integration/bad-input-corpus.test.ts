@@ -33,12 +33,19 @@ describe('bad-input corpus (offline)', () => {
   it('has at least 130 offline cases across every category', () => {
     expect(cases.length).toBeGreaterThanOrEqual(130);
     expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
-    expect(new Set(cases.map((c) => c.category))).toEqual(new Set(['yaml', 'application', 'parameters', 'definitions', 'files', 'flags', 'records', 'ferry.yaml']));
+    expect(new Set(cases.map((c) => c.category))).toEqual(
+      new Set(['yaml', 'application', 'parameters', 'definitions', 'files', 'flags', 'records', 'ferry.yaml']),
+    );
   });
 
   it.concurrent.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const dir = writeCase(root, c);
-    const r = await slot(() => runFerry(c.args.map((a) => a.replaceAll('$DIR', dir)), dir));
+    const r = await slot(() =>
+      runFerry(
+        c.args.map((a) => a.replaceAll('$DIR', dir)),
+        dir,
+      ),
+    );
     expectClean(c, r);
   });
 });

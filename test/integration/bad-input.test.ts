@@ -46,7 +46,9 @@ describe('bad input', () => {
 
   it('traits that conflict or report errs; with --strict also traits that do not apply', async () => {
     const notApplicable = `${bad('traits.yaml')}:13:17: component "nightly", trait "scaler": trait "scaler" applies to [deployments.apps, statefulsets.apps], not to component type "cron-task" (CronJob)`;
-    expect(await renderErrors(bad('traits.yaml'))).toEqual((await renderErrors(bad('traits.yaml'), '--strict')).filter((l) => l !== notApplicable));
+    expect(await renderErrors(bad('traits.yaml'))).toEqual(
+      (await renderErrors(bad('traits.yaml'), '--strict')).filter((l) => l !== notApplicable),
+    );
     expect(await renderErrors(bad('traits.yaml'), '--strict')).toEqual([
       `${bad('traits.yaml')}:13:17: component "nightly", trait "scaler": trait "scaler" applies to [deployments.apps, statefulsets.apps], not to component type "cron-task" (CronJob)`,
       `${bad('traits.yaml')}:20:17: component "web", trait "hpa": trait "hpa" conflicts with trait "cpuscaler" on the same component`,
@@ -72,12 +74,16 @@ describe('bad input', () => {
   });
 
   it('duplicate component names', async () => {
-    expect(await renderErrors(bad('duplicate.yaml'))).toEqual([`${bad('duplicate.yaml')}:10:7: component "web": duplicate component name "web" (first defined at line 7)`]);
+    expect(await renderErrors(bad('duplicate.yaml'))).toEqual([
+      `${bad('duplicate.yaml')}:10:7: component "web": duplicate component name "web" (first defined at line 7)`,
+    ]);
   });
 
   it('an unknown environment lists the ones the app has', async () => {
     const errs = await renderErrors(join('examples', 'apps', 'multi-env'), '--env', 'qa');
-    expect(errs).toEqual([`${join('examples', 'apps', 'multi-env', 'app.yaml')}:1:1: unknown environment "qa"; this app has "deploy-dev", "deploy-staging", "deploy-prod"`]);
+    expect(errs).toEqual([
+      `${join('examples', 'apps', 'multi-env', 'app.yaml')}:1:1: unknown environment "qa"; this app has "deploy-dev", "deploy-staging", "deploy-prod"`,
+    ]);
   });
 
   it('a missing file', async () => {
@@ -101,7 +107,13 @@ describe('the ferry process', () => {
   });
 
   it('prints help for every command', () => {
-    for (const args of [['--help'], ['render', '--help'], ['def', '--help'], ['def', 'list', '--help'], ['def', 'show', '--help']]) {
+    for (const args of [
+      ['--help'],
+      ['render', '--help'],
+      ['def', '--help'],
+      ['def', 'list', '--help'],
+      ['def', 'show', '--help'],
+    ]) {
       const r = ferryProcess(...args);
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/Usage: ferry/);
@@ -113,19 +125,73 @@ describe('ferry def', () => {
   it('lists every built-in definition KubeVela users expect', async () => {
     const r = await ferry('def', 'list');
     expect(r.code).toBe(0);
-    const names = r.stdout.split('\n').slice(1).map((l) => l.split(/\s+/)[0]).filter(Boolean);
+    const names = r.stdout
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0])
+      .filter(Boolean);
     expect(names.sort()).toEqual(
-      ['webservice', 'worker', 'task', 'cron-task', 'daemon', 'statefulset', 'k8s-objects', 'scaler', 'cpuscaler', 'hpa', 'labels', 'annotations', 'env', 'command', 'container-image', 'sidecar', 'init-container', 'storage', 'resource', 'affinity', 'expose', 'gateway', 'json-patch', 'json-merge-patch', 'canary', 'topology', 'override', 'garbage-collect', 'apply-once', 'deploy', 'suspend', 'apply-component', 'step-group'].sort(),
+      [
+        'webservice',
+        'worker',
+        'task',
+        'cron-task',
+        'daemon',
+        'statefulset',
+        'k8s-objects',
+        'scaler',
+        'cpuscaler',
+        'hpa',
+        'labels',
+        'annotations',
+        'env',
+        'command',
+        'container-image',
+        'sidecar',
+        'init-container',
+        'storage',
+        'resource',
+        'affinity',
+        'expose',
+        'gateway',
+        'json-patch',
+        'json-merge-patch',
+        'canary',
+        'topology',
+        'override',
+        'garbage-collect',
+        'apply-once',
+        'deploy',
+        'suspend',
+        'apply-component',
+        'step-group',
+      ].sort(),
     );
   });
 
   it('shows a parameter table with type, default, required and description', async () => {
     const r = await ferry('def', 'show', 'cron-task');
     expect(r.code).toBe(0);
-    const row = (name: string) => r.stdout.split('\n').find((l) => l.startsWith(`${name} `))?.split(/\s{2,}/);
+    const row = (name: string) =>
+      r.stdout
+        .split('\n')
+        .find((l) => l.startsWith(`${name} `))
+        ?.split(/\s{2,}/);
     expect(row('schedule')).toEqual(['schedule', 'string', 'yes', 'Schedule in cron format, e.g. "*/5 * * * *"']);
-    expect(row('concurrencyPolicy')).toEqual(['concurrencyPolicy', '"Allow"|"Forbid"|"Replace"', '"Allow"', 'no', 'What to do when a run is still going at the next schedule']);
-    expect(row('backoffLimit')).toEqual(['backoffLimit', 'integer', '6', 'no', 'Retries before a job is marked failed']);
+    expect(row('concurrencyPolicy')).toEqual([
+      'concurrencyPolicy',
+      '"Allow"|"Forbid"|"Replace"',
+      '"Allow"',
+      'no',
+      'What to do when a run is still going at the next schedule',
+    ]);
+    expect(row('backoffLimit')).toEqual([
+      'backoffLimit',
+      'integer',
+      '6',
+      'no',
+      'Retries before a job is marked failed',
+    ]);
   });
 
   it('shows user definitions, including YAML CRs', async () => {

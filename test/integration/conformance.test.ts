@@ -10,24 +10,35 @@ import { conformanceDir, ferry, repoRoot } from './helpers.js';
 
 /** Cases that are out of scope, with the reason (the data's SKIPPED.md agrees). */
 const OUT_OF_SCOPE: Record<string, string> = {
-  '009': 'base holds a non-concrete value (value: string); a real render exports context.output first and fails, as KubeVela does',
-  '010': 'base holds a non-concrete value (value: string); a real render exports context.output first and fails, as KubeVela does',
-  '011': 'base holds a non-concrete value (value: string); a real render exports context.output first and fails, as KubeVela does',
-  '012': 'base holds a non-concrete value (value: string); a real render exports context.output first and fails, as KubeVela does',
+  '009':
+    'base holds a non-concrete value (value: string); a real render exports context.output first and fails, as KubeVela does',
+  '010':
+    'base holds a non-concrete value (value: string); a real render exports context.output first and fails, as KubeVela does',
+  '011':
+    'base holds a non-concrete value (value: string); a real render exports context.output first and fails, as KubeVela does',
+  '012':
+    'base holds a non-concrete value (value: string); a real render exports context.output first and fails, as KubeVela does',
 };
 
 const dir = conformanceDir();
-const index = JSON.parse(readFileSync(join(dir, 'patch-cases', 'index.json'), 'utf8')) as { n3: string; short: string; runnable: boolean }[];
+const index = JSON.parse(readFileSync(join(dir, 'patch-cases', 'index.json'), 'utf8')) as {
+  n3: string;
+  short: string;
+  runnable: boolean;
+}[];
 
 describe('KubeVela trait-patch cases', () => {
   it('every case is run or listed as out of scope', () => {
     const runnable = readdirSync(join(dir, 'patch-cases', 'run')).sort();
-    for (const c of index) expect(runnable.includes(c.n3) || c.n3 in OUT_OF_SCOPE, `case ${c.n3}-${c.short}`).toBe(true);
+    for (const c of index)
+      expect(runnable.includes(c.n3) || c.n3 in OUT_OF_SCOPE, `case ${c.n3}-${c.short}`).toBe(true);
     const skipped = readFileSync(join(dir, 'patch-cases', 'SKIPPED.md'), 'utf8');
     for (const n of Object.keys(OUT_OF_SCOPE)) expect(skipped).toContain(`**${n}-`);
   });
 
-  it.each(index.filter((c) => existsSync(join(dir, 'patch-cases', 'run', c.n3))).map((c) => [`${c.n3}-${c.short}`, c.n3]))('%s', async (_name, n3) => {
+  it.each(
+    index.filter((c) => existsSync(join(dir, 'patch-cases', 'run', c.n3))).map((c) => [`${c.n3}-${c.short}`, c.n3]),
+  )('%s', async (_name, n3) => {
     const run = join(dir, 'patch-cases', 'run', n3);
     const expected = JSON.parse(readFileSync(join(run, 'expected.json'), 'utf8')) as Record<string, unknown>;
     const r = await ferry('render', join(run, 'app.yaml'), '--definitions', join(run, 'defs'), '-o', 'json');
@@ -39,7 +50,9 @@ describe('KubeVela trait-patch cases', () => {
     }
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const widgets = (JSON.parse(r.stdout) as { kind: string; metadata: { name: string }; spec: unknown }[]).filter((o) => o.kind === 'Widget' && o.metadata.name === 'w');
+    const widgets = (JSON.parse(r.stdout) as { kind: string; metadata: { name: string }; spec: unknown }[]).filter(
+      (o) => o.kind === 'Widget' && o.metadata.name === 'w',
+    );
     expect(widgets).toHaveLength(1);
     expect(widgets[0]!.spec).toEqual(expected);
   });
@@ -47,14 +60,27 @@ describe('KubeVela trait-patch cases', () => {
 
 describe('KubeVela dry-run golden', () => {
   const golden = join(dir, 'dryrun-golden');
-  const expected = JSON.parse(readFileSync(join(golden, 'expected.json'), 'utf8')) as { metadata: { labels: Record<string, string> } }[];
+  const expected = JSON.parse(readFileSync(join(golden, 'expected.json'), 'utf8')) as {
+    metadata: { labels: Record<string, string> };
+  }[];
   const withoutRevision = (objs: { metadata: { labels: Record<string, string> } }[]) =>
-    objs.map((o) => ({ ...o, metadata: { ...o.metadata, labels: Object.fromEntries(Object.entries(o.metadata.labels).filter(([k]) => k !== 'app.oam.dev/appRevision')) } }));
+    objs.map((o) => ({
+      ...o,
+      metadata: {
+        ...o.metadata,
+        labels: Object.fromEntries(Object.entries(o.metadata.labels).filter(([k]) => k !== 'app.oam.dev/appRevision')),
+      },
+    }));
 
   it.each(['defs', 'defs-cue'])('renders the golden objects and labels with %s', async (defs) => {
     const r = await ferry('render', join(golden, 'app.yaml'), '--definitions', join(golden, defs), '-o', 'json');
     // KubeVela's test app passes two properties its definition does not declare; KubeVela ignores them, Ferry warns.
-    expect(r.stderr.trimEnd().split('\n').map((l) => l.replace(/^warning: .*app\.yaml:(\d+:\d+): .*unknown parameter "(\w+)".*$/, '$1 $2'))).toEqual(['14:16 lives', '15:18 enemies']);
+    expect(
+      r.stderr
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.replace(/^warning: .*app\.yaml:(\d+:\d+): .*unknown parameter "(\w+)".*$/, '$1 $2')),
+    ).toEqual(['14:16 lives', '15:18 enemies']);
     const got = JSON.parse(r.stdout) as { metadata: { labels: Record<string, string> } }[];
     for (const o of got) expect(typeof o.metadata.labels['app.oam.dev/appRevision']).toBe('string');
     expect(withoutRevision(got)).toEqual(withoutRevision(expected));

@@ -1,7 +1,8 @@
 /**
  * The documentation stays true: README.md is the short newcomer's page linking every docs/ file, every
  * relative link points to a file, and every `./bin/ferry render|def …` (and `./bin/ferry --help`) shown with
- * its output in a console block prints that output (a line `…` stands for one or more lines, `…` inside a line for any text;
+ * its output in a console block prints that output (a line `…` stands for one or more lines, `…` inside a line for any
+ * text;
  * paths may be shown relative to the repository).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -10,8 +11,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ferry, repoRoot } from './helpers.js';
 
 const docsDir = join(repoRoot, 'docs');
-const docFiles = readdirSync(docsDir).filter((f) => f.endsWith('.md')).sort();
-const pages = ['README.md', ...docFiles.map((f) => join('docs', f))].map((path) => ({ path, text: readFileSync(join(repoRoot, path), 'utf8') }));
+const docFiles = readdirSync(docsDir)
+  .filter((f) => f.endsWith('.md'))
+  .sort();
+const pages = ['README.md', ...docFiles.map((f) => join('docs', f))].map((path) => ({
+  path,
+  text: readFileSync(join(repoRoot, path), 'utf8'),
+}));
 const readme = pages[0]!.text;
 
 /** The page without its fenced code blocks (links inside code are not links). */
@@ -48,9 +54,19 @@ function shownCommands(page: string, text: string): Shown[] {
     if (fence === undefined || !console_) return;
     if (line.startsWith('$ ')) {
       const comment = /\s+#\s(.*)$/.exec(line);
-      const command = line.slice(2).replace(/\s+#\s.*$/, '').trim();
+      const command = line
+        .slice(2)
+        .replace(/\s+#\s.*$/, '')
+        .trim();
       const exit = comment ? /\bexit (\d+)/.exec(comment[1]!) : null;
-      current = { page, line: i + 1, command, args: command.split(/\s+/).slice(1), output: [], ...(exit ? { exit: Number(exit[1]) } : {}) };
+      current = {
+        page,
+        line: i + 1,
+        command,
+        args: command.split(/\s+/).slice(1),
+        output: [],
+        ...(exit ? { exit: Number(exit[1]) } : {}),
+      };
       found.push(current);
     } else current?.output.push(line);
   });
@@ -62,13 +78,13 @@ const tested = pages
   .filter((c) => /^\.\/bin\/ferry (render|def|--help$)/.test(c.command) && c.output.length > 0);
 
 const ELLIPSIS = '…';
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function lineMatches(shown: string, actual: string): boolean {
   const s = shown.trimEnd();
   const a = actual.trimEnd();
   if (!s.includes(ELLIPSIS)) return s === a;
-  return new RegExp(`^${s.split(ELLIPSIS).map(escape).join('[\\s\\S]*')}$`).test(a);
+  return new RegExp(`^${s.split(ELLIPSIS).map(escapeRegExp).join('[\\s\\S]*')}$`).test(a);
 }
 
 /** Shown lines against actual lines; a line that is only `…` stands for one or more actual lines. */
@@ -120,7 +136,9 @@ describe('relative links', () => {
 
   it.each(links)('$page → $target exists', ({ page, target }) => {
     const file = resolve(repoRoot, dirname(page), decodeURIComponent(target.split('#')[0]!));
-    expect(existsSync(file), `${page} links to ${target}, which is not a file (${relative(repoRoot, file)})`).toBe(true);
+    expect(existsSync(file), `${page} links to ${target}, which is not a file (${relative(repoRoot, file)})`).toBe(
+      true,
+    );
   });
 });
 

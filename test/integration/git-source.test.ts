@@ -10,7 +10,11 @@ import { startGitServer, type GitServer } from '../support/git-server.js';
 let root = '';
 let work = '';
 let server: GitServer;
-const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: work, encoding: 'utf8' }).trim();
+const git = (...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+    cwd: work,
+    encoding: 'utf8',
+  }).trim();
 function commit(files: Record<string, string>, message: string): string {
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(join(work, path, '..'), { recursive: true });
@@ -35,7 +39,10 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const read = async (source: GitSource, commit: string, folder: string) => Promise.all((await source.listFiles(commit, folder)).map(async (e) => ({ path: e.path, text: await source.readText(e) })));
+const read = async (source: GitSource, commit: string, folder: string) =>
+  Promise.all(
+    (await source.listFiles(commit, folder)).map(async (e) => ({ path: e.path, text: await source.readText(e) })),
+  );
 
 describe('GitSource over smart HTTP', () => {
   it('clones, does nothing when the head has not moved, and fetches a new commit', async () => {
@@ -45,7 +52,9 @@ describe('GitSource over smart HTTP', () => {
     expect(await source.poll()).toEqual({ commit: c1, changed: false });
     const c2 = commit({ 'apps/shop/app.yaml': 'kind: Application\nmetadata: {name: shop}\n' }, 'second');
     expect(await source.poll()).toEqual({ commit: c2, changed: true });
-    expect(await read(source, c2, 'apps')).toEqual([{ path: 'apps/shop/app.yaml', text: 'kind: Application\nmetadata: {name: shop}\n' }]);
+    expect(await read(source, c2, 'apps')).toEqual([
+      { path: 'apps/shop/app.yaml', text: 'kind: Application\nmetadata: {name: shop}\n' },
+    ]);
     expect(await read(source, c1, 'apps/shop')).toEqual([{ path: 'apps/shop/app.yaml', text: 'kind: Application\n' }]);
     expect(await source.listFiles(c2, 'nothing-here')).toEqual([]);
     // A restarted source reuses its clone and knows the commits it had.
@@ -66,14 +75,25 @@ describe('GitSource over smart HTTP', () => {
     const source = new GitSource({ repo: `${server.url}/apps.git`, cacheDir: join(root, 'clone2') });
     await source.poll();
     await expect(source.listFiles(c3, 'apps/evil')).rejects.toThrow(PathEscapeError);
-    await expect(source.listFiles(c3, 'apps/evil')).rejects.toThrow(/"apps\/evil\/app.yaml" is a symbolic link to the absolute path "\/etc\/passwd"/);
-    await expect(source.listFiles(c3, 'apps/dots')).rejects.toThrow(/"apps\/dots\/app.yaml" is a symbolic link to "..\/..\/..\/..\/etc\/passwd", which leaves the repository/);
-    // An app folder that is itself a link out of the repository is named as such (was "anticipated to be a tree but it is a blob").
-    await expect(source.listFiles(c3, 'apps/dirlink')).rejects.toThrow(/"apps\/dirlink" is a symbolic link to "\/tmp", where a folder is expected/);
-    await expect(source.listFiles(c3, 'apps/good/app.yaml/x')).rejects.toThrow(/"apps\/good\/app.yaml" is a file, where a folder is expected/);
+    await expect(source.listFiles(c3, 'apps/evil')).rejects.toThrow(
+      /"apps\/evil\/app.yaml" is a symbolic link to the absolute path "\/etc\/passwd"/,
+    );
+    await expect(source.listFiles(c3, 'apps/dots')).rejects.toThrow(
+      /"apps\/dots\/app.yaml" is a symbolic link to "..\/..\/..\/..\/etc\/passwd", which leaves the repository/,
+    );
+    // An app folder that is itself a link out of the repository is named as such (was "anticipated to be a tree but it
+    // is a blob").
+    await expect(source.listFiles(c3, 'apps/dirlink')).rejects.toThrow(
+      /"apps\/dirlink" is a symbolic link to "\/tmp", where a folder is expected/,
+    );
+    await expect(source.listFiles(c3, 'apps/good/app.yaml/x')).rejects.toThrow(
+      /"apps\/good\/app.yaml" is a file, where a folder is expected/,
+    );
     await expect(source.listFiles(c3, '../outside')).rejects.toThrow(/leaves the repository/);
     await expect(source.listFiles(c3, '/etc')).rejects.toThrow(/leaves the repository/);
-    expect(await read(source, c3, 'apps/linked')).toEqual([{ path: 'apps/linked/app.yaml', text: 'kind: Application\n' }]);
+    expect(await read(source, c3, 'apps/linked')).toEqual([
+      { path: 'apps/linked/app.yaml', text: 'kind: Application\n' },
+    ]);
     expect((await source.listFiles(c3, 'apps/good')).map((f) => f.path)).toEqual(['apps/good/app.yaml']);
   });
 
@@ -94,24 +114,43 @@ describe('GitSource over smart HTTP', () => {
     const source = new GitSource({ repo: bare, cacheDir: join(root, 'unused') });
     expect(await source.poll()).toEqual({ commit: head, changed: true });
     expect((await source.listFiles(head, 'apps/good')).map((f) => f.path)).toEqual(['apps/good/app.yaml']);
-    expect(await read(source, head, 'apps/good')).toEqual([{ path: 'apps/good/app.yaml', text: 'kind: Application\n' }]);
+    expect(await read(source, head, 'apps/good')).toEqual([
+      { path: 'apps/good/app.yaml', text: 'kind: Application\n' },
+    ]);
     expect((await new GitSource({ repo: bare, cacheDir: join(root, 'unused'), ref: 'main' }).poll()).commit).toBe(head);
-    expect((await new GitSource({ repo: bare, cacheDir: join(root, 'unused'), commit: first.slice(0, 10) }).poll()).commit).toBe(first);
-    const next = commit({ 'apps/good/app.yaml': 'kind: Application\nmetadata: {name: good}\n' }, 'pushed to the bare repository');
+    expect(
+      (await new GitSource({ repo: bare, cacheDir: join(root, 'unused'), commit: first.slice(0, 10) }).poll()).commit,
+    ).toBe(first);
+    const next = commit(
+      { 'apps/good/app.yaml': 'kind: Application\nmetadata: {name: good}\n' },
+      'pushed to the bare repository',
+    );
     expect(await source.poll()).toEqual({ commit: next, changed: true });
   });
 
   it('authenticates with basic credentials and never shows them in errors', async () => {
-    const secured = await startGitServer(join(root, 'repos'), { auth: { username: 'ferry', password: 's3cret-token' } });
+    const secured = await startGitServer(join(root, 'repos'), {
+      auth: { username: 'ferry', password: 's3cret-token' },
+    });
     try {
-      const good = new GitSource({ repo: `${secured.url}/apps.git`, cacheDir: join(root, 'clone-auth'), auth: { username: 'ferry', password: 's3cret-token' } });
+      const good = new GitSource({
+        repo: `${secured.url}/apps.git`,
+        cacheDir: join(root, 'clone-auth'),
+        auth: { username: 'ferry', password: 's3cret-token' },
+      });
       expect((await good.poll()).commit).toBe(git('rev-parse', 'HEAD'));
-      const bad = new GitSource({ repo: `${secured.url}/apps.git`, cacheDir: join(root, 'clone-bad'), auth: { username: 'ferry', password: 'wrong-password' } });
+      const bad = new GitSource({
+        repo: `${secured.url}/apps.git`,
+        cacheDir: join(root, 'clone-bad'),
+        auth: { username: 'ferry', password: 'wrong-password' },
+      });
       const err = await bad.poll().catch((e: Error) => e);
       expect(err).toBeInstanceOf(SourceError);
       expect(String((err as Error).message)).toMatch(/401/);
       expect(String((err as Error).message)).not.toContain('wrong-password');
-      expect(() => new GitSource({ repo: `http://user:pw@127.0.0.1:1/x.git`, cacheDir: root })).toThrow(/not in the URL/);
+      expect(() => new GitSource({ repo: `http://user:pw@127.0.0.1:1/x.git`, cacheDir: root })).toThrow(
+        /not in the URL/,
+      );
     } finally {
       await secured.stop();
     }

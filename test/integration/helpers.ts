@@ -14,7 +14,9 @@ export function conformanceDir(): string {
   if (process.env.FERRY_CONFORMANCE_DIR) return found(process.env.FERRY_CONFORMANCE_DIR);
   const beside = (root: string) => join(root, '..', 'shared', 'conformance', 'kubevela');
   if (existsSync(beside(repoRoot))) return beside(repoRoot);
-  const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], { cwd: repoRoot, encoding: 'utf8' }).stdout.trim().replace(/^file:\/\//, '');
+  const origin = spawnSync('git', ['config', '--get', 'remote.origin.url'], { cwd: repoRoot, encoding: 'utf8' })
+    .stdout.trim()
+    .replace(/^file:\/\//, '');
   if (origin.startsWith('/') && existsSync(beside(origin))) return beside(origin);
   return found(beside(repoRoot));
 }

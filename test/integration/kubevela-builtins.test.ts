@@ -39,7 +39,12 @@ afterAll(() => {
 // ------------------------------------------------------------------ helpers
 
 function application(name: string, components: unknown[], extra: Record<string, unknown> = {}, namespace = 'default') {
-  return { apiVersion: 'core.oam.dev/v1beta1', kind: 'Application', metadata: { name, namespace }, spec: { components, ...extra } };
+  return {
+    apiVersion: 'core.oam.dev/v1beta1',
+    kind: 'Application',
+    metadata: { name, namespace },
+    spec: { components, ...extra },
+  };
 }
 
 /** A webservice component `web` (image nginx:1.25) with the given traits and extra properties. */
@@ -59,7 +64,9 @@ async function renderRaw(app: unknown, extraArgs: string[] = []) {
   return { ...(await ferry('render', file, ...RENDER_DEFS, ...extraArgs, '-o', 'json')), appName: name, file };
 }
 
-/** Renders an app (object or YAML text) with KubeVela's builtin definitions; asserts success and well-formed objects. */
+/**
+ * Renders an app (object or YAML text) with KubeVela's builtin definitions; asserts success and well-formed objects.
+ */
 async function render(app: unknown, extraArgs: string[] = []): Promise<K8s[]> {
   const r = await renderRaw(app, extraArgs);
   expect(r.code, `render failed:\n${r.stderr}`).toBe(0);
@@ -118,12 +125,17 @@ const traitLabels = (appName: string, component: string, type: string, resource:
   'trait.oam.dev/resource': resource,
   'app.oam.dev/resourceType': 'TRAIT',
 });
-const podLabels = (appName: string, component: string) => ({ 'app.oam.dev/name': appName, 'app.oam.dev/component': component });
+const podLabels = (appName: string, component: string) => ({
+  'app.oam.dev/name': appName,
+  'app.oam.dev/component': component,
+});
 
 /** The top-level definition name and its `type:` in a definition file. */
 function declared(file: string): { name: string; type: string } {
   const src = readFileSync(file, 'utf8');
-  const names = [...src.matchAll(/^"?([A-Za-z0-9][\w.-]*)"?\s*:\s*\{/gm)].map((m) => m[1]!).filter((n) => n !== 'template');
+  const names = [...src.matchAll(/^"?([A-Za-z0-9][\w.-]*)"?\s*:\s*\{/gm)]
+    .map((m) => m[1]!)
+    .filter((n) => n !== 'template');
   const type = src.match(/^\s*type:\s*"(component|trait|policy|workflow-step)"/m)?.[1];
   expect(names[0], `definition name in ${file}`).toBeDefined();
   expect(type, `type in ${file}`).toBeDefined();
@@ -134,7 +146,9 @@ function declared(file: string): { name: string; type: string } {
 
 describe('the builtin definition files', () => {
   it('are all 78 of them, in their upstream folders', () => {
-    const count = (['component', 'trait', 'policy', 'workflowstep'] as const).map((k) => readdirSync(defsOf(k)).filter((f) => f.endsWith('.cue')).length);
+    const count = (['component', 'trait', 'policy', 'workflowstep'] as const).map(
+      (k) => readdirSync(defsOf(k)).filter((f) => f.endsWith('.cue')).length,
+    );
     expect(count).toEqual([9, 29, 9, 31]);
   });
 });
@@ -167,13 +181,34 @@ describe('policy and workflow-step files in a render', () => {
     const objs = await render(
       application(
         'payments',
-        [{ name: 'api', type: 'webservice', properties: { image: 'example/api:1.0' }, traits: [{ type: 'scaler', properties: { replicas: 1 } }] }],
+        [
+          {
+            name: 'api',
+            type: 'webservice',
+            properties: { image: 'example/api:1.0' },
+            traits: [{ type: 'scaler', properties: { replicas: 1 } }],
+          },
+        ],
         {
           policies: [
             { name: 'prod', type: 'topology', properties: { clusters: ['local'], namespace: 'payments-prod' } },
-            { name: 'prod-overrides', type: 'override', properties: { components: [{ name: 'api', properties: { image: 'example/api:1.1' }, traits: [{ type: 'scaler', properties: { replicas: 3 } }] }] } },
+            {
+              name: 'prod-overrides',
+              type: 'override',
+              properties: {
+                components: [
+                  {
+                    name: 'api',
+                    properties: { image: 'example/api:1.1' },
+                    traits: [{ type: 'scaler', properties: { replicas: 3 } }],
+                  },
+                ],
+              },
+            },
           ],
-          workflow: { steps: [{ name: 'deploy-prod', type: 'deploy', properties: { policies: ['prod', 'prod-overrides'] } }] },
+          workflow: {
+            steps: [{ name: 'deploy-prod', type: 'deploy', properties: { policies: ['prod', 'prod-overrides'] } }],
+          },
         },
         'payments',
       ),
@@ -182,7 +217,10 @@ describe('policy and workflow-step files in a render', () => {
     expect(kinds(objs)).toEqual(['Deployment/api']);
     const d = one(objs, 'Deployment', 'api');
     expect(d.metadata.namespace).toBe('payments-prod');
-    expect(d.metadata.labels).toMatchObject({ 'app.oam.dev/namespace': 'payments', ...workloadLabels('payments', 'api', 'webservice') });
+    expect(d.metadata.labels).toMatchObject({
+      'app.oam.dev/namespace': 'payments',
+      ...workloadLabels('payments', 'api', 'webservice'),
+    });
     expect(d.spec.replicas).toBe(3);
     expect(containers(d)).toEqual([{ name: 'api', image: 'example/api:1.1' }]);
   });
@@ -200,7 +238,10 @@ describe('component definitions', () => {
           properties: {
             image: 'nginx:1.25',
             cmd: ['nginx', '-g', 'daemon off;'],
-            ports: [{ port: 80, expose: true }, { port: 9090, name: 'metrics' }],
+            ports: [
+              { port: 80, expose: true },
+              { port: 9090, name: 'metrics' },
+            ],
             env: [{ name: 'MODE', value: 'prod' }],
             cpu: '0.5',
             memory: '256Mi',
@@ -213,7 +254,11 @@ describe('component definitions', () => {
     expect(kinds(objs)).toEqual(['Deployment/web', 'Service/web']);
     const d = one(objs, 'Deployment', 'web');
     expect(d.apiVersion).toBe('apps/v1');
-    expect(d.metadata).toMatchObject({ name: 'web', namespace: 'default', labels: workloadLabels('shop', 'web', 'webservice') });
+    expect(d.metadata).toMatchObject({
+      name: 'web',
+      namespace: 'default',
+      labels: workloadLabels('shop', 'web', 'webservice'),
+    });
     expect(d.spec.selector).toEqual({ matchLabels: { 'app.oam.dev/component': 'web' } });
     expect(d.spec.replicas).toBeUndefined(); // webservice leaves replicas to the cluster (or the scaler trait)
     expect(d.spec.template.metadata.labels).toEqual({ tier: 'frontend', ...podLabels('shop', 'web') });
@@ -228,12 +273,23 @@ describe('component definitions', () => {
         ],
         env: [{ name: 'MODE', value: 'prod' }],
         resources: { limits: { cpu: '0.5', memory: '256Mi' }, requests: { cpu: '0.5', memory: '256Mi' } },
-        readinessProbe: { httpGet: { path: '/healthz', port: 80 }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+        readinessProbe: {
+          httpGet: { path: '/healthz', port: 80 },
+          initialDelaySeconds: 0,
+          periodSeconds: 10,
+          timeoutSeconds: 1,
+          successThreshold: 1,
+          failureThreshold: 3,
+        },
       },
     ]);
     const s = one(objs, 'Service', 'web');
     expect(s.apiVersion).toBe('v1');
-    expect(s.metadata.labels).toMatchObject({ 'app.oam.dev/name': 'shop', 'app.oam.dev/component': 'web', 'trait.oam.dev/resource': 'webserviceExpose' });
+    expect(s.metadata.labels).toMatchObject({
+      'app.oam.dev/name': 'shop',
+      'app.oam.dev/component': 'web',
+      'trait.oam.dev/resource': 'webserviceExpose',
+    });
     expect(s.spec).toEqual({
       selector: { 'app.oam.dev/component': 'web' },
       ports: [{ port: 80, targetPort: 80, name: 'port-80', protocol: 'TCP' }],
@@ -279,7 +335,9 @@ spec:
       ],
       resources: { limits: { cpu: '0.1' }, requests: { cpu: '0.1' } },
     });
-    expect(one(objs, 'Service', 'frontend').spec.ports).toEqual([{ port: 8080, targetPort: 8080, name: 'port-8080', protocol: 'TCP' }]);
+    expect(one(objs, 'Service', 'frontend').spec.ports).toEqual([
+      { port: 8080, targetPort: 8080, name: 'port-8080', protocol: 'TCP' },
+    ]);
   });
 
   it('worker (KubeVela docs): a Deployment with the command, and no Service', async () => {
@@ -368,11 +426,23 @@ spec:
     expect(podSpec(ds).volumes).toEqual([{ name: 'varlog', hostPath: { path: '/var/log' } }]);
     const s = one(objs, 'Service', 'agent');
     expect(s.apiVersion).toBe('v1');
-    expect(s.spec).toEqual({ selector: { 'app.oam.dev/component': 'agent' }, ports: [{ port: 2020, targetPort: 2020, name: 'port-2020' }], type: 'ClusterIP' });
+    expect(s.spec).toEqual({
+      selector: { 'app.oam.dev/component': 'agent' },
+      ports: [{ port: 2020, targetPort: 2020, name: 'port-2020' }],
+      type: 'ClusterIP',
+    });
   });
 
   it('statefulset: StatefulSet with ports and cpu; a Service for exposed ports', async () => {
-    const objs = await render(application('db', [{ name: 'redis', type: 'statefulset', properties: { image: 'redis:7', ports: [{ port: 6379, expose: true }], cpu: '0.5' } }]));
+    const objs = await render(
+      application('db', [
+        {
+          name: 'redis',
+          type: 'statefulset',
+          properties: { image: 'redis:7', ports: [{ port: 6379, expose: true }], cpu: '0.5' },
+        },
+      ]),
+    );
     expect(kinds(objs)).toEqual(['Service/redis', 'StatefulSet/redis']);
     const st = one(objs, 'StatefulSet', 'redis');
     expect(st.apiVersion).toBe('apps/v1');
@@ -392,7 +462,9 @@ spec:
       ports: [{ port: 6379, targetPort: 6379, name: 'port-6379', protocol: 'TCP' }],
       type: 'ClusterIP',
     });
-    expect(one(objs, 'Service', 'redis').metadata.labels).toMatchObject({ 'trait.oam.dev/resource': 'statefulsetsExpose' });
+    expect(one(objs, 'Service', 'redis').metadata.labels).toMatchObject({
+      'trait.oam.dev/resource': 'statefulsetsExpose',
+    });
   });
 
   it('statefulset (KubeVela docs): postgres with scaler and a storage pvc', async () => {
@@ -451,17 +523,32 @@ spec:
       resources: { limits: { cpu: '1', memory: '2Gi' }, requests: { cpu: '1', memory: '2Gi' } },
     });
     expect(c.volumeMounts).toEqual([{ name: 'pvc-postgresdb-pvc', mountPath: '/var/lib/postgresql/data' }]);
-    expect(podSpec(st).volumes).toEqual([{ name: 'pvc-postgresdb-pvc', persistentVolumeClaim: { claimName: 'postgresdb-pvc' } }]);
+    expect(podSpec(st).volumes).toEqual([
+      { name: 'pvc-postgresdb-pvc', persistentVolumeClaim: { claimName: 'postgresdb-pvc' } },
+    ]);
     const pvc = one(objs, 'PersistentVolumeClaim', 'postgresdb-pvc');
     expect(pvc.apiVersion).toBe('v1');
     expect(pvc.metadata.labels).toMatchObject(traitLabels('postgres', 'postgres', 'storage', 'pvc-postgresdb-pvc'));
-    expect(pvc.spec).toEqual({ accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem', storageClassName: 'local-path', resources: { requests: { storage: '2Gi' } } });
-    expect(one(objs, 'Service', 'postgres').spec.ports).toEqual([{ port: 5432, targetPort: 5432, name: 'port-5432', protocol: 'TCP' }]);
+    expect(pvc.spec).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      volumeMode: 'Filesystem',
+      storageClassName: 'local-path',
+      resources: { requests: { storage: '2Gi' } },
+    });
+    expect(one(objs, 'Service', 'postgres').spec.ports).toEqual([
+      { port: 5432, targetPort: 5432, name: 'port-5432', protocol: 'TCP' },
+    ]);
   });
 
   it('task: a batch/v1 Job named <app>-<component> with count, restart policy and command', async () => {
     const objs = await render(
-      application('batch', [{ name: 'migrate', type: 'task', properties: { image: 'busybox', cmd: ['sh', '-c', 'echo done'], count: 2, restart: 'OnFailure' } }]),
+      application('batch', [
+        {
+          name: 'migrate',
+          type: 'task',
+          properties: { image: 'busybox', cmd: ['sh', '-c', 'echo done'], count: 2, restart: 'OnFailure' },
+        },
+      ]),
     );
     expect(kinds(objs)).toEqual(['Job/batch-migrate']);
     const j = one(objs, 'Job', 'batch-migrate');
@@ -472,7 +559,10 @@ spec:
       completions: 2,
       template: {
         metadata: { labels: podLabels('batch', 'migrate') },
-        spec: { restartPolicy: 'OnFailure', containers: [{ name: 'migrate', image: 'busybox', command: ['sh', '-c', 'echo done'] }] },
+        spec: {
+          restartPolicy: 'OnFailure',
+          containers: [{ name: 'migrate', image: 'busybox', command: ['sh', '-c', 'echo done'] }],
+        },
       },
     });
   });
@@ -480,7 +570,16 @@ spec:
   it('cron-task: a batch/v1 CronJob (cluster >= 1.25) with schedule, history limits and the job template', async () => {
     const objs = await render(
       application('reports', [
-        { name: 'nightly', type: 'cron-task', properties: { schedule: '0 2 * * *', image: 'busybox', cmd: ['sh', '-c', 'date'], ttlSecondsAfterFinished: 600 } },
+        {
+          name: 'nightly',
+          type: 'cron-task',
+          properties: {
+            schedule: '0 2 * * *',
+            image: 'busybox',
+            cmd: ['sh', '-c', 'date'],
+            ttlSecondsAfterFinished: 600,
+          },
+        },
       ]),
     );
     expect(kinds(objs)).toEqual(['CronJob/nightly']);
@@ -502,7 +601,10 @@ spec:
           backoffLimit: 6,
           template: {
             metadata: { labels: podLabels('reports', 'nightly') },
-            spec: { restartPolicy: 'Never', containers: [{ name: 'nightly', image: 'busybox', command: ['sh', '-c', 'date'] }] },
+            spec: {
+              restartPolicy: 'Never',
+              containers: [{ name: 'nightly', image: 'busybox', command: ['sh', '-c', 'date'] }],
+            },
           },
         },
       },
@@ -546,13 +648,21 @@ spec:
     expect(j.apiVersion).toBe('batch/v1');
     expect(j.metadata.labels).toMatchObject(workloadLabels('app-raw', 'myjob', 'k8s-objects'));
     expect(j.spec).toEqual({
-      template: { spec: { containers: [{ name: 'pi', image: 'perl', command: ['perl', '-Mbignum=bpi', '-wle', 'print bpi(2000)'] }], restartPolicy: 'Never' } },
+      template: {
+        spec: {
+          containers: [{ name: 'pi', image: 'perl', command: ['perl', '-Mbignum=bpi', '-wle', 'print bpi(2000)'] }],
+          restartPolicy: 'Never',
+        },
+      },
       backoffLimit: 4,
     });
     const cm = one(objs, 'ConfigMap', 'pi-config');
     expect(cm.apiVersion).toBe('v1');
     expect(cm.data).toEqual({ digits: '2000' });
-    expect(cm.metadata.labels).toMatchObject({ 'app.oam.dev/component': 'myjob', 'trait.oam.dev/resource': 'objects-1' });
+    expect(cm.metadata.labels).toMatchObject({
+      'app.oam.dev/component': 'myjob',
+      'trait.oam.dev/resource': 'objects-1',
+    });
   });
 
   it('helmchart (KubeVela docs): needs the vela/helm provider, a located not-supported error offline', async () => {
@@ -588,7 +698,9 @@ spec:
     // "not supported" error naming the package, no partial output (README: definitions that cannot render offline).
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/:9:13: component "my-chart": not supported by Ferry: component "helmchart" imports KubeVela's runtime package "vela\/helm"/);
+    expect(r.stderr).toMatch(
+      /:9:13: component "my-chart": not supported by Ferry: component "helmchart" imports KubeVela's runtime package "vela\/helm"/,
+    );
     expect(r.stderr).toMatch(/helmchart\.cue:\d+:\d+\)/);
   });
 
@@ -612,7 +724,9 @@ spec:
     // cannot, and must never print the selector ({resource, name}) as if it were an object.
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/:10:13: component "image-pull-secrets": not supported by Ferry: component type "ref-objects" reads the objects it references from the live cluster/);
+    expect(r.stderr).toMatch(
+      /:10:13: component "image-pull-secrets": not supported by Ferry: component type "ref-objects" reads the objects it references from the live cluster/,
+    );
   });
 });
 
@@ -650,7 +764,11 @@ spec:
                     topologyKey: "kubernetes.io/hostname"
 `);
     const d = one(objs, 'Deployment', 'busybox');
-    expect(d.spec.template.metadata.labels).toEqual({ 'label-key': 'label-value', 'to-delete-label-key': 'to-delete-label-value', ...podLabels('busybox', 'busybox') });
+    expect(d.spec.template.metadata.labels).toEqual({
+      'label-key': 'label-value',
+      'to-delete-label-key': 'to-delete-label-value',
+      ...podLabels('busybox', 'busybox'),
+    });
     expect(podSpec(d).affinity).toEqual({
       podAffinity: {
         preferredDuringSchedulingIgnoredDuringExecution: [
@@ -674,9 +792,16 @@ spec:
           {
             type: 'affinity',
             properties: {
-              nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disktype', values: ['ssd'] }] }] } },
-              podAntiAffinity: { required: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] },
-              tolerations: [{ key: 'dedicated', value: 'web', effect: 'NoSchedule' }, { operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }],
+              nodeAffinity: {
+                required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disktype', values: ['ssd'] }] }] },
+              },
+              podAntiAffinity: {
+                required: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }],
+              },
+              tolerations: [
+                { key: 'dedicated', value: 'web', effect: 'NoSchedule' },
+                { operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+              ],
             },
           },
         ]),
@@ -684,8 +809,16 @@ spec:
     );
     const spec = podSpec(one(objs, 'Deployment', 'web'));
     expect(spec.affinity).toEqual({
-      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disktype', operator: 'In', values: ['ssd'] }] }] } },
-      podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] },
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'disktype', operator: 'In', values: ['ssd'] }] }],
+        },
+      },
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' },
+        ],
+      },
     });
     expect(spec.tolerations).toEqual([
       { key: 'dedicated', value: 'web', effect: 'NoSchedule', operator: 'Equal' },
@@ -717,7 +850,10 @@ spec:
     expect(kinds(objs)).toEqual(['Deployment/express-server']);
     const d = one(objs, 'Deployment', 'express-server');
     expect(d.apiVersion).toBe('apps/v1');
-    expect(d.metadata.labels).toMatchObject({ release: 'stable', ...workloadLabels('myapp', 'express-server', 'webservice') });
+    expect(d.metadata.labels).toMatchObject({
+      release: 'stable',
+      ...workloadLabels('myapp', 'express-server', 'webservice'),
+    });
     expect(d.metadata.annotations).toMatchObject({ description: 'web application' });
     expect(d.spec.template.metadata.labels).toEqual({ release: 'stable', ...podLabels('myapp', 'express-server') });
     expect(d.spec.template.metadata.annotations).toEqual({ description: 'web application' });
@@ -744,7 +880,9 @@ spec:
     expect(cj.metadata.annotations).toMatchObject({ 'owner.example.com/email': 'data@example.com' });
     expect(cj.spec.template).toBeUndefined(); // a CronJob has no spec.template: the labels trait adds none
     expect(cj.spec.jobTemplate.metadata.annotations).toEqual({ 'owner.example.com/email': 'data@example.com' });
-    expect(cj.spec.jobTemplate.spec.template.metadata.annotations).toEqual({ 'owner.example.com/email': 'data@example.com' });
+    expect(cj.spec.jobTemplate.spec.template.metadata.annotations).toEqual({
+      'owner.example.com/email': 'data@example.com',
+    });
   });
 
   it('command (KubeVela docs): per-container command and args, next to a sidecar', async () => {
@@ -784,15 +922,29 @@ spec:
   });
 
   it('command: addArgs / delArgs edit the existing args', async () => {
-    const objs = await render(application('cli', [web([{ type: 'command', properties: { addArgs: ['--c'], delArgs: ['--a'] } }], { args: ['--a', '--b'] })]));
+    const objs = await render(
+      application('cli', [
+        web([{ type: 'command', properties: { addArgs: ['--c'], delArgs: ['--a'] } }], { args: ['--a', '--b'] }),
+      ]),
+    );
     const c = container(one(objs, 'Deployment', 'web'), 'web');
     expect(c.args).toEqual(['--b', '--c']);
     expect(c.command).toBeUndefined();
   });
 
   it('container-image: sets image and pull policy of the component container', async () => {
-    const objs = await render(application('img', [web([{ type: 'container-image', properties: { image: 'nginx:1.26', imagePullPolicy: 'Always' } }], { image: 'nginx:1.24' })]));
-    expect(container(one(objs, 'Deployment', 'web'), 'web')).toEqual({ name: 'web', image: 'nginx:1.26', imagePullPolicy: 'Always' });
+    const objs = await render(
+      application('img', [
+        web([{ type: 'container-image', properties: { image: 'nginx:1.26', imagePullPolicy: 'Always' } }], {
+          image: 'nginx:1.24',
+        }),
+      ]),
+    );
+    expect(container(one(objs, 'Deployment', 'web'), 'web')).toEqual({
+      name: 'web',
+      image: 'nginx:1.26',
+      imagePullPolicy: 'Always',
+    });
   });
 
   it('container-image (KubeVela docs): several containers', async () => {
@@ -823,7 +975,12 @@ spec:
                 image: nginx-1.20
 `);
     const d = one(objs, 'Deployment', 'busybox');
-    expect(container(d, 'busybox')).toEqual({ name: 'busybox', image: 'busybox-1.34.0', imagePullPolicy: 'IfNotPresent', command: ['sleep', '86400'] });
+    expect(container(d, 'busybox')).toEqual({
+      name: 'busybox',
+      image: 'busybox-1.34.0',
+      imagePullPolicy: 'IfNotPresent',
+      command: ['sleep', '86400'],
+    });
     expect(container(d, 'sidecar-nginx')).toEqual({ name: 'sidecar-nginx', image: 'nginx-1.20' });
   });
 
@@ -865,16 +1022,32 @@ spec:
       { containerPort: 80, protocol: 'TCP', name: 'port-80', hostPort: 8080 },
       { containerPort: 801, protocol: 'TCP', name: 'port-801' },
     ]);
-    expect(c.resources).toEqual({ limits: { cpu: '0.5', memory: '1024Mi' }, requests: { cpu: '0.5', memory: '1024Mi' } });
+    expect(c.resources).toEqual({
+      limits: { cpu: '0.5', memory: '1024Mi' },
+      requests: { cpu: '0.5', memory: '1024Mi' },
+    });
   });
 
   it('container-ports: adds ports to a container that has none', async () => {
-    const objs = await render(application('ports', [web([{ type: 'container-ports', properties: { ports: [{ containerPort: 53, protocol: 'UDP', hostPort: 5353, hostIP: '127.0.0.1' }] } }])]));
-    expect(container(one(objs, 'Deployment', 'web'), 'web').ports).toEqual([{ containerPort: 53, protocol: 'UDP', hostPort: 5353, hostIP: '127.0.0.1' }]);
+    const objs = await render(
+      application('ports', [
+        web([
+          {
+            type: 'container-ports',
+            properties: { ports: [{ containerPort: 53, protocol: 'UDP', hostPort: 5353, hostIP: '127.0.0.1' }] },
+          },
+        ]),
+      ]),
+    );
+    expect(container(one(objs, 'Deployment', 'web'), 'web').ports).toEqual([
+      { containerPort: 53, protocol: 'UDP', hostPort: 5353, hostIP: '127.0.0.1' },
+    ]);
   });
 
   it('cpuscaler: an autoscaling/v1 HorizontalPodAutoscaler targeting the Deployment', async () => {
-    const objs = await render(application('scale', [web([{ type: 'cpuscaler', properties: { min: 2, max: 5, cpuUtil: 70 } }])]));
+    const objs = await render(
+      application('scale', [web([{ type: 'cpuscaler', properties: { min: 2, max: 5, cpuUtil: 70 } }])]),
+    );
     expect(kinds(objs)).toEqual(['Deployment/web', 'HorizontalPodAutoscaler/web']);
     const hpa = one(objs, 'HorizontalPodAutoscaler', 'web');
     expect(hpa.apiVersion).toBe('autoscaling/v1');
@@ -916,7 +1089,14 @@ spec:
 
   it('env: merges into existing env (overrides by name, appends new keys sorted)', async () => {
     const objs = await render(
-      application('envs', [web([{ type: 'env', properties: { env: { ZED: 'z', MODE: 'debug', ALPHA: 'a' } } }], { env: [{ name: 'MODE', value: 'prod' }, { name: 'KEEP', value: 'k' }] })]),
+      application('envs', [
+        web([{ type: 'env', properties: { env: { ZED: 'z', MODE: 'debug', ALPHA: 'a' } } }], {
+          env: [
+            { name: 'MODE', value: 'prod' },
+            { name: 'KEEP', value: 'k' },
+          ],
+        }),
+      ]),
     );
     expect(container(one(objs, 'Deployment', 'web'), 'web').env).toEqual([
       { name: 'MODE', value: 'debug' },
@@ -927,13 +1107,22 @@ spec:
   });
 
   it('env: unset removes variables; replace drops the others', async () => {
-    const base = { env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] };
-    const unset = await render(application('envs', [web([{ type: 'env', properties: { unset: ['A'], env: { C: '3' } } }], base)]));
+    const base = {
+      env: [
+        { name: 'A', value: '1' },
+        { name: 'B', value: '2' },
+      ],
+    };
+    const unset = await render(
+      application('envs', [web([{ type: 'env', properties: { unset: ['A'], env: { C: '3' } } }], base)]),
+    );
     expect(container(one(unset, 'Deployment', 'web'), 'web').env).toEqual([
       { name: 'B', value: '2' },
       { name: 'C', value: '3' },
     ]);
-    const replace = await render(application('envs', [web([{ type: 'env', properties: { replace: true, env: { B: 'x', D: '4' } } }], base)]));
+    const replace = await render(
+      application('envs', [web([{ type: 'env', properties: { replace: true, env: { B: 'x', D: '4' } } }], base)]),
+    );
     expect(container(one(replace, 'Deployment', 'web'), 'web').env).toEqual([
       { name: 'B', value: 'x' },
       { name: 'D', value: '4' },
@@ -1002,7 +1191,11 @@ spec:
     const s = one(objs, 'Service', 'hello-world');
     expect(s.apiVersion).toBe('v1');
     expect(s.metadata.labels).toMatchObject(traitLabels('test-app', 'hello-world', 'expose', 'service'));
-    expect(s.spec).toEqual({ selector: { 'app.oam.dev/component': 'hello-world' }, ports: [{ name: 'port-8000', port: 8000, targetPort: 8000 }], type: 'ClusterIP' });
+    expect(s.spec).toEqual({
+      selector: { 'app.oam.dev/component': 'hello-world' },
+      ports: [{ name: 'port-8000', port: 8000, targetPort: 8000 }],
+      type: 'ClusterIP',
+    });
   });
 
   it('expose: ports with protocols, NodePort, annotations and matchLabels', async () => {
@@ -1056,7 +1249,10 @@ spec:
     expect(kinds(objs)).toEqual(['Deployment/express-server', 'Ingress/express-server', 'Service/express-server']);
     const s = one(objs, 'Service', 'express-server');
     expect(s.metadata.labels).toMatchObject(traitLabels('first-vela-app', 'express-server', 'gateway', 'service'));
-    expect(s.spec).toEqual({ selector: { 'app.oam.dev/component': 'express-server' }, ports: [{ name: 'port-8000', port: 8000, targetPort: 8000 }] });
+    expect(s.spec).toEqual({
+      selector: { 'app.oam.dev/component': 'express-server' },
+      ports: [{ name: 'port-8000', port: 8000, targetPort: 8000 }],
+    });
     const ing = one(objs, 'Ingress', 'express-server');
     expect(ing.apiVersion).toBe('networking.k8s.io/v1');
     expect(ing.metadata.labels).toMatchObject(traitLabels('first-vela-app', 'express-server', 'gateway', 'ingress'));
@@ -1065,7 +1261,15 @@ spec:
       rules: [
         {
           host: 'testsvc.example.com',
-          http: { paths: [{ path: '/', pathType: 'ImplementationSpecific', backend: { service: { name: 'express-server', port: { number: 8000 } } } }] },
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'ImplementationSpecific',
+                backend: { service: { name: 'express-server', port: { number: 8000 } } },
+              },
+            ],
+          },
         },
       ],
     });
@@ -1074,20 +1278,51 @@ spec:
   it('gateway: named, class in spec, TLS', async () => {
     const objs = await render(
       application('api', [
-        web([{ type: 'gateway', properties: { name: 'public', domain: 'api.example.com', http: { '/api': 8080 }, classInSpec: true, class: 'traefik', secretName: 'api-tls', pathType: 'Prefix' } }], {
-          ports: [{ port: 8080 }],
-        }),
+        web(
+          [
+            {
+              type: 'gateway',
+              properties: {
+                name: 'public',
+                domain: 'api.example.com',
+                http: { '/api': 8080 },
+                classInSpec: true,
+                class: 'traefik',
+                secretName: 'api-tls',
+                pathType: 'Prefix',
+              },
+            },
+          ],
+          {
+            ports: [{ port: 8080 }],
+          },
+        ),
       ]),
     );
     expect(kinds(objs)).toEqual(['Deployment/web', 'Ingress/web-public', 'Service/web-public']);
-    expect(one(objs, 'Service', 'web-public').metadata.labels).toMatchObject({ 'trait.oam.dev/resource': 'service-public' });
+    expect(one(objs, 'Service', 'web-public').metadata.labels).toMatchObject({
+      'trait.oam.dev/resource': 'service-public',
+    });
     const ing = one(objs, 'Ingress', 'web-public');
     expect(ing.metadata.labels).toMatchObject({ 'trait.oam.dev/resource': 'ingress-public' });
     expect(ing.metadata.annotations?.['kubernetes.io/ingress.class']).toBeUndefined();
     expect(ing.spec).toEqual({
       ingressClassName: 'traefik',
       tls: [{ hosts: ['api.example.com'], secretName: 'api-tls' }],
-      rules: [{ host: 'api.example.com', http: { paths: [{ path: '/api', pathType: 'Prefix', backend: { service: { name: 'web-public', port: { number: 8080 } } } }] } }],
+      rules: [
+        {
+          host: 'api.example.com',
+          http: {
+            paths: [
+              {
+                path: '/api',
+                pathType: 'Prefix',
+                backend: { service: { name: 'web-public', port: { number: 8080 } } },
+              },
+            ],
+          },
+        },
+      ],
     });
   });
 
@@ -1115,7 +1350,9 @@ spec:
                   - localname
                   - locals
 `);
-    expect(podSpec(one(objs, 'Deployment', 'busybox-runner')).hostAliases).toEqual([{ ip: '127.0.0.1', hostnames: ['localname', 'locals'] }]);
+    expect(podSpec(one(objs, 'Deployment', 'busybox-runner')).hostAliases).toEqual([
+      { ip: '127.0.0.1', hostnames: ['localname', 'locals'] },
+    ]);
   });
 
   it('hpa (KubeVela docs): autoscaling/v2 with cpu, memory and pod metrics, next to scaler and an apply-once policy', async () => {
@@ -1178,7 +1415,10 @@ spec:
     const hpa = one(objs, 'HorizontalPodAutoscaler', 'helloworld');
     expect(hpa.apiVersion).toBe('autoscaling/v2');
     expect(hpa.metadata.labels).toMatchObject(traitLabels('helloworld', 'helloworld', 'hpa', 'hpa'));
-    const pods = (name: string, value: string) => ({ type: 'Pods', pods: { metric: { name }, target: { type: 'AverageValue', averageValue: value } } });
+    const pods = (name: string, value: string) => ({
+      type: 'Pods',
+      pods: { metric: { name }, target: { type: 'AverageValue', averageValue: value } },
+    });
     expect(hpa.spec).toEqual({
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'helloworld' },
       minReplicas: 1,
@@ -1202,7 +1442,9 @@ spec:
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
       minReplicas: 1,
       maxReplicas: 5,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } },
+      ],
     });
   });
 
@@ -1230,7 +1472,13 @@ spec:
 `);
     const d = one(objs, 'Deployment', 'busybox');
     expect(podSpec(d).initContainers).toEqual([
-      { name: 'init-busybox', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['echo', 'hello'], volumeMounts: [{ name: 'workdir', mountPath: '/data' }] },
+      {
+        name: 'init-busybox',
+        image: 'busybox',
+        imagePullPolicy: 'IfNotPresent',
+        command: ['echo', 'hello'],
+        volumeMounts: [{ name: 'workdir', mountPath: '/data' }],
+      },
     ]);
     expect(container(d, 'busybox').volumeMounts).toEqual([{ name: 'workdir', mountPath: '/data-initialized' }]);
     expect(podSpec(d).volumes).toEqual([{ name: 'workdir', emptyDir: {} }]);
@@ -1273,9 +1521,15 @@ spec:
 `);
     const d = one(objs, 'Deployment', 'busybox');
     expect(d.apiVersion).toBe('apps/v1');
-    expect(d.metadata.labels).toMatchObject({ 'deploy-label-key': 'deploy-label-added-value', ...workloadLabels('busybox', 'busybox', 'webservice') });
+    expect(d.metadata.labels).toMatchObject({
+      'deploy-label-key': 'deploy-label-added-value',
+      ...workloadLabels('busybox', 'busybox', 'webservice'),
+    });
     expect(d.spec.replicas).toBe(3);
-    expect(d.spec.template.metadata.labels).toEqual({ 'pod-label-key': 'pod-label-modified-value', ...podLabels('busybox', 'busybox') });
+    expect(d.spec.template.metadata.labels).toEqual({
+      'pod-label-key': 'pod-label-modified-value',
+      ...podLabels('busybox', 'busybox'),
+    });
     expect(containers(d)).toEqual([{ name: 'busybox-new', image: 'busybox:1.34', command: ['sleep', '864000'] }]);
   });
 
@@ -1317,7 +1571,10 @@ spec:
     const d = one(objs, 'Deployment', 'busybox');
     expect(d.apiVersion).toBe('apps/v1');
     expect(d.spec.replicas).toBe(3);
-    expect(d.spec.template.metadata.labels).toEqual({ 'pod-label-key': 'pod-label-modified-value', ...podLabels('busybox', 'busybox') });
+    expect(d.spec.template.metadata.labels).toEqual({
+      'pod-label-key': 'pod-label-modified-value',
+      ...podLabels('busybox', 'busybox'),
+    });
     expect(containers(d)).toEqual([
       { name: 'busybox', image: 'busybox', command: ['sleep', '86400'] },
       { name: 'busybox-sidecar', image: 'busybox:1.34', command: ['sleep', '864000'] },
@@ -1359,7 +1616,10 @@ spec:
 `);
     const d = one(objs, 'Deployment', 'helloworld');
     expect(d.spec.replicas).toBe(5);
-    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '20%', maxUnavailable: '30%' } });
+    expect(d.spec.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: '20%', maxUnavailable: '30%' },
+    });
   });
 
   it('k8s-update-strategy + command + expose + resource on a daemon (KubeVela docs: node-exporter)', async () => {
@@ -1424,7 +1684,10 @@ spec:
     expect(kinds(objs)).toEqual(['DaemonSet/node-exporter', 'Service/node-exporter']);
     const ds = one(objs, 'DaemonSet', 'node-exporter');
     expect(ds.apiVersion).toBe('apps/v1');
-    expect(ds.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '20%', maxUnavailable: '30%' } });
+    expect(ds.spec.updateStrategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: '20%', maxUnavailable: '30%' },
+    });
     expect(containers(ds)).toEqual([
       {
         name: 'node-exporter',
@@ -1450,9 +1713,19 @@ spec:
       { name: 'root', hostPath: { path: '/' } },
     ]);
     const s = one(objs, 'Service', 'node-exporter');
-    expect(s.metadata.labels).toMatchObject(traitLabels('application-node-exporter', 'node-exporter', 'expose', 'service'));
-    expect(s.metadata.annotations).toMatchObject({ 'prometheus.io/path': '/metrics', 'prometheus.io/port': '8080', 'prometheus.io/scrape': 'true' });
-    expect(s.spec).toEqual({ selector: { 'app.oam.dev/component': 'node-exporter' }, ports: [{ name: 'port-9100', port: 9100, targetPort: 9100 }], type: 'ClusterIP' });
+    expect(s.metadata.labels).toMatchObject(
+      traitLabels('application-node-exporter', 'node-exporter', 'expose', 'service'),
+    );
+    expect(s.metadata.annotations).toMatchObject({
+      'prometheus.io/path': '/metrics',
+      'prometheus.io/port': '8080',
+      'prometheus.io/scrape': 'true',
+    });
+    expect(s.spec).toEqual({
+      selector: { 'app.oam.dev/component': 'node-exporter' },
+      ports: [{ name: 'port-9100', port: 9100, targetPort: 9100 }],
+      type: 'ClusterIP',
+    });
   });
 
   it('k8s-update-strategy: StatefulSet partition', async () => {
@@ -1462,11 +1735,22 @@ spec:
           name: 'redis',
           type: 'statefulset',
           properties: { image: 'redis:7' },
-          traits: [{ type: 'k8s-update-strategy', properties: { targetKind: 'StatefulSet', strategy: { type: 'RollingUpdate', rollingStrategy: { partition: 2 } } } }],
+          traits: [
+            {
+              type: 'k8s-update-strategy',
+              properties: {
+                targetKind: 'StatefulSet',
+                strategy: { type: 'RollingUpdate', rollingStrategy: { partition: 2 } },
+              },
+            },
+          ],
         },
       ]),
     );
-    expect(one(objs, 'StatefulSet', 'redis').spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 2 } });
+    expect(one(objs, 'StatefulSet', 'redis').spec.updateStrategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { partition: 2 },
+    });
   });
 
   it('lifecycle (KubeVela docs): postStart exec and preStop httpGet on a worker', async () => {
@@ -1515,7 +1799,8 @@ spec:
     );
     const d = one(objs, 'Deployment', 'web');
     expect(containers(d).map((c: Json) => c.name)).toEqual(['web', 'proxy']);
-    for (const c of containers(d)) expect(c.lifecycle, c.name).toEqual({ preStop: { exec: { command: ['sleep', '5'] } } });
+    for (const c of containers(d))
+      expect(c.lifecycle, c.name).toEqual({ preStop: { exec: { command: ['sleep', '5'] } } });
   });
 
   it('nocalhost (KubeVela docs): a Service and the dev.nocalhost annotations (JSON config)', async () => {
@@ -1572,9 +1857,16 @@ spec:
     expect(kinds(objs)).toEqual(['Deployment/productpage', 'Service/productpage']);
     const s = one(objs, 'Service', 'productpage');
     expect(s.metadata.labels).toMatchObject(traitLabels('bookinfo', 'productpage', 'nocalhost', 'nocalhostService'));
-    expect(s.spec).toEqual({ selector: { 'app.oam.dev/component': 'productpage' }, ports: [{ port: 9080, targetPort: 9080 }], type: 'ClusterIP' });
+    expect(s.spec).toEqual({
+      selector: { 'app.oam.dev/component': 'productpage' },
+      ports: [{ port: 9080, targetPort: 9080 }],
+      type: 'ClusterIP',
+    });
     const ann = one(objs, 'Deployment', 'productpage').metadata.annotations ?? {};
-    expect(ann).toMatchObject({ 'dev.nocalhost/application-name': 'bookinfo', 'dev.nocalhost/application-namespace': 'default' });
+    expect(ann).toMatchObject({
+      'dev.nocalhost/application-name': 'bookinfo',
+      'dev.nocalhost/application-namespace': 'default',
+    });
     expect(JSON.parse(ann['dev.nocalhost'] ?? 'null')).toEqual({
       name: 'productpage',
       serviceType: 'deployment',
@@ -1622,16 +1914,30 @@ spec:
             runAsNonRoot: true
             runAsUser: 65532
 `);
-    expect(podSpec(one(objs, 'Deployment', 'podtato-head-frontend')).securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65532 });
+    expect(podSpec(one(objs, 'Deployment', 'podtato-head-frontend')).securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+    });
   });
 
   it('pure-ingress: a networking.k8s.io/v1beta1 Ingress with the legacy backend, no Service', async () => {
-    const objs = await render(application('legacy', [web([{ type: 'pure-ingress', properties: { domain: 'legacy.example.com', http: { '/': 80 } } }])]));
+    const objs = await render(
+      application('legacy', [
+        web([{ type: 'pure-ingress', properties: { domain: 'legacy.example.com', http: { '/': 80 } } }]),
+      ]),
+    );
     expect(kinds(objs)).toEqual(['Deployment/web', 'Ingress/web']);
     const ing = one(objs, 'Ingress', 'web');
     expect(ing.apiVersion).toBe('networking.k8s.io/v1beta1');
     expect(ing.metadata.labels).toMatchObject(traitLabels('legacy', 'web', 'pure-ingress', 'ingress'));
-    expect(ing.spec).toEqual({ rules: [{ host: 'legacy.example.com', http: { paths: [{ path: '/', backend: { serviceName: 'web', servicePort: 80 } }] } }] });
+    expect(ing.spec).toEqual({
+      rules: [
+        {
+          host: 'legacy.example.com',
+          http: { paths: [{ path: '/', backend: { serviceName: 'web', servicePort: 80 } }] },
+        },
+      ],
+    });
   });
 
   it('resource (KubeVela docs): explicit requests and limits win over cpu/memory', async () => {
@@ -1670,19 +1976,35 @@ spec:
     const objs = await render(
       application('res', [
         web([{ type: 'resource', properties: { cpu: '1', memory: '1Gi' } }], { cpu: '0.5' }),
-        { name: 'cron', type: 'cron-task', properties: { schedule: '*/5 * * * *', image: 'busybox' }, traits: [{ type: 'resource', properties: { cpu: '250m', memory: '64Mi' } }] },
+        {
+          name: 'cron',
+          type: 'cron-task',
+          properties: { schedule: '*/5 * * * *', image: 'busybox' },
+          traits: [{ type: 'resource', properties: { cpu: '250m', memory: '64Mi' } }],
+        },
       ]),
     );
-    expect(container(one(objs, 'Deployment', 'web'), 'web').resources).toEqual({ requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } });
+    expect(container(one(objs, 'Deployment', 'web'), 'web').resources).toEqual({
+      requests: { cpu: '1', memory: '1Gi' },
+      limits: { cpu: '1', memory: '1Gi' },
+    });
     const cj = one(objs, 'CronJob', 'cron');
-    expect(cj.spec.jobTemplate.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '250m', memory: '64Mi' }, limits: { cpu: '250m', memory: '64Mi' } });
+    expect(cj.spec.jobTemplate.spec.template.spec.containers[0].resources).toEqual({
+      requests: { cpu: '250m', memory: '64Mi' },
+      limits: { cpu: '250m', memory: '64Mi' },
+    });
   });
 
   it('scaler: replicas 3 on a webservice, apiVersion and kind kept', async () => {
     const objs = await render(application('hello', [web([{ type: 'scaler', properties: { replicas: 3 } }])]));
     expect(kinds(objs)).toEqual(['Deployment/web']);
     const d = one(objs, 'Deployment', 'web');
-    expect(d).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 3 } });
+    expect(d).toMatchObject({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: { replicas: 3 },
+    });
     expect(containers(d)).toEqual([{ name: 'web', image: 'nginx:1.25' }]);
   });
 
@@ -1727,8 +2049,21 @@ spec:
   });
 
   it('scaler on a statefulset: spec.replicas', async () => {
-    const objs = await render(application('db', [{ name: 'redis', type: 'statefulset', properties: { image: 'redis:7' }, traits: [{ type: 'scaler', properties: { replicas: 3 } }] }]));
-    expect(one(objs, 'StatefulSet', 'redis')).toMatchObject({ apiVersion: 'apps/v1', kind: 'StatefulSet', spec: { replicas: 3 } });
+    const objs = await render(
+      application('db', [
+        {
+          name: 'redis',
+          type: 'statefulset',
+          properties: { image: 'redis:7' },
+          traits: [{ type: 'scaler', properties: { replicas: 3 } }],
+        },
+      ]),
+    );
+    expect(one(objs, 'StatefulSet', 'redis')).toMatchObject({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      spec: { replicas: 3 },
+    });
   });
 
   it('securitycontext (KubeVela docs): container securityContext with dropped capabilities', async () => {
@@ -1757,7 +2092,9 @@ spec:
             privileged: false
             readOnlyRootFilesystem: false
 `);
-    expect(container(one(objs, 'Deployment', 'podtato-head-frontend'), 'podtato-head-frontend').securityContext).toEqual({
+    expect(
+      container(one(objs, 'Deployment', 'podtato-head-frontend'), 'podtato-head-frontend').securityContext,
+    ).toEqual({
       capabilities: { drop: ['ALL'] },
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: false,
@@ -1767,7 +2104,21 @@ spec:
   });
 
   it('securitycontext: runAsUser/runAsGroup and added capabilities', async () => {
-    const objs = await render(application('sec', [web([{ type: 'securitycontext', properties: { runAsUser: 1000, runAsGroup: 3000, addCapabilities: ['NET_BIND_SERVICE'], readOnlyRootFilesystem: true } }])]));
+    const objs = await render(
+      application('sec', [
+        web([
+          {
+            type: 'securitycontext',
+            properties: {
+              runAsUser: 1000,
+              runAsGroup: 3000,
+              addCapabilities: ['NET_BIND_SERVICE'],
+              readOnlyRootFilesystem: true,
+            },
+          },
+        ]),
+      ]),
+    );
     expect(container(one(objs, 'Deployment', 'web'), 'web').securityContext).toEqual({
       capabilities: { add: ['NET_BIND_SERVICE'] },
       runAsUser: 1000,
@@ -1830,11 +2181,21 @@ spec:
         'team-a',
       ),
     );
-    expect(kinds(objs)).toEqual(['ClusterRole/team-a:reader', 'ClusterRoleBinding/team-a:reader', 'Deployment/web', 'Role/reader', 'RoleBinding/reader', 'ServiceAccount/reader']);
+    expect(kinds(objs)).toEqual([
+      'ClusterRole/team-a:reader',
+      'ClusterRoleBinding/team-a:reader',
+      'Deployment/web',
+      'Role/reader',
+      'RoleBinding/reader',
+      'ServiceAccount/reader',
+    ]);
     expect(podSpec(one(objs, 'Deployment', 'web')).serviceAccountName).toBe('reader');
     const sa = one(objs, 'ServiceAccount', 'reader');
     expect(sa.apiVersion).toBe('v1');
-    expect(sa.metadata).toMatchObject({ namespace: 'team-a', labels: traitLabels('rbac', 'web', 'service-account', 'service-account') });
+    expect(sa.metadata).toMatchObject({
+      namespace: 'team-a',
+      labels: traitLabels('rbac', 'web', 'service-account', 'service-account'),
+    });
     const role = one(objs, 'Role', 'reader');
     expect(role.apiVersion).toBe('rbac.authorization.k8s.io/v1');
     expect(role.rules).toEqual([{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }]);
@@ -1926,7 +2287,10 @@ spec:
 `);
     const d = one(objs, 'Deployment', 'log-gen-worker');
     expect(containers(d).map((c: Json) => c.name)).toEqual(['log-gen-worker', 'count-log']);
-    expect(container(d, 'log-gen-worker')).toMatchObject({ image: 'busybox', volumeMounts: [{ mountPath: '/var/log', name: 'varlog' }] });
+    expect(container(d, 'log-gen-worker')).toMatchObject({
+      image: 'busybox',
+      volumeMounts: [{ mountPath: '/var/log', name: 'varlog' }],
+    });
     expect(container(d, 'log-gen-worker').command[2]).toContain('while true;');
     expect(container(d, 'count-log')).toEqual({
       name: 'count-log',
@@ -1939,7 +2303,20 @@ spec:
 
   it('sidecar: env and a readiness probe with defaults', async () => {
     const objs = await render(
-      application('mesh', [web([{ type: 'sidecar', properties: { name: 'proxy', image: 'envoyproxy/envoy:v1.30', args: ['-c', '/etc/envoy.yaml'], env: [{ name: 'LEVEL', value: 'info' }], readinessProbe: { tcpSocket: { port: 15000 } } } }])]),
+      application('mesh', [
+        web([
+          {
+            type: 'sidecar',
+            properties: {
+              name: 'proxy',
+              image: 'envoyproxy/envoy:v1.30',
+              args: ['-c', '/etc/envoy.yaml'],
+              env: [{ name: 'LEVEL', value: 'info' }],
+              readinessProbe: { tcpSocket: { port: 15000 } },
+            },
+          },
+        ]),
+      ]),
     );
     const d = one(objs, 'Deployment', 'web');
     expect(containers(d)).toHaveLength(2);
@@ -1948,7 +2325,14 @@ spec:
       image: 'envoyproxy/envoy:v1.30',
       args: ['-c', '/etc/envoy.yaml'],
       env: [{ name: 'LEVEL', value: 'info' }],
-      readinessProbe: { tcpSocket: { port: 15000 }, initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+      readinessProbe: {
+        tcpSocket: { port: 15000 },
+        initialDelaySeconds: 0,
+        periodSeconds: 10,
+        timeoutSeconds: 1,
+        successThreshold: 1,
+        failureThreshold: 3,
+      },
     });
   });
 
@@ -2005,7 +2389,9 @@ spec:
   });
 
   it('storage: only a pvc gives the volume, the mount and a PersistentVolumeClaim (mountOnly false)', async () => {
-    const objs = await render(application('store', [web([{ type: 'storage', properties: { pvc: [{ name: 'data', mountPath: '/data' }] } }])]));
+    const objs = await render(
+      application('store', [web([{ type: 'storage', properties: { pvc: [{ name: 'data', mountPath: '/data' }] } }])]),
+    );
     expect(kinds(objs)).toEqual(['Deployment/web', 'PersistentVolumeClaim/data']);
     const d = one(objs, 'Deployment', 'web');
     expect(podSpec(d).volumes).toEqual([{ name: 'pvc-data', persistentVolumeClaim: { claimName: 'data' } }]);
@@ -2015,12 +2401,23 @@ spec:
     expect(c.volumeDevices ?? []).toEqual([]);
     const pvc = one(objs, 'PersistentVolumeClaim', 'data');
     expect(pvc.apiVersion).toBe('v1');
-    expect(pvc.metadata).toMatchObject({ namespace: 'default', labels: traitLabels('store', 'web', 'storage', 'pvc-data') });
-    expect(pvc.spec).toEqual({ accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem', resources: { requests: { storage: '8Gi' } } });
+    expect(pvc.metadata).toMatchObject({
+      namespace: 'default',
+      labels: traitLabels('store', 'web', 'storage', 'pvc-data'),
+    });
+    expect(pvc.spec).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      volumeMode: 'Filesystem',
+      resources: { requests: { storage: '8Gi' } },
+    });
   });
 
   it('storage: a mountOnly pvc is mounted but not created', async () => {
-    const objs = await render(application('store', [web([{ type: 'storage', properties: { pvc: [{ name: 'shared', mountPath: '/shared', mountOnly: true }] } }])]));
+    const objs = await render(
+      application('store', [
+        web([{ type: 'storage', properties: { pvc: [{ name: 'shared', mountPath: '/shared', mountOnly: true }] } }]),
+      ]),
+    );
     expect(kinds(objs)).toEqual(['Deployment/web']);
     const d = one(objs, 'Deployment', 'web');
     expect(podSpec(d).volumes).toEqual([{ name: 'pvc-shared', persistentVolumeClaim: { claimName: 'shared' } }]);
@@ -2069,7 +2466,12 @@ spec:
                   key1: dmFsdWUx
                   key2: dmFsdWUy
 `);
-    expect(kinds(objs)).toEqual(['ConfigMap/test1', 'Deployment/express-server', 'PersistentVolumeClaim/test1', 'Secret/test1']);
+    expect(kinds(objs)).toEqual([
+      'ConfigMap/test1',
+      'Deployment/express-server',
+      'PersistentVolumeClaim/test1',
+      'Secret/test1',
+    ]);
     const d = one(objs, 'Deployment', 'express-server');
     expect(podSpec(d).volumes).toEqual([
       { name: 'pvc-test1', persistentVolumeClaim: { claimName: 'test1' } },
@@ -2089,9 +2491,19 @@ spec:
       { name: 'TEST_SECRET', valueFrom: { secretKeyRef: { name: 'test1', key: 'key1' } } },
     ]);
     expect(c.ports).toEqual([{ containerPort: 8000, protocol: 'TCP', name: 'port-8000' }]);
-    expect(one(objs, 'ConfigMap', 'test1')).toMatchObject({ apiVersion: 'v1', data: { key1: 'value1', key2: 'value2' } });
-    expect(one(objs, 'Secret', 'test1')).toMatchObject({ apiVersion: 'v1', data: { key1: 'dmFsdWUx', key2: 'dmFsdWUy' } });
-    expect(one(objs, 'PersistentVolumeClaim', 'test1').spec).toEqual({ accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem', resources: { requests: { storage: '8Gi' } } });
+    expect(one(objs, 'ConfigMap', 'test1')).toMatchObject({
+      apiVersion: 'v1',
+      data: { key1: 'value1', key2: 'value2' },
+    });
+    expect(one(objs, 'Secret', 'test1')).toMatchObject({
+      apiVersion: 'v1',
+      data: { key1: 'dmFsdWUx', key2: 'dmFsdWUy' },
+    });
+    expect(one(objs, 'PersistentVolumeClaim', 'test1').spec).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      volumeMode: 'Filesystem',
+      resources: { requests: { storage: '8Gi' } },
+    });
   });
 
   it('topologyspreadconstraints (KubeVela docs): two constraints with optional fields', async () => {
@@ -2160,6 +2572,7 @@ spec:
   it('has a case for every trait file', () => {
     const source = readFileSync(fileURLToPath(import.meta.url), 'utf8');
     const used = new Set([...source.matchAll(/type: ['"]?([\w-]+)['"]?/g)].map((m) => m[1]!));
-    for (const t of readdirSync(defsOf('trait')).filter((f) => f.endsWith('.cue'))) expect(used.has(basename(t, '.cue')), `a test uses trait ${t}`).toBe(true);
+    for (const t of readdirSync(defsOf('trait')).filter((f) => f.endsWith('.cue')))
+      expect(used.has(basename(t, '.cue')), `a test uses trait ${t}`).toBe(true);
   });
 });

@@ -12,13 +12,18 @@ import { conformanceDir, ferry } from './helpers.js';
 const defs = join(conformanceDir(), 'builtin-defs');
 const all = ['component', 'trait', 'policy', 'workflowstep'].flatMap((k) => ['--definitions', join(defs, k)]);
 const work = mkdtempSync(join(tmpdir(), 'ferry-kv-compat-'));
-afterAll(() => { if (!process.env.KEEP) rmSync(work, { recursive: true, force: true }); });
+afterAll(() => {
+  if (!process.env.KEEP) rmSync(work, { recursive: true, force: true });
+});
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string }; spec?: Record<string, any> };
 
 function appFile(name: string, body: string): string {
   const file = join(work, `${name}.yaml`);
-  writeFileSync(file, `apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: ${name}\nspec:\n${body}`);
+  writeFileSync(
+    file,
+    `apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: ${name}\nspec:\n${body}`,
+  );
   return file;
 }
 
@@ -122,7 +127,11 @@ describe('KubeVela builtin definitions, class by class', () => {
     expect(spec.volumes).toEqual([{ name: 'pvc-data', persistentVolumeClaim: { claimName: 'data' } }]);
     expect(spec.containers[0].volumeMounts).toEqual([{ name: 'pvc-data', mountPath: '/var/lib/postgresql' }]);
     const pvc = objs.find((o) => o.kind === 'PersistentVolumeClaim');
-    expect(pvc).toMatchObject({ apiVersion: 'v1', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem', resources: { requests: { storage: '20Gi' } } } });
+    expect(pvc).toMatchObject({
+      apiVersion: 'v1',
+      metadata: { name: 'data' },
+      spec: { accessModes: ['ReadWriteOnce'], volumeMode: 'Filesystem', resources: { requests: { storage: '20Gi' } } },
+    });
     expect(objs.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret')).toEqual([]);
   });
 
@@ -147,7 +156,10 @@ describe('KubeVela builtin definitions, class by class', () => {
 ${workflow}`;
     for (const [name, workflow] of [
       ['no-workflow', ''],
-      ['deploy-step', '  workflow:\n    steps:\n      - name: deploy-here\n        type: deploy\n        properties: {policies: [here, bigger]}\n'],
+      [
+        'deploy-step',
+        '  workflow:\n    steps:\n      - name: deploy-here\n        type: deploy\n        properties: {policies: [here, bigger]}\n',
+      ],
     ] as const) {
       const d = deployment(await renderOk(appFile(`override-${name}`, body(workflow))), 'web');
       expect(d.spec!.template.spec.containers[0].image, name).toBe('nginx:1.26');
@@ -218,17 +230,22 @@ ${last}`;
     );
     const loose = await ferry('render', file, ...all, '-o', 'json');
     expect(loose.code).toBe(0);
-    expect(loose.stderr).toBe(`warning: ${file}:11:17: component "agent", trait "expose": trait "expose" applies to [deployments.apps, statefulsets.apps], not to component type "daemon" (DaemonSet) (--strict makes this an error)\n`);
+    expect(loose.stderr).toBe(
+      `warning: ${file}:11:17: component "agent", trait "expose": trait "expose" applies to [deployments.apps, statefulsets.apps], not to component type "daemon" (DaemonSet) (--strict makes this an error)\n`,
+    );
     const objs = JSON.parse(loose.stdout) as Obj[];
     expect(objs.map((o) => o.kind)).toEqual(['DaemonSet', 'Service']);
-    expect(objs[1]!.spec).toMatchObject({ ports: [{ port: 24224, targetPort: 24224 }], selector: { 'app.oam.dev/component': 'agent' } });
+    expect(objs[1]!.spec).toMatchObject({
+      ports: [{ port: 24224, targetPort: 24224 }],
+      selector: { 'app.oam.dev/component': 'agent' },
+    });
     const strict = await ferry('render', file, ...all, '--strict');
     expect(strict.code).toBe(1);
     expect(strict.stdout).toBe('');
     expect(strict.stderr).toContain(`${file}:11:17: component "agent", trait "expose": trait "expose" applies to`);
   });
 
-  it("8. the CUE evaluator is the version KubeVela pins (cuelang.org/go v0.14.1)", async () => {
+  it('8. the CUE evaluator is the version KubeVela pins (cuelang.org/go v0.14.1)', async () => {
     const r = await ferry('version');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^cuelang\.org\/go v0\.14\.1$/m);
@@ -257,14 +274,26 @@ template: {
     const r = await ferry('render', file, '--definitions', dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`${file}:7:7: component "c": the workload (output) has no kind; every rendered object needs both (see ${join(dir, 'kindless.cue')})`);
+    expect(r.stderr).toContain(
+      `${file}:7:7: component "c": the workload (output) has no kind; every rendered object needs both (see ${join(dir, 'kindless.cue')})`,
+    );
     expect(r.stderr).toContain(`output "extra" has no apiVersion`);
   });
 
   it('workflow steps that need KubeVela\'s runtime load and are listed; using one is a located "not supported" error', async () => {
     const list = await ferry('def', 'list', '--definitions', join(defs, 'workflowstep'));
     expect(list.code).toBe(0);
-    for (const step of ['deploy', 'suspend', 'step-group', 'apply-component', 'notification', 'webhook', 'apply-object', 'read-object', 'vela-cli']) {
+    for (const step of [
+      'deploy',
+      'suspend',
+      'step-group',
+      'apply-component',
+      'notification',
+      'webhook',
+      'apply-object',
+      'read-object',
+      'vela-cli',
+    ]) {
       expect(list.stdout).toMatch(new RegExp(`^${step}\\s+workflow-step`, 'm'));
     }
     const file = appFile(
@@ -291,7 +320,9 @@ template: {
     );
     const r = await render(file);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${file}:16:15: not supported by Ferry: notification (workflow step "tell" needs KubeVela's workflow runtime`);
+    expect(r.stderr).toContain(
+      `${file}:16:15: not supported by Ferry: notification (workflow step "tell" needs KubeVela's workflow runtime`,
+    );
     expect(r.stderr).toContain(`${file}:22:19: not supported by Ferry: webhook (workflow step "call"`);
   });
 });

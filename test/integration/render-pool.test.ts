@@ -16,7 +16,12 @@ afterAll(async () => {
 describe('RenderPool', () => {
   it('renders every example like the CLI does', async () => {
     const apps = readdirSync(join(repoRoot, 'examples', 'apps')).filter((a) => a !== 'custom-definition');
-    const results = await Promise.all(apps.map((a) => { const f = join(repoRoot, 'examples', 'apps', a, 'app.yaml'); return pool.render(f, readFileSync(f, 'utf8')); }));
+    const results = await Promise.all(
+      apps.map((a) => {
+        const f = join(repoRoot, 'examples', 'apps', a, 'app.yaml');
+        return pool.render(f, readFileSync(f, 'utf8'));
+      }),
+    );
     for (const [i, app] of apps.entries()) {
       const r = results[i]!;
       expect(r.ok, app).toBe(true);

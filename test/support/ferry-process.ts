@@ -22,7 +22,11 @@ export function runFerry(args: string[], cwd: string, env: Record<string, string
   const rusage = join(cwd, `.rusage-${Math.random().toString(36).slice(2)}`);
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(join(repoRoot, 'bin', 'ferry'), args, { cwd, env: { ...process.env, FERRY_RUSAGE_FILE: rusage, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(repoRoot, 'bin', 'ferry'), args, {
+      cwd,
+      env: { ...process.env, FERRY_RUSAGE_FILE: rusage, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -48,4 +52,3 @@ export function expectClean(c: BadCase, r: Run): void {
   if (c.exit !== 2) expect(r.stdout, why).toBe('');
   expect(r.maxRssKiB, why).toBeLessThan(1024 * 1024);
 }
-

@@ -21,7 +21,9 @@ export interface GitServerOptions {
 }
 
 export async function startGitServer(projectRoot: string, opts: GitServerOptions = {}): Promise<GitServer> {
-  const expected = opts.auth ? `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}` : undefined;
+  const expected = opts.auth
+    ? `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}`
+    : undefined;
   const server: Server = createServer((req, res) => {
     if (expected && req.headers.authorization !== expected) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' });

@@ -1,4 +1,6 @@
-/** An in-memory ClusterPort for unit tests of what Ferry records: get, list by label selector, apply, create, delete. */
+/**
+ * An in-memory ClusterPort for unit tests of what Ferry records: get, list by label selector, apply, create, delete.
+ */
 import { ClusterError, type ClusterPort } from '../../src/ports/cluster.js';
 import type { KubeObject, ObjectRef } from '../../src/gitops/sync/objects.js';
 
@@ -12,7 +14,11 @@ export function matchesSelector(labels: Record<string, string>, selector: string
     if (!t) return true;
     if (t.startsWith('!')) return !(t.slice(1) in labels);
     const inSet = /^(\S+) in \(([^)]*)\)$/.exec(t);
-    if (inSet) return inSet[2]!.split(',').map((v) => v.trim()).includes(labels[inSet[1]!] ?? '\u0000');
+    if (inSet)
+      return inSet[2]!
+        .split(',')
+        .map((v) => v.trim())
+        .includes(labels[inSet[1]!] ?? '\u0000');
     const [k, v] = t.split('=');
     return labels[k!] === v;
   });
@@ -27,13 +33,28 @@ export class MemoryCluster implements ClusterPort {
     return o ? structuredClone(o) : undefined;
   }
 
-  async list(_apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<KubeObject[]> {
-    return [...this.objects.values()].filter((o) => o.kind === kind && (!namespace || o.metadata.namespace === namespace) && matchesSelector(o.metadata.labels ?? {}, labelSelector)).map((o) => structuredClone(o));
+  async list(
+    _apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    labelSelector: string,
+  ): Promise<KubeObject[]> {
+    return [...this.objects.values()]
+      .filter(
+        (o) =>
+          o.kind === kind &&
+          (!namespace || o.metadata.namespace === namespace) &&
+          matchesSelector(o.metadata.labels ?? {}, labelSelector),
+      )
+      .map((o) => structuredClone(o));
   }
 
   async apply(obj: KubeObject): Promise<KubeObject> {
     this.writes++;
-    this.objects.set(keyOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }), structuredClone(obj));
+    this.objects.set(
+      keyOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }),
+      structuredClone(obj),
+    );
     return obj;
   }
 
@@ -50,6 +71,9 @@ export class MemoryCluster implements ClusterPort {
 
   /** Names of the objects of a kind, sorted. */
   names(kind = 'ConfigMap'): string[] {
-    return [...this.objects.values()].filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+    return [...this.objects.values()]
+      .filter((o) => o.kind === kind)
+      .map((o) => o.metadata.name)
+      .sort();
   }
 }

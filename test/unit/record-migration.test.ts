@@ -1,24 +1,50 @@
 /** Records written before the scoping by source are adopted by their own source only. */
 import { describe, expect, it } from 'vitest';
 import { adoptRecords, adoptSourceRecords } from '../../src/gitops/release/record-migration.js';
-import { appendRevision, listHolds, placeHold, readAllStates, readHistory, readHold, writeState, type StateSummary } from '../../src/gitops/release/release-store.js';
+import {
+  appendRevision,
+  listHolds,
+  placeHold,
+  readAllStates,
+  readHistory,
+  readHold,
+  writeState,
+  type StateSummary,
+} from '../../src/gitops/release/release-store.js';
 import { readInventory, writeInventory } from '../../src/gitops/sync/inventory.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
 
-const summary = (app: string, source?: string): StateSummary => ({ app, env: 'default', status: 'synced', commit: 'c1', updatedAt: '2026-12-01T00:00:00Z', ...(source ? { source } : {}) });
+const summary = (app: string, source?: string): StateSummary => ({
+  app,
+  env: 'default',
+  status: 'synced',
+  commit: 'c1',
+  updatedAt: '2026-12-01T00:00:00Z',
+  ...(source ? { source } : {}),
+});
 
 async function legacyRelease(cluster: MemoryCluster, app: string, source?: string): Promise<void> {
   const scope = { app, env: 'default' };
   await writeState(cluster, scope, { value: 'synced' }, summary(app, source));
-  await appendRevision(cluster, scope, { commit: 'c1', specDigest: 'd1', time: '2026-12-01T00:00:00Z', outcome: 'Synced', message: 'synced and healthy' });
+  await appendRevision(cluster, scope, {
+    commit: 'c1',
+    specDigest: 'd1',
+    time: '2026-12-01T00:00:00Z',
+    outcome: 'Synced',
+    message: 'synced and healthy',
+  });
   await writeInventory(cluster, scope, [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: app }]);
 }
 
 describe('adopting unscoped records', () => {
-  it('moves the records of states naming this source, leaves other sources\' and lists those naming none', async () => {
+  it("moves the records of states naming this source, leaves other sources' and lists those naming none", async () => {
     const cluster = new MemoryCluster();
     await legacyRelease(cluster, 'web', 'aaaaaaaaaaaa');
-    await placeHold(cluster, { app: 'web', env: 'default' }, { reason: 'rollback', since: '2026-12-01T00:00:00Z', commit: 'c0' });
+    await placeHold(
+      cluster,
+      { app: 'web', env: 'default' },
+      { reason: 'rollback', since: '2026-12-01T00:00:00Z', commit: 'c0' },
+    );
     await legacyRelease(cluster, 'shop', 'bbbbbbbbbbbb');
     await legacyRelease(cluster, 'old');
     const result = await adoptSourceRecords(cluster, 'aaaaaaaaaaaa');
@@ -43,14 +69,24 @@ describe('adopting unscoped records', () => {
     ]);
     // The other source adopts its own when its controller starts.
     expect((await adoptSourceRecords(cluster, 'bbbbbbbbbbbb')).adopted).toEqual(['shop/default']);
-    expect(cluster.names().filter((n) => n.includes('shop'))).toEqual(['ferry-history.bbbbbbbbbbbb.shop.default', 'ferry-inventory.bbbbbbbbbbbb.shop.default', 'ferry-state.bbbbbbbbbbbb.shop.default']);
+    expect(cluster.names().filter((n) => n.includes('shop'))).toEqual([
+      'ferry-history.bbbbbbbbbbbb.shop.default',
+      'ferry-inventory.bbbbbbbbbbbb.shop.default',
+      'ferry-state.bbbbbbbbbbbb.shop.default',
+    ]);
   });
 
   it('never overwrites a scoped record that exists already (a migration cut short is finished, not redone)', async () => {
     const cluster = new MemoryCluster();
     const mine = { app: 'web', env: 'default', source: 'aaaaaaaaaaaa' };
     await legacyRelease(cluster, 'web', 'aaaaaaaaaaaa');
-    await appendRevision(cluster, mine, { commit: 'c2', specDigest: 'd2', time: '2026-12-01T00:00:00Z', outcome: 'Synced', message: 'newer' });
+    await appendRevision(cluster, mine, {
+      commit: 'c2',
+      specDigest: 'd2',
+      time: '2026-12-01T00:00:00Z',
+      outcome: 'Synced',
+      message: 'newer',
+    });
     expect(await adoptRecords(cluster, mine)).toBe(true);
     expect((await readHistory(cluster, mine)).map((h) => h.commit)).toEqual(['c2']);
     expect(cluster.names().filter((n) => !n.includes('aaaaaaaaaaaa'))).toEqual([]);

@@ -8,7 +8,7 @@
 import type { ClusterPort } from '../../ports/cluster.js';
 import type { DefinitionRegistry } from '../../oam/definitions/registry.js';
 import { extendRegistry } from '../../oam/definitions/extend.js';
-import { type Result } from '../../oam/errors.js';
+import type { Result } from '../../oam/errors.js';
 import type { EnvironmentConfig, FerryConfig } from '../source/environments.js';
 import type { GitSource } from '../source/git-source.js';
 import { reconcileMachine, type Step } from './machine.js';
@@ -17,7 +17,14 @@ import { SourceHolds, type HoldChange } from '../release/hold-watch.js';
 import { sourceId, type Hold } from '../release/release-store.js';
 import { SavedStates } from '../release/saved-states.js';
 import { environmentsOf } from '../release/release-render.js';
-import { loadAppFolder, readLayout, DEFAULT_LIMITS, type ListingCache, type LoadedAppFolder, type RepoLayout } from '../source/repo-layout.js';
+import {
+  loadAppFolder,
+  readLayout,
+  DEFAULT_LIMITS,
+  type ListingCache,
+  type LoadedAppFolder,
+  type RepoLayout,
+} from '../source/repo-layout.js';
 import { Semaphore } from './semaphore.js';
 import { reconcileSteps } from './steps.js';
 import { ReleaseLifecycle } from '../release/lifecycle.js';
@@ -83,11 +90,32 @@ export class Controller {
     this.gate = new Semaphore(o.concurrency ?? 8);
     this.sourceKey = sourceId(o.source.location, o.path);
     this.saved = new SavedStates(this.sourceKey, o.log);
-    this.holds = new SourceHolds({ source: this.sourceKey, onChange: (cluster, change) => this.holdChanged(cluster, change), onError: (e) => o.log.warn({ err: e.message }, 'watching holds failed; trying again') });
-    this.sourceStatus = new SourceStatusRecorder({ repo: o.source.location, path: o.path }, () => o.clusterFor(undefined, 'local'), o.log);
-    this.removals = new Removals({ clusterFor: o.clusterFor, log: o.log, metrics: o.metrics }, this.releases, () => this.stopped);
-    this.lifecycle = new ReleaseLifecycle({ options: o, saved: this.saved, holds: this.holds, machine: () => this.machine, stopped: () => this.stopped, registryFor: (layout, own) => this.registryFor(layout, own) });
-    this.machine = reconcileMachine.provide({ actors: reconcileSteps({ options: o, releases: this.releases, gate: this.gate, lifecycle: this.lifecycle }) });
+    this.holds = new SourceHolds({
+      source: this.sourceKey,
+      onChange: (cluster, change) => this.holdChanged(cluster, change),
+      onError: (e) => o.log.warn({ err: e.message }, 'watching holds failed; trying again'),
+    });
+    this.sourceStatus = new SourceStatusRecorder(
+      { repo: o.source.location, path: o.path },
+      () => o.clusterFor(undefined, 'local'),
+      o.log,
+    );
+    this.removals = new Removals(
+      { clusterFor: o.clusterFor, log: o.log, metrics: o.metrics },
+      this.releases,
+      () => this.stopped,
+    );
+    this.lifecycle = new ReleaseLifecycle({
+      options: o,
+      saved: this.saved,
+      holds: this.holds,
+      machine: () => this.machine,
+      stopped: () => this.stopped,
+      registryFor: (layout, own) => this.registryFor(layout, own),
+    });
+    this.machine = reconcileMachine.provide({
+      actors: reconcileSteps({ options: o, releases: this.releases, gate: this.gate, lifecycle: this.lifecycle }),
+    });
   }
 
   private resyncTimer?: NodeJS.Timeout;
@@ -172,7 +200,10 @@ export class Controller {
       end();
       this.o.metrics.gitErrors.inc();
       this.sourceError = (e as Error).message;
-      this.o.log.error({ repo: this.o.source.location, err: this.sourceError }, 'git poll failed; the clusters keep their last synced state');
+      this.o.log.error(
+        { repo: this.o.source.location, err: this.sourceError },
+        'git poll failed; the clusters keep their last synced state',
+      );
       this.sourceStatus.record({ ...(this.lastCommit ? { commit: this.lastCommit } : {}), error: this.sourceError });
       this.ready = true;
       return { changed: [] };
@@ -218,7 +249,12 @@ export class Controller {
         const envConfig = config?.environments.find((e) => e.name === summary.env);
         // Its state lives on the cluster of its environment: only that cluster's listing speaks for it.
         if (this.o.clusterFor(envConfig, 'local') !== cluster) continue;
-        out.push({ app: summary.app, env: summary.env, source: this.sourceKey, ...(envConfig ? { config: envConfig } : {}) });
+        out.push({
+          app: summary.app,
+          env: summary.env,
+          source: this.sourceKey,
+          ...(envConfig ? { config: envConfig } : {}),
+        });
       }
     }
     return out;
@@ -245,20 +281,39 @@ export class Controller {
       const loaded = loadAppFolder(this.o.source, folder);
       const result = await loaded;
       const configProblems = layout.config.ok ? [] : layout.config.problems;
-      const spec: Spec = { commit: layout.commit, digest: folder.digest, folder, layout, loaded: configProblems.length > 0 ? Promise.resolve({ ok: false, problems: configProblems }) : loaded };
+      const spec: Spec = {
+        commit: layout.commit,
+        digest: folder.digest,
+        folder,
+        layout,
+        loaded: configProblems.length > 0 ? Promise.resolve({ ok: false, problems: configProblems }) : loaded,
+      };
       // The releases of this folder: each app in it × its environments (a broken folder keeps the
       // ones it had, or is reported under the folder's name).
       const pairs: { app: string; env: string; config?: EnvironmentConfig }[] = [];
       if (result.ok) {
-        for (const a of result.value.apps) for (const env of environmentsOf(a, config?.environments ?? [])) pairs.push({ app: a.app.metadata.name, env, config: config?.environments.find((e) => e.name === env) });
+        for (const a of result.value.apps)
+          for (const env of environmentsOf(a, config?.environments ?? []))
+            pairs.push({ app: a.app.metadata.name, env, config: config?.environments.find((e) => e.name === env) });
       } else if (known.length > 0) pairs.push(...known.map((r) => ({ app: r.app, env: r.env, config: r.config })));
-      else for (const env of config?.environments.length ? config.environments.map((e) => e.name) : ['default']) pairs.push({ app: folder.name, env, config: config?.environments.find((e) => e.name === env) });
+      else
+        for (const env of config?.environments.length ? config.environments.map((e) => e.name) : ['default'])
+          pairs.push({ app: folder.name, env, config: config?.environments.find((e) => e.name === env) });
       for (const p of pairs) {
         const key = `${p.app}/${p.env}`;
         declared.add(key);
         let release = this.releases.get(key);
         if (!release) {
-          release = { app: p.app, env: p.env, source: this.sourceKey, config: p.config, folder: folder.path, sameSpec: new Set(), io: Promise.resolve(), persistSeq: 0 };
+          release = {
+            app: p.app,
+            env: p.env,
+            source: this.sourceKey,
+            config: p.config,
+            folder: folder.path,
+            sameSpec: new Set(),
+            io: Promise.resolve(),
+            persistSeq: 0,
+          };
           this.releases.set(key, release);
           await this.lifecycle.restore(release, spec);
         }
@@ -280,9 +335,21 @@ export class Controller {
     if (gone.length + recorded.length > 0) {
       const names = [...gone, ...recorded].map((r) => `${r.app}/${r.env}`);
       // Never prune on a read that may be incomplete: a broken ferry.yaml, or a commit with no app at all.
-      if (!config) this.o.log.error({ commit: layout.commit, releases: names }, 'ferry.yaml is invalid: releases no longer declared are left as they are');
-      else if (layout.apps.length === 0) this.o.log.error({ commit: layout.commit, releases: names }, 'no app folder in this commit: refusing to remove every app at once; nothing was pruned');
-      else if (!config.defaults.pruneRemovedApps) this.o.log.warn({ commit: layout.commit, releases: names }, 'no longer declared; left in the cluster (defaults.pruneRemovedApps is false)');
+      if (!config)
+        this.o.log.error(
+          { commit: layout.commit, releases: names },
+          'ferry.yaml is invalid: releases no longer declared are left as they are',
+        );
+      else if (layout.apps.length === 0)
+        this.o.log.error(
+          { commit: layout.commit, releases: names },
+          'no app folder in this commit: refusing to remove every app at once; nothing was pruned',
+        );
+      else if (!config.defaults.pruneRemovedApps)
+        this.o.log.warn(
+          { commit: layout.commit, releases: names },
+          'no longer declared; left in the cluster (defaults.pruneRemovedApps is false)',
+        );
       else {
         for (const r of gone) this.removals.retire(r, layout.commit);
         for (const r of recorded) this.removals.remove(r, layout.commit);
@@ -298,7 +365,9 @@ export class Controller {
     this.lifecycle.applyHold(r, change.hold, change.hold === undefined);
   }
 
-  /** After a poll: every release against the holds in force (as watched, or listed when the watch has not listed yet). */
+  /**
+   * After a poll: every release against the holds in force (as watched, or listed when the watch has not listed yet).
+   */
   private async syncHolds(): Promise<void> {
     const byCluster = new Map<ClusterPort, Release[]>();
     for (const r of this.releases.values()) {

@@ -22,8 +22,15 @@ export interface DeliveryInput {
 }
 
 export interface Delivery {
-  /** The objects apply should write: the rendered ones, with a workload's new template held back while a canary runs. */
+  /**
+   * The objects apply should write: the rendered ones, with a workload's new template held back while a canary runs.
+   */
   holdBack(input: DeliveryInput): Promise<KubeObject[]>;
-  /** Runs the delivery; resolves when promoted (or nothing to do), rejects when aborted, stops when `signal` aborts (superseded). */
-  deliver(input: DeliveryInput & { report(p: CanaryProgress | undefined): Promise<void>; signal: AbortSignal }): Promise<void>;
+  /**
+   * Runs the delivery; resolves when promoted (or nothing to do), rejects when aborted, stops when `signal` aborts
+   * (superseded).
+   */
+  deliver(
+    input: DeliveryInput & { report(p: CanaryProgress | undefined): Promise<void>; signal: AbortSignal },
+  ): Promise<void>;
 }

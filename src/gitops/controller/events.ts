@@ -16,7 +16,11 @@ export async function recordEvent(cluster: ClusterPort, e: AppEvent, now = new D
   await cluster.create({
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { name: `${e.app}.${e.env}.${randomBytes(6).toString('hex')}`, namespace: e.namespace, labels: { 'ferry.dev/app': e.app, 'ferry.dev/environment': e.env } },
+    metadata: {
+      name: `${e.app}.${e.env}.${randomBytes(6).toString('hex')}`,
+      namespace: e.namespace,
+      labels: { 'ferry.dev/app': e.app, 'ferry.dev/environment': e.env },
+    },
     involvedObject: { apiVersion: 'core.oam.dev/v1beta1', kind: 'Application', name: e.app, namespace: e.namespace },
     reason: e.reason,
     // The API server caps an Event's message at 1 KiB.

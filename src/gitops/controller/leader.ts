@@ -12,7 +12,9 @@ import { giveUpLease, tryTakeLease } from '../sync/lease.js';
 export interface LeaderOptions {
   cluster: ClusterPort;
   identity: string;
-  /** The Lease in ferry-system: `ferry serve` uses ferry-controller.<source> (leaderLeaseName), or --leader-election-id. */
+  /**
+   * The Lease in ferry-system: `ferry serve` uses ferry-controller.<source> (leaderLeaseName), or --leader-election-id.
+   */
   name: string;
   leaseSeconds?: number;
   onStartedLeading: () => void;

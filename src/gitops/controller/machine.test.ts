@@ -6,24 +6,43 @@ type Steps = Partial<Record<'fetch' | 'render' | 'plan' | 'apply' | 'deliver' | 
 
 function start(steps: Steps = {}, clock = new SimulatedClock(), snapshot?: unknown) {
   const calls: string[] = [];
-  const wrap = (name: keyof Steps) => fromPromise<unknown, StepInput>(async ({ input }) => {
-    calls.push(`${name}@${input.revision}`);
-    return steps[name] ? steps[name]!(input) : `${name}-out`;
+  const wrap = (name: keyof Steps) =>
+    fromPromise<unknown, StepInput>(async ({ input }) => {
+      calls.push(`${name}@${input.revision}`);
+      return steps[name] ? steps[name]!(input) : `${name}-out`;
+    });
+  const machine = reconcileMachine.provide({
+    actors: {
+      fetch: wrap('fetch'),
+      render: wrap('render'),
+      plan: wrap('plan'),
+      apply: wrap('apply'),
+      deliver: wrap('deliver'),
+      verify: wrap('verify'),
+    },
   });
-  const machine = reconcileMachine.provide({ actors: { fetch: wrap('fetch'), render: wrap('render'), plan: wrap('plan'), apply: wrap('apply'), deliver: wrap('deliver'), verify: wrap('verify') } });
-  const actor = createActor(machine, { input: { app: 'shop', env: 'dev' }, clock, ...(snapshot ? { snapshot: snapshot as never } : {}) });
+  const actor = createActor(machine, {
+    input: { app: 'shop', env: 'dev' },
+    clock,
+    ...(snapshot ? { snapshot: snapshot as never } : {}),
+  });
   actor.start();
   return { actor, calls, clock };
 }
 
-const fail = (message: string): Step => async () => {
-  throw new Error(message);
-};
+const fail =
+  (message: string): Step =>
+  async () => {
+    throw new Error(message);
+  };
 
 describe('reconcile machine', () => {
   it('goes idle → fetching → rendering → planning → applying → delivering → verifying → synced, passing work along', async () => {
     const seen: unknown[] = [];
-    const { actor, calls } = start({ render: async (i) => (seen.push(i.work), 'manifests'), plan: async (i) => (seen.push(i.work), 'plan') });
+    const { actor, calls } = start({
+      render: async (i) => (seen.push(i.work), 'manifests'),
+      plan: async (i) => (seen.push(i.work), 'plan'),
+    });
     expect(actor.getSnapshot().value).toBe('idle');
     actor.send({ type: 'COMMIT', revision: 'c1' });
     await waitFor(actor, (s) => s.matches('synced'));
@@ -43,12 +62,21 @@ describe('reconcile machine', () => {
     const { actor } = start({ [stepName]: fail('boom') });
     actor.send({ type: 'COMMIT', revision: 'c1' });
     await waitFor(actor, (s) => s.matches('failed'));
-    expect(actor.getSnapshot().context).toMatchObject({ failure: { reason, message: 'boom' }, attempts: 1, lastGood: undefined });
+    expect(actor.getSnapshot().context).toMatchObject({
+      failure: { reason, message: 'boom' },
+      attempts: 1,
+      lastGood: undefined,
+    });
   });
 
   it('retries a failure after a capped exponential backoff on the (simulated) clock', async () => {
     let fails = 2;
-    const { actor, clock, calls } = start({ fetch: async () => { if (fails-- > 0) throw new Error('git down'); return 'src'; } });
+    const { actor, clock, calls } = start({
+      fetch: async () => {
+        if (fails-- > 0) throw new Error('git down');
+        return 'src';
+      },
+    });
     actor.send({ type: 'COMMIT', revision: 'c1' });
     await waitFor(actor, (s) => s.matches('failed'));
     clock.increment(retryDelayMs(1) - 1);
@@ -62,7 +90,12 @@ describe('reconcile machine', () => {
   });
 
   it('a render failure is not retried with backoff: the same commit renders the same way, so it waits for a new commit (or RETRY)', async () => {
-    const { actor, clock, calls } = start({ render: async (i) => { if (i.revision === 'bad') throw new Error('cue error'); return 'ok'; } });
+    const { actor, clock, calls } = start({
+      render: async (i) => {
+        if (i.revision === 'bad') throw new Error('cue error');
+        return 'ok';
+      },
+    });
     actor.send({ type: 'COMMIT', revision: 'bad' });
     await waitFor(actor, (s) => s.matches('failed'));
     expect(actor.getSnapshot().context.failure).toEqual({ reason: 'RenderFailed', message: 'cue error' });
@@ -80,9 +113,19 @@ describe('reconcile machine', () => {
     expect(actor.getSnapshot().context).toMatchObject({ lastGood: 'good', attempts: 0, failure: undefined });
   });
 
-  it.each(['fetch', 'plan', 'apply', 'verify'] as const)('a %s failure is still retried after the backoff', async (stepName) => {
+  it.each([
+    'fetch',
+    'plan',
+    'apply',
+    'verify',
+  ] as const)('a %s failure is still retried after the backoff', async (stepName) => {
     let fails = 1;
-    const { actor, clock } = start({ [stepName]: async () => { if (fails-- > 0) throw new Error('transient'); return stepName === 'plan' ? { changes: 1 } : 'ok'; } });
+    const { actor, clock } = start({
+      [stepName]: async () => {
+        if (fails-- > 0) throw new Error('transient');
+        return stepName === 'plan' ? { changes: 1 } : 'ok';
+      },
+    });
     actor.send({ type: 'COMMIT', revision: 'c1' });
     await waitFor(actor, (s) => s.matches('failed'));
     clock.increment(retryDelayMs(1));
@@ -90,7 +133,12 @@ describe('reconcile machine', () => {
   });
 
   it('a new commit while failed starts over at once', async () => {
-    const { actor } = start({ render: async (i) => { if (i.revision === 'bad') throw new Error('cue error'); return 'ok'; } });
+    const { actor } = start({
+      render: async (i) => {
+        if (i.revision === 'bad') throw new Error('cue error');
+        return 'ok';
+      },
+    });
     actor.send({ type: 'COMMIT', revision: 'bad' });
     await waitFor(actor, (s) => s.matches('failed'));
     actor.send({ type: 'COMMIT', revision: 'good' });
@@ -132,7 +180,12 @@ describe('reconcile machine', () => {
 
   it('a drift check that cannot plan fails as PlanFailed and is retried; RESYNC means nothing outside synced', async () => {
     let broken = false;
-    const { actor, clock } = start({ plan: async () => { if (broken) throw new Error('the API server is unreachable'); return { changes: 0 }; } });
+    const { actor, clock } = start({
+      plan: async () => {
+        if (broken) throw new Error('the API server is unreachable');
+        return { changes: 0 };
+      },
+    });
     actor.send({ type: 'RESYNC' });
     expect(actor.getSnapshot().value).toBe('idle');
     actor.send({ type: 'COMMIT', revision: 'c1' });
@@ -140,7 +193,10 @@ describe('reconcile machine', () => {
     broken = true;
     actor.send({ type: 'RESYNC' });
     await waitFor(actor, (s) => s.matches('failed'));
-    expect(actor.getSnapshot().context.failure).toEqual({ reason: 'PlanFailed', message: 'the API server is unreachable' });
+    expect(actor.getSnapshot().context.failure).toEqual({
+      reason: 'PlanFailed',
+      message: 'the API server is unreachable',
+    });
     broken = false;
     clock.increment(retryDelayMs(1));
     await waitFor(actor, (s) => s.matches('synced'));
@@ -175,8 +231,15 @@ describe('reconcile machine', () => {
     expect(actor.getSnapshot().value).toBe('held');
   });
 
-  it.each(['fetch', 'apply'] as const)('a hold found by the %s step (placed by another process) holds instead of failing', async (stepName) => {
-    const { actor, calls } = start({ [stepName]: async () => { throw new HoldError('rollback to r3 by ferry rollback'); } });
+  it.each([
+    'fetch',
+    'apply',
+  ] as const)('a hold found by the %s step (placed by another process) holds instead of failing', async (stepName) => {
+    const { actor, calls } = start({
+      [stepName]: async () => {
+        throw new HoldError('rollback to r3 by ferry rollback');
+      },
+    });
     actor.send({ type: 'COMMIT', revision: 'c2' });
     await waitFor(actor, (s) => s.matches('held'));
     expect(actor.getSnapshot().context).toMatchObject({ hold: 'rollback to r3 by ferry rollback', attempts: 0 });

@@ -6,14 +6,21 @@
  *
  * plus `failed` (retried after a capped exponential backoff, except a render failure: the same
  * commit renders the same way, so it waits for a new commit, or RETRY when the definitions may have
- * changed) and `held` (a rollback hold or a manual suspend). `delivering` is the progressive-delivery stage: a pass-through until the canary work
+ * changed) and `held` (a rollback hold or a manual suspend). `delivering` is the progressive-delivery stage: a
+ * pass-through until the canary work
  * plugs an actor in. Every step is an injected actor, so the machine stays pure and its tests use
  * a simulated clock; because xstate restarts an in-flight invoke on resume, every step must be
  * idempotent. Each failure maps to one reason, as in Flux' reconcilers.
  */
 import { assign, fromPromise, setup } from 'xstate';
 
-export type FailureReason = 'SourceFailed' | 'RenderFailed' | 'PlanFailed' | 'ApplyFailed' | 'DeliveryFailed' | 'HealthCheckFailed';
+export type FailureReason =
+  | 'SourceFailed'
+  | 'RenderFailed'
+  | 'PlanFailed'
+  | 'ApplyFailed'
+  | 'DeliveryFailed'
+  | 'HealthCheckFailed';
 
 export interface ReconcileContext {
   app: string;
@@ -75,15 +82,40 @@ export function retryDelayMs(attempts: number): number {
 
 const step = (fn: Step) => fromPromise<unknown, StepInput>(({ input }) => fn(input));
 /** What every step is given: the release, the commit and what the previous step produced. */
-const stepInput = ({ context }: { context: ReconcileContext }): StepInput => ({ app: context.app, env: context.env, revision: context.revision, work: context.work });
+const stepInput = ({ context }: { context: ReconcileContext }): StepInput => ({
+  app: context.app,
+  env: context.env,
+  revision: context.revision,
+  work: context.work,
+});
 const failAs = (reason: FailureReason) => ({ type: 'fail', params: { reason } }) as const;
 /** A failure, or a hold when the step threw a HoldError. */
-const failOrHold = (reason: FailureReason) => [{ guard: 'isHold', target: 'held', actions: 'holdFromError' }, { target: 'failed', actions: failAs(reason) }] as const;
+const failOrHold = (reason: FailureReason) =>
+  [
+    { guard: 'isHold', target: 'held', actions: 'holdFromError' },
+    { target: 'failed', actions: failAs(reason) },
+  ] as const;
 /** A state that runs one step: on success to `next` with its output kept, on failure to `failed` (or `held`). */
-const runs = <S extends 'render' | 'plan' | 'apply' | 'deliver'>(src: S, next: string, reason: FailureReason, holds = false) =>
-  ({ invoke: { src, input: stepInput, onDone: { target: next, actions: 'keepOutput' }, onError: holds ? failOrHold(reason) : { target: 'failed', actions: failAs(reason) } } }) as const;
+const runs = <S extends 'render' | 'plan' | 'apply' | 'deliver'>(
+  src: S,
+  next: string,
+  reason: FailureReason,
+  holds = false,
+) =>
+  ({
+    invoke: {
+      src,
+      input: stepInput,
+      onDone: { target: next, actions: 'keepOutput' },
+      onError: holds ? failOrHold(reason) : { target: 'failed', actions: failAs(reason) },
+    },
+  }) as const;
 export const reconcileMachine = setup({
-  types: {} as { context: ReconcileContext; events: ReconcileEvent; input: { app: string; env: string; lastGood?: string } },
+  types: {} as {
+    context: ReconcileContext;
+    events: ReconcileEvent;
+    input: { app: string; env: string; lastGood?: string };
+  },
   actors: {
     fetch: step(passThrough),
     render: step(passThrough),
@@ -95,10 +127,16 @@ export const reconcileMachine = setup({
   actions: {
     fail: assign(({ context, event }, params: { reason: FailureReason }) => {
       const error = (event as { error?: unknown }).error;
-      return { failure: { reason: params.reason, message: error instanceof Error ? error.message : String(error) }, attempts: context.attempts + 1 };
+      return {
+        failure: { reason: params.reason, message: error instanceof Error ? error.message : String(error) },
+        attempts: context.attempts + 1,
+      };
     }),
     keepOutput: assign({ work: ({ event }) => (event as { output?: unknown }).output }),
-    holdFromError: assign(({ event }) => ({ hold: ((event as { error?: unknown }).error as HoldError).reason, work: undefined })),
+    holdFromError: assign(({ event }) => ({
+      hold: ((event as { error?: unknown }).error as HoldError).reason,
+      work: undefined,
+    })),
   },
   guards: {
     isHold: ({ event }) => (event as { error?: unknown }).error instanceof HoldError,
@@ -140,14 +178,26 @@ export const reconcileMachine = setup({
       ...runs('deliver', 'verifying', 'DeliveryFailed'),
       on: {
         // A newer commit supersedes a delivery in progress (a canary is aborted and starts over from stable).
-        COMMIT: { guard: ({ context, event }) => event.revision !== context.revision, target: 'fetching', actions: assign({ revision: ({ event }) => event.revision, attempts: 0 }) },
+        COMMIT: {
+          guard: ({ context, event }) => event.revision !== context.revision,
+          target: 'fetching',
+          actions: assign({ revision: ({ event }) => event.revision, attempts: 0 }),
+        },
       },
     },
     verifying: {
       invoke: {
         src: 'verify',
         input: stepInput,
-        onDone: { target: 'synced', actions: assign({ lastGood: ({ context }) => context.revision, failure: undefined, attempts: 0, work: undefined }) },
+        onDone: {
+          target: 'synced',
+          actions: assign({
+            lastGood: ({ context }) => context.revision,
+            failure: undefined,
+            attempts: 0,
+            work: undefined,
+          }),
+        },
         onError: { target: 'failed', actions: failAs('HealthCheckFailed') },
       },
     },
@@ -161,7 +211,12 @@ export const reconcileMachine = setup({
     checking: {
       invoke: {
         src: 'plan',
-        input: ({ context }) => ({ app: context.app, env: context.env, revision: context.revision, work: { check: true } }),
+        input: ({ context }) => ({
+          app: context.app,
+          env: context.env,
+          revision: context.revision,
+          work: { check: true },
+        }),
         onDone: [
           { guard: 'nothingToHeal', target: 'synced' },
           { target: 'applying', actions: assign({ work: ({ event }) => event.output }) },
@@ -181,7 +236,11 @@ export const reconcileMachine = setup({
       on: {
         RESUME: { target: 'idle', actions: assign({ hold: undefined }) },
         // A newer commit releases a hold (the rollback stays until the app changes again).
-        COMMIT: { guard: ({ context, event }) => event.revision !== context.revision, target: 'fetching', actions: assign({ revision: ({ event }) => event.revision, hold: undefined, attempts: 0 }) },
+        COMMIT: {
+          guard: ({ context, event }) => event.revision !== context.revision,
+          target: 'fetching',
+          actions: assign({ revision: ({ event }) => event.revision, hold: undefined, attempts: 0 }),
+        },
       },
     },
   },

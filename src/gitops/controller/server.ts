@@ -36,7 +36,9 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
-export async function startServer(o: ServerOptions): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+export async function startServer(
+  o: ServerOptions,
+): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
   const max = o.maxPayloadBytes ?? 1024 * 1024;
   const server = createServer(async (req, res) => {
     const send = (status: number, body: string, type = 'text/plain; charset=utf-8') => {

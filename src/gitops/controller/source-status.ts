@@ -1,4 +1,7 @@
-/** What `ferry status` shows of the Git source a controller follows: its commit, or its error; written only when either changes. */
+/**
+ * What `ferry status` shows of the Git source a controller follows: its commit, or its error; written only when either
+ * changes.
+ */
 import type { ClusterPort } from '../../ports/cluster.js';
 import { writeSourceStatus } from '../release/release-store.js';
 import type { Logger } from './telemetry.js';

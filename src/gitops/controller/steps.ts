@@ -31,19 +31,40 @@ export function reconcileSteps(d: StepDeps) {
     fromPromise<unknown, StepInput>(({ input }) => {
       const r = d.releases.get(`${input.app}/${input.env}`);
       if (!r) return Promise.reject(new Error(`${input.app}/${input.env} is no longer reconciled here`));
-      const current = () => (d.releases.get(`${r.app}/${r.env}`) === r ? fn(r, input) : Promise.reject(new Error(`${r.app}/${r.env} was removed`)));
+      const current = () =>
+        d.releases.get(`${r.app}/${r.env}`) === r
+          ? fn(r, input)
+          : Promise.reject(new Error(`${r.app}/${r.env} was removed`));
       const running = gated ? d.gate.run(current) : current();
       r.running = running;
       return running;
     });
   const health = (r: Release) => definitionHealth(r.rendered!.registry, r.rendered!.app.app.spec.components, r.app);
   /** What a release's delivery works on: its rendered objects on the cluster of its one placement. */
-  const deliveryInput = (r: Release, rendered: NonNullable<Release['rendered']>, revision: string, p: ReleasePlacement): DeliveryInput => ({
-    release: r, rendered, revision, cluster: d.options.clusterFor(r.config, p.cluster), records: d.options.clusterFor(r.config, 'local'), objects: p.objects, log: d.options.log,
+  const deliveryInput = (
+    r: Release,
+    rendered: NonNullable<Release['rendered']>,
+    revision: string,
+    p: ReleasePlacement,
+  ): DeliveryInput => ({
+    release: r,
+    rendered,
+    revision,
+    cluster: d.options.clusterFor(r.config, p.cluster),
+    records: d.options.clusterFor(r.config, 'local'),
+    objects: p.objects,
+    log: d.options.log,
   });
   /** The objects apply writes: with a canary's new template held back (a delivery needs a single placement). */
-  const desired = async (r: Release, rendered: NonNullable<Release['rendered']>, revision: string | undefined, p: ReleasePlacement): Promise<KubeObject[]> =>
-    d.options.delivery && rendered.placements.length === 1 && revision ? d.options.delivery.holdBack(deliveryInput(r, rendered, revision, p)) : p.objects;
+  const desired = async (
+    r: Release,
+    rendered: NonNullable<Release['rendered']>,
+    revision: string | undefined,
+    p: ReleasePlacement,
+  ): Promise<KubeObject[]> =>
+    d.options.delivery && rendered.placements.length === 1 && revision
+      ? d.options.delivery.holdBack(deliveryInput(r, rendered, revision, p))
+      : p.objects;
   return {
     fetch: step(async (r, i) => {
       d.lifecycle.specOf(r, i.revision);
@@ -64,7 +85,12 @@ export function reconcileSteps(d: StepDeps) {
       const plans: Awaited<ReturnType<typeof planApp>>[] = [];
       const drift: string[] = [];
       for (const p of rendered.placements) {
-        const planned = await planApp({ scope: r, objects: await desired(r, rendered, i.revision, p), cluster: d.options.clusterFor(r.config, p.cluster), prune: true });
+        const planned = await planApp({
+          scope: r,
+          objects: await desired(r, rendered, i.revision, p),
+          cluster: d.options.clusterFor(r.config, p.cluster),
+          prune: true,
+        });
         if (planned.plan.refused) throw new Error(planned.plan.refused);
         plans.push(planned);
         drift.push(...driftOf(planned.plan, rendered.placements.length > 1 ? p.cluster : undefined));
@@ -81,11 +107,34 @@ export function reconcileSteps(d: StepDeps) {
       const planned = r.planned?.commit === rendered.commit ? r.planned.plans : undefined;
       r.planned = undefined;
       for (const [k, p] of rendered.placements.entries()) {
-        // force: Git owns the fields it declares, even when a hand edit took them over (as Flux and Argo CD's server-side apply do).
-        const res = await syncApp({ scope: r, objects: await desired(r, rendered, i.revision, p), components: rendered.app.app.spec.components, cluster: d.options.clusterFor(r.config, p.cluster), prune: true, force: true, health: health(r), ...(planned?.[k] ? { planned: planned[k] } : {}) });
+        // force: Git owns the fields it declares, even when a hand edit took them over (as Flux and Argo CD's
+        // server-side apply do).
+        const res = await syncApp({
+          scope: r,
+          objects: await desired(r, rendered, i.revision, p),
+          components: rendered.app.app.spec.components,
+          cluster: d.options.clusterFor(r.config, p.cluster),
+          prune: true,
+          force: true,
+          health: health(r),
+          ...(planned?.[k] ? { planned: planned[k] } : {}),
+        });
         errors.push(...res.errors.map((e) => (rendered.placements.length > 1 ? `[${p.cluster}] ${e}` : e)));
-        const writes = res.items.filter((x) => x.action === 'created' || x.action === 'configured' || x.action === 'deleted');
-        d.options.log.info({ app: r.app, env: r.env, commit: i.revision, cluster: p.cluster, ok: res.ok, writes: res.writes, changed: writes.map((w) => `${w.action} ${formatRef(w.ref)}`).slice(0, 20) }, 'applied');
+        const writes = res.items.filter(
+          (x) => x.action === 'created' || x.action === 'configured' || x.action === 'deleted',
+        );
+        d.options.log.info(
+          {
+            app: r.app,
+            env: r.env,
+            commit: i.revision,
+            cluster: p.cluster,
+            ok: res.ok,
+            writes: res.writes,
+            changed: writes.map((w) => `${w.action} ${formatRef(w.ref)}`).slice(0, 20),
+          },
+          'applied',
+        );
       }
       d.options.metrics.applies.inc({ app: r.app, env: r.env, result: errors.length === 0 ? 'ok' : 'failed' });
       if (errors.length > 0) throw new Error(errors.join('\n'));
@@ -99,7 +148,11 @@ export function reconcileSteps(d: StepDeps) {
       if (!delivery || input.revision === undefined) return passThrough(input);
       const rendered = await d.lifecycle.prepare(r, input.revision);
       if (rendered.placements.length !== 1) return undefined;
-      const running = delivery.deliver({ ...deliveryInput(r, rendered, input.revision, rendered.placements[0]!), signal, report: (p) => d.lifecycle.reportDelivery(r, p) });
+      const running = delivery.deliver({
+        ...deliveryInput(r, rendered, input.revision, rendered.placements[0]!),
+        signal,
+        report: (p) => d.lifecycle.reportDelivery(r, p),
+      });
       r.running = running;
       await running;
       return undefined;
@@ -107,7 +160,10 @@ export function reconcileSteps(d: StepDeps) {
     verify: step(async (r, i) => {
       const rendered = await d.lifecycle.prepare(r, i.revision);
       for (const p of rendered.placements) {
-        const h = await waitHealthy(d.options.clusterFor(r.config, p.cluster), p.objects, { timeoutMs: d.options.verifyTimeoutMs ?? 120_000, health: health(r) });
+        const h = await waitHealthy(d.options.clusterFor(r.config, p.cluster), p.objects, {
+          timeoutMs: d.options.verifyTimeoutMs ?? 120_000,
+          health: health(r),
+        });
         if (!h.ok) throw new Error(h.errors.join('\n'));
       }
       return undefined;

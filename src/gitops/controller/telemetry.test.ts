@@ -32,20 +32,37 @@ describe('log format', () => {
     expect(lines).toHaveLength(1);
     const entry = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(Object.keys(entry)).toEqual(['level', 'time', 'component', 'app', 'env', 'revision', 'msg']);
-    expect(entry).toMatchObject({ level: 'info', component: 'ferry', app: 'hello', env: 'default', revision: 1, msg: 'synced' });
+    expect(entry).toMatchObject({
+      level: 'info',
+      component: 'ferry',
+      app: 'hello',
+      env: 'default',
+      revision: 1,
+      msg: 'synced',
+    });
     expect(entry.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
   it('writes one readable line per entry on a terminal', async () => {
     const out = capture(true);
     const log = jsonLogger({ destination: out.stream, level: 'info' });
-    log.info({ app: 'hello', env: 'default', commit: '322b6d690e32da7b7540e1c14931f479f580917f', writes: 9 }, 'applied');
+    log.info(
+      { app: 'hello', env: 'default', commit: '322b6d690e32da7b7540e1c14931f479f580917f', writes: 9 },
+      'applied',
+    );
     log.error({ app: 'payments', env: 'deploy-prod', err: 'PlanFailed: no context' }, 'failed');
     await flush();
     // eslint-disable-next-line no-control-regex
-    const lines = out.text().replace(/\u001b\[[0-9;]*m/g, '').trimEnd().split('\n');
+    const lines = out
+      .text()
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colours pino-pretty writes
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .trimEnd()
+      .split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: hello\/default applied \{"commit":"322b6d690e32","writes":9\}$/);
+    expect(lines[0]).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: hello\/default applied \{"commit":"322b6d690e32","writes":9\}$/,
+    );
     expect(lines[1]).toMatch(/ERROR: payments\/deploy-prod failed: PlanFailed: no context\s*$/);
     expect(() => JSON.parse(lines[0]!)).toThrow();
   });

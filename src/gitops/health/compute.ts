@@ -2,7 +2,15 @@
 import { groupOf, type KubeObject } from '../sync/objects.js';
 import { crdHealth, hpaHealth, ingressHealth, namespaceHealth, pvcHealth, serviceHealth } from './others.js';
 import { conditionOf, health, type Health } from './types.js';
-import { cronJobHealth, daemonSetHealth, deploymentHealth, jobHealth, podHealth, replicaSetHealth, statefulSetHealth } from './workloads.js';
+import {
+  cronJobHealth,
+  daemonSetHealth,
+  deploymentHealth,
+  jobHealth,
+  podHealth,
+  replicaSetHealth,
+  statefulSetHealth,
+} from './workloads.js';
 
 const RULES: Record<string, (o: KubeObject) => Health> = {
   'apps/Deployment': deploymentHealth,
@@ -29,5 +37,7 @@ export function computeHealth(live: KubeObject | undefined): Health {
   if (ready?.status === 'True') return health('Healthy', ready.reason ?? 'Ready', ready.message ?? '');
   if (ready?.status === 'False') return health('Degraded', ready.reason ?? 'NotReady', ready.message ?? '');
   if (ready) return health('Progressing', ready.reason ?? 'Unknown', ready.message ?? '');
-  return live.status === undefined || Object.keys(live.status).length === 0 ? health('Healthy', 'Exists', '') : health('Unknown', 'NoRule', `no health rule for ${live.kind}`);
+  return live.status === undefined || Object.keys(live.status).length === 0
+    ? health('Healthy', 'Exists', '')
+    : health('Unknown', 'NoRule', `no health rule for ${live.kind}`);
 }

@@ -18,7 +18,11 @@ import type { HealthCheck } from '../sync/wait.js';
  */
 const compiled = new WeakMap<CueEngine, Map<string, number | string>>();
 
-export function definitionHealth(registry: DefinitionRegistry, components: ComponentSpec[], appName: string): HealthCheck {
+export function definitionHealth(
+  registry: DefinitionRegistry,
+  components: ComponentSpec[],
+  appName: string,
+): HealthCheck {
   const cue = registry.cue;
   let loaded = compiled.get(cue);
   if (!loaded) compiled.set(cue, (loaded = new Map()));
@@ -32,11 +36,22 @@ export function definitionHealth(registry: DefinitionRegistry, components: Compo
     }
     return id;
   };
-  const evaluate = (key: string, source: string, field: string, live: KubeObject, comp: ComponentSpec): { value?: unknown; error?: string } => {
+  const evaluate = (
+    key: string,
+    source: string,
+    field: string,
+    live: KubeObject,
+    comp: ComponentSpec,
+  ): { value?: unknown; error?: string } => {
     const id = templateOf(key, source);
     if (typeof id === 'string') return { error: id };
-    const ev = cue.evaluate(id, { parameter: comp.properties ?? {}, context: { name: comp.name, appName, output: live, outputs: {} }, fields: [field] });
-    if (ev.problems.length > 0) return { error: ev.problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ') };
+    const ev = cue.evaluate(id, {
+      parameter: comp.properties ?? {},
+      context: { name: comp.name, appName, output: live, outputs: {} },
+      fields: [field],
+    });
+    if (ev.problems.length > 0)
+      return { error: ev.problems.map((p) => `${p.path.join('.')}: ${p.message}`).join('; ') };
     return { value: ev.values[field] };
   };
 
@@ -48,11 +63,16 @@ export function definitionHealth(registry: DefinitionRegistry, components: Compo
     const def = comp ? registry.get('component', comp.type) : undefined;
     const status = def?.attributes.status;
     if (!comp || !def || (!status?.healthPolicy && !status?.customStatus)) return base;
-    const message = status.customStatus ? evaluate(`${def.file}#customStatus`, status.customStatus, 'message', live, comp) : {};
+    const message = status.customStatus
+      ? evaluate(`${def.file}#customStatus`, status.customStatus, 'message', live, comp)
+      : {};
     const text = typeof message.value === 'string' ? message.value : base.message;
     if (!status.healthPolicy) return { ...base, message: text };
     const verdict = evaluate(`${def.file}#healthPolicy`, status.healthPolicy, 'isHealth', live, comp);
-    if (verdict.error !== undefined) return health('Unknown', 'HealthPolicyError', `healthPolicy of "${def.name}": ${verdict.error}`);
-    return verdict.value === true ? health('Healthy', 'HealthPolicy', text) : health('Progressing', 'HealthPolicy', text || `healthPolicy of "${def.name}" is not met`);
+    if (verdict.error !== undefined)
+      return health('Unknown', 'HealthPolicyError', `healthPolicy of "${def.name}": ${verdict.error}`);
+    return verdict.value === true
+      ? health('Healthy', 'HealthPolicy', text)
+      : health('Progressing', 'HealthPolicy', text || `healthPolicy of "${def.name}" is not met`);
   };
 }

@@ -5,7 +5,8 @@ import { conditionOf, health, type Health } from './types.js';
 export function serviceHealth(o: KubeObject): Health {
   if (o.spec?.type === 'LoadBalancer') {
     const ingress = (o.status?.loadBalancer as { ingress?: unknown[] } | undefined)?.ingress;
-    if (!ingress || ingress.length === 0) return health('Progressing', 'PendingLoadBalancer', 'waiting for a load balancer address');
+    if (!ingress || ingress.length === 0)
+      return health('Progressing', 'PendingLoadBalancer', 'waiting for a load balancer address');
   }
   return health('Healthy', 'ServiceReady', '');
 }
@@ -21,7 +22,8 @@ export function hpaHealth(o: KubeObject): Health {
   const able = conditionOf(o, 'AbleToScale');
   if (able?.status === 'False') return health('Degraded', able.reason ?? 'NotAbleToScale', able.message ?? '');
   const active = conditionOf(o, 'ScalingActive');
-  if (active?.status === 'False' && active.reason !== 'ScalingDisabled') return health('Degraded', active.reason ?? 'ScalingInactive', active.message ?? '');
+  if (active?.status === 'False' && active.reason !== 'ScalingDisabled')
+    return health('Degraded', active.reason ?? 'ScalingInactive', active.message ?? '');
   return health('Healthy', 'Scaling', '');
 }
 

@@ -4,7 +4,11 @@ import { MemoryCluster } from '../../../test/support/memory-cluster.js';
 import { HoldWatch, holdEvent, type HoldChange } from './hold-watch.js';
 import { placeHold, recordConfigMap, releaseHold } from './release-store.js';
 
-const hold = (specDigest?: string) => ({ reason: 'rollback to revision 1', since: '2026-12-01T00:00:00Z', ...(specDigest ? { specDigest } : {}) });
+const hold = (specDigest?: string) => ({
+  reason: 'rollback to revision 1',
+  since: '2026-12-01T00:00:00Z',
+  ...(specDigest ? { specDigest } : {}),
+});
 
 describe('holdEvent', () => {
   it.each([
@@ -32,7 +36,8 @@ class DrivenCluster extends MemoryCluster {
   }
 }
 
-const holdCm = (app: string, source: string, h = hold()) => recordConfigMap('hold', { app, env: 'default', source }, { data: { 'hold.json': JSON.stringify(h) } });
+const holdCm = (app: string, source: string, h = hold()) =>
+  recordConfigMap('hold', { app, env: 'default', source }, { data: { 'hold.json': JSON.stringify(h) } });
 
 describe('HoldWatch', () => {
   it('reports holds placed and lifted, once each and in order, from the watch and after a relist', async () => {
@@ -48,14 +53,25 @@ describe('HoldWatch', () => {
     cluster.handlers!.event('DELETED', { ...holdCm('web', 'aaaaaaaaaaaa'), data: {} });
     // A relist after a gap: shop's hold went away meanwhile, api's came.
     cluster.handlers!.reset([holdCm('api', 'aaaaaaaaaaaa')]);
-    expect(changes.map((c) => `${c.key}:${c.hold ? 'placed' : 'lifted'}`)).toEqual(['web/default:placed', 'shop/default:placed', 'web/default:lifted', 'api/default:placed', 'shop/default:lifted']);
+    expect(changes.map((c) => `${c.key}:${c.hold ? 'placed' : 'lifted'}`)).toEqual([
+      'web/default:placed',
+      'shop/default:placed',
+      'web/default:lifted',
+      'api/default:placed',
+      'shop/default:lifted',
+    ]);
     await w.stop();
   });
 
-  it('without a watch, lists this source\'s holds every pollMs', async () => {
+  it("without a watch, lists this source's holds every pollMs", async () => {
     const cluster = new MemoryCluster();
     const changes: string[] = [];
-    const w = new HoldWatch({ cluster, source: 'aaaaaaaaaaaa', pollMs: 5, onChange: (c) => changes.push(`${c.key}:${c.hold ? 'placed' : 'lifted'}`) });
+    const w = new HoldWatch({
+      cluster,
+      source: 'aaaaaaaaaaaa',
+      pollMs: 5,
+      onChange: (c) => changes.push(`${c.key}:${c.hold ? 'placed' : 'lifted'}`),
+    });
     w.start();
     await placeHold(cluster, { app: 'web', env: 'default', source: 'aaaaaaaaaaaa' }, hold());
     await placeHold(cluster, { app: 'web', env: 'default', source: 'bbbbbbbbbbbb' }, hold()); // another source's

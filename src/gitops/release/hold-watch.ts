@@ -32,9 +32,20 @@ export class HoldWatch {
   constructor(private readonly o: HoldWatchOptions) {}
 
   start(): void {
-    const q = { apiVersion: 'v1', kind: 'ConfigMap', namespace: SYSTEM_NAMESPACE, labelSelector: recordSelector('hold', this.o.source) };
-    const handlers = { reset: (items: KubeObject[]) => this.reset(items), event: (type: string, obj: KubeObject) => this.event(type, obj), error: (e: Error) => this.o.onError?.(e) };
-    this.running = this.o.cluster.watch ? this.o.cluster.watch(q, handlers, this.abort.signal) : this.poll(q.labelSelector);
+    const q = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: SYSTEM_NAMESPACE,
+      labelSelector: recordSelector('hold', this.o.source),
+    };
+    const handlers = {
+      reset: (items: KubeObject[]) => this.reset(items),
+      event: (type: string, obj: KubeObject) => this.event(type, obj),
+      error: (e: Error) => this.o.onError?.(e),
+    };
+    this.running = this.o.cluster.watch
+      ? this.o.cluster.watch(q, handlers, this.abort.signal)
+      : this.poll(q.labelSelector);
     this.running = this.running.catch((e: unknown) => this.o.onError?.(e as Error));
   }
 
@@ -98,12 +109,23 @@ export class HoldWatch {
 export class SourceHolds {
   private readonly watches = new Map<ClusterPort, HoldWatch>();
 
-  constructor(private readonly o: { source: string; onChange: (cluster: ClusterPort, change: HoldChange) => void; onError: (e: Error) => void }) {}
+  constructor(
+    private readonly o: {
+      source: string;
+      onChange: (cluster: ClusterPort, change: HoldChange) => void;
+      onError: (e: Error) => void;
+    },
+  ) {}
 
   /** Starts watching a cluster's holds (once). */
   watch(cluster: ClusterPort): void {
     if (this.watches.has(cluster)) return;
-    const w = new HoldWatch({ cluster, source: this.o.source, onChange: (c) => this.o.onChange(cluster, c), onError: this.o.onError });
+    const w = new HoldWatch({
+      cluster,
+      source: this.o.source,
+      onChange: (c) => this.o.onChange(cluster, c),
+      onError: this.o.onError,
+    });
     this.watches.set(cluster, w);
     w.start();
   }
@@ -128,8 +150,14 @@ export class SourceHolds {
  * and lifted in between): the rollback it came with may still be applied, so the newest commit is
  * applied again (nothing is written when the cluster has it).
  */
-export function holdEvent(state: string | undefined, hold: Hold | undefined, specDigest: string | undefined, lifted: boolean): 'HOLD' | 'RESUME' | 'POLL' | undefined {
-  if (hold) return state !== 'held' && (hold.specDigest === undefined || hold.specDigest === specDigest) ? 'HOLD' : undefined;
+export function holdEvent(
+  state: string | undefined,
+  hold: Hold | undefined,
+  specDigest: string | undefined,
+  lifted: boolean,
+): 'HOLD' | 'RESUME' | 'POLL' | undefined {
+  if (hold)
+    return state !== 'held' && (hold.specDigest === undefined || hold.specDigest === specDigest) ? 'HOLD' : undefined;
   if (state === 'held') return 'RESUME';
   return lifted && state === 'synced' ? 'POLL' : undefined;
 }

@@ -38,7 +38,10 @@ export class ReleaseLifecycle {
       saved = await this.d.saved.of(cluster, r);
       if (saved.summary?.status === 'held') r.heldCommit = (await readHold(cluster, r))?.commit;
     } catch (e) {
-      this.d.options.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot read the saved state; starting fresh');
+      this.d.options.log.warn(
+        { app: r.app, env: r.env, err: (e as Error).message },
+        'cannot read the saved state; starting fresh',
+      );
     }
     if (saved.summary?.delivery) r.delivery = saved.summary.delivery;
     const unchanged = saved.summary?.specDigest === spec.digest;
@@ -50,16 +53,25 @@ export class ReleaseLifecycle {
       r.sameSpec = new Set([spec.commit, ...(at ? [at] : [])]);
     }
     if (!this.d.stopped()) this.d.holds.watch(cluster);
-    const actor = saved.snapshot ? createActor(this.d.machine(), { snapshot: saved.snapshot as never, input: { app: r.app, env: r.env } }) : createActor(this.d.machine(), { input: { app: r.app, env: r.env } });
+    const actor = saved.snapshot
+      ? createActor(this.d.machine(), { snapshot: saved.snapshot as never, input: { app: r.app, env: r.env } })
+      : createActor(this.d.machine(), { input: { app: r.app, env: r.env } });
     r.actor = actor;
     r.last = undefined;
     actor.subscribe((s) => this.observe(r, s.value as string, s.context));
     actor.start();
-    if (saved.snapshot) this.d.options.log.info({ app: r.app, env: r.env, state: actor.getSnapshot().value, revision: actor.getSnapshot().context.revision }, 'resumed');
+    if (saved.snapshot)
+      this.d.options.log.info(
+        { app: r.app, env: r.env, state: actor.getSnapshot().value, revision: actor.getSnapshot().context.revision },
+        'resumed',
+      );
     const failure = actor.getSnapshot().context.failure;
     if (unchanged && actor.getSnapshot().value === 'failed' && failure && WAITS_FOR_COMMIT.has(failure.reason)) {
       // It waits for a new commit; this controller may bring other built-in definitions: one more try.
-      this.d.options.log.info({ app: r.app, env: r.env, reason: failure.reason }, 'trying a failed render again after a restart (the definitions may have changed)');
+      this.d.options.log.info(
+        { app: r.app, env: r.env, reason: failure.reason },
+        'trying a failed render again after a restart (the definitions may have changed)',
+      );
       actor.send({ type: 'RETRY' });
     }
   }
@@ -70,7 +82,8 @@ export class ReleaseLifecycle {
     if (!s || !r.spec || this.d.stopped()) return;
     const state = s.value as string;
     if (state === 'held' || state === 'delivering') {
-      // A commit that changes the app ends the hold, or supersedes the delivery (the machine checks it is a different commit).
+      // A commit that changes the app ends the hold, or supersedes the delivery (the machine checks it is a different
+      // commit).
       if (newSpec) r.actor!.send({ type: 'COMMIT', revision: r.spec.commit });
       return;
     }
@@ -101,7 +114,12 @@ export class ReleaseLifecycle {
     const work = async () => {
       if (state === 'synced' && previous === 'verifying') await recordSynced(this.d, r, ctx, log);
       if (state === 'failed' && previous !== undefined) await recordFailed(this.d, r, ctx, log);
-      summary.health = state === 'synced' ? 'Healthy' : state === 'failed' && ctx.failure?.reason === 'HealthCheckFailed' ? 'Degraded' : undefined;
+      summary.health =
+        state === 'synced'
+          ? 'Healthy'
+          : state === 'failed' && ctx.failure?.reason === 'HealthCheckFailed'
+            ? 'Degraded'
+            : undefined;
       if (summary.health) this.d.options.metrics.setHealth(r.app, r.env, summary.health);
       if (seq !== undefined && seq === r.persistSeq) await writeState(cluster, r, snapshot, summary);
     };
@@ -118,9 +136,16 @@ export class ReleaseLifecycle {
     const seq = ++r.persistSeq;
     const snapshot = r.actor!.getPersistedSnapshot();
     const summary = summaryOf(r, s.value as string, s.context);
-    r.io = r.io.then(async () => {
-      if (seq === r.persistSeq) await writeState(cluster, r, snapshot, summary);
-    }).catch((e) => this.d.options.log.error({ app: r.app, env: r.env, err: (e as Error).message }, 'recording the delivery failed'));
+    r.io = r.io
+      .then(async () => {
+        if (seq === r.persistSeq) await writeState(cluster, r, snapshot, summary);
+      })
+      .catch((e) =>
+        this.d.options.log.error(
+          { app: r.app, env: r.env, err: (e as Error).message },
+          'recording the delivery failed',
+        ),
+      );
     return r.io;
   }
 
@@ -135,7 +160,10 @@ export class ReleaseLifecycle {
       try {
         hold = await readHold(this.d.options.clusterFor(r.config, 'local'), r);
       } catch (e) {
-        this.d.options.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot read the hold; the release stays held');
+        this.d.options.log.warn(
+          { app: r.app, env: r.env, err: (e as Error).message },
+          'cannot read the hold; the release stays held',
+        );
         return;
       }
     }
@@ -145,7 +173,10 @@ export class ReleaseLifecycle {
   applyHold(r: Release, hold: Hold | undefined, lifted: boolean): void {
     const event = holdEvent(r.actor?.getSnapshot().value as string | undefined, hold, r.spec?.digest, lifted);
     if (!event) return;
-    this.d.options.log.info({ app: r.app, env: r.env, event, ...(hold ? { hold: hold.reason } : {}) }, hold ? 'hold placed' : 'hold lifted');
+    this.d.options.log.info(
+      { app: r.app, env: r.env, event, ...(hold ? { hold: hold.reason } : {}) },
+      hold ? 'hold placed' : 'hold lifted',
+    );
     if (hold) r.heldCommit = hold.commit;
     // `ferry resume` after an aborted canary (its hold deleted, as the watch saw): the same commit may
     // try its canary again. Not on a poll's view of the holds, which may not have the hold just placed yet.
@@ -155,7 +186,10 @@ export class ReleaseLifecycle {
 
   /** The spec a step works on: the wanted one, if `revision` carries it. */
   specOf(r: Release, revision: string | undefined): Spec {
-    if (!r.spec || revision === undefined || !r.sameSpec.has(revision)) throw new Error(`commit ${revision?.slice(0, 12) ?? '(none)'} was superseded by ${r.spec?.commit.slice(0, 12) ?? 'nothing'}`);
+    if (!r.spec || revision === undefined || !r.sameSpec.has(revision))
+      throw new Error(
+        `commit ${revision?.slice(0, 12) ?? '(none)'} was superseded by ${r.spec?.commit.slice(0, 12) ?? 'nothing'}`,
+      );
     return r.spec;
   }
 
@@ -187,7 +221,14 @@ export class ReleaseLifecycle {
     this.d.options.metrics.renders.inc({ app: r.app, env: r.env });
     if (!placements.ok) throw new Error(placements.problems.map(formatProblem).join('\n'));
     const namespace = r.config?.namespace ?? sourced.app.metadata.namespace ?? 'default';
-    r.rendered = { commit: spec.commit, placements: placements.value, manifestDigest: hashOf(placements.value), namespace, app: sourced, registry: registry.value };
+    r.rendered = {
+      commit: spec.commit,
+      placements: placements.value,
+      manifestDigest: hashOf(placements.value),
+      namespace,
+      app: sourced,
+      registry: registry.value,
+    };
     return r.rendered;
   }
 }

@@ -21,12 +21,27 @@ export interface PlacementsResult {
   results: { cluster: string; result: SyncResult }[];
 }
 
-/** Applies each placement on its cluster (prune on, Git's fields forced); errors carry `[cluster]` when there are several. */
-export async function applyToPlacements(scope: SyncScope, placements: PlacementObjects[], clusterOf: (placementCluster: string) => ClusterPort, opts: { allowEmpty?: boolean } = {}): Promise<PlacementsResult> {
+/**
+ * Applies each placement on its cluster (prune on, Git's fields forced); errors carry `[cluster]` when there are
+ * several.
+ */
+export async function applyToPlacements(
+  scope: SyncScope,
+  placements: PlacementObjects[],
+  clusterOf: (placementCluster: string) => ClusterPort,
+  opts: { allowEmpty?: boolean } = {},
+): Promise<PlacementsResult> {
   const results: PlacementsResult['results'] = [];
   const errors: string[] = [];
   for (const p of placements) {
-    const result = await syncApp({ scope, objects: p.objects, cluster: clusterOf(p.cluster), prune: true, force: true, ...(opts.allowEmpty ? { allowEmpty: true } : {}) });
+    const result = await syncApp({
+      scope,
+      objects: p.objects,
+      cluster: clusterOf(p.cluster),
+      prune: true,
+      force: true,
+      ...(opts.allowEmpty ? { allowEmpty: true } : {}),
+    });
     results.push({ cluster: p.cluster, result });
     errors.push(...result.errors.map((e) => (placements.length > 1 ? `[${p.cluster}] ${e}` : e)));
   }

@@ -21,7 +21,8 @@ export async function adoptRecords(cluster: ClusterPort, scope: Required<RecordS
   for (const kind of KINDS) {
     const old = await cluster.get(recordRef(kind, unscoped));
     if (!old) continue;
-    if (!(await cluster.get(recordRef(kind, scope)))) await writeRecord(cluster, recordConfigMap(kind, scope, bodyOf(old)));
+    if (!(await cluster.get(recordRef(kind, scope))))
+      await writeRecord(cluster, recordConfigMap(kind, scope, bodyOf(old)));
     if (kind === 'state') moved = true;
   }
   // Deleted only once every copy is written.
@@ -29,7 +30,10 @@ export async function adoptRecords(cluster: ClusterPort, scope: Required<RecordS
   return moved;
 }
 
-const bodyOf = (cm: KubeObject) => ({ ...(cm.data ? { data: cm.data as Record<string, string> } : {}), ...(cm.binaryData ? { binaryData: cm.binaryData as Record<string, string> } : {}) });
+const bodyOf = (cm: KubeObject) => ({
+  ...(cm.data ? { data: cm.data as Record<string, string> } : {}),
+  ...(cm.binaryData ? { binaryData: cm.binaryData as Record<string, string> } : {}),
+});
 
 export interface UnscopedStates {
   /** Adopted now: they named this source. */
@@ -47,7 +51,8 @@ export async function adoptSourceRecords(cluster: ClusterPort, source: string): 
     const summary = saved.summary;
     if (!summary) continue;
     if (summary.source === undefined) unclaimed.add(key);
-    else if (summary.source === source && (await adoptRecords(cluster, { app: summary.app, env: summary.env, source }))) adopted.push(key);
+    else if (summary.source === source && (await adoptRecords(cluster, { app: summary.app, env: summary.env, source })))
+      adopted.push(key);
   }
   return { adopted, unclaimed };
 }

@@ -21,17 +21,32 @@ export const LABEL_SOURCE = 'ferry.dev/source';
 /** An (app, environment), and the source whose controller owns it (absent: unscoped): the sync scope. */
 export type RecordScope = SyncScope;
 
-export const recordName = (kind: RecordKind, s: RecordScope): string => (s.source ? `ferry-${kind}.${s.source}.${s.app}.${s.env}` : `ferry-${kind}.${s.app}.${s.env}`);
+export const recordName = (kind: RecordKind, s: RecordScope): string =>
+  s.source ? `ferry-${kind}.${s.source}.${s.app}.${s.env}` : `ferry-${kind}.${s.app}.${s.env}`;
 
-export const recordRef = (kind: RecordKind, s: RecordScope): ObjectRef => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: SYSTEM_NAMESPACE, name: recordName(kind, s) });
+export const recordRef = (kind: RecordKind, s: RecordScope): ObjectRef => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  namespace: SYSTEM_NAMESPACE,
+  name: recordName(kind, s),
+});
 
-export const recordLabels = (kind: RecordKind, s: RecordScope): Record<string, string> => ({ 'ferry.dev/app': s.app, 'ferry.dev/environment': s.env, [LABEL_KIND]: kind, ...(s.source ? { [LABEL_SOURCE]: s.source } : {}) });
+export const recordLabels = (kind: RecordKind, s: RecordScope): Record<string, string> => ({
+  'ferry.dev/app': s.app,
+  'ferry.dev/environment': s.env,
+  [LABEL_KIND]: kind,
+  ...(s.source ? { [LABEL_SOURCE]: s.source } : {}),
+});
 
 /**
  * The label selector of a kind's records: of one source (a string), of every source and the
  * unscoped ones (undefined), or only the unscoped ones (null).
  */
-export function recordSelector(kind: RecordKind | 'source', source?: string | null, extra: Record<string, string> = {}): string {
+export function recordSelector(
+  kind: RecordKind | 'source',
+  source?: string | null,
+  extra: Record<string, string> = {},
+): string {
   const parts = [`${LABEL_KIND}=${kind}`, ...Object.entries(extra).map(([k, v]) => `${k}=${v}`)];
   if (typeof source === 'string') parts.push(`${LABEL_SOURCE}=${source}`);
   if (source === null) parts.push(`!${LABEL_SOURCE}`);

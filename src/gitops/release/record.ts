@@ -14,19 +14,46 @@ import type { Release } from './release.js';
 import { appendRevision, placeHold, readHistory } from './release-store.js';
 
 export interface RecordDeps {
-  options: { clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort; log: Logger; metrics: Metrics };
+  options: {
+    clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort;
+    log: Logger;
+    metrics: Metrics;
+  };
 }
 
 export async function recordSynced(d: RecordDeps, r: Release, ctx: ReconcileContext, log: Logger): Promise<void> {
   const cluster = d.options.clusterFor(r.config, 'local');
   const rendered = r.rendered;
   const canary = r.delivery?.commit === ctx.revision && r.delivery?.phase === 'Succeeded' ? r.delivery : undefined;
-  const message = r.healing ? 'drift corrected: synced and healthy' : canary ? `canary of ${canary.workload} promoted after ${canary.steps} steps (${canary.analysis.length} analysis runs kept): synced and healthy` : 'synced and healthy';
+  const message = r.healing
+    ? 'drift corrected: synced and healthy'
+    : canary
+      ? `canary of ${canary.workload} promoted after ${canary.steps} steps (${canary.analysis.length} analysis runs kept): synced and healthy`
+      : 'synced and healthy';
   r.healing = false;
-  const rev = await appendRevision(cluster, r, { commit: ctx.revision!, specDigest: r.spec?.digest ?? '', ...(rendered ? { manifestDigest: rendered.manifestDigest, placements: rendered.placements } : {}), time: new Date().toISOString(), outcome: 'Synced', message });
-  if (r.startedAt) d.options.metrics.reconcileDuration.observe({ app: r.app, env: r.env, result: 'synced' }, (Date.now() - r.startedAt) / 1000);
+  const rev = await appendRevision(cluster, r, {
+    commit: ctx.revision!,
+    specDigest: r.spec?.digest ?? '',
+    ...(rendered ? { manifestDigest: rendered.manifestDigest, placements: rendered.placements } : {}),
+    time: new Date().toISOString(),
+    outcome: 'Synced',
+    message,
+  });
+  if (r.startedAt)
+    d.options.metrics.reconcileDuration.observe(
+      { app: r.app, env: r.env, result: 'synced' },
+      (Date.now() - r.startedAt) / 1000,
+    );
   log.info({ revision: rev.revision }, 'synced');
-  if (rendered) await recordEvent(cluster, { app: r.app, env: r.env, namespace: rendered.namespace, type: 'Normal', reason: 'Synced', message: `revision ${rev.revision} (commit ${ctx.revision!.slice(0, 12)}) ${message}` }).catch((e) => log.warn({ err: (e as Error).message }, 'cannot record an Event'));
+  if (rendered)
+    await recordEvent(cluster, {
+      app: r.app,
+      env: r.env,
+      namespace: rendered.namespace,
+      type: 'Normal',
+      reason: 'Synced',
+      message: `revision ${rev.revision} (commit ${ctx.revision!.slice(0, 12)}) ${message}`,
+    }).catch((e) => log.warn({ err: (e as Error).message }, 'cannot record an Event'));
 }
 
 export async function recordFailed(d: RecordDeps, r: Release, ctx: ReconcileContext, log: Logger): Promise<void> {
@@ -34,28 +61,72 @@ export async function recordFailed(d: RecordDeps, r: Release, ctx: ReconcileCont
   const failure = ctx.failure!;
   r.healing = false;
   d.options.metrics.failures.inc({ app: r.app, env: r.env, reason: failure.reason });
-  if (r.startedAt) d.options.metrics.reconcileDuration.observe({ app: r.app, env: r.env, result: 'failed' }, (Date.now() - r.startedAt) / 1000);
-  const rev = await appendRevision(cluster, r, { commit: ctx.revision ?? '', specDigest: r.spec?.digest ?? '', ...(r.rendered?.commit === ctx.revision ? { manifestDigest: r.rendered!.manifestDigest } : {}), time: new Date().toISOString(), outcome: 'Failed', reason: failure.reason, message: failure.message });
-  log.error({ revision: rev.revision, reason: failure.reason, err: failure.message, attempts: ctx.attempts }, 'reconcile failed');
+  if (r.startedAt)
+    d.options.metrics.reconcileDuration.observe(
+      { app: r.app, env: r.env, result: 'failed' },
+      (Date.now() - r.startedAt) / 1000,
+    );
+  const rev = await appendRevision(cluster, r, {
+    commit: ctx.revision ?? '',
+    specDigest: r.spec?.digest ?? '',
+    ...(r.rendered?.commit === ctx.revision ? { manifestDigest: r.rendered!.manifestDigest } : {}),
+    time: new Date().toISOString(),
+    outcome: 'Failed',
+    reason: failure.reason,
+    message: failure.message,
+  });
+  log.error(
+    { revision: rev.revision, reason: failure.reason, err: failure.message, attempts: ctx.attempts },
+    'reconcile failed',
+  );
   const namespace = r.namespace ?? r.config?.namespace ?? 'default';
-  await recordEvent(cluster, { app: r.app, env: r.env, namespace, type: 'Warning', reason: failure.reason, message: failure.message }).catch((e) => log.warn({ err: (e as Error).message }, 'cannot record an Event'));
+  await recordEvent(cluster, {
+    app: r.app,
+    env: r.env,
+    namespace,
+    type: 'Warning',
+    reason: failure.reason,
+    message: failure.message,
+  }).catch((e) => log.warn({ err: (e as Error).message }, 'cannot record an Event'));
   if (failure.reason === 'DeliveryFailed' && r.delivery?.phase === 'Aborted' && r.delivery.commit === ctx.revision) {
     // A canary aborted: the stable version never changed. Held on this commit, so it is not retried
     // until a newer commit touches the app (or ferry resume).
     const reason = `canary aborted at commit ${ctx.revision.slice(0, 12)}: ${r.delivery.message ?? ''}`;
-    await placeHold(cluster, r, { reason, since: new Date().toISOString(), specDigest: r.spec?.digest, ...(ctx.lastGood ? { commit: ctx.lastGood } : {}) });
+    await placeHold(cluster, r, {
+      reason,
+      since: new Date().toISOString(),
+      specDigest: r.spec?.digest,
+      ...(ctx.lastGood ? { commit: ctx.lastGood } : {}),
+    });
     r.heldCommit = ctx.lastGood;
     r.actor?.send({ type: 'HOLD', reason });
     return;
   }
   if (!['ApplyFailed', 'DeliveryFailed', 'HealthCheckFailed'].includes(failure.reason) || !autoRollback(r)) return;
-  const good = (await readHistory(cluster, r)).find((h) => h.outcome !== 'Failed' && h.placements && h.commit !== ctx.revision);
+  const good = (await readHistory(cluster, r)).find(
+    (h) => h.outcome !== 'Failed' && h.placements && h.commit !== ctx.revision,
+  );
   if (!good) return log.warn({}, 'automatic rollback: no earlier good revision');
   const result = await applyToPlacements(r, good.placements!, (c) => d.options.clusterFor(r.config, c));
   if (!result.ok) return log.error({ err: result.errors.join('; ') }, 'automatic rollback failed');
-  await placeHold(cluster, r, { reason: `automatic rollback to revision ${good.revision} after ${failure.reason}`, since: new Date().toISOString(), specDigest: r.spec?.digest, revision: good.revision, commit: good.commit });
+  await placeHold(cluster, r, {
+    reason: `automatic rollback to revision ${good.revision} after ${failure.reason}`,
+    since: new Date().toISOString(),
+    specDigest: r.spec?.digest,
+    revision: good.revision,
+    commit: good.commit,
+  });
   r.heldCommit = good.commit;
-  await appendRevision(cluster, r, { commit: good.commit, specDigest: good.specDigest, ...(good.manifestDigest ? { manifestDigest: good.manifestDigest } : {}), placements: good.placements!, time: new Date().toISOString(), outcome: 'RolledBack', reason: 'AutoRollback', message: `rolled back to revision ${good.revision} after ${failure.reason}` });
+  await appendRevision(cluster, r, {
+    commit: good.commit,
+    specDigest: good.specDigest,
+    ...(good.manifestDigest ? { manifestDigest: good.manifestDigest } : {}),
+    placements: good.placements!,
+    time: new Date().toISOString(),
+    outcome: 'RolledBack',
+    reason: 'AutoRollback',
+    message: `rolled back to revision ${good.revision} after ${failure.reason}`,
+  });
   log.warn({ to: good.revision }, 'rolled back automatically; held until a newer commit or ferry resume');
   r.actor?.send({ type: 'HOLD', reason: `automatic rollback to revision ${good.revision} after ${failure.reason}` });
 }
@@ -68,7 +139,12 @@ function autoRollback(r: Release): boolean {
 }
 
 /** A drift check's verdict: heal (the default) or, for apps that opted out, report once per drift. */
-export async function reportDrift(d: RecordDeps, r: Release, rendered: NonNullable<Release['rendered']>, drift: string[]): Promise<PlanOutput> {
+export async function reportDrift(
+  d: RecordDeps,
+  r: Release,
+  rendered: NonNullable<Release['rendered']>,
+  drift: string[],
+): Promise<PlanOutput> {
   if (drift.length === 0) {
     r.drift = undefined;
     return { changes: 0 };
@@ -78,11 +154,24 @@ export async function reportDrift(d: RecordDeps, r: Release, rendered: NonNullab
   d.options.metrics.drift.inc({ app: r.app, env: r.env, healed: String(heal) });
   if (heal) {
     r.healing = true;
-    d.options.log.warn({ app: r.app, env: r.env, commit: rendered.commit, drift }, 'drift detected; re-applying the synced revision');
+    d.options.log.warn(
+      { app: r.app, env: r.env, commit: rendered.commit, drift },
+      'drift detected; re-applying the synced revision',
+    );
   } else if (r.drift !== text) {
     r.drift = text;
-    d.options.log.warn({ app: r.app, env: r.env, commit: rendered.commit, drift }, 'drift detected; not corrected (ferry.dev/self-heal is "false")');
-    await recordEvent(d.options.clusterFor(r.config, 'local'), { app: r.app, env: r.env, namespace: rendered.namespace, type: 'Warning', reason: 'OutOfSync', message: `the cluster differs from revision ${rendered.commit.slice(0, 12)}: ${text}` }).catch(() => undefined);
+    d.options.log.warn(
+      { app: r.app, env: r.env, commit: rendered.commit, drift },
+      'drift detected; not corrected (ferry.dev/self-heal is "false")',
+    );
+    await recordEvent(d.options.clusterFor(r.config, 'local'), {
+      app: r.app,
+      env: r.env,
+      namespace: rendered.namespace,
+      type: 'Warning',
+      reason: 'OutOfSync',
+      message: `the cluster differs from revision ${rendered.commit.slice(0, 12)}: ${text}`,
+    }).catch(() => undefined);
   }
   return { changes: drift.length, heal };
 }

@@ -15,7 +15,8 @@ export interface KnownSource {
   path?: string;
 }
 
-export const describeSource = (s: KnownSource): string => `${s.id}${s.repo ? ` (${s.repo}${s.path && s.path !== '.' ? `, path ${s.path}` : ''})` : ''}`;
+export const describeSource = (s: KnownSource): string =>
+  `${s.id}${s.repo ? ` (${s.repo}${s.path && s.path !== '.' ? `, path ${s.path}` : ''})` : ''}`;
 
 /** Whether `selector` (an id, a prefix of at least 4 characters, a repository URL or path) names `s`. */
 export function selects(selector: string, s: KnownSource): boolean {
@@ -29,7 +30,12 @@ export type SourceChoice = { ok: true; source?: string } | { ok: false; error: s
  * The source of (app, env), from the sources that recorded it (undefined: an unscoped record) and
  * `selectors` (the --source value and, for a path, its absolute form).
  */
-export function chooseSource(scope: { app: string; env: string }, recorded: (string | undefined)[], known: KnownSource[], selectors: string[]): SourceChoice {
+export function chooseSource(
+  scope: { app: string; env: string },
+  recorded: (string | undefined)[],
+  known: KnownSource[],
+  selectors: string[],
+): SourceChoice {
   const ids = [...new Set(recorded.filter((s): s is string => s !== undefined))].sort();
   const info = (id: string): KnownSource => known.find((k) => k.id === id) ?? { id };
   const list = (xs: string[]) => xs.map((id) => describeSource(info(id))).join('; ');
@@ -37,10 +43,24 @@ export function chooseSource(scope: { app: string; env: string }, recorded: (str
   if (selectors.length > 0) {
     const chosen = ids.filter((id) => selectors.some((sel) => selects(sel, info(id))));
     if (chosen.length === 1) return { ok: true, source: chosen[0] };
-    if (chosen.length > 1) return { ok: false, error: `--source ${selectors[0]} matches ${chosen.length} sources of ${what}: ${list(chosen)}; give a source id` };
-    return { ok: false, error: ids.length > 0 ? `${what} has no records of source ${selectors[0]}; it is recorded by ${list(ids)}` : `${what} has no records of source ${selectors[0]}` };
+    if (chosen.length > 1)
+      return {
+        ok: false,
+        error: `--source ${selectors[0]} matches ${chosen.length} sources of ${what}: ${list(chosen)}; give a source id`,
+      };
+    return {
+      ok: false,
+      error:
+        ids.length > 0
+          ? `${what} has no records of source ${selectors[0]}; it is recorded by ${list(ids)}`
+          : `${what} has no records of source ${selectors[0]}`,
+    };
   }
-  if (ids.length > 1) return { ok: false, error: `${what} is recorded by ${ids.length} Git sources: ${list(ids)}; choose one with --source <id|repo>` };
+  if (ids.length > 1)
+    return {
+      ok: false,
+      error: `${what} is recorded by ${ids.length} Git sources: ${list(ids)}; choose one with --source <id|repo>`,
+    };
   return { ok: true, ...(ids[0] ? { source: ids[0] } : {}) };
 }
 
@@ -51,7 +71,11 @@ export async function knownSources(cluster: ClusterPort): Promise<KnownSource[]>
 }
 
 /** The records of (app, env) on a cluster, resolved to one scope (see chooseSource). */
-export async function resolveScope(cluster: ClusterPort, scope: { app: string; env: string }, selectors: string[]): Promise<{ ok: true; scope: RecordScope } | { ok: false; error: string }> {
+export async function resolveScope(
+  cluster: ClusterPort,
+  scope: { app: string; env: string },
+  selectors: string[],
+): Promise<{ ok: true; scope: RecordScope } | { ok: false; error: string }> {
   const selector = `${LABEL_KIND} in (state,history,hold),ferry.dev/app=${scope.app},ferry.dev/environment=${scope.env}`;
   const records = await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, selector);
   const recorded = records.map((cm) => cm.metadata.labels?.[LABEL_SOURCE]);

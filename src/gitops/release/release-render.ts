@@ -20,8 +20,14 @@ export interface ReleasePlacement {
 
 export function withNamespaces(objects: KubeObject[]): KubeObject[] {
   const declared = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
-  const used = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n && !declared.has(n)))];
-  const namespaces: KubeObject[] = used.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, annotations: { [ANN_PRUNE]: 'false' } } }));
+  const used = [
+    ...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n && !declared.has(n))),
+  ];
+  const namespaces: KubeObject[] = used.map((name) => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, annotations: { [ANN_PRUNE]: 'false' } },
+  }));
   return [...namespaces, ...objects];
 }
 
@@ -32,17 +38,32 @@ export function environmentsOf(app: SourcedApplication, configured: EnvironmentC
   return own.length > 0 ? own : ['default'];
 }
 
-export function renderRelease(sourced: SourcedApplication, registry: DefinitionRegistry, env: string, configured: EnvironmentConfig | undefined): Result<ReleasePlacement[]> {
+export function renderRelease(
+  sourced: SourcedApplication,
+  registry: DefinitionRegistry,
+  env: string,
+  configured: EnvironmentConfig | undefined,
+): Result<ReleasePlacement[]> {
   const own = listEnvironments(sourced.app);
   const renderEnv = own.includes(env) ? env : undefined;
   if (!configured && !renderEnv && env !== 'default') {
-    return fail([problem('PolicyInvalid', `unknown environment "${env}": not in ferry.yaml${own.length > 0 ? ` and not one of the app's (${own.map((e) => `"${e}"`).join(', ')})` : ' and the app declares none'}`, { file: sourced.source.file, line: 1, column: 1 })]);
+    return fail([
+      problem(
+        'PolicyInvalid',
+        `unknown environment "${env}": not in ferry.yaml${own.length > 0 ? ` and not one of the app's (${own.map((e) => `"${e}"`).join(', ')})` : ' and the app declares none'}`,
+        { file: sourced.source.file, line: 1, column: 1 },
+      ),
+    ]);
   }
   const rendered = renderApp({ app: sourced, registry, options: renderEnv ? { env: renderEnv } : {} });
   if (!rendered.ok) return rendered;
   return ok(
     rendered.value.placements.map((p) => {
-      const objects = (p.objects as unknown as KubeObject[]).map((obj) => (configured?.namespace && obj.metadata.namespace ? { ...obj, metadata: { ...obj.metadata, namespace: configured.namespace } } : obj));
+      const objects = (p.objects as unknown as KubeObject[]).map((obj) =>
+        configured?.namespace && obj.metadata.namespace
+          ? { ...obj, metadata: { ...obj.metadata, namespace: configured.namespace } }
+          : obj,
+      );
       return { cluster: p.cluster, objects: withNamespaces(objects) };
     }),
   );

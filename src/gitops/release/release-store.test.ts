@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { addRevision, type Revision } from './release-store.js';
 
-const entry = (commit: string, outcome: Revision['outcome'], reason?: string) => ({ commit, specDigest: `d-${commit}`, time: 't', outcome, message: outcome, ...(reason ? { reason } : {}), ...(outcome !== 'Failed' ? { placements: [] } : {}) });
+const entry = (commit: string, outcome: Revision['outcome'], reason?: string) => ({
+  commit,
+  specDigest: `d-${commit}`,
+  time: 't',
+  outcome,
+  message: outcome,
+  ...(reason ? { reason } : {}),
+  ...(outcome !== 'Failed' ? { placements: [] } : {}),
+});
 
 describe('revision history', () => {
   it('numbers revisions, newest first, and counts repeated failures of one commit as attempts', () => {

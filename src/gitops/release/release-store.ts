@@ -11,7 +11,15 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ClusterPort } from '../../ports/cluster.js';
 import { ensureSystemNamespace } from '../sync/inventory.js';
 import type { KubeObject } from '../sync/objects.js';
-import { recordLabels, recordRef, recordSelector, scopeOfLabels, sourceStatusName, SYSTEM_NAMESPACE, type RecordKind } from './record-names.js';
+import {
+  recordLabels,
+  recordRef,
+  recordSelector,
+  scopeOfLabels,
+  sourceStatusName,
+  SYSTEM_NAMESPACE,
+  type RecordKind,
+} from './record-names.js';
 import type { ReleasePlacement } from './release-render.js';
 import type { SyncScope } from '../sync/tracking.js';
 import type { CanaryProgress } from '../../traits/canary/progress.js';
@@ -69,7 +77,11 @@ export interface Hold {
 export const HISTORY_LIMIT = 10;
 
 const ref = recordRef;
-export const recordConfigMap = (kind: RecordKind, s: SyncScope, body: { data?: Record<string, string>; binaryData?: Record<string, string> }): KubeObject => ({
+export const recordConfigMap = (
+  kind: RecordKind,
+  s: SyncScope,
+  body: { data?: Record<string, string>; binaryData?: Record<string, string> },
+): KubeObject => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
   metadata: { name: ref(kind, s).name, namespace: SYSTEM_NAMESPACE, labels: recordLabels(kind, s) },
@@ -95,7 +107,10 @@ export interface SavedState {
 
 function savedState(cm: KubeObject | undefined): SavedState {
   const data = (cm?.data ?? {}) as Record<string, string>;
-  return { ...(data['snapshot.json'] ? { snapshot: JSON.parse(data['snapshot.json']) } : {}), ...(data['summary.json'] ? { summary: JSON.parse(data['summary.json']) as StateSummary } : {}) };
+  return {
+    ...(data['snapshot.json'] ? { snapshot: JSON.parse(data['snapshot.json']) } : {}),
+    ...(data['summary.json'] ? { summary: JSON.parse(data['summary.json']) as StateSummary } : {}),
+  };
 }
 
 export async function readState(cluster: ClusterPort, s: SyncScope): Promise<SavedState> {
@@ -143,8 +158,18 @@ export async function deleteState(cluster: ClusterPort, s: SyncScope): Promise<v
   await cluster.delete(ref('hold', s));
 }
 
-export async function writeState(cluster: ClusterPort, s: SyncScope, snapshot: unknown, summary: StateSummary): Promise<void> {
-  await writeRecord(cluster, configMap('state', s, { data: { 'snapshot.json': JSON.stringify(snapshot), 'summary.json': JSON.stringify(summary) } }));
+export async function writeState(
+  cluster: ClusterPort,
+  s: SyncScope,
+  snapshot: unknown,
+  summary: StateSummary,
+): Promise<void> {
+  await writeRecord(
+    cluster,
+    configMap('state', s, {
+      data: { 'snapshot.json': JSON.stringify(snapshot), 'summary.json': JSON.stringify(summary) },
+    }),
+  );
 }
 
 /** Every recorded (app, environment) of a cluster, of every source (or of one). */
@@ -155,7 +180,10 @@ export async function listStates(cluster: ClusterPort, source?: string): Promise
 /** One JSON entry of every record a label selector picks in ferry-system. */
 async function listJson<T>(cluster: ClusterPort, selector: string, key: string): Promise<T[]> {
   const cms = await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, selector);
-  return cms.map((cm) => (cm.data as Record<string, string> | undefined)?.[key]).filter((x): x is string => !!x).map((x) => JSON.parse(x) as T);
+  return cms
+    .map((cm) => (cm.data as Record<string, string> | undefined)?.[key])
+    .filter((x): x is string => !!x)
+    .map((x) => JSON.parse(x) as T);
 }
 
 export async function readHistory(cluster: ClusterPort, s: SyncScope): Promise<Revision[]> {
@@ -169,9 +197,20 @@ export async function readHistory(cluster: ClusterPort, s: SyncScope): Promise<R
  * of the same revision, so retries cannot push good revisions out; the newest good revision is
  * always kept, even past the limit.
  */
-export function addRevision(history: Revision[], r: Omit<Revision, 'revision' | 'attempts'>, limit = HISTORY_LIMIT): Revision[] {
+export function addRevision(
+  history: Revision[],
+  r: Omit<Revision, 'revision' | 'attempts'>,
+  limit = HISTORY_LIMIT,
+): Revision[] {
   const top = history[0];
-  if (top && top.outcome === 'Failed' && r.outcome === 'Failed' && top.commit === r.commit && top.specDigest === r.specDigest && top.reason === r.reason) {
+  if (
+    top &&
+    top.outcome === 'Failed' &&
+    r.outcome === 'Failed' &&
+    top.commit === r.commit &&
+    top.specDigest === r.specDigest &&
+    top.reason === r.reason
+  ) {
     return [{ ...top, time: r.time, message: r.message, attempts: top.attempts + 1 }, ...history.slice(1)];
   }
   const next: Revision = { ...r, revision: (top?.revision ?? 0) + 1, attempts: 1 };
@@ -182,9 +221,18 @@ export function addRevision(history: Revision[], r: Omit<Revision, 'revision' | 
   return kept;
 }
 
-export async function appendRevision(cluster: ClusterPort, s: SyncScope, r: Omit<Revision, 'revision' | 'attempts'>): Promise<Revision> {
+export async function appendRevision(
+  cluster: ClusterPort,
+  s: SyncScope,
+  r: Omit<Revision, 'revision' | 'attempts'>,
+): Promise<Revision> {
   const history = addRevision(await readHistory(cluster, s), r);
-  await writeRecord(cluster, configMap('history', s, { binaryData: { 'history.json.gz': gzipSync(JSON.stringify(history)).toString('base64') } }));
+  await writeRecord(
+    cluster,
+    configMap('history', s, {
+      binaryData: { 'history.json.gz': gzipSync(JSON.stringify(history)).toString('base64') },
+    }),
+  );
   return history[0]!;
 }
 
@@ -238,11 +286,17 @@ export interface SourceStatus {
 }
 
 /** A Git source's identity (repository and sub-folder): names its status and marks its releases. */
-export const sourceId = (repo: string, path: string): string => createHash('sha256').update(`${repo}\u0000${path}`).digest('hex').slice(0, 12);
+export const sourceId = (repo: string, path: string): string =>
+  createHash('sha256').update(`${repo}\u0000${path}`).digest('hex').slice(0, 12);
 
 export async function writeSourceStatus(cluster: ClusterPort, s: SourceStatus): Promise<void> {
   const id = sourceId(s.repo, s.path);
-  await writeRecord(cluster, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: sourceStatusName(id), namespace: SYSTEM_NAMESPACE, labels: { 'ferry.dev/kind': 'source' } }, data: { 'source.json': JSON.stringify(s) } });
+  await writeRecord(cluster, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: sourceStatusName(id), namespace: SYSTEM_NAMESPACE, labels: { 'ferry.dev/kind': 'source' } },
+    data: { 'source.json': JSON.stringify(s) },
+  });
 }
 
 export async function listSourceStatuses(cluster: ClusterPort): Promise<SourceStatus[]> {

@@ -34,7 +34,14 @@ export interface Release {
   /** The spec this release should reach, and the commits known to carry the same spec. */
   spec?: Spec;
   sameSpec: Set<string>;
-  rendered?: { commit: string; placements: ReleasePlacement[]; manifestDigest: string; namespace: string; app: SourcedApplication; registry: DefinitionRegistry };
+  rendered?: {
+    commit: string;
+    placements: ReleasePlacement[];
+    manifestDigest: string;
+    namespace: string;
+    app: SourcedApplication;
+    registry: DefinitionRegistry;
+  };
   /** Serializes what is written to the cluster about this release. */
   io: Promise<void>;
   startedAt?: number;

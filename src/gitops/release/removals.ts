@@ -9,7 +9,11 @@ export class Removals {
   private readonly running = new Set<Promise<void>>();
 
   constructor(
-    private readonly d: { clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort; log: Logger; metrics: Metrics },
+    private readonly d: {
+      clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort;
+      log: Logger;
+      metrics: Metrics;
+    },
     private readonly releases: Map<string, Release>,
     private readonly stopped: () => boolean,
   ) {}
@@ -20,7 +24,18 @@ export class Removals {
     r.actor?.stop();
     this.d.metrics.forget(r.app, r.env);
     const settled = Promise.all([r.io, r.running?.catch(() => undefined)]);
-    this.remove({ app: r.app, env: r.env, source: r.source, ...(r.config ? { config: r.config } : {}), ...(r.namespace ? { namespace: r.namespace } : {}), ...(r.rendered ? { placedOn: r.rendered.placements.map((p) => p.cluster) } : {}) }, commit, settled);
+    this.remove(
+      {
+        app: r.app,
+        env: r.env,
+        source: r.source,
+        ...(r.config ? { config: r.config } : {}),
+        ...(r.namespace ? { namespace: r.namespace } : {}),
+        ...(r.rendered ? { placedOn: r.rendered.placements.map((p) => p.cluster) } : {}),
+      },
+      commit,
+      settled,
+    );
   }
 
   /** Prunes and records the removal in the background. */
@@ -30,7 +45,15 @@ export class Removals {
     const work = (async () => {
       await after;
       // Stopped, or declared again by a newer commit (that release takes over).
-      if (await removeRelease({ clusterFor: this.d.clusterFor, log: this.d.log }, r, commit, () => this.stopped() || this.releases.has(key))) log.info({}, 'removed: no longer in Git, objects pruned');
+      if (
+        await removeRelease(
+          { clusterFor: this.d.clusterFor, log: this.d.log },
+          r,
+          commit,
+          () => this.stopped() || this.releases.has(key),
+        )
+      )
+        log.info({}, 'removed: no longer in Git, objects pruned');
     })()
       .catch((e: unknown) => log.error({ err: (e as Error).message }, 'recording a removal failed'))
       .finally(() => this.running.delete(work));

@@ -36,7 +36,10 @@ export class SavedStates {
     const unclaimed = await this.adopt(cluster).catch(() => new Set<string>());
     if (!unclaimed.delete(`${scope.app}/${scope.env}`)) return {};
     await adoptRecords(cluster, mine);
-    this.log.info({ ...scope, source: this.source }, 'adopted records that name no source (this source declares the app)');
+    this.log.info(
+      { ...scope, source: this.source },
+      'adopted records that name no source (this source declares the app)',
+    );
     return readState(cluster, mine);
   }
 
@@ -55,7 +58,11 @@ export class SavedStates {
     let done = this.unclaimed.get(cluster);
     if (!done) {
       done = adoptSourceRecords(cluster, this.source).then(({ adopted, unclaimed }) => {
-        if (adopted.length > 0) this.log.info({ releases: adopted, source: this.source }, 'adopted records written before they were scoped by source');
+        if (adopted.length > 0)
+          this.log.info(
+            { releases: adopted, source: this.source },
+            'adopted records written before they were scoped by source',
+          );
         return unclaimed;
       });
       this.unclaimed.set(cluster, done);

@@ -8,12 +8,18 @@ describe('ferry.yaml', () => {
   });
 
   it('reads the defaults it is given', () => {
-    const r = parseFerryConfig('defaults:\n  autoRollback: true\n  pruneRemovedApps: false\n  verifyTimeout: 5m\n', 'ferry.yaml');
+    const r = parseFerryConfig(
+      'defaults:\n  autoRollback: true\n  pruneRemovedApps: false\n  verifyTimeout: 5m\n',
+      'ferry.yaml',
+    );
     expect(r.ok && r.value.defaults).toEqual({ autoRollback: true, pruneRemovedApps: false, verifyTimeout: '5m' });
   });
 
   it('a default that is not a boolean is an error at its line', () => {
-    const r = parseFerryConfig('environments: []\ndefaults:\n  autoRollback: true\n  pruneRemovedApps: "no"\n', 'apps/ferry.yaml');
+    const r = parseFerryConfig(
+      'environments: []\ndefaults:\n  autoRollback: true\n  pruneRemovedApps: "no"\n',
+      'apps/ferry.yaml',
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problems).toHaveLength(1);

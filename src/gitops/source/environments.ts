@@ -70,18 +70,41 @@ const validate = new Ajv({ allErrors: true, strict: true }).compile(SCHEMA);
 
 /** One ajv error in words, with the YAML path it is about. */
 function explain(e: ErrorObject): { path: (string | number)[]; key: boolean; message: string } {
-  const path = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
-  const where = path.length > 0 ? path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '') : 'ferry.yaml';
+  const path = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+  const where =
+    path.length > 0
+      ? path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+          .join('')
+          .replace(/^\./, '')
+      : 'ferry.yaml';
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'additionalProperties':
-      return { path: [...path, String(p.additionalProperty)], key: true, message: `unknown field "${String(p.additionalProperty)}" in ${where}${hint(path)}` };
+      return {
+        path: [...path, String(p.additionalProperty)],
+        key: true,
+        message: `unknown field "${String(p.additionalProperty)}" in ${where}${hint(path)}`,
+      };
     case 'required':
       return { path, key: false, message: `${where} needs "${String(p.missingProperty)}"` };
     case 'type':
-      return { path, key: false, message: `${where} must be ${p.type === 'object' ? 'a mapping' : p.type === 'array' ? 'a list' : p.type === 'boolean' ? 'true or false' : `a ${String(p.type)}`}` };
+      return {
+        path,
+        key: false,
+        message: `${where} must be ${p.type === 'object' ? 'a mapping' : p.type === 'array' ? 'a list' : p.type === 'boolean' ? 'true or false' : `a ${String(p.type)}`}`,
+      };
     case 'pattern':
-      return { path, key: false, message: where.endsWith('verifyTimeout') ? `${where} must be a duration such as 30s, 5m or 1h` : `${where} must be lowercase letters, digits and "-" (an RFC 1123 label)` };
+      return {
+        path,
+        key: false,
+        message: where.endsWith('verifyTimeout')
+          ? `${where} must be a duration such as 30s, 5m or 1h`
+          : `${where} must be lowercase letters, digits and "-" (an RFC 1123 label)`,
+      };
     default:
       return { path, key: false, message: `${where} ${e.message ?? 'is invalid'}` };
   }
@@ -97,7 +120,16 @@ function hint(path: (string | number)[]): string {
 export function parseFerryConfig(text: string, file: string): Result<FerryConfig> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) return fail(doc.errors.map((e) => problem('InvalidApplication', `malformed YAML: ${e.message.split('\n')[0]!}`, { file, line: e.linePos?.[0].line ?? 1, column: e.linePos?.[0].col ?? 1 })));
+  if (doc.errors.length > 0)
+    return fail(
+      doc.errors.map((e) =>
+        problem('InvalidApplication', `malformed YAML: ${e.message.split('\n')[0]!}`, {
+          file,
+          line: e.linePos?.[0].line ?? 1,
+          column: e.linePos?.[0].col ?? 1,
+        }),
+      ),
+    );
   const converted = toJS(doc, file, lines);
   if (!converted.ok) return converted;
   const raw = converted.value ?? {};
@@ -105,32 +137,55 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
     const problems = (validate.errors ?? []).map((e) => {
       const x = explain(e);
       const node = x.key ? keyNode(doc, x.path) : doc.getIn(x.path, true);
-      const range = (node as { range?: [number, number, number] } | undefined)?.range ?? (doc.getIn(x.path.slice(0, -1), true) as { range?: number[] } | undefined)?.range;
+      const range =
+        (node as { range?: [number, number, number] } | undefined)?.range ??
+        (doc.getIn(x.path.slice(0, -1), true) as { range?: number[] } | undefined)?.range;
       const pos = lines.linePos(range?.[0] ?? 0);
       const value = e.keyword === 'type' || e.keyword === 'pattern' ? doc.getIn(x.path) : undefined;
-      const shown = value === undefined || (typeof value === 'object' && value !== null) ? '' : `, not ${JSON.stringify(value)}`;
+      const shown =
+        value === undefined || (typeof value === 'object' && value !== null) ? '' : `, not ${JSON.stringify(value)}`;
       return problem('PolicyInvalid', `${x.message}${shown}`, { file, line: pos.line, column: pos.col });
     });
     return fail(problems);
   }
-  const cfg = raw as { environments?: EnvironmentConfig[]; defaults?: { autoRollback?: boolean; pruneRemovedApps?: boolean; verifyTimeout?: string } };
+  const cfg = raw as {
+    environments?: EnvironmentConfig[];
+    defaults?: { autoRollback?: boolean; pruneRemovedApps?: boolean; verifyTimeout?: string };
+  };
   const seen = new Map<string, number>();
   const problems: FerryProblem[] = [];
   (cfg.environments ?? []).forEach((e, i) => {
     if (seen.has(e.name)) {
-      const pos = lines.linePos((doc.getIn(['environments', i], true) as { range?: number[] } | undefined)?.range?.[0] ?? 0);
-      problems.push(problem('PolicyInvalid', `environment "${e.name}" is listed twice (environments[${seen.get(e.name)}] and environments[${i}])`, { file, line: pos.line, column: pos.col }));
+      const pos = lines.linePos(
+        (doc.getIn(['environments', i], true) as { range?: number[] } | undefined)?.range?.[0] ?? 0,
+      );
+      problems.push(
+        problem(
+          'PolicyInvalid',
+          `environment "${e.name}" is listed twice (environments[${seen.get(e.name)}] and environments[${i}])`,
+          { file, line: pos.line, column: pos.col },
+        ),
+      );
     } else seen.set(e.name, i);
   });
   if (problems.length > 0) return fail(problems);
   const d = cfg.defaults ?? {};
-  return ok({ environments: (cfg.environments ?? []).map((e) => ({ ...e })), defaults: { autoRollback: d.autoRollback === true, pruneRemovedApps: d.pruneRemovedApps !== false, ...(d.verifyTimeout !== undefined ? { verifyTimeout: d.verifyTimeout } : {}) } });
+  return ok({
+    environments: (cfg.environments ?? []).map((e) => ({ ...e })),
+    defaults: {
+      autoRollback: d.autoRollback === true,
+      pruneRemovedApps: d.pruneRemovedApps !== false,
+      ...(d.verifyTimeout !== undefined ? { verifyTimeout: d.verifyTimeout } : {}),
+    },
+  });
 }
 
 function keyNode(doc: ReturnType<typeof parseDocument>, path: (string | number)[]): unknown {
   const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
   if (!isMap(parent)) return parent;
-  return parent.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(path[path.length - 1]))?.key;
+  return parent.items.find(
+    (p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(path[path.length - 1]),
+  )?.key;
 }
 
 /** ferry.yaml problems, carried to the CLI's edge (exit 1 with every location). */
@@ -155,4 +210,7 @@ export function loadFerryConfig(path: string | undefined): FerryConfig {
   return r.value;
 }
 
-export const emptyFerryConfig = (): FerryConfig => ({ environments: [], defaults: { autoRollback: false, pruneRemovedApps: true } });
+export const emptyFerryConfig = (): FerryConfig => ({
+  environments: [],
+  defaults: { autoRollback: false, pruneRemovedApps: true },
+});

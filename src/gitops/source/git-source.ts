@@ -2,7 +2,8 @@
  * A Git repository as Ferry reads it, through isomorphic-git. A remote (smart HTTP/S) is cloned
  * shallow once into a cache folder, then brought up to date with `fetch` without `depth` (with
  * depth the whole tree is downloaded again); nothing is fetched when the remote head has not moved.
- * A local repository is read directly, without a clone: a working copy or a bare repository. Files are read from a commit's tree and
+ * A local repository is read directly, without a clone: a working copy or a bare repository. Files are read from a
+ * commit's tree and
  * every path stays inside the repository: absolute and `..` paths are refused, and so are symbolic
  * links whose target leaves it (links inside the repository are followed, a few levels deep).
  */
@@ -56,7 +57,8 @@ export class GitSource {
 
   constructor(private readonly opts: GitSourceOptions) {
     this.remote = isRemote(opts.repo);
-    if (this.remote && /\/\/[^/]*@/.test(opts.repo)) throw new SourceError('put Git credentials in FERRY_GIT_TOKEN / FERRY_GIT_PASSWORD or a Secret, not in the URL');
+    if (this.remote && /\/\/[^/]*@/.test(opts.repo))
+      throw new SourceError('put Git credentials in FERRY_GIT_TOKEN / FERRY_GIT_PASSWORD or a Secret, not in the URL');
     this.dir = this.remote ? opts.cacheDir : opts.repo;
     this.at = !this.remote && isBare(opts.repo) ? { gitdir: opts.repo } : { dir: this.dir };
     this.cloned = !this.remote || fs.existsSync(`${opts.cacheDir}/.git`);
@@ -71,7 +73,10 @@ export class GitSource {
 
   private redact(e: unknown): SourceError {
     let message = (e as Error).message ?? String(e);
-    for (const secret of [this.opts.auth?.password, this.opts.auth?.username].filter((s): s is string => !!s && s.length > 2)) message = message.split(secret).join('***');
+    for (const secret of [this.opts.auth?.password, this.opts.auth?.username].filter(
+      (s): s is string => !!s && s.length > 2,
+    ))
+      message = message.split(secret).join('***');
     return new SourceError(`${this.opts.repo}: ${message}`);
   }
 
@@ -145,7 +150,10 @@ export class GitSource {
           const found = await this.entryAt(commit, target);
           if (found?.type === 'tree') await walk(target, shown, depth + 1, true);
           else if (found?.type === 'blob') out.push({ path: shown, oid: found.oid, viaLink: true });
-          else throw new PathEscapeError(`"${shown}" is a symbolic link to "${target}", which does not exist in the repository`);
+          else
+            throw new PathEscapeError(
+              `"${shown}" is a symbolic link to "${target}", which does not exist in the repository`,
+            );
         } else if (entry.type === 'tree') await walk(full, shown, depth, viaLink);
         else if (entry.type === 'blob') out.push({ path: shown, oid: entry.oid, ...(viaLink ? { viaLink } : {}) });
         if (out.length > max) throw new PathEscapeError(`more than ${max} files below "${folder}"`);
@@ -156,15 +164,23 @@ export class GitSource {
   }
 
   /** The entries of one folder at `commit` (not recursive, links not followed); missing: none. */
-  async children(commit: string, folder: string): Promise<{ name: string; type: 'tree' | 'blob' | 'link'; oid: string }[]> {
+  async children(
+    commit: string,
+    folder: string,
+  ): Promise<{ name: string; type: 'tree' | 'blob' | 'link'; oid: string }[]> {
     const tree = await this.readTreeAt(commit, safePath(folder));
-    return (tree ?? []).map((e) => ({ name: e.path, type: e.mode === '120000' ? 'link' : e.type === 'tree' ? 'tree' : 'blob', oid: e.oid }));
+    return (tree ?? []).map((e) => ({
+      name: e.path,
+      type: e.mode === '120000' ? 'link' : e.type === 'tree' ? 'tree' : 'blob',
+      oid: e.oid,
+    }));
   }
 
   /** The text of a blob, refusing anything larger than `maxBytes`. */
   async readText(entry: TreeEntry, maxBytes = 1024 * 1024): Promise<string> {
     const { blob } = await git.readBlob({ fs, ...this.at, oid: entry.oid });
-    if (blob.byteLength > maxBytes) throw new PathEscapeError(`"${entry.path}" is ${blob.byteLength} bytes; the limit is ${maxBytes}`);
+    if (blob.byteLength > maxBytes)
+      throw new PathEscapeError(`"${entry.path}" is ${blob.byteLength} bytes; the limit is ${maxBytes}`);
     return Buffer.from(blob).toString('utf8');
   }
 
@@ -184,12 +200,15 @@ export class GitSource {
     for (let i = 0; i < parts.length; i++) {
       const parent = parts.slice(0, i).join('/');
       try {
-        const tree = (await git.readTree({ fs, ...this.at, oid: commit, ...(parent ? { filepath: parent } : {}) })).tree;
+        const tree = (await git.readTree({ fs, ...this.at, oid: commit, ...(parent ? { filepath: parent } : {}) }))
+          .tree;
         const e = tree.find((t) => t.path === parts[i]);
         const here = parts.slice(0, i + 1).join('/');
         if (e?.mode === '120000') {
           const { blob } = await git.readBlob({ fs, ...this.at, oid: e.oid });
-          return new PathEscapeError(`"${here}" is a symbolic link to "${Buffer.from(blob).toString('utf8')}", where a folder is expected (links are followed only inside an app's folder, to places inside the repository)`);
+          return new PathEscapeError(
+            `"${here}" is a symbolic link to "${Buffer.from(blob).toString('utf8')}", where a folder is expected (links are followed only inside an app's folder, to places inside the repository)`,
+          );
         }
         if (e && e.type !== 'tree') return new PathEscapeError(`"${here}" is a file, where a folder is expected`);
       } catch {
@@ -203,16 +222,19 @@ export class GitSource {
     const dirName = posix.dirname(path);
     const tree = await this.readTreeAt(commit, dirName === '.' ? '' : dirName);
     const e = tree?.find((t) => t.path === posix.basename(path));
-    if (e?.mode === '120000') throw new PathEscapeError(`"${path}" is a symbolic link to a symbolic link; Ferry follows one level only`);
+    if (e?.mode === '120000')
+      throw new PathEscapeError(`"${path}" is a symbolic link to a symbolic link; Ferry follows one level only`);
     return e;
   }
 
   private async linkTarget(oid: string, at: string, shown: string): Promise<string> {
     const { blob } = await git.readBlob({ fs, ...this.at, oid });
     const raw = Buffer.from(blob).toString('utf8');
-    if (raw.startsWith('/')) throw new PathEscapeError(`"${shown}" is a symbolic link to the absolute path "${raw}", outside the repository`);
+    if (raw.startsWith('/'))
+      throw new PathEscapeError(`"${shown}" is a symbolic link to the absolute path "${raw}", outside the repository`);
     const resolved = posix.normalize(posix.join(posix.dirname(at), raw));
-    if (resolved === '..' || resolved.startsWith('../')) throw new PathEscapeError(`"${shown}" is a symbolic link to "${raw}", which leaves the repository`);
+    if (resolved === '..' || resolved.startsWith('../'))
+      throw new PathEscapeError(`"${shown}" is a symbolic link to "${raw}", which leaves the repository`);
     return resolved;
   }
 }
@@ -225,6 +247,7 @@ function isBare(path: string): boolean {
 /** A repository-relative folder, refusing absolute and `..` paths. */
 export function safePath(folder: string): string {
   const trimmed = folder.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
-  if (folder.startsWith('/') || trimmed.split('/').includes('..')) throw new PathEscapeError(`path "${folder}" leaves the repository`);
+  if (folder.startsWith('/') || trimmed.split('/').includes('..'))
+    throw new PathEscapeError(`path "${folder}" leaves the repository`);
   return trimmed === '.' ? '' : trimmed;
 }

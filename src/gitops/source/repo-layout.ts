@@ -53,23 +53,41 @@ const isYaml = (p: string) => /\.ya?ml$/.test(p);
 /** Listings of app folders by tree id: an unchanged folder is not walked again. */
 export type ListingCache = Map<string, Omit<AppFolder, 'digest' | 'name' | 'path'>>;
 
-export async function readLayout(source: GitSource, commit: string, root: string, limits: RepoLimits = DEFAULT_LIMITS, cache: ListingCache = new Map()): Promise<RepoLayout> {
+export async function readLayout(
+  source: GitSource,
+  commit: string,
+  root: string,
+  limits: RepoLimits = DEFAULT_LIMITS,
+  cache: ListingCache = new Map(),
+): Promise<RepoLayout> {
   const base = safePath(root);
   const at = (p: string) => (base ? `${base}/${p}` : p);
   const top = await source.children(commit, base);
   const configEntry = top.find((e) => e.name === 'ferry.yaml' && e.type === 'blob');
   let config: Result<FerryConfig> = ok(emptyFerryConfig());
-  if (configEntry) config = parseFerryConfig(await source.readText({ path: at('ferry.yaml'), oid: configEntry.oid }, limits.maxFileBytes), at('ferry.yaml'));
+  if (configEntry)
+    config = parseFerryConfig(
+      await source.readText({ path: at('ferry.yaml'), oid: configEntry.oid }, limits.maxFileBytes),
+      at('ferry.yaml'),
+    );
   let definitions: RepoFile[] = [];
   let definitionsError = '';
   try {
-    const defEntries = (await source.listFiles(commit, at('definitions'), { maxFiles: limits.maxFilesPerApp })).filter((e) => /\.(cue|ya?ml)$/.test(e.path));
-    definitions = await Promise.all(defEntries.map(async (e) => ({ path: e.path, text: await source.readText(e, limits.maxFileBytes) })));
+    const defEntries = (await source.listFiles(commit, at('definitions'), { maxFiles: limits.maxFilesPerApp })).filter(
+      (e) => /\.(cue|ya?ml)$/.test(e.path),
+    );
+    definitions = await Promise.all(
+      defEntries.map(async (e) => ({ path: e.path, text: await source.readText(e, limits.maxFileBytes) })),
+    );
     definitionsError = '';
   } catch (e) {
     definitionsError = `${at('definitions')}: ${(e as Error).message}`;
   }
-  const definitionsDigest = digestOf([configEntry?.oid ?? '', definitionsError, ...definitions.map((d) => `${d.path}:${digestOf([d.text])}`)]);
+  const definitionsDigest = digestOf([
+    configEntry?.oid ?? '',
+    definitionsError,
+    ...definitions.map((d) => `${d.path}:${digestOf([d.text])}`),
+  ]);
   const appsDir = at('apps');
   const folders = (await source.children(commit, appsDir)).filter((e) => e.type !== 'blob').slice(0, limits.maxApps);
   const apps = await Promise.all(
@@ -86,7 +104,13 @@ export async function readLayout(source: GitSource, commit: string, root: string
         if (f.type === 'tree' && !listing.entries.some((x) => x.viaLink)) cache.set(f.oid, listing);
       }
       const error = listing.error ?? (definitionsError || undefined);
-      return { name: f.name, path, entries: listing.entries, ...(error ? { error } : {}), digest: digestOf([definitionsDigest, error ?? '', ...listing.entries.map((e) => `${e.path}:${e.oid}`)]) };
+      return {
+        name: f.name,
+        path,
+        entries: listing.entries,
+        ...(error ? { error } : {}),
+        digest: digestOf([definitionsDigest, error ?? '', ...listing.entries.map((e) => `${e.path}:${e.oid}`)]),
+      };
     }),
   );
   return { commit, config, definitions, definitionsDigest, apps };
@@ -99,7 +123,11 @@ export interface LoadedAppFolder {
 }
 
 /** Reads and parses one app folder; every problem is located in a repository path. */
-export async function loadAppFolder(source: GitSource, folder: AppFolder, limits: RepoLimits = DEFAULT_LIMITS): Promise<Result<LoadedAppFolder>> {
+export async function loadAppFolder(
+  source: GitSource,
+  folder: AppFolder,
+  limits: RepoLimits = DEFAULT_LIMITS,
+): Promise<Result<LoadedAppFolder>> {
   if (folder.error) return fail([problem('IO', folder.error, { file: folder.path })]);
   const problems: FerryProblem[] = [];
   const apps: SourcedApplication[] = [];
@@ -115,18 +143,36 @@ export async function loadAppFolder(source: GitSource, folder: AppFolder, limits
     }
     if (entry.path.startsWith(defDir)) {
       if (/\.(cue|ya?ml)$/.test(entry.path)) definitions.push({ path: entry.path, text });
-    } else if (isYaml(entry.path) && posix.dirname(entry.path) === folder.path && !posix.basename(entry.path).startsWith('expected')) {
+    } else if (
+      isYaml(entry.path) &&
+      posix.dirname(entry.path) === folder.path &&
+      !posix.basename(entry.path).startsWith('expected')
+    ) {
       const r = parseApplications(text, entry.path);
       if (r.ok) apps.push(...r.value);
       else problems.push(...r.problems);
     }
   }
   if (problems.length > 0) return fail(problems);
-  if (apps.length === 0) return fail([problem('InvalidApplication', 'no Application (apiVersion core.oam.dev/v1beta1, kind Application) in this folder', { file: folder.path })]);
+  if (apps.length === 0)
+    return fail([
+      problem(
+        'InvalidApplication',
+        'no Application (apiVersion core.oam.dev/v1beta1, kind Application) in this folder',
+        { file: folder.path },
+      ),
+    ]);
   const names = new Map<string, string>();
   for (const a of apps) {
     const prev = names.get(a.app.metadata.name);
-    if (prev) return fail([problem('InvalidApplication', `Application "${a.app.metadata.name}" is also defined in ${prev}`, { file: a.source.file, line: 1, column: 1 })]);
+    if (prev)
+      return fail([
+        problem('InvalidApplication', `Application "${a.app.metadata.name}" is also defined in ${prev}`, {
+          file: a.source.file,
+          line: 1,
+          column: 1,
+        }),
+      ]);
     names.set(a.app.metadata.name, a.source.file);
   }
   return ok({ apps, definitions });

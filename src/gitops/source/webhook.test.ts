@@ -12,7 +12,12 @@ describe('webhook verification', () => {
     ['gitlab', { 'x-gitlab-token': 's3', 'x-gitlab-event': 'Push Hook' }],
     ['generic', { 'x-ferry-signature': `sha256=${sig('s3')}` }],
   ])('accepts a correctly signed %s push', (provider, headers) => {
-    expect(verifyWebhook(headers, body, 's3', 'main')).toEqual({ status: 200, provider, ref: 'refs/heads/main', message: 'fetch triggered' });
+    expect(verifyWebhook(headers, body, 's3', 'main')).toEqual({
+      status: 200,
+      provider,
+      ref: 'refs/heads/main',
+      message: 'fetch triggered',
+    });
   });
 
   it.each([
@@ -28,9 +33,16 @@ describe('webhook verification', () => {
   it('rejects an unsigned request, ignores other branches, answers pings, refuses non-JSON', () => {
     expect(verifyWebhook({}, body, 's3').status).toBe(401);
     const dev = Buffer.from(JSON.stringify({ ref: 'refs/heads/dev' }));
-    expect(verifyWebhook({ 'x-ferry-signature': `sha256=${sig('s3', dev)}` }, dev, 's3', 'main')).toMatchObject({ status: 202, ref: 'refs/heads/dev' });
-    expect(verifyWebhook({ 'x-hub-signature-256': `sha256=${sig('s3')}`, 'x-github-event': 'ping' }, body, 's3').status).toBe(200);
+    expect(verifyWebhook({ 'x-ferry-signature': `sha256=${sig('s3', dev)}` }, dev, 's3', 'main')).toMatchObject({
+      status: 202,
+      ref: 'refs/heads/dev',
+    });
+    expect(
+      verifyWebhook({ 'x-hub-signature-256': `sha256=${sig('s3')}`, 'x-github-event': 'ping' }, body, 's3').status,
+    ).toBe(200);
     const junk = Buffer.from('not json');
-    expect(verifyWebhook({ 'x-ferry-signature': `sha256=${sig('s3', junk)}` }, junk, 's3')).toMatchObject({ status: 400 });
+    expect(verifyWebhook({ 'x-ferry-signature': `sha256=${sig('s3', junk)}` }, junk, 's3')).toMatchObject({
+      status: 400,
+    });
   });
 });

@@ -27,7 +27,9 @@ function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   // timingSafeEqual needs equal lengths; compare against itself to spend the same time.
-  return a.length === b.length ? timingSafeEqual(a, b) : (timingSafeEqual(b, b), false);
+  if (a.length === b.length) return timingSafeEqual(a, b);
+  timingSafeEqual(b, b);
+  return false;
 }
 
 const hmac = (secret: string, body: Buffer) => createHmac('sha256', secret).update(body).digest('hex');
@@ -43,9 +45,14 @@ export function verifyWebhook(headers: Headers, body: Buffer, secret: string, br
   else if (gitea !== undefined) [provider, ok] = ['gitea', sameSecret(gitea, hmac(secret, body))];
   else if (gitlab !== undefined) [provider, ok] = ['gitlab', sameSecret(gitlab, secret)];
   else if (generic !== undefined) [provider, ok] = ['generic', sameSecret(generic, `sha256=${hmac(secret, body)}`)];
-  else return { status: 401, message: 'no signature header (X-Hub-Signature-256, X-Gitea-Signature, X-Gitlab-Token or X-Ferry-Signature)' };
+  else
+    return {
+      status: 401,
+      message: 'no signature header (X-Hub-Signature-256, X-Gitea-Signature, X-Gitlab-Token or X-Ferry-Signature)',
+    };
   if (!ok) return { status: 401, provider, message: 'signature does not match' };
-  const event = header(headers, 'x-github-event') ?? header(headers, 'x-gitea-event') ?? header(headers, 'x-gitlab-event');
+  const event =
+    header(headers, 'x-github-event') ?? header(headers, 'x-gitea-event') ?? header(headers, 'x-gitlab-event');
   if (event === 'ping') return { status: 200, provider, message: 'pong' };
   let payload: { ref?: unknown };
   try {
@@ -54,6 +61,7 @@ export function verifyWebhook(headers: Headers, body: Buffer, secret: string, br
     return { status: 400, provider, message: 'payload is not JSON' };
   }
   const ref = typeof payload.ref === 'string' ? payload.ref : undefined;
-  if (branch && ref && ref !== `refs/heads/${branch}` && ref !== `refs/tags/${branch}` && ref !== branch) return { status: 202, provider, ref, message: `ignored: push to ${ref}, watching ${branch}` };
+  if (branch && ref && ref !== `refs/heads/${branch}` && ref !== `refs/tags/${branch}` && ref !== branch)
+    return { status: 202, provider, ref, message: `ignored: push to ${ref}, watching ${branch}` };
   return { status: 200, provider, ...(ref ? { ref } : {}), message: 'fetch triggered' };
 }

@@ -2,12 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { driftOf, driftText } from './drift.js';
 import type { SyncPlan } from './plan.js';
 
-const ref = (kind: string, name: string) => ({ apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1', kind, namespace: 'shop', name });
+const ref = (kind: string, name: string) => ({
+  apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1',
+  kind,
+  namespace: 'shop',
+  name,
+});
 
 describe('drift in words', () => {
   const plan: SyncPlan = {
     items: [
-      { ref: ref('Deployment', 'web'), action: 'update', reason: 'drifted', drift: ['/spec/replicas', '/spec/template/spec/containers/0/image'] },
+      {
+        ref: ref('Deployment', 'web'),
+        action: 'update',
+        reason: 'drifted',
+        drift: ['/spec/replicas', '/spec/template/spec/containers/0/image'],
+      },
       { ref: ref('Service', 'web'), action: 'create', reason: 'missing' },
       { ref: ref('ConfigMap', 'old'), action: 'delete', reason: 'pruned' },
       { ref: ref('Secret', 'creds'), action: 'unchanged', reason: 'in sync' },

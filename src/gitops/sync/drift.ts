@@ -9,7 +9,8 @@ export function driftOf(plan: SyncPlan, cluster?: string): string[] {
   for (const x of plan.items) {
     if (x.action === 'create') out.push(`${where}missing ${formatRef(x.ref)}`);
     else if (x.action === 'delete') out.push(`${where}extra ${formatRef(x.ref)}`);
-    else if (x.action === 'update') out.push(`${where}drifted ${formatRef(x.ref)}${x.drift?.length ? ` (${x.drift.join(', ')})` : ''}`);
+    else if (x.action === 'update')
+      out.push(`${where}drifted ${formatRef(x.ref)}${x.drift?.length ? ` (${x.drift.join(', ')})` : ''}`);
   }
   return out;
 }

@@ -16,7 +16,8 @@ export async function readInventory(cluster: ClusterPort, scope: SyncScope): Pro
   return data ? (JSON.parse(gunzipSync(Buffer.from(data, 'base64')).toString('utf8')) as ObjectRef[]) : [];
 }
 
-export const sameInventory = (a: ObjectRef[], b: ObjectRef[]) => a.length === b.length && a.every((r, i) => refKey(r) === refKey(b[i]!));
+export const sameInventory = (a: ObjectRef[], b: ObjectRef[]) =>
+  a.length === b.length && a.every((r, i) => refKey(r) === refKey(b[i]!));
 
 export async function ensureSystemNamespace(cluster: ClusterPort): Promise<void> {
   if (await cluster.get({ apiVersion: 'v1', kind: 'Namespace', name: SYSTEM_NAMESPACE })) return;

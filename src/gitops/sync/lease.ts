@@ -5,10 +5,15 @@
  * controller's leader election.
  */
 import { ClusterError, type ClusterPort } from '../../ports/cluster.js';
-import { ensureSystemNamespace, SYSTEM_NAMESPACE } from './inventory.js';
+import { SYSTEM_NAMESPACE } from './inventory.js';
 import type { KubeObject, ObjectRef } from './objects.js';
 
-export const leaseRef = (name: string): ObjectRef => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: SYSTEM_NAMESPACE, name });
+export const leaseRef = (name: string): ObjectRef => ({
+  apiVersion: 'coordination.k8s.io/v1',
+  kind: 'Lease',
+  namespace: SYSTEM_NAMESPACE,
+  name,
+});
 
 /** MicroTime as the API server writes it. */
 export const microTime = (d: Date) => d.toISOString().replace(/\.(\d+)Z$/, (_, ms: string) => `.${ms.padEnd(6, '0')}Z`);
@@ -27,19 +32,39 @@ const specOf = (o: KubeObject | undefined) => (o?.spec ?? {}) as LeaseSpec;
  * One attempt: take or renew the lease when it is free, expired or ours. Returns whether `identity`
  * holds it afterwards and who does; a 409 (another candidate moved first) is "not held".
  */
-export async function tryTakeLease(cluster: ClusterPort, name: string, identity: string, seconds: number, now: () => Date = () => new Date()): Promise<{ held: boolean; holder?: string }> {
+export async function tryTakeLease(
+  cluster: ClusterPort,
+  name: string,
+  identity: string,
+  seconds: number,
+  now: () => Date = () => new Date(),
+): Promise<{ held: boolean; holder?: string }> {
   const ref = leaseRef(name);
   const live = await cluster.get(ref);
   const spec = specOf(live);
   const mine = spec.holderIdentity === identity;
-  const expired = !spec.holderIdentity || !spec.renewTime || Date.parse(spec.renewTime) + (spec.leaseDurationSeconds ?? seconds) * 1000 < now().getTime();
-  if (live && !mine && !expired) return { held: false, ...(spec.holderIdentity ? { holder: spec.holderIdentity } : {}) };
+  const expired =
+    !spec.holderIdentity ||
+    !spec.renewTime ||
+    Date.parse(spec.renewTime) + (spec.leaseDurationSeconds ?? seconds) * 1000 < now().getTime();
+  if (live && !mine && !expired)
+    return { held: false, ...(spec.holderIdentity ? { holder: spec.holderIdentity } : {}) };
   const acquire = !mine;
   const lease: KubeObject = {
     apiVersion: ref.apiVersion,
     kind: 'Lease',
-    metadata: { name, namespace: SYSTEM_NAMESPACE, ...(live?.metadata.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}) },
-    spec: { holderIdentity: identity, leaseDurationSeconds: seconds, acquireTime: acquire ? microTime(now()) : spec.acquireTime, renewTime: microTime(now()), leaseTransitions: (spec.leaseTransitions ?? 0) + (acquire && live ? 1 : 0) },
+    metadata: {
+      name,
+      namespace: SYSTEM_NAMESPACE,
+      ...(live?.metadata.resourceVersion ? { resourceVersion: live.metadata.resourceVersion } : {}),
+    },
+    spec: {
+      holderIdentity: identity,
+      leaseDurationSeconds: seconds,
+      acquireTime: acquire ? microTime(now()) : spec.acquireTime,
+      renewTime: microTime(now()),
+      leaseTransitions: (spec.leaseTransitions ?? 0) + (acquire && live ? 1 : 0),
+    },
   };
   try {
     if (live) await cluster.apply(lease, { force: true });
@@ -57,5 +82,3 @@ export async function giveUpLease(cluster: ClusterPort, name: string, identity: 
   const ref = leaseRef(name);
   if (specOf(await cluster.get(ref)).holderIdentity === identity) await cluster.delete(ref);
 }
-
-

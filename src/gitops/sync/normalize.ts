@@ -10,10 +10,23 @@ export interface IgnoreRule {
   jsonPointers: string[];
 }
 
-const SERVER_METADATA = ['managedFields', 'resourceVersion', 'uid', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'ownerReferences'];
+const SERVER_METADATA = [
+  'managedFields',
+  'resourceVersion',
+  'uid',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'selfLink',
+  'ownerReferences',
+];
 
 function removePointer(obj: Record<string, unknown>, pointer: string): void {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let cur: unknown = obj;
   for (const p of parts.slice(0, -1)) {
     if (!isObject(cur as never) && !Array.isArray(cur)) return;
@@ -32,7 +45,8 @@ export function normalize(o: KubeObject, rules: readonly IgnoreRule[] = []): Kub
   // A Secret's stringData is write-only: the server stores it base64-encoded in data.
   if (c.kind === 'Secret' && isObject(c.stringData as never)) {
     const data = { ...((c.data as Record<string, string> | undefined) ?? {}) };
-    for (const [k, v] of Object.entries(c.stringData as Record<string, string>)) data[k] = Buffer.from(String(v)).toString('base64');
+    for (const [k, v] of Object.entries(c.stringData as Record<string, string>))
+      data[k] = Buffer.from(String(v)).toString('base64');
     c.data = data;
     delete c.stringData;
   }
@@ -43,7 +57,11 @@ export function normalize(o: KubeObject, rules: readonly IgnoreRule[] = []): Kub
     if (Object.keys(c.metadata.annotations).length === 0) delete c.metadata.annotations;
   }
   for (const r of rules) {
-    if ((r.group === undefined || r.group === groupOf(o.apiVersion)) && (r.kind === undefined || r.kind === o.kind) && (r.name === undefined || r.name === o.metadata.name)) {
+    if (
+      (r.group === undefined || r.group === groupOf(o.apiVersion)) &&
+      (r.kind === undefined || r.kind === o.kind) &&
+      (r.name === undefined || r.name === o.metadata.name)
+    ) {
       for (const p of r.jsonPointers) removePointer(c as unknown as Record<string, unknown>, p);
     }
   }
@@ -55,7 +73,8 @@ export function normalize(o: KubeObject, rules: readonly IgnoreRule[] = []): Kub
  * element). Extra live fields (server defaults, other managers) are not drift.
  */
 export function contains(live: unknown, desired: unknown): boolean {
-  if (Array.isArray(desired)) return Array.isArray(live) && live.length === desired.length && desired.every((d, i) => contains(live[i], d));
+  if (Array.isArray(desired))
+    return Array.isArray(live) && live.length === desired.length && desired.every((d, i) => contains(live[i], d));
   if (desired !== null && typeof desired === 'object') {
     if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
     return Object.entries(desired).every(([k, v]) => contains((live as Record<string, unknown>)[k], v));
@@ -67,8 +86,17 @@ export function contains(live: unknown, desired: unknown): boolean {
 /** Fields of `desired` that differ in `live`, as JSON Pointers (for drift reports). */
 export function driftedPaths(live: unknown, desired: unknown, at = ''): string[] {
   if (contains(live, desired)) return [];
-  if (desired !== null && typeof desired === 'object' && !Array.isArray(desired) && live && typeof live === 'object' && !Array.isArray(live)) {
-    return Object.entries(desired).flatMap(([k, v]) => driftedPaths((live as Record<string, unknown>)[k], v, `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`));
+  if (
+    desired !== null &&
+    typeof desired === 'object' &&
+    !Array.isArray(desired) &&
+    live &&
+    typeof live === 'object' &&
+    !Array.isArray(live)
+  ) {
+    return Object.entries(desired).flatMap(([k, v]) =>
+      driftedPaths((live as Record<string, unknown>)[k], v, `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`),
+    );
   }
   return [at || '/'];
 }

@@ -45,7 +45,13 @@ export function planSync(input: PlanInput): SyncPlan {
       continue;
     }
     if (!isOurs(input.scope, live) && !input.adopt) {
-      items.push({ ref, action: 'foreign', reason: `${formatRef(ref)} exists and was not created by Ferry for ${input.scope.app}/${input.scope.env}; left untouched (adopt to take it over)`, desired, live });
+      items.push({
+        ref,
+        action: 'foreign',
+        reason: `${formatRef(ref)} exists and was not created by Ferry for ${input.scope.app}/${input.scope.env}; left untouched (adopt to take it over)`,
+        desired,
+        live,
+      });
       continue;
     }
     const want = normalize(desired, input.ignore);
@@ -55,7 +61,18 @@ export function planSync(input: PlanInput): SyncPlan {
       items.push({ ref, action: 'unchanged', reason: 'in sync', desired, live });
     } else {
       const drift = sameHash ? driftedPaths(have, want) : undefined;
-      items.push({ ref, action: 'update', reason: drift ? `drifted: ${drift.join(', ')}` : isOurs(input.scope, live) ? 'desired state changed' : 'adopting', desired, live, ...(drift ? { drift } : {}) });
+      items.push({
+        ref,
+        action: 'update',
+        reason: drift
+          ? `drifted: ${drift.join(', ')}`
+          : isOurs(input.scope, live)
+            ? 'desired state changed'
+            : 'adopting',
+        desired,
+        live,
+        ...(drift ? { drift } : {}),
+      });
     }
   }
   if (input.prune) {
@@ -63,8 +80,10 @@ export function planSync(input: PlanInput): SyncPlan {
       if (wanted.has(refKey(ref))) continue;
       const live = input.live.get(refKey(ref));
       if (!live) continue;
-      if (!isOurs(input.scope, live)) items.push({ ref, action: 'keep', reason: 'not created by Ferry for this app; never deleted', live });
-      else if (live.metadata.annotations?.[ANN_PRUNE] === 'false') items.push({ ref, action: 'keep', reason: `${ANN_PRUNE}: "false"`, live });
+      if (!isOurs(input.scope, live))
+        items.push({ ref, action: 'keep', reason: 'not created by Ferry for this app; never deleted', live });
+      else if (live.metadata.annotations?.[ANN_PRUNE] === 'false')
+        items.push({ ref, action: 'keep', reason: `${ANN_PRUNE}: "false"`, live });
       else items.push({ ref, action: 'delete', reason: 'no longer desired', live });
     }
   }

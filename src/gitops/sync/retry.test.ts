@@ -17,8 +17,17 @@ function flaky(failures: unknown[]) {
 describe('withRetry', () => {
   it('retries transient errors with capped exponential backoff and full jitter', async () => {
     const sleeps: number[] = [];
-    const f = flaky([new ClusterError(undefined, 503, 'busy', [], true), new ClusterError(undefined, 429, 'slow down', [], true), Object.assign(new Error('reset'), { code: 'ECONNRESET' })]);
-    const r = await withRetry(f.fn, { baseMs: 100, capMs: 250, sleep: async (ms) => void sleeps.push(ms), random: () => 0.999 });
+    const f = flaky([
+      new ClusterError(undefined, 503, 'busy', [], true),
+      new ClusterError(undefined, 429, 'slow down', [], true),
+      Object.assign(new Error('reset'), { code: 'ECONNRESET' }),
+    ]);
+    const r = await withRetry(f.fn, {
+      baseMs: 100,
+      capMs: 250,
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 0.999,
+    });
     expect(r).toBe('ok');
     expect(f.calls()).toBe(4);
     expect(sleeps).toEqual([99, 199, 249]);

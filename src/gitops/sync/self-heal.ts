@@ -12,10 +12,14 @@ export interface DriftReport {
   healed?: SyncResult;
 }
 
-export async function watchDrift(opts: SyncOptions & { intervalMs: number; heal: boolean; signal: AbortSignal; onReport: (r: DriftReport) => void }): Promise<void> {
+export async function watchDrift(
+  opts: SyncOptions & { intervalMs: number; heal: boolean; signal: AbortSignal; onReport: (r: DriftReport) => void },
+): Promise<void> {
   while (!opts.signal.aborted) {
     const { plan } = await planApp(opts);
-    const drifted = plan.items.filter((i) => i.action === 'update' || i.action === 'create').map((i) => ({ object: formatRef(i.ref), paths: i.drift ?? [i.action === 'create' ? 'missing' : 'changed'] }));
+    const drifted = plan.items
+      .filter((i) => i.action === 'update' || i.action === 'create')
+      .map((i) => ({ object: formatRef(i.ref), paths: i.drift ?? [i.action === 'create' ? 'missing' : 'changed'] }));
     if (drifted.length > 0) {
       const report: DriftReport = { at: new Date(), drifted };
       if (opts.heal) report.healed = await syncApp({ ...opts, force: true });
@@ -23,10 +27,14 @@ export async function watchDrift(opts: SyncOptions & { intervalMs: number; heal:
     }
     await new Promise<void>((res) => {
       const t = setTimeout(res, opts.intervalMs);
-      opts.signal.addEventListener('abort', () => {
-        clearTimeout(t);
-        res();
-      }, { once: true });
+      opts.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          res();
+        },
+        { once: true },
+      );
     });
   }
 }

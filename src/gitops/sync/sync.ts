@@ -32,7 +32,11 @@ export interface SyncOptions {
   planned?: Awaited<ReturnType<typeof planApp>>;
 }
 
-export type ItemResult = { ref: ObjectRef; action: PlanItem['action'] | 'created' | 'configured' | 'deleted' | 'failed'; message: string };
+export type ItemResult = {
+  ref: ObjectRef;
+  action: PlanItem['action'] | 'created' | 'configured' | 'deleted' | 'failed';
+  message: string;
+};
 
 export interface SyncResult {
   ok: boolean;
@@ -51,20 +55,45 @@ async function readLive(cluster: ClusterPort, refs: ObjectRef[]): Promise<Map<st
   return live;
 }
 
-export async function planApp(opts: SyncOptions): Promise<{ plan: SyncPlan; desired: KubeObject[]; inventory: ObjectRef[] }> {
+export async function planApp(
+  opts: SyncOptions,
+): Promise<{ plan: SyncPlan; desired: KubeObject[]; inventory: ObjectRef[] }> {
   const desired = opts.objects.map((o) => tracked(opts.scope, o));
-  const [inventory, live] = await Promise.all([readInventory(opts.cluster, opts.scope), readLive(opts.cluster, desired.map(refOf))]);
+  const [inventory, live] = await Promise.all([
+    readInventory(opts.cluster, opts.scope),
+    readLive(opts.cluster, desired.map(refOf)),
+  ]);
   const gone = inventory.filter((r) => !live.has(refKey(r)));
   for (const [k, v] of await readLive(opts.cluster, gone)) live.set(k, v);
-  return { plan: planSync({ scope: opts.scope, desired, live, inventory, prune: opts.prune ?? false, adopt: opts.adopt, allowEmpty: opts.allowEmpty, ignore: opts.ignore }), desired, inventory };
+  return {
+    plan: planSync({
+      scope: opts.scope,
+      desired,
+      live,
+      inventory,
+      prune: opts.prune ?? false,
+      adopt: opts.adopt,
+      allowEmpty: opts.allowEmpty,
+      ignore: opts.ignore,
+    }),
+    desired,
+    inventory,
+  };
 }
 
-const changes = (plan: SyncPlan) => plan.items.filter((i) => i.action === 'create' || i.action === 'update' || i.action === 'delete');
+const changes = (plan: SyncPlan) =>
+  plan.items.filter((i) => i.action === 'create' || i.action === 'update' || i.action === 'delete');
 
 export async function syncApp(opts: SyncOptions): Promise<SyncResult> {
   const startWrites = opts.cluster.writes;
   const first = opts.planned ?? (await planApp(opts));
-  const result = (ok: boolean, phase: SyncResult['phase'], items: ItemResult[], errors: string[], plan: SyncPlan): SyncResult => ({ ok, phase, items, errors, writes: opts.cluster.writes - startWrites, plan });
+  const result = (
+    ok: boolean,
+    phase: SyncResult['phase'],
+    items: ItemResult[],
+    errors: string[],
+    plan: SyncPlan,
+  ): SyncResult => ({ ok, phase, items, errors, writes: opts.cluster.writes - startWrites, plan });
   if (first.plan.refused) return result(false, 'planned', [], [first.plan.refused], first.plan);
   if (changes(first.plan).length === 0 && sameInventory(first.inventory, first.desired.map(refOf))) {
     const items = first.plan.items.map((i) => ({ ref: i.ref, action: i.action, message: i.reason }));
@@ -77,7 +106,14 @@ export async function syncApp(opts: SyncOptions): Promise<SyncResult> {
   // Validate every change with the server before the first write (the lock Lease, a namespace):
   // bad input is refused with nothing written.
   const pre = await preValidate(opts.cluster, first.plan, first.desired, opts.force);
-  if (pre.failures.length > 0) return result(false, 'dry-run', pre.failures, pre.failures.map((f) => f.message), first.plan);
+  if (pre.failures.length > 0)
+    return result(
+      false,
+      'dry-run',
+      pre.failures,
+      pre.failures.map((f) => f.message),
+      first.plan,
+    );
   const lock = await acquireLock(opts.cluster, opts.scope);
   try {
     const { plan, desired } = await planApp(opts);
@@ -91,27 +127,63 @@ export async function syncApp(opts: SyncOptions): Promise<SyncResult> {
   }
 }
 
-async function carryOut(opts: SyncOptions, plan: SyncPlan, desired: KubeObject[], result: (ok: boolean, phase: SyncResult['phase'], items: ItemResult[], errors: string[], plan: SyncPlan) => SyncResult, checked: ReadonlySet<string>): Promise<SyncResult> {
+async function carryOut(
+  opts: SyncOptions,
+  plan: SyncPlan,
+  desired: KubeObject[],
+  result: (
+    ok: boolean,
+    phase: SyncResult['phase'],
+    items: ItemResult[],
+    errors: string[],
+    plan: SyncPlan,
+  ) => SyncResult,
+  checked: ReadonlySet<string>,
+): Promise<SyncResult> {
   const { cluster } = opts;
-  const items: ItemResult[] = plan.items.filter((i) => i.action !== 'create' && i.action !== 'update' && i.action !== 'delete').map((i) => ({ ref: i.ref, action: i.action, message: i.reason }));
+  const items: ItemResult[] = plan.items
+    .filter((i) => i.action !== 'create' && i.action !== 'update' && i.action !== 'delete')
+    .map((i) => ({ ref: i.ref, action: i.action, message: i.reason }));
   const { toApply, ofNewCrd, inNewNamespace } = changeSet(plan, desired);
   // The server cannot validate these before the CRDs / namespaces of this same sync exist.
   const deferred = (i: PlanItem) => ofNewCrd(i) || inNewNamespace(i);
   // 1. Validate everything the server can validate now (what the check before the lock already
   // validated, unchanged since, is not sent again); any failure and nothing is written.
-  const failures = await dryRun(cluster, toApply.filter((i) => !deferred(i) && !checked.has(checkKey(i) ?? '')), opts.force);
-  if (failures.length > 0) return result(false, 'dry-run', [...items, ...failures], failures.map((f) => f.message), plan);
+  const failures = await dryRun(
+    cluster,
+    toApply.filter((i) => !deferred(i) && !checked.has(checkKey(i) ?? '')),
+    opts.force,
+  );
+  if (failures.length > 0)
+    return result(
+      false,
+      'dry-run',
+      [...items, ...failures],
+      failures.map((f) => f.message),
+      plan,
+    );
   // 2. CRDs and Namespaces, then what depends on those CRDs is validated too.
   const applied: ItemResult[] = [];
   const foundation = toApply.filter((i) => isFoundation(i.desired!));
   try {
     applied.push(...(await applyAll(cluster, foundation, opts.force)));
     if (foundation.length > 0) {
-      const ready = await waitHealthy(cluster, foundation.map((i) => i.desired!), { ...opts, timeoutMs: opts.timeoutMs ?? 60_000 });
+      const ready = await waitHealthy(
+        cluster,
+        foundation.map((i) => i.desired!),
+        { ...opts, timeoutMs: opts.timeoutMs ?? 60_000 },
+      );
       if (!ready.ok) return result(false, 'apply', [...items, ...applied], ready.errors, plan);
     }
     const late = await dryRun(cluster, toApply.filter(deferred), opts.force);
-    if (late.length > 0) return result(false, 'dry-run', [...items, ...applied, ...late], late.map((f) => f.message), plan);
+    if (late.length > 0)
+      return result(
+        false,
+        'dry-run',
+        [...items, ...applied, ...late],
+        late.map((f) => f.message),
+        plan,
+      );
     // 3. The rest, component wave by component wave.
     const rest = toApply.filter((i) => !isFoundation(i.desired!));
     const { waves, error } = dependencyWaves(opts.components ?? []);
@@ -126,9 +198,18 @@ async function carryOut(opts: SyncOptions, plan: SyncPlan, desired: KubeObject[]
       const batch = rest.filter((i) => waveOf(i) === w);
       applied.push(...(await applyAll(cluster, batch, opts.force)));
       if (w < lastWave && batch.length > 0) {
-        const wave = desired.filter((d) => waveOf({ ref: refOf(d), action: 'update', reason: '', desired: d }) === w && !isFoundation(d));
+        const wave = desired.filter(
+          (d) => waveOf({ ref: refOf(d), action: 'update', reason: '', desired: d }) === w && !isFoundation(d),
+        );
         const ready = await waitHealthy(cluster, wave, { ...opts, timeoutMs: opts.timeoutMs ?? 5 * 60_000 });
-        if (!ready.ok) return result(false, 'apply', [...items, ...applied], [`waiting for the dependencies of wave ${w + 2}: ${ready.errors.join('; ')}`], plan);
+        if (!ready.ok)
+          return result(
+            false,
+            'apply',
+            [...items, ...applied],
+            [`waiting for the dependencies of wave ${w + 2}: ${ready.errors.join('; ')}`],
+            plan,
+          );
       }
     }
   } catch (e) {
@@ -137,7 +218,8 @@ async function carryOut(opts: SyncOptions, plan: SyncPlan, desired: KubeObject[]
   // 4. Inventory, then prune what left the desired set.
   const deletions = plan.items.filter((i) => i.action === 'delete').reverse();
   try {
-    if (!sameInventory(await readInventory(cluster, opts.scope), desired.map(refOf))) await writeInventory(cluster, opts.scope, desired.map(refOf));
+    if (!sameInventory(await readInventory(cluster, opts.scope), desired.map(refOf)))
+      await writeInventory(cluster, opts.scope, desired.map(refOf));
   } catch (e) {
     return result(false, 'apply', [...items, ...applied], [`recording the inventory: ${describe(e)}`], plan);
   }
@@ -160,7 +242,9 @@ async function carryOut(opts: SyncOptions, plan: SyncPlan, desired: KubeObject[]
 function changeSet(plan: SyncPlan, desired: KubeObject[]) {
   const toApply = plan.items.filter((i) => i.action === 'create' || i.action === 'update');
   const crdKinds = kindsFromCrds(desired);
-  const newNamespaces = new Set(toApply.filter((i) => i.action === 'create' && i.ref.kind === 'Namespace').map((i) => i.ref.name));
+  const newNamespaces = new Set(
+    toApply.filter((i) => i.action === 'create' && i.ref.kind === 'Namespace').map((i) => i.ref.name),
+  );
   return {
     toApply,
     ofNewCrd: (i: PlanItem) => crdKinds.has(`${groupOf(i.ref.apiVersion)}/${i.ref.kind}`),
@@ -181,14 +265,34 @@ const checkKey = (i: PlanItem): string | undefined => {
  * checked yet and are checked after their CRDs, as before. Returns the failures and what passed
  * as it is (in its own namespace).
  */
-async function preValidate(cluster: ClusterPort, plan: SyncPlan, desired: KubeObject[], force?: boolean): Promise<{ failures: ItemResult[]; checked: Set<string> }> {
+async function preValidate(
+  cluster: ClusterPort,
+  plan: SyncPlan,
+  desired: KubeObject[],
+  force?: boolean,
+): Promise<{ failures: ItemResult[]; checked: Set<string> }> {
   const { toApply, ofNewCrd, inNewNamespace } = changeSet(plan, desired);
-  const checkable = toApply.filter((i) => !ofNewCrd(i)).map((i) => (inNewNamespace(i) ? { ...i, desired: { ...i.desired!, metadata: { ...i.desired!.metadata, namespace: 'default' } } } : i));
+  const checkable = toApply
+    .filter((i) => !ofNewCrd(i))
+    .map((i) =>
+      inNewNamespace(i)
+        ? { ...i, desired: { ...i.desired!, metadata: { ...i.desired!.metadata, namespace: 'default' } } }
+        : i,
+    );
   const failed = await dryRun(cluster, checkable, force);
   // A 404 for a substituted namespace means the check could not be made, not that the object is bad.
-  const failures = failed.filter((f) => !(inNewNamespace(f) && /not found/i.test(f.message))).map((f) => (inNewNamespace(f) ? { ...f, message: f.message.replace('/default/', `/${f.ref.namespace ?? ''}/`) } : f));
+  const failures = failed
+    .filter((f) => !(inNewNamespace(f) && /not found/i.test(f.message)))
+    .map((f) =>
+      inNewNamespace(f) ? { ...f, message: f.message.replace('/default/', `/${f.ref.namespace ?? ''}/`) } : f,
+    );
   const bad = new Set(failed.map((f) => formatRef(f.ref)));
-  const checked = new Set(toApply.filter((i) => !ofNewCrd(i) && !inNewNamespace(i) && !bad.has(formatRef(i.ref))).map(checkKey).filter((k): k is string => k !== undefined));
+  const checked = new Set(
+    toApply
+      .filter((i) => !ofNewCrd(i) && !inNewNamespace(i) && !bad.has(formatRef(i.ref)))
+      .map(checkKey)
+      .filter((k): k is string => k !== undefined),
+  );
   return { failures, checked };
 }
 
@@ -215,7 +319,11 @@ async function applyAll(cluster: ClusterPort, items: PlanItem[], force?: boolean
   return Promise.all(
     items.map(async (i) => {
       await cluster.apply(i.desired!, { force: force ?? false });
-      return { ref: i.ref, action: i.action === 'create' ? ('created' as const) : ('configured' as const), message: `${formatRef(i.ref)} ${i.action === 'create' ? 'created' : 'configured'}${i.drift ? ` (${i.reason})` : ''}` };
+      return {
+        ref: i.ref,
+        action: i.action === 'create' ? ('created' as const) : ('configured' as const),
+        message: `${formatRef(i.ref)} ${i.action === 'create' ? 'created' : 'configured'}${i.drift ? ` (${i.reason})` : ''}`,
+      };
     }),
   );
 }

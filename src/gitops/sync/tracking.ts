@@ -26,7 +26,11 @@ export const hashOf = (o: unknown) => createHash('sha256').update(stableStringif
 
 /** The object as Ferry applies it: tracking labels and annotations, and the hash of everything else. */
 export function tracked(scope: SyncScope, o: KubeObject): KubeObject {
-  const labels: Record<string, string> = { ...(o.metadata.labels ?? {}), [LABEL_APP]: scope.app, [LABEL_ENV]: scope.env };
+  const labels: Record<string, string> = {
+    ...(o.metadata.labels ?? {}),
+    [LABEL_APP]: scope.app,
+    [LABEL_ENV]: scope.env,
+  };
   const component = o.metadata.labels?.['app.oam.dev/component'];
   if (component) labels[LABEL_COMPONENT] = component;
   const annotations = { ...(o.metadata.annotations ?? {}), [ANN_TRACKING]: trackingId(scope, o) };
@@ -34,4 +38,5 @@ export function tracked(scope: SyncScope, o: KubeObject): KubeObject {
   return { ...base, metadata: { ...base.metadata, annotations: { ...annotations, [ANN_HASH]: hashOf(base) } } };
 }
 
-export const isOurs = (scope: SyncScope, live: KubeObject) => live.metadata.annotations?.[ANN_TRACKING] === trackingId(scope, live);
+export const isOurs = (scope: SyncScope, live: KubeObject) =>
+  live.metadata.annotations?.[ANN_TRACKING] === trackingId(scope, live);

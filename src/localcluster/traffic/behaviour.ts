@@ -63,7 +63,8 @@ export function behaviourOf(images: readonly string[], annotations: Readonly<Rec
   const capacityRps = positive(annotations[ANNOTATIONS.capacity]);
   return {
     serviceSeconds: (ms / 1000) * (slow ? SLOW_FACTOR : 1),
-    errorRatio: annotations[ANNOTATIONS.errors] !== undefined && ratio >= 0 && ratio <= 1 ? ratio : failing ? ERRORS_RATIO : 0,
+    errorRatio:
+      annotations[ANNOTATIONS.errors] !== undefined && ratio >= 0 && ratio <= 1 ? ratio : failing ? ERRORS_RATIO : 0,
     ...(capacityRps !== undefined ? { capacityRps } : {}),
   };
 }

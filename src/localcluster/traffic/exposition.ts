@@ -8,7 +8,9 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import type { Outcome } from './behaviour.js';
 import { podKey, type SimPod } from './routing.js';
 
-export const BUCKETS = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30];
+export const BUCKETS = [
+  0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30,
+];
 const LABELS = ['namespace', 'service', 'pod', 'workload', 'pod_template_hash'] as const;
 
 interface PodMetrics {
@@ -32,8 +34,19 @@ export class PodExposition {
         continue;
       }
       const registry = new Registry();
-      const requests = new Counter({ name: 'http_requests_total', help: 'Requests served, by status code (simulated).', labelNames: [...LABELS, 'code'], registers: [registry] });
-      const duration = new Histogram({ name: 'http_request_duration_seconds', help: 'Request latency (simulated).', labelNames: [...LABELS], buckets: BUCKETS, registers: [registry] });
+      const requests = new Counter({
+        name: 'http_requests_total',
+        help: 'Requests served, by status code (simulated).',
+        labelNames: [...LABELS, 'code'],
+        registers: [registry],
+      });
+      const duration = new Histogram({
+        name: 'http_request_duration_seconds',
+        help: 'Request latency (simulated).',
+        labelNames: [...LABELS],
+        buckets: BUCKETS,
+        registers: [registry],
+      });
       this.pods.set(podKey(p), { pod: p, registry, requests, duration });
     }
   }
@@ -41,7 +54,13 @@ export class PodExposition {
   record(pod: SimPod, service: string, o: Outcome): void {
     const m = this.pods.get(podKey(pod));
     if (!m) return;
-    const labels = { namespace: pod.namespace, service, pod: pod.name, workload: pod.workload, pod_template_hash: pod.podTemplateHash };
+    const labels = {
+      namespace: pod.namespace,
+      service,
+      pod: pod.name,
+      workload: pod.workload,
+      pod_template_hash: pod.podTemplateHash,
+    };
     m.requests.inc({ ...labels, code: String(o.code) });
     m.duration.observe(labels, o.seconds);
   }
@@ -55,7 +74,13 @@ export class PodExposition {
   targets(address: string): object[] {
     return [...this.pods.values()].map(({ pod }) => ({
       targets: [address],
-      labels: { __metrics_path__: `/metrics/${pod.namespace}/${pod.name}`, namespace: pod.namespace, pod: pod.name, workload: pod.workload, pod_template_hash: pod.podTemplateHash },
+      labels: {
+        __metrics_path__: `/metrics/${pod.namespace}/${pod.name}`,
+        namespace: pod.namespace,
+        pod: pod.name,
+        workload: pod.workload,
+        pod_template_hash: pod.podTemplateHash,
+      },
     }));
   }
 }

@@ -17,7 +17,7 @@ import { Simulator, type Kind } from './simulator.js';
 
 const o = new Command('ferry-traffic')
   .requiredOption('--kubeconfig <file>')
-  .requiredOption('--port <port>', 'port on 127.0.0.1 for the pods\' metrics')
+  .requiredOption('--port <port>', "port on 127.0.0.1 for the pods' metrics")
   .requiredOption('--targets <file>', 'Prometheus file_sd file to write')
   .option('--seed <n>', 'random seed', '1')
   .option('--tick-ms <ms>', 'how often requests are sent', '100')
@@ -26,7 +26,12 @@ const o = new Command('ferry-traffic')
 
 const port = Number(o.port);
 const own = new Registry();
-const unroutedTotal = new Counter({ name: 'sim_unrouted_requests_total', help: 'Requests for a Service with no ready pod.', labelNames: ['namespace', 'service'], registers: [own] });
+const unroutedTotal = new Counter({
+  name: 'sim_unrouted_requests_total',
+  help: 'Requests for a Service with no ready pod.',
+  labelNames: ['namespace', 'service'],
+  registers: [own],
+});
 const exposition = new PodExposition();
 const sim = new Simulator(seeded(Number(o.seed)), {
   record: (pod, service, outcome) => exposition.record(pod, service, outcome),
@@ -45,17 +50,32 @@ function publishTargets(): void {
 
 const cluster = KubeCluster.fromFile(o.kubeconfig);
 const abort = new AbortController();
-const kinds: [Kind, string][] = [['Pod', 'v1'], ['Service', 'v1'], ['HTTPRoute', 'gateway.networking.k8s.io/v1']];
+const kinds: [Kind, string][] = [
+  ['Pod', 'v1'],
+  ['Service', 'v1'],
+  ['HTTPRoute', 'gateway.networking.k8s.io/v1'],
+];
 for (const [kind, apiVersion] of kinds) {
   const q: WatchQuery = { apiVersion, kind, namespace: '', labelSelector: '' };
   const changed = () => {
     if (kind === 'Pod') podsChanged = true;
   };
-  void cluster.watch(q, {
-    reset: (items) => (sim.reset(kind, items), changed()),
-    event: (type, obj) => (type === 'DELETED' ? sim.remove(kind, obj) : sim.upsert(kind, obj), changed()),
-    error: (e) => console.error(`traffic: watching ${kind}: ${e.message}`),
-  }, abort.signal);
+  void cluster.watch(
+    q,
+    {
+      reset: (items) => {
+        sim.reset(kind, items);
+        changed();
+      },
+      event: (type, obj) => {
+        if (type === 'DELETED') sim.remove(kind, obj);
+        else sim.upsert(kind, obj);
+        changed();
+      },
+      error: (e) => console.error(`traffic: watching ${kind}: ${e.message}`),
+    },
+    abort.signal,
+  );
 }
 
 let last = performance.now();
@@ -74,19 +94,37 @@ const server = createServer((req, res) => {
   };
   const m = /^\/metrics\/([^/]+)\/([^/?]+)/.exec(url);
   if (m) {
-    void exposition.text(m[1]!, m[2]!).then((t) => (t === undefined ? send(404, `no pod ${m[1]}/${m[2]}\n`) : send(200, t)));
+    void exposition
+      .text(m[1]!, m[2]!)
+      .then((t) => (t === undefined ? send(404, `no pod ${m[1]}/${m[2]}\n`) : send(200, t)));
   } else if (url === '/metrics') {
     void own.metrics().then((t) => send(200, t));
   } else if (url === '/flows') {
     const { flows, arrival } = sim.current();
-    send(200, JSON.stringify({ flows: flows.map((f) => ({ ...f, backends: f.backends.map((b) => ({ ...b, pods: b.pods.map((p) => p.name) })) })), arrival: Object.fromEntries(arrival) }, null, 1), 'application/json');
+    send(
+      200,
+      JSON.stringify(
+        {
+          flows: flows.map((f) => ({
+            ...f,
+            backends: f.backends.map((b) => ({ ...b, pods: b.pods.map((p) => p.name) })),
+          })),
+          arrival: Object.fromEntries(arrival),
+        },
+        null,
+        1,
+      ),
+      'application/json',
+    );
   } else if (url === '/healthz') {
     send(200, 'ok\n');
   } else {
     send(404, 'not found\n');
   }
 });
-server.listen(port, '127.0.0.1', () => console.error(`traffic: serving pod metrics on http://127.0.0.1:${port}, seed ${o.seed}`));
+server.listen(port, '127.0.0.1', () =>
+  console.error(`traffic: serving pod metrics on http://127.0.0.1:${port}, seed ${o.seed}`),
+);
 
 function stop(): void {
   clearInterval(timer);

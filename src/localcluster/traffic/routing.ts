@@ -64,12 +64,22 @@ const selects = (selector: Record<string, string>, labels: Record<string, string
 
 export function route(services: readonly SimService[], pods: readonly SimPod[], routes: readonly SimRoute[]): Routing {
   const byService = new Map<string, SimPod[]>();
-  for (const s of services) byService.set(`${s.namespace}/${s.name}`, pods.filter((p) => p.ready && p.namespace === s.namespace && selects(s.selector, p.labels)));
-  const backend = (namespace: string, service: string, weight: number): Backend => ({ namespace, service, weight, pods: byService.get(`${namespace}/${service}`) ?? [] });
+  for (const s of services)
+    byService.set(
+      `${s.namespace}/${s.name}`,
+      pods.filter((p) => p.ready && p.namespace === s.namespace && selects(s.selector, p.labels)),
+    );
+  const backend = (namespace: string, service: string, weight: number): Backend => ({
+    namespace,
+    service,
+    weight,
+    pods: byService.get(`${namespace}/${service}`) ?? [],
+  });
   const flows: Flow[] = [];
   for (const s of services) {
     const rps = rpsOf(s.annotations);
-    if (rps !== undefined) flows.push({ id: `Service/${s.namespace}/${s.name}`, rps, backends: [backend(s.namespace, s.name, 1)] });
+    if (rps !== undefined)
+      flows.push({ id: `Service/${s.namespace}/${s.name}`, rps, backends: [backend(s.namespace, s.name, 1)] });
   }
   for (const r of routes) {
     const rps = rpsOf(r.annotations);
@@ -81,21 +91,41 @@ export function route(services: readonly SimService[], pods: readonly SimPod[], 
   for (const f of flows) {
     const total = f.backends.reduce((a, b) => a + b.weight, 0);
     for (const b of f.backends) {
-      for (const p of b.pods) arrival.set(podKey(p), (arrival.get(podKey(p)) ?? 0) + (f.rps * b.weight) / total / b.pods.length);
+      for (const p of b.pods)
+        arrival.set(podKey(p), (arrival.get(podKey(p)) ?? 0) + (f.rps * b.weight) / total / b.pods.length);
     }
   }
   return { flows, arrival };
 }
 
-type Obj = { metadata?: { namespace?: string; name?: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: { kind?: string; name?: string }[]; deletionTimestamp?: string } };
+type Obj = {
+  metadata?: {
+    namespace?: string;
+    name?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { kind?: string; name?: string }[];
+    deletionTimestamp?: string;
+  };
+};
 
 /** A Pod object as the simulator sees it. */
-export function simPod(o: Obj & { spec?: { containers?: { image?: string }[] }; status?: { conditions?: { type?: string; status?: string }[] } }): SimPod {
+export function simPod(
+  o: Obj & {
+    spec?: { containers?: { image?: string }[] };
+    status?: { conditions?: { type?: string; status?: string }[] };
+  },
+): SimPod {
   const m = o.metadata ?? {};
   const labels = m.labels ?? {};
   const hash = labels['pod-template-hash'] ?? '';
   const owner = m.ownerReferences?.[0]?.name;
-  const workload = owner === undefined ? m.name ?? '' : hash && owner.endsWith(`-${hash}`) ? owner.slice(0, -hash.length - 1) : owner;
+  const workload =
+    owner === undefined
+      ? (m.name ?? '')
+      : hash && owner.endsWith(`-${hash}`)
+        ? owner.slice(0, -hash.length - 1)
+        : owner;
   return {
     namespace: m.namespace ?? 'default',
     name: m.name ?? '',
@@ -103,16 +133,32 @@ export function simPod(o: Obj & { spec?: { containers?: { image?: string }[] }; 
     ready: !m.deletionTimestamp && (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
     workload,
     podTemplateHash: hash,
-    behaviour: behaviourOf((o.spec?.containers ?? []).map((c) => c.image ?? ''), m.annotations ?? {}),
+    behaviour: behaviourOf(
+      (o.spec?.containers ?? []).map((c) => c.image ?? ''),
+      m.annotations ?? {},
+    ),
   };
 }
 
 export function simService(o: Obj & { spec?: { selector?: Record<string, string> } }): SimService {
-  return { namespace: o.metadata?.namespace ?? 'default', name: o.metadata?.name ?? '', selector: o.spec?.selector ?? {}, annotations: o.metadata?.annotations ?? {} };
+  return {
+    namespace: o.metadata?.namespace ?? 'default',
+    name: o.metadata?.name ?? '',
+    selector: o.spec?.selector ?? {},
+    annotations: o.metadata?.annotations ?? {},
+  };
 }
 
 /** An HTTPRoute: its first rule's Service backendRefs (weight defaults to 1, as the Gateway API says). */
-export function simRoute(o: Obj & { spec?: { rules?: { backendRefs?: { group?: string; kind?: string; name?: string; namespace?: string; weight?: number }[] }[] } }): SimRoute {
+export function simRoute(
+  o: Obj & {
+    spec?: {
+      rules?: {
+        backendRefs?: { group?: string; kind?: string; name?: string; namespace?: string; weight?: number }[];
+      }[];
+    };
+  },
+): SimRoute {
   const namespace = o.metadata?.namespace ?? 'default';
   const refs = o.spec?.rules?.[0]?.backendRefs ?? [];
   return {

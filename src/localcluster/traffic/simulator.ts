@@ -6,7 +6,17 @@
  */
 import { serve, type Outcome } from './behaviour.js';
 import { weighted, type Random } from './rng.js';
-import { podKey, route, simPod, simRoute, simService, type Routing, type SimPod, type SimRoute, type SimService } from './routing.js';
+import {
+  podKey,
+  route,
+  simPod,
+  simRoute,
+  simService,
+  type Routing,
+  type SimPod,
+  type SimRoute,
+  type SimService,
+} from './routing.js';
 
 export type Kind = 'Pod' | 'Service' | 'HTTPRoute';
 
@@ -26,7 +36,10 @@ export class Simulator {
   private readonly carry = new Map<string, number>();
   private routing: Routing | undefined;
 
-  constructor(private readonly rng: Random, private readonly recorder: Recorder) {}
+  constructor(
+    private readonly rng: Random,
+    private readonly recorder: Recorder,
+  ) {}
 
   /** Replaces every object of a kind (after a list). */
   reset(kind: Kind, objects: readonly object[]): void {
@@ -75,7 +88,8 @@ export class Simulator {
         const pod = b.pods[Math.floor(this.rng.next() * b.pods.length)]!;
         this.recorder.record(pod, b.service, serve(this.rng, pod.behaviour, arrival.get(podKey(pod)) ?? 0));
       }
-      for (const [bi, count] of unrouted) this.recorder.unrouted(f.backends[bi]!.namespace, f.backends[bi]!.service, count);
+      for (const [bi, count] of unrouted)
+        this.recorder.unrouted(f.backends[bi]!.namespace, f.backends[bi]!.service, count);
     }
     for (const id of this.carry.keys()) if (!flows.some((f) => f.id === id)) this.carry.delete(id);
   }

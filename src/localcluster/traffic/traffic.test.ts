@@ -4,12 +4,31 @@ import { seeded } from './rng.js';
 import { route, simPod, simRoute, simService, type SimPod } from './routing.js';
 import { Simulator } from './simulator.js';
 
-const pod = (name: string, labels: Record<string, string>, image = 'web:v1', ready = true, annotations: Record<string, string> = {}) => ({
-  metadata: { namespace: 'ns', name, labels: { ...labels, 'pod-template-hash': 'abc12' }, annotations, ownerReferences: [{ kind: 'ReplicaSet', name: `${labels.app}-abc12` }] },
+const pod = (
+  name: string,
+  labels: Record<string, string>,
+  image = 'web:v1',
+  ready = true,
+  annotations: Record<string, string> = {},
+) => ({
+  metadata: {
+    namespace: 'ns',
+    name,
+    labels: { ...labels, 'pod-template-hash': 'abc12' },
+    annotations,
+    ownerReferences: [{ kind: 'ReplicaSet', name: `${labels.app}-abc12` }],
+  },
   spec: { containers: [{ image }] },
   status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
 });
-const service = (name: string, app: string, rps?: number) => ({ metadata: { namespace: 'ns', name, annotations: (rps === undefined ? {} : { 'sim.ferry.dev/rps': String(rps) }) as Record<string, string> }, spec: { selector: { app } } });
+const service = (name: string, app: string, rps?: number) => ({
+  metadata: {
+    namespace: 'ns',
+    name,
+    annotations: (rps === undefined ? {} : { 'sim.ferry.dev/rps': String(rps) }) as Record<string, string>,
+  },
+  spec: { selector: { app } },
+});
 
 describe('behaviour', () => {
   it('reads the image tag, ignoring registry ports and digests', () => {
@@ -22,7 +41,13 @@ describe('behaviour', () => {
     expect(behaviourOf(['web:v2-slow']).serviceSeconds).toBeCloseTo(0.1);
     expect(behaviourOf(['web:errors']).errorRatio).toBe(0.2);
     expect(behaviourOf(['web:slowly'])).toEqual({ serviceSeconds: 0.02, errorRatio: 0 });
-    expect(behaviourOf(['web:v1-errors'], { 'sim.ferry.dev/error-ratio': '0.5', 'sim.ferry.dev/latency-ms': '40', 'sim.ferry.dev/capacity-rps': '100' })).toEqual({ serviceSeconds: 0.04, errorRatio: 0.5, capacityRps: 100 });
+    expect(
+      behaviourOf(['web:v1-errors'], {
+        'sim.ferry.dev/error-ratio': '0.5',
+        'sim.ferry.dev/latency-ms': '40',
+        'sim.ferry.dev/capacity-rps': '100',
+      }),
+    ).toEqual({ serviceSeconds: 0.04, errorRatio: 0.5, capacityRps: 100 });
   });
   it('latency grows with utilisation (M/M/1) and is capped when overloaded', () => {
     const b = behaviourOf(['web:v1'], { 'sim.ferry.dev/capacity-rps': '100' });
@@ -42,25 +67,56 @@ describe('behaviour', () => {
     expect(draws.filter((d) => d.code === 500).length / draws.length).toBeCloseTo(0.2, 1);
   });
   it('is repeatable for a seed', () => {
-    const a = seeded(3), b = seeded(3);
+    const a = seeded(3),
+      b = seeded(3);
     expect(Array.from({ length: 5 }, () => a.next())).toEqual(Array.from({ length: 5 }, () => b.next()));
   });
 });
 
 describe('routing', () => {
-  it('spreads a Service over its ready pods only, and names each pod\'s workload', () => {
-    const pods = [pod('web-abc12-a', { app: 'web' }), pod('web-abc12-b', { app: 'web' }), pod('web-abc12-c', { app: 'web' }, 'web:v1', false), pod('db-abc12-a', { app: 'db' })].map(simPod);
+  it("spreads a Service over its ready pods only, and names each pod's workload", () => {
+    const pods = [
+      pod('web-abc12-a', { app: 'web' }),
+      pod('web-abc12-b', { app: 'web' }),
+      pod('web-abc12-c', { app: 'web' }, 'web:v1', false),
+      pod('db-abc12-a', { app: 'db' }),
+    ].map(simPod);
     expect(pods[0]!.workload).toBe('web');
     const r = route([simService(service('web', 'web', 100))], pods, []);
     expect(r.flows[0]!.backends[0]!.pods.map((p) => p.name)).toEqual(['web-abc12-a', 'web-abc12-b']);
     expect(r.arrival.get('ns/web-abc12-a')).toBe(50);
     expect(r.arrival.has('ns/db-abc12-a')).toBe(false);
   });
-  it('splits an HTTPRoute by its first rule\'s weights (default 1; weight 0 gets nothing)', () => {
-    const hr = simRoute({ metadata: { namespace: 'ns', name: 'r', annotations: { 'sim.ferry.dev/rps': '100' } }, spec: { rules: [{ backendRefs: [{ name: 'a', weight: 90 }, { name: 'b', weight: 10 }, { name: 'c', weight: 0 }, { name: 'd', kind: 'Other' }] }] } });
-    expect(hr.backends).toEqual([{ namespace: 'ns', service: 'a', weight: 90 }, { namespace: 'ns', service: 'b', weight: 10 }, { namespace: 'ns', service: 'c', weight: 0 }]);
+  it("splits an HTTPRoute by its first rule's weights (default 1; weight 0 gets nothing)", () => {
+    const hr = simRoute({
+      metadata: { namespace: 'ns', name: 'r', annotations: { 'sim.ferry.dev/rps': '100' } },
+      spec: {
+        rules: [
+          {
+            backendRefs: [
+              { name: 'a', weight: 90 },
+              { name: 'b', weight: 10 },
+              { name: 'c', weight: 0 },
+              { name: 'd', kind: 'Other' },
+            ],
+          },
+        ],
+      },
+    });
+    expect(hr.backends).toEqual([
+      { namespace: 'ns', service: 'a', weight: 90 },
+      { namespace: 'ns', service: 'b', weight: 10 },
+      { namespace: 'ns', service: 'c', weight: 0 },
+    ]);
     const pods = [pod('a-abc12-1', { app: 'a' }), pod('b-abc12-1', { app: 'b' })].map(simPod);
-    const r = route([{ namespace: 'ns', name: 'a', selector: { app: 'a' }, annotations: {} }, { namespace: 'ns', name: 'b', selector: { app: 'b' }, annotations: {} }], pods, [hr]);
+    const r = route(
+      [
+        { namespace: 'ns', name: 'a', selector: { app: 'a' }, annotations: {} },
+        { namespace: 'ns', name: 'b', selector: { app: 'b' }, annotations: {} },
+      ],
+      pods,
+      [hr],
+    );
     expect(r.arrival.get('ns/a-abc12-1')).toBeCloseTo(90);
     expect(r.arrival.get('ns/b-abc12-1')).toBeCloseTo(10);
   });
@@ -70,8 +126,15 @@ describe('Simulator', () => {
   it('sends rps × seconds requests (fractions carried), follows replica shares, counts requests with no ready pod', () => {
     const seen = new Map<string, number>();
     let unrouted = 0;
-    const sim = new Simulator(seeded(1), { record: (p: SimPod) => seen.set(p.name, (seen.get(p.name) ?? 0) + 1), unrouted: (_ns, _s, n) => (unrouted += n) });
-    sim.reset('Pod', [pod('web-abc12-a', { app: 'web' }), pod('web-abc12-b', { app: 'web' }), pod('web-abc12-c', { app: 'web' }, 'web:v1-errors')]);
+    const sim = new Simulator(seeded(1), {
+      record: (p: SimPod) => seen.set(p.name, (seen.get(p.name) ?? 0) + 1),
+      unrouted: (_ns, _s, n) => (unrouted += n),
+    });
+    sim.reset('Pod', [
+      pod('web-abc12-a', { app: 'web' }),
+      pod('web-abc12-b', { app: 'web' }),
+      pod('web-abc12-c', { app: 'web' }, 'web:v1-errors'),
+    ]);
     sim.reset('Service', [service('web', 'web', 30), service('empty', 'none', 10)]);
     for (let i = 0; i < 1000; i++) sim.tick(0.1);
     const total = [...seen.values()].reduce((a, b) => a + b, 0);

@@ -8,7 +8,11 @@ import { instantiateWasmEngine } from './wasm-engine.js';
 const { port, flag, dir } = workerData as { port: MessagePort; flag: Int32Array; dir: string };
 const engine = await instantiateWasmEngine(dir);
 
-type Request = { seq: number; method: 'load' | 'evaluate' | 'annotations' | 'schema' | 'release' | 'contextFields'; args: unknown[] };
+type Request = {
+  seq: number;
+  method: 'load' | 'evaluate' | 'annotations' | 'schema' | 'release' | 'contextFields';
+  args: unknown[];
+};
 
 port.on('message', (req: Request) => {
   let reply: { seq: number; ok: true; value: unknown } | { seq: number; ok: false; error: string };

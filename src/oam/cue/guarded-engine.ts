@@ -8,7 +8,16 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { CueEngine, CueProblem, Evaluation, EvaluateRequest, JsonSchema, LoadedTemplate, PatchAnnotations, TemplateFormat } from './engine.js';
+import type {
+  CueEngine,
+  CueProblem,
+  Evaluation,
+  EvaluateRequest,
+  JsonSchema,
+  LoadedTemplate,
+  PatchAnnotations,
+  TemplateFormat,
+} from './engine.js';
 
 export interface Budget {
   timeoutMs: number;
@@ -90,8 +99,14 @@ export class GuardedCueEngine implements CueEngine {
         if (!reply.ok) throw new Error(reply.error);
         return reply.value as T;
       }
-      if (Date.now() - started > this.budget.timeoutMs) throw this.stop(`took longer than ${this.budget.timeoutMs / 1000} s, its time limit (raise it with FERRY_EVAL_TIMEOUT, e.g. FERRY_EVAL_TIMEOUT=60s)`);
-      if (process.memoryUsage.rss() - baseline > this.budget.memoryBytes) throw this.stop(`grew memory by more than ${this.budget.memoryBytes / 1024 / 1024} MiB, its memory limit (raise it with FERRY_EVAL_MEMORY_MIB)`);
+      if (Date.now() - started > this.budget.timeoutMs)
+        throw this.stop(
+          `took longer than ${this.budget.timeoutMs / 1000} s, its time limit (raise it with FERRY_EVAL_TIMEOUT, e.g. FERRY_EVAL_TIMEOUT=60s)`,
+        );
+      if (process.memoryUsage.rss() - baseline > this.budget.memoryBytes)
+        throw this.stop(
+          `grew memory by more than ${this.budget.memoryBytes / 1024 / 1024} MiB, its memory limit (raise it with FERRY_EVAL_MEMORY_MIB)`,
+        );
     }
   }
 
@@ -121,7 +136,11 @@ export class GuardedCueEngine implements CueEngine {
     port1.unref();
   }
 
-  load(filename: string, source: string, format: TemplateFormat): { template?: LoadedTemplate; problems: CueProblem[] } {
+  load(
+    filename: string,
+    source: string,
+    format: TemplateFormat,
+  ): { template?: LoadedTemplate; problems: CueProblem[] } {
     const r = this.call<{ template?: LoadedTemplate; problems: CueProblem[] }>('load', [filename, source, format]);
     this.journal.push({ method: 'load', args: [filename, source, format] });
     if (r.template) this.contextUse.set(r.template.id, r.template.contextFields);

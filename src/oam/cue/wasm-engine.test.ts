@@ -21,7 +21,9 @@ describe('the CUE bridge', () => {
   });
 
   it('reads the definition block as metadata', () => {
-    const t = load('"my-trait": {\n\ttype: "trait"\n\tdescription: "d"\n\tattributes: appliesToWorkloads: ["*"]\n}\ntemplate: {\n\tparameter: {}\n}\n');
+    const t = load(
+      '"my-trait": {\n\ttype: "trait"\n\tdescription: "d"\n\tattributes: appliesToWorkloads: ["*"]\n}\ntemplate: {\n\tparameter: {}\n}\n',
+    );
     expect(t.name).toBe('my-trait');
     expect(t.meta).toEqual({ type: 'trait', description: 'd', attributes: { appliesToWorkloads: ['*'] } });
   });
@@ -58,7 +60,9 @@ describe('the CUE bridge', () => {
   });
 
   it('evaluates with sorted parameter keys and keeps integers integral', () => {
-    const t = load(trait('outputs: cm: {data: {for k, v in parameter.env {(k): "\\(v)"}}}\nparameter: env: [string]: int'));
+    const t = load(
+      trait('outputs: cm: {data: {for k, v in parameter.env {(k): "\\(v)"}}}\nparameter: env: [string]: int'),
+    );
     const ev = cue.evaluate(t.id, { parameter: { env: { b: 2, a: 1, c: 3 } }, context: {}, fields: ['outputs'] });
     expect(ev.problems).toEqual([]);
     expect(Object.keys((ev.values.outputs as { cm: { data: object } }).cm.data)).toEqual(['a', 'b', 'c']);
@@ -66,17 +70,25 @@ describe('the CUE bridge', () => {
 
   it('skips hidden, definition and optional fields in outputs, in field order', () => {
     const t = load(trait('outputs: {z: {kind: "Z"}, _h: {}, #D: {}, o?: {}, a: {kind: "A"}}\nparameter: {}'));
-    expect(Object.keys(cue.evaluate(t.id, { parameter: {}, context: {}, fields: ['outputs'] }).values.outputs as object)).toEqual(['z', 'a']);
+    expect(
+      Object.keys(cue.evaluate(t.id, { parameter: {}, context: {}, fields: ['outputs'] }).values.outputs as object),
+    ).toEqual(['z', 'a']);
   });
 
   it('knows which context fields a template uses', () => {
     expect(load(trait('patch: spec: replicas: parameter.n\nparameter: n: int')).contextFields).toEqual([]);
-    expect(load(trait('patch: metadata: name: context.name\nx: context.output.spec\nparameter: {}')).contextFields).toEqual(['name', 'output']);
+    expect(
+      load(trait('patch: metadata: name: context.name\nx: context.output.spec\nparameter: {}')).contextFields,
+    ).toEqual(['name', 'output']);
     expect(load(trait('x: context["config"]\nparameter: {}')).contextFields).toBeNull();
   });
 
   it('exports the parameter schema with defaults, enums, required fields and +usage', () => {
-    const t = load(trait('parameter: {\n\t// +usage=How many\n\tn: *1 | int\n\tmode: "a" | "b"\n\topt?: [...string]\n\tm: [string]: string\n}'));
+    const t = load(
+      trait(
+        'parameter: {\n\t// +usage=How many\n\tn: *1 | int\n\tmode: "a" | "b"\n\topt?: [...string]\n\tm: [string]: string\n}',
+      ),
+    );
     expect(cue.schema(t.id)).toMatchObject({
       type: 'object',
       required: ['mode'],
@@ -90,12 +102,21 @@ describe('the CUE bridge', () => {
   });
 
   it('returns every error with file, line and column', () => {
-    const r = cue.load('bad.cue', 'template: {\n\toutput: a: 1\n\toutput: a: 2\n\tparameter: {}\n}\nx: {type: "component"}\n', 'definition');
+    const r = cue.load(
+      'bad.cue',
+      'template: {\n\toutput: a: 1\n\toutput: a: 2\n\tparameter: {}\n}\nx: {type: "component"}\n',
+      'definition',
+    );
     const ev = cue.evaluate(r.template!.id, { parameter: {}, context: {}, fields: ['output'] });
     expect(ev.problems).toHaveLength(1);
     expect(ev.problems[0]).toMatchObject({ message: 'conflicting values 2 and 1', path: ['template', 'output', 'a'] });
     expect(ev.problems[0]!.positions).toHaveLength(2);
-    expect(ev.problems[0]!.positions).toEqual(expect.arrayContaining([{ file: 'bad.cue', line: 2, column: 13 }, { file: 'bad.cue', line: 3, column: 13 }]));
+    expect(ev.problems[0]!.positions).toEqual(
+      expect.arrayContaining([
+        { file: 'bad.cue', line: 2, column: 13 },
+        { file: 'bad.cue', line: 3, column: 13 },
+      ]),
+    );
     const syntax = cue.load('syn.cue', 'x: {\n', 'template');
     expect(syntax.template).toBeUndefined();
     expect(syntax.problems[0]).toMatchObject({ kind: 'syntax', positions: [{ file: 'syn.cue', line: 1, column: 6 }] });

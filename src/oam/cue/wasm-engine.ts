@@ -9,7 +9,16 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
-import type { CueEngine, CueProblem, Evaluation, EvaluateRequest, JsonSchema, LoadedTemplate, PatchAnnotations, TemplateFormat } from './engine.js';
+import type {
+  CueEngine,
+  CueProblem,
+  Evaluation,
+  EvaluateRequest,
+  JsonSchema,
+  LoadedTemplate,
+  PatchAnnotations,
+  TemplateFormat,
+} from './engine.js';
 
 interface BridgeApi {
   version: string;
@@ -46,7 +55,10 @@ let shared: Promise<CueEngine> | undefined;
  * FERRY_CUE_IN_PROCESS=1 runs it in place on the main thread too (no budget).
  */
 export function loadWasmEngine(): Promise<CueEngine> {
-  shared ??= isMainThread && process.env.FERRY_CUE_IN_PROCESS !== '1' ? import('./guarded-engine.js').then((m) => m.GuardedCueEngine.start(findBridgeDir())) : instantiateWasmEngine(findBridgeDir());
+  shared ??=
+    isMainThread && process.env.FERRY_CUE_IN_PROCESS !== '1'
+      ? import('./guarded-engine.js').then((m) => m.GuardedCueEngine.start(findBridgeDir()))
+      : instantiateWasmEngine(findBridgeDir());
   return shared;
 }
 
@@ -86,8 +98,18 @@ class WasmCueEngine implements CueEngine {
     return out;
   }
 
-  load(filename: string, source: string, format: TemplateFormat): { template?: LoadedTemplate; problems: CueProblem[] } {
-    const r = this.call<{ id?: number; name?: string; meta?: unknown; contextFields: string[] | null; problems: CueProblem[] }>(this.api.load, { filename, source, format });
+  load(
+    filename: string,
+    source: string,
+    format: TemplateFormat,
+  ): { template?: LoadedTemplate; problems: CueProblem[] } {
+    const r = this.call<{
+      id?: number;
+      name?: string;
+      meta?: unknown;
+      contextFields: string[] | null;
+      problems: CueProblem[];
+    }>(this.api.load, { filename, source, format });
     if (r.id === undefined) return { problems: r.problems };
     this.contextUse.set(r.id, r.contextFields);
     return { template: { id: r.id, name: r.name, meta: r.meta, contextFields: r.contextFields }, problems: r.problems };

@@ -24,12 +24,23 @@ export const sha256 = (text: string) => createHash('sha256').update(text).digest
 export function writeDefinitionIndex(path: string, root: string, defs: Definition[]): void {
   const entries: IndexEntry[] = defs
     .filter((d) => d.file.endsWith('.cue'))
-    .map((d) => ({ file: relative(root, d.file), sha256: sha256(readFileSync(d.file, 'utf8')), name: d.name, kind: d.kind, description: d.description, attributes: d.attributes }));
+    .map((d) => ({
+      file: relative(root, d.file),
+      sha256: sha256(readFileSync(d.file, 'utf8')),
+      name: d.name,
+      kind: d.kind,
+      description: d.description,
+      attributes: d.attributes,
+    }));
   writeFileSync(path, `${JSON.stringify(entries, null, 1)}\n`);
 }
 
 /** Definitions from the index whose file is unchanged; their templates load on first use. */
-export function readDefinitionIndex(path: string, root: string, cue: CueEngine): { definitions: Definition[]; files: Set<string> } {
+export function readDefinitionIndex(
+  path: string,
+  root: string,
+  cue: CueEngine,
+): { definitions: Definition[]; files: Set<string> } {
   const out = { definitions: [] as Definition[], files: new Set<string>() };
   if (!existsSync(path)) return out;
   const entries = JSON.parse(readFileSync(path, 'utf8')) as IndexEntry[];

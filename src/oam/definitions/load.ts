@@ -22,7 +22,12 @@ export interface LoadedDefinitions {
 }
 
 /** Problems from the CUE engine, located in the definition's own file. */
-export function cueProblems(problems: CueProblem[], map: (p: CuePosition) => { file: string; line: number; column: number }, code: 'DefinitionSyntax' | 'DefinitionInvalid', fallbackFile: string): FerryProblem[] {
+export function cueProblems(
+  problems: CueProblem[],
+  map: (p: CuePosition) => { file: string; line: number; column: number },
+  code: 'DefinitionSyntax' | 'DefinitionInvalid',
+  fallbackFile: string,
+): FerryProblem[] {
   return problems.map((p) => {
     const pos = p.positions[0] ? map(p.positions[0]) : { file: fallbackFile };
     return problem(code, p.message, pos);
@@ -33,26 +38,49 @@ export function cueProblems(problems: CueProblem[], map: (p: CuePosition) => { f
  * Every definition of a folder (and its sub-folders). Two definitions of one kind and name in the same
  * folder are an error at the second (folders given later override earlier ones, on purpose).
  */
-export function loadDefinitionDir(dir: string, cue: CueEngine, origin: Definition['origin'], skip: ReadonlySet<string> = new Set()): LoadedDefinitions {
+export function loadDefinitionDir(
+  dir: string,
+  cue: CueEngine,
+  origin: Definition['origin'],
+  skip: ReadonlySet<string> = new Set(),
+): LoadedDefinitions {
   const out = loadDefinitionTree(dir, cue, origin, skip);
   const first = new Map<string, Definition>();
   for (const d of out.definitions) {
     const key = `${d.kind}/${d.name}`;
     const earlier = first.get(key);
-    if (earlier) out.problems.push(problem('DefinitionConflict', `${d.kind} definition "${d.name}" is defined twice in ${dir} (first in ${earlier.file})`, { file: d.file, line: 1, column: 1 }));
+    if (earlier)
+      out.problems.push(
+        problem(
+          'DefinitionConflict',
+          `${d.kind} definition "${d.name}" is defined twice in ${dir} (first in ${earlier.file})`,
+          { file: d.file, line: 1, column: 1 },
+        ),
+      );
     else first.set(key, d);
   }
   return out;
 }
 
-function loadDefinitionTree(dir: string, cue: CueEngine, origin: Definition['origin'], skip: ReadonlySet<string>): LoadedDefinitions {
+function loadDefinitionTree(
+  dir: string,
+  cue: CueEngine,
+  origin: Definition['origin'],
+  skip: ReadonlySet<string>,
+): LoadedDefinitions {
   const out: LoadedDefinitions = { definitions: [], problems: [] };
   let entries: string[];
   try {
     entries = readdirSync(dir).sort();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    out.problems.push(code === 'ENOTDIR' ? problem('IO', 'is a file; --definitions takes a folder of .cue or YAML definition files', { file: dir }) : code === 'ENOENT' ? linkProblem(dir, e as NodeJS.ErrnoException) : problem('IO', `cannot read definitions folder: ${code ?? (e as Error).message}`, { file: dir }));
+    out.problems.push(
+      code === 'ENOTDIR'
+        ? problem('IO', 'is a file; --definitions takes a folder of .cue or YAML definition files', { file: dir })
+        : code === 'ENOENT'
+          ? linkProblem(dir, e as NodeJS.ErrnoException)
+          : problem('IO', `cannot read definitions folder: ${code ?? (e as Error).message}`, { file: dir }),
+    );
     return out;
   }
   for (const name of entries) {
@@ -78,7 +106,8 @@ function loadDefinitionTree(dir: string, cue: CueEngine, origin: Definition['ori
       continue;
     }
     const text = read.value;
-    const r = ext === '.cue' ? loadCueDefinition(path, text, cue, origin) : loadYamlDefinitions(path, text, cue, origin);
+    const r =
+      ext === '.cue' ? loadCueDefinition(path, text, cue, origin) : loadYamlDefinitions(path, text, cue, origin);
     out.definitions.push(...r.definitions);
     out.problems.push(...r.problems);
   }
@@ -86,14 +115,28 @@ function loadDefinitionTree(dir: string, cue: CueEngine, origin: Definition['ori
 }
 
 /** KubeVela's definition-file format: `<name>: {type, description, attributes}` plus `template: {...}`. */
-export function loadCueDefinition(file: string, text: string, cue: CueEngine, origin: Definition['origin']): LoadedDefinitions {
+export function loadCueDefinition(
+  file: string,
+  text: string,
+  cue: CueEngine,
+  origin: Definition['origin'],
+): LoadedDefinitions {
   const identity = (p: CuePosition) => ({ file: p.file || file, line: p.line, column: p.column });
   const r = cue.load(file, text, 'definition');
   if (!r.template) return { definitions: [], problems: cueProblems(r.problems, identity, 'DefinitionSyntax', file) };
   const meta = (isRecord(r.template.meta) ? r.template.meta : {}) as Record<string, unknown>;
   const kind = String(meta.type ?? '');
   if (!['component', 'trait', 'policy', 'workflow-step'].includes(kind)) {
-    return { definitions: [], problems: [problem('DefinitionInvalid', `definition "${r.template.name}" has type "${kind}"; expected component, trait, policy or workflow-step`, { file, line: 1, column: 1 })] };
+    return {
+      definitions: [],
+      problems: [
+        problem(
+          'DefinitionInvalid',
+          `definition "${r.template.name}" has type "${kind}"; expected component, trait, policy or workflow-step`,
+          { file, line: 1, column: 1 },
+        ),
+      ],
+    };
   }
   const def: Definition = {
     name: r.template.name ?? '',
@@ -109,14 +152,25 @@ export function loadCueDefinition(file: string, text: string, cue: CueEngine, or
 }
 
 /** ComponentDefinition / TraitDefinition / PolicyDefinition / WorkflowStepDefinition CRs. */
-export function loadYamlDefinitions(file: string, text: string, cue: CueEngine, origin: Definition['origin']): LoadedDefinitions {
+export function loadYamlDefinitions(
+  file: string,
+  text: string,
+  cue: CueEngine,
+  origin: Definition['origin'],
+): LoadedDefinitions {
   const out: LoadedDefinitions = { definitions: [], problems: [] };
   const lines = new LineCounter();
   for (const doc of parseAllDocuments(text, { lineCounter: lines })) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
         const pos = lines.linePos(e.pos[0]);
-        out.problems.push(problem('DefinitionSyntax', `malformed YAML: ${e.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col }));
+        out.problems.push(
+          problem('DefinitionSyntax', `malformed YAML: ${e.message.split('\n')[0]}`, {
+            file,
+            line: pos.line,
+            column: pos.col,
+          }),
+        );
       }
       continue;
     }
@@ -128,7 +182,12 @@ export function loadYamlDefinitions(file: string, text: string, cue: CueEngine, 
     const template = (spec.schematic as { cue?: { template?: unknown } } | undefined)?.cue?.template;
     const tnode = doc.getIn(['spec', 'schematic', 'cue', 'template'], true) as Node | undefined;
     if (typeof template !== 'string' || !tnode) {
-      out.problems.push(problem('DefinitionInvalid', `${cr.kind} "${name}" has no spec.schematic.cue.template`, { file, ...linePos(lines, (doc.contents as Node | null)?.range?.[0] ?? 0) }));
+      out.problems.push(
+        problem('DefinitionInvalid', `${cr.kind} "${name}" has no spec.schematic.cue.template`, {
+          file,
+          ...linePos(lines, (doc.contents as Node | null)?.range?.[0] ?? 0),
+        }),
+      );
       continue;
     }
     const position = blockMapper(file, text, lines, tnode);
@@ -168,7 +227,12 @@ function linePos(lines: LineCounter, offset: number) {
 }
 
 /** A template in a YAML block scalar: CUE line 1 is the line after the `|` header, shifted by the indent. */
-function blockMapper(file: string, text: string, lines: LineCounter, node: Node): (p: CuePosition) => { file: string; line: number; column: number } {
+function blockMapper(
+  file: string,
+  text: string,
+  lines: LineCounter,
+  node: Node,
+): (p: CuePosition) => { file: string; line: number; column: number } {
   const start = node.range?.[0] ?? 0;
   const header = lines.linePos(start).line;
   const quoted = isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');

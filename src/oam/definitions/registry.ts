@@ -28,7 +28,9 @@ export class DefinitionRegistry {
   }
 
   all(): Definition[] {
-    return [...this.byKind.values()].flatMap((m) => [...m.values()]).sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+    return [...this.byKind.values()]
+      .flatMap((m) => [...m.values()])
+      .sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
   }
 
   find(name: string): Definition[] {

@@ -31,8 +31,16 @@ export function checkRegularFile(path: string, limit = maxFileBytes()): Result<S
   } catch (e) {
     return fail([linkProblem(path, e as NodeJS.ErrnoException)]);
   }
-  if (!st.isFile()) return fail([problem('IO', `is ${kindOf(st)}, not a regular file; only regular files are read`, { file: path })]);
-  if (st.size > limit) return fail([problem('IO', `is ${mib(st.size)}; files over ${mib(limit)} are refused (set FERRY_MAX_FILE_BYTES to raise the limit)`, { file: path })]);
+  if (!st.isFile())
+    return fail([problem('IO', `is ${kindOf(st)}, not a regular file; only regular files are read`, { file: path })]);
+  if (st.size > limit)
+    return fail([
+      problem(
+        'IO',
+        `is ${mib(st.size)}; files over ${mib(limit)} are refused (set FERRY_MAX_FILE_BYTES to raise the limit)`,
+        { file: path },
+      ),
+    ]);
   return ok(st);
 }
 
@@ -42,7 +50,9 @@ export function readRegularFile(path: string, limit = maxFileBytes()): Result<st
   try {
     return ok(readFileSync(path, 'utf8'));
   } catch (e) {
-    return fail([problem('IO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: path })]);
+    return fail([
+      problem('IO', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: path }),
+    ]);
   }
 }
 
@@ -51,7 +61,8 @@ export function linkProblem(path: string, e: NodeJS.ErrnoException): FerryProble
   if (e.code === 'ELOOP') return problem('IO', 'is a symbolic link loop', { file: path });
   if (e.code === 'ENOENT') {
     try {
-      if (lstatSync(path).isSymbolicLink()) return problem('IO', `is a broken symbolic link (to ${readlinkSync(path)})`, { file: path });
+      if (lstatSync(path).isSymbolicLink())
+        return problem('IO', `is a broken symbolic link (to ${readlinkSync(path)})`, { file: path });
     } catch {
       /* not there at all */
     }

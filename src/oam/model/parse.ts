@@ -21,7 +21,13 @@ export function parseApplications(text: string, file: string): Result<SourcedApp
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     for (const e of doc.errors) {
       const pos = lines.linePos(e.pos[0]);
-      problems.push(problem('InvalidYAML', `malformed YAML: ${e.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col }));
+      problems.push(
+        problem('InvalidYAML', `malformed YAML: ${e.message.split('\n')[0]}`, {
+          file,
+          line: pos.line,
+          column: pos.col,
+        }),
+      );
     }
     if (doc.errors.length > 0) continue;
     const converted = toJS(doc, file, lines);
@@ -63,6 +69,14 @@ export function toJS(doc: Document, file: string, lines: LineCounter): Result<un
       },
     });
     const pos = lines.linePos(offset);
-    return fail([problem('InvalidYAML', excessive ? 'YAML aliases expand too far (more than 100 alias uses): refused as an alias bomb' : `malformed YAML: ${msg}`, { file, line: pos.line, column: pos.col })]);
+    return fail([
+      problem(
+        'InvalidYAML',
+        excessive
+          ? 'YAML aliases expand too far (more than 100 alias uses): refused as an alias bomb'
+          : `malformed YAML: ${msg}`,
+        { file, line: pos.line, column: pos.col },
+      ),
+    ]);
   }
 }

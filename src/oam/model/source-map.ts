@@ -1,4 +1,4 @@
-import { isMap, isSeq, LineCounter, type Document, type Node } from 'yaml';
+import { isMap, isSeq, type LineCounter, type Document, type Node } from 'yaml';
 
 export type ValuePath = (string | number)[];
 
@@ -17,7 +17,9 @@ export class SourceMap {
     let range = (node as Node | null)?.range;
     for (const seg of path) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(seg));
+        const pair = node.items.find(
+          (p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(seg),
+        );
         if (!pair) break;
         node = pair.value;
         range = (pair.value as Node | null)?.range ?? (pair.key as Node | null)?.range ?? range;
@@ -39,7 +41,9 @@ export class SourceMap {
     let node: unknown = this.doc.getIn(parent, true) ?? this.doc.contents;
     if (parent.length === 0) node = this.doc.contents;
     if (isMap(node)) {
-      const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(last));
+      const pair = node.items.find(
+        (p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(last),
+      );
       const r = (pair?.key as Node | null)?.range;
       if (r) {
         const pos = this.lines.linePos(r[0]);

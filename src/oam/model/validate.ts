@@ -15,14 +15,16 @@ const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])
 /** Why `name` is not an RFC 1123 label (at most 63 characters), or undefined when it is one. */
 export function labelNameProblem(name: string): string | undefined {
   if (name.length > 63) return `is ${name.length} characters long; at most 63 are allowed (RFC 1123 label)`;
-  if (!LABEL.test(name)) return 'must consist of lowercase letters, digits and "-", and start and end with a letter or digit (RFC 1123 label)';
+  if (!LABEL.test(name))
+    return 'must consist of lowercase letters, digits and "-", and start and end with a letter or digit (RFC 1123 label)';
   return undefined;
 }
 
 /** Why `name` is not an RFC 1123 subdomain (at most 253 characters), or undefined when it is one. */
 export function subdomainNameProblem(name: string): string | undefined {
   if (name.length > 253) return `is ${name.length} characters long; at most 253 are allowed (RFC 1123 subdomain)`;
-  if (!SUBDOMAIN.test(name)) return 'must consist of lowercase letters, digits, "-" and ".", and start and end with a letter or digit (RFC 1123 subdomain)';
+  if (!SUBDOMAIN.test(name))
+    return 'must consist of lowercase letters, digits, "-" and ".", and start and end with a letter or digit (RFC 1123 subdomain)';
   return undefined;
 }
 
@@ -58,7 +60,11 @@ class Checker {
 
   name(v: unknown, path: ValuePath, what: string, extra?: Record<string, string>): v is string {
     if (typeof v !== 'string' || v === '') {
-      this.fail(path, `${what} is required and must be a string${v === undefined || v === '' ? '' : `, not ${describe(v)}`}`, extra);
+      this.fail(
+        path,
+        `${what} is required and must be a string${v === undefined || v === '' ? '' : `, not ${describe(v)}`}`,
+        extra,
+      );
       return false;
     }
     const bad = labelNameProblem(v);
@@ -68,7 +74,9 @@ class Checker {
 
   stringMap(v: unknown, path: ValuePath, what: string): void {
     if (!this.mapping(v, path, what)) return;
-    for (const [k, val] of Object.entries(v)) if (typeof val !== 'string') this.fail([...path, k], `${what} values must be strings; "${k}" is ${describe(val)} (quote it)`);
+    for (const [k, val] of Object.entries(v))
+      if (typeof val !== 'string')
+        this.fail([...path, k], `${what} values must be strings; "${k}" is ${describe(val)} (quote it)`);
   }
 }
 
@@ -83,8 +91,16 @@ export function checkApplication(app: Record<string, unknown>, source: SourceMap
   const meta = app.metadata;
   const appName = isRecord(meta) && typeof meta.name === 'string' ? meta.name : '';
   const c = new Checker(source, appName ? { app: appName } : {});
-  if (app.apiVersion !== APP_API_VERSION) c.fail(['apiVersion'], `apiVersion must be ${APP_API_VERSION} for kind Application, not ${app.apiVersion === undefined ? 'missing' : JSON.stringify(app.apiVersion)}`);
-  if (!isRecord(meta)) c.fail(['metadata'], meta === undefined ? 'metadata.name is required' : `metadata must be a mapping, not ${describe(meta)}`);
+  if (app.apiVersion !== APP_API_VERSION)
+    c.fail(
+      ['apiVersion'],
+      `apiVersion must be ${APP_API_VERSION} for kind Application, not ${app.apiVersion === undefined ? 'missing' : JSON.stringify(app.apiVersion)}`,
+    );
+  if (!isRecord(meta))
+    c.fail(
+      ['metadata'],
+      meta === undefined ? 'metadata.name is required' : `metadata must be a mapping, not ${describe(meta)}`,
+    );
   else {
     c.name(meta.name, ['metadata', 'name'], 'metadata.name');
     if (meta.namespace !== undefined) c.name(meta.namespace, ['metadata', 'namespace'], 'metadata.namespace');
@@ -93,11 +109,19 @@ export function checkApplication(app: Record<string, unknown>, source: SourceMap
   }
   const spec = app.spec;
   if (!isRecord(spec)) {
-    c.fail(['spec'], spec === undefined ? 'spec.components is required' : `spec must be a mapping, not ${describe(spec)}`);
+    c.fail(
+      ['spec'],
+      spec === undefined ? 'spec.components is required' : `spec must be a mapping, not ${describe(spec)}`,
+    );
     return c.out;
   }
   if (!Array.isArray(spec.components)) {
-    c.fail(['spec', 'components'], spec.components === undefined ? 'spec.components is required' : `spec.components must be a list, not ${describe(spec.components)}`);
+    c.fail(
+      ['spec', 'components'],
+      spec.components === undefined
+        ? 'spec.components is required'
+        : `spec.components must be a list, not ${describe(spec.components)}`,
+    );
   } else if (spec.components.length === 0) {
     c.fail(['spec', 'components'], 'spec.components is empty; an Application needs at least one component');
   } else {
@@ -116,25 +140,40 @@ function checkComponents(c: Checker, components: unknown[], source: SourceMap): 
     const name = typeof comp.name === 'string' ? comp.name : '';
     const who: Record<string, string> = name ? { component: name } : {};
     c.name(comp.name, [...base, ...(comp.name === undefined ? [] : ['name'])], 'component name', who);
-    if (typeof comp.type !== 'string' || comp.type === '') c.fail([...base, ...(comp.type === undefined ? [] : ['type'])], `component type is required and must be a string${comp.type === undefined ? '' : `, not ${describe(comp.type)}`}`, who);
+    if (typeof comp.type !== 'string' || comp.type === '')
+      c.fail(
+        [...base, ...(comp.type === undefined ? [] : ['type'])],
+        `component type is required and must be a string${comp.type === undefined ? '' : `, not ${describe(comp.type)}`}`,
+        who,
+      );
     c.mapping(comp.properties, [...base, 'properties'], 'properties', who);
-    if (name && first.has(name)) c.out.push(problem('DuplicateComponent', `duplicate component name "${name}" (first defined at line ${source.locate(['spec', 'components', first.get(name)!]).line})`, c.at(base, who)));
+    if (name && first.has(name))
+      c.out.push(
+        problem(
+          'DuplicateComponent',
+          `duplicate component name "${name}" (first defined at line ${source.locate(['spec', 'components', first.get(name)!]).line})`,
+          c.at(base, who),
+        ),
+      );
     else if (name) first.set(name, i);
     if (c.list(comp.traits, [...base, 'traits'], 'traits', who)) {
       comp.traits.forEach((t, j) => {
         const tp: ValuePath = [...base, 'traits', j];
         if (!isRecord(t)) return c.fail(tp, `a trait must be a mapping with a type, not ${describe(t)}`, who);
-        if (typeof t.type !== 'string' || t.type === '') return c.fail(tp, 'trait type is required and must be a string', who);
+        if (typeof t.type !== 'string' || t.type === '')
+          return c.fail(tp, 'trait type is required and must be a string', who);
         c.mapping(t.properties, [...tp, 'properties'], 'properties', { ...who, trait: t.type });
       });
     }
     if (c.list(comp.dependsOn, [...base, 'dependsOn'], 'dependsOn (a list of component names)', who)) {
       comp.dependsOn.forEach((d, j) => {
-        if (typeof d !== 'string') c.fail([...base, 'dependsOn', j], `dependsOn entries must be component names, not ${describe(d)}`, who);
+        if (typeof d !== 'string')
+          c.fail([...base, 'dependsOn', j], `dependsOn entries must be component names, not ${describe(d)}`, who);
       });
     }
     for (const key of ['inputs', 'outputs'] as const) {
-      if (c.list(comp[key], [...base, key], key, who)) comp[key].forEach((x, j) => c.mapping(x, [...base, key, j], `${key} entries`, who));
+      if (c.list(comp[key], [...base, key], key, who))
+        comp[key].forEach((x, j) => c.mapping(x, [...base, key, j], `${key} entries`, who));
     }
   });
   checkDependsOn(c, components);
@@ -144,14 +183,30 @@ function checkComponents(c: Checker, components: unknown[], source: SourceMap): 
 function checkDependsOn(c: Checker, components: unknown[]): void {
   const deps = new Map<string, { i: number; on: string[] }>();
   components.forEach((comp, i) => {
-    if (isRecord(comp) && typeof comp.name === 'string') deps.set(comp.name, { i, on: Array.isArray(comp.dependsOn) ? comp.dependsOn.filter((d): d is string => typeof d === 'string') : [] });
+    if (isRecord(comp) && typeof comp.name === 'string')
+      deps.set(comp.name, {
+        i,
+        on: Array.isArray(comp.dependsOn) ? comp.dependsOn.filter((d): d is string => typeof d === 'string') : [],
+      });
   });
   for (const [name, { i, on }] of deps) {
     on.forEach((d) => {
       const j = (components[i] as { dependsOn: unknown[] }).dependsOn.indexOf(d);
       const path: ValuePath = ['spec', 'components', i, 'dependsOn', j];
       if (d === name) c.fail(path, `component "${name}" depends on itself`, { component: name });
-      else if (!deps.has(d)) c.fail(path, `component "${name}" depends on "${d}", which is not a component of this app${deps.size > 1 ? ` (components: ${[...deps.keys()].filter((k) => k !== name).map((k) => `"${k}"`).join(', ')})` : ''}`, { component: name });
+      else if (!deps.has(d))
+        c.fail(
+          path,
+          `component "${name}" depends on "${d}", which is not a component of this app${
+            deps.size > 1
+              ? ` (components: ${[...deps.keys()]
+                  .filter((k) => k !== name)
+                  .map((k) => `"${k}"`)
+                  .join(', ')})`
+              : ''
+          }`,
+          { component: name },
+        );
     });
   }
   const state = new Map<string, 'visiting' | 'done'>();
@@ -164,7 +219,9 @@ function checkDependsOn(c: Checker, components: unknown[]): void {
       if (!reported.has(key) && cycle.length > 2) {
         reported.add(key);
         const at = deps.get(cycle[0]!)!;
-        c.fail(['spec', 'components', at.i, 'dependsOn'], `dependsOn forms a cycle: ${cycle.join(' → ')}`, { component: cycle[0]! });
+        c.fail(['spec', 'components', at.i, 'dependsOn'], `dependsOn forms a cycle: ${cycle.join(' → ')}`, {
+          component: cycle[0]!,
+        });
       }
       return;
     }
@@ -197,7 +254,8 @@ function checkPolicies(c: Checker, policies: unknown): void {
         c.mapping(o.properties, [...op, 'properties'], 'properties', who);
         if (c.list(o.traits, [...op, 'traits'], 'traits', who)) {
           o.traits.forEach((t, k) => {
-            if (!isRecord(t) || typeof t.type !== 'string') c.fail([...op, 'traits', k], 'an override trait must be a mapping with a type', who);
+            if (!isRecord(t) || typeof t.type !== 'string')
+              c.fail([...op, 'traits', k], 'an override trait must be a mapping with a type', who);
           });
         }
       });
@@ -213,7 +271,8 @@ function checkWorkflow(c: Checker, workflow: unknown, policies: unknown): void {
   if (c.mapping(workflow.mode, ['spec', 'workflow', 'mode'], 'workflow mode')) {
     for (const k of ['steps', 'subSteps'] as const) {
       const m = workflow.mode[k];
-      if (m !== undefined && !MODES.includes(m as string)) c.fail(['spec', 'workflow', 'mode', k], `workflow mode.${k} must be StepByStep or DAG, not ${describe(m)}`);
+      if (m !== undefined && !MODES.includes(m as string))
+        c.fail(['spec', 'workflow', 'mode', k], `workflow mode.${k} must be StepByStep or DAG, not ${describe(m)}`);
     }
   }
   const policyNames = new Set(Array.isArray(policies) ? policies.filter(isRecord).map((p) => p.name) : []);
@@ -222,7 +281,8 @@ function checkWorkflow(c: Checker, workflow: unknown, policies: unknown): void {
     if (!c.list(list, path, 'workflow steps')) return;
     list.forEach((s, i) => {
       const sp: ValuePath = [...path, i];
-      if (!isRecord(s)) return c.fail(sp, `a workflow step must be a mapping with a name and a type, not ${describe(s)}`);
+      if (!isRecord(s))
+        return c.fail(sp, `a workflow step must be a mapping with a name and a type, not ${describe(s)}`);
       if (typeof s.name !== 'string' || s.name === '') return c.fail(sp, 'a workflow step needs a name');
       if (typeof s.type !== 'string' || s.type === '') return c.fail(sp, `workflow step "${s.name}" needs a type`);
       if (seen.has(s.name)) c.fail([...sp, 'name'], `workflow step name "${s.name}" is used twice`);
@@ -235,8 +295,10 @@ function checkWorkflow(c: Checker, workflow: unknown, policies: unknown): void {
         const pol = s.properties.policies;
         if (c.list(pol, [...sp, 'properties', 'policies'], 'deploy policies (a list of policy names)')) {
           pol.forEach((n, j) => {
-            if (typeof n !== 'string') c.fail([...sp, 'properties', 'policies', j], `deploy policies must be policy names, not ${describe(n)}`);
-            else if (!policyNames.has(n)) c.fail([...sp, 'properties', 'policies', j], `deploy step "${s.name}" names unknown policy "${n}"`);
+            if (typeof n !== 'string')
+              c.fail([...sp, 'properties', 'policies', j], `deploy policies must be policy names, not ${describe(n)}`);
+            else if (!policyNames.has(n))
+              c.fail([...sp, 'properties', 'policies', j], `deploy step "${s.name}" names unknown policy "${n}"`);
           });
         }
       }

@@ -14,7 +14,11 @@ export class PatchDirectives {
     for (const a of annotations) {
       const key = a.path.join('\u0000');
       const prev = this.byPath.get(key) ?? {};
-      this.byPath.set(key, { ...prev, ...(a.patchKey ? { patchKey: a.patchKey } : {}), ...(a.patchStrategy ? { patchStrategy: a.patchStrategy } : {}) });
+      this.byPath.set(key, {
+        ...prev,
+        ...(a.patchKey ? { patchKey: a.patchKey } : {}),
+        ...(a.patchStrategy ? { patchStrategy: a.patchStrategy } : {}),
+      });
     }
   }
 

@@ -36,7 +36,19 @@ describe('strategicMerge', () => {
       base: { spec: { containers: [{ name: 'a', env: [{ name: 'X', value: '1' }] }] } },
       patch: { spec: { containers: [{ name: 'a', env: [{ name: 'Y', value: '2' }] }] } },
       dirs: d({ path: containers, patchKey: 'name' }),
-      want: { spec: { containers: [{ name: 'a', env: [{ name: 'X', value: '1' }, { name: 'Y', value: '2' }] }] } },
+      want: {
+        spec: {
+          containers: [
+            {
+              name: 'a',
+              env: [
+                { name: 'X', value: '1' },
+                { name: 'Y', value: '2' },
+              ],
+            },
+          ],
+        },
+      },
     },
     {
       name: 'retainKeys replaces a scalar that would otherwise conflict',
@@ -54,20 +66,41 @@ describe('strategicMerge', () => {
     },
     {
       name: 'retainKeys with patchKey replaces matched elements whole',
-      base: { v: [{ name: 'a', x: 1 }, { name: 'b', x: 2 }] },
+      base: {
+        v: [
+          { name: 'a', x: 1 },
+          { name: 'b', x: 2 },
+        ],
+      },
       patch: { v: [{ name: 'b', y: 3 }] },
       dirs: d({ path: ['patch', 'v'], patchKey: 'name', patchStrategy: 'retainKeys' }),
-      want: { v: [{ name: 'a', x: 1 }, { name: 'b', y: 3 }] },
+      want: {
+        v: [
+          { name: 'a', x: 1 },
+          { name: 'b', y: 3 },
+        ],
+      },
     },
   ])('$name', ({ base, patch, dirs, want }) => {
-    const r = strategicMerge(base as unknown as Json, patch as unknown as Json, dirs, ["patch"]);
+    const r = strategicMerge(base as unknown as Json, patch as unknown as Json, dirs, ['patch']);
     expect(r.conflicts).toEqual([]);
     expect(r.value).toEqual(want);
   });
 
   it('reports scalar conflicts with their path', () => {
-    const r = strategicMerge({ spec: { containers: [{ image: 'a' }] } }, { spec: { containers: [{ image: 'b' }] } }, d(), ['patch']);
-    expect(r.conflicts).toEqual([{ path: 'spec.containers[0].image', field: ['patch', 'spec', 'containers', '[]', 'image'], message: 'conflicting values "a" and "b"' }]);
+    const r = strategicMerge(
+      { spec: { containers: [{ image: 'a' }] } },
+      { spec: { containers: [{ image: 'b' }] } },
+      d(),
+      ['patch'],
+    );
+    expect(r.conflicts).toEqual([
+      {
+        path: 'spec.containers[0].image',
+        field: ['patch', 'spec', 'containers', '[]', 'image'],
+        message: 'conflicting values "a" and "b"',
+      },
+    ]);
   });
 
   it('never mutates its inputs', () => {
@@ -99,47 +132,109 @@ describe('strategicMerge', () => {
 
 describe('applyPatch whole-value strategies', () => {
   it('jsonMergePatch merges objects, deletes on null and replaces lists', () => {
-    const r = applyPatch({ a: { b: 1, c: 2 }, l: [1, 2] }, { a: { c: null, d: 3 }, l: [9] }, d({ path: ['patch'], patchStrategy: 'jsonMergePatch' }), ['patch']);
+    const r = applyPatch(
+      { a: { b: 1, c: 2 }, l: [1, 2] },
+      { a: { c: null, d: 3 }, l: [9] },
+      d({ path: ['patch'], patchStrategy: 'jsonMergePatch' }),
+      ['patch'],
+    );
     expect(r.value).toEqual({ a: { b: 1, d: 3 }, l: [9] });
   });
 
   it('jsonPatch applies RFC 6902 operations', () => {
-    const r = applyPatch({ spec: { replicas: 1 } }, { operations: [{ op: 'replace', path: '/spec/replicas', value: 4 }, { op: 'add', path: '/spec/paused', value: true }] }, d({ path: ['patch'], patchStrategy: 'jsonPatch' }), ['patch']);
+    const r = applyPatch(
+      { spec: { replicas: 1 } },
+      {
+        operations: [
+          { op: 'replace', path: '/spec/replicas', value: 4 },
+          { op: 'add', path: '/spec/paused', value: true },
+        ],
+      },
+      d({ path: ['patch'], patchStrategy: 'jsonPatch' }),
+      ['patch'],
+    );
     expect(r.conflicts).toEqual([]);
     expect(r.value).toEqual({ spec: { replicas: 4, paused: true } });
   });
 
   it('jsonPatch reports a failing operation instead of throwing', () => {
-    const r = applyPatch({ spec: {} }, { operations: [{ op: 'remove', path: '/spec/missing' }] }, d({ path: ['patch'], patchStrategy: 'jsonPatch' }), ['patch']);
+    const r = applyPatch(
+      { spec: {} },
+      { operations: [{ op: 'remove', path: '/spec/missing' }] },
+      d({ path: ['patch'], patchStrategy: 'jsonPatch' }),
+      ['patch'],
+    );
     expect(r.conflicts).toHaveLength(1);
     expect(r.conflicts[0]!.message).toMatch(/JSON patch/);
   });
 });
 
 describe('list patterns and JSON patch details', () => {
-  const withPattern = (from: number, value: Json) => new PatchDirectives([], [{ path: [...containers, '[]'], from, value }]);
+  const withPattern = (from: number, value: Json) =>
+    new PatchDirectives([], [{ path: [...containers, '[]'], from, value }]);
 
   it('an open list pattern ([...T]) unifies T with every base element', () => {
-    const r = applyPatch({ spec: { containers: [{ name: 'a' }, { name: 'b', lifecycle: { x: 1 } }] } }, { spec: { containers: [] } }, withPattern(0, { lifecycle: { preStop: 'p' } }), ['patch']);
+    const r = applyPatch(
+      { spec: { containers: [{ name: 'a' }, { name: 'b', lifecycle: { x: 1 } }] } },
+      { spec: { containers: [] } },
+      withPattern(0, { lifecycle: { preStop: 'p' } }),
+      ['patch'],
+    );
     expect(r.conflicts).toEqual([]);
-    expect(r.value).toEqual({ spec: { containers: [{ name: 'a', lifecycle: { preStop: 'p' } }, { name: 'b', lifecycle: { x: 1, preStop: 'p' } }] } });
+    expect(r.value).toEqual({
+      spec: {
+        containers: [
+          { name: 'a', lifecycle: { preStop: 'p' } },
+          { name: 'b', lifecycle: { x: 1, preStop: 'p' } },
+        ],
+      },
+    });
   });
 
   it('a pattern after explicit elements ([e0, ...T]) applies from that index on, and conflicts are reported', () => {
-    const r = applyPatch({ spec: { containers: [{ name: 'a' }, { name: 'b', tty: false }] } }, { spec: { containers: [{ image: 'i' }] } }, withPattern(1, { tty: true }), ['patch']);
-    expect(r.value).toEqual({ spec: { containers: [{ name: 'a', image: 'i' }, { name: 'b', tty: false }] } });
-    expect(r.conflicts).toEqual([{ path: 'spec.containers[1].tty', field: [...containers, '[]', 'tty'], message: 'conflicting values false and true' }]);
+    const r = applyPatch(
+      { spec: { containers: [{ name: 'a' }, { name: 'b', tty: false }] } },
+      { spec: { containers: [{ image: 'i' }] } },
+      withPattern(1, { tty: true }),
+      ['patch'],
+    );
+    expect(r.value).toEqual({
+      spec: {
+        containers: [
+          { name: 'a', image: 'i' },
+          { name: 'b', tty: false },
+        ],
+      },
+    });
+    expect(r.conflicts).toEqual([
+      {
+        path: 'spec.containers[1].tty',
+        field: [...containers, '[]', 'tty'],
+        message: 'conflicting values false and true',
+      },
+    ]);
   });
 
   it('jsonPatch replace of a missing member of an existing object adds it (evanphx/json-patch v4)', () => {
-    const r = applyPatch({ spec: { replicas: 1 } }, { operations: [{ op: 'replace', path: '/spec/paused', value: true }] }, d({ path: ['patch'], patchStrategy: 'jsonPatch' }), ['patch']);
+    const r = applyPatch(
+      { spec: { replicas: 1 } },
+      { operations: [{ op: 'replace', path: '/spec/paused', value: true }] },
+      d({ path: ['patch'], patchStrategy: 'jsonPatch' }),
+      ['patch'],
+    );
     expect(r.conflicts).toEqual([]);
     expect(r.value).toEqual({ spec: { replicas: 1, paused: true } });
   });
 
   it('jsonPatch names the failing operation by index, op and path', () => {
-    const ops = [{ op: 'add', path: '/spec/a', value: 1 }, { op: 'test', path: '/spec/a', value: 1 }, { op: 'replace', path: '/nothere/deep', value: 2 }];
-    const r = applyPatch({ spec: {} }, { operations: ops }, d({ path: ['patch'], patchStrategy: 'jsonPatch' }), ['patch']);
+    const ops = [
+      { op: 'add', path: '/spec/a', value: 1 },
+      { op: 'test', path: '/spec/a', value: 1 },
+      { op: 'replace', path: '/nothere/deep', value: 2 },
+    ];
+    const r = applyPatch({ spec: {} }, { operations: ops }, d({ path: ['patch'], patchStrategy: 'jsonPatch' }), [
+      'patch',
+    ]);
     expect(r.value).toEqual({ spec: {} });
     expect(r.conflicts).toHaveLength(1);
     expect(r.conflicts[0]).toMatchObject({ operation: 2 });

@@ -25,13 +25,26 @@ interface MergeState {
  * Merges `patch` into `base`; `root` is the directives' path of the patch value
  * (["patch"] or ["patchOutputs", name]). Never mutates its inputs.
  */
-export function strategicMerge(base: Json, patch: Json, directives: PatchDirectives, root: FieldPath): { value: Json; conflicts: PatchConflict[] } {
+export function strategicMerge(
+  base: Json,
+  patch: Json,
+  directives: PatchDirectives,
+  root: FieldPath,
+): { value: Json; conflicts: PatchConflict[] } {
   const state: MergeState = { directives, conflicts: [] };
   const value = merge(state, base, patch, [...root], root.length, undefined, '');
   return { value, conflicts: state.conflicts };
 }
 
-function merge(s: MergeState, base: Json | undefined, patch: Json, path: string[], rootLen: number, inheritedKey: string | undefined, at: string): Json {
+function merge(
+  s: MergeState,
+  base: Json | undefined,
+  patch: Json,
+  path: string[],
+  rootLen: number,
+  inheritedKey: string | undefined,
+  at: string,
+): Json {
   const d: Directive = s.directives.at(path);
   const key = d.patchKey ?? inheritedKey;
   if (base === undefined) return clone(patch);
@@ -49,7 +62,9 @@ function merge(s: MergeState, base: Json | undefined, patch: Json, path: string[
     return out;
   }
   if (Array.isArray(base) && Array.isArray(patch)) {
-    const merged = key ? mergeKeyedList(s, base, patch, path, rootLen, key, false, at) : mergePositional(s, base, patch, path, rootLen, key, at);
+    const merged = key
+      ? mergeKeyedList(s, base, patch, path, rootLen, key, false, at)
+      : mergePositional(s, base, patch, path, rootLen, key, at);
     return applyListPattern(s, merged, path, rootLen, key, at);
   }
   if (deepEqual(base, patch)) return base;
@@ -61,7 +76,14 @@ function merge(s: MergeState, base: Json | undefined, patch: Json, path: string[
  * An open list's element constraint (`[...{lifecycle: …}]`) unifies with every
  * element of the base from its index on, as CUE unification does.
  */
-function applyListPattern(s: MergeState, list: Json[], path: string[], rootLen: number, key: string | undefined, at: string): Json[] {
+function applyListPattern(
+  s: MergeState,
+  list: Json[],
+  path: string[],
+  rootLen: number,
+  key: string | undefined,
+  at: string,
+): Json[] {
   const elem = [...path, '[]'];
   const pattern = s.directives.patternAt(elem);
   if (!pattern) return list;
@@ -74,7 +96,15 @@ function show(v: Json): string {
 }
 
 /** Lists merge by position; the longer list's extra elements are kept (the base list is open). */
-function mergePositional(s: MergeState, base: Json[], patch: Json[], path: string[], rootLen: number, key: string | undefined, at: string): Json[] {
+function mergePositional(
+  s: MergeState,
+  base: Json[],
+  patch: Json[],
+  path: string[],
+  rootLen: number,
+  key: string | undefined,
+  at: string,
+): Json[] {
   const out: Json[] = [];
   const elem = [...path, '[]'];
   for (let i = 0; i < Math.max(base.length, patch.length); i++) {
@@ -104,7 +134,16 @@ const isScalar = (v: Json | undefined) => v === null || ['string', 'number', 'bo
  * merged by position with the base. When no patch element carries the key the
  * lists merge by position. With retainKeys, matched base elements are replaced.
  */
-function mergeKeyedList(s: MergeState, base: Json[], patch: Json[], path: string[], rootLen: number, key: string, retain: boolean, at: string): Json[] {
+function mergeKeyedList(
+  s: MergeState,
+  base: Json[],
+  patch: Json[],
+  path: string[],
+  rootLen: number,
+  key: string,
+  retain: boolean,
+  at: string,
+): Json[] {
   const working: Json[] = [...base];
   const rewritten: Json[] = [];
   const pending = new Map<string, Json>();

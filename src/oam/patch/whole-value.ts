@@ -29,7 +29,9 @@ export function jsonPatch(target: Json, patch: Json): { value?: Json; error?: st
   for (const [i, raw] of ops.entries()) {
     const where = isObject(raw) ? `operation ${i} (${String(raw.op)} ${String(raw.path)})` : `operation ${i}`;
     if (!isObject(raw)) return { error: `${where}: not an object`, index: i };
-    const op = (raw.op === 'replace' && typeof raw.path === 'string' && missingMember(doc, raw.path) ? { ...raw, op: 'add' } : raw) as unknown as Operation;
+    const op = (raw.op === 'replace' && typeof raw.path === 'string' && missingMember(doc, raw.path)
+      ? { ...raw, op: 'add' }
+      : raw) as unknown as Operation;
     const invalid = validate([op], doc);
     if (invalid) return { error: `JSON patch ${where} failed: ${firstLine(invalid.message)}`, index: i };
     try {
@@ -47,7 +49,10 @@ const firstLine = (m: string) => m.split('\n')[0] ?? m;
 function missingMember(doc: Json, pointer: string): boolean {
   const cut = pointer.lastIndexOf('/');
   if (cut < 0) return false;
-  const key = pointer.slice(cut + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+  const key = pointer
+    .slice(cut + 1)
+    .replace(/~1/g, '/')
+    .replace(/~0/g, '~');
   let parent: unknown;
   try {
     parent = cut === 0 ? doc : getValueByPointer(doc, pointer.slice(0, cut));

@@ -24,7 +24,12 @@ function deploySteps(app: Application): WorkflowStepSpec[] {
 }
 
 function placementsOf(policy: PolicySpec): Placement[] {
-  const props = (policy.properties ?? {}) as { clusters?: string[]; namespace?: string; clusterLabelSelector?: Record<string, string>; clusterSelector?: Record<string, string> };
+  const props = (policy.properties ?? {}) as {
+    clusters?: string[];
+    namespace?: string;
+    clusterLabelSelector?: Record<string, string>;
+    clusterSelector?: Record<string, string>;
+  };
   const clusters = props.clusters && props.clusters.length > 0 ? props.clusters : ['local'];
   const seen = new Set<string>();
   const out: Placement[] = [];
@@ -48,21 +53,40 @@ export function resolveEnvironment(app: Application, source: SourceMap, name: st
   const policies = app.spec.policies ?? [];
   const byName = new Map(policies.map((p) => [p.name, p]));
   const problems: FerryProblem[] = [];
-  const step = deploySteps(app).find((s) => s.name === name) ?? deploySteps(app).find((s) => ((s.properties?.policies as string[] | undefined) ?? []).includes(name) && byName.get(name)?.type === 'topology');
+  const step =
+    deploySteps(app).find((s) => s.name === name) ??
+    deploySteps(app).find(
+      (s) =>
+        ((s.properties?.policies as string[] | undefined) ?? []).includes(name) &&
+        byName.get(name)?.type === 'topology',
+    );
   let chosen: PolicySpec[];
   if (step) {
     const names = (step.properties?.policies as string[] | undefined) ?? [];
     chosen = [];
     for (const n of names) {
       const p = byName.get(n);
-      if (!p) problems.push(problem('PolicyInvalid', `deploy step "${step.name}" names unknown policy "${n}"`, { file: source.file, ...source.locate(['spec', 'workflow']), app: app.metadata.name }));
+      if (!p)
+        problems.push(
+          problem('PolicyInvalid', `deploy step "${step.name}" names unknown policy "${n}"`, {
+            file: source.file,
+            ...source.locate(['spec', 'workflow']),
+            app: app.metadata.name,
+          }),
+        );
       else chosen.push(p);
     }
   } else {
     const topo = byName.get(name);
     if (!topo || topo.type !== 'topology' || deploySteps(app).length > 0) {
       const known = listEnvironments(app);
-      return fail([problem('PolicyInvalid', `unknown environment "${name}"${known.length > 0 ? `; this app has ${known.map((k) => `"${k}"`).join(', ')}` : '; this app declares no topology policy or deploy step'}`, { file: source.file, line: 1, column: 1, app: app.metadata.name })]);
+      return fail([
+        problem(
+          'PolicyInvalid',
+          `unknown environment "${name}"${known.length > 0 ? `; this app has ${known.map((k) => `"${k}"`).join(', ')}` : '; this app declares no topology policy or deploy step'}`,
+          { file: source.file, line: 1, column: 1, app: app.metadata.name },
+        ),
+      ]);
     }
     chosen = [topo, ...policies.filter((p) => p.type === 'override')];
   }

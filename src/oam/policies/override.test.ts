@@ -4,22 +4,49 @@ import { defaultOverrides } from './environment.js';
 import { applyOverride, mergeProperties } from './override.js';
 
 const comps: ComponentSpec[] = [
-  { name: 'api', type: 'webservice', properties: { image: 'a:1', env: [{ name: 'A' }], res: { cpu: '1', mem: '1Gi' } }, traits: [{ type: 'scaler', properties: { replicas: 1 } }, { type: 'labels', properties: { a: 'b' } }] },
+  {
+    name: 'api',
+    type: 'webservice',
+    properties: { image: 'a:1', env: [{ name: 'A' }], res: { cpu: '1', mem: '1Gi' } },
+    traits: [
+      { type: 'scaler', properties: { replicas: 1 } },
+      { type: 'labels', properties: { a: 'b' } },
+    ],
+  },
   { name: 'worker', type: 'worker', properties: { image: 'w:1' } },
 ];
 
 describe('override policy', () => {
   it('deep-merges maps and replaces arrays and scalars', () => {
-    expect(mergeProperties({ a: { b: 1, c: 2 }, l: [1, 2], s: 'x' }, { a: { c: 3 }, l: [9], s: 'y' })).toEqual({ a: { b: 1, c: 3 }, l: [9], s: 'y' });
+    expect(mergeProperties({ a: { b: 1, c: 2 }, l: [1, 2], s: 'x' }, { a: { c: 3 }, l: [9], s: 'y' })).toEqual({
+      a: { b: 1, c: 3 },
+      l: [9],
+      s: 'y',
+    });
   });
 
   it('patches the named component and its traits', () => {
-    const out = applyOverride(comps, { components: [{ name: 'api', properties: { image: 'a:2', res: { cpu: '2' } }, traits: [{ type: 'scaler', properties: { replicas: 5 } }, { type: 'labels', disable: true }, { type: 'hpa', properties: { max: 3 } }] }] });
+    const out = applyOverride(comps, {
+      components: [
+        {
+          name: 'api',
+          properties: { image: 'a:2', res: { cpu: '2' } },
+          traits: [
+            { type: 'scaler', properties: { replicas: 5 } },
+            { type: 'labels', disable: true },
+            { type: 'hpa', properties: { max: 3 } },
+          ],
+        },
+      ],
+    });
     expect(out[0]).toEqual({
       name: 'api',
       type: 'webservice',
       properties: { image: 'a:2', env: [{ name: 'A' }], res: { cpu: '2', mem: '1Gi' } },
-      traits: [{ type: 'scaler', properties: { replicas: 5 } }, { type: 'hpa', properties: { max: 3 } }],
+      traits: [
+        { type: 'scaler', properties: { replicas: 5 } },
+        { type: 'hpa', properties: { max: 3 } },
+      ],
     });
     expect(out[1]).toEqual(comps[1]);
   });
@@ -36,7 +63,10 @@ describe('override policy', () => {
   });
 
   it('an unmatched name adds a component, and selector keeps only the listed ones', () => {
-    const out = applyOverride(comps, { components: [{ name: 'cache', type: 'worker', properties: { image: 'redis' } }], selector: ['api', 'cache'] });
+    const out = applyOverride(comps, {
+      components: [{ name: 'cache', type: 'worker', properties: { image: 'redis' } }],
+      selector: ['api', 'cache'],
+    });
     expect(out.map((c) => c.name)).toEqual(['api', 'cache']);
   });
 
@@ -65,7 +95,9 @@ describe('overrides without an environment', () => {
   it('with deploy steps: the overrides they name when all name the same, none when they differ', () => {
     const deploy = (name: string, policies: string[]) => ({ name, type: 'deploy', properties: { policies } });
     expect(defaultOverrides(app([topo, o1, o2], [deploy('d', ['t', 'o2'])])).map((p) => p.name)).toEqual(['o2']);
-    expect(defaultOverrides(app([topo, o1, o2], [deploy('a', ['t', 'o1']), deploy('b', ['t', 'o1'])])).map((p) => p.name)).toEqual(['o1']);
+    expect(
+      defaultOverrides(app([topo, o1, o2], [deploy('a', ['t', 'o1']), deploy('b', ['t', 'o1'])])).map((p) => p.name),
+    ).toEqual(['o1']);
     expect(defaultOverrides(app([topo, o1, o2], [deploy('a', ['t', 'o1']), deploy('b', ['t', 'o2'])]))).toEqual([]);
   });
 });

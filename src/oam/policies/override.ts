@@ -18,12 +18,18 @@ export interface OverrideProperties {
 export function mergeProperties(base: unknown, patch: unknown): unknown {
   if (!isObject(base as Json) || !isObject(patch as Json)) return clone(patch);
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) out[k] = k in out ? mergeProperties(out[k], v) : clone(v);
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>))
+    out[k] = k in out ? mergeProperties(out[k], v) : clone(v);
   return out;
 }
 
 function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(name);
 }
 
@@ -37,7 +43,12 @@ function overrideTraits(traits: TraitSpec[], rules: NonNullable<OverrideRule['tr
     }
     if (i >= 0) {
       const t = out[i] as TraitSpec;
-      out[i] = { ...t, properties: r.properties ? (mergeProperties(t.properties ?? {}, r.properties) as Record<string, unknown>) : t.properties };
+      out[i] = {
+        ...t,
+        properties: r.properties
+          ? (mergeProperties(t.properties ?? {}, r.properties) as Record<string, unknown>)
+          : t.properties,
+      };
     } else out.push({ type: r.type, ...(r.properties ? { properties: clone(r.properties) } : {}) });
   }
   return out;
@@ -45,18 +56,42 @@ function overrideTraits(traits: TraitSpec[], rules: NonNullable<OverrideRule['tr
 
 function overrideOne(comp: ComponentSpec, rule: OverrideRule): ComponentSpec {
   const replaced = rule.type !== undefined && rule.type !== comp.type;
-  const properties = replaced ? clone(rule.properties ?? {}) : rule.properties ? (mergeProperties(comp.properties ?? {}, rule.properties) as Record<string, unknown>) : comp.properties;
+  const properties = replaced
+    ? clone(rule.properties ?? {})
+    : rule.properties
+      ? (mergeProperties(comp.properties ?? {}, rule.properties) as Record<string, unknown>)
+      : comp.properties;
   const traits = rule.traits ? overrideTraits(comp.traits ?? [], rule.traits) : comp.traits;
-  return { ...comp, ...(replaced ? { type: rule.type as string } : {}), ...(properties ? { properties } : {}), ...(traits ? { traits } : {}) };
+  return {
+    ...comp,
+    ...(replaced ? { type: rule.type as string } : {}),
+    ...(properties ? { properties } : {}),
+    ...(traits ? { traits } : {}),
+  };
 }
 
 /** Applies one override policy's rules in order. Returns the new component list. */
 export function applyOverride(components: ComponentSpec[], props: OverrideProperties): ComponentSpec[] {
   let out = components.map((c) => ({ ...c }));
   for (const rule of props.components ?? []) {
-    const matches = out.filter((c) => (rule.name === undefined || globMatch(rule.name, c.name)) && (rule.name !== undefined || rule.type === undefined || rule.type === c.type));
+    const matches = out.filter(
+      (c) =>
+        (rule.name === undefined || globMatch(rule.name, c.name)) &&
+        (rule.name !== undefined || rule.type === undefined || rule.type === c.type),
+    );
     if (matches.length === 0 && rule.name !== undefined && !rule.name.includes('*') && rule.type) {
-      out.push({ name: rule.name, type: rule.type, ...(rule.properties ? { properties: clone(rule.properties) } : {}), ...(rule.traits ? { traits: rule.traits.filter((t) => !t.disable).map((t) => ({ type: t.type, ...(t.properties ? { properties: t.properties } : {}) })) } : {}) });
+      out.push({
+        name: rule.name,
+        type: rule.type,
+        ...(rule.properties ? { properties: clone(rule.properties) } : {}),
+        ...(rule.traits
+          ? {
+              traits: rule.traits
+                .filter((t) => !t.disable)
+                .map((t) => ({ type: t.type, ...(t.properties ? { properties: t.properties } : {}) })),
+            }
+          : {}),
+      });
       continue;
     }
     out = out.map((c) => (matches.includes(c) ? overrideOne(c, rule) : c));

@@ -20,7 +20,12 @@ export function checkWorkflowSteps(app: Application, source: SourceMap, registry
       const at: ValuePath = [...path, i];
       if (typeof step !== 'object' || step === null || typeof step.type !== 'string') return;
       const type = step.type.split('@')[0] ?? step.type;
-      const loc = { file: source.file, ...source.locate([...at, 'type']), app: app.metadata.name, path: `workflow step "${String(step.name ?? i)}"` };
+      const loc = {
+        file: source.file,
+        ...source.locate([...at, 'type']),
+        app: app.metadata.name,
+        path: `workflow step "${String(step.name ?? i)}"`,
+      };
       if (SUPPORTED_STEPS.includes(type)) {
         if (type === 'step-group') {
           if (inGroup) out.push(problem('Unsupported', 'a step-group cannot contain another step-group', loc));
@@ -31,8 +36,17 @@ export function checkWorkflowSteps(app: Application, source: SourceMap, registry
       const known = registry.get('workflow-step', type);
       out.push(
         known
-          ? problem('Unsupported', `not supported by Ferry: ${type} (workflow step "${String(step.name ?? i)}" needs KubeVela's workflow runtime; Ferry runs ${SUPPORTED_STEPS.join(', ')})`, loc, [{ file: known.file }])
-          : problem('UnknownDefinition', `unknown workflow step type "${type}"; Ferry runs ${SUPPORTED_STEPS.join(', ')}`, loc),
+          ? problem(
+              'Unsupported',
+              `not supported by Ferry: ${type} (workflow step "${String(step.name ?? i)}" needs KubeVela's workflow runtime; Ferry runs ${SUPPORTED_STEPS.join(', ')})`,
+              loc,
+              [{ file: known.file }],
+            )
+          : problem(
+              'UnknownDefinition',
+              `unknown workflow step type "${type}"; Ferry runs ${SUPPORTED_STEPS.join(', ')}`,
+              loc,
+            ),
       );
     });
   };

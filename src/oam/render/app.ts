@@ -52,7 +52,10 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
   const memo = input.memo ?? new EvaluationMemo(registry.cue);
   const options = input.options ?? {};
   const problems: FerryProblem[] = [...checkPolicies(input, memo), ...checkWorkflowSteps(app, source, registry)];
-  let components: { spec: ComponentSpec; path: ValuePath }[] = app.spec.components.map((spec, i) => ({ spec, path: ['spec', 'components', i] }));
+  let components: { spec: ComponentSpec; path: ValuePath }[] = app.spec.components.map((spec, i) => ({
+    spec,
+    path: ['spec', 'components', i],
+  }));
   let placements: Placement[] = [{ cluster: 'local' }];
   let overrides = options.env === undefined ? defaultOverrides(app) : [];
   if (options.env !== undefined) {
@@ -74,10 +77,24 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
   const warnings: FerryProblem[] = [];
   for (const placement of placements) {
     const namespace = placement.namespace ?? appNamespace(app);
-    const target = { revision: options.revision ?? 1, cluster: placement.cluster, namespace, clusterVersion: options.clusterVersion ?? DEFAULT_CLUSTER_VERSION };
+    const target = {
+      revision: options.revision ?? 1,
+      cluster: placement.cluster,
+      namespace,
+      clusterVersion: options.clusterVersion ?? DEFAULT_CLUSTER_VERSION,
+    };
     const out: RenderedComponent[] = [];
     for (const c of components) {
-      const r = renderComponent({ app, source, comp: c.spec, path: c.path, registry, memo, target, strict: options.strict === true });
+      const r = renderComponent({
+        app,
+        source,
+        comp: c.spec,
+        path: c.path,
+        registry,
+        memo,
+        target,
+        strict: options.strict === true,
+      });
       problems.push(...r.problems);
       warnings.push(...r.warnings);
       if (r.component) out.push(r.component);
@@ -86,7 +103,14 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
     rendered.push({ ...placement, namespace, components: out, objects: out.flatMap((c) => c.objects) });
   }
   if (problems.length > 0) return fail(dedupe(problems));
-  return ok({ app: app.metadata.name, namespace: appNamespace(app), ...(options.env ? { env: options.env } : {}), placements: rendered, objects: rendered.flatMap((p) => p.objects), warnings: dedupe(warnings) });
+  return ok({
+    app: app.metadata.name,
+    namespace: appNamespace(app),
+    ...(options.env ? { env: options.env } : {}),
+    placements: rendered,
+    objects: rendered.flatMap((p) => p.objects),
+    warnings: dedupe(warnings),
+  });
 }
 
 /** Policy types must exist and their properties must fit the policy's parameter schema. */
@@ -97,17 +121,34 @@ function checkPolicies(input: RenderAppInput, memo: EvaluationMemo): FerryProble
     const path: ValuePath = ['spec', 'policies', i];
     const def = input.registry.get('policy', p.type);
     if (!def) {
-      out.push(problem('UnknownDefinition', `unknown policy type "${p.type}"`, { file: source.file, ...source.locate([...path, 'type']), app: app.metadata.name, policy: p.name }));
+      out.push(
+        problem('UnknownDefinition', `unknown policy type "${p.type}"`, {
+          file: source.file,
+          ...source.locate([...path, 'type']),
+          app: app.metadata.name,
+          policy: p.name,
+        }),
+      );
       return;
     }
-    const ev = memo.evaluate(def.templateId, { parameter: p.properties ?? {}, context: { appName: app.metadata.name, namespace: appNamespace(app) }, fields: [] });
-    out.push(...locateCueProblems(ev.problems, { source, app: app.metadata.name, component: '', policy: p.name, path, def }));
+    const ev = memo.evaluate(def.templateId, {
+      parameter: p.properties ?? {},
+      context: { appName: app.metadata.name, namespace: appNamespace(app) },
+      fields: [],
+    });
+    out.push(
+      ...locateCueProblems(ev.problems, { source, app: app.metadata.name, component: '', policy: p.name, path, def }),
+    );
   });
   return out;
 }
 
 /** Two rendered objects with the same group, kind, namespace and name would overwrite each other. */
-function duplicateObjects(out: RenderedComponent[], components: { spec: ComponentSpec; path: ValuePath }[], sourced: SourcedApplication): FerryProblem[] {
+function duplicateObjects(
+  out: RenderedComponent[],
+  components: { spec: ComponentSpec; path: ValuePath }[],
+  sourced: SourcedApplication,
+): FerryProblem[] {
   const seen = new Map<string, string>();
   const problems: FerryProblem[] = [];
   for (const c of out) {
@@ -122,7 +163,18 @@ function duplicateObjects(out: RenderedComponent[], components: { spec: Componen
       }
       const path = components.find((x) => x.spec.name === c.name)?.path ?? ['spec', 'components'];
       const what = `${String(o.kind)} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name ?? ''}`;
-      problems.push(problem('ObjectInvalid', `${what} is rendered twice (${first === c.name ? `twice by component "${c.name}"` : `by components "${first}" and "${c.name}"`}); the second would overwrite the first`, { file: sourced.source.file, ...sourced.source.locate(path), app: sourced.app.metadata.name, component: c.name }));
+      problems.push(
+        problem(
+          'ObjectInvalid',
+          `${what} is rendered twice (${first === c.name ? `twice by component "${c.name}"` : `by components "${first}" and "${c.name}"`}); the second would overwrite the first`,
+          {
+            file: sourced.source.file,
+            ...sourced.source.locate(path),
+            app: sourced.app.metadata.name,
+            component: c.name,
+          },
+        ),
+      );
     }
   }
   return problems;

@@ -23,7 +23,9 @@ export interface ComponentInput {
   registry: DefinitionRegistry;
   memo: EvaluationMemo;
   target: RenderTarget;
-  /** `appliesToWorkloads` mismatches are errors (default: warnings, as KubeVela does not enforce them at render time). */
+  /**
+   * `appliesToWorkloads` mismatches are errors (default: warnings, as KubeVela does not enforce them at render time).
+   */
   strict?: boolean;
 }
 
@@ -61,9 +63,24 @@ export function renderComponent(input: ComponentInput): ComponentResult {
   if (!def) return { problems: [unknownDefinition(input, 'component', comp.type, [...path, 'type'])], warnings: [] };
   const subject: Subject = { source: input.source, app: input.app.metadata.name, component: comp.name, path, def };
   const live = NEEDS_LIVE_CLUSTER[def.name];
-  if (live) return { problems: [problem('Unsupported', `not supported by Ferry: component type "${def.name}" ${live}, which a render cannot do`, subjectAt(subject, [...path, 'type']), [{ file: def.file }])], warnings: [] };
+  if (live)
+    return {
+      problems: [
+        problem(
+          'Unsupported',
+          `not supported by Ferry: component type "${def.name}" ${live}, which a render cannot do`,
+          subjectAt(subject, [...path, 'type']),
+          [{ file: def.file }],
+        ),
+      ],
+      warnings: [],
+    };
   const context = componentContext(input.app, comp, input.target);
-  const ev = input.memo.evaluate(def.templateId, { parameter: comp.properties ?? {}, context, fields: ['output', 'outputs', 'errs'] });
+  const ev = input.memo.evaluate(def.templateId, {
+    parameter: comp.properties ?? {},
+    context,
+    fields: ['output', 'outputs', 'errs'],
+  });
   const problems = [...locateCueProblems(ev.problems, subject), ...errsProblems(ev.values.errs, subject)];
   if (problems.length === 0) problems.push(...shapeProblems(ev.values, subject));
   const warnings: FerryProblem[] = [];
@@ -71,38 +88,87 @@ export function renderComponent(input: ComponentInput): ComponentResult {
   if (problems.length > 0) return { problems, warnings };
   const work: WorkingSet = {
     base: ev.values.output as Json | undefined,
-    outputs: Object.entries((ev.values.outputs ?? {}) as JsonObject).map(([name, value]) => ({ name, value, role: { role: 'component-output', componentType: comp.type, resource: name } })),
+    outputs: Object.entries((ev.values.outputs ?? {}) as JsonObject).map(([name, value]) => ({
+      name,
+      value,
+      role: { role: 'component-output', componentType: comp.type, resource: name },
+    })),
   };
   const traits = comp.traits ?? [];
   traits.forEach((trait, j) => {
     problems.push(...applyTrait(input, def, trait, j, traits, context, work, warnings));
   });
   if (problems.length > 0) return { problems, warnings };
-  const labelInput = { app: input.app, component: comp.name, appRevision: String(context.appRevision), namespace: input.target.namespace };
+  const labelInput = {
+    app: input.app,
+    component: comp.name,
+    appRevision: String(context.appRevision),
+    namespace: input.target.namespace,
+  };
   const objects: JsonObject[] = [];
   const invalid: FerryProblem[] = [];
   const emit = (value: Json | undefined, role: ObjectRole, what: string) => {
     const file = role.role === 'trait' ? (input.registry.get('trait', role.traitType)?.file ?? def.file) : def.file;
     if (value === undefined) return;
-    if (!isObject(value)) return void invalid.push(problem('ObjectInvalid', `${what} is ${Array.isArray(value) ? 'a list' : `a ${value === null ? 'null' : typeof value}`}, not a Kubernetes object`, subjectAt(subject), [{ file }]));
+    if (!isObject(value))
+      return void invalid.push(
+        problem(
+          'ObjectInvalid',
+          `${what} is ${Array.isArray(value) ? 'a list' : `a ${value === null ? 'null' : typeof value}`}, not a Kubernetes object`,
+          subjectAt(subject),
+          [{ file }],
+        ),
+      );
     const missing = (['apiVersion', 'kind'] as const).filter((k) => typeof value[k] !== 'string' || value[k] === '');
-    if (missing.length > 0) return void invalid.push(problem('ObjectInvalid', `${what} has no ${missing.join(' and ')}; every rendered object needs both`, subjectAt(subject), [{ file }]));
+    if (missing.length > 0)
+      return void invalid.push(
+        problem(
+          'ObjectInvalid',
+          `${what} has no ${missing.join(' and ')}; every rendered object needs both`,
+          subjectAt(subject),
+          [{ file }],
+        ),
+      );
     const finished = finishObject(clone(value), role, labelInput);
     const bad = objectNameProblem(finished);
-    if (bad) return void invalid.push(problem('ObjectInvalid', `${what} (${String(finished.kind)}): ${bad}`, subjectAt(subject), [{ file }]));
+    if (bad)
+      return void invalid.push(
+        problem('ObjectInvalid', `${what} (${String(finished.kind)}): ${bad}`, subjectAt(subject), [{ file }]),
+      );
     objects.push(finished);
   };
   emit(work.base, { role: 'workload', componentType: comp.type }, 'the workload (output)');
-  for (const o of work.outputs) emit(o.value, o.role, o.role.role === 'trait' ? `output "${o.name}" of trait "${o.role.traitType}"` : `output "${o.name}"`);
+  for (const o of work.outputs)
+    emit(
+      o.value,
+      o.role,
+      o.role.role === 'trait' ? `output "${o.name}" of trait "${o.role.traitType}"` : `output "${o.name}"`,
+    );
   if (invalid.length > 0) return { problems: invalid, warnings };
   return { component: { name: comp.name, type: comp.type, objects }, problems: [], warnings };
 }
 
-function applyTrait(input: ComponentInput, compDef: Definition, trait: TraitSpec, j: number, all: TraitSpec[], context: Record<string, unknown>, work: WorkingSet, warnings: FerryProblem[]): FerryProblem[] {
+function applyTrait(
+  input: ComponentInput,
+  compDef: Definition,
+  trait: TraitSpec,
+  j: number,
+  all: TraitSpec[],
+  context: Record<string, unknown>,
+  work: WorkingSet,
+  warnings: FerryProblem[],
+): FerryProblem[] {
   const tpath: ValuePath = [...input.path, 'traits', j];
   const def = input.registry.get('trait', trait.type);
   if (!def) return [unknownDefinition(input, 'trait', trait.type, [...tpath, 'type'], trait.type)];
-  const subject: Subject = { source: input.source, app: input.app.metadata.name, component: input.comp.name, trait: trait.type, path: tpath, def };
+  const subject: Subject = {
+    source: input.source,
+    app: input.app.metadata.name,
+    component: input.comp.name,
+    trait: trait.type,
+    path: tpath,
+    def,
+  };
   const unknown = unknownProblems(input.registry, subject, trait.properties);
   if (input.strict && unknown.length > 0) return unknown;
   if (!input.strict) warnings.push(...unknown);
@@ -114,13 +180,20 @@ function applyTrait(input: ComponentInput, compDef: Definition, trait: TraitSpec
   const outputsSoFar: Record<string, Json> = {};
   for (const o of work.outputs) outputsSoFar[o.name] = o.value;
   const ctx = { ...context, output: work.base ?? {}, outputs: outputsSoFar };
-  const ev = input.memo.evaluate(def.templateId, { parameter: trait.properties ?? {}, context: ctx, fields: ['outputs', 'patch', 'patchOutputs', 'errs'], directives: true });
+  const ev = input.memo.evaluate(def.templateId, {
+    parameter: trait.properties ?? {},
+    context: ctx,
+    fields: ['outputs', 'patch', 'patchOutputs', 'errs'],
+    directives: true,
+  });
   const problems = [...locateCueProblems(ev.problems, subject), ...errsProblems(ev.values.errs, subject)];
   if (problems.length > 0) return problems;
   for (const [name, value] of Object.entries((ev.values.outputs ?? {}) as JsonObject)) {
     const role: ObjectRole = { role: 'trait', traitType: def.name, resource: name };
     // Outputs are keyed by their producer and name: two traits may both emit a "service".
-    const existing = work.outputs.findIndex((o) => o.name === name && o.role.role === 'trait' && o.role.traitType === def.name);
+    const existing = work.outputs.findIndex(
+      (o) => o.name === name && o.role.role === 'trait' && o.role.traitType === def.name,
+    );
     if (existing >= 0) work.outputs[existing] = { name, value, role };
     else work.outputs.push({ name, value, role });
   }
@@ -136,20 +209,42 @@ function applyTrait(input: ComponentInput, compDef: Definition, trait: TraitSpec
   };
   if (ev.values.patch !== undefined) {
     const r = applyPatch((work.base ?? {}) as Json, ev.values.patch as Json, directives, ['patch']);
-    problems.push(...r.conflicts.map((c) => patchProblem(operationSubject(subject, trait, c.operation), c.path, c.message, 'the workload', fieldAt(c.field))));
+    problems.push(
+      ...r.conflicts.map((c) =>
+        patchProblem(
+          operationSubject(subject, trait, c.operation),
+          c.path,
+          c.message,
+          'the workload',
+          fieldAt(c.field),
+        ),
+      ),
+    );
     work.base = r.value;
   }
   for (const [name, patch] of Object.entries((ev.values.patchOutputs ?? {}) as JsonObject)) {
     const target = work.outputs.findLast((o) => o.name === name);
     if (!target) continue;
     const r = applyPatch(target.value, patch, directives, ['patchOutputs', name]);
-    problems.push(...r.conflicts.map((c) => patchProblem(operationSubject(subject, trait, c.operation), c.path, c.message, `output "${name}"`, fieldAt(c.field))));
+    problems.push(
+      ...r.conflicts.map((c) =>
+        patchProblem(
+          operationSubject(subject, trait, c.operation),
+          c.path,
+          c.message,
+          `output "${name}"`,
+          fieldAt(c.field),
+        ),
+      ),
+    );
     target.value = r.value;
   }
   return problems;
 }
 
-/** A failing JSON patch operation is located at `properties.operations[i]` when the trait passes its operations through. */
+/**
+ * A failing JSON patch operation is located at `properties.operations[i]` when the trait passes its operations through.
+ */
 function operationSubject(s: Subject, trait: TraitSpec, operation: number | undefined): Subject {
   const ops = (trait.properties as { operations?: unknown } | undefined)?.operations;
   if (operation === undefined || !Array.isArray(ops) || operation >= ops.length) return s;
@@ -157,25 +252,50 @@ function operationSubject(s: Subject, trait: TraitSpec, operation: number | unde
 }
 
 function patchProblem(s: Subject, path: string, message: string, what: string, inDefinition: Location): FerryProblem {
-  return problem('PatchConflict', `trait "${s.def.name}" cannot patch ${what}${path === '.' ? '' : ` at ${path}`}: ${message}`, subjectAt(s), [inDefinition]);
+  return problem(
+    'PatchConflict',
+    `trait "${s.def.name}" cannot patch ${what}${path === '.' ? '' : ` at ${path}`}: ${message}`,
+    subjectAt(s),
+    [inDefinition],
+  );
 }
 
 /** `appliesToWorkloads` and `conflictsWith`, as KubeVela checks them. */
-function checkApplicable(def: Definition, compDef: Definition, comp: ComponentSpec, all: TraitSpec[], s: Subject): FerryProblem[] {
+function checkApplicable(
+  def: Definition,
+  compDef: Definition,
+  comp: ComponentSpec,
+  all: TraitSpec[],
+  s: Subject,
+): FerryProblem[] {
   const out: FerryProblem[] = [];
   const applies = def.attributes.appliesToWorkloads ?? [];
   const wl = compDef.attributes.workload?.definition;
   const kind = wl?.kind ?? '';
   const group = (wl?.apiVersion ?? '').includes('/') ? (wl?.apiVersion ?? '').split('/')[0] : '';
   const resource = kind ? `${kind.toLowerCase()}s${group ? `.${group}` : ''}` : '';
-  const names = new Set([comp.type, compDef.name, kind, resource, compDef.attributes.workload?.type ?? ''].filter(Boolean));
+  const names = new Set(
+    [comp.type, compDef.name, kind, resource, compDef.attributes.workload?.type ?? ''].filter(Boolean),
+  );
   if (applies.length > 0 && !applies.includes('*') && !applies.some((a) => names.has(a))) {
-    out.push(problem('TraitNotApplicable', `trait "${def.name}" applies to [${applies.join(', ')}], not to component type "${comp.type}"${kind ? ` (${kind})` : ''}`, subjectAt(s, [...s.path, 'type'])));
+    out.push(
+      problem(
+        'TraitNotApplicable',
+        `trait "${def.name}" applies to [${applies.join(', ')}], not to component type "${comp.type}"${kind ? ` (${kind})` : ''}`,
+        subjectAt(s, [...s.path, 'type']),
+      ),
+    );
   }
   const conflicts = def.attributes.conflictsWith ?? [];
   for (const other of all) {
     if (other.type !== def.name && conflicts.includes(other.type.split('@')[0] ?? other.type)) {
-      out.push(problem('TraitConflict', `trait "${def.name}" conflicts with trait "${other.type}" on the same component`, subjectAt(s, [...s.path, 'type'])));
+      out.push(
+        problem(
+          'TraitConflict',
+          `trait "${def.name}" conflicts with trait "${other.type}" on the same component`,
+          subjectAt(s, [...s.path, 'type']),
+        ),
+      );
     }
   }
   return out;
@@ -184,14 +304,54 @@ function checkApplicable(def: Definition, compDef: Definition, comp: ComponentSp
 /** A component must give a workload (`output`) and its `outputs` must be a struct of objects. */
 function shapeProblems(values: Record<string, unknown>, s: Subject): FerryProblem[] {
   const out: FerryProblem[] = [];
-  if (values.output === undefined) out.push(problem('DefinitionInvalid', `component definition "${s.def.name}" gives no workload: its template has no \`output\``, subjectAt(s, [...s.path, 'type']), [{ file: s.def.file }]));
-  if (values.outputs !== undefined && !isObject(values.outputs)) out.push(problem('DefinitionInvalid', `component definition "${s.def.name}": \`outputs\` must be a struct of named objects, not ${Array.isArray(values.outputs) ? 'a list' : typeof values.outputs}`, subjectAt(s, [...s.path, 'type']), [{ file: s.def.file }]));
+  if (values.output === undefined)
+    out.push(
+      problem(
+        'DefinitionInvalid',
+        `component definition "${s.def.name}" gives no workload: its template has no \`output\``,
+        subjectAt(s, [...s.path, 'type']),
+        [{ file: s.def.file }],
+      ),
+    );
+  if (values.outputs !== undefined && !isObject(values.outputs))
+    out.push(
+      problem(
+        'DefinitionInvalid',
+        `component definition "${s.def.name}": \`outputs\` must be a struct of named objects, not ${Array.isArray(values.outputs) ? 'a list' : typeof values.outputs}`,
+        subjectAt(s, [...s.path, 'type']),
+        [{ file: s.def.file }],
+      ),
+    );
   return out;
 }
 
 /** Kinds whose names the API server checks as RFC 1123 labels; others (below) as subdomains. */
 const LABEL_NAMED = new Set(['Namespace', 'Service']);
-const SUBDOMAIN_NAMED = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'ConfigMap', 'Secret', 'PersistentVolumeClaim', 'PersistentVolume', 'ServiceAccount', 'Ingress', 'IngressClass', 'NetworkPolicy', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'StorageClass', 'CustomResourceDefinition', 'Lease', 'HTTPRoute', 'Gateway', 'GatewayClass']);
+const SUBDOMAIN_NAMED = new Set([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+  'Pod',
+  'ConfigMap',
+  'Secret',
+  'PersistentVolumeClaim',
+  'PersistentVolume',
+  'ServiceAccount',
+  'Ingress',
+  'IngressClass',
+  'NetworkPolicy',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+  'StorageClass',
+  'CustomResourceDefinition',
+  'Lease',
+  'HTTPRoute',
+  'Gateway',
+  'GatewayClass',
+]);
 
 /**
  * metadata.name as the API server checks it: an RFC 1123 label for Namespaces and Services, a
@@ -202,10 +362,15 @@ function objectNameProblem(o: JsonObject): string | undefined {
   const meta = isObject(o.metadata) ? o.metadata : {};
   if (typeof meta.name !== 'string') return `metadata.name must be a string, not ${JSON.stringify(meta.name)}`;
   const kind = String(o.kind);
-  const name = LABEL_NAMED.has(kind) ? labelNameProblem(meta.name) : SUBDOMAIN_NAMED.has(kind) ? subdomainNameProblem(meta.name) : pathSegmentProblem(meta.name);
+  const name = LABEL_NAMED.has(kind)
+    ? labelNameProblem(meta.name)
+    : SUBDOMAIN_NAMED.has(kind)
+      ? subdomainNameProblem(meta.name)
+      : pathSegmentProblem(meta.name);
   if (name) return `metadata.name "${meta.name}" ${name}`;
   if (meta.namespace !== undefined) {
-    if (typeof meta.namespace !== 'string') return `metadata.namespace must be a string, not ${JSON.stringify(meta.namespace)}`;
+    if (typeof meta.namespace !== 'string')
+      return `metadata.namespace must be a string, not ${JSON.stringify(meta.namespace)}`;
     const ns = labelNameProblem(meta.namespace);
     if (ns) return `metadata.namespace "${meta.namespace}" ${ns}`;
   }
@@ -215,7 +380,12 @@ function objectNameProblem(o: JsonObject): string | undefined {
 function unknownProblems(registry: DefinitionRegistry, s: Subject, properties: unknown): FerryProblem[] {
   if (!isObject(properties)) return [];
   return unknownParameters(registry.schema(s.def), properties).map((u) =>
-    problem('InvalidParameter', `unknown parameter "${formatPath(u.path)}" of ${s.def.kind} "${s.def.name}"${u.suggestion ? `; did you mean "${u.suggestion}"?` : ''} (KubeVela ignores it)`, subjectAt(s, [...s.path, 'properties', ...u.path]), [{ file: s.def.file }]),
+    problem(
+      'InvalidParameter',
+      `unknown parameter "${formatPath(u.path)}" of ${s.def.kind} "${s.def.name}"${u.suggestion ? `; did you mean "${u.suggestion}"?` : ''} (KubeVela ignores it)`,
+      subjectAt(s, [...s.path, 'properties', ...u.path]),
+      [{ file: s.def.file }],
+    ),
   );
 }
 
@@ -227,10 +397,23 @@ function pathSegmentProblem(name: string): string | undefined {
 
 function errsProblems(errs: unknown, s: Subject): FerryProblem[] {
   if (!Array.isArray(errs) || errs.length === 0) return [];
-  return errs.map((e) => problem('DefinitionErrs', `${s.def.kind} "${s.def.name}" reported: ${String(e)}`, subjectAt(s, [...s.path, 'properties']), [{ file: s.def.file }]));
+  return errs.map((e) =>
+    problem(
+      'DefinitionErrs',
+      `${s.def.kind} "${s.def.name}" reported: ${String(e)}`,
+      subjectAt(s, [...s.path, 'properties']),
+      [{ file: s.def.file }],
+    ),
+  );
 }
 
-function unknownDefinition(input: ComponentInput, kind: 'component' | 'trait', type: string, path: ValuePath, trait?: string): FerryProblem {
+function unknownDefinition(
+  input: ComponentInput,
+  kind: 'component' | 'trait',
+  type: string,
+  path: ValuePath,
+  trait?: string,
+): FerryProblem {
   const known = input.registry.names(kind);
   const near = known.filter((n) => n.startsWith(type.slice(0, 3))).slice(0, 5);
   const hint = near.length > 0 ? `; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : '';

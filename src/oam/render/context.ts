@@ -18,7 +18,12 @@ export interface RenderTarget {
   clusterVersion: ClusterVersion;
 }
 
-export const DEFAULT_CLUSTER_VERSION: ClusterVersion = { major: '1', minor: 36, gitVersion: 'v1.36.3', platform: 'linux/amd64' };
+export const DEFAULT_CLUSTER_VERSION: ClusterVersion = {
+  major: '1',
+  minor: 36,
+  gitVersion: 'v1.36.3',
+  platform: 'linux/amd64',
+};
 
 export function appNamespace(app: Application): string {
   return app.metadata.namespace || 'default';

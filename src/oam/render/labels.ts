@@ -4,9 +4,23 @@ import { appNamespace } from './context.js';
 
 /** Kinds without a namespace: Ferry never defaults one onto them. */
 const CLUSTER_SCOPED = new Set([
-  'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding',
-  'PriorityClass', 'IngressClass', 'RuntimeClass', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration',
-  'APIService', 'CSIDriver', 'VolumeSnapshotClass', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'StorageClass',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'PriorityClass',
+  'IngressClass',
+  'RuntimeClass',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'APIService',
+  'CSIDriver',
+  'VolumeSnapshotClass',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
 ]);
 
 export const isClusterScoped = (kind: unknown) => typeof kind === 'string' && CLUSTER_SCOPED.has(kind);
@@ -28,7 +42,8 @@ export function finishObject(obj: JsonObject, role: ObjectRole, input: LabelInpu
   const metadata = isObject(obj.metadata) ? obj.metadata : (obj.metadata = {});
   if (metadata.name === undefined || metadata.name === null || metadata.name === '') metadata.name = input.component;
   if (!isClusterScoped(obj.kind)) {
-    if (metadata.namespace === undefined || metadata.namespace === null || metadata.namespace === '') metadata.namespace = input.namespace;
+    if (metadata.namespace === undefined || metadata.namespace === null || metadata.namespace === '')
+      metadata.namespace = input.namespace;
   }
   const labels: JsonObject = isObject(metadata.labels) ? metadata.labels : {};
   labels['app.oam.dev/name'] = input.app.metadata.name;

@@ -59,15 +59,21 @@ function foldDisjunctions(problems: CueProblem[]): CueProblem[] {
       out.push(p);
       continue;
     }
-    const same = (q: CueProblem | undefined) => q !== undefined && q.path.join('.') === p.path.join('.') && !/errors in empty disjunction/.test(q.message);
+    const same = (q: CueProblem | undefined) =>
+      q !== undefined && q.path.join('.') === p.path.join('.') && !/errors in empty disjunction/.test(q.message);
     const branches: CueProblem[] = [];
     while (same(problems[i + 1])) branches.push(problems[++i] as CueProblem);
-    const pairs = branches.map((b) => b.message.replace(/ \(mismatched types [^)]*\)$/, '').match(/^conflicting values (.+?) and (.+)$/));
+    const pairs = branches.map((b) =>
+      b.message.replace(/ \(mismatched types [^)]*\)$/, '').match(/^conflicting values (.+?) and (.+)$/),
+    );
     let message = branches.map((b) => b.message).join('; ') || p.message;
     if (pairs.length > 0 && pairs.every(Boolean)) {
       const sides = pairs.map((m) => [m![1] as string, m![2] as string]);
-      const given = [sides[0]![0], sides[0]![1]].find((v): v is string => v !== undefined && sides.every((pair) => pair.includes(v)));
-      if (given !== undefined) message = `${given} is not one of ${sides.map((pair) => (pair[0] === given ? pair[1] : pair[0])).join(', ')}`;
+      const given = [sides[0]![0], sides[0]![1]].find(
+        (v): v is string => v !== undefined && sides.every((pair) => pair.includes(v)),
+      );
+      if (given !== undefined)
+        message = `${given} is not one of ${sides.map((pair) => (pair[0] === given ? pair[1] : pair[0])).join(', ')}`;
     }
     out.push({ ...p, message, positions: [...p.positions, ...branches.flatMap((b) => b.positions)] });
   }
@@ -81,24 +87,43 @@ export function locateCueProblems(problems: CueProblem[], s: Subject): FerryProb
     if ((p.kind === 'missing' || p.kind === 'parameter') && ppath) {
       const code: RenderErrorCode = p.kind === 'missing' ? 'MissingParameter' : 'InvalidParameter';
       const name = ppath.length > 0 ? formatPath(ppath) : 'properties';
-      const msg = p.kind === 'missing'
-        ? `missing required parameter "${name}" of ${s.def.kind} "${s.def.name}"${p.message.match(/\((\w+)\)$/) ? ` (${p.message.match(/\((\w+)\)$/)![1]})` : ''}`
-        : `invalid value for parameter "${name}": ${p.message}`;
+      const msg =
+        p.kind === 'missing'
+          ? `missing required parameter "${name}" of ${s.def.kind} "${s.def.name}"${p.message.match(/\((\w+)\)$/) ? ` (${p.message.match(/\((\w+)\)$/)![1]})` : ''}`
+          : `invalid value for parameter "${name}": ${p.message}`;
       const at = subjectAt(s, [...s.path, 'properties', ...ppath]);
       return problem(code, msg, at, defLocs);
     }
-    if (p.kind === 'limit') return problem('LimitExceeded', `the CUE ${s.def.kind} "${s.def.name}": ${p.message}`, subjectAt(s), [{ file: s.def.file }]);
+    if (p.kind === 'limit')
+      return problem('LimitExceeded', `the CUE ${s.def.kind} "${s.def.name}": ${p.message}`, subjectAt(s), [
+        { file: s.def.file },
+      ]);
     const runtime = p.message.match(RUNTIME_PACKAGE);
     if (runtime) {
-      return problem('Unsupported', `not supported by Ferry: ${s.def.kind} "${s.def.name}" imports KubeVela's runtime package "${runtime[1]}", which only KubeVela's controller provides`, subjectAt(s, [...s.path, 'type']), defLocs.slice(0, 1));
+      return problem(
+        'Unsupported',
+        `not supported by Ferry: ${s.def.kind} "${s.def.name}" imports KubeVela's runtime package "${runtime[1]}", which only KubeVela's controller provides`,
+        subjectAt(s, [...s.path, 'type']),
+        defLocs.slice(0, 1),
+      );
     }
-    const code: RenderErrorCode = p.kind === 'syntax' ? 'DefinitionSyntax' : p.kind === 'definition' ? 'DefinitionInvalid' : 'DefinitionConflict';
+    const code: RenderErrorCode =
+      p.kind === 'syntax' ? 'DefinitionSyntax' : p.kind === 'definition' ? 'DefinitionInvalid' : 'DefinitionConflict';
     const where = p.path.filter((x) => x !== 'template').join('.');
     const msg = `${s.def.kind} definition "${s.def.name}"${where ? ` at ${where}` : ''}: ${p.message}`;
     const primary = defLocs[0];
     const subjectLoc = subjectAt(s);
     if (!primary) return problem(code, msg, subjectLoc);
-    const at: Location = { ...primary, app: s.app, ...(s.component ? { component: s.component } : {}), ...(s.trait ? { trait: s.trait } : {}), ...(s.policy ? { policy: s.policy } : {}) };
-    return problem(code, msg, at, [...defLocs.slice(1), { file: subjectLoc.file, line: subjectLoc.line, column: subjectLoc.column }]);
+    const at: Location = {
+      ...primary,
+      app: s.app,
+      ...(s.component ? { component: s.component } : {}),
+      ...(s.trait ? { trait: s.trait } : {}),
+      ...(s.policy ? { policy: s.policy } : {}),
+    };
+    return problem(code, msg, at, [
+      ...defLocs.slice(1),
+      { file: subjectLoc.file, line: subjectLoc.line, column: subjectLoc.column },
+    ]);
   });
 }

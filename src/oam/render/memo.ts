@@ -8,7 +8,10 @@ import { stableStringify } from '../patch/json.js';
 export class EvaluationMemo {
   private readonly entries = new Map<string, Evaluation>();
 
-  constructor(private readonly cue: CueEngine, private readonly capacity = 50_000) {}
+  constructor(
+    private readonly cue: CueEngine,
+    private readonly capacity = 50_000,
+  ) {}
 
   /**
    * Only the context fields the template refers to are sent and take part in
@@ -17,9 +20,12 @@ export class EvaluationMemo {
    */
   evaluate(id: number, full: EvaluateRequest): Evaluation {
     const used = this.cue.contextFields(id);
-    const context = used === null || typeof full.context !== 'object' || full.context === null ? full.context : pick(full.context as Record<string, unknown>, used);
+    const context =
+      used === null || typeof full.context !== 'object' || full.context === null
+        ? full.context
+        : pick(full.context as Record<string, unknown>, used);
     const req = { ...full, context };
-    const key = `${id}\u0000${req.directives ? "d" : ""}${req.fields.join(",")}\u0000${stableStringify(req.parameter)}\u0000${stableStringify(context)}`;
+    const key = `${id}\u0000${req.directives ? 'd' : ''}${req.fields.join(',')}\u0000${stableStringify(req.parameter)}\u0000${stableStringify(context)}`;
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key);

@@ -16,7 +16,9 @@ export interface RenderJob {
   options: RenderOptions;
 }
 
-export type RenderJobResult = { id: number; ok: true; apps: RenderedApp[] } | { id: number; ok: false; problems: FerryProblem[] };
+export type RenderJobResult =
+  | { id: number; ok: true; apps: RenderedApp[] }
+  | { id: number; ok: false; problems: FerryProblem[] };
 
 interface Slot {
   worker: Worker;

@@ -28,7 +28,8 @@ export function unknownParameters(schema: JsonSchema, value: unknown, path: Valu
       continue;
     }
     if (isObject(v)) out.push(...unknownParameters(sub, v, [...path, k]));
-    else if (Array.isArray(v) && sub.items) v.forEach((e, i) => out.push(...unknownParameters(sub.items!, e, [...path, k, i])));
+    else if (Array.isArray(v) && sub.items)
+      v.forEach((e, i) => out.push(...unknownParameters(sub.items!, e, [...path, k, i])));
   }
   return out;
 }

@@ -16,11 +16,22 @@ export interface AnalysisScope {
   window: string;
 }
 
-const QUANTILES: Record<string, number> = { latency: 0.99, 'latency-p99': 0.99, 'latency-p95': 0.95, 'latency-p50': 0.5 };
+const QUANTILES: Record<string, number> = {
+  latency: 0.99,
+  'latency-p99': 0.99,
+  'latency-p95': 0.95,
+  'latency-p50': 0.5,
+};
 
 /** `{{ namespace }}`-style placeholders of a custom query. */
 export function substitute(query: string, s: AnalysisScope): string {
-  const values: Record<string, string> = { namespace: s.namespace, workload: s.workload, service: s.service, canaryPods: `${s.workload}-[a-z0-9]+-[a-z0-9]+`, interval: s.window };
+  const values: Record<string, string> = {
+    namespace: s.namespace,
+    workload: s.workload,
+    service: s.service,
+    canaryPods: `${s.workload}-[a-z0-9]+-[a-z0-9]+`,
+    interval: s.window,
+  };
   return query.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, k: string) => values[k] ?? m);
 }
 
@@ -30,16 +41,30 @@ export function metricQuery(m: MetricSpec, s: AnalysisScope): { promql: string; 
   const sel = `namespace="${s.namespace}",workload="${s.workload}"`;
   if (m.name === 'success-rate') {
     // No 5xx series at all is 0 errors (`or vector(0)`); no requests at all is no data.
-    return { promql: `100 * (1 - ((sum(rate(http_requests_total{${sel},code=~"5.."}[${s.window}])) or vector(0)) / sum(rate(http_requests_total{${sel}}[${s.window}]))))`, unit: '%', scale: 1 };
+    return {
+      promql: `100 * (1 - ((sum(rate(http_requests_total{${sel},code=~"5.."}[${s.window}])) or vector(0)) / sum(rate(http_requests_total{${sel}}[${s.window}]))))`,
+      unit: '%',
+      scale: 1,
+    };
   }
   const q = QUANTILES[m.name]!;
-  return { promql: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[${s.window}])))`, unit: 'ms', scale: 1000 };
+  return {
+    promql: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[${s.window}])))`,
+    unit: 'ms',
+    scale: 1000,
+  };
 }
 
 /** A value as measured: whole above 100, else up to two decimals (99.86 stays apart from 99.9). */
-const fmt = (v: number, unit: string) => `${v >= 100 ? Math.round(v) : Number(v.toFixed(2))}${unit === '%' ? ' %' : unit ? ` ${unit}` : ''}`;
+const fmt = (v: number, unit: string) =>
+  `${v >= 100 ? Math.round(v) : Number(v.toFixed(2))}${unit === '%' ? ' %' : unit ? ` ${unit}` : ''}`;
 
-export async function analyse(metrics: MetricsPort, list: readonly MetricSpec[], s: AnalysisScope, at: { step: number; weight: number; time: string }): Promise<AnalysisRun> {
+export async function analyse(
+  metrics: MetricsPort,
+  list: readonly MetricSpec[],
+  s: AnalysisScope,
+  at: { step: number; weight: number; time: string },
+): Promise<AnalysisRun> {
   const measurements: AnalysisRun['measurements'] = [];
   for (const m of list) {
     const { promql, unit, scale } = metricQuery(m, s);
@@ -55,15 +80,36 @@ export async function analyse(metrics: MetricsPort, list: readonly MetricSpec[],
     const value = r.value * scale;
     const low = m.min !== undefined && value < m.min;
     const high = m.max !== undefined && value > m.max;
-    const bound = low ? `< ${fmt(m.min!, unit)}` : high ? `> ${fmt(m.max!, unit)}` : m.min !== undefined ? `≥ ${fmt(m.min, unit)}` : `≤ ${fmt(m.max!, unit)}`;
-    measurements.push({ name: m.name, value, unit, ok: !low && !high, message: `${m.name} ${fmt(value, unit)} ${bound}` });
+    const bound = low
+      ? `< ${fmt(m.min!, unit)}`
+      : high
+        ? `> ${fmt(m.max!, unit)}`
+        : m.min !== undefined
+          ? `≥ ${fmt(m.min, unit)}`
+          : `≤ ${fmt(m.max!, unit)}`;
+    measurements.push({
+      name: m.name,
+      value,
+      unit,
+      ok: !low && !high,
+      message: `${m.name} ${fmt(value, unit)} ${bound}`,
+    });
   }
-  const result = measurements.some((x) => x.ok === false) ? 'Failed' : measurements.some((x) => x.ok === undefined) ? 'Inconclusive' : 'Successful';
+  const result = measurements.some((x) => x.ok === false)
+    ? 'Failed'
+    : measurements.some((x) => x.ok === undefined)
+      ? 'Inconclusive'
+      : 'Successful';
   return { ...at, result, measurements };
 }
 
 /** What a run says in one line: the failing measurements, else the inconclusive ones, else all. */
 export function runSummary(run: AnalysisRun): string {
-  const pick = run.result === 'Failed' ? run.measurements.filter((m) => m.ok === false) : run.result === 'Inconclusive' ? run.measurements.filter((m) => m.ok === undefined) : run.measurements;
+  const pick =
+    run.result === 'Failed'
+      ? run.measurements.filter((m) => m.ok === false)
+      : run.result === 'Inconclusive'
+        ? run.measurements.filter((m) => m.ok === undefined)
+        : run.measurements;
   return pick.map((m) => m.message).join('; ');
 }

@@ -25,8 +25,10 @@ export interface CanaryDeliveryOptions {
 }
 
 const PHASES: CanaryPhase[] = ['Progressing', 'Paused', 'Inconclusive', 'Promoting', 'Succeeded', 'Aborted'];
-const same = (a: KubeObject, b: KubeObject) => a.kind === b.kind && a.metadata.name === b.metadata.name && (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '');
-
+const same = (a: KubeObject, b: KubeObject) =>
+  a.kind === b.kind &&
+  a.metadata.name === b.metadata.name &&
+  (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '');
 
 export class CanaryDelivery implements Delivery {
   constructor(private readonly o: CanaryDeliveryOptions) {}
@@ -38,13 +40,20 @@ export class CanaryDelivery implements Delivery {
     if (targets.length === 0) return [];
     // What runs now: the newest revision with manifests (Synced, or rolled back to). Without one
     // (a first deployment) there is no stable version to compare with: the template applies at once.
-    const applied = (await readHistory(i.records, i.release)).find((h) => h.outcome !== 'Failed' && h.placements)?.placements?.[0]?.objects ?? [];
+    const applied =
+      (await readHistory(i.records, i.release)).find((h) => h.outcome !== 'Failed' && h.placements)?.placements?.[0]
+        ?.objects ?? [];
     const out: { target: CanaryTarget; stable: unknown }[] = [];
     for (const t of targets) {
       const w = t.workload;
       const recorded = applied.find((o) => same(o, w));
       if (!recorded) continue;
-      const live = await i.cluster.get({ apiVersion: w.apiVersion, kind: w.kind, namespace: w.metadata.namespace ?? 'default', name: w.metadata.name });
+      const live = await i.cluster.get({
+        apiVersion: w.apiVersion,
+        kind: w.kind,
+        namespace: w.metadata.namespace ?? 'default',
+        name: w.metadata.name,
+      });
       if (!live) continue;
       const stable = templateOf(recorded);
       if (templateHash(w) !== templateHash(recorded)) out.push({ target: t, stable });
@@ -67,13 +76,26 @@ export class CanaryDelivery implements Delivery {
     const labels = (component: string) => ({ app: i.release.app, env: i.release.env, component });
     if (saved && saved.commit !== i.revision && !['Succeeded', 'Aborted'].includes(saved.phase)) {
       // A newer commit superseded a running canary: it is aborted and the new one starts from stable.
-      await i.cluster.delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: i.rendered.namespace, name: saved.canary }).catch(() => undefined);
-      for (const svc of await i.cluster.list('v1', 'Service', i.rendered.namespace, `${LABEL_CANARY_OF}=${saved.workload}`).catch(() => [])) await i.cluster.delete({ apiVersion: 'v1', kind: 'Service', namespace: i.rendered.namespace, name: svc.metadata.name }).catch(() => undefined);
-      await this.event(i, 'Warning', 'CanaryAborted', `canary of ${saved.workload} at commit ${saved.commit.slice(0, 12)} superseded by commit ${i.revision.slice(0, 12)}; starting over from the stable version`);
+      await i.cluster
+        .delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: i.rendered.namespace, name: saved.canary })
+        .catch(() => undefined);
+      for (const svc of await i.cluster
+        .list('v1', 'Service', i.rendered.namespace, `${LABEL_CANARY_OF}=${saved.workload}`)
+        .catch(() => []))
+        await i.cluster
+          .delete({ apiVersion: 'v1', kind: 'Service', namespace: i.rendered.namespace, name: svc.metadata.name })
+          .catch(() => undefined);
+      await this.event(
+        i,
+        'Warning',
+        'CanaryAborted',
+        `canary of ${saved.workload} at commit ${saved.commit.slice(0, 12)} superseded by commit ${i.revision.slice(0, 12)}; starting over from the stable version`,
+      );
       this.o.telemetry.canaryWeight.set(labels(saved.component), 0);
     }
     // Aborted already (a controller stopped before the failure was recorded): never tried again unasked.
-    if (saved && saved.commit === i.revision && saved.phase === 'Aborted' && pending.length > 0) throw new Error(`canary aborted: ${saved.message ?? ''}`);
+    if (saved && saved.commit === i.revision && saved.phase === 'Aborted' && pending.length > 0)
+      throw new Error(`canary aborted: ${saved.message ?? ''}`);
     if (pending.length === 0) {
       if (saved && saved.commit !== i.revision) await i.report(undefined);
       return;
@@ -87,8 +109,12 @@ export class CanaryDelivery implements Delivery {
         sleep: this.o.sleep ?? abortableSleep,
         readyTimeoutMs: this.o.readyTimeoutMs ?? 120_000,
         save: async (p: CanaryProgress) => {
-          this.o.telemetry.canaryWeight.set(labels(component), p.phase === 'Succeeded' || p.phase === 'Aborted' ? 0 : p.weight);
-          for (const ph of PHASES) this.o.telemetry.canaryPhase.set({ ...labels(component), phase: ph }, ph === p.phase ? 1 : 0);
+          this.o.telemetry.canaryWeight.set(
+            labels(component),
+            p.phase === 'Succeeded' || p.phase === 'Aborted' ? 0 : p.weight,
+          );
+          for (const ph of PHASES)
+            this.o.telemetry.canaryPhase.set({ ...labels(component), phase: ph }, ph === p.phase ? 1 : 0);
           await i.report(p);
         },
         event: (type: 'Normal' | 'Warning', reason: string, message: string) => this.event(i, type, reason, message),
@@ -97,13 +123,33 @@ export class CanaryDelivery implements Delivery {
         analysed: (run: CanaryProgress['analysis'][number]) => {
           this.o.telemetry.analysisRuns.inc({ app: i.release.app, env: i.release.env, result: run.result });
           this.o.telemetry.analysisQueries.inc({ app: i.release.app, env: i.release.env }, run.measurements.length);
-          i.log.info({ app: i.release.app, env: i.release.env, workload: target.workload.metadata.name, step: run.step, weight: run.weight, result: run.result, measured: runSummary(run) }, 'canary analysis');
+          i.log.info(
+            {
+              app: i.release.app,
+              env: i.release.env,
+              workload: target.workload.metadata.name,
+              step: run.step,
+              weight: run.weight,
+              result: run.result,
+              measured: runSummary(run),
+            },
+            'canary analysis',
+          );
         },
         promoted: (w: KubeObject) => tracked(i.release, w),
-        ...(target.spec.trafficRouting.gateway ? this.renderedRoute(i, target.spec.trafficRouting.gateway.httpRoute) : {}),
+        ...(target.spec.trafficRouting.gateway
+          ? this.renderedRoute(i, target.spec.trafficRouting.gateway.httpRoute)
+          : {}),
       };
       try {
-        await runCanary(target.spec, target.workload, i.revision, saved?.component === component ? saved : undefined, deps, i.signal);
+        await runCanary(
+          target.spec,
+          target.workload,
+          i.revision,
+          saved?.component === component ? saved : undefined,
+          deps,
+          i.signal,
+        );
       } catch (e) {
         if (!(e instanceof CanaryAborted)) throw e;
         // The release records it Failed and holds it on this commit (record.ts: recordFailed).
@@ -119,6 +165,13 @@ export class CanaryDelivery implements Delivery {
 
   private event(i: DeliveryInput, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     i.log.info({ app: i.release.app, env: i.release.env, reason }, message);
-    return recordEvent(i.records, { app: i.release.app, env: i.release.env, namespace: i.rendered.namespace, type, reason, message }).catch((e) => i.log.warn({ err: (e as Error).message }, 'cannot record an Event'));
+    return recordEvent(i.records, {
+      app: i.release.app,
+      env: i.release.env,
+      namespace: i.rendered.namespace,
+      type,
+      reason,
+      message,
+    }).catch((e) => i.log.warn({ err: (e as Error).message }, 'cannot record an Event'));
   }
 }

@@ -11,7 +11,15 @@ const NS = 'shop';
 const COMMIT = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
 const T0 = Date.parse('2026-12-01T00:00:00.000Z');
 
-type Dep = { metadata: { name: string; generation?: number; labels?: Record<string, string> }; spec: { replicas?: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: { containers: { image: string }[] } } }; status?: Record<string, number> };
+type Dep = {
+  metadata: { name: string; generation?: number; labels?: Record<string, string> };
+  spec: {
+    replicas?: number;
+    selector: { matchLabels: Record<string, string> };
+    template: { metadata: { labels: Record<string, string> }; spec: { containers: { image: string }[] } };
+  };
+  status?: Record<string, number>;
+};
 type Ref = { name: string; port?: number; weight?: number };
 
 const deployment = (image: string, replicas = 9): KubeObject =>
@@ -19,11 +27,25 @@ const deployment = (image: string, replicas = 9): KubeObject =>
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'web', namespace: NS, labels: { 'app.oam.dev/component': 'web', app: 'web' } },
-    spec: { replicas, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } },
+    },
   }) as KubeObject;
-const stableService = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-svc', namespace: NS }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } } as KubeObject;
+const stableService = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'web-svc', namespace: NS },
+  spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+} as KubeObject;
 const ROUTE_REF = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: NS, name: 'web' };
-const httpRoute = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web', namespace: NS }, spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'web-svc', port: 80 }] }] } } as KubeObject;
+const httpRoute = {
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  metadata: { name: 'web', namespace: NS },
+  spec: { parentRefs: [{ name: 'gw' }], rules: [{ backendRefs: [{ name: 'web-svc', port: 80 }] }] },
+} as KubeObject;
 
 const spec = (props: unknown): CanarySpec => {
   const r = canarySpec('web', props);
@@ -42,7 +64,8 @@ class RecordingCluster extends MemoryCluster {
     this.applied.push(structuredClone(obj));
     if (obj.kind === 'Deployment') {
       const replicas = (obj as unknown as Dep).spec.replicas;
-      if (!this.scaledAt.has(obj.metadata.name) || this.dep(obj.metadata.name)?.spec.replicas !== replicas) this.scaledAt.set(obj.metadata.name, this.elapsed());
+      if (!this.scaledAt.has(obj.metadata.name) || this.dep(obj.metadata.name)?.spec.replicas !== replicas)
+        this.scaledAt.set(obj.metadata.name, this.elapsed());
     }
     return super.apply(obj);
   }
@@ -54,7 +77,10 @@ class RecordingCluster extends MemoryCluster {
 interface Options {
   /** The metrics server's answer to a query at a time (ms since T0). */
   metrics?: (promql: string, at: number) => QueryResult;
-  /** Whether the Deployment controller has made a Deployment's pods ready yet (default: at once), `scaledAt` the time its replicas last changed. */
+  /**
+   * Whether the Deployment controller has made a Deployment's pods ready yet (default: at once), `scaledAt` the time
+   * its replicas last changed.
+   */
   readyAt?: (name: string, at: number, scaledAt: number) => boolean;
   /** Called after every sleep: may set `h.command`. */
   onTick?: (h: Harness) => void;
@@ -103,7 +129,8 @@ function harness(o: Options = {}) {
       const d = obj as unknown as Dep;
       const n = d.spec.replicas ?? 1;
       const wasReady = d.status?.readyReplicas === n;
-      if (o.readyAt && !o.readyAt(d.metadata.name, now - T0, cluster.scaledAt.get(d.metadata.name) ?? 0)) d.status = { observedGeneration: 0, replicas: n, readyReplicas: 0, updatedReplicas: n, availableReplicas: 0 };
+      if (o.readyAt && !o.readyAt(d.metadata.name, now - T0, cluster.scaledAt.get(d.metadata.name) ?? 0))
+        d.status = { observedGeneration: 0, replicas: n, readyReplicas: 0, updatedReplicas: n, availableReplicas: 0 };
       else {
         d.status = { observedGeneration: 0, replicas: n, readyReplicas: n, updatedReplicas: n, availableReplicas: n };
         if (!wasReady) h.ready.push({ name: d.metadata.name, at: now - T0 });
@@ -114,7 +141,12 @@ function harness(o: Options = {}) {
   const metrics: MetricsPort = {
     query: async (promql) => {
       h.queries.push({ at: now - T0, promql });
-      h.snapshots.push({ at: now - T0, route: await cluster.get(ROUTE_REF), canaryService: await cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' }), canary: cluster.dep('web-canary') && structuredClone(cluster.dep('web-canary')) });
+      h.snapshots.push({
+        at: now - T0,
+        route: await cluster.get(ROUTE_REF),
+        canaryService: await cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' }),
+        canary: cluster.dep('web-canary') && structuredClone(cluster.dep('web-canary')),
+      });
       return (o.metrics ?? (() => ({ kind: 'value', value: 99.9 })))(promql, now - T0);
     },
   };
@@ -125,7 +157,8 @@ function harness(o: Options = {}) {
     sleep: async (ms) => {
       expect(ms).toBeGreaterThan(0);
       now += ms;
-      if (now - T0 > 6 * 3_600_000) throw new Error(`the canary still runs after 6 h of fake time (phase ${h.saves.at(-1)?.phase})`);
+      if (now - T0 > 6 * 3_600_000)
+        throw new Error(`the canary still runs after 6 h of fake time (phase ${h.saves.at(-1)?.phase})`);
       reconcile();
       o.onTick?.(h);
     },
@@ -152,30 +185,56 @@ function harness(o: Options = {}) {
   return h;
 }
 
-const run = (h: Harness, s: CanarySpec, saved?: CanaryProgress) => runCanary(s, deployment('web:2'), COMMIT, saved, h.deps, new AbortController().signal);
-const canaryApplies = (h: Harness) => h.cluster.applied.filter((o) => o.kind === 'Deployment' && o.metadata.name === 'web-canary') as unknown as Dep[];
+const run = (h: Harness, s: CanarySpec, saved?: CanaryProgress) =>
+  runCanary(s, deployment('web:2'), COMMIT, saved, h.deps, new AbortController().signal);
+const canaryApplies = (h: Harness) =>
+  h.cluster.applied.filter((o) => o.kind === 'Deployment' && o.metadata.name === 'web-canary') as unknown as Dep[];
 const reasons = (h: Harness) => h.events.map((e) => e.reason);
 const imageOf = (d: Dep | undefined) => d?.spec.template.spec.containers[0]?.image;
-const refs = (r: KubeObject | undefined) => (r as unknown as { spec: { rules: { backendRefs: Ref[] }[] } } | undefined)?.spec.rules[0]?.backendRefs;
-const pending = (p: Promise<unknown>) => p.then(() => 'resolved', (e: Error) => e);
+const refs = (r: KubeObject | undefined) =>
+  (r as unknown as { spec: { rules: { backendRefs: Ref[] }[] } } | undefined)?.spec.rules[0]?.backendRefs;
+const pending = (p: Promise<unknown>) =>
+  p.then(
+    () => 'resolved',
+    (e: Error) => e,
+  );
 
 describe('runCanary, replica ratio', () => {
   it('a good canary goes through its weight and pause steps, is promoted, and its Deployment is deleted', async () => {
     const h = harness();
-    const s = spec({ steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }], analysis: { interval: '30s', metrics: SUCCESS } });
+    const s = spec({
+      steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }],
+      analysis: { interval: '30s', metrics: SUCCESS },
+    });
     const result = await run(h, s);
 
-    expect(result).toMatchObject({ phase: 'Succeeded', step: 3, steps: 3, weight: 100, failures: 0, commit: COMMIT, workload: 'web', canary: 'web-canary', mode: 'replicas' });
+    expect(result).toMatchObject({
+      phase: 'Succeeded',
+      step: 3,
+      steps: 3,
+      weight: 100,
+      failures: 0,
+      commit: COMMIT,
+      workload: 'web',
+      canary: 'web-canary',
+      mode: 'replicas',
+    });
     expect(h.last()).toEqual(result);
     // The canary at 10 % then 50 % beside 9 stable pods: 1 then 9 replicas, the new template, its own pods.
     expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([1, 9]);
     const canary = canaryApplies(h)[0]!;
     expect(imageOf(canary)).toBe('web:2');
-    expect(canary.spec.template.metadata.labels).toEqual({ app: 'web', 'ferry.dev/track': 'canary', 'ferry.dev/canary-of': 'web' });
+    expect(canary.spec.template.metadata.labels).toEqual({
+      app: 'web',
+      'ferry.dev/track': 'canary',
+      'ferry.dev/canary-of': 'web',
+    });
     // The weights asked for, in order, and the share of ready pods in force.
     const weights = [...new Set(h.saves.map((p) => p.weight))];
     expect(weights).toEqual([0, 10, 50, 100]);
-    expect(h.saves.filter((p) => p.actualWeight !== undefined && p.phase === 'Progressing').map((p) => p.actualWeight)).toEqual(expect.arrayContaining([10, 50]));
+    expect(
+      h.saves.filter((p) => p.actualWeight !== undefined && p.phase === 'Progressing').map((p) => p.actualWeight),
+    ).toEqual(expect.arrayContaining([10, 50]));
     // Events: started, three steps, promoted.
     expect(reasons(h)).toEqual(['CanaryStarted', 'StepAdvanced', 'StepAdvanced', 'StepAdvanced', 'CanaryPromoted']);
     expect(h.events[1]!.message).toBe('canary of web: step 1/3 done (weight 10)');
@@ -198,10 +257,14 @@ describe('runCanary, replica ratio', () => {
     expect(h.promotedAt).toBeGreaterThanOrEqual(h.events[3]!.at);
     expect(imageOf(h.cluster.dep('web'))).toBe('web:2');
     expect(h.cluster.dep('web')!.spec.replicas).toBe(9);
-    expect((h.cluster.objects.get(`Deployment/${NS}/web`)!.metadata.annotations ?? {})['ferry.dev/tracking']).toBe('shop/web');
+    expect(h.cluster.objects.get(`Deployment/${NS}/web`)!.metadata.annotations?.['ferry.dev/tracking']).toBe(
+      'shop/web',
+    );
     expect(h.cluster.dep('web-canary')).toBeUndefined();
     expect(h.saves.map((p) => p.phase)).toContain('Promoting');
-    expect(h.saves.findIndex((p) => p.phase === 'Promoting')).toBeLessThan(h.saves.findIndex((p) => p.phase === 'Succeeded'));
+    expect(h.saves.findIndex((p) => p.phase === 'Promoting')).toBeLessThan(
+      h.saves.findIndex((p) => p.phase === 'Succeeded'),
+    );
   });
 
   it('without metrics, steps advance on readiness and time alone', async () => {
@@ -227,14 +290,23 @@ describe('runCanary, replica ratio', () => {
   it('checks declared but no metrics server configured: inconclusive, never passed over', async () => {
     const h = harness({
       onTick: (x) => {
-        if (!x.command && x.elapsed() >= 300_000) x.command = { command: 'abort', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
+        if (!x.command && x.elapsed() >= 300_000)
+          x.command = { command: 'abort', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
       },
     });
     delete (h.deps as { metrics?: unknown }).metrics;
-    await expect(run(h, spec({ steps: [{ weight: 20 }], analysis: { interval: '10s', metrics: SUCCESS } }))).rejects.toBeInstanceOf(CanaryAborted);
+    await expect(
+      run(h, spec({ steps: [{ weight: 20 }], analysis: { interval: '10s', metrics: SUCCESS } })),
+    ).rejects.toBeInstanceOf(CanaryAborted);
     // Five minutes of intervals: every run inconclusive, the step never passed, until the abort.
     expect(h.runs.length).toBeGreaterThanOrEqual(20);
-    expect(h.runs.every((r) => r.result === 'Inconclusive' && /no metrics server configured \(ferry serve --prometheus-url/.test(r.measurements[0]!.message))).toBe(true);
+    expect(
+      h.runs.every(
+        (r) =>
+          r.result === 'Inconclusive' &&
+          /no metrics server configured \(ferry serve --prometheus-url/.test(r.measurements[0]!.message),
+      ),
+    ).toBe(true);
     expect(h.saves.every((p) => p.step === 0)).toBe(true);
     expect(h.saves.some((p) => p.phase === 'Inconclusive')).toBe(true);
   });
@@ -261,16 +333,30 @@ describe('runCanary, replica ratio', () => {
     const advanced = h.events.find((e) => e.reason === 'StepAdvanced')!.at;
     expect(advanced).toBeGreaterThanOrEqual(25_000);
     expect(advanced).toBeGreaterThanOrEqual(ready + 10_000);
-    expect(h.runs.find((r) => r.result === 'Successful')).toMatchObject({ step: 0, weight: 10, time: new Date(T0 + advanced).toISOString() });
+    expect(h.runs.find((r) => r.result === 'Successful')).toMatchObject({
+      step: 0,
+      weight: 10,
+      time: new Date(T0 + advanced).toISOString(),
+    });
   });
 
   it('each weight step waits for its own pods: the weight-50 step passes one interval after its pods are ready, not on an analysis before', async () => {
     const h = harness({ readyAt: (name, at, scaledAt) => name !== 'web-canary' || at >= scaledAt + 20_000 });
-    const result = await run(h, spec({ steps: [{ weight: 10 }, { pause: { duration: '45s' } }, { weight: 50 }], analysis: { interval: '30s', metrics: SUCCESS } }));
+    const result = await run(
+      h,
+      spec({
+        steps: [{ weight: 10 }, { pause: { duration: '45s' } }, { weight: 50 }],
+        analysis: { interval: '30s', metrics: SUCCESS },
+      }),
+    );
 
     expect(result.phase).toBe('Succeeded');
     const advanced = h.events.filter((e) => e.reason === 'StepAdvanced');
-    expect(advanced.map((e) => e.message)).toEqual(['canary of web: step 1/3 done (weight 10)', 'canary of web: step 2/3 done', 'canary of web: step 3/3 done (weight 50)']);
+    expect(advanced.map((e) => e.message)).toEqual([
+      'canary of web: step 1/3 done (weight 10)',
+      'canary of web: step 2/3 done',
+      'canary of web: step 3/3 done (weight 50)',
+    ]);
     // The controller made the canary's pods ready twice: 20 s after 1 replica, 20 s after 9.
     const ready = h.ready.filter((r) => r.name === 'web-canary').map((r) => r.at);
     expect(ready).toHaveLength(2);
@@ -280,9 +366,12 @@ describe('runCanary, replica ratio', () => {
     expect(advanced[2]!.at).toBeGreaterThanOrEqual(ready[1]! + 30_000);
     // Step 3 was analysed at weight 50 after its pods were ready, and never before.
     const step3 = h.runs.filter((r) => r.step === 2);
-    expect(step3.some((r) => r.weight === 50 && r.result === 'Successful' && Date.parse(r.time) >= T0 + ready[1]!)).toBe(true);
+    expect(
+      step3.some((r) => r.weight === 50 && r.result === 'Successful' && Date.parse(r.time) >= T0 + ready[1]!),
+    ).toBe(true);
     for (const r of step3) expect(Date.parse(r.time)).toBeGreaterThanOrEqual(T0 + ready[1]!);
-    for (const r of h.runs.filter((x) => x.step === 0)) expect(Date.parse(r.time)).toBeGreaterThanOrEqual(T0 + ready[0]!);
+    for (const r of h.runs.filter((x) => x.step === 0))
+      expect(Date.parse(r.time)).toBeGreaterThanOrEqual(T0 + ready[0]!);
   });
 
   it('aborts as Degraded when the canary pods are not ready within the ready timeout', async () => {
@@ -300,18 +389,40 @@ describe('runCanary, replica ratio', () => {
 
   it('a failing metric aborts at the first failed analysis with failureLimit 1: canary deleted, Aborted, stable untouched', async () => {
     const h = harness({ metrics: () => ({ kind: 'value', value: 81.2 }) });
-    const e = await pending(run(h, spec({ steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }], analysis: { interval: '30s', failureLimit: 1, metrics: SUCCESS } })));
+    const e = await pending(
+      run(
+        h,
+        spec({
+          steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }],
+          analysis: { interval: '30s', failureLimit: 1, metrics: SUCCESS },
+        }),
+      ),
+    );
 
     expect(e).toBeInstanceOf(CanaryAborted);
     expect((e as Error).message).toBe('success-rate 81.2 % < 99 %');
     expect(h.queries).toHaveLength(1);
     expect(h.cluster.dep('web-canary')).toBeUndefined();
-    expect(h.last()).toMatchObject({ phase: 'Aborted', message: 'success-rate 81.2 % < 99 %', step: 0, weight: 10, actualWeight: 0, failures: 1 });
+    expect(h.last()).toMatchObject({
+      phase: 'Aborted',
+      message: 'success-rate 81.2 % < 99 %',
+      step: 0,
+      weight: 10,
+      actualWeight: 0,
+      failures: 1,
+    });
     expect(h.last().analysis).toHaveLength(1);
-    expect(h.last().analysis[0]).toMatchObject({ step: 0, weight: 10, result: 'Failed', measurements: [{ name: 'success-rate', value: 81.2, ok: false }] });
+    expect(h.last().analysis[0]).toMatchObject({
+      step: 0,
+      weight: 10,
+      result: 'Failed',
+      measurements: [{ name: 'success-rate', value: 81.2, ok: false }],
+    });
     expect(reasons(h)).toEqual(['CanaryStarted', 'AnalysisFailed', 'CanaryAborted']);
     expect(h.events[1]!.message).toBe('canary of web: success-rate 81.2 % < 99 % (1/1 failed checks)');
-    expect(h.events[2]!.message).toBe('canary of web at commit c0ffee00c0ff aborted at step 1/3: success-rate 81.2 % < 99 %; all traffic back to the stable version');
+    expect(h.events[2]!.message).toBe(
+      'canary of web at commit c0ffee00c0ff aborted at step 1/3: success-rate 81.2 % < 99 %; all traffic back to the stable version',
+    );
     expect(h.promotedAt).toBeUndefined();
     expect(imageOf(h.cluster.dep('web'))).toBe('web:1');
     expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([1]);
@@ -320,19 +431,29 @@ describe('runCanary, replica ratio', () => {
   it('failureLimit 2 tolerates one failed analysis', async () => {
     let n = 0;
     const h = harness({ metrics: () => ({ kind: 'value', value: n++ === 0 ? 97 : 99.5 }) });
-    const result = await run(h, spec({ steps: [{ weight: 10 }, { weight: 30 }], analysis: { interval: '30s', failureLimit: 2, metrics: SUCCESS } }));
+    const result = await run(
+      h,
+      spec({
+        steps: [{ weight: 10 }, { weight: 30 }],
+        analysis: { interval: '30s', failureLimit: 2, metrics: SUCCESS },
+      }),
+    );
     expect(result.phase).toBe('Succeeded');
     expect(result.failures).toBe(1);
     expect(result.analysis.map((r) => r.result)).toEqual(['Failed', 'Successful', 'Successful']);
     expect(reasons(h).filter((r) => r === 'AnalysisFailed')).toHaveLength(1);
-    expect(h.events.find((e) => e.reason === 'AnalysisFailed')!.message).toBe('canary of web: success-rate 97 % < 99 % (1/2 failed checks)');
+    expect(h.events.find((e) => e.reason === 'AnalysisFailed')!.message).toBe(
+      'canary of web: success-rate 97 % < 99 % (1/2 failed checks)',
+    );
     // The failed analysis did not pass the step: it waited for the next, successful one.
     expect(h.events.find((e) => e.reason === 'StepAdvanced')!.at).toBeGreaterThanOrEqual(60_000);
   });
 
   it('failureLimit 2 aborts at the second failed analysis', async () => {
     const h = harness({ metrics: () => ({ kind: 'value', value: 90 }) });
-    const e = await pending(run(h, spec({ steps: [{ weight: 10 }], analysis: { interval: '30s', failureLimit: 2, metrics: SUCCESS } })));
+    const e = await pending(
+      run(h, spec({ steps: [{ weight: 10 }], analysis: { interval: '30s', failureLimit: 2, metrics: SUCCESS } })),
+    );
     expect(e).toBeInstanceOf(CanaryAborted);
     expect(h.queries).toHaveLength(2);
     expect(h.last()).toMatchObject({ phase: 'Aborted', failures: 2 });
@@ -341,7 +462,13 @@ describe('runCanary, replica ratio', () => {
 
   it('no data holds the step as Inconclusive without aborting, and it resumes when data returns', async () => {
     const h = harness({ metrics: (_q, at) => (at < 100_000 ? { kind: 'no-data' } : { kind: 'value', value: 99.8 }) });
-    const result = await run(h, spec({ steps: [{ weight: 10 }, { pause: { duration: '30s' } }], analysis: { interval: '30s', failureLimit: 1, metrics: SUCCESS } }));
+    const result = await run(
+      h,
+      spec({
+        steps: [{ weight: 10 }, { pause: { duration: '30s' } }],
+        analysis: { interval: '30s', failureLimit: 1, metrics: SUCCESS },
+      }),
+    );
 
     expect(result.phase).toBe('Succeeded');
     expect(result.failures).toBe(0);
@@ -361,10 +488,17 @@ describe('runCanary, replica ratio', () => {
   });
 
   it('an unreachable metrics server holds the canary too', async () => {
-    const h = harness({ metrics: (_q, at) => (at < 70_000 ? { kind: 'error', error: { reason: 'unreachable', message: 'cannot reach Prometheus at http://prom:9090' } } : { kind: 'value', value: 100 }) });
+    const h = harness({
+      metrics: (_q, at) =>
+        at < 70_000
+          ? { kind: 'error', error: { reason: 'unreachable', message: 'cannot reach Prometheus at http://prom:9090' } }
+          : { kind: 'value', value: 100 },
+    });
     const result = await run(h, spec({ steps: [{ weight: 10 }], analysis: { interval: '30s', metrics: SUCCESS } }));
     expect(result.phase).toBe('Succeeded');
-    expect(h.saves.find((p) => p.phase === 'Inconclusive')!.message).toBe('success-rate: cannot reach Prometheus at http://prom:9090');
+    expect(h.saves.find((p) => p.phase === 'Inconclusive')!.message).toBe(
+      'success-rate: cannot reach Prometheus at http://prom:9090',
+    );
     expect(h.events.find((e) => e.reason === 'StepAdvanced')!.at).toBeGreaterThanOrEqual(70_000);
   });
 
@@ -373,10 +507,14 @@ describe('runCanary, replica ratio', () => {
     const h = harness({
       onTick: (x) => {
         if (pausedAt === undefined && x.last().phase === 'Paused') pausedAt = x.elapsed();
-        if (pausedAt !== undefined && x.elapsed() >= pausedAt + 20 * 60_000 && !x.command && x.cleared === 0) x.command = { command: 'promote', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
+        if (pausedAt !== undefined && x.elapsed() >= pausedAt + 20 * 60_000 && !x.command && x.cleared === 0)
+          x.command = { command: 'promote', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
       },
     });
-    const result = await run(h, spec({ steps: [{ weight: 10 }, { pause: {} }, { weight: 20 }], analysis: { interval: '30s', metrics: SUCCESS } }));
+    const result = await run(
+      h,
+      spec({ steps: [{ weight: 10 }, { pause: {} }, { weight: 20 }], analysis: { interval: '30s', metrics: SUCCESS } }),
+    );
 
     expect(result.phase).toBe('Succeeded');
     const paused = h.saves.find((p) => p.phase === 'Paused')!;
@@ -385,7 +523,9 @@ describe('runCanary, replica ratio', () => {
     const second = h.events.filter((e) => e.reason === 'StepAdvanced')[1]!;
     expect(second.message).toBe('canary of web: step 2/3 done');
     expect(second.at).toBeGreaterThanOrEqual(pausedAt! + 20 * 60_000);
-    expect(h.saves.filter((p) => p.weight === 20)[0]!.stepStartedAt >= new Date(T0 + pausedAt! + 20 * 60_000).toISOString()).toBe(true);
+    expect(
+      h.saves.filter((p) => p.weight === 20)[0]!.stepStartedAt >= new Date(T0 + pausedAt! + 20 * 60_000).toISOString(),
+    ).toBe(true);
     expect(h.cleared).toBe(1);
     // The promote moved on one step only: the weight-20 step ran and was analysed.
     expect(result.analysis.some((r) => r.step === 2 && r.weight === 20 && r.result === 'Successful')).toBe(true);
@@ -397,11 +537,16 @@ describe('runCanary, replica ratio', () => {
       metrics: () => ({ kind: 'no-data' }),
       onTick: (x) => {
         if (x.command) return;
-        if (x.cleared === 0 && x.elapsed() >= 100_000) x.command = { command: 'promote', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
-        if (x.cleared === 1 && x.elapsed() >= 200_000) x.command = { command: 'promote', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
+        if (x.cleared === 0 && x.elapsed() >= 100_000)
+          x.command = { command: 'promote', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
+        if (x.cleared === 1 && x.elapsed() >= 200_000)
+          x.command = { command: 'promote', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
       },
     });
-    const result = await run(h, spec({ steps: [{ weight: 10 }, { weight: 50 }], analysis: { interval: '30s', metrics: SUCCESS } }));
+    const result = await run(
+      h,
+      spec({ steps: [{ weight: 10 }, { weight: 50 }], analysis: { interval: '30s', metrics: SUCCESS } }),
+    );
 
     expect(result.phase).toBe('Succeeded');
     expect(h.cleared).toBe(2);
@@ -411,7 +556,10 @@ describe('runCanary, replica ratio', () => {
     expect(h.saves.some((p) => p.step === 0 && p.phase === 'Inconclusive')).toBe(true);
     expect(h.saves.some((p) => p.step === 1 && p.phase === 'Inconclusive')).toBe(true);
     const advanced = h.events.filter((e) => e.reason === 'StepAdvanced');
-    expect(advanced.map((e) => e.message)).toEqual(['canary of web: step 1/2 done (weight 10)', 'canary of web: step 2/2 done (weight 50)']);
+    expect(advanced.map((e) => e.message)).toEqual([
+      'canary of web: step 1/2 done (weight 10)',
+      'canary of web: step 2/2 done (weight 50)',
+    ]);
     // The first promote moved the canary to step 2 (weight 50), not to promotion.
     expect(advanced[0]!.at).toBeGreaterThanOrEqual(100_000);
     expect(advanced[0]!.at).toBeLessThan(102_000);
@@ -430,10 +578,17 @@ describe('runCanary, replica ratio', () => {
   it('ferry rollout promote ends a timed pause before its duration', async () => {
     const h = harness({
       onTick: (x) => {
-        if (x.last().step === 1 && x.cleared === 0 && !x.command) x.command = { command: 'promote', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
+        if (x.last().step === 1 && x.cleared === 0 && !x.command)
+          x.command = { command: 'promote', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
       },
     });
-    const result = await run(h, spec({ steps: [{ weight: 10 }, { pause: { duration: '10m' } }], analysis: { interval: '30s', metrics: SUCCESS } }));
+    const result = await run(
+      h,
+      spec({
+        steps: [{ weight: 10 }, { pause: { duration: '10m' } }],
+        analysis: { interval: '30s', metrics: SUCCESS },
+      }),
+    );
     expect(result.phase).toBe('Succeeded');
     expect(h.cleared).toBe(1);
     const advanced = h.events.filter((e) => e.reason === 'StepAdvanced');
@@ -444,16 +599,25 @@ describe('runCanary, replica ratio', () => {
   it('promote --full skips the remaining steps', async () => {
     const h = harness({
       onTick: (x) => {
-        if (x.last().phase === 'Paused' && x.cleared === 0) x.command = { command: 'promote-full', requestedAt: new Date(T0 + x.elapsed()).toISOString() };
+        if (x.last().phase === 'Paused' && x.cleared === 0)
+          x.command = { command: 'promote-full', requestedAt: new Date(T0 + x.elapsed()).toISOString() };
       },
     });
-    const result = await run(h, spec({ steps: [{ weight: 10 }, { pause: {} }, { weight: 50 }, { pause: { duration: '10m' } }], analysis: { interval: '30s', metrics: SUCCESS } }));
+    const result = await run(
+      h,
+      spec({
+        steps: [{ weight: 10 }, { pause: {} }, { weight: 50 }, { pause: { duration: '10m' } }],
+        analysis: { interval: '30s', metrics: SUCCESS },
+      }),
+    );
 
     expect(result.phase).toBe('Succeeded');
     expect(h.cleared).toBe(1);
     expect(h.saves.some((p) => p.weight === 50)).toBe(false);
     expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([1]);
-    expect(h.events.map((e) => e.message)).toContain('canary of web: remaining steps skipped (ferry rollout promote --full)');
+    expect(h.events.map((e) => e.message)).toContain(
+      'canary of web: remaining steps skipped (ferry rollout promote --full)',
+    );
     expect(reasons(h).at(-1)).toBe('CanaryPromoted');
     expect(h.elapsed()).toBeLessThan(5 * 60_000);
     expect(imageOf(h.cluster.dep('web'))).toBe('web:2');
@@ -463,14 +627,28 @@ describe('runCanary, replica ratio', () => {
   it('ferry rollout abort aborts: canary removed, Aborted, never promoted', async () => {
     const h = harness({
       onTick: (x) => {
-        if (x.last().phase === 'Paused' && x.cleared === 0) x.command = { command: 'abort', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
+        if (x.last().phase === 'Paused' && x.cleared === 0)
+          x.command = { command: 'abort', requestedAt: new Date(T0 + x.elapsed()).toISOString(), commit: COMMIT };
       },
     });
-    const e = await pending(run(h, spec({ steps: [{ weight: 10 }, { pause: {} }, { weight: 50 }], analysis: { interval: '30s', metrics: SUCCESS } })));
+    const e = await pending(
+      run(
+        h,
+        spec({
+          steps: [{ weight: 10 }, { pause: {} }, { weight: 50 }],
+          analysis: { interval: '30s', metrics: SUCCESS },
+        }),
+      ),
+    );
     expect(e).toBeInstanceOf(CanaryAborted);
     expect((e as Error).message).toBe('aborted by ferry rollout abort');
     expect(h.cleared).toBe(1);
-    expect(h.last()).toMatchObject({ phase: 'Aborted', step: 1, weight: 10, message: 'aborted by ferry rollout abort' });
+    expect(h.last()).toMatchObject({
+      phase: 'Aborted',
+      step: 1,
+      weight: 10,
+      message: 'aborted by ferry rollout abort',
+    });
     expect(reasons(h).at(-1)).toBe('CanaryAborted');
     expect(h.events.at(-1)!.message).toContain('aborted at step 2/3');
     expect(h.cluster.dep('web-canary')).toBeUndefined();
@@ -491,7 +669,10 @@ describe('runCanary, replica ratio', () => {
 
   it('resumes a saved progress at step 2, weight 50: the canary goes back to weight 50, never 0, and is not promoted at once', async () => {
     const h = harness();
-    const s = spec({ steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }, { pause: { duration: '2m' } }], analysis: { interval: '30s', metrics: SUCCESS } });
+    const s = spec({
+      steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }, { pause: { duration: '2m' } }],
+      analysis: { interval: '30s', metrics: SUCCESS },
+    });
     const saved: CanaryProgress = {
       commit: COMMIT,
       component: 'web',
@@ -506,27 +687,53 @@ describe('runCanary, replica ratio', () => {
       stepStartedAt: new Date(T0 - 10_000).toISOString(),
       startedAt: new Date(T0 - 200_000).toISOString(),
       failures: 0,
-      analysis: [{ time: new Date(T0 - 150_000).toISOString(), step: 0, weight: 10, result: 'Successful', measurements: [] }],
+      analysis: [
+        { time: new Date(T0 - 150_000).toISOString(), step: 0, weight: 10, result: 'Successful', measurements: [] },
+      ],
     };
     const result = await run(h, s, saved);
 
     expect(result.phase).toBe('Succeeded');
     expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([9]);
     expect(h.saves[0]).toMatchObject({ step: 2, weight: 50 });
-    expect(h.saves.filter((p) => p.phase !== 'Succeeded').map((p) => p.weight).every((w) => w === 50)).toBe(true);
+    expect(
+      h.saves
+        .filter((p) => p.phase !== 'Succeeded')
+        .map((p) => p.weight)
+        .every((w) => w === 50),
+    ).toBe(true);
     expect(reasons(h)).not.toContain('CanaryStarted');
     expect(result.startedAt).toBe(saved.startedAt);
     expect(result.analysis[0]).toEqual(saved.analysis[0]);
     // Step 3 (weight 50) is analysed again, then the 2-minute pause: no promotion before both.
-    expect(h.events.filter((e) => e.reason === 'StepAdvanced').map((e) => e.message)).toEqual(['canary of web: step 3/4 done (weight 50)', 'canary of web: step 4/4 done']);
+    expect(h.events.filter((e) => e.reason === 'StepAdvanced').map((e) => e.message)).toEqual([
+      'canary of web: step 3/4 done (weight 50)',
+      'canary of web: step 4/4 done',
+    ]);
     expect(h.promotedAt).toBeGreaterThanOrEqual(30_000 + 120_000);
-    expect(result.analysis.some((r) => r.step === 2 && r.weight === 50 && r.time >= new Date(T0).toISOString())).toBe(true);
+    expect(result.analysis.some((r) => r.step === 2 && r.weight === 50 && r.time >= new Date(T0).toISOString())).toBe(
+      true,
+    );
   });
 
   it('resumes a saved Promoting progress by promoting, without setting a weight again', async () => {
     const h = harness();
     const s = spec({ steps: [{ weight: 10 }, { weight: 50 }], analysis: { interval: '30s', metrics: SUCCESS } });
-    const saved: CanaryProgress = { commit: COMMIT, component: 'web', workload: 'web', canary: 'web-canary', mode: 'replicas', step: 1, steps: 2, weight: 50, phase: 'Promoting', stepStartedAt: new Date(T0).toISOString(), startedAt: new Date(T0).toISOString(), failures: 0, analysis: [] };
+    const saved: CanaryProgress = {
+      commit: COMMIT,
+      component: 'web',
+      workload: 'web',
+      canary: 'web-canary',
+      mode: 'replicas',
+      step: 1,
+      steps: 2,
+      weight: 50,
+      phase: 'Promoting',
+      stepStartedAt: new Date(T0).toISOString(),
+      startedAt: new Date(T0).toISOString(),
+      failures: 0,
+      analysis: [],
+    };
     const result = await run(h, s, saved);
     expect(result.phase).toBe('Succeeded');
     expect(canaryApplies(h)).toEqual([]);
@@ -534,10 +741,28 @@ describe('runCanary, replica ratio', () => {
     expect(h.promotedAt).toBe(0);
   });
 
-  it("a saved progress of another commit is not resumed: the canary starts over from step 0", async () => {
+  it('a saved progress of another commit is not resumed: the canary starts over from step 0', async () => {
     const h = harness();
-    const saved: CanaryProgress = { commit: 'old', component: 'web', workload: 'web', canary: 'web-canary', mode: 'replicas', step: 1, steps: 2, weight: 50, phase: 'Progressing', stepStartedAt: new Date(T0).toISOString(), startedAt: new Date(T0).toISOString(), failures: 1, analysis: [] };
-    const result = await run(h, spec({ steps: [{ weight: 10 }, { weight: 50 }], analysis: { interval: '30s', metrics: SUCCESS } }), saved);
+    const saved: CanaryProgress = {
+      commit: 'old',
+      component: 'web',
+      workload: 'web',
+      canary: 'web-canary',
+      mode: 'replicas',
+      step: 1,
+      steps: 2,
+      weight: 50,
+      phase: 'Progressing',
+      stepStartedAt: new Date(T0).toISOString(),
+      startedAt: new Date(T0).toISOString(),
+      failures: 1,
+      analysis: [],
+    };
+    const result = await run(
+      h,
+      spec({ steps: [{ weight: 10 }, { weight: 50 }], analysis: { interval: '30s', metrics: SUCCESS } }),
+      saved,
+    );
     expect(result.phase).toBe('Succeeded');
     expect(result.commit).toBe(COMMIT);
     expect(h.saves[0]).toMatchObject({ step: 0, weight: 0, failures: 0, commit: COMMIT });
@@ -547,7 +772,12 @@ describe('runCanary, replica ratio', () => {
 });
 
 describe('runCanary, gateway', () => {
-  const gatewaySpec = (metrics: object[] = SUCCESS) => spec({ steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }], analysis: { interval: '30s', metrics }, trafficRouting: { gateway: { httpRoute: 'web' } } });
+  const gatewaySpec = (metrics: object[] = SUCCESS) =>
+    spec({
+      steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }],
+      analysis: { interval: '30s', metrics },
+      trafficRouting: { gateway: { httpRoute: 'web' } },
+    });
 
   it('sets the HTTPRoute weights 90/10 then 50/50, creates <service>-canary, sizes the canary like stable, and restores the route', async () => {
     const h = harness({ gateway: true, renderedRoute: httpRoute });
@@ -572,22 +802,40 @@ describe('runCanary, gateway', () => {
       { name: 'web-svc', port: 80, weight: 90 },
       { name: 'web-svc-canary', port: 80, weight: 10 },
     ]);
-    expect(first.canaryService).toMatchObject({ metadata: { name: 'web-svc-canary', namespace: NS }, spec: { selector: { 'ferry.dev/track': 'canary', 'ferry.dev/canary-of': 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
+    expect(first.canaryService).toMatchObject({
+      metadata: { name: 'web-svc-canary', namespace: NS },
+      spec: {
+        selector: { 'ferry.dev/track': 'canary', 'ferry.dev/canary-of': 'web' },
+        ports: [{ name: 'http', port: 80, targetPort: 8080 }],
+      },
+    });
     // The canary's pods drop the stable Service's selector label: only the canary Service reaches them.
-    expect(first.canary!.spec.template.metadata.labels).toEqual({ 'ferry.dev/track': 'canary', 'ferry.dev/canary-of': 'web' });
+    expect(first.canary!.spec.template.metadata.labels).toEqual({
+      'ferry.dev/track': 'canary',
+      'ferry.dev/canary-of': 'web',
+    });
     expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([9, 9]);
-    expect(h.saves.filter((p) => p.actualWeight !== undefined && p.phase === 'Progressing').map((p) => p.actualWeight)).toEqual(expect.arrayContaining([10, 50]));
+    expect(
+      h.saves.filter((p) => p.actualWeight !== undefined && p.phase === 'Progressing').map((p) => p.actualWeight),
+    ).toEqual(expect.arrayContaining([10, 50]));
     // The analysis looks at the canary workload; {{ service }} is the canary Service.
     expect(h.queries[0]!.promql).toContain('workload="web-canary"');
     // After promotion: the canary Service and Deployment are gone.
-    expect(await h.cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' })).toBeUndefined();
+    expect(
+      await h.cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' }),
+    ).toBeUndefined();
     expect(h.cluster.dep('web-canary')).toBeUndefined();
     expect(refs(await h.cluster.get(ROUTE_REF))).toEqual([{ name: 'web-svc', port: 80 }]);
   });
 
   it('the {{ service }} of a custom query is the canary Service', async () => {
     const h = harness({ gateway: true });
-    await run(h, gatewaySpec([{ name: 'rps', query: 'sum(rate(http_requests_total{service="{{ service }}"}[{{ interval }}]))', min: 0 }]));
+    await run(
+      h,
+      gatewaySpec([
+        { name: 'rps', query: 'sum(rate(http_requests_total{service="{{ service }}"}[{{ interval }}]))', min: 0 },
+      ]),
+    );
     expect(h.queries[0]!.promql).toBe('sum(rate(http_requests_total{service="web-svc-canary"}[30s]))');
   });
 
@@ -596,7 +844,9 @@ describe('runCanary, gateway', () => {
     const e = await pending(run(h, gatewaySpec()));
     expect(e).toBeInstanceOf(CanaryAborted);
     expect(refs(await h.cluster.get(ROUTE_REF))).toEqual([{ name: 'web-svc', port: 80, weight: 100 }]);
-    expect(await h.cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' })).toBeUndefined();
+    expect(
+      await h.cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' }),
+    ).toBeUndefined();
     expect(h.cluster.dep('web-canary')).toBeUndefined();
     expect(h.last()).toMatchObject({ phase: 'Aborted', actualWeight: 0 });
   });

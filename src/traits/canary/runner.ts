@@ -39,15 +39,41 @@ export interface RunnerDeps {
 export const INCONCLUSIVE_RETRY_MS = 2000;
 
 /** The canary of `workload` at `commit`: from `saved` when it is this commit's, else from the start. */
-export async function runCanary(spec: CanarySpec, workload: KubeObject, commit: string, saved: CanaryProgress | undefined, d: RunnerDeps, signal: AbortSignal): Promise<CanaryProgress> {
+export async function runCanary(
+  spec: CanarySpec,
+  workload: KubeObject,
+  commit: string,
+  saved: CanaryProgress | undefined,
+  d: RunnerDeps,
+  signal: AbortSignal,
+): Promise<CanaryProgress> {
   const traffic = new CanaryTraffic(d.cluster, workload, commit, spec, d.renderedRoute);
   const { namespace: ns, name } = traffic;
   const time = () => new Date(d.now()).toISOString();
   await traffic.prepare();
 
-  const fresh = saved === undefined || saved.commit !== commit || saved.component !== spec.component || saved.phase === 'Aborted' || saved.phase === 'Succeeded';
+  const fresh =
+    saved === undefined ||
+    saved.commit !== commit ||
+    saved.component !== spec.component ||
+    saved.phase === 'Aborted' ||
+    saved.phase === 'Succeeded';
   let p: CanaryProgress = fresh
-    ? { commit, component: spec.component, workload: name, canary: canaryName(name), mode: traffic.gateway ? 'gateway' : 'replicas', step: 0, steps: spec.steps.length, weight: 0, phase: 'Progressing', stepStartedAt: time(), startedAt: time(), failures: 0, analysis: [] }
+    ? {
+        commit,
+        component: spec.component,
+        workload: name,
+        canary: canaryName(name),
+        mode: traffic.gateway ? 'gateway' : 'replicas',
+        step: 0,
+        steps: spec.steps.length,
+        weight: 0,
+        phase: 'Progressing',
+        stepStartedAt: time(),
+        startedAt: time(),
+        failures: 0,
+        analysis: [],
+      }
     : saved;
   const save = async (next: Partial<CanaryProgress>) => {
     p = { ...p, ...next };
@@ -55,13 +81,21 @@ export async function runCanary(spec: CanarySpec, workload: KubeObject, commit: 
   };
   if (fresh) {
     await save({});
-    await d.event('Normal', 'CanaryStarted', `canary of ${name} at commit ${commit.slice(0, 12)}: ${spec.steps.length} steps`);
+    await d.event(
+      'Normal',
+      'CanaryStarted',
+      `canary of ${name} at commit ${commit.slice(0, 12)}: ${spec.steps.length} steps`,
+    );
   }
 
   const abort = async (why: string, reason = 'CanaryAborted'): Promise<never> => {
     await traffic.remove();
     await save({ phase: 'Aborted', message: why, actualWeight: 0 });
-    await d.event('Warning', reason === 'CanaryAborted' ? 'CanaryAborted' : reason, `canary of ${name} at commit ${commit.slice(0, 12)} aborted at step ${Math.min(p.step + 1, p.steps)}/${p.steps}: ${why}; all traffic back to the stable version`);
+    await d.event(
+      'Warning',
+      reason === 'CanaryAborted' ? 'CanaryAborted' : reason,
+      `canary of ${name} at commit ${commit.slice(0, 12)} aborted at step ${Math.min(p.step + 1, p.steps)}/${p.steps}: ${why}; all traffic back to the stable version`,
+    );
     throw new CanaryAborted(why);
   };
 
@@ -71,7 +105,8 @@ export async function runCanary(spec: CanarySpec, workload: KubeObject, commit: 
     if (c.state === 'degraded') return abort(`the canary is Degraded: ${c.why}`);
     if (c.state === 'ready') return true;
     const limit = d.readyTimeoutMs ?? 120_000;
-    if (d.now() - since > limit) await abort(`the canary is Degraded: ${c.ready} of ${want} pods ready after ${Math.round(limit / 1000)} s`);
+    if (d.now() - since > limit)
+      await abort(`the canary is Degraded: ${c.ready} of ${want} pods ready after ${Math.round(limit / 1000)} s`);
     return false;
   };
 
@@ -84,15 +119,32 @@ export async function runCanary(spec: CanarySpec, workload: KubeObject, commit: 
     if (d.now() < nextAnalysis) return 'wait';
     nextAnalysis = d.now() + interval;
     // Checks declared with no metrics server to ask are never passed over: the canary waits, inconclusive.
-    const metrics: MetricsPort = d.metrics ?? { query: async () => ({ kind: 'error', error: { reason: 'unreachable', message: 'no metrics server configured (ferry serve --prometheus-url or FERRY_PROMETHEUS_URL)' } }) };
-    const run = await analyse(metrics, spec.analysis.metrics, { namespace: ns, workload: canaryName(name), service: traffic.service, window }, { step: p.step, weight: p.weight, time: time() });
+    const metrics: MetricsPort = d.metrics ?? {
+      query: async () => ({
+        kind: 'error',
+        error: {
+          reason: 'unreachable',
+          message: 'no metrics server configured (ferry serve --prometheus-url or FERRY_PROMETHEUS_URL)',
+        },
+      }),
+    };
+    const run = await analyse(
+      metrics,
+      spec.analysis.metrics,
+      { namespace: ns, workload: canaryName(name), service: traffic.service, window },
+      { step: p.step, weight: p.weight, time: time() },
+    );
     d.analysed(run);
     p = withRun(p, run);
     const summary = runSummary(run);
     if (run.result === 'Failed') {
       const failures = p.failures + 1;
       await save({ failures });
-      await d.event('Warning', 'AnalysisFailed', `canary of ${name}: ${summary} (${failures}/${spec.analysis.failureLimit} failed checks)`);
+      await d.event(
+        'Warning',
+        'AnalysisFailed',
+        `canary of ${name}: ${summary} (${failures}/${spec.analysis.failureLimit} failed checks)`,
+      );
       if (failures >= spec.analysis.failureLimit) await abort(summary);
       return 'wait';
     }
@@ -102,7 +154,10 @@ export async function runCanary(spec: CanarySpec, workload: KubeObject, commit: 
       await save({ phase: 'Inconclusive', message: summary });
       return 'inconclusive';
     }
-    await save({ phase: p.phase === 'Inconclusive' ? 'Progressing' : p.phase, ...(p.phase === 'Inconclusive' ? { message: undefined } : {}) });
+    await save({
+      phase: p.phase === 'Inconclusive' ? 'Progressing' : p.phase,
+      ...(p.phase === 'Inconclusive' ? { message: undefined } : {}),
+    });
     return 'pass';
   };
 
@@ -152,19 +207,28 @@ export async function runCanary(spec: CanarySpec, workload: KubeObject, commit: 
       } else if (s.pause.durationMs !== undefined) {
         if (d.now() - stepStart >= s.pause.durationMs && !lastInconclusive) break;
       } else {
-        if (p.phase !== 'Paused' && !lastInconclusive) await save({ phase: 'Paused', message: 'waiting for ferry rollout promote' });
+        if (p.phase !== 'Paused' && !lastInconclusive)
+          await save({ phase: 'Paused', message: 'waiting for ferry rollout promote' });
       }
       // Until the next analysis is due, and at least once a second for readiness and commands.
       const analysing = spec.analysis.metrics.length > 0;
       await d.sleep(analysing ? Math.min(1000, Math.max(50, nextAnalysis - d.now())) : 1000, signal);
     }
     if (command?.command === 'promote-full') {
-      await d.event('Normal', 'StepAdvanced', `canary of ${name}: remaining steps skipped (ferry rollout promote --full)`);
+      await d.event(
+        'Normal',
+        'StepAdvanced',
+        `canary of ${name}: remaining steps skipped (ferry rollout promote --full)`,
+      );
       break;
     }
     if (command?.command === 'promote') command = undefined;
     await save({ step: p.step + 1, stepStartedAt: time(), phase: 'Progressing', message: undefined });
-    await d.event('Normal', 'StepAdvanced', `canary of ${name}: step ${p.step}/${p.steps} done${'weight' in s ? ` (weight ${s.weight})` : ''}`);
+    await d.event(
+      'Normal',
+      'StepAdvanced',
+      `canary of ${name}: step ${p.step}/${p.steps} done${'weight' in s ? ` (weight ${s.weight})` : ''}`,
+    );
   }
 
   // Promotion: the stable workload takes the new template and rolls; then the canary goes away.
@@ -176,6 +240,10 @@ export async function runCanary(spec: CanarySpec, workload: KubeObject, commit: 
   }
   await traffic.remove();
   await save({ phase: 'Succeeded', weight: 100, actualWeight: 100, step: spec.steps.length });
-  await d.event('Normal', 'CanaryPromoted', `canary of ${name} at commit ${commit.slice(0, 12)} promoted: the stable version runs the new template`);
+  await d.event(
+    'Normal',
+    'CanaryPromoted',
+    `canary of ${name} at commit ${commit.slice(0, 12)} promoted: the stable version runs the new template`,
+  );
   return p;
 }

@@ -75,11 +75,27 @@ describe('canarySpec', () => {
   });
 
   it('a pause: null or {} waits for promotion; weights 1 and 99 are the bounds', () => {
-    expect(ok({ steps: [{ weight: 1 }, { pause: null }, { weight: 99 }] }).steps).toEqual([{ weight: 1 }, { pause: {} }, { weight: 99 }]);
+    expect(ok({ steps: [{ weight: 1 }, { pause: null }, { weight: 99 }] }).steps).toEqual([
+      { weight: 1 },
+      { pause: {} },
+      { weight: 99 },
+    ]);
   });
 
   it('names the field of each bad step', () => {
-    const p = problems({ steps: [{ weight: 0 }, { weight: 100 }, { weight: 12.5 }, { weight: '10' }, { pause: { duration: 'soon' } }, { pause: 'forever' }, { weight: 10, pause: {} }, { wait: 1 }, {}] });
+    const p = problems({
+      steps: [
+        { weight: 0 },
+        { weight: 100 },
+        { weight: 12.5 },
+        { weight: '10' },
+        { pause: { duration: 'soon' } },
+        { pause: 'forever' },
+        { weight: 10, pause: {} },
+        { wait: 1 },
+        {},
+      ],
+    });
     expect(p).toEqual([
       'steps[0].weight: an integer from 1 to 99 (100 is the promotion after the last step), not 0',
       'steps[1].weight: an integer from 1 to 99 (100 is the promotion after the last step), not 100',
@@ -96,16 +112,24 @@ describe('canarySpec', () => {
   it('refuses an empty or non-list steps, and steps with no weight at all', () => {
     expect(problems({ steps: [] })).toEqual(['steps: a non-empty list of {weight: n} or {pause: {duration?}}']);
     expect(problems({ steps: 'fast' })).toEqual(['steps: a non-empty list of {weight: n} or {pause: {duration?}}']);
-    expect(problems({ steps: [{ pause: { duration: '1m' } }, { pause: {} }] })).toEqual(['steps: at least one weight step']);
+    expect(problems({ steps: [{ pause: { duration: '1m' } }, { pause: {} }] })).toEqual([
+      'steps: at least one weight step',
+    ]);
   });
 
   it('checks interval (at least 1s) and failureLimit (an integer ≥ 1)', () => {
-    expect(problems({ analysis: { interval: '500ms' } })).toEqual(['analysis.interval: a duration of at least 1s, not "500ms"']);
+    expect(problems({ analysis: { interval: '500ms' } })).toEqual([
+      'analysis.interval: a duration of at least 1s, not "500ms"',
+    ]);
     expect(problems({ analysis: { interval: 30 } })).toEqual(['analysis.interval: a duration of at least 1s, not 30']);
     expect(problems({ analysis: { failureLimit: 0 } })).toEqual(['analysis.failureLimit: an integer ≥ 1, not 0']);
     expect(problems({ analysis: { failureLimit: 1.5 } })).toEqual(['analysis.failureLimit: an integer ≥ 1, not 1.5']);
     expect(problems({ analysis: { failureLimit: '2' } })).toEqual(['analysis.failureLimit: an integer ≥ 1, not "2"']);
-    expect(ok({ analysis: { interval: '1s', failureLimit: 3 } }).analysis).toEqual({ intervalMs: 1000, failureLimit: 3, metrics: [] });
+    expect(ok({ analysis: { interval: '1s', failureLimit: 3 } }).analysis).toEqual({
+      intervalMs: 1000,
+      failureLimit: 3,
+      metrics: [],
+    });
   });
 
   it('checks each metric: a name, built in or with a query, a min or max, numbers (durations for built-in latency only)', () => {
@@ -145,6 +169,12 @@ describe('canarySpec', () => {
   });
 
   it('reports every problem at once', () => {
-    expect(problems({ steps: [{ weight: 200 }, { weight: 10 }], analysis: { interval: 'x', failureLimit: -1, metrics: [{ name: 'nope', min: 1 }] }, trafficRouting: { gateway: {} } })).toHaveLength(5);
+    expect(
+      problems({
+        steps: [{ weight: 200 }, { weight: 10 }],
+        analysis: { interval: 'x', failureLimit: -1, metrics: [{ name: 'nope', min: 1 }] },
+        trafficRouting: { gateway: {} },
+      }),
+    ).toHaveLength(5);
   });
 });

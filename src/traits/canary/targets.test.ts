@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { SourcedApplication } from '../../oam/model/parse.js';
 import type { KubeObject } from '../../gitops/sync/objects.js';
-import { ANN_COMMIT, canaryDeployment, canaryName, canaryReplicas, canaryService, canaryTargets, LABEL_CANARY_OF, LABEL_TRACK, routeStableService, routeWeight, routeWithWeight, templateHash } from './targets.js';
+import {
+  ANN_COMMIT,
+  canaryDeployment,
+  canaryName,
+  canaryReplicas,
+  canaryService,
+  canaryTargets,
+  LABEL_CANARY_OF,
+  LABEL_TRACK,
+  routeStableService,
+  routeWeight,
+  routeWithWeight,
+  templateHash,
+} from './targets.js';
 
 const deployment = (name = 'web', image = 'web:2'): KubeObject =>
   ({
@@ -12,7 +25,10 @@ const deployment = (name = 'web', image = 'web:2'): KubeObject =>
       replicas: 4,
       strategy: { type: 'RollingUpdate' },
       selector: { matchLabels: { app: name, 'app.oam.dev/component': name } },
-      template: { metadata: { labels: { app: name, 'app.oam.dev/component': name, tier: 'front' }, annotations: { 'x/y': 'z' } }, spec: { containers: [{ name, image }] } },
+      template: {
+        metadata: { labels: { app: name, 'app.oam.dev/component': name, tier: 'front' }, annotations: { 'x/y': 'z' } },
+        spec: { containers: [{ name, image }] },
+      },
     },
   }) as KubeObject;
 
@@ -20,7 +36,12 @@ const service: KubeObject = {
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { name: 'web-svc', namespace: 'shop', labels: { app: 'web' } },
-  spec: { selector: { app: 'web' }, type: 'ClusterIP', clusterIP: '10.0.0.7', ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP', nodePort: 30080 }, { port: 9090 }] },
+  spec: {
+    selector: { app: 'web' },
+    type: 'ClusterIP',
+    clusterIP: '10.0.0.7',
+    ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP', nodePort: 30080 }, { port: 9090 }],
+  },
 } as KubeObject;
 
 const route = (refs: object[], more: object[] = []): KubeObject =>
@@ -28,11 +49,21 @@ const route = (refs: object[], more: object[] = []): KubeObject =>
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
     metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' }, resourceVersion: '12', uid: 'u-1' },
-    spec: { parentRefs: [{ name: 'gw' }], hostnames: ['web.example'], rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: refs }, ...more] },
+    spec: {
+      parentRefs: [{ name: 'gw' }],
+      hostnames: ['web.example'],
+      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: refs }, ...more],
+    },
   }) as KubeObject;
-const refsOf = (r: KubeObject, rule = 0) => (r as unknown as { spec: { rules: { backendRefs: { name: string; weight?: number; port?: number }[] }[] } }).spec.rules[rule]!.backendRefs;
+const refsOf = (r: KubeObject, rule = 0) =>
+  (r as unknown as { spec: { rules: { backendRefs: { name: string; weight?: number; port?: number }[] }[] } }).spec
+    .rules[rule]!.backendRefs;
 
-const app = (components: object[]): SourcedApplication => ({ app: { apiVersion: 'core.oam.dev/v1beta1', kind: 'Application', metadata: { name: 'shop' }, spec: { components } }, source: {} }) as unknown as SourcedApplication;
+const app = (components: object[]): SourcedApplication =>
+  ({
+    app: { apiVersion: 'core.oam.dev/v1beta1', kind: 'Application', metadata: { name: 'shop' }, spec: { components } },
+    source: {},
+  }) as unknown as SourcedApplication;
 
 describe('canaryReplicas: c = round(N·w/(100−w)), at least 1', () => {
   it.each([
@@ -62,13 +93,47 @@ describe('canaryDeployment', () => {
   it('the new template under <name>-canary, with its replicas, the commit, and pods told apart by ferry.dev/track', () => {
     const d = canaryDeployment(deployment(), 2, 'abc123');
     expect(canaryName('web')).toBe('web-canary');
-    expect(d.metadata).toEqual({ name: 'web-canary', namespace: 'shop', labels: { 'app.oam.dev/component': 'web', app: 'web', tier: 'front', [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: 'web' }, annotations: { [ANN_COMMIT]: 'abc123' } });
-    const spec = (d as unknown as { spec: { replicas: number; strategy: unknown; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: { containers: { image: string }[] } } } }).spec;
+    expect(d.metadata).toEqual({
+      name: 'web-canary',
+      namespace: 'shop',
+      labels: {
+        'app.oam.dev/component': 'web',
+        app: 'web',
+        tier: 'front',
+        [LABEL_TRACK]: 'canary',
+        [LABEL_CANARY_OF]: 'web',
+      },
+      annotations: { [ANN_COMMIT]: 'abc123' },
+    });
+    const spec = (
+      d as unknown as {
+        spec: {
+          replicas: number;
+          strategy: unknown;
+          selector: { matchLabels: Record<string, string> };
+          template: {
+            metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+            spec: { containers: { image: string }[] };
+          };
+        };
+      }
+    ).spec;
     expect(spec.replicas).toBe(2);
     expect(spec.strategy).toEqual({ type: 'RollingUpdate' });
-    expect(spec.selector.matchLabels).toEqual({ app: 'web', 'app.oam.dev/component': 'web', [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: 'web' });
+    expect(spec.selector.matchLabels).toEqual({
+      app: 'web',
+      'app.oam.dev/component': 'web',
+      [LABEL_TRACK]: 'canary',
+      [LABEL_CANARY_OF]: 'web',
+    });
     // Replica-ratio mode: the pods keep the labels the stable Service selects on, so it reaches them too.
-    expect(spec.template.metadata.labels).toEqual({ app: 'web', 'app.oam.dev/component': 'web', tier: 'front', [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: 'web' });
+    expect(spec.template.metadata.labels).toEqual({
+      app: 'web',
+      'app.oam.dev/component': 'web',
+      tier: 'front',
+      [LABEL_TRACK]: 'canary',
+      [LABEL_CANARY_OF]: 'web',
+    });
     expect(spec.template.metadata.annotations).toEqual({ 'x/y': 'z' });
     expect(spec.template.spec.containers[0]!.image).toBe('web:2');
     // The selector picks the canary's own pods only: every selector label is on the pods.
@@ -76,9 +141,24 @@ describe('canaryDeployment', () => {
   });
 
   it('gateway mode: the labels the stable Service selects on are dropped from pods, selector and metadata', () => {
-    const d = canaryDeployment(deployment(), 4, 'abc123', ['app']) as unknown as { metadata: { labels: Record<string, string> }; spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } } };
-    expect(d.spec.template.metadata.labels).toEqual({ 'app.oam.dev/component': 'web', tier: 'front', [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: 'web' });
-    expect(d.spec.selector.matchLabels).toEqual({ 'app.oam.dev/component': 'web', [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: 'web' });
+    const d = canaryDeployment(deployment(), 4, 'abc123', ['app']) as unknown as {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        selector: { matchLabels: Record<string, string> };
+        template: { metadata: { labels: Record<string, string> } };
+      };
+    };
+    expect(d.spec.template.metadata.labels).toEqual({
+      'app.oam.dev/component': 'web',
+      tier: 'front',
+      [LABEL_TRACK]: 'canary',
+      [LABEL_CANARY_OF]: 'web',
+    });
+    expect(d.spec.selector.matchLabels).toEqual({
+      'app.oam.dev/component': 'web',
+      [LABEL_TRACK]: 'canary',
+      [LABEL_CANARY_OF]: 'web',
+    });
     expect(d.metadata.labels).not.toHaveProperty('app');
   });
 
@@ -96,8 +176,15 @@ describe('canaryService', () => {
     expect(s).toEqual({
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'web-svc-canary', namespace: 'shop', labels: { [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: 'web' } },
-      spec: { selector: { [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }, { port: 9090 }] },
+      metadata: {
+        name: 'web-svc-canary',
+        namespace: 'shop',
+        labels: { [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: 'web' },
+      },
+      spec: {
+        selector: { [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: 'web' },
+        ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }, { port: 9090 }],
+      },
     });
   });
 });
@@ -105,10 +192,30 @@ describe('canaryService', () => {
 describe('routeStableService', () => {
   it("the first rule's first Service backend that is not a canary", () => {
     expect(routeStableService(route([{ name: 'web-svc', port: 80 }]))).toBe('web-svc');
-    expect(routeStableService(route([{ name: 'web-svc-canary', port: 80, weight: 10 }, { name: 'web-svc', port: 80, weight: 90 }]))).toBe('web-svc');
-    expect(routeStableService(route([{ name: 'bucket', kind: 'Backend', group: 'example.io' }, { name: 'web-svc', kind: 'Service', group: '' }]))).toBe('web-svc');
+    expect(
+      routeStableService(
+        route([
+          { name: 'web-svc-canary', port: 80, weight: 10 },
+          { name: 'web-svc', port: 80, weight: 90 },
+        ]),
+      ),
+    ).toBe('web-svc');
+    expect(
+      routeStableService(
+        route([
+          { name: 'bucket', kind: 'Backend', group: 'example.io' },
+          { name: 'web-svc', kind: 'Service', group: '' },
+        ]),
+      ),
+    ).toBe('web-svc');
     expect(routeStableService(route([], [{ backendRefs: [{ name: 'other' }] }]))).toBeUndefined();
-    expect(routeStableService({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r' } } as KubeObject)).toBeUndefined();
+    expect(
+      routeStableService({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'r' },
+      } as KubeObject),
+    ).toBeUndefined();
   });
 });
 
@@ -119,7 +226,9 @@ describe('routeWithWeight and routeWeight', () => {
       { name: 'web-svc', port: 80, weight: 90 },
       { name: 'web-svc-canary', port: 80, weight: 10 },
     ]);
-    expect((r as unknown as { spec: { rules: { matches: unknown }[]; hostnames: string[] } }).spec.rules[0]!.matches).toEqual([{ path: { type: 'PathPrefix', value: '/' } }]);
+    expect(
+      (r as unknown as { spec: { rules: { matches: unknown }[]; hostnames: string[] } }).spec.rules[0]!.matches,
+    ).toEqual([{ path: { type: 'PathPrefix', value: '/' } }]);
     expect(routeWeight(r, 'web-svc')).toBe(10);
     const r50 = routeWithWeight(r, 'web-svc', 50);
     expect(refsOf(r50)).toEqual([
@@ -130,7 +239,15 @@ describe('routeWithWeight and routeWeight', () => {
   });
 
   it('weight 0 takes the canary backend out; other backends are kept', () => {
-    const r = routeWithWeight(route([{ name: 'legacy', port: 80, weight: 0 }, { name: 'web-svc', port: 80, weight: 70 }, { name: 'web-svc-canary', port: 80, weight: 30 }]), 'web-svc', 0);
+    const r = routeWithWeight(
+      route([
+        { name: 'legacy', port: 80, weight: 0 },
+        { name: 'web-svc', port: 80, weight: 70 },
+        { name: 'web-svc-canary', port: 80, weight: 30 },
+      ]),
+      'web-svc',
+      0,
+    );
     expect(refsOf(r)).toEqual([
       { name: 'legacy', port: 80, weight: 0 },
       { name: 'web-svc', port: 80, weight: 100 },
@@ -139,7 +256,14 @@ describe('routeWithWeight and routeWeight', () => {
   });
 
   it('changes every rule that sends to the stable Service and leaves the others', () => {
-    const r = routeWithWeight(route([{ name: 'web-svc', port: 80 }], [{ backendRefs: [{ name: 'api', port: 81 }] }, { backendRefs: [{ name: 'web-svc', port: 80 }] }]), 'web-svc', 25);
+    const r = routeWithWeight(
+      route(
+        [{ name: 'web-svc', port: 80 }],
+        [{ backendRefs: [{ name: 'api', port: 81 }] }, { backendRefs: [{ name: 'web-svc', port: 80 }] }],
+      ),
+      'web-svc',
+      25,
+    );
     expect(refsOf(r, 1)).toEqual([{ name: 'api', port: 81 }]);
     expect(refsOf(r, 2)).toEqual([
       { name: 'web-svc', port: 80, weight: 75 },
@@ -156,8 +280,24 @@ describe('routeWithWeight and routeWeight', () => {
 
   it('routeWeight: 0 without a canary backend, the canary share of the weights otherwise', () => {
     expect(routeWeight(route([{ name: 'web-svc', port: 80 }]), 'web-svc')).toBe(0);
-    expect(routeWeight(route([{ name: 'web-svc', weight: 3 }, { name: 'web-svc-canary', weight: 1 }]), 'web-svc')).toBe(25);
-    expect(routeWeight(route([{ name: 'web-svc', weight: 0 }, { name: 'web-svc-canary', weight: 0 }]), 'web-svc')).toBe(0);
+    expect(
+      routeWeight(
+        route([
+          { name: 'web-svc', weight: 3 },
+          { name: 'web-svc-canary', weight: 1 },
+        ]),
+        'web-svc',
+      ),
+    ).toBe(25);
+    expect(
+      routeWeight(
+        route([
+          { name: 'web-svc', weight: 0 },
+          { name: 'web-svc-canary', weight: 0 },
+        ]),
+        'web-svc',
+      ),
+    ).toBe(0);
     expect(routeWeight(route([{ name: 'other' }]), 'web-svc')).toBe(0);
   });
 });
@@ -168,7 +308,14 @@ describe('canaryTargets', () => {
   it('each component with a canary trait and its rendered Deployment; components without one are left out', () => {
     const { targets, problems } = canaryTargets(
       app([
-        { name: 'web', type: 'webservice', traits: [{ type: 'scaler', properties: { replicas: 4 } }, { type: 'canary', properties: { steps: [{ weight: 10 }] } }] },
+        {
+          name: 'web',
+          type: 'webservice',
+          traits: [
+            { type: 'scaler', properties: { replicas: 4 } },
+            { type: 'canary', properties: { steps: [{ weight: 10 }] } },
+          ],
+        },
         { name: 'api', type: 'webservice' },
       ]),
       objects,
@@ -183,7 +330,10 @@ describe('canaryTargets', () => {
   it('finds the Deployment by its component label when its name differs', () => {
     const d = deployment('web-v2');
     d.metadata.labels = { 'app.oam.dev/component': 'web' };
-    const { targets } = canaryTargets(app([{ name: 'web', type: 'webservice', traits: [{ type: 'canary' }] }]), [service, d]);
+    const { targets } = canaryTargets(app([{ name: 'web', type: 'webservice', traits: [{ type: 'canary' }] }]), [
+      service,
+      d,
+    ]);
     expect(targets.map((t) => t.workload.metadata.name)).toEqual(['web-v2']);
   });
 
@@ -207,7 +357,10 @@ describe('templateHash', () => {
   it('changes with the pod template only', () => {
     const a = deployment('web', 'web:1');
     const b = deployment('web', 'web:2');
-    const c = { ...deployment('web', 'web:1'), spec: { ...(deployment('web', 'web:1') as unknown as { spec: object }).spec, replicas: 9 } } as KubeObject;
+    const c = {
+      ...deployment('web', 'web:1'),
+      spec: { ...(deployment('web', 'web:1') as unknown as { spec: object }).spec, replicas: 9 },
+    } as KubeObject;
     expect(templateHash(a)).not.toBe(templateHash(b));
     expect(templateHash(a)).toBe(templateHash(c));
   });

@@ -19,7 +19,10 @@ export interface CanaryTarget {
   workload: KubeObject;
 }
 
-type Template = { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown };
+type Template = {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: unknown;
+};
 type DeploymentSpec = { replicas?: number; selector?: { matchLabels?: Record<string, string> }; template?: Template };
 const specOf = (o: KubeObject) => ((o as { spec?: DeploymentSpec }).spec ?? {}) as DeploymentSpec;
 
@@ -27,7 +30,10 @@ export const templateOf = (o: KubeObject): Template | undefined => specOf(o).tem
 export const templateHash = (o: KubeObject): string => hashOf(templateOf(o) ?? {});
 
 /** The canary components of an app and their rendered workloads; problems name the component and field. */
-export function canaryTargets(app: SourcedApplication, objects: readonly KubeObject[]): { targets: CanaryTarget[]; problems: string[] } {
+export function canaryTargets(
+  app: SourcedApplication,
+  objects: readonly KubeObject[],
+): { targets: CanaryTarget[]; problems: string[] } {
   const targets: CanaryTarget[] = [];
   const problems: string[] = [];
   for (const c of app.app.spec.components) {
@@ -38,7 +44,12 @@ export function canaryTargets(app: SourcedApplication, objects: readonly KubeObj
       problems.push(...spec.problems.map((p) => `component "${c.name}" trait "canary": ${p}`));
       continue;
     }
-    const workload = objects.find((o) => o.kind === 'Deployment' && o.apiVersion === 'apps/v1' && (o.metadata.labels?.['app.oam.dev/component'] === c.name || o.metadata.name === c.name));
+    const workload = objects.find(
+      (o) =>
+        o.kind === 'Deployment' &&
+        o.apiVersion === 'apps/v1' &&
+        (o.metadata.labels?.['app.oam.dev/component'] === c.name || o.metadata.name === c.name),
+    );
     if (!workload) {
       problems.push(`component "${c.name}" trait "canary": the component renders no Deployment (a canary needs one)`);
       continue;
@@ -61,11 +72,21 @@ export const canaryName = (workload: string) => `${workload}-canary`;
  * by `ferry.dev/track: canary`. In gateway mode its pods drop the labels the stable Service selects on,
  * so only the canary Service reaches them.
  */
-export function canaryDeployment(workload: KubeObject, replicas: number, commit: string, dropLabels: readonly string[] = []): KubeObject {
+export function canaryDeployment(
+  workload: KubeObject,
+  replicas: number,
+  commit: string,
+  dropLabels: readonly string[] = [],
+): KubeObject {
   const s = specOf(workload);
   const name = canaryName(workload.metadata.name);
-  const keep = (l: Record<string, string> | undefined) => Object.fromEntries(Object.entries(l ?? {}).filter(([k]) => !dropLabels.includes(k)));
-  const podLabels = { ...keep(s.template?.metadata?.labels), [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: workload.metadata.name };
+  const keep = (l: Record<string, string> | undefined) =>
+    Object.fromEntries(Object.entries(l ?? {}).filter(([k]) => !dropLabels.includes(k)));
+  const podLabels = {
+    ...keep(s.template?.metadata?.labels),
+    [LABEL_TRACK]: 'canary',
+    [LABEL_CANARY_OF]: workload.metadata.name,
+  };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -78,7 +99,13 @@ export function canaryDeployment(workload: KubeObject, replicas: number, commit:
     spec: {
       ...(s as object),
       replicas,
-      selector: { matchLabels: { ...keep(s.selector?.matchLabels), [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: workload.metadata.name } },
+      selector: {
+        matchLabels: {
+          ...keep(s.selector?.matchLabels),
+          [LABEL_TRACK]: 'canary',
+          [LABEL_CANARY_OF]: workload.metadata.name,
+        },
+      },
       template: { ...(s.template ?? {}), metadata: { ...(s.template?.metadata ?? {}), labels: podLabels } },
     },
   } as KubeObject;
@@ -86,12 +113,29 @@ export function canaryDeployment(workload: KubeObject, replicas: number, commit:
 
 /** The canary Service (gateway mode): the stable Service's ports, selecting only the canary's pods. */
 export function canaryService(stable: KubeObject, workload: string): KubeObject {
-  const ports = ((stable as { spec?: { ports?: unknown[] } }).spec?.ports ?? []) as { name?: string; port: number; targetPort?: unknown; protocol?: string }[];
+  const ports = ((stable as { spec?: { ports?: unknown[] } }).spec?.ports ?? []) as {
+    name?: string;
+    port: number;
+    targetPort?: unknown;
+    protocol?: string;
+  }[];
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: canaryName(stable.metadata.name), namespace: stable.metadata.namespace, labels: { [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: workload } },
-    spec: { selector: { [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: workload }, ports: ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}), ...(p.protocol ? { protocol: p.protocol } : {}) })) },
+    metadata: {
+      name: canaryName(stable.metadata.name),
+      namespace: stable.metadata.namespace,
+      labels: { [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: workload },
+    },
+    spec: {
+      selector: { [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: workload },
+      ports: ports.map((p) => ({
+        ...(p.name ? { name: p.name } : {}),
+        port: p.port,
+        ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}),
+        ...(p.protocol ? { protocol: p.protocol } : {}),
+      })),
+    },
   } as KubeObject;
 }
 
@@ -100,7 +144,9 @@ type RouteSpec = { rules?: { backendRefs?: BackendRef[] }[] };
 
 /** The stable Service of an HTTPRoute: the first Service backend of its first rule that is not a canary. */
 export function routeStableService(route: KubeObject): string | undefined {
-  const refs = ((route as { spec?: RouteSpec }).spec?.rules?.[0]?.backendRefs ?? []).filter((b) => (b.kind ?? 'Service') === 'Service' && !(b.group ?? '').length);
+  const refs = ((route as { spec?: RouteSpec }).spec?.rules?.[0]?.backendRefs ?? []).filter(
+    (b) => (b.kind ?? 'Service') === 'Service' && !(b.group ?? '').length,
+  );
   return refs.find((b) => !b.name.endsWith('-canary'))?.name;
 }
 
@@ -121,12 +167,24 @@ export function routeWithWeight(route: KubeObject, stable: string, weight: numbe
     return { ...rule, backendRefs: next };
   });
   const { metadata } = route;
-  return { apiVersion: route.apiVersion, kind: route.kind, metadata: { name: metadata.name, namespace: metadata.namespace, ...(metadata.labels ? { labels: metadata.labels } : {}), ...(metadata.annotations ? { annotations: metadata.annotations } : {}) }, spec: { ...spec, rules } } as KubeObject;
+  return {
+    apiVersion: route.apiVersion,
+    kind: route.kind,
+    metadata: {
+      name: metadata.name,
+      namespace: metadata.namespace,
+      ...(metadata.labels ? { labels: metadata.labels } : {}),
+      ...(metadata.annotations ? { annotations: metadata.annotations } : {}),
+    },
+    spec: { ...spec, rules },
+  } as KubeObject;
 }
 
 /** The weight a route gives the canary now (0 when it has no canary backend). */
 export function routeWeight(route: KubeObject, stable: string): number {
-  const refs = (route as { spec?: RouteSpec }).spec?.rules?.find((r) => r.backendRefs?.some((b) => b.name === stable))?.backendRefs ?? [];
+  const refs =
+    (route as { spec?: RouteSpec }).spec?.rules?.find((r) => r.backendRefs?.some((b) => b.name === stable))
+      ?.backendRefs ?? [];
   const s = refs.find((b) => b.name === stable)?.weight ?? 1;
   const c = refs.find((b) => b.name === canaryName(stable))?.weight ?? 0;
   return s + c === 0 ? 0 : Math.round((100 * c) / (s + c));

@@ -6,17 +6,38 @@
 import type { ClusterPort } from '../../ports/cluster.js';
 import type { KubeObject, ObjectRef } from '../../gitops/sync/objects.js';
 import type { CanarySpec } from './spec.js';
-import { canaryDeployment, canaryName, canaryReplicas, canaryService, routeStableService, routeWeight, routeWithWeight } from './targets.js';
+import {
+  canaryDeployment,
+  canaryName,
+  canaryReplicas,
+  canaryService,
+  routeStableService,
+  routeWeight,
+  routeWithWeight,
+} from './targets.js';
 
 /** A configuration the canary cannot run with, or a canary that must stop: traffic goes back to stable. */
 export class CanaryAborted extends Error {}
 
-type DeploymentState = { metadata?: { generation?: number }; spec?: { replicas?: number }; status?: { readyReplicas?: number; updatedReplicas?: number; availableReplicas?: number; replicas?: number; observedGeneration?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
+type DeploymentState = {
+  metadata?: { generation?: number };
+  spec?: { replicas?: number };
+  status?: {
+    readyReplicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+    replicas?: number;
+    observedGeneration?: number;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
+};
 
 export class CanaryTraffic {
   readonly namespace: string;
   readonly name: string;
-  /** The Service the canary's requests are measured behind: the stable one (replicas) or `<service>-canary` (gateway). */
+  /**
+   * The Service the canary's requests are measured behind: the stable one (replicas) or `<service>-canary` (gateway).
+   */
   service: string;
   private stableService: string;
   private dropLabels: string[] = [];
@@ -29,7 +50,10 @@ export class CanaryTraffic {
     private readonly workload: KubeObject,
     private readonly commit: string,
     spec: CanarySpec,
-    /** The HTTPRoute as Git renders it (tracked), restored after the canary; else the live one without the canary backend. */
+    /**
+     * The HTTPRoute as Git renders it (tracked), restored after the canary; else the live one without the canary
+     * backend.
+     */
     private readonly renderedRoute?: KubeObject,
   ) {
     this.namespace = workload.metadata.namespace ?? 'default';
@@ -37,7 +61,13 @@ export class CanaryTraffic {
     this.stableService = this.name;
     this.service = this.name;
     const gw = spec.trafficRouting.gateway;
-    if (gw) this.routeRef = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: this.namespace, name: gw.httpRoute };
+    if (gw)
+      this.routeRef = {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        namespace: this.namespace,
+        name: gw.httpRoute,
+      };
     this.stableRef = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: this.namespace, name: this.name };
     this.canaryRef = { ...this.stableRef, name: canaryName(this.name) };
   }
@@ -51,7 +81,8 @@ export class CanaryTraffic {
     if (!this.routeRef) return;
     const ns = this.namespace;
     const route = await this.cluster.get(this.routeRef);
-    if (!route) throw new CanaryAborted(`trafficRouting.gateway.httpRoute: HTTPRoute ${ns}/${this.routeRef.name} not found`);
+    if (!route)
+      throw new CanaryAborted(`trafficRouting.gateway.httpRoute: HTTPRoute ${ns}/${this.routeRef.name} not found`);
     const svc = routeStableService(route);
     if (!svc) throw new CanaryAborted(`HTTPRoute ${ns}/${this.routeRef.name} has no Service backend to split`);
     const live = await this.cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: ns, name: svc });
@@ -74,7 +105,10 @@ export class CanaryTraffic {
 
   /** Puts a weight in force: the canary's replicas, and the route's weights. */
   async setWeight(weight: number): Promise<void> {
-    await this.cluster.apply(canaryDeployment(this.workload, await this.canaryPods(weight), this.commit, this.dropLabels), { force: true });
+    await this.cluster.apply(
+      canaryDeployment(this.workload, await this.canaryPods(weight), this.commit, this.dropLabels),
+      { force: true },
+    );
     if (this.routeRef) {
       const live = await this.cluster.get(this.routeRef);
       if (live) await this.cluster.apply(routeWithWeight(live, this.stableService, weight), { force: true });
@@ -87,19 +121,28 @@ export class CanaryTraffic {
       const live = await this.cluster.get(this.routeRef);
       return live ? routeWeight(live, this.stableService) : 0;
     }
-    const ready = async (ref: ObjectRef) => ((await this.cluster.get(ref)) as DeploymentState | undefined)?.status?.readyReplicas ?? 0;
+    const ready = async (ref: ObjectRef) =>
+      ((await this.cluster.get(ref)) as DeploymentState | undefined)?.status?.readyReplicas ?? 0;
     const [s, c] = [await ready(this.stableRef), await ready(this.canaryRef)];
     return s + c === 0 ? 0 : Math.round((100 * c) / (s + c));
   }
 
   /** The canary's pods: ready (at least `want`), waiting, or Degraded (the Deployment stalled; why). */
-  async canaryState(want: number): Promise<{ state: 'ready' | 'waiting'; ready: number } | { state: 'degraded'; why: string }> {
+  async canaryState(
+    want: number,
+  ): Promise<{ state: 'ready' | 'waiting'; ready: number } | { state: 'degraded'; why: string }> {
     const live = (await this.cluster.get(this.canaryRef)) as DeploymentState | undefined;
     const st = live?.status;
     const stalled = st?.conditions?.find((c) => c.type === 'Progressing' && c.status === 'False');
     if (stalled) return { state: 'degraded', why: `${stalled.reason ?? ''} ${stalled.message ?? ''}`.trim() };
     const ready = st?.readyReplicas ?? 0;
-    return { state: live && (st?.observedGeneration ?? 0) >= (live.metadata?.generation ?? 0) && ready >= want ? 'ready' : 'waiting', ready };
+    return {
+      state:
+        live && (st?.observedGeneration ?? 0) >= (live.metadata?.generation ?? 0) && ready >= want
+          ? 'ready'
+          : 'waiting',
+      ready,
+    };
   }
 
   /** Whether the stable Deployment has rolled out completely (after promotion). */
@@ -107,7 +150,13 @@ export class CanaryTraffic {
     const live = (await this.cluster.get(this.stableRef)) as DeploymentState | undefined;
     const st = live?.status;
     const want = live?.spec?.replicas ?? 1;
-    return !!live && (st?.observedGeneration ?? 0) >= (live.metadata?.generation ?? 0) && (st?.updatedReplicas ?? 0) >= want && (st?.availableReplicas ?? 0) >= want && (st?.replicas ?? 0) <= want;
+    return (
+      !!live &&
+      (st?.observedGeneration ?? 0) >= (live.metadata?.generation ?? 0) &&
+      (st?.updatedReplicas ?? 0) >= want &&
+      (st?.availableReplicas ?? 0) >= want &&
+      (st?.replicas ?? 0) <= want
+    );
   }
 
   async applyStable(promoted: KubeObject): Promise<void> {
@@ -122,7 +171,12 @@ export class CanaryTraffic {
         const live = await this.cluster.get(this.routeRef);
         if (live) await this.cluster.apply(routeWithWeight(live, this.stableService, 0), { force: true });
       }
-      await this.cluster.delete({ apiVersion: 'v1', kind: 'Service', namespace: this.namespace, name: canaryName(this.stableService) });
+      await this.cluster.delete({
+        apiVersion: 'v1',
+        kind: 'Service',
+        namespace: this.namespace,
+        name: canaryName(this.stableService),
+      });
     }
     await this.cluster.delete(this.canaryRef);
   }
