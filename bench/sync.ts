@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { KubeCluster } from '../src/kube/kube-cluster.js';
-import type { KubeObject } from '../src/gitops/sync/objects.js';
+import type { KubeObject } from '../src/objects/objects.js';
 import { syncApp, type SyncResult } from '../src/gitops/sync/sync.js';
 import { startCluster, stopCluster } from '../src/localcluster/cluster.js';
 

@@ -1,5 +1,5 @@
 import { definitionHealth } from '../gitops/health/definition-health.js';
-import { formatRef } from '../gitops/sync/objects.js';
+import { formatRef } from '../objects/objects.js';
 import { watchDrift } from '../gitops/sync/self-heal.js';
 import { syncApp } from '../gitops/sync/sync.js';
 import { parseDuration } from './duration.js';

@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import { normalize } from '../gitops/sync/normalize.js';
-import { formatRef, type KubeObject } from '../gitops/sync/objects.js';
+import { formatRef, type KubeObject } from '../objects/objects.js';
 import { planApp } from '../gitops/sync/sync.js';
 import { ClusterError } from '../ports/cluster.js';
 import type { KubeCluster } from '../kube/kube-cluster.js';

@@ -1,5 +1,5 @@
 import { definitionHealth } from '../gitops/health/definition-health.js';
-import { formatRef } from '../gitops/sync/objects.js';
+import { formatRef } from '../objects/objects.js';
 import { planApp } from '../gitops/sync/sync.js';
 import { EXIT_OK, formatTable, reportProblems, UsageError, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';

@@ -1,6 +1,6 @@
 /** Shared by diff/apply/status: render an app for an environment and find where each placement goes. */
 import type { KubeCluster } from '../kube/kube-cluster.js';
-import type { KubeObject } from '../gitops/sync/objects.js';
+import type { KubeObject } from '../objects/objects.js';
 import { readFerryConfig } from '../gitops/source/environments.js';
 import { renderRelease } from '../gitops/release/release-render.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';

@@ -10,8 +10,8 @@ import {
 import { ClusterError, type ClusterPort, type WatchHandlers, type WatchQuery } from '../ports/cluster.js';
 import { KeepAliveTransport } from './kube-transport.js';
 import { reflect, streamWatch } from './kube-watch.js';
-import { formatRef, refOf, type KubeObject, type ObjectRef } from '../gitops/sync/objects.js';
-import { withRetry, type RetryOptions } from '../gitops/sync/retry.js';
+import { formatRef, refOf, type KubeObject, type ObjectRef } from '../objects/objects.js';
+import { withRetry, type RetryOptions } from '../util/retry.js';
 
 export const FIELD_MANAGER = 'ferry';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../gitops/sync/objects.js';
+import type { KubeObject } from '../objects/objects.js';
 import { reflect, type WatchDeps } from './kube-watch.js';
 
 const cm = (name: string, rv: string): KubeObject => ({

@@ -7,7 +7,7 @@
  */
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { WatchEventType, WatchHandlers, WatchQuery } from '../ports/cluster.js';
-import type { KubeObject } from '../gitops/sync/objects.js';
+import type { KubeObject } from '../objects/objects.js';
 import { abortableSleep } from '../util/sleep.js';
 
 export interface WatchDeps {

@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { KubeCluster } from '../kube/kube-cluster.js';
-import type { KubeObject } from '../gitops/sync/objects.js';
+import type { KubeObject } from '../objects/objects.js';
 
 export interface RigTools {
   prometheus?: string;

@@ -1,5 +1,5 @@
 /** The cluster as the sync engine sees it. Implemented by src/kube/kube-cluster.ts. */
-import type { KubeObject, ObjectRef } from '../gitops/sync/objects.js';
+import type { KubeObject, ObjectRef } from '../objects/objects.js';
 
 export interface ClusterPort {
   get(ref: ObjectRef): Promise<KubeObject | undefined>;

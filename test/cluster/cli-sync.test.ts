@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeCluster } from '../../src/kube/kube-cluster.js';
-import type { KubeObject } from '../../src/gitops/sync/objects.js';
+import type { KubeObject } from '../../src/objects/objects.js';
 import { syncApp } from '../../src/gitops/sync/sync.js';
 import { killComponent, restartComponent, startCluster, stopCluster } from '../../src/localcluster/cluster.js';
 import { ferry } from '../integration/helpers.js';

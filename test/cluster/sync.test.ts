@@ -2,7 +2,7 @@
 import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { KubeCluster } from '../../src/kube/kube-cluster.js';
-import type { KubeObject } from '../../src/gitops/sync/objects.js';
+import type { KubeObject } from '../../src/objects/objects.js';
 import { watchDrift, type DriftReport } from '../../src/gitops/sync/self-heal.js';
 import { syncApp } from '../../src/gitops/sync/sync.js';
 import { ANN_PRUNE } from '../../src/gitops/sync/tracking.js';

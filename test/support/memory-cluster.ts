@@ -2,7 +2,7 @@
  * An in-memory ClusterPort for unit tests of what Ferry records: get, list by label selector, apply, create, delete.
  */
 import { ClusterError, type ClusterPort } from '../../src/ports/cluster.js';
-import type { KubeObject, ObjectRef } from '../../src/gitops/sync/objects.js';
+import type { KubeObject, ObjectRef } from '../../src/objects/objects.js';
 
 const keyOf = (r: { kind: string; namespace?: string; name: string }) => `${r.kind}/${r.namespace ?? ''}/${r.name}`;
 

@@ -32,7 +32,7 @@ import type { Release, Spec } from '../release/release.js';
 import type { Removable } from '../release/release-removal.js';
 import { Removals } from '../release/removals.js';
 import { SourceStatusRecorder } from './source-status.js';
-import { hashOf } from '../sync/tracking.js';
+import { hashOf } from '../../util/hash.js';
 import type { Logger, Metrics } from './telemetry.js';
 
 export interface ControllerOptions {

@@ -5,7 +5,7 @@
  */
 import type { ClusterPort } from '../../ports/cluster.js';
 import type { Release } from '../release/release.js';
-import type { KubeObject } from '../sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import type { CanaryProgress } from '../../traits/canary/progress.js';
 import type { Logger } from './telemetry.js';
 

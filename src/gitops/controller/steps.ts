@@ -9,7 +9,7 @@ import type { ReleaseLifecycle } from '../release/lifecycle.js';
 import { reportDrift } from '../release/record.js';
 import type { Release } from '../release/release.js';
 import { driftOf } from '../sync/drift.js';
-import { formatRef } from '../sync/objects.js';
+import { formatRef } from '../../objects/objects.js';
 import { planApp, syncApp } from '../sync/sync.js';
 import { waitHealthy } from '../sync/wait.js';
 import type { ControllerOptions } from './controller.js';
@@ -17,7 +17,7 @@ import { passThrough, type PlanOutput, type StepInput } from './machine.js';
 import type { Semaphore } from './semaphore.js';
 import type { DeliveryInput } from './delivery.js';
 import type { ReleasePlacement } from '../release/release-render.js';
-import type { KubeObject } from '../sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 
 export interface StepDeps {
   options: ControllerOptions;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import { computeHealth } from './compute.js';
 
 const obj = (

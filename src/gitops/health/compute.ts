@@ -1,5 +1,5 @@
 /** computeHealth(obj): a registry of health rules keyed by group/Kind; unknown kinds use their Ready condition. */
-import { groupOf, type KubeObject } from '../sync/objects.js';
+import { groupOf, type KubeObject } from '../../objects/objects.js';
 import { crdHealth, hpaHealth, ingressHealth, namespaceHealth, pvcHealth, serviceHealth } from './others.js';
 import { conditionOf, health, type Health } from './types.js';
 import {

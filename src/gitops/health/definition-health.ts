@@ -9,7 +9,7 @@ import type { DefinitionRegistry } from '../../oam/definitions/registry.js';
 import type { ComponentSpec } from '../../oam/model/application.js';
 import { computeHealth } from './compute.js';
 import { health, type Health } from './types.js';
-import type { KubeObject } from '../sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import type { HealthCheck } from '../sync/wait.js';
 
 /**

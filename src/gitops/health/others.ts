@@ -1,5 +1,5 @@
 /** Health of services, storage, autoscalers, ingresses, CRDs and namespaces. */
-import type { KubeObject } from '../sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import { conditionOf, health, type Health } from './types.js';
 
 export function serviceHealth(o: KubeObject): Health {

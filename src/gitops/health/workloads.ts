@@ -1,5 +1,5 @@
 /** Health of the workload kinds, by kstatus' rules (observed generation, replica counts, conditions). */
-import type { KubeObject } from '../sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import { conditionOf, health, num, type Health } from './types.js';
 
 function stale(o: KubeObject): Health | undefined {

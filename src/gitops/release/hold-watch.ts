@@ -7,7 +7,7 @@
  */
 import type { ClusterPort } from '../../ports/cluster.js';
 import { abortableSleep } from '../../util/sleep.js';
-import type { KubeObject } from '../sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import { recordSelector, scopeOfLabels, SYSTEM_NAMESPACE } from './record-names.js';
 import { holdOf, listHolds, type Hold } from './release-store.js';
 

@@ -9,7 +9,7 @@ import { formatProblem, type Result } from '../../oam/errors.js';
 import { HoldError, WAITS_FOR_COMMIT, type ReconcileContext, type reconcileMachine } from '../controller/machine.js';
 import type { ControllerOptions } from '../controller/controller.js';
 import type { LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
-import { hashOf } from '../sync/tracking.js';
+import { hashOf } from '../../util/hash.js';
 import { holdEvent, type SourceHolds } from './hold-watch.js';
 import { recordFailed, recordSynced } from './record.js';
 import { PERSISTED, summaryOf, type Release, type Spec } from './release.js';

@@ -4,7 +4,7 @@
  * for the controller's automatic rollback, `ferry rollback` and the removal of an app Git dropped.
  */
 import type { ClusterPort } from '../../ports/cluster.js';
-import type { KubeObject } from '../sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import { syncApp, type SyncResult } from '../sync/sync.js';
 import type { SyncScope } from '../sync/tracking.js';
 

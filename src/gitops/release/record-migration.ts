@@ -7,7 +7,7 @@
  * is kept (a migration cut short is finished by the next start, never overwriting newer records).
  */
 import type { ClusterPort } from '../../ports/cluster.js';
-import type { KubeObject } from '../sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import { recordRef, type RecordKind, type RecordScope } from './record-names.js';
 import { readAllStates, recordConfigMap, writeRecord, type SavedState } from './release-store.js';
 

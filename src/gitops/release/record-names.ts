@@ -8,7 +8,7 @@
  * Records without a source (`ferry apply` from the command line, and controllers before the scoping)
  * keep the unscoped names ferry-<kind>.<app>.<env>; a controller adopts its own at start.
  */
-import type { ObjectRef } from '../sync/objects.js';
+import type { ObjectRef } from '../../objects/objects.js';
 import type { SyncScope } from '../sync/tracking.js';
 
 export const SYSTEM_NAMESPACE = 'ferry-system';

@@ -9,7 +9,7 @@ import type { SourcedApplication } from '../../oam/model/parse.js';
 import { listEnvironments } from '../../oam/policies/environment.js';
 import { renderApp } from '../../oam/render/app.js';
 import type { EnvironmentConfig } from '../source/environments.js';
-import type { KubeObject } from '../sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import { ANN_PRUNE } from '../sync/tracking.js';
 
 export interface ReleasePlacement {

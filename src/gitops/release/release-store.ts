@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ClusterPort } from '../../ports/cluster.js';
 import { ensureSystemNamespace } from '../sync/inventory.js';
-import type { KubeObject } from '../sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import {
   recordLabels,
   recordRef,

@@ -1,5 +1,5 @@
 /** Drift in words: what a plan of an already-synced revision would change, one line per object. */
-import { formatRef } from './objects.js';
+import { formatRef } from '../../objects/objects.js';
 import type { SyncPlan } from './plan.js';
 
 /** "drifted Deployment/shop/web (/spec/replicas)", "missing Service/shop/web", "extra ConfigMap/…". */

@@ -1,7 +1,7 @@
 /** The inventory of what Ferry applied for one (app, environment): a ConfigMap in ferry-system, gzipped. */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ClusterPort } from '../../ports/cluster.js';
-import { refKey, type KubeObject, type ObjectRef } from './objects.js';
+import { refKey, type KubeObject, type ObjectRef } from '../../objects/objects.js';
 import { recordLabels, recordRef, SYSTEM_NAMESPACE } from '../release/record-names.js';
 import type { SyncScope } from './tracking.js';
 

@@ -6,7 +6,7 @@
  */
 import { ClusterError, type ClusterPort } from '../../ports/cluster.js';
 import { SYSTEM_NAMESPACE } from './inventory.js';
-import type { KubeObject, ObjectRef } from './objects.js';
+import type { KubeObject, ObjectRef } from '../../objects/objects.js';
 
 export const leaseRef = (name: string): ObjectRef => ({
   apiVersion: 'coordination.k8s.io/v1',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { contains, driftedPaths, normalize } from './normalize.js';
-import type { KubeObject } from './objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 
 describe('normalize and contains', () => {
   it('drops server-owned metadata and status', () => {

@@ -1,6 +1,6 @@
 /** What a diff compares: objects without the fields the server owns, minus user ignore rules. */
 import { isObject } from '../../oam/patch/json.js';
-import { groupOf, type KubeObject } from './objects.js';
+import { groupOf, type KubeObject } from '../../objects/objects.js';
 
 export interface IgnoreRule {
   group?: string;

@@ -1,5 +1,5 @@
 /** planSync: desired vs live vs inventory → what to create, update, leave, delete or refuse. */
-import { formatRef, refKey, refOf, type KubeObject, type ObjectRef } from './objects.js';
+import { formatRef, refKey, refOf, type KubeObject, type ObjectRef } from '../../objects/objects.js';
 import { contains, driftedPaths, normalize, type IgnoreRule } from './normalize.js';
 import { ANN_HASH, ANN_PRUNE, isOurs, type SyncScope } from './tracking.js';
 

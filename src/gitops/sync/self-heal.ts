@@ -3,7 +3,7 @@
  * state; drift on managed fields (or anything else out of sync) is reported and, when healing is
  * on, corrected by a sync. Stops when the signal aborts.
  */
-import { formatRef } from './objects.js';
+import { formatRef } from '../../objects/objects.js';
 import { planApp, syncApp, type SyncOptions, type SyncResult } from './sync.js';
 
 export interface DriftReport {

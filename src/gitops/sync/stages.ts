@@ -1,5 +1,5 @@
 /** Apply order: CRDs and Namespaces first, then components in dependsOn waves. */
-import type { KubeObject } from './objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 
 export const isFoundation = (o: KubeObject) => o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition';
 

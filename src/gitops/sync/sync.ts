@@ -6,7 +6,7 @@
 import { ClusterError, type ClusterPort } from '../../ports/cluster.js';
 import { readInventory, sameInventory, writeInventory } from './inventory.js';
 import { acquireLock } from './lock.js';
-import { formatRef, groupOf, refKey, refOf, type KubeObject, type ObjectRef } from './objects.js';
+import { formatRef, groupOf, refKey, refOf, type KubeObject, type ObjectRef } from '../../objects/objects.js';
 import type { IgnoreRule } from './normalize.js';
 import { planSync, type PlanItem, type SyncPlan } from './plan.js';
 import { dependencyWaves, isFoundation, kindsFromCrds } from './stages.js';

@@ -1,7 +1,6 @@
 /** Ferry's ownership marks on applied objects, next to KubeVela's labels. */
-import { createHash } from 'node:crypto';
-import { stableStringify } from '../../oam/patch/json.js';
-import { groupOf, type KubeObject } from './objects.js';
+import { hashOf } from '../../util/hash.js';
+import { groupOf, type KubeObject } from '../../objects/objects.js';
 
 export const LABEL_APP = 'ferry.dev/app';
 export const LABEL_ENV = 'ferry.dev/environment';
@@ -21,8 +20,6 @@ export interface SyncScope {
 export function trackingId(scope: SyncScope, o: KubeObject): string {
   return `${scope.app}/${scope.env}:${groupOf(o.apiVersion)}/${o.kind}:${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
-
-export const hashOf = (o: unknown) => createHash('sha256').update(stableStringify(o)).digest('hex').slice(0, 32);
 
 /** The object as Ferry applies it: tracking labels and annotations, and the hash of everything else. */
 export function tracked(scope: SyncScope, o: KubeObject): KubeObject {

@@ -2,7 +2,7 @@
 import type { ClusterPort } from '../../ports/cluster.js';
 import { computeHealth } from '../health/compute.js';
 import type { Health } from '../health/types.js';
-import { formatRef, refOf, type KubeObject } from './objects.js';
+import { formatRef, refOf, type KubeObject } from '../../objects/objects.js';
 
 /** Health of one live object; custom rules (definitions' healthPolicy) plug in here. */
 export type HealthCheck = (live: KubeObject | undefined, desired: KubeObject) => Health;

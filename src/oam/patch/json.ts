@@ -15,17 +15,4 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 export const clone = <T>(v: T): T => (v === undefined ? v : (structuredClone(v) as T));
 
-/** JSON with object keys sorted at every level, as Go's encoder writes maps. */
-export function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (isObject(v)) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
-    return out;
-  }
-  return v;
-}
-
-export function stableStringify(v: unknown): string {
-  return JSON.stringify(sortKeys(v));
-}
+export { sortKeys, stableStringify } from '../../util/hash.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../gitops/controller/telemetry.js';
 import { appendRevision } from '../../gitops/release/release-store.js';
 import type { Release } from '../../gitops/release/release.js';
-import type { KubeObject } from '../../gitops/sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import { parseApplications } from '../../oam/model/parse.js';
 import { MemoryCluster } from '../../../test/support/memory-cluster.js';
 import { CanaryDelivery } from './delivery.js';

@@ -7,7 +7,7 @@ import type { Delivery, DeliveryInput } from '../../gitops/controller/delivery.j
 import { recordEvent } from '../../gitops/controller/events.js';
 import type { Metrics } from '../../gitops/controller/telemetry.js';
 import { clearRolloutCommand, readHistory, readRolloutCommand } from '../../gitops/release/release-store.js';
-import type { KubeObject } from '../../gitops/sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import { tracked } from '../../gitops/sync/tracking.js';
 import type { MetricsPort } from '../../ports/metrics.js';
 import { abortableSleep } from '../../util/sleep.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../gitops/sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import type { RolloutCommand } from '../../gitops/release/release-store.js';
 import type { MetricsPort, QueryResult } from '../../ports/metrics.js';
 import { MemoryCluster } from '../../../test/support/memory-cluster.js';

@@ -7,7 +7,7 @@
  */
 import type { ClusterPort } from '../../ports/cluster.js';
 import type { MetricsPort } from '../../ports/metrics.js';
-import type { KubeObject } from '../../gitops/sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import type { RolloutCommand } from '../../gitops/release/release-store.js';
 import { analyse, runSummary } from './analysis.js';
 import { withRun, type AnalysisRun, type CanaryProgress } from './progress.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SourcedApplication } from '../../oam/model/parse.js';
-import type { KubeObject } from '../../gitops/sync/objects.js';
+import type { KubeObject } from '../../objects/objects.js';
 import {
   ANN_COMMIT,
   canaryDeployment,

@@ -5,8 +5,8 @@
  * weights). Pure: the runner applies what these functions return.
  */
 import type { SourcedApplication } from '../../oam/model/parse.js';
-import type { KubeObject } from '../../gitops/sync/objects.js';
-import { hashOf } from '../../gitops/sync/tracking.js';
+import type { KubeObject } from '../../objects/objects.js';
+import { hashOf } from '../../util/hash.js';
 import { canarySpec, type CanarySpec } from './spec.js';
 
 export const LABEL_TRACK = 'ferry.dev/track';

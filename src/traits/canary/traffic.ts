@@ -4,7 +4,7 @@
  * readiness, the stable workload's roll at promotion, and the canary's removal. The runner decides when.
  */
 import type { ClusterPort } from '../../ports/cluster.js';
-import type { KubeObject, ObjectRef } from '../../gitops/sync/objects.js';
+import type { KubeObject, ObjectRef } from '../../objects/objects.js';
 import type { CanarySpec } from './spec.js';
 import {
   canaryDeployment,

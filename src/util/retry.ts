@@ -1,5 +1,4 @@
 /** Capped exponential backoff with full jitter for transient API errors; permanent ones fail at once. */
-import { ClusterError } from '../../ports/cluster.js';
 
 export interface RetryOptions {
   attempts?: number;
@@ -10,7 +9,9 @@ export interface RetryOptions {
 }
 
 export function isTransient(e: unknown): boolean {
-  if (e instanceof ClusterError) return e.transient;
+  // A ClusterError (src/ports/cluster.ts) says itself whether it is transient.
+  const transient = (e as { transient?: unknown } | undefined)?.transient;
+  if (typeof transient === 'boolean') return transient;
   const code = (e as { code?: string | number }).code;
   return [
     'ECONNRESET',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClusterError } from '../../ports/cluster.js';
+import { ClusterError } from '../ports/cluster.js';
 import { withRetry } from './retry.js';
 
 function flaky(failures: unknown[]) {
