@@ -24,10 +24,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { listStates, readHistory, type StateSummary } from '../src/gitops/release/release-store.js';
+import { listStates, readHistory, type StateSummary } from '../src/gitops/store/release-store.js';
 import { KubeCluster } from '../src/kube/kube-cluster.js';
 import { startCluster, stopCluster } from '../src/localcluster/cluster.js';
 import { LABEL_TRACK } from '../src/traits/canary/targets.js';
+import { canaryOf } from '../src/traits/canary/progress.js';
 import { parseDurationMs } from '../src/util/duration.js';
 
 const CLUSTER = 'ferry-bench-canary';
@@ -275,8 +276,8 @@ try {
     // The Failed run's time, from the state records (every 5th poll: once a second).
     if (polls % 5 === 0 || gone.size === APPS) {
       for (const [app, s] of await summaries()) {
-        if (failed.has(app) || s.delivery?.commit !== c2) continue;
-        const run = s.delivery.analysis.find((r) => r.result === 'Failed');
+        if (failed.has(app) || canaryOf(s.traits)?.commit !== c2) continue;
+        const run = canaryOf(s.traits)!.analysis.find((r) => r.result === 'Failed');
         if (run) failed.set(app, Date.parse(run.time));
       }
     }
@@ -303,9 +304,9 @@ try {
       continue;
     }
     if (s.status !== 'held') problems.push(`${name(i)}: ${s.status}, not held`);
-    if (s.delivery?.commit !== c2 || s.delivery.phase !== 'Aborted')
+    if (canaryOf(s.traits)?.commit !== c2 || canaryOf(s.traits)!.phase !== 'Aborted')
       problems.push(
-        `${name(i)}: canary ${s.delivery?.phase ?? 'missing'} at ${s.delivery?.commit?.slice(0, 12) ?? '-'}, not Aborted at ${c2.slice(0, 12)}`,
+        `${name(i)}: canary ${canaryOf(s.traits)?.phase ?? 'missing'} at ${canaryOf(s.traits)?.commit?.slice(0, 12) ?? '-'}, not Aborted at ${c2.slice(0, 12)}`,
       );
     const history = await readHistory(cluster, { app: s.app, env: s.env, ...(s.source ? { source: s.source } : {}) });
     if (!history.some((h) => h.commit === c2 && h.outcome === 'Failed'))

@@ -15,7 +15,7 @@ import { Controller } from '../src/gitops/controller/controller.js';
 import { GitSource } from '../src/gitops/source/git-source.js';
 import { KubeCluster } from '../src/kube/kube-cluster.js';
 import { startServer } from '../src/gitops/controller/server.js';
-import { jsonLogger, Metrics } from '../src/gitops/controller/telemetry.js';
+import { jsonLogger, Metrics } from '../src/gitops/reconcile/telemetry.js';
 import { startCluster, stopCluster } from '../src/localcluster/cluster.js';
 import { loadWasmEngine } from '../src/oam/cue/wasm-engine.js';
 import { loadRegistry } from '../src/oam/definitions/builtin.js';

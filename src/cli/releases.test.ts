@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StateSummary } from '../gitops/release/release-store.js';
+import type { StateSummary } from '../gitops/store/release-store.js';
 import { statusTable } from './releases.js';
 
 const now = Date.parse('2026-12-01T00:01:00Z');

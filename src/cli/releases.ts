@@ -5,7 +5,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { loadFerryConfig } from '../gitops/source/environments.js';
 import { KubeCluster } from '../kube/kube-cluster.js';
-import type { RecordScope } from '../gitops/release/record-names.js';
+import type { RecordScope } from '../gitops/store/record-names.js';
 import { knownSources, resolveScope, selects } from '../gitops/release/release-lookup.js';
 import {
   appendRevision,
@@ -19,9 +19,8 @@ import {
   writeState,
   type Revision,
   type StateSummary,
-} from '../gitops/release/release-store.js';
+} from '../gitops/store/release-store.js';
 import { applyToPlacements } from '../gitops/release/placements.js';
-import { progressLine } from '../traits/canary/progress.js';
 import { EXIT_INVALID, EXIT_OK, formatTable, ProblemsError, UsageError, type CliIO } from './io.js';
 import { openCluster } from './cluster-access.js';
 
@@ -128,8 +127,8 @@ export function statusTable(states: StateSummary[], now = Date.now()): string[][
   const commit = (s: StateSummary) =>
     `${s.commit?.slice(0, 12) ?? '-'}${s.status === 'held' && s.newest && s.newest !== s.commit ? ` (held; newest ${s.newest.slice(0, 12)})` : ''}`;
   const state = (s: StateSummary) =>
-    s.status === 'delivering' && s.delivery
-      ? progressLine(s.delivery)
+    s.status === 'delivering' && deliveryLine(s)
+      ? deliveryLine(s)!
       : s.status === 'failed' && s.waitingFor
         ? `failed (waiting for ${s.waitingFor})`
         : s.status;
@@ -300,4 +299,10 @@ export async function runResume(app: string, f: ReleaseFlags, io: CliIO): Promis
     `resumed ${app}/${env} (was held: ${hold?.reason ?? 'unknown'}); the controller syncs it to the newest commit\n`,
   );
   return EXIT_OK;
+}
+
+/** What a delivering release's runtime trait says (`progressing 2/4 (weight 50)`): the one still running. */
+function deliveryLine(s: StateSummary): string | undefined {
+  const running = (s.traits ?? []).filter((t) => t.commit === s.commit && t.status);
+  return (running.find((t) => !t.outcome) ?? running.at(-1))?.status;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { StateSummary } from '../gitops/release/release-store.js';
-import type { CanaryProgress } from '../traits/canary/progress.js';
+import type { StateSummary } from '../gitops/store/release-store.js';
+import { type CanaryProgress, progressLine } from '../traits/canary/progress.js';
 import { statusTable } from './releases.js';
 import { rolloutReport, stepBar, watchEnd, watchRollout } from './rollout.js';
 
@@ -22,13 +22,27 @@ const canary = (x: Partial<CanaryProgress> = {}): CanaryProgress => ({
   analysis: [],
   ...x,
 });
-const s = (x: Partial<StateSummary> = {}): StateSummary => ({
+/** A release's state; `delivery` is its canary's progress, kept as the canary trait's state entry. */
+const s = ({ delivery, ...x }: Partial<StateSummary> & { delivery?: CanaryProgress } = {}): StateSummary => ({
   app: 'web',
   env: 'prod',
   status: 'delivering',
   commit: 'c1c1c1c1c1c1c1c1c1c1',
   updatedAt: '2026-12-01T00:04:00Z',
   source: 'aaaaaaaaaaaa',
+  ...(delivery
+    ? {
+        traits: [
+          {
+            component: delivery.component,
+            trait: 'canary',
+            commit: delivery.commit,
+            progress: delivery,
+            status: progressLine(delivery),
+          },
+        ],
+      }
+    : {}),
   ...x,
 });
 

@@ -1,17 +1,12 @@
 /**
  * `ferry rollout status|promote|abort`: a canary (gray release) the controller is running. Its
- * progress is in the release's state record (`summary.delivery`); promote and abort are requests the
+ * progress is in the release's state record (`canaryOf(summary.traits)`); promote and abort are requests the
  * controller picks up from a `ferry-rollout.*` record within about a second (and then deletes).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  readRolloutCommand,
-  readState,
-  writeRolloutCommand,
-  type RolloutCommand,
-  type StateSummary,
-} from '../gitops/release/release-store.js';
-import { progressLine, type CanaryPhase, type CanaryProgress } from '../traits/canary/progress.js';
+import { readCommand, readState, writeCommand, type StateSummary } from '../gitops/store/release-store.js';
+import { decodeCommand, type RolloutCommand } from '../traits/canary/command.js';
+import { canaryOf, progressLine, type CanaryPhase, type CanaryProgress } from '../traits/canary/progress.js';
 import { EXIT_INVALID, EXIT_OK, formatTable, processIO, type CliIO } from './io.js';
 import { age, releaseOf, type ReleaseFlags } from './releases.js';
 
@@ -35,7 +30,7 @@ export function stepBar(p: CanaryProgress): string {
 
 /** `ferry rollout status` as lines: header, step bar, timing, and the analysis runs (newest last). */
 export function rolloutReport(summary: StateSummary, now = Date.now()): string[] {
-  const p = summary.delivery;
+  const p = canaryOf(summary.traits);
   if (!p) return [`no canary for ${summary.app} in ${summary.env} (status: ${summary.status})`];
   const failures = `${p.failures} failed analys${p.failures === 1 ? 'is' : 'es'}`;
   const lines = [
@@ -64,7 +59,7 @@ export function rolloutReport(summary: StateSummary, now = Date.now()): string[]
  * way, once the release settles (synced or held: 0, failed: 1). Undefined: keep watching.
  */
 export function watchEnd(summary: StateSummary): number | undefined {
-  const phase = summary.delivery?.phase;
+  const phase = canaryOf(summary.traits)?.phase;
   if (phase === 'Succeeded') return EXIT_OK;
   if (phase === 'Aborted') return EXIT_INVALID;
   if ((phase === undefined || !RUNNING.has(phase)) && SETTLED.has(summary.status))
@@ -99,9 +94,9 @@ export async function watchRollout(
       io.err(`error: ${app} in ${env} is no longer recorded (did it leave Git?)\n`);
       return EXIT_INVALID;
     }
-    const key = JSON.stringify([summary.status, summary.delivery ?? null]);
+    const key = JSON.stringify([summary.status, canaryOf(summary.traits) ?? null]);
     if (key !== last) {
-      if (o.json) io.out(`${JSON.stringify(summary.delivery ?? null)}\n`);
+      if (o.json) io.out(`${JSON.stringify(canaryOf(summary.traits) ?? null)}\n`);
       else
         io.out(
           `${o.tty ? '\x1b[H\x1b[2J' : last === undefined ? '' : '\n'}${rolloutReport(summary, now()).join('\n')}\n`,
@@ -138,7 +133,9 @@ export async function runRolloutStatus(
     };
     return watchRollout(app, env, next, io, { json, tty: !json && io === processIO && process.stdout.isTTY === true });
   }
-  io.out(json ? `${JSON.stringify(summary.delivery ?? null, null, 2)}\n` : `${rolloutReport(summary).join('\n')}\n`);
+  io.out(
+    json ? `${JSON.stringify(canaryOf(summary.traits) ?? null, null, 2)}\n` : `${rolloutReport(summary).join('\n')}\n`,
+  );
   return EXIT_OK;
 }
 
@@ -148,7 +145,7 @@ async function actionable(app: string, f: ReleaseFlags, io: CliIO, verb: string)
   if (!found) return undefined;
   const { env, cluster, scope } = found;
   const summary = (await readState(cluster, scope)).summary;
-  const delivery = summary?.delivery;
+  const delivery = canaryOf(summary?.traits);
   if (!delivery) {
     io.err(`error: ${app} in ${env} has no canary to ${verb} (status: ${summary?.status ?? 'not recorded'})\n`);
     return undefined;
@@ -165,9 +162,9 @@ async function request(
   command: RolloutCommand['command'],
   io: CliIO,
 ): Promise<void> {
-  const pending = await readRolloutCommand(found.cluster, found.scope);
+  const pending = decodeCommand(await readCommand(found.cluster, found.scope));
   if (pending) io.err(`note: replacing the request not yet picked up (${pending.command}, ${pending.requestedAt})\n`);
-  await writeRolloutCommand(found.cluster, found.scope, {
+  await writeCommand(found.cluster, found.scope, {
     command,
     requestedAt: new Date().toISOString(),
     commit: found.delivery.commit,

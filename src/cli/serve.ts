@@ -7,15 +7,16 @@ import type { EnvironmentConfig } from '../gitops/source/environments.js';
 import { GitSource, isRemote, type GitAuth } from '../gitops/source/git-source.js';
 import { KubeCluster } from '../kube/kube-cluster.js';
 import { runLeaderElection } from '../gitops/controller/leader.js';
-import { leaderLeaseName } from '../gitops/release/record-names.js';
-import { sourceId } from '../gitops/release/release-store.js';
+import { leaderLeaseName } from '../gitops/store/record-names.js';
+import { sourceId } from '../gitops/store/release-store.js';
 import { startServer } from '../gitops/controller/server.js';
-import { jsonLogger, Metrics } from '../gitops/controller/telemetry.js';
+import { jsonLogger, Metrics } from '../gitops/reconcile/telemetry.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 import { loadRegistry } from '../oam/definitions/builtin.js';
 import type { ClusterPort } from '../ports/cluster.js';
 import { tuneForController } from './controller-runtime.js';
-import { CanaryDelivery } from '../traits/canary/delivery.js';
+import { RUNTIME_TRAITS } from '../traits/registry.js';
+import type { TraitRuntimeContext } from '../traits/runtime-trait.js';
 import { PrometheusClient } from '../metrics/prometheus.js';
 import { parseDuration } from './duration.js';
 import { EXIT_INVALID, EXIT_OK, reportProblems, UsageError, type CliIO } from './io.js';
@@ -62,14 +63,13 @@ async function gitAuth(cmd: ServeCommand, cluster: KubeCluster): Promise<GitAuth
   return undefined;
 }
 
-/** The delivering stage: canaries, analysed on Prometheus when one is given. */
-function canaryDelivery(cmd: ServeCommand, telemetry: Metrics): CanaryDelivery {
+/** What the runtime traits run with: Prometheus for analysis when one is given, the ready timeout. */
+function traitContext(cmd: ServeCommand): Omit<TraitRuntimeContext, 'registry'> {
   const url = cmd.prometheusUrl ?? process.env.FERRY_PROMETHEUS_URL;
-  return new CanaryDelivery({
-    telemetry,
-    ...(url ? { metrics: new PrometheusClient({ url }) } : {}),
+  return {
+    ...(url ? { prometheus: new PrometheusClient({ url }) } : {}),
     readyTimeoutMs: parseDuration(cmd.canaryReadyTimeout ?? '2m'),
-  });
+  };
 }
 
 export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
@@ -132,7 +132,8 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     verifyTimeoutMs: parseDuration(cmd.verifyTimeout),
     resyncMs: cmd.resync === '0' ? 0 : parseDuration(cmd.resync),
     concurrency: Number(cmd.concurrency),
-    delivery: canaryDelivery(cmd, metrics),
+    runtimeTraits: RUNTIME_TRAITS,
+    traitContext: traitContext(cmd),
   });
   let leading = !cmd.leaderElect;
   const server = await startServer({

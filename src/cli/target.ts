@@ -10,6 +10,7 @@ import type { FerryProblem } from '../oam/errors.js';
 import type { ComponentSpec } from '../oam/model/application.js';
 import { readAppInput } from './app-files.js';
 import { openCluster, probeCluster } from './cluster-access.js';
+import { RUNTIME_TRAITS } from '../traits/registry.js';
 
 export interface TargetOptions {
   app: string;
@@ -55,11 +56,11 @@ export async function resolveTarget(o: TargetOptions): Promise<{ target?: AppTar
   if (!registry.ok) return { problems: registry.problems };
   const sourced = input.value.apps[0]!;
   const configured = config.value.environments.find((e) => e.name === o.env);
-  const rendered = renderRelease(sourced, registry.value, o.env, configured);
+  const rendered = renderRelease(sourced, registry.value, o.env, configured, RUNTIME_TRAITS);
   if (!rendered.ok) return { problems: rendered.problems };
   const problems: FerryProblem[] = [];
   const placements: Placement[] = [];
-  for (const p of rendered.value) {
+  for (const p of rendered.value.placements) {
     const context = configured?.context ?? (p.cluster === 'local' ? o.context : p.cluster);
     const kube = openCluster(configured?.kubeconfig ?? o.kubeconfig, context);
     if (!kube.ok) problems.push(...kube.problems);

@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeCluster } from '../../src/kube/kube-cluster.js';
 import { PrometheusClient } from '../../src/metrics/prometheus.js';
 import { killComponent, restartComponent } from '../../src/localcluster/cluster.js';
-import { readHistory, readHold, sourceId, type StateSummary } from '../../src/gitops/release/release-store.js';
+import { readHistory, readHold, sourceId, type StateSummary } from '../../src/gitops/store/release-store.js';
 import { ferryCli, Serve, TestRepo } from './gitops-support.js';
 import { eventually, sleep, testKubeConfig } from './kube.js';
+import { canaryOf } from '../../src/traits/canary/progress.js';
 
 const INTERVAL = '5s';
 const prom = new PrometheusClient({ url: inject('prometheusUrl') });
@@ -179,7 +180,7 @@ function sampler(s: Scenario, gateway = false) {
   let stop = false;
   const done = (async () => {
     while (!stop) {
-      const d = (await summary(s))?.delivery;
+      const d = canaryOf((await summary(s))?.traits);
       if (d && d.phase !== 'Succeeded' && d.phase !== 'Aborted') {
         const c = await deployment(s, 'web-canary');
         const st = await deployment(s, 'web');
@@ -212,11 +213,15 @@ async function expectRolledBack(
   stableImage: string,
   gateway = false,
 ): Promise<void> {
-  const x = await until(s, 'held after the abort', (y) => y.status === 'held' && y.delivery?.phase === 'Aborted');
-  expect(same(s, bad, x.delivery!.commit)).toBe(true);
+  const x = await until(
+    s,
+    'held after the abort',
+    (y) => y.status === 'held' && canaryOf(y.traits)?.phase === 'Aborted',
+  );
+  expect(same(s, bad, canaryOf(x.traits)!.commit)).toBe(true);
   // Aborted at its first failing analysis.
-  expect(x.delivery!.analysis.filter((a) => a.result === 'Failed')).toHaveLength(1);
-  expect(x.delivery!.analysis.at(-1)!.result).toBe('Failed');
+  expect(canaryOf(x.traits)!.analysis.filter((a) => a.result === 'Failed')).toHaveLength(1);
+  expect(canaryOf(x.traits)!.analysis.at(-1)!.result).toBe('Failed');
   expect(x.hold).toMatch(message);
   expect(await deployment(s, 'web-canary')).toBeUndefined();
   expect(await imageOf(s)).toBe(stableImage);
@@ -253,13 +258,13 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     await syncedAt(s, commit(s, 'example/web:v1', canary));
     const first = await summary(s);
     // The first deployment applies at once: there is no stable version to compare with.
-    expect(first!.delivery).toBeUndefined();
+    expect(canaryOf(first!.traits)).toBeUndefined();
     const watch = sampler(s);
     const v2 = commit(s, 'example/web:v2', canary);
     const x = await syncedAt(s, v2);
     await watch.stop();
-    expect(x.delivery).toMatchObject({ phase: 'Succeeded', steps: 3 });
-    expect(x.delivery!.analysis.every((a) => a.result === 'Successful')).toBe(true);
+    expect(canaryOf(x.traits)).toMatchObject({ phase: 'Succeeded', steps: 3 });
+    expect(canaryOf(x.traits)!.analysis.every((a) => a.result === 'Successful')).toBe(true);
     // Weight 20: 1 canary beside 4 stable (20 %); weight 50: 4 beside 4 (50 %). The stable kept serving throughout.
     const at20 = watch.seen.filter((v) => v.weight === 20 && v.canaryReplicas === 1);
     const at50 = watch.seen.filter((v) => v.weight === 50 && v.canaryReplicas === 4);
@@ -295,7 +300,7 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     );
     const x = await syncedAt(s, scaled);
     await watch.stop();
-    expect(x.delivery).toBeUndefined();
+    expect(canaryOf(x.traits)).toBeUndefined();
     expect(watch.seen).toEqual([]);
     expect((await deployment(s, 'web'))?.spec?.replicas).toBe(6);
     expect(await deployment(s, 'web-canary')).toBeUndefined();
@@ -337,7 +342,7 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     expect(await deployment(s, 'web-canary')).toBeUndefined();
     const good = commit(s, 'example/web:v3', canary);
     const x = await syncedAt(s, good);
-    expect(x.delivery).toMatchObject({ commit: x.commit, phase: 'Succeeded' });
+    expect(canaryOf(x.traits)).toMatchObject({ commit: x.commit, phase: 'Succeeded' });
     expect(await imageOf(s)).toBe('example/web:v3');
   });
 
@@ -357,19 +362,22 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     await until(
       s,
       'paused at step 2',
-      (x) => same(s, v2, x.delivery?.commit) && x.delivery!.phase === 'Paused' && x.delivery!.step === 1,
+      (x) =>
+        same(s, v2, canaryOf(x.traits)?.commit) &&
+        canaryOf(x.traits)!.phase === 'Paused' &&
+        canaryOf(x.traits)!.step === 1,
     );
     expect((await ferry('status')).stdout).toMatch(
       new RegExp(`${s.app}\\s+default\\s+\\S+\\s+paused 2/3 \\(weight 25\\)`),
     );
     // Two more analysis intervals: still paused at the same step.
     await sleep(11_000);
-    expect((await summary(s))!.delivery).toMatchObject({ step: 1, phase: 'Paused', weight: 25 });
+    expect(canaryOf((await summary(s))!.traits)).toMatchObject({ step: 1, phase: 'Paused', weight: 25 });
     const promote = await ferry('rollout', 'promote', s.app, '-e', 'default');
     expect(promote.code).toBe(0);
     const x = await syncedAt(s, v2);
-    expect(x.delivery!.phase).toBe('Succeeded');
-    expect(x.delivery!.analysis.some((a) => a.weight === 50)).toBe(true);
+    expect(canaryOf(x.traits)!.phase).toBe('Succeeded');
+    expect(canaryOf(x.traits)!.analysis.some((a) => a.weight === 50)).toBe(true);
   });
 
   it('a newer commit supersedes a running canary: aborted, then started over from stable', async () => {
@@ -377,16 +385,20 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     const canary = { steps: [{ weight: 25 }, { pause: {} }, { weight: 50 }], analysis: analysis([SUCCESS]) };
     await syncedAt(s, commit(s, 'example/web:v1', canary));
     const v2 = commit(s, 'example/web:v2', canary);
-    await until(s, 'v2 paused', (x) => same(s, v2, x.delivery?.commit) && x.delivery!.phase === 'Paused');
+    await until(
+      s,
+      'v2 paused',
+      (x) => same(s, v2, canaryOf(x.traits)?.commit) && canaryOf(x.traits)!.phase === 'Paused',
+    );
     const v3 = commit(s, 'example/web:v3', {
       ...canary,
       steps: [{ weight: 25 }, { pause: { duration: '3s' } }, { weight: 50 }],
     });
     const x = await syncedAt(s, v3);
-    expect(x.delivery).toMatchObject({ commit: x.commit, phase: 'Succeeded' });
+    expect(canaryOf(x.traits)).toMatchObject({ commit: x.commit, phase: 'Succeeded' });
     expect(await imageOf(s)).toBe('example/web:v3');
     // v3 started over from its first step (its analysis runs start at step 1), and v2 never reached stable.
-    expect(x.delivery!.analysis[0]!.step).toBe(0);
+    expect(canaryOf(x.traits)!.analysis[0]!.step).toBe(0);
     const events = await cluster.list('v1', 'Event', s.ns, '');
     expect(
       events.some(
@@ -412,7 +424,7 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     const v2 = commit(s, 'example/web:v2', canary, true);
     const x = await syncedAt(s, v2);
     await watch.stop();
-    expect(x.delivery).toMatchObject({ commit: x.commit, phase: 'Succeeded', mode: 'gateway' });
+    expect(canaryOf(x.traits)).toMatchObject({ commit: x.commit, phase: 'Succeeded', mode: 'gateway' });
     expect(watch.seen.some((v) => v.route?.web === 90 && v.route['web-canary'] === 10)).toBe(true);
     expect(watch.seen.some((v) => v.route?.web === 50 && v.route['web-canary'] === 50)).toBe(true);
     // Promoted: the route as Git has it, the canary Service and Deployment gone.
@@ -442,7 +454,11 @@ describe('canary across a controller restart and a metrics outage', () => {
     const canary = { steps: [{ weight: 25 }, { pause: {} }, { weight: 50 }], analysis: analysis([SUCCESS]) };
     await syncedAt(s, commit(s, 'example/web:v1', canary));
     const v2 = commit(s, 'example/web:v2', canary);
-    await until(s, 'paused at weight 25', (x) => same(s, v2, x.delivery?.commit) && x.delivery!.phase === 'Paused');
+    await until(
+      s,
+      'paused at weight 25',
+      (x) => same(s, v2, canaryOf(x.traits)?.commit) && canaryOf(x.traits)!.phase === 'Paused',
+    );
     await shared.stop('SIGKILL');
     const before = (await deployment(s, 'web-canary'))?.spec?.replicas;
     expect(before).toBe(1);
@@ -455,13 +471,13 @@ describe('canary across a controller restart and a metrics outage', () => {
       async () => ((await shared.metric('ferry_analysis_runs_total', { app: s.app })) > 0 ? true : undefined),
       60_000,
     );
-    expect((await summary(s))!.delivery).toMatchObject({ step: 1, weight: 25, phase: 'Paused' });
+    expect(canaryOf((await summary(s))!.traits)).toMatchObject({ step: 1, weight: 25, phase: 'Paused' });
     expect((await deployment(s, 'web-canary'))?.spec?.replicas).toBe(1);
     expect(await imageOf(s)).toBe('example/web:v1');
     expect((await ferry('rollout', 'promote', s.app, '-e', 'default')).code).toBe(0);
     const x = await syncedAt(s, v2);
     await watch.stop();
-    expect(x.delivery!.phase).toBe('Succeeded');
+    expect(canaryOf(x.traits)!.phase).toBe('Succeeded');
     // Never back to 0 % (no canary while a step was in force) and never straight to 100 %.
     expect(watch.seen.every((v) => v.weight === 25 || v.weight === 50)).toBe(true);
     expect(
@@ -475,9 +491,13 @@ describe('canary across a controller restart and a metrics outage', () => {
     await syncedAt(s, commit(s, 'example/web:v1', canary));
     // KWOK never makes a pod whose image ends in ":bad" ready (the local cluster's failure simulation).
     const bad = commit(s, 'example/web:bad', canary);
-    const x = await until(s, 'held after the abort', (y) => y.status === 'held' && y.delivery?.phase === 'Aborted');
-    expect(same(s, bad, x.delivery!.commit)).toBe(true);
-    expect(x.delivery!.message).toMatch(/the canary is Degraded: 0 of 1 pods ready after 15 s/);
+    const x = await until(
+      s,
+      'held after the abort',
+      (y) => y.status === 'held' && canaryOf(y.traits)?.phase === 'Aborted',
+    );
+    expect(same(s, bad, canaryOf(x.traits)!.commit)).toBe(true);
+    expect(canaryOf(x.traits)!.message).toMatch(/the canary is Degraded: 0 of 1 pods ready after 15 s/);
     expect(await deployment(s, 'web-canary')).toBeUndefined();
     expect(await imageOf(s)).toBe('example/web:v1');
     expect((await readHistory(cluster, scope(s)))[0]).toMatchObject({ outcome: 'Failed', reason: 'DeliveryFailed' });
@@ -493,24 +513,28 @@ describe('canary across a controller restart and a metrics outage', () => {
     };
     await syncedAt(s, commit(s, 'example/web:v1', canary));
     const v2 = commit(s, 'example/web:v2', canary);
-    await until(s, 'the canary at weight 25', (x) => same(s, v2, x.delivery?.commit) && x.delivery!.weight === 25);
+    await until(
+      s,
+      'the canary at weight 25',
+      (x) => same(s, v2, canaryOf(x.traits)?.commit) && canaryOf(x.traits)!.weight === 25,
+    );
     await killComponent(name, 'prometheus');
     try {
-      const x = await until(s, 'inconclusive', (y) => y.delivery?.phase === 'Inconclusive', 60_000);
-      expect(x.delivery!.message).toMatch(/cannot reach Prometheus at http:\/\/127\.0\.0\.1:\d+/);
+      const x = await until(s, 'inconclusive', (y) => canaryOf(y.traits)?.phase === 'Inconclusive', 60_000);
+      expect(canaryOf(x.traits)!.message).toMatch(/cannot reach Prometheus at http:\/\/127\.0\.0\.1:\d+/);
       expect((await ferry('status')).stdout).toMatch(/analysis inconclusive/);
       // Neither promoted nor aborted while it lasts.
       await sleep(11_000);
       const y = (await summary(s))!;
-      expect(y.delivery).toMatchObject({ phase: 'Inconclusive', weight: 25 });
+      expect(canaryOf(y.traits)).toMatchObject({ phase: 'Inconclusive', weight: 25 });
       expect(y.status).toBe('delivering');
       expect(await deployment(s, 'web-canary')).toBeDefined();
     } finally {
       await restartComponent(name, 'prometheus');
     }
     const done = await syncedAt(s, v2);
-    expect(done.delivery!.phase).toBe('Succeeded');
-    expect(done.delivery!.analysis.some((a) => a.result === 'Inconclusive')).toBe(true);
+    expect(canaryOf(done.traits)!.phase).toBe('Succeeded');
+    expect(canaryOf(done.traits)!.analysis.some((a) => a.result === 'Inconclusive')).toBe(true);
     expect(await imageOf(s)).toBe('example/web:v2');
   });
 });

@@ -5,7 +5,7 @@
 import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KubeCluster } from '../../src/kube/kube-cluster.js';
-import { readInventory } from '../../src/gitops/sync/inventory.js';
+import { readInventory } from '../../src/gitops/store/inventory.js';
 import {
   appendRevision,
   readHistory,
@@ -13,7 +13,7 @@ import {
   readState,
   sourceId,
   writeState,
-} from '../../src/gitops/release/release-store.js';
+} from '../../src/gitops/store/release-store.js';
 import { startGitServer } from '../support/git-server.js';
 import { ferryCli, Serve, TestRepo, webApp } from './gitops-support.js';
 import { eventually, sleep, testKubeConfig, useNamespace } from './kube.js';

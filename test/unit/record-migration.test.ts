@@ -1,6 +1,6 @@
 /** Records written before the scoping by source are adopted by their own source only. */
 import { describe, expect, it } from 'vitest';
-import { adoptRecords, adoptSourceRecords } from '../../src/gitops/release/record-migration.js';
+import { adoptRecords, adoptSourceRecords } from '../../src/gitops/store/record-migration.js';
 import {
   appendRevision,
   listHolds,
@@ -10,8 +10,8 @@ import {
   readHold,
   writeState,
   type StateSummary,
-} from '../../src/gitops/release/release-store.js';
-import { readInventory, writeInventory } from '../../src/gitops/sync/inventory.js';
+} from '../../src/gitops/store/release-store.js';
+import { readInventory, writeInventory } from '../../src/gitops/store/inventory.js';
 import { MemoryCluster } from '../support/memory-cluster.js';
 
 const summary = (app: string, source?: string): StateSummary => ({

@@ -11,11 +11,10 @@ import { extendRegistry } from '../../oam/definitions/extend.js';
 import type { Result } from '../../oam/errors.js';
 import type { EnvironmentConfig, FerryConfig } from '../source/environments.js';
 import type { GitSource } from '../source/git-source.js';
-import { reconcileMachine, type Step } from './machine.js';
-import type { Delivery } from './delivery.js';
-import { SourceHolds, type HoldChange } from '../release/hold-watch.js';
-import { sourceId, type Hold } from '../release/release-store.js';
-import { SavedStates } from '../release/saved-states.js';
+import { reconcileMachine } from '../reconcile/machine.js';
+import { SourceHolds, type HoldChange } from '../store/hold-watch.js';
+import { sourceId, type Hold } from '../store/release-store.js';
+import { SavedStates } from '../store/saved-states.js';
 import { environmentsOf } from '../release/release-render.js';
 import {
   loadAppFolder,
@@ -25,15 +24,18 @@ import {
   type LoadedAppFolder,
   type RepoLayout,
 } from '../source/repo-layout.js';
-import { Semaphore } from './semaphore.js';
-import { reconcileSteps } from './steps.js';
-import { ReleaseLifecycle } from '../release/lifecycle.js';
-import type { Release, Spec } from '../release/release.js';
-import type { Removable } from '../release/release-removal.js';
-import { Removals } from '../release/removals.js';
+import { Semaphore } from '../../util/semaphore.js';
+import { reconcileSteps } from '../reconcile/steps.js';
+import { ReleaseLifecycle } from '../reconcile/lifecycle.js';
+import { newRelease, type Release, type Spec } from '../reconcile/release.js';
+import { TraitStage } from '../reconcile/delivery.js';
+import type { ReconcileOptions } from '../reconcile/options.js';
+import type { AnyRuntimeTrait, TraitRuntimeContext } from '../../traits/runtime-trait.js';
+import type { Removable } from '../reconcile/release-removal.js';
+import { Removals } from '../reconcile/removals.js';
 import { SourceStatusRecorder } from './source-status.js';
 import { hashOf } from '../../util/hash.js';
-import type { Logger, Metrics } from './telemetry.js';
+import type { Logger, Metrics } from '../reconcile/telemetry.js';
 
 export interface ControllerOptions {
   source: GitSource;
@@ -48,10 +50,10 @@ export interface ControllerOptions {
   verifyTimeoutMs?: number;
   /** Steps that may run at once across all releases (render/plan/apply). */
   concurrency?: number;
-  /** Replaces the progressive-delivery stage outright (tests); a pass-through by default. */
-  deliver?: Step;
-  /** The progressive delivery (canary) run by the delivering stage, with its hold-back at apply. */
-  delivery?: Delivery;
+  /** The runtime traits (src/traits/registry.ts): parsed at render, run at apply and in the delivering stage. */
+  runtimeTraits?: readonly AnyRuntimeTrait[];
+  /** What the runtime traits are started with (Prometheus, timeouts, clock); the metrics registry is the controller's. */
+  traitContext?: Omit<TraitRuntimeContext, 'registry'>;
   /** How often synced releases are compared with the cluster again (drift); 0 or absent: never. */
   resyncMs?: number;
 }
@@ -105,8 +107,12 @@ export class Controller {
       this.releases,
       () => this.stopped,
     );
+    const options: ReconcileOptions = {
+      ...o,
+      traits: new TraitStage(o.runtimeTraits ?? [], { ...o.traitContext, registry: o.metrics.registry }),
+    };
     this.lifecycle = new ReleaseLifecycle({
-      options: o,
+      options,
       saved: this.saved,
       holds: this.holds,
       machine: () => this.machine,
@@ -114,7 +120,7 @@ export class Controller {
       registryFor: (layout, own) => this.registryFor(layout, own),
     });
     this.machine = reconcileMachine.provide({
-      actors: reconcileSteps({ options: o, releases: this.releases, gate: this.gate, lifecycle: this.lifecycle }),
+      actors: reconcileSteps({ options, releases: this.releases, gate: this.gate, lifecycle: this.lifecycle }),
     });
   }
 
@@ -304,26 +310,11 @@ export class Controller {
         declared.add(key);
         let release = this.releases.get(key);
         if (!release) {
-          release = {
-            app: p.app,
-            env: p.env,
-            source: this.sourceKey,
-            config: p.config,
-            folder: folder.path,
-            sameSpec: new Set(),
-            io: Promise.resolve(),
-            persistSeq: 0,
-          };
+          release = newRelease(p, this.sourceKey, folder.path);
           this.releases.set(key, release);
           await this.lifecycle.restore(release, spec);
         }
-        release.config = p.config;
-        if (release.spec?.digest === spec.digest) {
-          release.sameSpec.add(spec.commit);
-          continue;
-        }
-        release.spec = spec;
-        release.sameSpec = new Set([spec.commit]);
+        if (!this.lifecycle.want(release, spec, p.config)) continue;
         changed.push(key);
         this.lifecycle.nudge(release, true);
       }

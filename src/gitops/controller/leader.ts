@@ -6,8 +6,8 @@
  * Lease; controllers of other sources elect their own leaders on the same cluster.
  */
 import { ClusterError, type ClusterPort } from '../../ports/cluster.js';
-import { ensureSystemNamespace } from '../sync/inventory.js';
-import { giveUpLease, tryTakeLease } from '../sync/lease.js';
+import { ensureSystemNamespace } from '../store/inventory.js';
+import { giveUpLease, tryTakeLease } from '../store/lease.js';
 
 export interface LeaderOptions {
   cluster: ClusterPort;

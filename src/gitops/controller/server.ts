@@ -1,6 +1,6 @@
 /** The controller's HTTP endpoints on 127.0.0.1: /healthz, /readyz, /metrics and /webhook. */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { Logger, Metrics } from './telemetry.js';
+import type { Logger, Metrics } from '../reconcile/telemetry.js';
 import { verifyWebhook } from '../source/webhook.js';
 
 export interface ServerOptions {

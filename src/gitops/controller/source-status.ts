@@ -3,8 +3,8 @@
  * changes.
  */
 import type { ClusterPort } from '../../ports/cluster.js';
-import { writeSourceStatus } from '../release/release-store.js';
-import type { Logger } from './telemetry.js';
+import { writeSourceStatus } from '../store/release-store.js';
+import type { Logger } from '../reconcile/telemetry.js';
 
 export class SourceStatusRecorder {
   private seen = '';

@@ -10,7 +10,7 @@ import type { ComponentSpec } from '../../oam/model/application.js';
 import { computeHealth } from './compute.js';
 import { health, type Health } from './types.js';
 import type { KubeObject } from '../../objects/objects.js';
-import type { HealthCheck } from '../sync/wait.js';
+import type { HealthCheck } from './types.js';
 
 /**
  * Compiled health templates, per engine and source: compiled once for all releases and checks (a

@@ -1,3 +1,4 @@
+import type { KubeObject } from '../../objects/objects.js';
 export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
 
 export interface Health {
@@ -21,3 +22,6 @@ export function conditionOf(obj: { status?: Record<string, unknown> }, type: str
 }
 
 export const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+
+/** A health rule for one object: the live object (absent: not created yet) against what was applied. */
+export type HealthCheck = (live: KubeObject | undefined, desired: KubeObject) => Health;

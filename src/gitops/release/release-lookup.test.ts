@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseSource, selects } from './release-lookup.js';
-import { recordName, recordSelector } from './record-names.js';
+import { recordName, recordSelector } from '../store/record-names.js';
 
 const known = [
   { id: 'aaaaaaaaaaaa', repo: 'http://git.example.com/a.git', path: '.' },

@@ -6,8 +6,8 @@
  * only when no source recorded the release.
  */
 import type { ClusterPort } from '../../ports/cluster.js';
-import { LABEL_KIND, LABEL_SOURCE, SYSTEM_NAMESPACE, type RecordScope } from './record-names.js';
-import { listSourceStatuses, sourceId, type SourceStatus } from './release-store.js';
+import { LABEL_KIND, LABEL_SOURCE, SYSTEM_NAMESPACE, type RecordScope } from '../store/record-names.js';
+import { listSourceStatuses, sourceId, type SourceStatus } from '../store/release-store.js';
 
 export interface KnownSource {
   id: string;

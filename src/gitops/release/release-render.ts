@@ -4,19 +4,18 @@
  * Argo CD's CreateNamespace does), marked never to be pruned.
  */
 import type { DefinitionRegistry } from '../../oam/definitions/registry.js';
-import { fail, ok, problem, type Result } from '../../oam/errors.js';
+import { type FerryProblem, fail, ok, problem, type Result } from '../../oam/errors.js';
+import type { ParsedTrait, TraitParser } from '../../oam/render/runtime-traits.js';
 import type { SourcedApplication } from '../../oam/model/parse.js';
 import { listEnvironments } from '../../oam/policies/environment.js';
 import { renderApp } from '../../oam/render/app.js';
 import type { EnvironmentConfig } from '../source/environments.js';
 import type { KubeObject } from '../../objects/objects.js';
+import type { RecordedPlacement } from '../store/release-store.js';
 import { ANN_PRUNE } from '../sync/tracking.js';
 
-export interface ReleasePlacement {
-  /** "local" (the environment's own cluster) or a kubeconfig context named by a topology policy. */
-  cluster: string;
-  objects: KubeObject[];
-}
+/** What one placement (a cluster) of a release holds. */
+export type ReleasePlacement = RecordedPlacement;
 
 export function withNamespaces(objects: KubeObject[]): KubeObject[] {
   const declared = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
@@ -38,12 +37,20 @@ export function environmentsOf(app: SourcedApplication, configured: EnvironmentC
   return own.length > 0 ? own : ['default'];
 }
 
+/** What a release renders: its placements, its runtime traits (after overrides) and render warnings. */
+export interface RenderedRelease {
+  placements: ReleasePlacement[];
+  runtimeTraits: ParsedTrait[];
+  warnings: FerryProblem[];
+}
+
 export function renderRelease(
   sourced: SourcedApplication,
   registry: DefinitionRegistry,
   env: string,
   configured: EnvironmentConfig | undefined,
-): Result<ReleasePlacement[]> {
+  runtimeTraits: readonly TraitParser[] = [],
+): Result<RenderedRelease> {
   const own = listEnvironments(sourced.app);
   const renderEnv = own.includes(env) ? env : undefined;
   if (!configured && !renderEnv && env !== 'default') {
@@ -55,16 +62,15 @@ export function renderRelease(
       ),
     ]);
   }
-  const rendered = renderApp({ app: sourced, registry, options: renderEnv ? { env: renderEnv } : {} });
+  const rendered = renderApp({ app: sourced, registry, runtimeTraits, options: renderEnv ? { env: renderEnv } : {} });
   if (!rendered.ok) return rendered;
-  return ok(
-    rendered.value.placements.map((p) => {
-      const objects = (p.objects as unknown as KubeObject[]).map((obj) =>
-        configured?.namespace && obj.metadata.namespace
-          ? { ...obj, metadata: { ...obj.metadata, namespace: configured.namespace } }
-          : obj,
-      );
-      return { cluster: p.cluster, objects: withNamespaces(objects) };
-    }),
-  );
+  const placements = rendered.value.placements.map((p) => {
+    const objects = (p.objects as unknown as KubeObject[]).map((obj) =>
+      configured?.namespace && obj.metadata.namespace
+        ? { ...obj, metadata: { ...obj.metadata, namespace: configured.namespace } }
+        : obj,
+    );
+    return { cluster: p.cluster, objects: withNamespaces(objects) };
+  });
+  return ok({ placements, runtimeTraits: rendered.value.runtimeTraits, warnings: rendered.value.warnings });
 }

@@ -2,8 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ClusterError, type ClusterPort } from '../../ports/cluster.js';
-import { ensureSystemNamespace } from './inventory.js';
-import { giveUpLease, leaseRef, tryTakeLease } from './lease.js';
+import { ensureSystemNamespace } from '../store/inventory.js';
+import { giveUpLease, leaseRef, tryTakeLease } from '../store/lease.js';
 import type { SyncScope } from './tracking.js';
 
 export interface SyncLock {

@@ -4,7 +4,7 @@
  * in dependsOn order (each wave healthy before the next when it has dependents) → inventory → prune.
  */
 import { ClusterError, type ClusterPort } from '../../ports/cluster.js';
-import { readInventory, sameInventory, writeInventory } from './inventory.js';
+import { readInventory, sameInventory, writeInventory } from '../store/inventory.js';
 import { acquireLock } from './lock.js';
 import { formatRef, groupOf, refKey, refOf, type KubeObject, type ObjectRef } from '../../objects/objects.js';
 import type { IgnoreRule } from './normalize.js';

@@ -1,21 +1,17 @@
 /** Ferry's ownership marks on applied objects, next to KubeVela's labels. */
+import { LABEL_APP, LABEL_ENV, type RecordScope } from '../store/record-names.js';
 import { hashOf } from '../../util/hash.js';
 import { groupOf, type KubeObject } from '../../objects/objects.js';
 
-export const LABEL_APP = 'ferry.dev/app';
-export const LABEL_ENV = 'ferry.dev/environment';
+export { LABEL_APP, LABEL_ENV };
 export const LABEL_COMPONENT = 'ferry.dev/component';
 export const ANN_TRACKING = 'ferry.dev/tracking-id';
 export const ANN_HASH = 'ferry.dev/desired-hash';
 /** Set to "false" on a live object to keep it when it leaves the desired set. */
 export const ANN_PRUNE = 'ferry.dev/prune';
 
-export interface SyncScope {
-  app: string;
-  env: string;
-  /** The Git source whose controller syncs it (names its inventory and sync lock); absent for `ferry apply`. */
-  source?: string;
-}
+/** The (app, environment) a sync is about, and its Git source: names its inventory and sync lock. */
+export type SyncScope = RecordScope;
 
 export function trackingId(scope: SyncScope, o: KubeObject): string {
   return `${scope.app}/${scope.env}:${groupOf(o.apiVersion)}/${o.kind}:${o.metadata.namespace ?? ''}/${o.metadata.name}`;

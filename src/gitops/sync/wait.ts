@@ -1,11 +1,12 @@
 /** Waits until objects are healthy: fails fast on Degraded, gives up at a timeout. */
 import type { ClusterPort } from '../../ports/cluster.js';
 import { computeHealth } from '../health/compute.js';
-import type { Health } from '../health/types.js';
+import type { Health, HealthCheck } from '../health/types.js';
+
+export type { HealthCheck };
 import { formatRef, refOf, type KubeObject } from '../../objects/objects.js';
 
 /** Health of one live object; custom rules (definitions' healthPolicy) plug in here. */
-export type HealthCheck = (live: KubeObject | undefined, desired: KubeObject) => Health;
 
 export async function waitHealthy(
   cluster: ClusterPort,

@@ -12,6 +12,7 @@ import { renderComponent, type RenderedComponent } from './component.js';
 import { appNamespace, DEFAULT_CLUSTER_VERSION, type ClusterVersion } from './context.js';
 import { locateCueProblems } from './locate.js';
 import { EvaluationMemo } from './memo.js';
+import { formatPropertyPath, type ParsedTrait, type TraitParser } from './runtime-traits.js';
 
 export interface RenderOptions {
   /** Render for this environment (a deploy step or topology policy name). */
@@ -37,6 +38,8 @@ export interface RenderedApp {
   objects: JsonObject[];
   /** Located warnings: the render succeeded, but KubeVela users would want to know. */
   warnings: FerryProblem[];
+  /** The components' runtime traits, parsed after override policies. */
+  runtimeTraits: ParsedTrait[];
 }
 
 export interface RenderAppInput {
@@ -44,6 +47,8 @@ export interface RenderAppInput {
   registry: DefinitionRegistry;
   memo?: EvaluationMemo;
   options?: RenderOptions;
+  /** Parsers of the runtime traits (src/traits/registry.ts). */
+  runtimeTraits?: readonly TraitParser[];
 }
 
 export function renderApp(input: RenderAppInput): Result<RenderedApp> {
@@ -102,8 +107,28 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
     problems.push(...duplicateObjects(out, components, input.app));
     rendered.push({ ...placement, namespace, components: out, objects: out.flatMap((c) => c.objects) });
   }
+  const runtimeTraits: ParsedTrait[] = [];
+  for (const c of components)
+    for (const t of c.spec.traits ?? []) {
+      const parser = input.runtimeTraits?.find((p) => p.type === t.type);
+      if (!parser) continue;
+      const parsed = parser.parse(t.properties ?? {}, c.spec.name);
+      if (parsed.ok) runtimeTraits.push({ component: c.spec.name, trait: t.type, spec: parsed.value });
+      else
+        for (const p of parsed.problems)
+          problems.push(
+            problem('InvalidParameter', `${formatPropertyPath(p.path)}: ${p.message}`, {
+              file: source.file,
+              ...source.locate(c.path),
+              app: app.metadata.name,
+              component: c.spec.name,
+              trait: t.type,
+            }),
+          );
+    }
   if (problems.length > 0) return fail(dedupe(problems));
   return ok({
+    runtimeTraits,
     app: app.metadata.name,
     namespace: appNamespace(app),
     ...(options.env ? { env: options.env } : {}),

@@ -1,177 +1,156 @@
 /**
- * The canary as the controller's delivering stage: which workloads need a canary (their rendered pod
- * template differs from the stable one, and a stable one runs), holding their new template back from
- * apply, and running each canary with the release's records, Events, metrics and hold.
+ * The canary's runtime (src/traits/runtime-trait.ts): whether a component needs a canary (its rendered
+ * pod template differs from the stable one, and a stable one runs), holding its new template back from
+ * apply, and running the canary with the release's records, Events and metrics. A verdict is an outcome,
+ * never an exception: the core records it (and holds an aborted commit).
  */
-import type { Delivery, DeliveryInput } from '../../gitops/controller/delivery.js';
-import { recordEvent } from '../../gitops/controller/events.js';
-import type { Metrics } from '../../gitops/controller/telemetry.js';
-import { clearRolloutCommand, readHistory, readRolloutCommand } from '../../gitops/release/release-store.js';
 import type { KubeObject } from '../../objects/objects.js';
-import { tracked } from '../../gitops/sync/tracking.js';
-import type { MetricsPort } from '../../ports/metrics.js';
 import { abortableSleep } from '../../util/sleep.js';
+import type { DeliverInput, TraitOutcome, TraitRuntime, TraitRuntimeContext, TraitTarget } from '../runtime-trait.js';
 import { runSummary } from './analysis.js';
+import { decodeCommand } from './command.js';
+import { type CanaryMetrics, canaryMetrics } from './metrics.js';
 import type { CanaryPhase, CanaryProgress } from './progress.js';
 import { CanaryAborted, runCanary } from './runner.js';
-import { canaryTargets, LABEL_CANARY_OF, templateHash, templateOf, type CanaryTarget } from './targets.js';
-
-export interface CanaryDeliveryOptions {
-  metrics?: MetricsPort;
-  telemetry: Metrics;
-  now?: () => number;
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-  readyTimeoutMs?: number;
-}
+import type { CanarySpec } from './spec.js';
+import { canaryWorkload, LABEL_CANARY_OF, templateHash, templateOf } from './targets.js';
 
 const PHASES: CanaryPhase[] = ['Progressing', 'Paused', 'Inconclusive', 'Promoting', 'Succeeded', 'Aborted'];
+const ENDED: CanaryPhase[] = ['Succeeded', 'Aborted'];
 const same = (a: KubeObject, b: KubeObject) =>
   a.kind === b.kind &&
   a.metadata.name === b.metadata.name &&
   (a.metadata.namespace ?? '') === (b.metadata.namespace ?? '');
 
-export class CanaryDelivery implements Delivery {
-  constructor(private readonly o: CanaryDeliveryOptions) {}
+type Input = DeliverInput<CanarySpec, CanaryProgress>;
 
-  /** The canary targets whose stable workload runs another template: each with that stable template. */
-  private async pending(i: DeliveryInput): Promise<{ target: CanaryTarget; stable: unknown }[]> {
-    const { targets, problems } = canaryTargets(i.rendered.app, i.objects);
-    if (problems.length > 0) throw new Error(problems.join('\n'));
-    if (targets.length === 0) return [];
-    // What runs now: the newest revision with manifests (Synced, or rolled back to). Without one
-    // (a first deployment) there is no stable version to compare with: the template applies at once.
-    const applied =
-      (await readHistory(i.records, i.release)).find((h) => h.outcome !== 'Failed' && h.placements)?.placements?.[0]
-        ?.objects ?? [];
-    const out: { target: CanaryTarget; stable: unknown }[] = [];
-    for (const t of targets) {
-      const w = t.workload;
-      const recorded = applied.find((o) => same(o, w));
-      if (!recorded) continue;
-      const live = await i.cluster.get({
-        apiVersion: w.apiVersion,
-        kind: w.kind,
-        namespace: w.metadata.namespace ?? 'default',
-        name: w.metadata.name,
-      });
-      if (!live) continue;
-      const stable = templateOf(recorded);
-      if (templateHash(w) !== templateHash(recorded)) out.push({ target: t, stable });
-    }
-    return out;
+export class CanaryRuntime implements TraitRuntime<CanarySpec, CanaryProgress> {
+  private readonly metrics: CanaryMetrics;
+
+  constructor(private readonly c: TraitRuntimeContext) {
+    this.metrics = canaryMetrics(c.registry);
   }
 
-  async holdBack(i: DeliveryInput): Promise<KubeObject[]> {
-    const pending = await this.pending(i);
-    if (pending.length === 0) return i.objects;
-    return i.objects.map((o) => {
-      const p = pending.find((x) => same(x.target.workload, o));
-      return p ? ({ ...o, spec: { ...(o as { spec?: object }).spec, template: p.stable } } as KubeObject) : o;
+  /**
+   * The component's workload and the stable template it runs, when a canary is needed: the rendered
+   * template differs from the newest good revision's, and that workload runs. Without a good revision
+   * (a first deployment) there is no stable version: the template applies at once.
+   */
+  private async pending(i: TraitTarget<CanarySpec>): Promise<{ workload: KubeObject; stable: unknown } | undefined> {
+    const workload = canaryWorkload(i.component, i.objects);
+    if (!workload) throw new Error(`component "${i.component}" trait "canary": the component renders no Deployment`);
+    const recorded = i.stable?.find((o) => same(o, workload));
+    if (!recorded || templateHash(workload) === templateHash(recorded)) return undefined;
+    const live = await i.cluster.get({
+      apiVersion: workload.apiVersion,
+      kind: workload.kind,
+      namespace: workload.metadata.namespace ?? 'default',
+      name: workload.metadata.name,
     });
+    return live ? { workload, stable: templateOf(recorded) } : undefined;
   }
 
-  async deliver(i: Parameters<Delivery['deliver']>[0]): Promise<void> {
-    const saved = i.release.delivery;
+  async holdBack(i: TraitTarget<CanarySpec>): Promise<KubeObject[]> {
+    const p = await this.pending(i);
+    if (!p) return [...i.objects];
+    return i.objects.map((o) =>
+      same(p.workload, o)
+        ? ({ ...o, spec: { ...(o as { spec?: object }).spec, template: p.stable } } as KubeObject)
+        : o,
+    );
+  }
+
+  async deliver(i: Input): Promise<TraitOutcome> {
+    const saved = i.progress;
     const pending = await this.pending(i);
-    const labels = (component: string) => ({ app: i.release.app, env: i.release.env, component });
-    if (saved && saved.commit !== i.revision && !['Succeeded', 'Aborted'].includes(saved.phase)) {
-      // A newer commit superseded a running canary: it is aborted and the new one starts from stable.
-      await i.cluster
-        .delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: i.rendered.namespace, name: saved.canary })
-        .catch(() => undefined);
-      for (const svc of await i.cluster
-        .list('v1', 'Service', i.rendered.namespace, `${LABEL_CANARY_OF}=${saved.workload}`)
-        .catch(() => []))
-        await i.cluster
-          .delete({ apiVersion: 'v1', kind: 'Service', namespace: i.rendered.namespace, name: svc.metadata.name })
-          .catch(() => undefined);
-      await this.event(
-        i,
-        'Warning',
-        'CanaryAborted',
-        `canary of ${saved.workload} at commit ${saved.commit.slice(0, 12)} superseded by commit ${i.revision.slice(0, 12)}; starting over from the stable version`,
-      );
-      this.o.telemetry.canaryWeight.set(labels(saved.component), 0);
-    }
+    if (saved && saved.commit !== i.revision && !ENDED.includes(saved.phase)) await this.superseded(i, saved);
     // Aborted already (a controller stopped before the failure was recorded): never tried again unasked.
-    if (saved && saved.commit === i.revision && saved.phase === 'Aborted' && pending.length > 0)
-      throw new Error(`canary aborted: ${saved.message ?? ''}`);
-    if (pending.length === 0) {
+    if (saved && saved.commit === i.revision && saved.phase === 'Aborted' && pending)
+      return { result: 'aborted', reason: saved.message ?? '', hold: true };
+    if (!pending) {
       if (saved && saved.commit !== i.revision) await i.report(undefined);
-      return;
+      return { result: 'skipped' };
     }
-    for (const { target } of pending) {
-      const component = target.spec.component;
-      const deps = {
-        cluster: i.cluster,
-        ...(this.o.metrics ? { metrics: this.o.metrics } : {}),
-        now: this.o.now ?? Date.now,
-        sleep: this.o.sleep ?? abortableSleep,
-        readyTimeoutMs: this.o.readyTimeoutMs ?? 120_000,
-        save: async (p: CanaryProgress) => {
-          this.o.telemetry.canaryWeight.set(
-            labels(component),
-            p.phase === 'Succeeded' || p.phase === 'Aborted' ? 0 : p.weight,
-          );
-          for (const ph of PHASES)
-            this.o.telemetry.canaryPhase.set({ ...labels(component), phase: ph }, ph === p.phase ? 1 : 0);
-          await i.report(p);
-        },
-        event: (type: 'Normal' | 'Warning', reason: string, message: string) => this.event(i, type, reason, message),
-        command: () => readRolloutCommand(i.records, i.release),
-        clearCommand: () => clearRolloutCommand(i.records, i.release),
-        analysed: (run: CanaryProgress['analysis'][number]) => {
-          this.o.telemetry.analysisRuns.inc({ app: i.release.app, env: i.release.env, result: run.result });
-          this.o.telemetry.analysisQueries.inc({ app: i.release.app, env: i.release.env }, run.measurements.length);
-          i.log.info(
-            {
-              app: i.release.app,
-              env: i.release.env,
-              workload: target.workload.metadata.name,
-              step: run.step,
-              weight: run.weight,
-              result: run.result,
-              measured: runSummary(run),
-            },
-            'canary analysis',
-          );
-        },
-        promoted: (w: KubeObject) => tracked(i.release, w),
-        ...(target.spec.trafficRouting.gateway
-          ? this.renderedRoute(i, target.spec.trafficRouting.gateway.httpRoute)
-          : {}),
+    try {
+      const p = await runCanary(i.spec, pending.workload, i.revision, saved, this.deps(i), i.signal);
+      return {
+        result: 'promoted',
+        message: `canary of ${p.workload} promoted after ${p.steps} steps (${p.analysis.length} analysis runs kept)`,
       };
-      try {
-        await runCanary(
-          target.spec,
-          target.workload,
-          i.revision,
-          saved?.component === component ? saved : undefined,
-          deps,
-          i.signal,
-        );
-      } catch (e) {
-        if (!(e instanceof CanaryAborted)) throw e;
-        // The release records it Failed and holds it on this commit (record.ts: recordFailed).
-        throw new Error(`canary aborted: ${e.message}`);
-      }
+    } catch (e) {
+      if (!(e instanceof CanaryAborted)) throw e;
+      return { result: 'aborted', reason: e.message, hold: true, ...valuesOf(i.progress) };
     }
   }
 
-  private renderedRoute(i: DeliveryInput, name: string): { renderedRoute?: KubeObject } {
-    const route = i.objects.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === name);
-    return route ? { renderedRoute: tracked(i.release, route) } : {};
+  /** A newer commit superseded a running canary: it is removed and the new one starts from stable. */
+  private async superseded(i: Input, saved: CanaryProgress): Promise<void> {
+    const ns = i.namespace;
+    await i.cluster
+      .delete({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: saved.canary })
+      .catch(() => undefined);
+    const services = await i.cluster.list('v1', 'Service', ns, `${LABEL_CANARY_OF}=${saved.workload}`).catch(() => []);
+    for (const svc of services)
+      await i.cluster
+        .delete({ apiVersion: 'v1', kind: 'Service', namespace: ns, name: svc.metadata.name })
+        .catch(() => undefined);
+    await this.event(
+      i,
+      'Warning',
+      'CanaryAborted',
+      `canary of ${saved.workload} at commit ${saved.commit.slice(0, 12)} superseded by commit ${i.revision.slice(0, 12)}; starting over from the stable version`,
+    );
+    this.metrics.weight.set(this.labels(i), 0);
   }
 
-  private event(i: DeliveryInput, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    i.log.info({ app: i.release.app, env: i.release.env, reason }, message);
-    return recordEvent(i.records, {
-      app: i.release.app,
-      env: i.release.env,
-      namespace: i.rendered.namespace,
-      type,
-      reason,
-      message,
-    }).catch((e) => i.log.warn({ err: (e as Error).message }, 'cannot record an Event'));
+  private labels(i: Input) {
+    return { app: i.app, env: i.env, component: i.component };
   }
+
+  private deps(i: Input) {
+    const route = i.spec.trafficRouting.gateway?.httpRoute;
+    const rendered = route ? i.objects.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === route) : undefined;
+    return {
+      cluster: i.cluster,
+      ...(this.c.prometheus ? { metrics: this.c.prometheus } : {}),
+      now: this.c.now ?? Date.now,
+      sleep: this.c.sleep ?? abortableSleep,
+      readyTimeoutMs: this.c.readyTimeoutMs ?? 120_000,
+      save: async (p: CanaryProgress) => {
+        const ended = ENDED.includes(p.phase);
+        this.metrics.weight.set(this.labels(i), ended ? 0 : p.weight);
+        for (const ph of PHASES) this.metrics.phase.set({ ...this.labels(i), phase: ph }, ph === p.phase ? 1 : 0);
+        i.progress = p;
+        await i.report(p);
+      },
+      event: (type: 'Normal' | 'Warning', reason: string, message: string) => this.event(i, type, reason, message),
+      command: async () => decodeCommand(await i.command()),
+      clearCommand: () => i.clearCommand(),
+      analysed: (run: CanaryProgress['analysis'][number]) => {
+        this.metrics.analysisRuns.inc({ app: i.app, env: i.env, result: run.result });
+        this.metrics.analysisQueries.inc({ app: i.app, env: i.env }, run.measurements.length);
+        i.log.info(
+          { app: i.app, env: i.env, step: run.step, weight: run.weight, result: run.result, measured: runSummary(run) },
+          'canary analysis',
+        );
+      },
+      promoted: (w: KubeObject) => i.tracked(w),
+      ...(rendered ? { renderedRoute: i.tracked(rendered) } : {}),
+    };
+  }
+
+  private event(i: Input, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    i.log.info({ app: i.app, env: i.env, reason }, message);
+    return i.event(type, reason, message);
+  }
+}
+
+/** The measured values of the last analysis run, for the outcome. */
+function valuesOf(p: CanaryProgress | undefined): { values?: Record<string, number> } {
+  const run = p?.analysis.at(-1);
+  if (!run) return {};
+  const values = Object.fromEntries(
+    run.measurements.filter((m) => m.value !== undefined).map((m) => [m.name, m.value as number]),
+  );
+  return Object.keys(values).length > 0 ? { values } : {};
 }

@@ -64,3 +64,22 @@ export function progressLine(p: CanaryProgress): string {
 export function withRun(p: CanaryProgress, run: AnalysisRun): CanaryProgress {
   return { ...p, analysis: [...p.analysis, run].slice(-ANALYSIS_KEPT) };
 }
+
+/** A canary's progress from the JSON the core kept; undefined when it is not one. */
+export function decodeProgress(json: unknown): CanaryProgress | undefined {
+  const p = json as Partial<CanaryProgress> | undefined;
+  return p && typeof p.commit === 'string' && typeof p.phase === 'string' && Array.isArray(p.analysis)
+    ? (p as CanaryProgress)
+    : undefined;
+}
+
+/** The canary among a release's runtime-trait states (the most recently started, when several run). */
+export function canaryOf(
+  traits: readonly { trait: string; progress?: unknown }[] | undefined,
+): CanaryProgress | undefined {
+  const all = (traits ?? [])
+    .filter((t) => t.trait === 'canary')
+    .map((t) => decodeProgress(t.progress))
+    .filter((p): p is CanaryProgress => p !== undefined);
+  return all.sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../objects/objects.js';
-import type { RolloutCommand } from '../../gitops/release/release-store.js';
+import type { RolloutCommand } from './command.js';
 import type { MetricsPort, QueryResult } from '../../ports/metrics.js';
 import { MemoryCluster } from '../../../test/support/memory-cluster.js';
 import type { AnalysisRun, CanaryProgress } from './progress.js';

@@ -8,7 +8,7 @@
 import type { ClusterPort } from '../../ports/cluster.js';
 import type { MetricsPort } from '../../ports/metrics.js';
 import type { KubeObject } from '../../objects/objects.js';
-import type { RolloutCommand } from '../../gitops/release/release-store.js';
+import type { RolloutCommand } from './command.js';
 import { analyse, runSummary } from './analysis.js';
 import { withRun, type AnalysisRun, type CanaryProgress } from './progress.js';
 import type { CanarySpec } from './spec.js';

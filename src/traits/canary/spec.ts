@@ -3,6 +3,7 @@
  * (`steps`, `setWeight` as `weight`, `pause`, `analysis`) and Flagger (`interval`, `failureLimit` as
  * its `threshold`, built-in `success-rate` and `latency` metrics).
  */
+import type { ParseResult, PropertyProblem } from '../../oam/render/runtime-traits.js';
 import { parseDurationMs } from '../../util/duration.js';
 
 export interface MetricSpec {
@@ -128,4 +129,21 @@ export function canarySpec(
       trafficRouting,
     },
   };
+}
+
+/**
+ * The trait's parser for the render pipeline: canarySpec's problems as property paths
+ * (`steps[0].weight: …` → ['steps', 0, 'weight']).
+ */
+export function parseCanary(props: unknown, component: string): ParseResult<CanarySpec> {
+  const r = canarySpec(component, props);
+  if (r.ok) return r;
+  return { ok: false, problems: r.problems.map(toPropertyProblem) };
+}
+
+function toPropertyProblem(text: string): PropertyProblem {
+  const m = /^([A-Za-z][\w.[\]]*?)(?:: |$)(.*)$/s.exec(text);
+  if (!m) return { path: [], message: text };
+  const path = m[1]!.split(/\.|(?=\[)/).map((p) => (p.startsWith('[') ? Number(p.slice(1, -1)) : p));
+  return { path, message: m[2] ?? '' };
 }

@@ -7,7 +7,7 @@ import {
   canaryName,
   canaryReplicas,
   canaryService,
-  canaryTargets,
+  canaryWorkload,
   LABEL_CANARY_OF,
   LABEL_TRACK,
   routeStableService,
@@ -302,54 +302,23 @@ describe('routeWithWeight and routeWeight', () => {
   });
 });
 
-describe('canaryTargets', () => {
+describe('canaryWorkload', () => {
   const objects = [deployment('web'), deployment('api'), { ...service }];
 
-  it('each component with a canary trait and its rendered Deployment; components without one are left out', () => {
-    const { targets, problems } = canaryTargets(
-      app([
-        {
-          name: 'web',
-          type: 'webservice',
-          traits: [
-            { type: 'scaler', properties: { replicas: 4 } },
-            { type: 'canary', properties: { steps: [{ weight: 10 }] } },
-          ],
-        },
-        { name: 'api', type: 'webservice' },
-      ]),
-      objects,
-    );
-    expect(problems).toEqual([]);
-    expect(targets).toHaveLength(1);
-    expect(targets[0]!.spec.component).toBe('web');
-    expect(targets[0]!.spec.steps).toEqual([{ weight: 10 }]);
-    expect(targets[0]!.workload.metadata.name).toBe('web');
+  it("a component's rendered Deployment, by name", () => {
+    expect(canaryWorkload('web', objects)?.metadata.name).toBe('web');
+    expect(canaryWorkload('api', objects)?.metadata.name).toBe('api');
   });
 
   it('finds the Deployment by its component label when its name differs', () => {
     const d = deployment('web-v2');
     d.metadata.labels = { 'app.oam.dev/component': 'web' };
-    const { targets } = canaryTargets(app([{ name: 'web', type: 'webservice', traits: [{ type: 'canary' }] }]), [
-      service,
-      d,
-    ]);
-    expect(targets.map((t) => t.workload.metadata.name)).toEqual(['web-v2']);
+    expect(canaryWorkload('web', [service, d])?.metadata.name).toBe('web-v2');
   });
 
-  it('problems name the component and the trait: bad properties, no Deployment', () => {
-    const { targets, problems } = canaryTargets(
-      app([
-        { name: 'web', type: 'webservice', traits: [{ type: 'canary', properties: { steps: [{ weight: 0 }] } }] },
-        { name: 'worker', type: 'worker', traits: [{ type: 'canary', properties: {} }] },
-      ]),
-      objects,
-    );
-    expect(targets).toEqual([]);
-    expect(problems).toEqual([
-      'component "web" trait "canary": steps[0].weight: an integer from 1 to 99 (100 is the promotion after the last step), not 0',
-      'component "worker" trait "canary": the component renders no Deployment (a canary needs one)',
-    ]);
+  it('none for a component that renders no Deployment', () => {
+    expect(canaryWorkload('worker', objects)).toBeUndefined();
+    expect(canaryWorkload('web', [service])).toBeUndefined();
   });
 });
 

@@ -4,20 +4,12 @@
  * (`<name>-canary` Deployment, and in gateway mode a `<service>-canary` Service and the HTTPRoute's
  * weights). Pure: the runner applies what these functions return.
  */
-import type { SourcedApplication } from '../../oam/model/parse.js';
 import type { KubeObject } from '../../objects/objects.js';
 import { hashOf } from '../../util/hash.js';
-import { canarySpec, type CanarySpec } from './spec.js';
 
 export const LABEL_TRACK = 'ferry.dev/track';
 export const LABEL_CANARY_OF = 'ferry.dev/canary-of';
 export const ANN_COMMIT = 'ferry.dev/canary-commit';
-
-export interface CanaryTarget {
-  spec: CanarySpec;
-  /** The rendered Deployment: the new template. */
-  workload: KubeObject;
-}
 
 type Template = {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -29,34 +21,14 @@ const specOf = (o: KubeObject) => ((o as { spec?: DeploymentSpec }).spec ?? {}) 
 export const templateOf = (o: KubeObject): Template | undefined => specOf(o).template;
 export const templateHash = (o: KubeObject): string => hashOf(templateOf(o) ?? {});
 
-/** The canary components of an app and their rendered workloads; problems name the component and field. */
-export function canaryTargets(
-  app: SourcedApplication,
-  objects: readonly KubeObject[],
-): { targets: CanaryTarget[]; problems: string[] } {
-  const targets: CanaryTarget[] = [];
-  const problems: string[] = [];
-  for (const c of app.app.spec.components) {
-    const trait = (c.traits ?? []).find((t) => t.type === 'canary');
-    if (!trait) continue;
-    const spec = canarySpec(c.name, trait.properties);
-    if (!spec.ok) {
-      problems.push(...spec.problems.map((p) => `component "${c.name}" trait "canary": ${p}`));
-      continue;
-    }
-    const workload = objects.find(
-      (o) =>
-        o.kind === 'Deployment' &&
-        o.apiVersion === 'apps/v1' &&
-        (o.metadata.labels?.['app.oam.dev/component'] === c.name || o.metadata.name === c.name),
-    );
-    if (!workload) {
-      problems.push(`component "${c.name}" trait "canary": the component renders no Deployment (a canary needs one)`);
-      continue;
-    }
-    targets.push({ spec: spec.value, workload });
-  }
-  return { targets, problems };
+/** The Deployment a component renders (its `app.oam.dev/component` label, or its name). */
+export function canaryWorkload(component: string, objects: readonly KubeObject[]): KubeObject | undefined {
+  return objects.find(
+    (o) =>
+      o.kind === 'Deployment' &&
+      o.apiVersion === 'apps/v1' &&
+      (o.metadata.labels?.['app.oam.dev/component'] === component || o.metadata.name === component),
+  );
 }
 
 /** Canary replicas so that their share of ready pods is the weight, the stable `n` kept serving: c/(n+c) ≈ w. */

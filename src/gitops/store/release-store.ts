@@ -7,22 +7,44 @@
  *   ferry-source.<source>               the Git source a controller follows: last commit seen, or its error
  */
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import type { ClusterPort } from '../../ports/cluster.js';
-import { ensureSystemNamespace } from '../sync/inventory.js';
 import type { KubeObject } from '../../objects/objects.js';
+import type { ClusterPort } from '../../ports/cluster.js';
+import { gzipEntry, jsonEntries, putRecord, readGzip, readJson, readRecord, writeRecord } from './codec.js';
 import {
-  recordLabels,
+  type RecordScope,
   recordRef,
   recordSelector,
+  SYSTEM_NAMESPACE,
   scopeOfLabels,
   sourceStatusName,
-  SYSTEM_NAMESPACE,
-  type RecordKind,
 } from './record-names.js';
-import type { ReleasePlacement } from './release-render.js';
-import type { SyncScope } from '../sync/tracking.js';
-import type { CanaryProgress } from '../../traits/canary/progress.js';
+
+export { recordConfigMap, writeRecord } from './codec.js';
+
+type SyncScope = RecordScope;
+
+/** What a placement (a cluster) held at a revision: kept with good revisions, for rollback. */
+export interface RecordedPlacement {
+  /** "local" (the environment's own cluster) or a kubeconfig context named by a topology policy. */
+  cluster: string;
+  objects: KubeObject[];
+}
+
+/**
+ * A runtime trait's state on one component (src/traits/runtime-trait.ts): its progress as the trait
+ * encoded it (opaque here), the line `ferry status` shows, and how its last delivery ended.
+ */
+export interface TraitState {
+  component: string;
+  trait: string;
+  /** The commit the progress is about. */
+  commit?: string;
+  progress?: unknown;
+  /** What `ferry status` shows of it (`progressing 2/4 (weight 50)`). */
+  status?: string;
+  /** The last delivery's outcome at `commit` (promoted, aborted, …), when it ended. */
+  outcome?: string;
+}
 
 export type Outcome = 'Synced' | 'Failed' | 'RolledBack' | 'Removed';
 
@@ -39,7 +61,7 @@ export interface Revision {
   /** Consecutive attempts that ended the same way for this commit. */
   attempts: number;
   /** The rendered manifests applied: kept for good revisions, for rollback. */
-  placements?: ReleasePlacement[];
+  placements?: RecordedPlacement[];
 }
 
 export interface StateSummary {
@@ -60,8 +82,8 @@ export interface StateSummary {
   updatedAt: string;
   /** The Git source (sourceId) whose controller recorded this release. */
   source?: string;
-  /** A progressive delivery (canary) in progress or just ended: step, weight, analysis runs. */
-  delivery?: CanaryProgress;
+  /** The runtime traits' state (a canary's step, weight and analysis runs), one entry per component and trait. */
+  traits?: TraitState[];
 }
 
 export interface Hold {
@@ -76,45 +98,22 @@ export interface Hold {
 
 export const HISTORY_LIMIT = 10;
 
-const ref = recordRef;
-export const recordConfigMap = (
-  kind: RecordKind,
-  s: SyncScope,
-  body: { data?: Record<string, string>; binaryData?: Record<string, string> },
-): KubeObject => ({
-  apiVersion: 'v1',
-  kind: 'ConfigMap',
-  metadata: { name: ref(kind, s).name, namespace: SYSTEM_NAMESPACE, labels: recordLabels(kind, s) },
-  ...body,
-});
-const configMap = recordConfigMap;
-
-/** Server-side apply, creating ferry-system first when it is missing. */
-export async function writeRecord(cluster: ClusterPort, obj: KubeObject): Promise<void> {
-  try {
-    await cluster.apply(obj, { force: true });
-  } catch (e) {
-    if ((e as { status?: number }).status !== 404) throw e;
-    await ensureSystemNamespace(cluster);
-    await cluster.apply(obj, { force: true });
-  }
-}
-
 export interface SavedState {
   snapshot?: unknown;
   summary?: StateSummary;
 }
 
 function savedState(cm: KubeObject | undefined): SavedState {
-  const data = (cm?.data ?? {}) as Record<string, string>;
+  const snapshot = readJson<unknown>(cm, 'snapshot.json');
+  const summary = readJson<StateSummary>(cm, 'summary.json');
   return {
-    ...(data['snapshot.json'] ? { snapshot: JSON.parse(data['snapshot.json']) } : {}),
-    ...(data['summary.json'] ? { summary: JSON.parse(data['summary.json']) as StateSummary } : {}),
+    ...(snapshot !== undefined ? { snapshot } : {}),
+    ...(summary ? { summary: withTraits(summary) } : {}),
   };
 }
 
 export async function readState(cluster: ClusterPort, s: SyncScope): Promise<SavedState> {
-  return savedState(await cluster.get(ref('state', s)));
+  return savedState(await readRecord(cluster, 'state', s));
 }
 
 /**
@@ -130,32 +129,26 @@ export async function readAllStates(cluster: ClusterPort, source: string | null)
   return out;
 }
 
-/** What `ferry rollout promote|abort` asks of a running canary; the controller deletes it once done. */
-export interface RolloutCommand {
-  command: 'promote' | 'promote-full' | 'abort';
-  requestedAt: string;
-  /** The commit whose canary it is meant for (a newer canary ignores it). */
-  commit?: string;
+/**
+ * A request from the command line to a release's runtime trait (`ferry rollout promote|abort`), opaque
+ * JSON the trait decodes; the controller clears it once done.
+ */
+export async function writeCommand(cluster: ClusterPort, s: SyncScope, command: unknown): Promise<void> {
+  await putRecord(cluster, 'rollout', s, jsonEntries({ 'command.json': command }));
 }
 
-export async function writeRolloutCommand(cluster: ClusterPort, s: SyncScope, c: RolloutCommand): Promise<void> {
-  await writeRecord(cluster, configMap('rollout', s, { data: { 'command.json': JSON.stringify(c) } }));
+export async function readCommand(cluster: ClusterPort, s: SyncScope): Promise<unknown> {
+  return readJson<unknown>(await readRecord(cluster, 'rollout', s), 'command.json');
 }
 
-export async function readRolloutCommand(cluster: ClusterPort, s: SyncScope): Promise<RolloutCommand | undefined> {
-  const cm = await cluster.get(ref('rollout', s));
-  const text = (cm?.data as Record<string, string> | undefined)?.['command.json'];
-  return text ? (JSON.parse(text) as RolloutCommand) : undefined;
-}
-
-export async function clearRolloutCommand(cluster: ClusterPort, s: SyncScope): Promise<void> {
-  await cluster.delete(ref('rollout', s));
+export async function clearCommand(cluster: ClusterPort, s: SyncScope): Promise<void> {
+  await cluster.delete(recordRef('rollout', s));
 }
 
 /** Forgets an (app, environment) that Git no longer declares: its state and hold (history stays). */
 export async function deleteState(cluster: ClusterPort, s: SyncScope): Promise<void> {
-  await cluster.delete(ref('state', s));
-  await cluster.delete(ref('hold', s));
+  await cluster.delete(recordRef('state', s));
+  await cluster.delete(recordRef('hold', s));
 }
 
 export async function writeState(
@@ -164,32 +157,22 @@ export async function writeState(
   snapshot: unknown,
   summary: StateSummary,
 ): Promise<void> {
-  await writeRecord(
-    cluster,
-    configMap('state', s, {
-      data: { 'snapshot.json': JSON.stringify(snapshot), 'summary.json': JSON.stringify(summary) },
-    }),
-  );
+  await putRecord(cluster, 'state', s, jsonEntries({ 'snapshot.json': snapshot, 'summary.json': summary }));
 }
 
 /** Every recorded (app, environment) of a cluster, of every source (or of one). */
 export async function listStates(cluster: ClusterPort, source?: string): Promise<StateSummary[]> {
-  return listJson<StateSummary>(cluster, recordSelector('state', source), 'summary.json');
+  return (await listJson<StateSummary>(cluster, recordSelector('state', source), 'summary.json')).map(withTraits);
 }
 
 /** One JSON entry of every record a label selector picks in ferry-system. */
 async function listJson<T>(cluster: ClusterPort, selector: string, key: string): Promise<T[]> {
   const cms = await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, selector);
-  return cms
-    .map((cm) => (cm.data as Record<string, string> | undefined)?.[key])
-    .filter((x): x is string => !!x)
-    .map((x) => JSON.parse(x) as T);
+  return cms.map((cm) => readJson<T>(cm, key)).filter((x): x is T => x !== undefined);
 }
 
 export async function readHistory(cluster: ClusterPort, s: SyncScope): Promise<Revision[]> {
-  const cm = await cluster.get(ref('history', s));
-  const data = (cm?.binaryData as Record<string, string> | undefined)?.['history.json.gz'];
-  return data ? (JSON.parse(gunzipSync(Buffer.from(data, 'base64')).toString('utf8')) as Revision[]) : [];
+  return readGzip<Revision[]>(await readRecord(cluster, 'history', s), 'history.json.gz') ?? [];
 }
 
 /**
@@ -227,41 +210,29 @@ export async function appendRevision(
   r: Omit<Revision, 'revision' | 'attempts'>,
 ): Promise<Revision> {
   const history = addRevision(await readHistory(cluster, s), r);
-  await writeRecord(
-    cluster,
-    configMap('history', s, {
-      binaryData: { 'history.json.gz': gzipSync(JSON.stringify(history)).toString('base64') },
-    }),
-  );
+  await putRecord(cluster, 'history', s, gzipEntry('history.json.gz', history));
   return history[0]!;
 }
 
 export async function readHold(cluster: ClusterPort, s: SyncScope): Promise<Hold | undefined> {
-  const cm = await cluster.get(ref('hold', s));
-  const data = cm?.data as Record<string, string> | undefined;
-  return data?.['hold.json'] ? (JSON.parse(data['hold.json']) as Hold) : undefined;
+  return readJson<Hold>(await readRecord(cluster, 'hold', s), 'hold.json');
 }
 
 export async function placeHold(cluster: ClusterPort, s: SyncScope, hold: Hold): Promise<void> {
-  await writeRecord(cluster, configMap('hold', s, { data: { 'hold.json': JSON.stringify(hold) } }));
+  await putRecord(cluster, 'hold', s, jsonEntries({ 'hold.json': hold }));
 }
 
 export async function releaseHold(cluster: ClusterPort, s: SyncScope): Promise<boolean> {
-  if (!(await cluster.get(ref('hold', s)))) return false;
-  await cluster.delete(ref('hold', s));
+  if (!(await readRecord(cluster, 'hold', s))) return false;
+  await cluster.delete(recordRef('hold', s));
   return true;
 }
 
 /** A hold ConfigMap's "app/env" and hold; undefined for anything else. */
 export function holdOf(cm: KubeObject): { key: string; hold: Hold } | undefined {
   const s = scopeOfLabels(cm.metadata.labels);
-  const text = (cm.data as Record<string, string> | undefined)?.['hold.json'];
-  if (!s || !text) return undefined;
-  try {
-    return { key: `${s.app}/${s.env}`, hold: JSON.parse(text) as Hold };
-  } catch {
-    return undefined;
-  }
+  const hold = readJson<Hold>(cm, 'hold.json');
+  return s && hold ? { key: `${s.app}/${s.env}`, hold } : undefined;
 }
 
 /** Holds in force on a cluster for one source's releases, by "app/env". */
@@ -295,10 +266,35 @@ export async function writeSourceStatus(cluster: ClusterPort, s: SourceStatus): 
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: sourceStatusName(id), namespace: SYSTEM_NAMESPACE, labels: { 'ferry.dev/kind': 'source' } },
-    data: { 'source.json': JSON.stringify(s) },
+    ...jsonEntries({ 'source.json': s }),
   });
 }
 
 export async function listSourceStatuses(cluster: ClusterPort): Promise<SourceStatus[]> {
   return listJson<SourceStatus>(cluster, recordSelector('source'), 'source.json');
 }
+
+/**
+ * A summary written before runtime traits had their own entries kept a canary's progress in `delivery`:
+ * read as the canary's entry.
+ */
+function withTraits(summary: StateSummary): StateSummary {
+  const legacy = (summary as StateSummary & { delivery?: { component?: string; commit?: string } }).delivery;
+  if (!legacy || summary.traits) return summary;
+  const { delivery: _, ...rest } = summary as StateSummary & { delivery?: unknown };
+  return {
+    ...rest,
+    traits: [
+      {
+        component: legacy.component ?? '',
+        trait: 'canary',
+        ...(legacy.commit ? { commit: legacy.commit } : {}),
+        progress: legacy,
+        ...legacyOutcome((legacy as { phase?: string }).phase),
+      },
+    ],
+  };
+}
+
+const legacyOutcome = (phase: string | undefined): { outcome?: string } =>
+  phase === 'Aborted' ? { outcome: 'aborted' } : phase === 'Succeeded' ? { outcome: 'promoted' } : {};

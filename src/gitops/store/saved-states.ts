@@ -7,7 +7,7 @@
 import type { ClusterPort } from '../../ports/cluster.js';
 import { adoptRecords, adoptSourceRecords } from './record-migration.js';
 import { readAllStates, readState, type SavedState } from './release-store.js';
-import type { Logger } from '../controller/telemetry.js';
+import type { Logger } from '../reconcile/telemetry.js';
 
 export class SavedStates {
   private listings = new Map<ClusterPort, Promise<Map<string, SavedState>>>();

@@ -9,17 +9,24 @@
  * keep the unscoped names ferry-<kind>.<app>.<env>; a controller adopts its own at start.
  */
 import type { ObjectRef } from '../../objects/objects.js';
-import type { SyncScope } from '../sync/tracking.js';
 
 export const SYSTEM_NAMESPACE = 'ferry-system';
 
 export type RecordKind = 'state' | 'history' | 'hold' | 'inventory' | 'rollout';
 
+/** Ferry's labels of an (app, environment): on its records, the objects it applies and its Events. */
+export const LABEL_APP = 'ferry.dev/app';
+export const LABEL_ENV = 'ferry.dev/environment';
 export const LABEL_KIND = 'ferry.dev/kind';
 export const LABEL_SOURCE = 'ferry.dev/source';
 
 /** An (app, environment), and the source whose controller owns it (absent: unscoped): the sync scope. */
-export type RecordScope = SyncScope;
+export interface RecordScope {
+  app: string;
+  env: string;
+  /** The Git source whose controller syncs it (names its records); absent for `ferry apply`. */
+  source?: string;
+}
 
 export const recordName = (kind: RecordKind, s: RecordScope): string =>
   s.source ? `ferry-${kind}.${s.source}.${s.app}.${s.env}` : `ferry-${kind}.${s.app}.${s.env}`;
@@ -32,8 +39,8 @@ export const recordRef = (kind: RecordKind, s: RecordScope): ObjectRef => ({
 });
 
 export const recordLabels = (kind: RecordKind, s: RecordScope): Record<string, string> => ({
-  'ferry.dev/app': s.app,
-  'ferry.dev/environment': s.env,
+  [LABEL_APP]: s.app,
+  [LABEL_ENV]: s.env,
   [LABEL_KIND]: kind,
   ...(s.source ? { [LABEL_SOURCE]: s.source } : {}),
 });
@@ -55,8 +62,8 @@ export function recordSelector(
 
 /** "app/env" of a record, from its labels; undefined for a record without them. */
 export function scopeOfLabels(labels: Record<string, string> | undefined): RecordScope | undefined {
-  const app = labels?.['ferry.dev/app'];
-  const env = labels?.['ferry.dev/environment'];
+  const app = labels?.[LABEL_APP];
+  const env = labels?.[LABEL_ENV];
   if (!app || !env) return undefined;
   const source = labels[LABEL_SOURCE];
   return { app, env, ...(source ? { source } : {}) };

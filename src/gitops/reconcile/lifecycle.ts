@@ -5,21 +5,31 @@
  */
 import { createActor } from 'xstate';
 import type { DefinitionRegistry } from '../../oam/definitions/registry.js';
-import { formatProblem, type Result } from '../../oam/errors.js';
-import { HoldError, WAITS_FOR_COMMIT, type ReconcileContext, type reconcileMachine } from '../controller/machine.js';
-import type { ControllerOptions } from '../controller/controller.js';
+import { type FerryProblem, formatProblem, type Result } from '../../oam/errors.js';
+import { HoldError, WAITS_FOR_COMMIT, type ReconcileContext, type reconcileMachine } from './machine.js';
+import type { ReconcileOptions } from './options.js';
 import type { LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
 import { hashOf } from '../../util/hash.js';
-import { holdEvent, type SourceHolds } from './hold-watch.js';
+import { holdEvent, type SourceHolds } from '../store/hold-watch.js';
 import { recordFailed, recordSynced } from './record.js';
 import { PERSISTED, summaryOf, type Release, type Spec } from './release.js';
-import { renderRelease } from './release-render.js';
-import { readHold, releaseHold, writeState, type Hold, type SavedState } from './release-store.js';
-import type { SavedStates } from './saved-states.js';
-import type { CanaryProgress } from '../../traits/canary/progress.js';
+import { renderRelease } from '../release/release-render.js';
+import {
+  type Hold,
+  readHistory,
+  readHold,
+  releaseHold,
+  type SavedState,
+  type TraitState,
+  writeState,
+} from '../store/release-store.js';
+import type { SavedStates } from '../store/saved-states.js';
+import type { KubeObject } from '../../objects/objects.js';
+import { traitKey } from './delivery.js';
+import { recordEvent } from './events.js';
 
 export interface LifecycleDeps {
-  options: ControllerOptions;
+  options: ReconcileOptions;
   saved: SavedStates;
   holds: SourceHolds;
   machine: () => ReturnType<typeof reconcileMachine.provide>;
@@ -43,7 +53,7 @@ export class ReleaseLifecycle {
         'cannot read the saved state; starting fresh',
       );
     }
-    if (saved.summary?.delivery) r.delivery = saved.summary.delivery;
+    if (saved.summary?.traits) r.traits = new Map(saved.summary.traits.map((t) => [traitKey(t), t]));
     const unchanged = saved.summary?.specDigest === spec.digest;
     if (unchanged) {
       // Nothing changed for this app while the controller was away: no new reconcile.
@@ -74,6 +84,18 @@ export class ReleaseLifecycle {
       );
       actor.send({ type: 'RETRY' });
     }
+  }
+
+  /** The spec Git declares for a release now; true when it is a new one (the release should reconcile). */
+  want(r: Release, spec: Spec, config: Release['config']): boolean {
+    r.config = config;
+    if (r.spec?.digest === spec.digest) {
+      r.sameSpec.add(spec.commit);
+      return false;
+    }
+    r.spec = spec;
+    r.sameSpec = new Set([spec.commit]);
+    return true;
   }
 
   /** At rest (idle, synced, failed): go for the wanted commit when it is a different spec. */
@@ -127,9 +149,10 @@ export class ReleaseLifecycle {
     if (state === 'idle' || state === 'synced' || state === 'failed') void r.io.then(() => this.nudge(r));
   }
 
-  /** A delivery's progress: kept on the release and written with its state (the summary carries it). */
-  reportDelivery(r: Release, p: CanaryProgress | undefined): Promise<void> {
-    r.delivery = p;
+  /** A runtime trait's state: kept on the release and written with its state (the summary carries it). */
+  reportTrait(r: Release, key: string, state: TraitState | undefined): Promise<void> {
+    if (state) r.traits.set(key, state);
+    else r.traits.delete(key);
     const s = r.actor?.getSnapshot();
     if (!s) return Promise.resolve();
     const cluster = this.d.options.clusterFor(r.config, 'local');
@@ -147,6 +170,16 @@ export class ReleaseLifecycle {
         ),
       );
     return r.io;
+  }
+
+  /** The objects of the newest good revision (Synced or rolled back to), read once per commit. */
+  async stableOf(r: Release, revision: string, placement: number): Promise<KubeObject[] | undefined> {
+    if (r.stable?.commit !== revision) {
+      const history = await readHistory(this.d.options.clusterFor(r.config, 'local'), r);
+      const good = history.find((h) => h.outcome !== 'Failed' && h.placements);
+      r.stable = { commit: revision, placements: good?.placements?.map((p) => p.objects) };
+    }
+    return r.stable.placements?.[placement];
   }
 
   /**
@@ -180,7 +213,8 @@ export class ReleaseLifecycle {
     if (hold) r.heldCommit = hold.commit;
     // `ferry resume` after an aborted canary (its hold deleted, as the watch saw): the same commit may
     // try its canary again. Not on a poll's view of the holds, which may not have the hold just placed yet.
-    if (event === 'RESUME' && lifted && r.delivery?.phase === 'Aborted') r.delivery = undefined;
+    if (event === 'RESUME' && lifted)
+      for (const [key, t] of r.traits) if (t.outcome === 'aborted') r.traits.delete(key);
     r.actor!.send(event === 'HOLD' ? { type: 'HOLD', reason: hold!.reason } : { type: event });
   }
 
@@ -217,18 +251,31 @@ export class ReleaseLifecycle {
     r.namespace = r.config?.namespace ?? sourced.app.metadata.namespace ?? 'default';
     const registry = this.d.registryFor(spec.layout, loaded.value);
     if (!registry.ok) throw new Error(registry.problems.map(formatProblem).join('\n'));
-    const placements = renderRelease(sourced, registry.value, r.env, r.config);
+    const release = renderRelease(sourced, registry.value, r.env, r.config, this.d.options.traits.parsers);
     this.d.options.metrics.renders.inc({ app: r.app, env: r.env });
-    if (!placements.ok) throw new Error(placements.problems.map(formatProblem).join('\n'));
+    if (!release.ok) throw new Error(release.problems.map(formatProblem).join('\n'));
     const namespace = r.config?.namespace ?? sourced.app.metadata.namespace ?? 'default';
+    this.warn(r, spec.commit, namespace, release.value.warnings);
     r.rendered = {
       commit: spec.commit,
-      placements: placements.value,
-      manifestDigest: hashOf(placements.value),
+      placements: release.value.placements,
+      runtimeTraits: release.value.runtimeTraits,
+      manifestDigest: hashOf(release.value.placements),
       namespace,
       app: sourced,
       registry: registry.value,
     };
     return r.rendered;
+  }
+
+  /** Render warnings (a trait outside its appliesToWorkloads, unknown parameters): logged and an Event, once per commit. */
+  private warn(r: Release, commit: string, namespace: string, warnings: FerryProblem[]): void {
+    if (warnings.length === 0) return;
+    const text = warnings.map(formatProblem);
+    this.d.options.log.warn({ app: r.app, env: r.env, commit, warnings: text }, 'render warnings');
+    const event = { app: r.app, env: r.env, namespace, type: 'Warning' as const, reason: 'RenderWarning' };
+    void recordEvent(this.d.options.clusterFor(r.config, 'local'), { ...event, message: text.join('; ') }).catch((e) =>
+      this.d.options.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot record an Event'),
+    );
   }
 }

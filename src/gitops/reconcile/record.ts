@@ -3,34 +3,32 @@
  * metrics, the automatic rollback (re-apply the newest good revision and hold) when enabled, and a drift
  * check's verdict (heal, or report once per drift for apps that opted out).
  */
-import type { ReconcileContext, PlanOutput } from '../controller/machine.js';
-import { recordEvent } from '../controller/events.js';
-import type { Logger, Metrics } from '../controller/telemetry.js';
-import type { EnvironmentConfig } from '../source/environments.js';
-import type { ClusterPort } from '../../ports/cluster.js';
+import type { ReconcileContext, PlanOutput } from './machine.js';
+import { recordEvent } from './events.js';
+import type { Logger } from './telemetry.js';
+import type { ReconcileOptions } from './options.js';
 import { driftText } from '../sync/drift.js';
-import { applyToPlacements } from './placements.js';
+import { applyToPlacements } from '../release/placements.js';
 import type { Release } from './release.js';
-import { appendRevision, placeHold, readHistory } from './release-store.js';
+import { appendRevision, placeHold, readHistory } from '../store/release-store.js';
 
 export interface RecordDeps {
-  options: {
-    clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort;
-    log: Logger;
-    metrics: Metrics;
-  };
+  options: Pick<ReconcileOptions, 'clusterFor' | 'log' | 'metrics'>;
 }
 
 export async function recordSynced(d: RecordDeps, r: Release, ctx: ReconcileContext, log: Logger): Promise<void> {
   const cluster = d.options.clusterFor(r.config, 'local');
   const rendered = r.rendered;
-  const canary = r.delivery?.commit === ctx.revision && r.delivery?.phase === 'Succeeded' ? r.delivery : undefined;
+  // What the runtime traits promoted for this commit (a canary's steps and analysis runs).
+  const delivered = r.delivered;
+  const promoted = delivered && delivered.commit === ctx.revision ? delivered.promoted : [];
   const message = r.healing
     ? 'drift corrected: synced and healthy'
-    : canary
-      ? `canary of ${canary.workload} promoted after ${canary.steps} steps (${canary.analysis.length} analysis runs kept): synced and healthy`
+    : promoted.length > 0
+      ? `${promoted.join('; ')}: synced and healthy`
       : 'synced and healthy';
   r.healing = false;
+  r.stable = undefined;
   const rev = await appendRevision(cluster, r, {
     commit: ctx.revision!,
     specDigest: r.spec?.digest ?? '',
@@ -88,10 +86,13 @@ export async function recordFailed(d: RecordDeps, r: Release, ctx: ReconcileCont
     reason: failure.reason,
     message: failure.message,
   }).catch((e) => log.warn({ err: (e as Error).message }, 'cannot record an Event'));
-  if (failure.reason === 'DeliveryFailed' && r.delivery?.phase === 'Aborted' && r.delivery.commit === ctx.revision) {
-    // A canary aborted: the stable version never changed. Held on this commit, so it is not retried
-    // until a newer commit touches the app (or ferry resume).
-    const reason = `canary aborted at commit ${ctx.revision.slice(0, 12)}: ${r.delivery.message ?? ''}`;
+  r.stable = undefined;
+  const delivered = r.delivered;
+  const aborted = delivered && delivered.commit === ctx.revision ? delivered.aborted : undefined;
+  if (failure.reason === 'DeliveryFailed' && aborted?.hold && ctx.revision) {
+    // A runtime trait aborted (a canary): the stable version never changed. Held on this commit, so it
+    // is not retried until a newer commit touches the app (or ferry resume).
+    const reason = `${aborted.trait} aborted at commit ${ctx.revision.slice(0, 12)}: ${aborted.reason}`;
     await placeHold(cluster, r, {
       reason,
       since: new Date().toISOString(),

@@ -1,6 +1,6 @@
 /** Releases Git no longer declares: stopped, then pruned and recorded in the background (stop() waits for them). */
 import type { ClusterPort } from '../../ports/cluster.js';
-import type { Logger, Metrics } from '../controller/telemetry.js';
+import type { Logger, Metrics } from './telemetry.js';
 import type { EnvironmentConfig } from '../source/environments.js';
 import { releaseKey, type Release } from './release.js';
 import { removeRelease, type Removable } from './release-removal.js';

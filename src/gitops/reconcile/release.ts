@@ -1,19 +1,22 @@
 /**
  * A release is one app in one environment: what it should reach (its spec: the commit, the app
  * folder's digest and layout), its reconcile machine, what it rendered, and what is being written about
- * it. `summaryOf` is what `ferry status` shows of it.
+ * it. The reconcile module (this folder) is the only writer of a release's fields; `summaryOf` is what
+ * `ferry status` shows of it.
  */
 import type { Actor } from 'xstate';
+import type { KubeObject } from '../../objects/objects.js';
 import type { DefinitionRegistry } from '../../oam/definitions/registry.js';
 import type { Result } from '../../oam/errors.js';
 import type { SourcedApplication } from '../../oam/model/parse.js';
-import { WAITS_FOR_COMMIT, type ReconcileContext, type reconcileMachine } from '../controller/machine.js';
+import type { ParsedTrait } from '../../oam/render/runtime-traits.js';
+import type { ReleasePlacement } from '../release/release-render.js';
 import type { EnvironmentConfig } from '../source/environments.js';
 import type { AppFolder, LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
+import type { StateSummary, TraitState } from '../store/release-store.js';
 import type { planApp } from '../sync/sync.js';
-import type { StateSummary } from './release-store.js';
-import type { ReleasePlacement } from './release-render.js';
-import type { CanaryProgress } from '../../traits/canary/progress.js';
+import type { DeliveryResult } from './delivery.js';
+import { type ReconcileContext, type reconcileMachine, WAITS_FOR_COMMIT } from './machine.js';
 
 export interface Spec {
   commit: string;
@@ -21,6 +24,17 @@ export interface Spec {
   folder: AppFolder;
   loaded: Promise<Result<LoadedAppFolder>>;
   layout: RepoLayout;
+}
+
+/** What a release renders for one commit: its placements and its runtime traits (after overrides). */
+export interface Rendered {
+  commit: string;
+  placements: ReleasePlacement[];
+  runtimeTraits: ParsedTrait[];
+  manifestDigest: string;
+  namespace: string;
+  app: SourcedApplication;
+  registry: DefinitionRegistry;
 }
 
 export interface Release {
@@ -34,14 +48,7 @@ export interface Release {
   /** The spec this release should reach, and the commits known to carry the same spec. */
   spec?: Spec;
   sameSpec: Set<string>;
-  rendered?: {
-    commit: string;
-    placements: ReleasePlacement[];
-    manifestDigest: string;
-    namespace: string;
-    app: SourcedApplication;
-    registry: DefinitionRegistry;
-  };
+  rendered?: Rendered;
   /** Serializes what is written to the cluster about this release. */
   io: Promise<void>;
   startedAt?: number;
@@ -60,8 +67,31 @@ export interface Release {
   healing?: boolean;
   /** While held: the commit running (the one a rollback went back to), when known. */
   heldCommit?: string;
-  /** The canary in progress (or last ended), persisted with the state so a restart resumes it. */
-  delivery?: CanaryProgress;
+  /** The runtime traits' state by "component/trait", persisted with the state so a restart resumes them. */
+  traits: Map<string, TraitState>;
+  /** How the last delivery ended (the traits' outcomes), for what is recorded next. */
+  delivered?: DeliveryResult;
+  /** The objects of the newest good revision by placement, read once per commit (hold-back and delivery use them). */
+  stable?: { commit: string; placements: KubeObject[][] | undefined };
+}
+
+/** A new release of this source, not yet restored. */
+export function newRelease(
+  p: { app: string; env: string; config?: EnvironmentConfig },
+  source: string,
+  folder: string,
+): Release {
+  return {
+    app: p.app,
+    env: p.env,
+    source,
+    config: p.config,
+    folder,
+    sameSpec: new Set(),
+    io: Promise.resolve(),
+    persistSeq: 0,
+    traits: new Map(),
+  };
 }
 
 /**
@@ -91,6 +121,6 @@ export function summaryOf(r: Release, state: string, ctx: ReconcileContext): Sta
     ...(ctx.failure ? { lastError: `${ctx.failure.reason}: ${ctx.failure.message}` } : {}),
     updatedAt: new Date().toISOString(),
     source: r.source,
-    ...(r.delivery ? { delivery: r.delivery } : {}),
+    ...(r.traits.size > 0 ? { traits: [...r.traits.values()] } : {}),
   };
 }

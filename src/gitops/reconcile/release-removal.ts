@@ -6,10 +6,10 @@
  */
 import type { ClusterPort } from '../../ports/cluster.js';
 import type { EnvironmentConfig } from '../source/environments.js';
-import { recordEvent } from '../controller/events.js';
-import { appendRevision, deleteState, readHistory } from './release-store.js';
-import { applyToPlacements } from './placements.js';
-import type { Logger } from '../controller/telemetry.js';
+import { recordEvent } from './events.js';
+import { appendRevision, deleteState, readHistory } from '../store/release-store.js';
+import { applyToPlacements } from '../release/placements.js';
+import type { Logger } from './telemetry.js';
 
 export interface RemovalDeps {
   clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort;

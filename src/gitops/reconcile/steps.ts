@@ -5,22 +5,22 @@
  */
 import { fromPromise } from 'xstate';
 import { definitionHealth } from '../health/definition-health.js';
-import type { ReleaseLifecycle } from '../release/lifecycle.js';
-import { reportDrift } from '../release/record.js';
-import type { Release } from '../release/release.js';
+import type { ReleaseLifecycle } from './lifecycle.js';
+import { reportDrift } from './record.js';
+import type { Release, Rendered } from './release.js';
 import { driftOf } from '../sync/drift.js';
 import { formatRef } from '../../objects/objects.js';
 import { planApp, syncApp } from '../sync/sync.js';
 import { waitHealthy } from '../sync/wait.js';
-import type { ControllerOptions } from './controller.js';
-import { passThrough, type PlanOutput, type StepInput } from './machine.js';
-import type { Semaphore } from './semaphore.js';
-import type { DeliveryInput } from './delivery.js';
+import type { ReconcileOptions } from './options.js';
+import type { PlanOutput, StepInput } from './machine.js';
+import type { Semaphore } from '../../util/semaphore.js';
+import type { StageInput } from './delivery.js';
 import type { ReleasePlacement } from '../release/release-render.js';
 import type { KubeObject } from '../../objects/objects.js';
 
 export interface StepDeps {
-  options: ControllerOptions;
+  options: ReconcileOptions;
   releases: Map<string, Release>;
   gate: Semaphore;
   lifecycle: ReleaseLifecycle;
@@ -40,31 +40,31 @@ export function reconcileSteps(d: StepDeps) {
       return running;
     });
   const health = (r: Release) => definitionHealth(r.rendered!.registry, r.rendered!.app.app.spec.components, r.app);
-  /** What a release's delivery works on: its rendered objects on the cluster of its one placement. */
-  const deliveryInput = (
-    r: Release,
-    rendered: NonNullable<Release['rendered']>,
-    revision: string,
-    p: ReleasePlacement,
-  ): DeliveryInput => ({
-    release: r,
-    rendered,
-    revision,
-    cluster: d.options.clusterFor(r.config, p.cluster),
-    records: d.options.clusterFor(r.config, 'local'),
-    objects: p.objects,
-    log: d.options.log,
-  });
-  /** The objects apply writes: with a canary's new template held back (a delivery needs a single placement). */
+  /** What a release's runtime traits work on: its rendered objects on the cluster of its one placement. */
+  const stageInput = async (r: Release, rendered: Rendered, revision: string): Promise<StageInput> => {
+    const p = rendered.placements[0]!;
+    return {
+      release: r,
+      rendered,
+      revision,
+      cluster: d.options.clusterFor(r.config, p.cluster),
+      records: d.options.clusterFor(r.config, 'local'),
+      objects: p.objects,
+      stable: await d.lifecycle.stableOf(r, revision, 0),
+      log: d.options.log,
+    };
+  };
+  /** Runtime traits run on a release with one placement (a topology's waves are not there yet). */
+  const delivers = (rendered: Rendered, revision: string | undefined): revision is string =>
+    revision !== undefined && rendered.placements.length === 1 && d.options.traits.has(rendered);
+  /** The objects apply writes: with the runtime traits' hold-back (a canary keeps the stable template). */
   const desired = async (
     r: Release,
-    rendered: NonNullable<Release['rendered']>,
+    rendered: Rendered,
     revision: string | undefined,
     p: ReleasePlacement,
   ): Promise<KubeObject[]> =>
-    d.options.delivery && rendered.placements.length === 1 && revision
-      ? d.options.delivery.holdBack(deliveryInput(r, rendered, revision, p))
-      : p.objects;
+    delivers(rendered, revision) ? d.options.traits.holdBack(await stageInput(r, rendered, revision)) : p.objects;
   return {
     fetch: step(async (r, i) => {
       d.lifecycle.specOf(r, i.revision);
@@ -143,18 +143,18 @@ export function reconcileSteps(d: StepDeps) {
     deliver: fromPromise<unknown, StepInput>(async ({ input, signal }) => {
       const r = d.releases.get(`${input.app}/${input.env}`);
       if (!r) throw new Error(`${input.app}/${input.env} is no longer reconciled here`);
-      if (d.options.deliver) return d.options.deliver(input);
-      const delivery = d.options.delivery;
-      if (!delivery || input.revision === undefined) return passThrough(input);
+      r.delivered = undefined;
+      if (input.revision === undefined) return undefined;
       const rendered = await d.lifecycle.prepare(r, input.revision);
-      if (rendered.placements.length !== 1) return undefined;
-      const running = delivery.deliver({
-        ...deliveryInput(r, rendered, input.revision, rendered.placements[0]!),
-        signal,
-        report: (p) => d.lifecycle.reportDelivery(r, p),
-      });
+      if (!delivers(rendered, input.revision)) return undefined;
+      const running = d.options.traits.deliver(await stageInput(r, rendered, input.revision), signal, (key, state) =>
+        d.lifecycle.reportTrait(r, key, state),
+      );
       r.running = running;
-      await running;
+      const result = await running;
+      r.delivered = result;
+      // The core records the outcome (record.ts); the trait that spoke is only named in the message.
+      if (result.aborted) throw new Error(`${result.aborted.trait} aborted: ${result.aborted.reason}`);
       return undefined;
     }),
     verify: step(async (r, i) => {

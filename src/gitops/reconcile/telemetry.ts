@@ -132,30 +132,6 @@ export class Metrics {
     labelNames: ['provider', 'result'],
     registers: [this.registry],
   });
-  readonly canaryWeight = new Gauge({
-    name: 'ferry_canary_weight',
-    help: "The canary's traffic weight, % (0 when none runs)",
-    labelNames: ['app', 'env', 'component'],
-    registers: [this.registry],
-  });
-  readonly canaryPhase = new Gauge({
-    name: 'ferry_canary_phase',
-    help: "1 for the canary's current phase (Progressing, Paused, Inconclusive, Promoting, Succeeded, Aborted)",
-    labelNames: ['app', 'env', 'component', 'phase'],
-    registers: [this.registry],
-  });
-  readonly analysisRuns = new Counter({
-    name: 'ferry_analysis_runs_total',
-    help: 'Canary analysis runs by result (Successful, Failed, Inconclusive)',
-    labelNames: ['app', 'env', 'result'],
-    registers: [this.registry],
-  });
-  readonly analysisQueries = new Counter({
-    name: 'ferry_analysis_queries_total',
-    help: 'Metrics queries sent by canary analysis',
-    labelNames: ['app', 'env'],
-    registers: [this.registry],
-  });
   readonly leader = new Gauge({
     name: 'ferry_leader',
     help: '1 while this replica holds the controller lease',

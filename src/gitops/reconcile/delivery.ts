@@ -1,0 +1,173 @@
+/**
+ * The delivering stage and the hold-back at apply, run through the runtime-trait interface
+ * (src/traits/runtime-trait.ts): each component's parsed runtime traits, in order. The stage keeps each
+ * trait's progress on the release (opaque JSON through the trait's codec, written with the state record)
+ * and turns the traits' outcomes into one delivery result, which record.ts records without knowing
+ * which trait spoke.
+ */
+import type { KubeObject } from '../../objects/objects.js';
+import type { ParsedTrait, TraitParser } from '../../oam/render/runtime-traits.js';
+import type { ClusterPort } from '../../ports/cluster.js';
+import type {
+  AnyRuntimeTrait,
+  TraitOutcome,
+  TraitRuntime,
+  TraitRuntimeContext,
+  TraitTarget,
+} from '../../traits/runtime-trait.js';
+import type { TraitState } from '../store/release-store.js';
+import { clearCommand, readCommand } from '../store/release-store.js';
+import { tracked } from '../sync/tracking.js';
+import { recordEvent } from './events.js';
+import type { Release, Rendered } from './release.js';
+import type { Logger } from './telemetry.js';
+
+/** What the delivery of one commit came to, across the release's runtime traits. */
+export interface DeliveryResult {
+  commit: string;
+  /** The promoted traits' messages (`canary of web promoted after 4 steps …`). */
+  promoted: string[];
+  /** The trait that stopped the delivery, with its reason; `hold` keeps the release on this commit. */
+  aborted?: { trait: string; component: string; reason: string; hold: boolean };
+}
+
+/** The release and placement a hook works on. */
+export interface StageInput {
+  release: Release;
+  rendered: Rendered;
+  revision: string;
+  objects: KubeObject[];
+  /** The cluster of the release's placement, and the one its records live on. */
+  cluster: ClusterPort;
+  records: ClusterPort;
+  /** The objects of the newest good revision (undefined before the first). */
+  stable: KubeObject[] | undefined;
+  log: Logger;
+}
+
+export const traitKey = (t: { component: string; trait: string }) => `${t.component}/${t.trait}`;
+
+interface Started {
+  trait: AnyRuntimeTrait;
+  runtime: TraitRuntime<unknown, unknown>;
+}
+
+export class TraitStage {
+  private readonly started = new Map<string, Started>();
+
+  /** The traits' parsers, for the render pipeline. */
+  readonly parsers: readonly TraitParser[];
+
+  constructor(traits: readonly AnyRuntimeTrait[], context: TraitRuntimeContext) {
+    for (const trait of traits) this.started.set(trait.type, { trait, runtime: trait.start(context) });
+    this.parsers = traits;
+  }
+
+  /** The parsed traits of a render that have a runtime here, with it. */
+  private running(rendered: Rendered): { parsed: ParsedTrait; s: Started }[] {
+    return rendered.runtimeTraits.flatMap((parsed) => {
+      const s = this.started.get(parsed.trait);
+      return s ? [{ parsed, s }] : [];
+    });
+  }
+
+  /** True when some trait of this render has a hook to run. */
+  has(rendered: Rendered): boolean {
+    return this.running(rendered).length > 0;
+  }
+
+  private target(i: StageInput, parsed: ParsedTrait, objects: KubeObject[]): TraitTarget<unknown> {
+    const r = i.release;
+    return {
+      app: r.app,
+      env: r.env,
+      ...(r.source ? { source: r.source } : {}),
+      component: parsed.component,
+      namespace: i.rendered.namespace,
+      revision: i.revision,
+      spec: parsed.spec,
+      objects,
+      stable: i.stable,
+      cluster: i.cluster,
+    };
+  }
+
+  /** The objects apply writes: each trait's hold-back in turn (a canary keeps the stable template). */
+  async holdBack(i: StageInput): Promise<KubeObject[]> {
+    let objects = i.objects;
+    for (const { parsed, s } of this.running(i.rendered))
+      if (s.runtime.holdBack) objects = await s.runtime.holdBack(this.target(i, parsed, objects));
+    return objects;
+  }
+
+  /**
+   * Runs every trait's delivery in order; stops at the first that aborts or has no verdict.
+   * `report(state)` keeps a trait's state on the release and writes it with the state record.
+   */
+  async deliver(
+    i: StageInput,
+    signal: AbortSignal,
+    report: (key: string, state: TraitState | undefined) => Promise<void>,
+  ): Promise<DeliveryResult> {
+    const result: DeliveryResult = { commit: i.revision, promoted: [] };
+    const r = i.release;
+    for (const { parsed, s } of this.running(i.rendered)) {
+      if (!s.runtime.deliver) continue;
+      const key = traitKey(parsed);
+      const saved = r.traits.get(key);
+      const progress = saved?.progress === undefined ? undefined : s.trait.progress.decode(saved.progress);
+      const state = (p: unknown, outcome?: TraitOutcome['result']): TraitState => ({
+        component: parsed.component,
+        trait: parsed.trait,
+        commit: i.revision,
+        progress: s.trait.progress.encode(p),
+        status: s.trait.describe(p),
+        ...(outcome ? { outcome } : {}),
+      });
+      const outcome = await s.runtime.deliver({
+        ...this.target(i, parsed, i.objects),
+        progress,
+        report: (p) => report(key, p === undefined ? undefined : state(p)),
+        event: (type, reason, message) => this.event(i, type, reason, message),
+        command: () => readCommand(i.records, r),
+        clearCommand: () => clearCommand(i.records, r),
+        tracked: (o) => tracked(r, o),
+        log: i.log,
+        signal,
+      });
+      const latest = r.traits.get(key);
+      if (latest && outcome.result !== 'skipped') await report(key, { ...latest, outcome: outcome.result });
+      if (outcome.result === 'promoted') result.promoted.push(outcome.message);
+      if (outcome.result === 'aborted') {
+        result.aborted = {
+          trait: parsed.trait,
+          component: parsed.component,
+          reason: outcome.reason,
+          hold: outcome.hold,
+        };
+        return result;
+      }
+      if (outcome.result === 'inconclusive') throw new Error(`${parsed.trait} inconclusive: ${outcome.reason}`);
+    }
+    return result;
+  }
+
+  /** The line `ferry status` shows of a trait's progress (none for a trait not registered here). */
+  describe(t: TraitState): string | undefined {
+    const s = this.started.get(t.trait);
+    const p = s && t.progress !== undefined ? s.trait.progress.decode(t.progress) : undefined;
+    return p === undefined ? t.status : s!.trait.describe(p);
+  }
+
+  private event(i: StageInput, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const r = i.release;
+    return recordEvent(i.records, {
+      app: r.app,
+      env: r.env,
+      namespace: i.rendered.namespace,
+      type,
+      reason,
+      message,
+    }).catch((e) => i.log.warn({ err: (e as Error).message }, 'cannot record an Event'));
+  }
+}

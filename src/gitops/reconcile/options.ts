@@ -1,0 +1,15 @@
+/** What the reconcile module needs from the controller that runs it. */
+import type { ClusterPort } from '../../ports/cluster.js';
+import type { EnvironmentConfig } from '../source/environments.js';
+import type { TraitStage } from './delivery.js';
+import type { Logger, Metrics } from './telemetry.js';
+
+export interface ReconcileOptions {
+  /** The cluster of an environment ("local" placement) or of a topology cluster name. */
+  clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort;
+  metrics: Metrics;
+  log: Logger;
+  verifyTimeoutMs?: number;
+  /** The runtime traits' hooks (hold-back at apply, the delivering stage). */
+  traits: TraitStage;
+}
