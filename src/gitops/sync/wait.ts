@@ -1,7 +1,7 @@
 /** Waits until objects are healthy: fails fast on Degraded, gives up at a timeout. */
 import type { ClusterPort } from '../../ports/cluster.js';
 import { computeHealth } from '../health/compute.js';
-import type { Health, HealthCheck } from '../health/types.js';
+import type { HealthCheck } from '../health/types.js';
 
 export type { HealthCheck };
 import { formatRef, refOf, type KubeObject } from '../../objects/objects.js';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { SourcedApplication } from '../../oam/model/parse.js';
 import type { KubeObject } from '../../objects/objects.js';
 import {
   ANN_COMMIT,
@@ -58,12 +57,6 @@ const route = (refs: object[], more: object[] = []): KubeObject =>
 const refsOf = (r: KubeObject, rule = 0) =>
   (r as unknown as { spec: { rules: { backendRefs: { name: string; weight?: number; port?: number }[] }[] } }).spec
     .rules[rule]!.backendRefs;
-
-const app = (components: object[]): SourcedApplication =>
-  ({
-    app: { apiVersion: 'core.oam.dev/v1beta1', kind: 'Application', metadata: { name: 'shop' }, spec: { components } },
-    source: {},
-  }) as unknown as SourcedApplication;
 
 describe('canaryReplicas: c = round(N·w/(100−w)), at least 1', () => {
   it.each([
