@@ -16,7 +16,7 @@ import { loadRegistry } from '../oam/definitions/builtin.js';
 import type { ClusterPort } from '../ports/cluster.js';
 import { tuneForController } from './controller-runtime.js';
 import { RUNTIME_TRAITS } from '../traits/registry.js';
-import type { TraitRuntimeContext } from '../traits/runtime-trait.js';
+import type { TraitRuntimeContext } from '../traits/api/runtime-trait.js';
 import { PrometheusClient } from '../metrics/prometheus.js';
 import { parseDuration } from './duration.js';
 import { EXIT_INVALID, EXIT_OK, reportProblems, UsageError, type CliIO } from './io.js';

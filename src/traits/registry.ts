@@ -3,6 +3,6 @@
  * the controller runs their hooks, `ferry status` describes their progress.
  */
 import { canaryTrait } from './canary/trait.js';
-import type { AnyRuntimeTrait } from './runtime-trait.js';
+import type { AnyRuntimeTrait } from './api/runtime-trait.js';
 
 export const RUNTIME_TRAITS: readonly AnyRuntimeTrait[] = [canaryTrait];

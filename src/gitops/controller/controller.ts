@@ -30,7 +30,7 @@ import { ReleaseLifecycle } from '../reconcile/lifecycle.js';
 import { newRelease, type Release, type Spec } from '../reconcile/release.js';
 import { TraitStage } from '../reconcile/delivery.js';
 import type { ReconcileOptions } from '../reconcile/options.js';
-import type { AnyRuntimeTrait, TraitRuntimeContext } from '../../traits/runtime-trait.js';
+import type { AnyRuntimeTrait, TraitRuntimeContext } from '../../traits/api/runtime-trait.js';
 import type { Removable } from '../reconcile/release-removal.js';
 import { Removals } from '../reconcile/removals.js';
 import { SourceStatusRecorder } from './source-status.js';

@@ -14,22 +14,15 @@ import type {
   TraitRuntime,
   TraitRuntimeContext,
   TraitTarget,
-} from '../../traits/runtime-trait.js';
+} from '../../traits/api/runtime-trait.js';
 import type { TraitState } from '../store/release-store.js';
 import { clearCommand, readCommand } from '../store/release-store.js';
 import { tracked } from '../sync/tracking.js';
 import { recordEvent } from './events.js';
-import type { Release, Rendered } from './release.js';
-import type { Logger } from './telemetry.js';
+import type { DeliveryResult, Release, Rendered } from './release.js';
 
-/** What the delivery of one commit came to, across the release's runtime traits. */
-export interface DeliveryResult {
-  commit: string;
-  /** The promoted traits' messages (`canary of web promoted after 4 steps …`). */
-  promoted: string[];
-  /** The trait that stopped the delivery, with its reason; `hold` keeps the release on this commit. */
-  aborted?: { trait: string; component: string; reason: string; hold: boolean };
-}
+export type { DeliveryResult };
+import type { Logger } from './telemetry.js';
 
 /** The release and placement a hook works on. */
 export interface StageInput {

@@ -15,8 +15,16 @@ import type { EnvironmentConfig } from '../source/environments.js';
 import type { AppFolder, LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
 import type { StateSummary, TraitState } from '../store/release-store.js';
 import type { planApp } from '../sync/sync.js';
-import type { DeliveryResult } from './delivery.js';
 import { type ReconcileContext, type reconcileMachine, WAITS_FOR_COMMIT } from './machine.js';
+
+/** What the delivery of one commit came to, across the release's runtime traits. */
+export interface DeliveryResult {
+  commit: string;
+  /** The promoted traits' messages (`canary of web promoted after 4 steps …`). */
+  promoted: string[];
+  /** The trait that stopped the delivery, with its reason; `hold` keeps the release on this commit. */
+  aborted?: { trait: string; component: string; reason: string; hold: boolean };
+}
 
 export interface Spec {
   commit: string;

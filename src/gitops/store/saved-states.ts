@@ -7,7 +7,7 @@
 import type { ClusterPort } from '../../ports/cluster.js';
 import { adoptRecords, adoptSourceRecords } from './record-migration.js';
 import { readAllStates, readState, type SavedState } from './release-store.js';
-import type { Logger } from '../reconcile/telemetry.js';
+import type { Log } from '../../ports/log.js';
 
 export class SavedStates {
   private listings = new Map<ClusterPort, Promise<Map<string, SavedState>>>();
@@ -16,7 +16,7 @@ export class SavedStates {
 
   constructor(
     private readonly source: string,
-    private readonly log: Logger,
+    private readonly log: Log,
   ) {}
 
   /** This source's saved states of a cluster by "app/env"; undefined when the listing failed. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import type { KubeObject } from '../../objects/objects.js';
 import { MemoryCluster } from '../../../test/support/memory-cluster.js';
-import type { DeliverInput, TraitTarget } from '../runtime-trait.js';
+import type { DeliverInput, TraitTarget } from '../api/runtime-trait.js';
 import { CanaryRuntime } from './delivery.js';
 import type { CanaryProgress } from './progress.js';
 import { type CanarySpec, parseCanary } from './spec.js';

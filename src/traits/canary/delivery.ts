@@ -6,7 +6,13 @@
  */
 import type { KubeObject } from '../../objects/objects.js';
 import { abortableSleep } from '../../util/sleep.js';
-import type { DeliverInput, TraitOutcome, TraitRuntime, TraitRuntimeContext, TraitTarget } from '../runtime-trait.js';
+import type {
+  DeliverInput,
+  TraitOutcome,
+  TraitRuntime,
+  TraitRuntimeContext,
+  TraitTarget,
+} from '../api/runtime-trait.js';
 import { runSummary } from './analysis.js';
 import { decodeCommand } from './command.js';
 import { type CanaryMetrics, canaryMetrics } from './metrics.js';

@@ -3,7 +3,7 @@
  * Parsing (spec.ts), progress (progress.ts) and the runtime (delivery.ts) are its own; this file is
  * what the core sees.
  */
-import type { RuntimeTrait } from '../runtime-trait.js';
+import type { RuntimeTrait } from '../api/runtime-trait.js';
 import { CanaryRuntime } from './delivery.js';
 import { type CanaryProgress, decodeProgress, progressLine } from './progress.js';
 import { type CanarySpec, parseCanary } from './spec.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ClusterError } from '../ports/cluster.js';
-import { withRetry } from './retry.js';
+import { ClusterError } from '../../src/ports/cluster.js';
+import { withRetry } from '../../src/util/retry.js';
 
 function flaky(failures: unknown[]) {
   let calls = 0;

@@ -14,11 +14,11 @@
  *   core records without knowing which trait spoke.
  */
 import type { Registry } from 'prom-client';
-import type { KubeObject } from '../objects/objects.js';
-import type { TraitParser } from '../oam/render/runtime-traits.js';
-import type { ClusterPort } from '../ports/cluster.js';
-import type { Log } from '../ports/log.js';
-import type { MetricsPort } from '../ports/metrics.js';
+import type { KubeObject } from '../../objects/objects.js';
+import type { TraitParser } from '../../oam/render/runtime-traits.js';
+import type { ClusterPort } from '../../ports/cluster.js';
+import type { Log } from '../../ports/log.js';
+import type { MetricsPort } from '../../ports/metrics.js';
 
 /** How a trait's progress is kept: plain JSON in the release's state record. */
 export interface ProgressCodec<P> {
