@@ -1,9 +1,10 @@
 /**
- * Periodic drift check for an app with self-heal enabled: every interval, plan against the live
+ * `ferry apply --self-heal`'s drift loop (the controller's is its machine's periodic `checking` state): every interval, plan against the live
  * state; drift on managed fields (or anything else out of sync) is reported and, when healing is
  * on, corrected by a sync. Stops when the signal aborts.
  */
 import { formatRef } from '../../objects/objects.js';
+import { abortableSleep } from '../../util/sleep.js';
 import { planApp, syncApp, type SyncOptions, type SyncResult } from './sync.js';
 
 export interface DriftReport {
@@ -25,16 +26,6 @@ export async function watchDrift(
       if (opts.heal) report.healed = await syncApp({ ...opts, force: true });
       opts.onReport(report);
     }
-    await new Promise<void>((res) => {
-      const t = setTimeout(res, opts.intervalMs);
-      opts.signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(t);
-          res();
-        },
-        { once: true },
-      );
-    });
+    await abortableSleep(opts.intervalMs, opts.signal);
   }
 }
