@@ -44,6 +44,7 @@ if (intervalMs === undefined || intervalMs < 1000)
 
 const name = (i: number) => `app-${String(i).padStart(3, '0')}`;
 const ns = (i: number) => `bench-canary-${String(i).padStart(3, '0')}`;
+const canaryMetrics = '[{name: success-rate, min: 95}, {name: latency, max: 500ms}]';
 const appYaml = (i: number, image: string) => `apiVersion: core.oam.dev/v1beta1
 kind: Application
 metadata: {name: ${name(i)}, namespace: ${ns(i)}}
@@ -60,7 +61,7 @@ spec:
         - type: canary
           properties:
             steps: [{weight: 50}, {pause: {duration: 30s}}]
-            analysis: {interval: ${intervalMs / 1000}s, failureLimit: 1, metrics: [{name: success-rate, min: 95}, {name: latency, max: 500ms}]}
+            analysis: {interval: ${intervalMs / 1000}s, failureLimit: 1, metrics: ${canaryMetrics}}
 `;
 
 // Ctrl-C / SIGTERM: every wait below throws, so the finally block stops ferry serve and the cluster.
@@ -141,7 +142,8 @@ try {
   const prometheusUrl = state.prometheusUrl;
   const cluster = KubeCluster.fromFile(state.kubeconfig);
   console.error(
-    `cluster "${CLUSTER}" ready in ${((performance.now() - started) / 1000).toFixed(1)} s; Prometheus ${prometheusUrl}; ferry serve logs to ${logFile}`,
+    `cluster "${CLUSTER}" ready in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
+      `Prometheus ${prometheusUrl}; ferry serve logs to ${logFile}`,
   );
 
   const fd = openSync(logFile, 'w');
@@ -201,7 +203,8 @@ try {
           .filter((s) => !at.has(s.app))
           .map((s) => `${s.app} ${s.status}${s.lastError ? `: ${s.lastError}` : ''}`);
         throw new Error(
-          `${label}: ${at.size} of ${APPS} apps synced at ${commit.slice(0, 12)} after ${timeoutMs / 1000} s (${stuck.slice(0, 3).join('; ')}); see ${logFile}`,
+          `${label}: ${at.size} of ${APPS} apps synced at ${commit.slice(0, 12)} after ${timeoutMs / 1000} s ` +
+            `(${stuck.slice(0, 3).join('; ')}); see ${logFile}`,
         );
       }
     }
@@ -224,7 +227,8 @@ try {
   const promoted = await waitSynced(c1, t2, 180_000 + 30_000 + APPS * 5_000, 'v2 (good) canary');
   const promote = stats([...promoted.values()].map((ms) => ms / 1000));
   console.error(
-    `all ${APPS} canaries promoted (v2): p50 ${promote.p50.toFixed(1)} s, max ${promote.max.toFixed(1)} s after the commit`,
+    `all ${APPS} canaries promoted (v2): p50 ${promote.p50.toFixed(1)} s, ` +
+      `max ${promote.max.toFixed(1)} s after the commit`,
   );
   const cpuGood = cpuMs(pid) - cpu0;
   const runsGood =
@@ -248,7 +252,8 @@ try {
     const tick = Date.now();
     if (tick > deadline)
       throw new Error(
-        `v3-errors (bad) canary: ${ready.size} ready, ${failed.size} failed, ${gone.size} removed of ${APPS} after ${(tick - t3) / 1000} s; see ${logFile}`,
+        `v3-errors (bad) canary: ${ready.size} ready, ${failed.size} failed, ${gone.size} removed of ${APPS} ` +
+          `after ${(tick - t3) / 1000} s; see ${logFile}`,
       );
     if (serve.exitCode !== null) throw new Error(`ferry serve exited with ${serve.exitCode}; see ${logFile}`);
     const canaries = await cluster.list('apps/v1', 'Deployment', undefined, `${LABEL_TRACK}=canary`);
@@ -306,7 +311,8 @@ try {
     if (s.status !== 'held') problems.push(`${name(i)}: ${s.status}, not held`);
     if (canaryOf(s.traits)?.commit !== c2 || canaryOf(s.traits)!.phase !== 'Aborted')
       problems.push(
-        `${name(i)}: canary ${canaryOf(s.traits)?.phase ?? 'missing'} at ${canaryOf(s.traits)?.commit?.slice(0, 12) ?? '-'}, not Aborted at ${c2.slice(0, 12)}`,
+        `${name(i)}: canary ${canaryOf(s.traits)?.phase ?? 'missing'} ` +
+          `at ${canaryOf(s.traits)?.commit?.slice(0, 12) ?? '-'}, not Aborted at ${c2.slice(0, 12)}`,
       );
     const history = await readHistory(cluster, { app: s.app, env: s.env, ...(s.source ? { source: s.source } : {}) });
     if (!history.some((h) => h.commit === c2 && h.outcome === 'Failed'))
@@ -336,10 +342,12 @@ try {
   const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
   const row = (label: string, s: ReturnType<typeof stats>, note = '') =>
     console.log(
-      `  ${label.padEnd(40)}${[s.p50, s.p95, s.p99, s.max].map((x) => f(x, 2).padStart(8)).join('')}   n=${s.n}${note ? `   ${note}` : ''}`,
+      `  ${label.padEnd(40)}${[s.p50, s.p95, s.p99, s.max].map((x) => f(x, 2).padStart(8)).join('')}` +
+        `   n=${s.n}${note ? `   ${note}` : ''}`,
     );
   console.log(
-    `bench:canary (${APPS} apps, analysis every ${intervalMs / 1000} s, success-rate ≥ 95 % and p99 latency ≤ 500 ms at 50 rps; ferry serve as a process; 2-core VM)`,
+    `bench:canary (${APPS} apps, analysis every ${intervalMs / 1000} s, ` +
+      'success-rate ≥ 95 % and p99 latency ≤ 500 ms at 50 rps; ferry serve as a process; 2-core VM)',
   );
   console.log(`  ${'seconds'.padEnd(40)}${['p50', 'p95', 'p99', 'max'].map((x) => x.padStart(8)).join('')}`);
   row('v2 (good): commit → promoted, synced', promote, '(weight 50, one analysis, 30 s pause, promotion)');
@@ -348,16 +356,21 @@ try {
   row('v3-errors: Failed run → canary gone', removal);
   row('v3-errors: canary ready → its pods gone', podsRemoval, '(the Deployment is deleted in the background)');
   console.log(
-    `  analysis runs: ${runs} (v2 ${runsGood}, v3-errors ${runsBad}; ${runsFailed} Failed, ${runsInconclusive} Inconclusive)`,
+    `  analysis runs: ${runs} (v2 ${runsGood}, v3-errors ${runsBad}; ` +
+      `${runsFailed} Failed, ${runsInconclusive} Inconclusive)`,
   );
   console.log(
-    `  controller CPU per analysis run:         ${f(cpuAll / runs)} ms   (${f(cpuAll, 0)} ms of ferry serve CPU over both canary phases ÷ ${runs} runs; v2 phase alone ${f(cpuGood / runsGood)} ms/run)`,
+    `  controller CPU per analysis run:         ${f(cpuAll / runs)} ms   ` +
+      `(${f(cpuAll, 0)} ms of ferry serve CPU over both canary phases ÷ ${runs} runs; ` +
+      `v2 phase alone ${f(cpuGood / runsGood)} ms/run)`,
   );
   console.log(
-    `  metric queries per analysis run:         ${f(queries / runs, 2)} sent by ferry, ${f(promQueries / runs, 2)} received by Prometheus (/api/v1/query)`,
+    `  metric queries per analysis run:         ${f(queries / runs, 2)} sent by ferry, ` +
+      `${f(promQueries / runs, 2)} received by Prometheus (/api/v1/query)`,
   );
   console.log(
-    `  correctness: ${APPS - new Set(problems.map((p) => p.split(':')[0])).size} of ${APPS} apps held with a Failed revision of the bad commit, stable at v2; failures: ${problems.length}`,
+    `  correctness: ${APPS - new Set(problems.map((p) => p.split(':')[0])).size} of ${APPS} apps held ` +
+      `with a Failed revision of the bad commit, stable at v2; failures: ${problems.length}`,
   );
   for (const p of problems.slice(0, 20)) console.log(`    ${p}`);
   console.log(

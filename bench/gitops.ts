@@ -74,7 +74,9 @@ try {
     const m = process.memoryUsage();
     if (process.env.BENCH_MEMLOG)
       console.error(
-        `${label}: rss ${(m.rss / 2 ** 20).toFixed(0)} heap ${(m.heapUsed / 2 ** 20).toFixed(0)}/${(m.heapTotal / 2 ** 20).toFixed(0)} external ${(m.external / 2 ** 20).toFixed(0)} arrayBuffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)} MiB`,
+        `${label}: rss ${(m.rss / 2 ** 20).toFixed(0)} ` +
+          `heap ${(m.heapUsed / 2 ** 20).toFixed(0)}/${(m.heapTotal / 2 ** 20).toFixed(0)} ` +
+          `external ${(m.external / 2 ** 20).toFixed(0)} arrayBuffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)} MiB`,
       );
   };
   mem('definitions loaded');
@@ -159,14 +161,16 @@ try {
     `  no-op poll CPU (5 polls):            ${cpu.map((c) => c.toFixed(1)).join(', ')} ms   (target < 200 ms)`,
   );
   console.log(
-    `  ${`drift check of all ${checked} apps:`.padEnd(37)}${resyncS.toFixed(1)} s, ${((resyncCpu.user + resyncCpu.system) / 1000).toFixed(0)} ms CPU, ${resyncWrites} writes`,
+    `  ${`drift check of all ${checked} apps:`.padEnd(37)}${resyncS.toFixed(1)} s, ` +
+      `${((resyncCpu.user + resyncCpu.system) / 1000).toFixed(0)} ms CPU, ${resyncWrites} writes`,
   );
   console.log(`  one-app commit → applied (webhook):  ${oneApp.toFixed(2)} s   (target < 2 s)`);
   console.log(`  renders in total:                    ${renderCount} (= ${APPS} + 1 expected)`);
   // The kernel's high-water mark of this process (getrusage), beside the 100 ms samples.
   const maxRss = process.resourceUsage().maxRSS * 1024;
   console.log(
-    `  peak RSS (getrusage / sampled):      ${(maxRss / 2 ** 20).toFixed(0)} / ${(peak / 2 ** 20).toFixed(0)} MiB   (target < 500 MiB)`,
+    `  peak RSS (getrusage / sampled):      ${(maxRss / 2 ** 20).toFixed(0)} / ` +
+      `${(peak / 2 ** 20).toFixed(0)} MiB   (target < 500 MiB)`,
   );
 } finally {
   clearInterval(sample);

@@ -90,14 +90,18 @@ async function main(): Promise<void> {
     const fmt = (n: number) => n.toFixed(1);
     console.log(`bench:render  ${COUNT} apps, 3 components + 3-4 traits each, ${objects} objects, CUE ${cue.version}`);
     console.log(
-      `cold start (\`ferry render <app>\` process, start to exit, best of 3): ${fmt(Math.min(...colds))} ms  [in this process: wasm load ${fmt(wasmLoaded - coldStart)} ms, definitions + first render ${fmt(firstRendered - wasmLoaded)} ms]`,
+      `cold start (\`ferry render <app>\` process, start to exit, best of 3): ${fmt(Math.min(...colds))} ms  ` +
+        `[in this process: wasm load ${fmt(wasmLoaded - coldStart)} ms, ` +
+        `definitions + first render ${fmt(firstRendered - wasmLoaded)} ms]`,
     );
     console.log(
-      `warm per app: p50 ${fmt(percentile(sorted, 50))} ms, p99 ${fmt(percentile(sorted, 99))} ms, max ${fmt(sorted.at(-1) ?? NaN)} ms`,
+      `warm per app: p50 ${fmt(percentile(sorted, 50))} ms, p99 ${fmt(percentile(sorted, 99))} ms, ` +
+        `max ${fmt(sorted.at(-1) ?? NaN)} ms`,
     );
     console.log(`all ${COUNT} apps: ${fmt(all / 1000)} s (${fmt((COUNT / all) * 1000)} apps/s)`);
     console.log(
-      `all ${COUNT} apps on ${pool.size} worker threads: ${fmt(parallel / 1000)} s (${fmt((COUNT / parallel) * 1000)} apps/s)`,
+      `all ${COUNT} apps on ${pool.size} worker threads: ${fmt(parallel / 1000)} s ` +
+        `(${fmt((COUNT / parallel) * 1000)} apps/s)`,
     );
     console.log(
       `re-render of unchanged apps (memoized): ${fmt(memoPass / 1000)} s (${fmt((COUNT / memoPass) * 1000)} apps/s)`,

@@ -91,14 +91,17 @@ async function main(): Promise<void> {
       await syncApp({ scope: { app: 'app-7', env: 'bench' }, objects: appObjects(7, 2), cluster }),
     ]);
     console.log(
-      `bench:sync  ${APPS} apps x 5 objects (Deployment, Service, ConfigMap, Secret, ServiceAccount), ${PARALLEL} syncs at a time`,
+      `bench:sync  ${APPS} apps x 5 objects (Deployment, Service, ConfigMap, Secret, ServiceAccount), ` +
+        `${PARALLEL} syncs at a time`,
     );
     console.log(
-      `first full sync: ${first.seconds.toFixed(1)} s, ${first.writes} write requests (dry-run + apply + inventory + lock)`,
+      `first full sync: ${first.seconds.toFixed(1)} s, ` +
+        `${first.writes} write requests (dry-run + apply + inventory + lock)`,
     );
     console.log(`no-op re-sync:   ${noop.seconds.toFixed(2)} s, ${noop.writes} write requests`);
     console.log(
-      `one-app change:  ${(one.seconds * 1000).toFixed(0)} ms, ${one.writes} write requests (${one.results[0]!.items.filter((i) => i.action === 'configured').length} objects configured)`,
+      `one-app change:  ${(one.seconds * 1000).toFixed(0)} ms, ${one.writes} write requests ` +
+        `(${one.results[0]!.items.filter((i) => i.action === 'configured').length} objects configured)`,
     );
     console.log(`peak RSS: ${peakRss().toFixed(0)} MiB`);
     await cluster.delete({ apiVersion: 'v1', kind: 'Namespace', name: NS });

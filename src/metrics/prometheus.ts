@@ -84,7 +84,8 @@ export class PrometheusClient implements MetricsPort {
       return {
         done: fail(
           'bad-query',
-          `Prometheus at ${this.base} refused the query ${JSON.stringify(promql)}: ${body.error ?? `HTTP ${res.status}`}`,
+          `Prometheus at ${this.base} refused the query ${JSON.stringify(promql)}: ` +
+            `${body.error ?? `HTTP ${res.status}`}`,
         ),
       };
     return { done: resultValue(body.data, promql) };
@@ -113,13 +114,15 @@ function resultValue(data: ApiResponse['data'], promql: string): QueryResult {
     if (data.result.length > 1)
       return fail(
         'ambiguous',
-        `the query ${JSON.stringify(promql)} returned ${data.result.length} series; aggregate it to one (sum(), max(), histogram_quantile()…)`,
+        `the query ${JSON.stringify(promql)} returned ${data.result.length} series; ` +
+          'aggregate it to one (sum(), max(), histogram_quantile()…)',
       );
     const n = number((data.result[0] as { value?: unknown }).value);
     return n === undefined ? { kind: 'no-data' } : { kind: 'value', value: n };
   }
   return fail(
     'ambiguous',
-    `the query ${JSON.stringify(promql)} returned a ${data?.resultType ?? 'missing'} result; an instant query for one number is expected`,
+    `the query ${JSON.stringify(promql)} returned a ${data?.resultType ?? 'missing'} result; ` +
+      'an instant query for one number is expected',
   );
 }

@@ -52,7 +52,10 @@ export interface ControllerOptions {
   concurrency?: number;
   /** The runtime traits (src/traits/registry.ts): parsed at render, run at apply and in the delivering stage. */
   runtimeTraits?: readonly AnyRuntimeTrait[];
-  /** What the runtime traits are started with (Prometheus, timeouts, clock); the metrics registry is the controller's. */
+  /**
+   * What the runtime traits are started with (Prometheus, timeouts, clock); the metrics registry is the
+   * controller's.
+   */
   traitContext?: Omit<TraitRuntimeContext, 'registry'>;
   /** How often synced releases are compared with the cluster again (drift); 0 or absent: never. */
   resyncMs?: number;

@@ -268,7 +268,10 @@ export class ReleaseLifecycle {
     return r.rendered;
   }
 
-  /** Render warnings (a trait outside its appliesToWorkloads, unknown parameters): logged and an Event, once per commit. */
+  /**
+   * Render warnings (a trait outside its appliesToWorkloads, unknown parameters): logged and an Event, once per
+   * commit.
+   */
   private warn(r: Release, commit: string, namespace: string, warnings: FerryProblem[]): void {
     if (warnings.length === 0) return;
     const text = warnings.map(formatProblem);

@@ -46,7 +46,9 @@ export function chooseSource(
     if (chosen.length > 1)
       return {
         ok: false,
-        error: `--source ${selectors[0]} matches ${chosen.length} sources of ${what}: ${list(chosen)}; give a source id`,
+        error:
+          `--source ${selectors[0]} matches ${chosen.length} sources of ${what}: ` +
+          `${list(chosen)}; give a source id`,
       };
     return {
       ok: false,
@@ -76,7 +78,8 @@ export async function resolveScope(
   scope: { app: string; env: string },
   selectors: string[],
 ): Promise<{ ok: true; scope: RecordScope } | { ok: false; error: string }> {
-  const selector = `${LABEL_KIND} in (state,history,hold),ferry.dev/app=${scope.app},ferry.dev/environment=${scope.env}`;
+  const selector =
+    `${LABEL_KIND} in (state,history,hold),` + `ferry.dev/app=${scope.app},ferry.dev/environment=${scope.env}`;
   const records = await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, selector);
   const recorded = records.map((cm) => cm.metadata.labels?.[LABEL_SOURCE]);
   const choice = chooseSource(scope, recorded, await knownSources(cluster), selectors);

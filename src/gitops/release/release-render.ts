@@ -54,12 +54,16 @@ export function renderRelease(
   const own = listEnvironments(sourced.app);
   const renderEnv = own.includes(env) ? env : undefined;
   if (!configured && !renderEnv && env !== 'default') {
+    const appEnvironments =
+      own.length > 0
+        ? ` and not one of the app's (${own.map((e) => `"${e}"`).join(', ')})`
+        : ' and the app declares none';
     return fail([
-      problem(
-        'PolicyInvalid',
-        `unknown environment "${env}": not in ferry.yaml${own.length > 0 ? ` and not one of the app's (${own.map((e) => `"${e}"`).join(', ')})` : ' and the app declares none'}`,
-        { file: sourced.source.file, line: 1, column: 1 },
-      ),
+      problem('PolicyInvalid', `unknown environment "${env}": not in ferry.yaml${appEnvironments}`, {
+        file: sourced.source.file,
+        line: 1,
+        column: 1,
+      }),
     ]);
   }
   const rendered = renderApp({ app: sourced, registry, runtimeTraits, options: renderEnv ? { env: renderEnv } : {} });

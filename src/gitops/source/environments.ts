@@ -91,12 +91,17 @@ function explain(e: ErrorObject): { path: (string | number)[]; key: boolean; mes
       };
     case 'required':
       return { path, key: false, message: `${where} needs "${String(p.missingProperty)}"` };
-    case 'type':
-      return {
-        path,
-        key: false,
-        message: `${where} must be ${p.type === 'object' ? 'a mapping' : p.type === 'array' ? 'a list' : p.type === 'boolean' ? 'true or false' : `a ${String(p.type)}`}`,
-      };
+    case 'type': {
+      const expected =
+        p.type === 'object'
+          ? 'a mapping'
+          : p.type === 'array'
+            ? 'a list'
+            : p.type === 'boolean'
+              ? 'true or false'
+              : `a ${String(p.type)}`;
+      return { path, key: false, message: `${where} must be ${expected}` };
+    }
     case 'pattern':
       return {
         path,

@@ -207,7 +207,8 @@ export class GitSource {
         if (e?.mode === '120000') {
           const { blob } = await git.readBlob({ fs, ...this.at, oid: e.oid });
           return new PathEscapeError(
-            `"${here}" is a symbolic link to "${Buffer.from(blob).toString('utf8')}", where a folder is expected (links are followed only inside an app's folder, to places inside the repository)`,
+            `"${here}" is a symbolic link to "${Buffer.from(blob).toString('utf8')}", where a folder is expected ` +
+              "(links are followed only inside an app's folder, to places inside the repository)",
           );
         }
         if (e && e.type !== 'tree') return new PathEscapeError(`"${here}" is a file, where a folder is expected`);

@@ -48,7 +48,9 @@ export function planSync(input: PlanInput): SyncPlan {
       items.push({
         ref,
         action: 'foreign',
-        reason: `${formatRef(ref)} exists and was not created by Ferry for ${input.scope.app}/${input.scope.env}; left untouched (adopt to take it over)`,
+        reason:
+          `${formatRef(ref)} exists and was not created by Ferry for ${input.scope.app}/${input.scope.env}; ` +
+          'left untouched (adopt to take it over)',
         desired,
         live,
       });
@@ -89,7 +91,10 @@ export function planSync(input: PlanInput): SyncPlan {
   }
   const plan: SyncPlan = { items };
   if (input.prune && input.desired.length === 0 && items.some((i) => i.action === 'delete') && !input.allowEmpty) {
-    plan.refused = `refusing to prune all ${items.filter((i) => i.action === 'delete').length} objects of ${input.scope.app}/${input.scope.env}: the desired set is empty (allow it explicitly to proceed)`;
+    const deleting = items.filter((i) => i.action === 'delete').length;
+    plan.refused =
+      `refusing to prune all ${deleting} objects of ${input.scope.app}/${input.scope.env}: ` +
+      'the desired set is empty (allow it explicitly to proceed)';
   }
   return plan;
 }

@@ -1,7 +1,7 @@
 /**
- * `ferry apply --self-heal`'s drift loop (the controller's is its machine's periodic `checking` state): every interval, plan against the live
- * state; drift on managed fields (or anything else out of sync) is reported and, when healing is
- * on, corrected by a sync. Stops when the signal aborts.
+ * `ferry apply --self-heal`'s drift loop (the controller's is its machine's periodic `checking` state): every
+ * interval, plan against the live state; drift on managed fields (or anything else out of sync) is reported and,
+ * when healing is on, corrected by a sync. Stops when the signal aborts.
  */
 import { formatRef } from '../../objects/objects.js';
 import { abortableSleep } from '../../util/sleep.js';

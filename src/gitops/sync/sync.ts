@@ -322,7 +322,9 @@ async function applyAll(cluster: ClusterPort, items: PlanItem[], force?: boolean
       return {
         ref: i.ref,
         action: i.action === 'create' ? ('created' as const) : ('configured' as const),
-        message: `${formatRef(i.ref)} ${i.action === 'create' ? 'created' : 'configured'}${i.drift ? ` (${i.reason})` : ''}`,
+        message:
+          `${formatRef(i.ref)} ${i.action === 'create' ? 'created' : 'configured'}` +
+          `${i.drift ? ` (${i.reason})` : ''}`,
       };
     }),
   );

@@ -14,7 +14,9 @@ export const ANN_PRUNE = 'ferry.dev/prune';
 export type SyncScope = RecordScope;
 
 export function trackingId(scope: SyncScope, o: KubeObject): string {
-  return `${scope.app}/${scope.env}:${groupOf(o.apiVersion)}/${o.kind}:${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  return (
+    `${scope.app}/${scope.env}:${groupOf(o.apiVersion)}/${o.kind}:` + `${o.metadata.namespace ?? ''}/${o.metadata.name}`
+  );
 }
 
 /** The object as Ferry applies it: tracking labels and annotations, and the hash of everything else. */

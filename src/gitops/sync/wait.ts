@@ -34,7 +34,8 @@ export async function waitHealthy(
         ok: false,
         errors: pending.map(
           (s) =>
-            `timed out waiting for ${formatRef(refOf(s.o))}: ${s.h.status} ${s.h.reason}${s.h.message ? ` (${s.h.message})` : ''}`,
+            `timed out waiting for ${formatRef(refOf(s.o))}: ` +
+            `${s.h.status} ${s.h.reason}${s.h.message ? ` (${s.h.message})` : ''}`,
         ),
       };
     await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(0, deadline - Date.now()) + 10)));

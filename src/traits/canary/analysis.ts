@@ -41,8 +41,10 @@ export function metricQuery(m: MetricSpec, s: AnalysisScope): { promql: string; 
   const sel = `namespace="${s.namespace}",workload="${s.workload}"`;
   if (m.name === 'success-rate') {
     // No 5xx series at all is 0 errors (`or vector(0)`); no requests at all is no data.
+    const errorRate = `sum(rate(http_requests_total{${sel},code=~"5.."}[${s.window}]))`;
+    const requestRate = `sum(rate(http_requests_total{${sel}}[${s.window}]))`;
     return {
-      promql: `100 * (1 - ((sum(rate(http_requests_total{${sel},code=~"5.."}[${s.window}])) or vector(0)) / sum(rate(http_requests_total{${sel}}[${s.window}]))))`,
+      promql: `100 * (1 - ((${errorRate} or vector(0)) / ${requestRate}))`,
       unit: '%',
       scale: 1,
     };

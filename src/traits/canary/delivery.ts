@@ -104,7 +104,8 @@ export class CanaryRuntime implements TraitRuntime<CanarySpec, CanaryProgress> {
       i,
       'Warning',
       'CanaryAborted',
-      `canary of ${saved.workload} at commit ${saved.commit.slice(0, 12)} superseded by commit ${i.revision.slice(0, 12)}; starting over from the stable version`,
+      `canary of ${saved.workload} at commit ${saved.commit.slice(0, 12)} ` +
+        `superseded by commit ${i.revision.slice(0, 12)}; starting over from the stable version`,
     );
     this.metrics.weight.set(this.labels(i), 0);
   }

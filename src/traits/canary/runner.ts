@@ -94,7 +94,9 @@ export async function runCanary(
     await d.event(
       'Warning',
       reason === 'CanaryAborted' ? 'CanaryAborted' : reason,
-      `canary of ${name} at commit ${commit.slice(0, 12)} aborted at step ${Math.min(p.step + 1, p.steps)}/${p.steps}: ${why}; all traffic back to the stable version`,
+      `canary of ${name} at commit ${commit.slice(0, 12)} ` +
+        `aborted at step ${Math.min(p.step + 1, p.steps)}/${p.steps}: ` +
+        `${why}; all traffic back to the stable version`,
     );
     throw new CanaryAborted(why);
   };
