@@ -32,53 +32,57 @@ function scripted(lists: KubeObject[][], streams: Script) {
 }
 
 describe('reflect', () => {
-  it("lists, watches from the list's version, resumes from the last version seen, relists on 410 and after a failure", async () => {
-    const seen: string[] = [];
-    const { deps, calls, abort } = scripted(
-      [[cm('a', '9')], [cm('b', '40')], []],
-      [
-        (emit) => {
-          emit('ADDED', cm('b', '11'));
-          emit('BOOKMARK', cm('', '15'));
+  it(
+    "lists, watches from the list's version, resumes from the last version seen, " +
+      'relists on 410 and after a failure',
+    async () => {
+      const seen: string[] = [];
+      const { deps, calls, abort } = scripted(
+        [[cm('a', '9')], [cm('b', '40')], []],
+        [
+          (emit) => {
+            emit('ADDED', cm('b', '11'));
+            emit('BOOKMARK', cm('', '15'));
+          },
+          (emit) => emit('DELETED', cm('a', '16')),
+          (emit) =>
+            emit('ERROR', {
+              apiVersion: 'v1',
+              kind: 'Status',
+              metadata: {},
+              code: 410,
+              message: 'too old resource version',
+            } as unknown as KubeObject),
+          () => {
+            throw new Error('connection reset');
+          },
+        ],
+      );
+      await reflect(
+        deps,
+        q,
+        {
+          reset: (items) => seen.push(`reset ${items.map((i) => i.metadata.name).join(',')}`),
+          event: (t, o) => seen.push(`${t} ${o.metadata.name}`),
         },
-        (emit) => emit('DELETED', cm('a', '16')),
-        (emit) =>
-          emit('ERROR', {
-            apiVersion: 'v1',
-            kind: 'Status',
-            metadata: {},
-            code: 410,
-            message: 'too old resource version',
-          } as unknown as KubeObject),
-        () => {
-          throw new Error('connection reset');
-        },
-      ],
-    );
-    await reflect(
-      deps,
-      q,
-      {
-        reset: (items) => seen.push(`reset ${items.map((i) => i.metadata.name).join(',')}`),
-        event: (t, o) => seen.push(`${t} ${o.metadata.name}`),
-      },
-      abort.signal,
-    );
-    expect(seen).toEqual(['reset a', 'ADDED b', 'DELETED a', 'reset b', 'reset ']);
-    // Streams that end at once are not resumed in a tight loop (sleep 1000).
-    expect(calls).toEqual([
-      'list',
-      'watch@10',
-      'sleep 1000',
-      'watch@15',
-      'sleep 1000',
-      'watch@16',
-      'list',
-      'watch@11',
-      'sleep 1000',
-      'list',
-      'watch@12',
-      'sleep 1000',
-    ]);
-  });
+        abort.signal,
+      );
+      expect(seen).toEqual(['reset a', 'ADDED b', 'DELETED a', 'reset b', 'reset ']);
+      // Streams that end at once are not resumed in a tight loop (sleep 1000).
+      expect(calls).toEqual([
+        'list',
+        'watch@10',
+        'sleep 1000',
+        'watch@15',
+        'sleep 1000',
+        'watch@16',
+        'list',
+        'watch@11',
+        'sleep 1000',
+        'list',
+        'watch@12',
+        'sleep 1000',
+      ]);
+    },
+  );
 });

@@ -125,7 +125,8 @@ async function until(
       .filter((l) => l.app === s.app && ((l.level as number) >= 40 || /canary|analysis|hold/.test(String(l.msg))))
       .slice(-15);
     throw new Error(
-      `${(e as Error).message}\nlast state: ${JSON.stringify(last)}\ncontroller: ${logged.map((l) => JSON.stringify(l)).join('\n')}`,
+      `${(e as Error).message}\nlast state: ${JSON.stringify(last)}\n` +
+        `controller: ${logged.map((l) => JSON.stringify(l)).join('\n')}`,
     );
   }
 }
@@ -306,45 +307,50 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     expect(await deployment(s, 'web-canary')).toBeUndefined();
   });
 
-  it('an -errors image is aborted at its first failing analysis: stable serves 100 %, the app is held, the revision Failed with the value; the next good commit proceeds', async () => {
-    const s = scenario('errors');
-    const canary = {
-      steps: [{ weight: 25 }, { pause: { duration: '3s' } }, { weight: 50 }],
-      analysis: analysis([SUCCESS]),
-    };
-    await syncedAt(s, commit(s, 'example/web:v1', canary));
-    const bad = commit(s, 'example/web:v2-errors', canary);
-    await expectRolledBack(s, bad, /success-rate \d+(\.\d+)? % < 99 %/, 'example/web:v1');
-    // Prometheus: no canary pod answers any more, and the stable workload takes the whole 200 requests/s.
-    const canaryRate = await eventually(
-      'the canary series to go stale',
-      async () =>
-        (await prom.query(`sum(rate(http_requests_total{namespace="${s.ns}",workload="web-canary"}[5s]))`)).kind ===
-        'no-data'
-          ? true
-          : undefined,
-      30_000,
-    );
-    expect(canaryRate).toBe(true);
-    await sleep(12_000);
-    const share = await prom.query(
-      `sum(rate(http_requests_total{namespace="${s.ns}",workload="web"}[10s])) / sum(rate(http_requests_total{namespace="${s.ns}"}[10s]))`,
-    );
-    expect(share).toEqual({ kind: 'value', value: 1 });
-    const events = await cluster.list('v1', 'Event', s.ns, '');
-    expect(events.map((e) => (e as { reason?: string }).reason)).toEqual(
-      expect.arrayContaining(['CanaryStarted', 'AnalysisFailed', 'CanaryAborted']),
-    );
-    expect(await shared.metric('ferry_analysis_runs_total', { app: s.app, result: 'Failed' })).toBe(1);
-    // Held: a poll later, nothing retried.
-    await sleep(3000);
-    expect((await summary(s))!.status).toBe('held');
-    expect(await deployment(s, 'web-canary')).toBeUndefined();
-    const good = commit(s, 'example/web:v3', canary);
-    const x = await syncedAt(s, good);
-    expect(canaryOf(x.traits)).toMatchObject({ commit: x.commit, phase: 'Succeeded' });
-    expect(await imageOf(s)).toBe('example/web:v3');
-  });
+  it(
+    'an -errors image is aborted at its first failing analysis: stable serves 100 %, the app is held, ' +
+      'the revision Failed with the value; the next good commit proceeds',
+    async () => {
+      const s = scenario('errors');
+      const canary = {
+        steps: [{ weight: 25 }, { pause: { duration: '3s' } }, { weight: 50 }],
+        analysis: analysis([SUCCESS]),
+      };
+      await syncedAt(s, commit(s, 'example/web:v1', canary));
+      const bad = commit(s, 'example/web:v2-errors', canary);
+      await expectRolledBack(s, bad, /success-rate \d+(\.\d+)? % < 99 %/, 'example/web:v1');
+      // Prometheus: no canary pod answers any more, and the stable workload takes the whole 200 requests/s.
+      const canaryRate = await eventually(
+        'the canary series to go stale',
+        async () =>
+          (await prom.query(`sum(rate(http_requests_total{namespace="${s.ns}",workload="web-canary"}[5s]))`)).kind ===
+          'no-data'
+            ? true
+            : undefined,
+        30_000,
+      );
+      expect(canaryRate).toBe(true);
+      await sleep(12_000);
+      const share = await prom.query(
+        `sum(rate(http_requests_total{namespace="${s.ns}",workload="web"}[10s])) / ` +
+          `sum(rate(http_requests_total{namespace="${s.ns}"}[10s]))`,
+      );
+      expect(share).toEqual({ kind: 'value', value: 1 });
+      const events = await cluster.list('v1', 'Event', s.ns, '');
+      expect(events.map((e) => (e as { reason?: string }).reason)).toEqual(
+        expect.arrayContaining(['CanaryStarted', 'AnalysisFailed', 'CanaryAborted']),
+      );
+      expect(await shared.metric('ferry_analysis_runs_total', { app: s.app, result: 'Failed' })).toBe(1);
+      // Held: a poll later, nothing retried.
+      await sleep(3000);
+      expect((await summary(s))!.status).toBe('held');
+      expect(await deployment(s, 'web-canary')).toBeUndefined();
+      const good = commit(s, 'example/web:v3', canary);
+      const x = await syncedAt(s, good);
+      expect(canaryOf(x.traits)).toMatchObject({ commit: x.commit, phase: 'Succeeded' });
+      expect(await imageOf(s)).toBe('example/web:v3');
+    },
+  );
 
   it('a -slow image fails the latency check', async () => {
     const s = scenario('slow');

@@ -135,47 +135,56 @@ template: {
     await apps.readNamespacedDeployment({ name: 'web', namespace: ns() });
   });
 
-  it('an unknown kind or a change to an immutable field is rejected, naming object and field, and nothing is written', async () => {
-    const c = KubeCluster.fromFile(inject('kubeconfig'));
-    const scope = { app: `immutable-${ns()}`, env: 'test' };
-    const dep = (label: string): KubeObject => ({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'imm', namespace: ns() },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: label } },
-        template: { metadata: { labels: { app: label } }, spec: { containers: [{ name: 'm', image: 'nginx:1.27' }] } },
-      },
-    });
-    const cm = (v: string): KubeObject => ({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'imm-cm', namespace: ns() },
-      data: { v },
-    });
-    expect((await syncApp({ scope, objects: [dep('a'), cm('1')], cluster: c })).ok).toBe(true);
-    const immutable = await syncApp({ scope, objects: [dep('b'), cm('2')], cluster: c });
-    expect(immutable.ok).toBe(false);
-    expect(immutable.errors.join('\n')).toMatch(
-      new RegExp(`Deployment/${ns()}/imm: .*field is immutable.*\\(field spec\\.selector\\)`),
-    );
-    const unknown = await syncApp({
-      scope,
-      objects: [
-        dep('a'),
-        cm('3'),
-        { apiVersion: 'nope.ferry.dev/v1', kind: 'Nothing', metadata: { name: 'x', namespace: ns() } },
-      ],
-      cluster: c,
-    });
-    expect(unknown.ok).toBe(false);
-    expect(unknown.errors.join('\n')).toMatch(/Nothing\/.*\/x: /);
-    expect((await core.readNamespacedConfigMap({ name: 'imm-cm', namespace: ns() })).data).toEqual({ v: '1' });
-    expect((await apps.readNamespacedDeployment({ name: 'imm', namespace: ns() })).spec?.selector.matchLabels).toEqual({
-      app: 'a',
-    });
-  });
+  it(
+    'an unknown kind or a change to an immutable field is rejected, naming object and field, ' +
+      'and nothing is written',
+    async () => {
+      const c = KubeCluster.fromFile(inject('kubeconfig'));
+      const scope = { app: `immutable-${ns()}`, env: 'test' };
+      const dep = (label: string): KubeObject => ({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'imm', namespace: ns() },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: label } },
+          template: {
+            metadata: { labels: { app: label } },
+            spec: { containers: [{ name: 'm', image: 'nginx:1.27' }] },
+          },
+        },
+      });
+      const cm = (v: string): KubeObject => ({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'imm-cm', namespace: ns() },
+        data: { v },
+      });
+      expect((await syncApp({ scope, objects: [dep('a'), cm('1')], cluster: c })).ok).toBe(true);
+      const immutable = await syncApp({ scope, objects: [dep('b'), cm('2')], cluster: c });
+      expect(immutable.ok).toBe(false);
+      expect(immutable.errors.join('\n')).toMatch(
+        new RegExp(`Deployment/${ns()}/imm: .*field is immutable.*\\(field spec\\.selector\\)`),
+      );
+      const unknown = await syncApp({
+        scope,
+        objects: [
+          dep('a'),
+          cm('3'),
+          { apiVersion: 'nope.ferry.dev/v1', kind: 'Nothing', metadata: { name: 'x', namespace: ns() } },
+        ],
+        cluster: c,
+      });
+      expect(unknown.ok).toBe(false);
+      expect(unknown.errors.join('\n')).toMatch(/Nothing\/.*\/x: /);
+      expect((await core.readNamespacedConfigMap({ name: 'imm-cm', namespace: ns() })).data).toEqual({ v: '1' });
+      expect(
+        (await apps.readNamespacedDeployment({ name: 'imm', namespace: ns() })).spec?.selector.matchLabels,
+      ).toEqual({
+        app: 'a',
+      });
+    },
+  );
 });
 
 describe('API server stopped in the middle of an apply', () => {

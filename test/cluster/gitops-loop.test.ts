@@ -90,90 +90,98 @@ describe('ferry serve', () => {
     expect(s.has('stopped')).toBe(true);
   });
 
-  it('a signed webhook triggers an immediate fetch; a bad signature gets 401 and changes nothing; only the changed app is rendered again', async () => {
-    repo.commit({
-      [`apps/${N('hook-a')}/app.yaml`]: webApp(N('hook-a'), ns(), 'nginx:1.0'),
-      [`apps/${N('hook-b')}/app.yaml`]: webApp(N('hook-b'), ns(), 'redis:7.0'),
-    });
-    const s = await serve(['--interval', '10m', '--no-leader-elect']);
-    await waitImage(N('hook-a'), 'nginx:1.0');
-    await waitState(N('hook-b'), 'synced');
-    const rendersB = await s.metric('ferry_renders_total', { app: N('hook-b') });
-    const rendersA = await s.metric('ferry_renders_total', { app: N('hook-a') });
-    repo.commit({ [`apps/${N('hook-a')}/app.yaml`]: webApp(N('hook-a'), ns(), 'nginx:2.0') });
-    expect(await s.webhook('wrong-secret')).toBe(401);
-    await sleep(3000);
-    expect(await imageOf(N('hook-a'))).toBe('nginx:1.0');
-    expect(await s.metric('ferry_webhook_requests_total', { result: '401' })).toBe(1);
-    // Too large a payload is refused before it is read.
-    expect(
-      (await s.http('/webhook', { method: 'POST', body: 'x'.repeat(2 * 1024 * 1024) }).catch(() => ({ status: 413 })))
-        .status,
-    ).toBe(413);
-    expect(await s.webhook(SECRET)).toBe(200);
-    await waitImage(N('hook-a'), 'nginx:2.0', 30_000);
-    await waitState(N('hook-a'), 'synced');
-    expect(await s.metric('ferry_renders_total', { app: N('hook-a') })).toBe(rendersA + 1);
-    expect(await s.metric('ferry_renders_total', { app: N('hook-b') })).toBe(rendersB);
-    expect(s.has('applied', { app: N('hook-b'), commit: repo.git('rev-parse', 'HEAD') })).toBe(false);
-    await s.stop();
-  });
+  it(
+    'a signed webhook triggers an immediate fetch; a bad signature gets 401 and changes nothing; ' +
+      'only the changed app is rendered again',
+    async () => {
+      repo.commit({
+        [`apps/${N('hook-a')}/app.yaml`]: webApp(N('hook-a'), ns(), 'nginx:1.0'),
+        [`apps/${N('hook-b')}/app.yaml`]: webApp(N('hook-b'), ns(), 'redis:7.0'),
+      });
+      const s = await serve(['--interval', '10m', '--no-leader-elect']);
+      await waitImage(N('hook-a'), 'nginx:1.0');
+      await waitState(N('hook-b'), 'synced');
+      const rendersB = await s.metric('ferry_renders_total', { app: N('hook-b') });
+      const rendersA = await s.metric('ferry_renders_total', { app: N('hook-a') });
+      repo.commit({ [`apps/${N('hook-a')}/app.yaml`]: webApp(N('hook-a'), ns(), 'nginx:2.0') });
+      expect(await s.webhook('wrong-secret')).toBe(401);
+      await sleep(3000);
+      expect(await imageOf(N('hook-a'))).toBe('nginx:1.0');
+      expect(await s.metric('ferry_webhook_requests_total', { result: '401' })).toBe(1);
+      // Too large a payload is refused before it is read.
+      expect(
+        (await s.http('/webhook', { method: 'POST', body: 'x'.repeat(2 * 1024 * 1024) }).catch(() => ({ status: 413 })))
+          .status,
+      ).toBe(413);
+      expect(await s.webhook(SECRET)).toBe(200);
+      await waitImage(N('hook-a'), 'nginx:2.0', 30_000);
+      await waitState(N('hook-a'), 'synced');
+      expect(await s.metric('ferry_renders_total', { app: N('hook-a') })).toBe(rendersA + 1);
+      expect(await s.metric('ferry_renders_total', { app: N('hook-b') })).toBe(rendersB);
+      expect(s.has('applied', { app: N('hook-b'), commit: repo.git('rev-parse', 'HEAD') })).toBe(false);
+      await s.stop();
+    },
+  );
 
-  it('a bad commit (CUE error, then an object the API server rejects) keeps the last good revision, is reported, and the next good commit recovers', async () => {
-    repo.commit({ [`apps/${N('shaky')}/app.yaml`]: webApp(N('shaky'), ns(), 'nginx:1.0') });
-    const s = await serve(['--interval', '10m', '--no-leader-elect']);
-    await waitImage(N('shaky'), 'nginx:1.0');
-    await waitState(N('shaky'), 'synced');
-    // A CUE error: the port must be an int.
-    repo.commit({
-      [`apps/${N('shaky')}/app.yaml`]: webApp(N('shaky'), ns(), 'nginx:2.0').replace('port: 8080', 'port: "eighty"'),
-    });
-    await s.webhook(SECRET);
-    const failed = await waitState(N('shaky'), 'failed');
-    expect(failed!.lastError).toMatch(
-      new RegExp(`^RenderFailed: apps/${N('shaky')}/app.yaml:\\d+:\\d+: component "${N('shaky')}"`),
-    );
-    expect(await imageOf(N('shaky'))).toBe('nginx:1.0');
-    expect(
-      await s.metric('ferry_reconcile_failures_total', { app: N('shaky'), reason: 'RenderFailed' }),
-    ).toBeGreaterThanOrEqual(1);
-    const events = await cluster.list('v1', 'Event', ns(), `ferry.dev/app=${N('shaky')}`);
-    expect(
-      events.some(
-        (e) =>
-          e.type === 'Warning' &&
-          e.reason === 'RenderFailed' &&
-          String(e.message).includes(`apps/${N('shaky')}/app.yaml`),
-      ),
-    ).toBe(true);
-    // An object the API server rejects (an invalid label value): nothing of this commit is written.
-    repo.commit({
-      [`apps/${N('shaky')}/app.yaml`]: webApp(
-        N('shaky'),
-        ns(),
-        'nginx:3.0',
-        '      traits:\n        - type: labels\n          properties: {"bad": "not a valid label value!"}\n',
-      ),
-    });
-    await s.webhook(SECRET);
-    await eventually('the apply failure', async () =>
-      (await stateOf(N('shaky')))?.lastError?.startsWith('ApplyFailed') ? true : undefined,
-    );
-    expect(await imageOf(N('shaky'))).toBe('nginx:1.0');
-    expect((await ferry('status')).stdout).toMatch(new RegExp(`${N('shaky')} +default +\\w+ +failed .*ApplyFailed`));
-    repo.commit({ [`apps/${N('shaky')}/app.yaml`]: webApp(N('shaky'), ns(), 'nginx:4.0') });
-    await s.webhook(SECRET);
-    await waitImage(N('shaky'), 'nginx:4.0');
-    await waitState(N('shaky'), 'synced');
-    const history = await readHistory(cluster, mine(N('shaky')));
-    expect(history.map((h) => `${h.outcome}${h.reason ? `:${h.reason}` : ''}`)).toEqual([
-      'Synced',
-      'Failed:ApplyFailed',
-      'Failed:RenderFailed',
-      'Synced',
-    ]);
-    await s.stop();
-  });
+  it(
+    'a bad commit (CUE error, then an object the API server rejects) keeps the last good revision, ' +
+      'is reported, and the next good commit recovers',
+    async () => {
+      repo.commit({ [`apps/${N('shaky')}/app.yaml`]: webApp(N('shaky'), ns(), 'nginx:1.0') });
+      const s = await serve(['--interval', '10m', '--no-leader-elect']);
+      await waitImage(N('shaky'), 'nginx:1.0');
+      await waitState(N('shaky'), 'synced');
+      // A CUE error: the port must be an int.
+      repo.commit({
+        [`apps/${N('shaky')}/app.yaml`]: webApp(N('shaky'), ns(), 'nginx:2.0').replace('port: 8080', 'port: "eighty"'),
+      });
+      await s.webhook(SECRET);
+      const failed = await waitState(N('shaky'), 'failed');
+      expect(failed!.lastError).toMatch(
+        new RegExp(`^RenderFailed: apps/${N('shaky')}/app.yaml:\\d+:\\d+: component "${N('shaky')}"`),
+      );
+      expect(await imageOf(N('shaky'))).toBe('nginx:1.0');
+      expect(
+        await s.metric('ferry_reconcile_failures_total', { app: N('shaky'), reason: 'RenderFailed' }),
+      ).toBeGreaterThanOrEqual(1);
+      const events = await cluster.list('v1', 'Event', ns(), `ferry.dev/app=${N('shaky')}`);
+      expect(
+        events.some(
+          (e) =>
+            e.type === 'Warning' &&
+            e.reason === 'RenderFailed' &&
+            String(e.message).includes(`apps/${N('shaky')}/app.yaml`),
+        ),
+      ).toBe(true);
+      // An object the API server rejects (an invalid label value): nothing of this commit is written.
+      repo.commit({
+        [`apps/${N('shaky')}/app.yaml`]: webApp(
+          N('shaky'),
+          ns(),
+          'nginx:3.0',
+          '      traits:\n        - type: labels\n          properties: {"bad": "not a valid label value!"}\n',
+        ),
+      });
+      await s.webhook(SECRET);
+      await eventually('the apply failure', async () =>
+        (await stateOf(N('shaky')))?.lastError?.startsWith('ApplyFailed') ? true : undefined,
+      );
+      expect(await imageOf(N('shaky'))).toBe('nginx:1.0');
+      expect((await ferry('status')).stdout).toMatch(new RegExp(`${N('shaky')} +default +\\w+ +failed .*ApplyFailed`));
+      repo.commit({ [`apps/${N('shaky')}/app.yaml`]: webApp(N('shaky'), ns(), 'nginx:4.0') });
+      await s.webhook(SECRET);
+      await waitImage(N('shaky'), 'nginx:4.0');
+      await waitState(N('shaky'), 'synced');
+      const history = await readHistory(cluster, mine(N('shaky')));
+      expect(history.map((h) => `${h.outcome}${h.reason ? `:${h.reason}` : ''}`)).toEqual([
+        'Synced',
+        'Failed:ApplyFailed',
+        'Failed:RenderFailed',
+        'Synced',
+      ]);
+      await s.stop();
+    },
+  );
 
   it('rollback places a hold that survives a controller restart; a newer commit releases it', async () => {
     repo.commit({ [`apps/${N('roll')}/app.yaml`]: webApp(N('roll'), ns(), 'nginx:1.0') });
@@ -274,7 +282,8 @@ spec:
     });
     expect(failing).toMatch(
       new RegExp(
-        `^source ${repo.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: FAILING for \\d+s, the cluster keeps the last synced state: .*ECONNREFUSED`,
+        `^source ${repo.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ` +
+          `FAILING for \\d+s, the cluster keeps the last synced state: .*ECONNREFUSED`,
         'm',
       ),
     );
@@ -330,312 +339,333 @@ spec:
     await b.stop();
   });
 
-  it('corrects drift at each resync; an app that opts out of self-heal has its drift reported once, not corrected', async () => {
-    const optOut = webApp(N('watched'), ns(), 'nginx:1.0').replace(
-      `  namespace: ${ns()}\n`,
-      `  namespace: ${ns()}\n  annotations: {ferry.dev/self-heal: "false"}\n`,
-    );
-    repo.commit({
-      [`apps/${N('healed')}/app.yaml`]: webApp(N('healed'), ns(), 'nginx:1.0'),
-      [`apps/${N('watched')}/app.yaml`]: optOut,
-    });
-    const s = await serve(['--interval', '10m', '--resync', '1s', '--no-leader-elect']);
-    await waitState(N('healed'), 'synced');
-    await waitState(N('watched'), 'synced');
-    // Someone edits both Deployments by hand (another field manager, taking the image over).
-    for (const name of [N('healed'), N('watched')]) {
-      const container = { name, image: 'nginx:hotfix' };
-      await testKubeConfig()
-        .makeApiClient(KubernetesObjectApi)
-        .patch(
-          {
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            metadata: { name, namespace: ns() },
-            spec: { template: { spec: { containers: [container] } } },
-          } as never,
-          undefined,
-          undefined,
-          'hand-edit',
-          true,
-          PatchStrategy.ServerSideApply,
-        );
-    }
-    await waitImage(N('healed'), 'nginx:1.0');
-    const history = await eventually('the correction to be recorded', async () => {
-      const h = await readHistory(cluster, mine(N('healed')));
-      return h.length > 1 ? h : undefined;
-    });
-    expect(history.map((h) => h.message)).toEqual(['drift corrected: synced and healthy', 'synced and healthy']);
-    await eventually('the drift of the opted-out app to be reported', async () => {
-      const events = await cluster.list('v1', 'Event', ns(), `ferry.dev/app=${N('watched')}`);
-      return events.some((e) => (e as unknown as { reason: string }).reason === 'OutOfSync') ? events : undefined;
-    });
-    await sleep(3000);
-    expect(await imageOf(N('watched'))).toBe('nginx:hotfix');
-    const reported = (await cluster.list('v1', 'Event', ns(), `ferry.dev/app=${N('watched')}`)).filter(
-      (e) => (e as unknown as { reason: string }).reason === 'OutOfSync',
-    );
-    expect(reported).toHaveLength(1);
-    expect((reported[0] as unknown as { message: string }).message).toContain(
-      `drifted Deployment/${ns()}/${N('watched')}`,
-    );
-    expect((await stateOf(N('watched')))?.status).toBe('synced');
-    expect(await s.metric('ferry_drift_detected_total', { app: N('watched'), healed: 'false' })).toBeGreaterThanOrEqual(
-      2,
-    );
-    await s.stop();
-  });
-
-  it('prunes an app removed from Git, and only that app, also when removed while the controller was down; a commit without any app prunes nothing', async () => {
-    const deployment = (name: string) =>
-      cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(), name });
-    repo.commit({
-      [`apps/${N('keep')}/app.yaml`]: webApp(N('keep'), ns(), 'nginx:1.0'),
-      [`apps/${N('drop')}/app.yaml`]: webApp(N('drop'), ns(), 'nginx:1.0'),
-      [`apps/${N('late')}/app.yaml`]: webApp(N('late'), ns(), 'nginx:1.0'),
-    });
-    let s = await serve(['--interval', '1s', '--no-leader-elect']);
-    for (const app of ['keep', 'drop', 'late']) await waitState(N(app), 'synced');
-    repo.commit({ [`apps/${N('drop')}`]: null }, 'drop an app');
-    await eventually('the removed app to be pruned', async () => ((await deployment(N('drop'))) ? undefined : true));
-    await eventually('its state to be forgotten', async () => ((await stateOf(N('drop'))) ? undefined : true));
-    expect(await imageOf(N('keep'))).toBe('nginx:1.0');
-    expect((await readHistory(cluster, mine(N('drop'))))[0]).toMatchObject({
-      outcome: 'Removed',
-      commit: repo.git('rev-parse', 'HEAD'),
-    });
-    const events = await cluster.list('v1', 'Event', ns(), `ferry.dev/app=${N('drop')}`);
-    expect(events.map((e) => (e as unknown as { reason: string }).reason)).toContain('Removed');
-    // Removed while no controller runs: the next one finds its own recorded release and prunes it.
-    await s.stop();
-    repo.commit({ [`apps/${N('late')}`]: null }, 'drop another app while the controller is down');
-    expect(await deployment(N('late'))).toBeDefined();
-    s = await serve(['--interval', '1s', '--no-leader-elect']);
-    await eventually('the app removed meanwhile to be pruned', async () =>
-      (await deployment(N('late'))) ? undefined : true,
-    );
-    // The removal is recorded once its objects are gone: history first, then the state is forgotten.
-    await eventually('its state to be forgotten', async () => ((await stateOf(N('late'))) ? undefined : true));
-    expect((await readHistory(cluster, mine(N('late'))))[0]).toMatchObject({ outcome: 'Removed' });
-    expect(await imageOf(N('keep'))).toBe('nginx:1.0');
-    // A commit that empties apps/ (a bad merge, a moved folder) is refused as a whole.
-    repo.commit({ apps: null }, 'everything gone');
-    await eventually('the refusal to be logged', async () =>
-      s.has('no app folder in this commit: refusing to remove every app at once; nothing was pruned')
-        ? true
-        : undefined,
-    );
-    expect(await imageOf(N('keep'))).toBe('nginx:1.0');
-    expect((await stateOf(N('keep')))?.status).toBe('synced');
-    await s.stop();
-  });
-
-  it('rollback and resume reach the controller at once, not at its next poll (--interval 10m, --resync 0); a rollback resumed before any poll ends on the newest commit', async () => {
-    const app = N('quick');
-    const c1 = repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:1.0') });
-    const s = await serve(['--interval', '10m', '--resync', '0', '--no-leader-elect']);
-    await waitImage(app, 'nginx:1.0');
-    await waitState(app, 'synced');
-    const c2 = repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:2.0') });
-    expect(await s.webhook(SECRET)).toBe(200);
-    await waitImage(app, 'nginx:2.0');
-    await waitState(app, 'synced');
-    const polls = await s.metric('ferry_git_fetch_duration_seconds_count');
-    const held = async () =>
-      (await s.metric('ferry_app_sync_status', { app, status: 'held' })) === 1 ? true : undefined;
-    // A rollback: the controller holds the app within seconds.
-    expect((await ferry('rollback', app, '--env', 'default')).code).toBe(0);
-    expect(await imageOf(app)).toBe('nginx:1.0');
-    let t = Date.now();
-    await eventually('the controller to hold the app', held, 20_000);
-    const holdMs = Date.now() - t;
-    // The COMMIT column shows the commit running, and the newer one waiting.
-    const row = new RegExp(`^${app} +default +${c1.slice(0, 12)} \\(held; newest ${c2.slice(0, 12)}\\) +held `, 'm');
-    await eventually(
-      'ferry status to show the commit running',
-      async () => (row.test((await ferry('status')).stdout) ? true : undefined),
-      20_000,
-    );
-    expect(await stateOf(app)).toMatchObject({ status: 'held', commit: c1, newest: c2 });
-    // A resume: the newest commit is applied within seconds.
-    expect((await ferry('resume', app, '--env', 'default')).code).toBe(0);
-    t = Date.now();
-    await waitImage(app, 'nginx:2.0', 30_000);
-    const resumeMs = Date.now() - t;
-    await waitState(app, 'synced', 30_000);
-    // A rollback resumed before the controller polls: synced on the newest commit, not held.
-    expect((await ferry('rollback', app, '--env', 'default')).code).toBe(0);
-    expect(await imageOf(app)).toBe('nginx:1.0');
-    expect((await ferry('resume', app, '--env', 'default')).code).toBe(0);
-    t = Date.now();
-    await waitImage(app, 'nginx:2.0', 30_000);
-    const raceMs = Date.now() - t;
-    const end = await eventually(
-      'the app to be synced on the newest commit',
-      async () => {
-        const st = await stateOf(app);
-        return st?.status === 'synced' && st.commit === c2 ? st : undefined;
-      },
-      30_000,
-    );
-    expect(end.hold).toBeUndefined();
-    expect(await readHold(cluster, mine(app))).toBeUndefined();
-    expect((await ferry('status')).stdout).toMatch(
-      new RegExp(`^${app} +default +${c2.slice(0, 12)} +synced +Healthy +- `, 'm'),
-    );
-    // None of it waited for a poll.
-    expect(await s.metric('ferry_git_fetch_duration_seconds_count')).toBe(polls);
-    const watchErrors = s.logs.filter((l) => l.msg === 'watching holds failed; trying again').length;
-    console.log(
-      `[latency] rollback held by the controller after ${holdMs} ms; resume applied after ${resumeMs} ms; rollback+resume applied after ${raceMs} ms (hold watch errors: ${watchErrors})`,
-    );
-    await s.stop();
-  });
-
-  it('a render failure waits for a new commit instead of retrying with backoff, says so in ferry status, and is tried once more after a restart', async () => {
-    const app = N('stuck');
-    repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:1.0').replace('port: 8080', 'port: "eighty"') });
-    let s = await serve(['--interval', '10m', '--no-leader-elect']);
-    const failed = await waitState(app, 'failed');
-    expect(failed!.lastError).toMatch(/^RenderFailed: /);
-    expect(failed).toMatchObject({ waitingFor: 'a new commit' });
-    expect((await ferry('status')).stdout).toMatch(
-      new RegExp(`^${app} +default +\\w+ +failed \\(waiting for a new commit\\) .*RenderFailed`, 'm'),
-    );
-    // A backoff would have rendered it again after 5 s and 10 s.
-    await sleep(16_000);
-    expect(await s.metric('ferry_renders_total', { app })).toBe(1);
-    expect((await readHistory(cluster, mine(app))).map((h) => `${h.outcome}:${h.reason}:${h.attempts}`)).toEqual([
-      'Failed:RenderFailed:1',
-    ]);
-    // A restarted controller may bring other built-in definitions: one more try.
-    await s.stop();
-    s = await serve(['--interval', '10m', '--no-leader-elect']);
-    await eventually('the try after the restart', async () =>
-      (await readHistory(cluster, mine(app)))[0]?.attempts === 2 ? true : undefined,
-    );
-    expect(s.has('trying a failed render again after a restart (the definitions may have changed)', { app })).toBe(
-      true,
-    );
-    // A commit that fixes it is applied at once.
-    repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:1.0') });
-    expect(await s.webhook(SECRET)).toBe(200);
-    await waitImage(app, 'nginx:1.0');
-    await waitState(app, 'synced');
-    await s.stop();
-  });
-
-  it("two controllers of two repositories with an app of the same name share the cluster: both lead, each syncs its own, neither touches the other's records; unscoped records are adopted by their own source", async () => {
-    const other = new TestRepo();
-    await other.start();
-    try {
-      const app = N('twin');
-      const idA = sourceId(repo.url, '.');
-      const idB = sourceId(other.url, '.');
-      const scopeA = { app, env: 'default', source: idA };
-      const scopeB = { app, env: 'default', source: idB };
-      // Records an older controller of the second repository left under the unscoped names: a failed state naming its
-      // source, and its history.
-      const unscoped = { app, env: 'default' };
-      await writeState(cluster, unscoped, undefined, {
-        app,
-        env: 'default',
-        status: 'failed',
-        lastError: 'RenderFailed: from before',
-        updatedAt: new Date().toISOString(),
-        source: idB,
+  it(
+    'corrects drift at each resync; an app that opts out of self-heal has its drift reported once, ' + 'not corrected',
+    async () => {
+      const optOut = webApp(N('watched'), ns(), 'nginx:1.0').replace(
+        `  namespace: ${ns()}\n`,
+        `  namespace: ${ns()}\n  annotations: {ferry.dev/self-heal: "false"}\n`,
+      );
+      repo.commit({
+        [`apps/${N('healed')}/app.yaml`]: webApp(N('healed'), ns(), 'nginx:1.0'),
+        [`apps/${N('watched')}/app.yaml`]: optOut,
       });
-      await appendRevision(cluster, unscoped, {
-        commit: 'f'.repeat(40),
-        specDigest: 'old',
-        time: new Date().toISOString(),
-        outcome: 'Failed',
-        reason: 'RenderFailed',
-        message: 'from before',
+      const s = await serve(['--interval', '10m', '--resync', '1s', '--no-leader-elect']);
+      await waitState(N('healed'), 'synced');
+      await waitState(N('watched'), 'synced');
+      // Someone edits both Deployments by hand (another field manager, taking the image over).
+      for (const name of [N('healed'), N('watched')]) {
+        const container = { name, image: 'nginx:hotfix' };
+        await testKubeConfig()
+          .makeApiClient(KubernetesObjectApi)
+          .patch(
+            {
+              apiVersion: 'apps/v1',
+              kind: 'Deployment',
+              metadata: { name, namespace: ns() },
+              spec: { template: { spec: { containers: [container] } } },
+            } as never,
+            undefined,
+            undefined,
+            'hand-edit',
+            true,
+            PatchStrategy.ServerSideApply,
+          );
+      }
+      await waitImage(N('healed'), 'nginx:1.0');
+      const history = await eventually('the correction to be recorded', async () => {
+        const h = await readHistory(cluster, mine(N('healed')));
+        return h.length > 1 ? h : undefined;
       });
-      const cA = repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:1.0') });
-      const cB = other.commit({ [`apps/${app}/app.yaml`]: webApp(app, nsB(), 'redis:7.0') });
-      const synced = (scope: typeof scopeA, commit: string) =>
-        eventually(`${scope.source} to sync ${app}`, async () => {
-          const st = (await readState(cluster, scope)).summary;
-          return st?.status === 'synced' && st.commit === commit ? st : undefined;
-        });
-      const a = await serve(['--interval', '2s', '--lease-duration', '4s', '--identity', 'repo-a']);
-      await eventually('a to lead', async () => ((await a.metric('ferry_leader')) === 1 ? true : undefined), 30_000);
-      await synced(scopeA, cA);
-      // The other source's saved failure is not picked up.
-      expect((await readState(cluster, unscoped)).summary).toMatchObject({ source: idB, status: 'failed' });
-      const b = await serve(['--interval', '2s', '--lease-duration', '4s', '--identity', 'repo-b'], {}, other);
+      expect(history.map((h) => h.message)).toEqual(['drift corrected: synced and healthy', 'synced and healthy']);
+      await eventually('the drift of the opted-out app to be reported', async () => {
+        const events = await cluster.list('v1', 'Event', ns(), `ferry.dev/app=${N('watched')}`);
+        return events.some((e) => (e as unknown as { reason: string }).reason === 'OutOfSync') ? events : undefined;
+      });
+      await sleep(3000);
+      expect(await imageOf(N('watched'))).toBe('nginx:hotfix');
+      const reported = (await cluster.list('v1', 'Event', ns(), `ferry.dev/app=${N('watched')}`)).filter(
+        (e) => (e as unknown as { reason: string }).reason === 'OutOfSync',
+      );
+      expect(reported).toHaveLength(1);
+      expect((reported[0] as unknown as { message: string }).message).toContain(
+        `drifted Deployment/${ns()}/${N('watched')}`,
+      );
+      expect((await stateOf(N('watched')))?.status).toBe('synced');
+      expect(
+        await s.metric('ferry_drift_detected_total', { app: N('watched'), healed: 'false' }),
+      ).toBeGreaterThanOrEqual(2);
+      await s.stop();
+    },
+  );
+
+  it(
+    'prunes an app removed from Git, and only that app, ' +
+      'also when removed while the controller was down; a commit without any app prunes nothing',
+    async () => {
+      const deployment = (name: string) =>
+        cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns(), name });
+      repo.commit({
+        [`apps/${N('keep')}/app.yaml`]: webApp(N('keep'), ns(), 'nginx:1.0'),
+        [`apps/${N('drop')}/app.yaml`]: webApp(N('drop'), ns(), 'nginx:1.0'),
+        [`apps/${N('late')}/app.yaml`]: webApp(N('late'), ns(), 'nginx:1.0'),
+      });
+      let s = await serve(['--interval', '1s', '--no-leader-elect']);
+      for (const app of ['keep', 'drop', 'late']) await waitState(N(app), 'synced');
+      repo.commit({ [`apps/${N('drop')}`]: null }, 'drop an app');
+      await eventually('the removed app to be pruned', async () => ((await deployment(N('drop'))) ? undefined : true));
+      await eventually('its state to be forgotten', async () => ((await stateOf(N('drop'))) ? undefined : true));
+      expect(await imageOf(N('keep'))).toBe('nginx:1.0');
+      expect((await readHistory(cluster, mine(N('drop'))))[0]).toMatchObject({
+        outcome: 'Removed',
+        commit: repo.git('rev-parse', 'HEAD'),
+      });
+      const events = await cluster.list('v1', 'Event', ns(), `ferry.dev/app=${N('drop')}`);
+      expect(events.map((e) => (e as unknown as { reason: string }).reason)).toContain('Removed');
+      // Removed while no controller runs: the next one finds its own recorded release and prunes it.
+      await s.stop();
+      repo.commit({ [`apps/${N('late')}`]: null }, 'drop another app while the controller is down');
+      expect(await deployment(N('late'))).toBeDefined();
+      s = await serve(['--interval', '1s', '--no-leader-elect']);
+      await eventually('the app removed meanwhile to be pruned', async () =>
+        (await deployment(N('late'))) ? undefined : true,
+      );
+      // The removal is recorded once its objects are gone: history first, then the state is forgotten.
+      await eventually('its state to be forgotten', async () => ((await stateOf(N('late'))) ? undefined : true));
+      expect((await readHistory(cluster, mine(N('late'))))[0]).toMatchObject({ outcome: 'Removed' });
+      expect(await imageOf(N('keep'))).toBe('nginx:1.0');
+      // A commit that empties apps/ (a bad merge, a moved folder) is refused as a whole.
+      repo.commit({ apps: null }, 'everything gone');
+      await eventually('the refusal to be logged', async () =>
+        s.has('no app folder in this commit: refusing to remove every app at once; nothing was pruned')
+          ? true
+          : undefined,
+      );
+      expect(await imageOf(N('keep'))).toBe('nginx:1.0');
+      expect((await stateOf(N('keep')))?.status).toBe('synced');
+      await s.stop();
+    },
+  );
+
+  it(
+    'rollback and resume reach the controller at once, not at its next poll (--interval 10m, --resync 0); ' +
+      'a rollback resumed before any poll ends on the newest commit',
+    async () => {
+      const app = N('quick');
+      const c1 = repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:1.0') });
+      const s = await serve(['--interval', '10m', '--resync', '0', '--no-leader-elect']);
+      await waitImage(app, 'nginx:1.0');
+      await waitState(app, 'synced');
+      const c2 = repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:2.0') });
+      expect(await s.webhook(SECRET)).toBe(200);
+      await waitImage(app, 'nginx:2.0');
+      await waitState(app, 'synced');
+      const polls = await s.metric('ferry_git_fetch_duration_seconds_count');
+      const held = async () =>
+        (await s.metric('ferry_app_sync_status', { app, status: 'held' })) === 1 ? true : undefined;
+      // A rollback: the controller holds the app within seconds.
+      expect((await ferry('rollback', app, '--env', 'default')).code).toBe(0);
+      expect(await imageOf(app)).toBe('nginx:1.0');
+      let t = Date.now();
+      await eventually('the controller to hold the app', held, 20_000);
+      const holdMs = Date.now() - t;
+      // The COMMIT column shows the commit running, and the newer one waiting.
+      const row = new RegExp(`^${app} +default +${c1.slice(0, 12)} \\(held; newest ${c2.slice(0, 12)}\\) +held `, 'm');
       await eventually(
-        'b to lead as well',
-        async () => ((await b.metric('ferry_leader')) === 1 ? true : undefined),
+        'ferry status to show the commit running',
+        async () => (row.test((await ferry('status')).stdout) ? true : undefined),
+        20_000,
+      );
+      expect(await stateOf(app)).toMatchObject({ status: 'held', commit: c1, newest: c2 });
+      // A resume: the newest commit is applied within seconds.
+      expect((await ferry('resume', app, '--env', 'default')).code).toBe(0);
+      t = Date.now();
+      await waitImage(app, 'nginx:2.0', 30_000);
+      const resumeMs = Date.now() - t;
+      await waitState(app, 'synced', 30_000);
+      // A rollback resumed before the controller polls: synced on the newest commit, not held.
+      expect((await ferry('rollback', app, '--env', 'default')).code).toBe(0);
+      expect(await imageOf(app)).toBe('nginx:1.0');
+      expect((await ferry('resume', app, '--env', 'default')).code).toBe(0);
+      t = Date.now();
+      await waitImage(app, 'nginx:2.0', 30_000);
+      const raceMs = Date.now() - t;
+      const end = await eventually(
+        'the app to be synced on the newest commit',
+        async () => {
+          const st = await stateOf(app);
+          return st?.status === 'synced' && st.commit === c2 ? st : undefined;
+        },
         30_000,
       );
-      await synced(scopeB, cB);
-      expect(await a.metric('ferry_leader')).toBe(1);
-      expect(await imageOf(app, ns())).toBe('nginx:1.0');
-      expect(await imageOf(app, nsB())).toBe('redis:7.0');
-      // B adopted its records of before: its old failure is in its history, the unscoped records are gone.
-      expect((await readHistory(cluster, scopeB)).map((h) => `${h.outcome}:${h.commit.slice(0, 12)}`)).toEqual([
-        `Synced:${cB.slice(0, 12)}`,
-        `Failed:${'f'.repeat(12)}`,
-      ]);
-      expect((await readState(cluster, unscoped)).summary).toBeUndefined();
-      expect(await readHistory(cluster, unscoped)).toEqual([]);
-      expect((await readHistory(cluster, scopeA)).map((h) => h.commit)).toEqual([cA]);
-      // Each inventory holds its own objects only; one leader Lease per source.
-      const namespaces = async (scope: typeof scopeA) => [
-        ...new Set((await readInventory(cluster, scope)).map((r) => r.namespace).filter((n) => n)),
-      ];
-      expect(await namespaces(scopeA)).toEqual([ns()]);
-      expect(await namespaces(scopeB)).toEqual([nsB()]);
-      const holder = async (source: string) =>
-        (
-          (
-            await cluster.get({
-              apiVersion: 'coordination.k8s.io/v1',
-              kind: 'Lease',
-              namespace: 'ferry-system',
-              name: `ferry-controller.${source}`,
-            })
-          )?.spec as { holderIdentity?: string } | undefined
-        )?.holderIdentity;
-      expect([await holder(idA), await holder(idB)]).toEqual(['repo-a', 'repo-b']);
-      // A change in the first repository touches none of the second's records.
-      const versions = async (source: string) =>
-        (await cluster.list('v1', 'ConfigMap', 'ferry-system', `ferry.dev/app=${app},ferry.dev/source=${source}`))
-          .map((cm) => `${cm.metadata.name}@${cm.metadata.resourceVersion}`)
-          .sort();
-      const recordsB = await versions(idB);
-      expect(recordsB.map((r) => r.split('@')[0])).toEqual([
-        `ferry-history.${idB}.${app}.default`,
-        `ferry-inventory.${idB}.${app}.default`,
-        `ferry-state.${idB}.${app}.default`,
-      ]);
-      const cA2 = repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:2.0') });
-      await waitImage(app, 'nginx:2.0');
-      await synced(scopeA, cA2);
-      expect(await versions(idB)).toEqual(recordsB);
-      expect(await imageOf(app, nsB())).toBe('redis:7.0');
-      // Commands about the app need to know which source: the error names both.
-      const ambiguous = await ferry('history', app, '--env', 'default');
-      expect(ambiguous.code).toBe(1);
-      expect(ambiguous.stderr).toContain(`${app}/default is recorded by 2 Git sources:`);
-      expect(ambiguous.stderr).toContain(`${idA} (${repo.url})`);
-      expect(ambiguous.stderr).toContain(`${idB} (${other.url})`);
-      expect(ambiguous.stderr).toContain('choose one with --source');
-      const historyB = await ferry('history', app, '--env', 'default', '--source', other.url);
-      expect(historyB.code).toBe(0);
-      expect(historyB.stdout).toContain(cB.slice(0, 12));
-      expect(historyB.stdout).not.toContain(cA.slice(0, 12));
-      expect((await ferry('history', app, '--env', 'default', '--source', idA.slice(0, 6))).stdout).toContain(
-        cA2.slice(0, 12),
+      expect(end.hold).toBeUndefined();
+      expect(await readHold(cluster, mine(app))).toBeUndefined();
+      expect((await ferry('status')).stdout).toMatch(
+        new RegExp(`^${app} +default +${c2.slice(0, 12)} +synced +Healthy +- `, 'm'),
       );
-      expect((await ferry('status', '--source', idB, '-o', 'json')).stdout).not.toContain(idA);
-      await Promise.all([a.stop(), b.stop()]);
-    } finally {
-      await other.stop();
-    }
-  });
+      // None of it waited for a poll.
+      expect(await s.metric('ferry_git_fetch_duration_seconds_count')).toBe(polls);
+      const watchErrors = s.logs.filter((l) => l.msg === 'watching holds failed; trying again').length;
+      console.log(
+        `[latency] rollback held by the controller after ${holdMs} ms; resume applied after ${resumeMs} ms; ` +
+          `rollback+resume applied after ${raceMs} ms (hold watch errors: ${watchErrors})`,
+      );
+      await s.stop();
+    },
+  );
+
+  it(
+    'a render failure waits for a new commit instead of retrying with backoff, ' +
+      'says so in ferry status, and is tried once more after a restart',
+    async () => {
+      const app = N('stuck');
+      repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:1.0').replace('port: 8080', 'port: "eighty"') });
+      let s = await serve(['--interval', '10m', '--no-leader-elect']);
+      const failed = await waitState(app, 'failed');
+      expect(failed!.lastError).toMatch(/^RenderFailed: /);
+      expect(failed).toMatchObject({ waitingFor: 'a new commit' });
+      expect((await ferry('status')).stdout).toMatch(
+        new RegExp(`^${app} +default +\\w+ +failed \\(waiting for a new commit\\) .*RenderFailed`, 'm'),
+      );
+      // A backoff would have rendered it again after 5 s and 10 s.
+      await sleep(16_000);
+      expect(await s.metric('ferry_renders_total', { app })).toBe(1);
+      expect((await readHistory(cluster, mine(app))).map((h) => `${h.outcome}:${h.reason}:${h.attempts}`)).toEqual([
+        'Failed:RenderFailed:1',
+      ]);
+      // A restarted controller may bring other built-in definitions: one more try.
+      await s.stop();
+      s = await serve(['--interval', '10m', '--no-leader-elect']);
+      await eventually('the try after the restart', async () =>
+        (await readHistory(cluster, mine(app)))[0]?.attempts === 2 ? true : undefined,
+      );
+      expect(s.has('trying a failed render again after a restart (the definitions may have changed)', { app })).toBe(
+        true,
+      );
+      // A commit that fixes it is applied at once.
+      repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:1.0') });
+      expect(await s.webhook(SECRET)).toBe(200);
+      await waitImage(app, 'nginx:1.0');
+      await waitState(app, 'synced');
+      await s.stop();
+    },
+  );
+
+  it(
+    'two controllers of two repositories with an app of the same name share the cluster: both lead, ' +
+      "each syncs its own, neither touches the other's records; " +
+      'unscoped records are adopted by their own source',
+    async () => {
+      const other = new TestRepo();
+      await other.start();
+      try {
+        const app = N('twin');
+        const idA = sourceId(repo.url, '.');
+        const idB = sourceId(other.url, '.');
+        const scopeA = { app, env: 'default', source: idA };
+        const scopeB = { app, env: 'default', source: idB };
+        // Records an older controller of the second repository left under the unscoped names: a failed state naming its
+        // source, and its history.
+        const unscoped = { app, env: 'default' };
+        await writeState(cluster, unscoped, undefined, {
+          app,
+          env: 'default',
+          status: 'failed',
+          lastError: 'RenderFailed: from before',
+          updatedAt: new Date().toISOString(),
+          source: idB,
+        });
+        await appendRevision(cluster, unscoped, {
+          commit: 'f'.repeat(40),
+          specDigest: 'old',
+          time: new Date().toISOString(),
+          outcome: 'Failed',
+          reason: 'RenderFailed',
+          message: 'from before',
+        });
+        const cA = repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:1.0') });
+        const cB = other.commit({ [`apps/${app}/app.yaml`]: webApp(app, nsB(), 'redis:7.0') });
+        const synced = (scope: typeof scopeA, commit: string) =>
+          eventually(`${scope.source} to sync ${app}`, async () => {
+            const st = (await readState(cluster, scope)).summary;
+            return st?.status === 'synced' && st.commit === commit ? st : undefined;
+          });
+        const a = await serve(['--interval', '2s', '--lease-duration', '4s', '--identity', 'repo-a']);
+        await eventually('a to lead', async () => ((await a.metric('ferry_leader')) === 1 ? true : undefined), 30_000);
+        await synced(scopeA, cA);
+        // The other source's saved failure is not picked up.
+        expect((await readState(cluster, unscoped)).summary).toMatchObject({ source: idB, status: 'failed' });
+        const b = await serve(['--interval', '2s', '--lease-duration', '4s', '--identity', 'repo-b'], {}, other);
+        await eventually(
+          'b to lead as well',
+          async () => ((await b.metric('ferry_leader')) === 1 ? true : undefined),
+          30_000,
+        );
+        await synced(scopeB, cB);
+        expect(await a.metric('ferry_leader')).toBe(1);
+        expect(await imageOf(app, ns())).toBe('nginx:1.0');
+        expect(await imageOf(app, nsB())).toBe('redis:7.0');
+        // B adopted its records of before: its old failure is in its history, the unscoped records are gone.
+        expect((await readHistory(cluster, scopeB)).map((h) => `${h.outcome}:${h.commit.slice(0, 12)}`)).toEqual([
+          `Synced:${cB.slice(0, 12)}`,
+          `Failed:${'f'.repeat(12)}`,
+        ]);
+        expect((await readState(cluster, unscoped)).summary).toBeUndefined();
+        expect(await readHistory(cluster, unscoped)).toEqual([]);
+        expect((await readHistory(cluster, scopeA)).map((h) => h.commit)).toEqual([cA]);
+        // Each inventory holds its own objects only; one leader Lease per source.
+        const namespaces = async (scope: typeof scopeA) => [
+          ...new Set((await readInventory(cluster, scope)).map((r) => r.namespace).filter((n) => n)),
+        ];
+        expect(await namespaces(scopeA)).toEqual([ns()]);
+        expect(await namespaces(scopeB)).toEqual([nsB()]);
+        const holder = async (source: string) =>
+          (
+            (
+              await cluster.get({
+                apiVersion: 'coordination.k8s.io/v1',
+                kind: 'Lease',
+                namespace: 'ferry-system',
+                name: `ferry-controller.${source}`,
+              })
+            )?.spec as { holderIdentity?: string } | undefined
+          )?.holderIdentity;
+        expect([await holder(idA), await holder(idB)]).toEqual(['repo-a', 'repo-b']);
+        // A change in the first repository touches none of the second's records.
+        const versions = async (source: string) =>
+          (await cluster.list('v1', 'ConfigMap', 'ferry-system', `ferry.dev/app=${app},ferry.dev/source=${source}`))
+            .map((cm) => `${cm.metadata.name}@${cm.metadata.resourceVersion}`)
+            .sort();
+        const recordsB = await versions(idB);
+        expect(recordsB.map((r) => r.split('@')[0])).toEqual([
+          `ferry-history.${idB}.${app}.default`,
+          `ferry-inventory.${idB}.${app}.default`,
+          `ferry-state.${idB}.${app}.default`,
+        ]);
+        const cA2 = repo.commit({ [`apps/${app}/app.yaml`]: webApp(app, ns(), 'nginx:2.0') });
+        await waitImage(app, 'nginx:2.0');
+        await synced(scopeA, cA2);
+        expect(await versions(idB)).toEqual(recordsB);
+        expect(await imageOf(app, nsB())).toBe('redis:7.0');
+        // Commands about the app need to know which source: the error names both.
+        const ambiguous = await ferry('history', app, '--env', 'default');
+        expect(ambiguous.code).toBe(1);
+        expect(ambiguous.stderr).toContain(`${app}/default is recorded by 2 Git sources:`);
+        expect(ambiguous.stderr).toContain(`${idA} (${repo.url})`);
+        expect(ambiguous.stderr).toContain(`${idB} (${other.url})`);
+        expect(ambiguous.stderr).toContain('choose one with --source');
+        const historyB = await ferry('history', app, '--env', 'default', '--source', other.url);
+        expect(historyB.code).toBe(0);
+        expect(historyB.stdout).toContain(cB.slice(0, 12));
+        expect(historyB.stdout).not.toContain(cA.slice(0, 12));
+        expect((await ferry('history', app, '--env', 'default', '--source', idA.slice(0, 6))).stdout).toContain(
+          cA2.slice(0, 12),
+        );
+        expect((await ferry('status', '--source', idB, '-o', 'json')).stdout).not.toContain(idA);
+        await Promise.all([a.stop(), b.stop()]);
+      } finally {
+        await other.stop();
+      }
+    },
+  );
 });

@@ -140,7 +140,8 @@ describe.concurrent('traffic simulator and Prometheus', () => {
     await sleep(WINDOW_MS);
     const ratio = () =>
       value(
-        `sum(rate(http_requests_total{namespace="${ns}",code=~"5.."}[30s])) / sum(rate(http_requests_total{namespace="${ns}"}[30s]))`,
+        `sum(rate(http_requests_total{namespace="${ns}",code=~"5.."}[30s])) / ` +
+          `sum(rate(http_requests_total{namespace="${ns}"}[30s]))`,
       );
     expect(Math.abs((await ratio()) - 0.05)).toBeLessThan(0.02);
     await scale(ns, 'api', 1);
@@ -152,7 +153,8 @@ describe.concurrent('traffic simulator and Prometheus', () => {
     expect(
       Math.abs(
         (await value(
-          `sum(rate(http_requests_total{namespace="${ns}",workload="api-broken",code="500"}[30s])) / sum(rate(http_requests_total{namespace="${ns}",workload="api-broken"}[30s]))`,
+          `sum(rate(http_requests_total{namespace="${ns}",workload="api-broken",code="500"}[30s])) / ` +
+            `sum(rate(http_requests_total{namespace="${ns}",workload="api-broken"}[30s]))`,
         )) - 0.2,
       ),
     ).toBeLessThan(0.03);
@@ -224,44 +226,48 @@ describe.concurrent('traffic simulator and Prometheus', () => {
 });
 
 describe('a cluster of its own, with metrics', () => {
-  it('cluster:up --with-metrics prints the Prometheus URL; a stopped Prometheus is reported by address; cluster:down stops every process', async () => {
-    const name = `ferry-rig-${process.pid}`;
-    const cli = join(process.cwd(), 'dist', 'src', 'localcluster', 'cli.js');
-    let stderr = '';
-    const up = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [cli, 'up', '--name', name, '--with-metrics']);
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d));
-      child.stderr.on('data', (d: Buffer) => (stderr += d));
-      child.on('exit', (code: number) =>
-        code === 0 ? resolve(out) : reject(new Error(`cluster:up exited ${code}: ${stderr}`)),
-      );
-    });
-    try {
-      const url = /Prometheus: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
-      expect(url).toBeDefined();
-      expect(up.trim().split('\n').pop()).toMatch(/clusters\/ferry-rig-\d+\/kubeconfig$/);
-      const state = readState(name)!;
-      expect(state.components.map((c) => c.name)).toEqual(expect.arrayContaining(['prometheus', 'traffic']));
-      const client = new PrometheusClient({ url: url!, attempts: 2, backoffMs: () => 100 });
-      await eventually('Prometheus answers', async () =>
-        (await client.query('vector(1)')).kind === 'value' ? true : undefined,
-      );
-      await killComponent(name, 'prometheus');
-      const r = await client.query('up');
-      expect(r).toMatchObject({ kind: 'error', error: { reason: 'unreachable' } });
-      expect(r.kind === 'error' && r.error.message).toMatch(
-        new RegExp(`^cannot reach Prometheus at ${url!.replace(/\./g, '\\.')}`),
-      );
-      // Back again, so that cluster:down has it to stop too.
-      await restartComponent(name, 'prometheus');
-      expect((await client.query('vector(1)')).kind).toBe('value');
-    } finally {
-      const pids = readState(name)?.components ?? [];
-      // Not execFileSync: this process must stay free to reap the Prometheus it restarted.
-      await promisify(execFile)(process.execPath, [cli, 'down', '--name', name]);
-      expect(pids.length).toBeGreaterThanOrEqual(7);
-      for (const c of pids) expect(isAlive(c.pid), `${c.name} (pid ${c.pid}) still running`).toBe(false);
-    }
-  });
+  it(
+    'cluster:up --with-metrics prints the Prometheus URL; a stopped Prometheus is reported by address; ' +
+      'cluster:down stops every process',
+    async () => {
+      const name = `ferry-rig-${process.pid}`;
+      const cli = join(process.cwd(), 'dist', 'src', 'localcluster', 'cli.js');
+      let stderr = '';
+      const up = await new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, [cli, 'up', '--name', name, '--with-metrics']);
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d));
+        child.stderr.on('data', (d: Buffer) => (stderr += d));
+        child.on('exit', (code: number) =>
+          code === 0 ? resolve(out) : reject(new Error(`cluster:up exited ${code}: ${stderr}`)),
+        );
+      });
+      try {
+        const url = /Prometheus: (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
+        expect(url).toBeDefined();
+        expect(up.trim().split('\n').pop()).toMatch(/clusters\/ferry-rig-\d+\/kubeconfig$/);
+        const state = readState(name)!;
+        expect(state.components.map((c) => c.name)).toEqual(expect.arrayContaining(['prometheus', 'traffic']));
+        const client = new PrometheusClient({ url: url!, attempts: 2, backoffMs: () => 100 });
+        await eventually('Prometheus answers', async () =>
+          (await client.query('vector(1)')).kind === 'value' ? true : undefined,
+        );
+        await killComponent(name, 'prometheus');
+        const r = await client.query('up');
+        expect(r).toMatchObject({ kind: 'error', error: { reason: 'unreachable' } });
+        expect(r.kind === 'error' && r.error.message).toMatch(
+          new RegExp(`^cannot reach Prometheus at ${url!.replace(/\./g, '\\.')}`),
+        );
+        // Back again, so that cluster:down has it to stop too.
+        await restartComponent(name, 'prometheus');
+        expect((await client.query('vector(1)')).kind).toBe('value');
+      } finally {
+        const pids = readState(name)?.components ?? [];
+        // Not execFileSync: this process must stay free to reap the Prometheus it restarted.
+        await promisify(execFile)(process.execPath, [cli, 'down', '--name', name]);
+        expect(pids.length).toBeGreaterThanOrEqual(7);
+        for (const c of pids) expect(isAlive(c.pid), `${c.name} (pid ${c.pid}) still running`).toBe(false);
+      }
+    },
+  );
 });

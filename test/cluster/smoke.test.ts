@@ -184,58 +184,64 @@ describe('local control plane', () => {
 });
 
 describe('storage', () => {
-  it('binds a claim of the default StorageClass and a StatefulSet using it becomes ready; the volume goes with the claim', async () => {
-    await core.createNamespacedPersistentVolumeClaim({
-      namespace: ns(),
-      body: {
-        metadata: { name: 'data' },
-        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
-      },
-    });
-    const claim = await eventually('the claim to be bound', async () => {
-      const c = await core.readNamespacedPersistentVolumeClaim({ name: 'data', namespace: ns() });
-      return c.status?.phase === 'Bound' ? c : undefined;
-    });
-    expect(claim.spec?.storageClassName).toBe('standard');
-    const volume = claim.spec!.volumeName!;
-    await apps.createNamespacedStatefulSet({
-      namespace: ns(),
-      body: {
-        metadata: { name: 'db' },
-        spec: {
-          serviceName: 'db',
-          replicas: 1,
-          selector: { matchLabels: { app: 'db' } },
-          template: {
-            metadata: { labels: { app: 'db' } },
-            spec: {
-              containers: [{ name: 'db', image: 'postgres:16', volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
-              volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+  it(
+    'binds a claim of the default StorageClass and a StatefulSet using it becomes ready; ' +
+      'the volume goes with the claim',
+    async () => {
+      await core.createNamespacedPersistentVolumeClaim({
+        namespace: ns(),
+        body: {
+          metadata: { name: 'data' },
+          spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+        },
+      });
+      const claim = await eventually('the claim to be bound', async () => {
+        const c = await core.readNamespacedPersistentVolumeClaim({ name: 'data', namespace: ns() });
+        return c.status?.phase === 'Bound' ? c : undefined;
+      });
+      expect(claim.spec?.storageClassName).toBe('standard');
+      const volume = claim.spec!.volumeName!;
+      await apps.createNamespacedStatefulSet({
+        namespace: ns(),
+        body: {
+          metadata: { name: 'db' },
+          spec: {
+            serviceName: 'db',
+            replicas: 1,
+            selector: { matchLabels: { app: 'db' } },
+            template: {
+              metadata: { labels: { app: 'db' } },
+              spec: {
+                containers: [
+                  { name: 'db', image: 'postgres:16', volumeMounts: [{ name: 'data', mountPath: '/data' }] },
+                ],
+                volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+              },
             },
           },
         },
-      },
-    });
-    await eventually('the StatefulSet to be ready', async () =>
-      (await apps.readNamespacedStatefulSet({ name: 'db', namespace: ns() })).status?.readyReplicas === 1
-        ? true
-        : undefined,
-    );
-    await apps.deleteNamespacedStatefulSet({ name: 'db', namespace: ns() });
-    await core.deleteNamespacedPersistentVolumeClaim({ name: 'data', namespace: ns() });
-    await eventually(
-      'the volume to be deleted',
-      async () => {
-        try {
-          await core.readPersistentVolume({ name: volume });
-          return undefined;
-        } catch (e) {
-          return (e as { code?: number }).code === 404 ? true : undefined;
-        }
-      },
-      60_000,
-    );
-  });
+      });
+      await eventually('the StatefulSet to be ready', async () =>
+        (await apps.readNamespacedStatefulSet({ name: 'db', namespace: ns() })).status?.readyReplicas === 1
+          ? true
+          : undefined,
+      );
+      await apps.deleteNamespacedStatefulSet({ name: 'db', namespace: ns() });
+      await core.deleteNamespacedPersistentVolumeClaim({ name: 'data', namespace: ns() });
+      await eventually(
+        'the volume to be deleted',
+        async () => {
+          try {
+            await core.readPersistentVolume({ name: volume });
+            return undefined;
+          } catch (e) {
+            return (e as { code?: number }).code === 404 ? true : undefined;
+          }
+        },
+        60_000,
+      );
+    },
+  );
 });
 
 describe('cluster lifecycle', () => {

@@ -76,20 +76,23 @@ describe('adopting unscoped records', () => {
     ]);
   });
 
-  it('never overwrites a scoped record that exists already (a migration cut short is finished, not redone)', async () => {
-    const cluster = new MemoryCluster();
-    const mine = { app: 'web', env: 'default', source: 'aaaaaaaaaaaa' };
-    await legacyRelease(cluster, 'web', 'aaaaaaaaaaaa');
-    await appendRevision(cluster, mine, {
-      commit: 'c2',
-      specDigest: 'd2',
-      time: '2026-12-01T00:00:00Z',
-      outcome: 'Synced',
-      message: 'newer',
-    });
-    expect(await adoptRecords(cluster, mine)).toBe(true);
-    expect((await readHistory(cluster, mine)).map((h) => h.commit)).toEqual(['c2']);
-    expect(cluster.names().filter((n) => !n.includes('aaaaaaaaaaaa'))).toEqual([]);
-    expect(await adoptRecords(cluster, mine)).toBe(false);
-  });
+  it(
+    'never overwrites a scoped record that exists already (a migration cut short is finished, ' + 'not redone)',
+    async () => {
+      const cluster = new MemoryCluster();
+      const mine = { app: 'web', env: 'default', source: 'aaaaaaaaaaaa' };
+      await legacyRelease(cluster, 'web', 'aaaaaaaaaaaa');
+      await appendRevision(cluster, mine, {
+        commit: 'c2',
+        specDigest: 'd2',
+        time: '2026-12-01T00:00:00Z',
+        outcome: 'Synced',
+        message: 'newer',
+      });
+      expect(await adoptRecords(cluster, mine)).toBe(true);
+      expect((await readHistory(cluster, mine)).map((h) => h.commit)).toEqual(['c2']);
+      expect(cluster.names().filter((n) => !n.includes('aaaaaaaaaaaa'))).toEqual([]);
+      expect(await adoptRecords(cluster, mine)).toBe(false);
+    },
+  );
 });

@@ -37,19 +37,22 @@ const fail =
   };
 
 describe('reconcile machine', () => {
-  it('goes idle → fetching → rendering → planning → applying → delivering → verifying → synced, passing work along', async () => {
-    const seen: unknown[] = [];
-    const { actor, calls } = start({
-      render: async (i) => (seen.push(i.work), 'manifests'),
-      plan: async (i) => (seen.push(i.work), 'plan'),
-    });
-    expect(actor.getSnapshot().value).toBe('idle');
-    actor.send({ type: 'COMMIT', revision: 'c1' });
-    await waitFor(actor, (s) => s.matches('synced'));
-    expect(calls).toEqual(['fetch@c1', 'render@c1', 'plan@c1', 'apply@c1', 'deliver@c1', 'verify@c1']);
-    expect(seen).toEqual(['fetch-out', 'manifests']);
-    expect(actor.getSnapshot().context).toMatchObject({ revision: 'c1', lastGood: 'c1', attempts: 0 });
-  });
+  it(
+    'goes idle → fetching → rendering → planning → applying → delivering → verifying → synced, ' + 'passing work along',
+    async () => {
+      const seen: unknown[] = [];
+      const { actor, calls } = start({
+        render: async (i) => (seen.push(i.work), 'manifests'),
+        plan: async (i) => (seen.push(i.work), 'plan'),
+      });
+      expect(actor.getSnapshot().value).toBe('idle');
+      actor.send({ type: 'COMMIT', revision: 'c1' });
+      await waitFor(actor, (s) => s.matches('synced'));
+      expect(calls).toEqual(['fetch@c1', 'render@c1', 'plan@c1', 'apply@c1', 'deliver@c1', 'verify@c1']);
+      expect(seen).toEqual(['fetch-out', 'manifests']);
+      expect(actor.getSnapshot().context).toMatchObject({ revision: 'c1', lastGood: 'c1', attempts: 0 });
+    },
+  );
 
   it.each([
     ['fetch', 'SourceFailed'],
@@ -89,29 +92,33 @@ describe('reconcile machine', () => {
     expect([retryDelayMs(1), retryDelayMs(2), retryDelayMs(3), retryDelayMs(20)]).toEqual([5000, 10000, 20000, 300000]);
   });
 
-  it('a render failure is not retried with backoff: the same commit renders the same way, so it waits for a new commit (or RETRY)', async () => {
-    const { actor, clock, calls } = start({
-      render: async (i) => {
-        if (i.revision === 'bad') throw new Error('cue error');
-        return 'ok';
-      },
-    });
-    actor.send({ type: 'COMMIT', revision: 'bad' });
-    await waitFor(actor, (s) => s.matches('failed'));
-    expect(actor.getSnapshot().context.failure).toEqual({ reason: 'RenderFailed', message: 'cue error' });
-    clock.increment(retryDelayMs(1));
-    clock.increment(retryDelayMs(20) * 3);
-    await new Promise((r) => setTimeout(r, 10));
-    expect(actor.getSnapshot().value).toBe('failed');
-    expect(calls).toEqual(['fetch@bad', 'render@bad']);
-    // RETRY (the definitions may have changed, e.g. after a restart) renders the same commit again.
-    actor.send({ type: 'RETRY' });
-    await waitFor(actor, (s) => s.matches('failed') && s.context.attempts === 2);
-    expect(calls).toEqual(['fetch@bad', 'render@bad', 'fetch@bad', 'render@bad']);
-    actor.send({ type: 'COMMIT', revision: 'good' });
-    await waitFor(actor, (s) => s.matches('synced'));
-    expect(actor.getSnapshot().context).toMatchObject({ lastGood: 'good', attempts: 0, failure: undefined });
-  });
+  it(
+    'a render failure is not retried with backoff: the same commit renders the same way, ' +
+      'so it waits for a new commit (or RETRY)',
+    async () => {
+      const { actor, clock, calls } = start({
+        render: async (i) => {
+          if (i.revision === 'bad') throw new Error('cue error');
+          return 'ok';
+        },
+      });
+      actor.send({ type: 'COMMIT', revision: 'bad' });
+      await waitFor(actor, (s) => s.matches('failed'));
+      expect(actor.getSnapshot().context.failure).toEqual({ reason: 'RenderFailed', message: 'cue error' });
+      clock.increment(retryDelayMs(1));
+      clock.increment(retryDelayMs(20) * 3);
+      await new Promise((r) => setTimeout(r, 10));
+      expect(actor.getSnapshot().value).toBe('failed');
+      expect(calls).toEqual(['fetch@bad', 'render@bad']);
+      // RETRY (the definitions may have changed, e.g. after a restart) renders the same commit again.
+      actor.send({ type: 'RETRY' });
+      await waitFor(actor, (s) => s.matches('failed') && s.context.attempts === 2);
+      expect(calls).toEqual(['fetch@bad', 'render@bad', 'fetch@bad', 'render@bad']);
+      actor.send({ type: 'COMMIT', revision: 'good' });
+      await waitFor(actor, (s) => s.matches('synced'));
+      expect(actor.getSnapshot().context).toMatchObject({ lastGood: 'good', attempts: 0, failure: undefined });
+    },
+  );
 
   it.each([
     'fetch',
@@ -156,51 +163,58 @@ describe('reconcile machine', () => {
     await waitFor(actor, (s) => s.matches('synced') && s.context.lastGood === 'c2');
   });
 
-  it('a drift check (RESYNC) from synced: in sync or drift only reported → synced again with nothing applied; drift to heal → applying → verifying → synced', async () => {
-    let plan: { changes: number; heal?: boolean } = { changes: 0 };
-    const checks: unknown[] = [];
-    const { actor, calls } = start({ plan: async (i) => (checks.push(i.work), plan) });
-    actor.send({ type: 'COMMIT', revision: 'c1' });
-    await waitFor(actor, (s) => s.matches('synced'));
-    calls.length = 0;
-    actor.send({ type: 'RESYNC' });
-    expect(actor.getSnapshot().value).toBe('checking');
-    await waitFor(actor, (s) => s.matches('synced'));
-    plan = { changes: 2, heal: false };
-    actor.send({ type: 'RESYNC' });
-    await waitFor(actor, (s) => s.matches('synced') && calls.length === 2);
-    expect(calls).toEqual(['plan@c1', 'plan@c1']);
-    expect(checks.slice(-2)).toEqual([{ check: true }, { check: true }]);
-    plan = { changes: 1 };
-    actor.send({ type: 'RESYNC' });
-    await waitFor(actor, (s) => s.matches('synced') && calls.length === 6);
-    expect(calls.slice(2)).toEqual(['plan@c1', 'apply@c1', 'deliver@c1', 'verify@c1']);
-    expect(actor.getSnapshot().context).toMatchObject({ revision: 'c1', lastGood: 'c1' });
-  });
+  it(
+    'a drift check (RESYNC) from synced: in sync or drift only reported → synced again with nothing ' +
+      'applied; drift to heal → applying → verifying → synced',
+    async () => {
+      let plan: { changes: number; heal?: boolean } = { changes: 0 };
+      const checks: unknown[] = [];
+      const { actor, calls } = start({ plan: async (i) => (checks.push(i.work), plan) });
+      actor.send({ type: 'COMMIT', revision: 'c1' });
+      await waitFor(actor, (s) => s.matches('synced'));
+      calls.length = 0;
+      actor.send({ type: 'RESYNC' });
+      expect(actor.getSnapshot().value).toBe('checking');
+      await waitFor(actor, (s) => s.matches('synced'));
+      plan = { changes: 2, heal: false };
+      actor.send({ type: 'RESYNC' });
+      await waitFor(actor, (s) => s.matches('synced') && calls.length === 2);
+      expect(calls).toEqual(['plan@c1', 'plan@c1']);
+      expect(checks.slice(-2)).toEqual([{ check: true }, { check: true }]);
+      plan = { changes: 1 };
+      actor.send({ type: 'RESYNC' });
+      await waitFor(actor, (s) => s.matches('synced') && calls.length === 6);
+      expect(calls.slice(2)).toEqual(['plan@c1', 'apply@c1', 'deliver@c1', 'verify@c1']);
+      expect(actor.getSnapshot().context).toMatchObject({ revision: 'c1', lastGood: 'c1' });
+    },
+  );
 
-  it('a drift check that cannot plan fails as PlanFailed and is retried; RESYNC means nothing outside synced', async () => {
-    let broken = false;
-    const { actor, clock } = start({
-      plan: async () => {
-        if (broken) throw new Error('the API server is unreachable');
-        return { changes: 0 };
-      },
-    });
-    actor.send({ type: 'RESYNC' });
-    expect(actor.getSnapshot().value).toBe('idle');
-    actor.send({ type: 'COMMIT', revision: 'c1' });
-    await waitFor(actor, (s) => s.matches('synced'));
-    broken = true;
-    actor.send({ type: 'RESYNC' });
-    await waitFor(actor, (s) => s.matches('failed'));
-    expect(actor.getSnapshot().context.failure).toEqual({
-      reason: 'PlanFailed',
-      message: 'the API server is unreachable',
-    });
-    broken = false;
-    clock.increment(retryDelayMs(1));
-    await waitFor(actor, (s) => s.matches('synced'));
-  });
+  it(
+    'a drift check that cannot plan fails as PlanFailed and is retried; ' + 'RESYNC means nothing outside synced',
+    async () => {
+      let broken = false;
+      const { actor, clock } = start({
+        plan: async () => {
+          if (broken) throw new Error('the API server is unreachable');
+          return { changes: 0 };
+        },
+      });
+      actor.send({ type: 'RESYNC' });
+      expect(actor.getSnapshot().value).toBe('idle');
+      actor.send({ type: 'COMMIT', revision: 'c1' });
+      await waitFor(actor, (s) => s.matches('synced'));
+      broken = true;
+      actor.send({ type: 'RESYNC' });
+      await waitFor(actor, (s) => s.matches('failed'));
+      expect(actor.getSnapshot().context.failure).toEqual({
+        reason: 'PlanFailed',
+        message: 'the API server is unreachable',
+      });
+      broken = false;
+      clock.increment(retryDelayMs(1));
+      await waitFor(actor, (s) => s.matches('synced'));
+    },
+  );
 
   it('a hold stops reconciling; the same commit does not release it, a newer one or RESUME does', async () => {
     const { actor, calls } = start();

@@ -45,7 +45,8 @@ describe('chooseSource', () => {
     expect(chooseSource(web, ['abcdef012345', 'aaaaaaaaaaaa'], known, [])).toEqual({
       ok: false,
       error:
-        'web/default is recorded by 2 Git sources: aaaaaaaaaaaa (http://git.example.com/a.git); abcdef012345 (/srv/git/b.git, path teams/web); choose one with --source <id|repo>',
+        'web/default is recorded by 2 Git sources: aaaaaaaaaaaa (http://git.example.com/a.git); ' +
+        'abcdef012345 (/srv/git/b.git, path teams/web); choose one with --source <id|repo>',
     });
   });
 

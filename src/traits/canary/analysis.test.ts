@@ -27,18 +27,23 @@ const scope: AnalysisScope = { namespace: 'shop', workload: 'web-canary', servic
 const at = { step: 1, weight: 20, time: '2026-12-01T00:01:00.000Z' };
 
 describe('metricQuery', () => {
-  it('success-rate: the non-5xx share of the canary pods requests, a missing 5xx series counting as 0 (or vector(0))', () => {
-    const q = metricQuery({ name: 'success-rate', min: 99 }, scope);
-    expect(q).toEqual({
-      promql:
-        '100 * (1 - ((sum(rate(http_requests_total{namespace="shop",workload="web-canary",code=~"5.."}[30s])) or vector(0)) / sum(rate(http_requests_total{namespace="shop",workload="web-canary"}[30s]))))',
-      unit: '%',
-      scale: 1,
-    });
-    // The `or vector(0)` is on the numerator only: no requests at all stays no data.
-    expect(q.promql).toContain('code=~"5.."}[30s])) or vector(0))');
-    expect(q.promql.split('or vector(0)')).toHaveLength(2);
-  });
+  it(
+    'success-rate: the non-5xx share of the canary pods requests, ' +
+      'a missing 5xx series counting as 0 (or vector(0))',
+    () => {
+      const q = metricQuery({ name: 'success-rate', min: 99 }, scope);
+      expect(q).toEqual({
+        promql:
+          '100 * (1 - ((sum(rate(http_requests_total{namespace="shop",workload="web-canary",code=~"5.."}[30s])) ' +
+          'or vector(0)) / sum(rate(http_requests_total{namespace="shop",workload="web-canary"}[30s]))))',
+        unit: '%',
+        scale: 1,
+      });
+      // The `or vector(0)` is on the numerator only: no requests at all stays no data.
+      expect(q.promql).toContain('code=~"5.."}[30s])) or vector(0))');
+      expect(q.promql.split('or vector(0)')).toHaveLength(2);
+    },
+  );
 
   it.each([
     ['latency', 0.99],
@@ -47,7 +52,9 @@ describe('metricQuery', () => {
     ['latency-p50', 0.5],
   ])('%s: histogram_quantile(%s) over the canary pods, in ms', (name, q) => {
     expect(metricQuery({ name, max: 500 }, scope)).toEqual({
-      promql: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="shop",workload="web-canary"}[30s])))`,
+      promql:
+        `histogram_quantile(${q}, sum by (le) ` +
+        '(rate(http_request_duration_seconds_bucket{namespace="shop",workload="web-canary"}[30s])))',
       unit: 'ms',
       scale: 1000,
     });
@@ -202,26 +209,29 @@ describe('analyse', () => {
     expect(runSummary(run)).toBe('latency 2000 ms > 500 ms');
   });
 
-  it('queries each metric with the scope: the custom query substituted, the built-ins on the canary workload', async () => {
-    const m = byMetric({ success: value(100), latency: value(0.1), custom: value(3) });
-    await analyse(
-      m,
-      [
-        ...metrics,
-        {
-          name: 'queue-depth',
-          query:
-            'sum(rate(http_requests_total{namespace="{{ namespace }}",workload="{{ workload }}"}[{{ interval }}]))',
-          max: 1000,
-        },
-      ],
-      scope,
-      at,
-    );
-    expect(m.queries).toHaveLength(3);
-    expect(m.queries[2]).toBe('sum(rate(http_requests_total{namespace="shop",workload="web-canary"}[30s]))');
-    for (const q of m.queries) expect(q).toContain('workload="web-canary"');
-  });
+  it(
+    'queries each metric with the scope: the custom query substituted, ' + 'the built-ins on the canary workload',
+    async () => {
+      const m = byMetric({ success: value(100), latency: value(0.1), custom: value(3) });
+      await analyse(
+        m,
+        [
+          ...metrics,
+          {
+            name: 'queue-depth',
+            query:
+              'sum(rate(http_requests_total{namespace="{{ namespace }}",workload="{{ workload }}"}[{{ interval }}]))',
+            max: 1000,
+          },
+        ],
+        scope,
+        at,
+      );
+      expect(m.queries).toHaveLength(3);
+      expect(m.queries[2]).toBe('sum(rate(http_requests_total{namespace="shop",workload="web-canary"}[30s]))');
+      for (const q of m.queries) expect(q).toContain('workload="web-canary"');
+    },
+  );
 
   it('no metrics: a Successful run with no measurements', async () => {
     const m = byMetric({});

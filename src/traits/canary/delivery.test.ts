@@ -95,33 +95,36 @@ describe('the canary runtime', () => {
     );
   });
 
-  it('never runs again a canary of this commit that was aborted (the outcome says so again), unless resumed', async () => {
-    const { target, runtime, cluster } = await setup('web:1', 'web:2');
-    const aborted: CanaryProgress = {
-      commit: 'c2',
-      component: 'web',
-      workload: 'web',
-      canary: 'web-canary',
-      mode: 'replicas',
-      step: 0,
-      steps: 1,
-      weight: 50,
-      phase: 'Aborted',
-      message: 'success-rate 80 % < 99 %',
-      stepStartedAt: '',
-      startedAt: '',
-      failures: 1,
-      analysis: [],
-    };
-    const reports: unknown[] = [];
-    expect(await runtime.deliver(deliverInput(target, aborted, reports))).toEqual({
-      result: 'aborted',
-      reason: 'success-rate 80 % < 99 %',
-      hold: true,
-    });
-    expect(reports).toEqual([]);
-    expect(
-      await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web-canary' }),
-    ).toBeUndefined();
-  });
+  it(
+    'never runs again a canary of this commit that was aborted (the outcome says so again), ' + 'unless resumed',
+    async () => {
+      const { target, runtime, cluster } = await setup('web:1', 'web:2');
+      const aborted: CanaryProgress = {
+        commit: 'c2',
+        component: 'web',
+        workload: 'web',
+        canary: 'web-canary',
+        mode: 'replicas',
+        step: 0,
+        steps: 1,
+        weight: 50,
+        phase: 'Aborted',
+        message: 'success-rate 80 % < 99 %',
+        stepStartedAt: '',
+        startedAt: '',
+        failures: 1,
+        analysis: [],
+      };
+      const reports: unknown[] = [];
+      expect(await runtime.deliver(deliverInput(target, aborted, reports))).toEqual({
+        result: 'aborted',
+        reason: 'success-rate 80 % < 99 %',
+        hold: true,
+      });
+      expect(reports).toEqual([]);
+      expect(
+        await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web-canary' }),
+      ).toBeUndefined();
+    },
+  );
 });

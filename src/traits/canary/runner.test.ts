@@ -340,39 +340,43 @@ describe('runCanary, replica ratio', () => {
     });
   });
 
-  it('each weight step waits for its own pods: the weight-50 step passes one interval after its pods are ready, not on an analysis before', async () => {
-    const h = harness({ readyAt: (name, at, scaledAt) => name !== 'web-canary' || at >= scaledAt + 20_000 });
-    const result = await run(
-      h,
-      spec({
-        steps: [{ weight: 10 }, { pause: { duration: '45s' } }, { weight: 50 }],
-        analysis: { interval: '30s', metrics: SUCCESS },
-      }),
-    );
+  it(
+    'each weight step waits for its own pods: ' +
+      'the weight-50 step passes one interval after its pods are ready, not on an analysis before',
+    async () => {
+      const h = harness({ readyAt: (name, at, scaledAt) => name !== 'web-canary' || at >= scaledAt + 20_000 });
+      const result = await run(
+        h,
+        spec({
+          steps: [{ weight: 10 }, { pause: { duration: '45s' } }, { weight: 50 }],
+          analysis: { interval: '30s', metrics: SUCCESS },
+        }),
+      );
 
-    expect(result.phase).toBe('Succeeded');
-    const advanced = h.events.filter((e) => e.reason === 'StepAdvanced');
-    expect(advanced.map((e) => e.message)).toEqual([
-      'canary of web: step 1/3 done (weight 10)',
-      'canary of web: step 2/3 done',
-      'canary of web: step 3/3 done (weight 50)',
-    ]);
-    // The controller made the canary's pods ready twice: 20 s after 1 replica, 20 s after 9.
-    const ready = h.ready.filter((r) => r.name === 'web-canary').map((r) => r.at);
-    expect(ready).toHaveLength(2);
-    expect(ready[0]).toBeGreaterThanOrEqual(20_000);
-    expect(ready[1]).toBeGreaterThanOrEqual(advanced[1]!.at + 20_000);
-    expect(advanced[0]!.at).toBeGreaterThanOrEqual(ready[0]! + 30_000);
-    expect(advanced[2]!.at).toBeGreaterThanOrEqual(ready[1]! + 30_000);
-    // Step 3 was analysed at weight 50 after its pods were ready, and never before.
-    const step3 = h.runs.filter((r) => r.step === 2);
-    expect(
-      step3.some((r) => r.weight === 50 && r.result === 'Successful' && Date.parse(r.time) >= T0 + ready[1]!),
-    ).toBe(true);
-    for (const r of step3) expect(Date.parse(r.time)).toBeGreaterThanOrEqual(T0 + ready[1]!);
-    for (const r of h.runs.filter((x) => x.step === 0))
-      expect(Date.parse(r.time)).toBeGreaterThanOrEqual(T0 + ready[0]!);
-  });
+      expect(result.phase).toBe('Succeeded');
+      const advanced = h.events.filter((e) => e.reason === 'StepAdvanced');
+      expect(advanced.map((e) => e.message)).toEqual([
+        'canary of web: step 1/3 done (weight 10)',
+        'canary of web: step 2/3 done',
+        'canary of web: step 3/3 done (weight 50)',
+      ]);
+      // The controller made the canary's pods ready twice: 20 s after 1 replica, 20 s after 9.
+      const ready = h.ready.filter((r) => r.name === 'web-canary').map((r) => r.at);
+      expect(ready).toHaveLength(2);
+      expect(ready[0]).toBeGreaterThanOrEqual(20_000);
+      expect(ready[1]).toBeGreaterThanOrEqual(advanced[1]!.at + 20_000);
+      expect(advanced[0]!.at).toBeGreaterThanOrEqual(ready[0]! + 30_000);
+      expect(advanced[2]!.at).toBeGreaterThanOrEqual(ready[1]! + 30_000);
+      // Step 3 was analysed at weight 50 after its pods were ready, and never before.
+      const step3 = h.runs.filter((r) => r.step === 2);
+      expect(
+        step3.some((r) => r.weight === 50 && r.result === 'Successful' && Date.parse(r.time) >= T0 + ready[1]!),
+      ).toBe(true);
+      for (const r of step3) expect(Date.parse(r.time)).toBeGreaterThanOrEqual(T0 + ready[1]!);
+      for (const r of h.runs.filter((x) => x.step === 0))
+        expect(Date.parse(r.time)).toBeGreaterThanOrEqual(T0 + ready[0]!);
+    },
+  );
 
   it('aborts as Degraded when the canary pods are not ready within the ready timeout', async () => {
     const h = harness({ readyAt: (name) => name !== 'web-canary' });
@@ -387,46 +391,51 @@ describe('runCanary, replica ratio', () => {
     expect(h.promotedAt).toBeUndefined();
   });
 
-  it('a failing metric aborts at the first failed analysis with failureLimit 1: canary deleted, Aborted, stable untouched', async () => {
-    const h = harness({ metrics: () => ({ kind: 'value', value: 81.2 }) });
-    const e = await pending(
-      run(
-        h,
-        spec({
-          steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }],
-          analysis: { interval: '30s', failureLimit: 1, metrics: SUCCESS },
-        }),
-      ),
-    );
+  it(
+    'a failing metric aborts at the first failed analysis with failureLimit 1: canary deleted, ' +
+      'Aborted, stable untouched',
+    async () => {
+      const h = harness({ metrics: () => ({ kind: 'value', value: 81.2 }) });
+      const e = await pending(
+        run(
+          h,
+          spec({
+            steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }],
+            analysis: { interval: '30s', failureLimit: 1, metrics: SUCCESS },
+          }),
+        ),
+      );
 
-    expect(e).toBeInstanceOf(CanaryAborted);
-    expect((e as Error).message).toBe('success-rate 81.2 % < 99 %');
-    expect(h.queries).toHaveLength(1);
-    expect(h.cluster.dep('web-canary')).toBeUndefined();
-    expect(h.last()).toMatchObject({
-      phase: 'Aborted',
-      message: 'success-rate 81.2 % < 99 %',
-      step: 0,
-      weight: 10,
-      actualWeight: 0,
-      failures: 1,
-    });
-    expect(h.last().analysis).toHaveLength(1);
-    expect(h.last().analysis[0]).toMatchObject({
-      step: 0,
-      weight: 10,
-      result: 'Failed',
-      measurements: [{ name: 'success-rate', value: 81.2, ok: false }],
-    });
-    expect(reasons(h)).toEqual(['CanaryStarted', 'AnalysisFailed', 'CanaryAborted']);
-    expect(h.events[1]!.message).toBe('canary of web: success-rate 81.2 % < 99 % (1/1 failed checks)');
-    expect(h.events[2]!.message).toBe(
-      'canary of web at commit c0ffee00c0ff aborted at step 1/3: success-rate 81.2 % < 99 %; all traffic back to the stable version',
-    );
-    expect(h.promotedAt).toBeUndefined();
-    expect(imageOf(h.cluster.dep('web'))).toBe('web:1');
-    expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([1]);
-  });
+      expect(e).toBeInstanceOf(CanaryAborted);
+      expect((e as Error).message).toBe('success-rate 81.2 % < 99 %');
+      expect(h.queries).toHaveLength(1);
+      expect(h.cluster.dep('web-canary')).toBeUndefined();
+      expect(h.last()).toMatchObject({
+        phase: 'Aborted',
+        message: 'success-rate 81.2 % < 99 %',
+        step: 0,
+        weight: 10,
+        actualWeight: 0,
+        failures: 1,
+      });
+      expect(h.last().analysis).toHaveLength(1);
+      expect(h.last().analysis[0]).toMatchObject({
+        step: 0,
+        weight: 10,
+        result: 'Failed',
+        measurements: [{ name: 'success-rate', value: 81.2, ok: false }],
+      });
+      expect(reasons(h)).toEqual(['CanaryStarted', 'AnalysisFailed', 'CanaryAborted']);
+      expect(h.events[1]!.message).toBe('canary of web: success-rate 81.2 % < 99 % (1/1 failed checks)');
+      expect(h.events[2]!.message).toBe(
+        'canary of web at commit c0ffee00c0ff aborted at step 1/3: success-rate 81.2 % < 99 %; ' +
+          'all traffic back to the stable version',
+      );
+      expect(h.promotedAt).toBeUndefined();
+      expect(imageOf(h.cluster.dep('web'))).toBe('web:1');
+      expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([1]);
+    },
+  );
 
   it('failureLimit 2 tolerates one failed analysis', async () => {
     let n = 0;
@@ -667,54 +676,58 @@ describe('runCanary, replica ratio', () => {
     expect(h.cleared).toBe(0);
   });
 
-  it('resumes a saved progress at step 2, weight 50: the canary goes back to weight 50, never 0, and is not promoted at once', async () => {
-    const h = harness();
-    const s = spec({
-      steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }, { pause: { duration: '2m' } }],
-      analysis: { interval: '30s', metrics: SUCCESS },
-    });
-    const saved: CanaryProgress = {
-      commit: COMMIT,
-      component: 'web',
-      workload: 'web',
-      canary: 'web-canary',
-      mode: 'replicas',
-      step: 2,
-      steps: 4,
-      weight: 50,
-      actualWeight: 50,
-      phase: 'Progressing',
-      stepStartedAt: new Date(T0 - 10_000).toISOString(),
-      startedAt: new Date(T0 - 200_000).toISOString(),
-      failures: 0,
-      analysis: [
-        { time: new Date(T0 - 150_000).toISOString(), step: 0, weight: 10, result: 'Successful', measurements: [] },
-      ],
-    };
-    const result = await run(h, s, saved);
+  it(
+    'resumes a saved progress at step 2, weight 50: the canary goes back to weight 50, never 0, ' +
+      'and is not promoted at once',
+    async () => {
+      const h = harness();
+      const s = spec({
+        steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }, { pause: { duration: '2m' } }],
+        analysis: { interval: '30s', metrics: SUCCESS },
+      });
+      const saved: CanaryProgress = {
+        commit: COMMIT,
+        component: 'web',
+        workload: 'web',
+        canary: 'web-canary',
+        mode: 'replicas',
+        step: 2,
+        steps: 4,
+        weight: 50,
+        actualWeight: 50,
+        phase: 'Progressing',
+        stepStartedAt: new Date(T0 - 10_000).toISOString(),
+        startedAt: new Date(T0 - 200_000).toISOString(),
+        failures: 0,
+        analysis: [
+          { time: new Date(T0 - 150_000).toISOString(), step: 0, weight: 10, result: 'Successful', measurements: [] },
+        ],
+      };
+      const result = await run(h, s, saved);
 
-    expect(result.phase).toBe('Succeeded');
-    expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([9]);
-    expect(h.saves[0]).toMatchObject({ step: 2, weight: 50 });
-    expect(
-      h.saves
-        .filter((p) => p.phase !== 'Succeeded')
-        .map((p) => p.weight)
-        .every((w) => w === 50),
-    ).toBe(true);
-    expect(reasons(h)).not.toContain('CanaryStarted');
-    expect(result.startedAt).toBe(saved.startedAt);
-    expect(result.analysis[0]).toEqual(saved.analysis[0]);
-    // Step 3 (weight 50) is analysed again, then the 2-minute pause: no promotion before both.
-    expect(h.events.filter((e) => e.reason === 'StepAdvanced').map((e) => e.message)).toEqual([
-      'canary of web: step 3/4 done (weight 50)',
-      'canary of web: step 4/4 done',
-    ]);
-    expect(h.promotedAt).toBeGreaterThanOrEqual(30_000 + 120_000);
-    expect(result.analysis.some((r) => r.step === 2 && r.weight === 50 && r.time >= new Date(T0).toISOString())).toBe(
-      true,
-    );
-  });
+      expect(result.phase).toBe('Succeeded');
+      expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([9]);
+      expect(h.saves[0]).toMatchObject({ step: 2, weight: 50 });
+      expect(
+        h.saves
+          .filter((p) => p.phase !== 'Succeeded')
+          .map((p) => p.weight)
+          .every((w) => w === 50),
+      ).toBe(true);
+      expect(reasons(h)).not.toContain('CanaryStarted');
+      expect(result.startedAt).toBe(saved.startedAt);
+      expect(result.analysis[0]).toEqual(saved.analysis[0]);
+      // Step 3 (weight 50) is analysed again, then the 2-minute pause: no promotion before both.
+      expect(h.events.filter((e) => e.reason === 'StepAdvanced').map((e) => e.message)).toEqual([
+        'canary of web: step 3/4 done (weight 50)',
+        'canary of web: step 4/4 done',
+      ]);
+      expect(h.promotedAt).toBeGreaterThanOrEqual(30_000 + 120_000);
+      expect(result.analysis.some((r) => r.step === 2 && r.weight === 50 && r.time >= new Date(T0).toISOString())).toBe(
+        true,
+      );
+    },
+  );
 
   it('resumes a saved Promoting progress by promoting, without setting a weight again', async () => {
     const h = harness();
@@ -779,54 +792,58 @@ describe('runCanary, gateway', () => {
       trafficRouting: { gateway: { httpRoute: 'web' } },
     });
 
-  it('sets the HTTPRoute weights 90/10 then 50/50, creates <service>-canary, sizes the canary like stable, and restores the route', async () => {
-    const h = harness({ gateway: true, renderedRoute: httpRoute });
-    const result = await run(h, gatewaySpec());
+  it(
+    'sets the HTTPRoute weights 90/10 then 50/50, creates <service>-canary, ' +
+      'sizes the canary like stable, and restores the route',
+    async () => {
+      const h = harness({ gateway: true, renderedRoute: httpRoute });
+      const result = await run(h, gatewaySpec());
 
-    expect(result).toMatchObject({ phase: 'Succeeded', mode: 'gateway' });
-    const routes = h.cluster.applied.filter((o) => o.kind === 'HTTPRoute').map(refs);
-    expect(routes).toEqual([
-      [
+      expect(result).toMatchObject({ phase: 'Succeeded', mode: 'gateway' });
+      const routes = h.cluster.applied.filter((o) => o.kind === 'HTTPRoute').map(refs);
+      expect(routes).toEqual([
+        [
+          { name: 'web-svc', port: 80, weight: 90 },
+          { name: 'web-svc-canary', port: 80, weight: 10 },
+        ],
+        [
+          { name: 'web-svc', port: 80, weight: 50 },
+          { name: 'web-svc-canary', port: 80, weight: 50 },
+        ],
+        [{ name: 'web-svc', port: 80 }], // the route as Git renders it
+      ]);
+      // During the analyses: the route split at the step's weight, the canary Service present.
+      const first = h.snapshots[0]!;
+      expect(refs(first.route)).toEqual([
         { name: 'web-svc', port: 80, weight: 90 },
         { name: 'web-svc-canary', port: 80, weight: 10 },
-      ],
-      [
-        { name: 'web-svc', port: 80, weight: 50 },
-        { name: 'web-svc-canary', port: 80, weight: 50 },
-      ],
-      [{ name: 'web-svc', port: 80 }], // the route as Git renders it
-    ]);
-    // During the analyses: the route split at the step's weight, the canary Service present.
-    const first = h.snapshots[0]!;
-    expect(refs(first.route)).toEqual([
-      { name: 'web-svc', port: 80, weight: 90 },
-      { name: 'web-svc-canary', port: 80, weight: 10 },
-    ]);
-    expect(first.canaryService).toMatchObject({
-      metadata: { name: 'web-svc-canary', namespace: NS },
-      spec: {
-        selector: { 'ferry.dev/track': 'canary', 'ferry.dev/canary-of': 'web' },
-        ports: [{ name: 'http', port: 80, targetPort: 8080 }],
-      },
-    });
-    // The canary's pods drop the stable Service's selector label: only the canary Service reaches them.
-    expect(first.canary!.spec.template.metadata.labels).toEqual({
-      'ferry.dev/track': 'canary',
-      'ferry.dev/canary-of': 'web',
-    });
-    expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([9, 9]);
-    expect(
-      h.saves.filter((p) => p.actualWeight !== undefined && p.phase === 'Progressing').map((p) => p.actualWeight),
-    ).toEqual(expect.arrayContaining([10, 50]));
-    // The analysis looks at the canary workload; {{ service }} is the canary Service.
-    expect(h.queries[0]!.promql).toContain('workload="web-canary"');
-    // After promotion: the canary Service and Deployment are gone.
-    expect(
-      await h.cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' }),
-    ).toBeUndefined();
-    expect(h.cluster.dep('web-canary')).toBeUndefined();
-    expect(refs(await h.cluster.get(ROUTE_REF))).toEqual([{ name: 'web-svc', port: 80 }]);
-  });
+      ]);
+      expect(first.canaryService).toMatchObject({
+        metadata: { name: 'web-svc-canary', namespace: NS },
+        spec: {
+          selector: { 'ferry.dev/track': 'canary', 'ferry.dev/canary-of': 'web' },
+          ports: [{ name: 'http', port: 80, targetPort: 8080 }],
+        },
+      });
+      // The canary's pods drop the stable Service's selector label: only the canary Service reaches them.
+      expect(first.canary!.spec.template.metadata.labels).toEqual({
+        'ferry.dev/track': 'canary',
+        'ferry.dev/canary-of': 'web',
+      });
+      expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([9, 9]);
+      expect(
+        h.saves.filter((p) => p.actualWeight !== undefined && p.phase === 'Progressing').map((p) => p.actualWeight),
+      ).toEqual(expect.arrayContaining([10, 50]));
+      // The analysis looks at the canary workload; {{ service }} is the canary Service.
+      expect(h.queries[0]!.promql).toContain('workload="web-canary"');
+      // After promotion: the canary Service and Deployment are gone.
+      expect(
+        await h.cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' }),
+      ).toBeUndefined();
+      expect(h.cluster.dep('web-canary')).toBeUndefined();
+      expect(refs(await h.cluster.get(ROUTE_REF))).toEqual([{ name: 'web-svc', port: 80 }]);
+    },
+  );
 
   it('the {{ service }} of a custom query is the canary Service', async () => {
     const h = harness({ gateway: true });
@@ -839,17 +856,20 @@ describe('runCanary, gateway', () => {
     expect(h.queries[0]!.promql).toBe('sum(rate(http_requests_total{service="web-svc-canary"}[30s]))');
   });
 
-  it('an abort sends all traffic back to stable (weight 0 without a rendered route) and removes the canary Service', async () => {
-    const h = harness({ gateway: true, metrics: () => ({ kind: 'value', value: 50 }) });
-    const e = await pending(run(h, gatewaySpec()));
-    expect(e).toBeInstanceOf(CanaryAborted);
-    expect(refs(await h.cluster.get(ROUTE_REF))).toEqual([{ name: 'web-svc', port: 80, weight: 100 }]);
-    expect(
-      await h.cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' }),
-    ).toBeUndefined();
-    expect(h.cluster.dep('web-canary')).toBeUndefined();
-    expect(h.last()).toMatchObject({ phase: 'Aborted', actualWeight: 0 });
-  });
+  it(
+    'an abort sends all traffic back to stable (weight 0 without a rendered route) and removes the ' + 'canary Service',
+    async () => {
+      const h = harness({ gateway: true, metrics: () => ({ kind: 'value', value: 50 }) });
+      const e = await pending(run(h, gatewaySpec()));
+      expect(e).toBeInstanceOf(CanaryAborted);
+      expect(refs(await h.cluster.get(ROUTE_REF))).toEqual([{ name: 'web-svc', port: 80, weight: 100 }]);
+      expect(
+        await h.cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' }),
+      ).toBeUndefined();
+      expect(h.cluster.dep('web-canary')).toBeUndefined();
+      expect(h.last()).toMatchObject({ phase: 'Aborted', actualWeight: 0 });
+    },
+  );
 
   it('a missing HTTPRoute aborts before anything is applied', async () => {
     const h = harness();

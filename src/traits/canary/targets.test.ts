@@ -83,55 +83,58 @@ describe('canaryReplicas: c = round(N·w/(100−w)), at least 1', () => {
 });
 
 describe('canaryDeployment', () => {
-  it('the new template under <name>-canary, with its replicas, the commit, and pods told apart by ferry.dev/track', () => {
-    const d = canaryDeployment(deployment(), 2, 'abc123');
-    expect(canaryName('web')).toBe('web-canary');
-    expect(d.metadata).toEqual({
-      name: 'web-canary',
-      namespace: 'shop',
-      labels: {
-        'app.oam.dev/component': 'web',
+  it(
+    'the new template under <name>-canary, with its replicas, the commit, ' + 'and pods told apart by ferry.dev/track',
+    () => {
+      const d = canaryDeployment(deployment(), 2, 'abc123');
+      expect(canaryName('web')).toBe('web-canary');
+      expect(d.metadata).toEqual({
+        name: 'web-canary',
+        namespace: 'shop',
+        labels: {
+          'app.oam.dev/component': 'web',
+          app: 'web',
+          tier: 'front',
+          [LABEL_TRACK]: 'canary',
+          [LABEL_CANARY_OF]: 'web',
+        },
+        annotations: { [ANN_COMMIT]: 'abc123' },
+      });
+      const spec = (
+        d as unknown as {
+          spec: {
+            replicas: number;
+            strategy: unknown;
+            selector: { matchLabels: Record<string, string> };
+            template: {
+              metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+              spec: { containers: { image: string }[] };
+            };
+          };
+        }
+      ).spec;
+      expect(spec.replicas).toBe(2);
+      expect(spec.strategy).toEqual({ type: 'RollingUpdate' });
+      expect(spec.selector.matchLabels).toEqual({
         app: 'web',
+        'app.oam.dev/component': 'web',
+        [LABEL_TRACK]: 'canary',
+        [LABEL_CANARY_OF]: 'web',
+      });
+      // Replica-ratio mode: the pods keep the labels the stable Service selects on, so it reaches them too.
+      expect(spec.template.metadata.labels).toEqual({
+        app: 'web',
+        'app.oam.dev/component': 'web',
         tier: 'front',
         [LABEL_TRACK]: 'canary',
         [LABEL_CANARY_OF]: 'web',
-      },
-      annotations: { [ANN_COMMIT]: 'abc123' },
-    });
-    const spec = (
-      d as unknown as {
-        spec: {
-          replicas: number;
-          strategy: unknown;
-          selector: { matchLabels: Record<string, string> };
-          template: {
-            metadata: { labels: Record<string, string>; annotations: Record<string, string> };
-            spec: { containers: { image: string }[] };
-          };
-        };
-      }
-    ).spec;
-    expect(spec.replicas).toBe(2);
-    expect(spec.strategy).toEqual({ type: 'RollingUpdate' });
-    expect(spec.selector.matchLabels).toEqual({
-      app: 'web',
-      'app.oam.dev/component': 'web',
-      [LABEL_TRACK]: 'canary',
-      [LABEL_CANARY_OF]: 'web',
-    });
-    // Replica-ratio mode: the pods keep the labels the stable Service selects on, so it reaches them too.
-    expect(spec.template.metadata.labels).toEqual({
-      app: 'web',
-      'app.oam.dev/component': 'web',
-      tier: 'front',
-      [LABEL_TRACK]: 'canary',
-      [LABEL_CANARY_OF]: 'web',
-    });
-    expect(spec.template.metadata.annotations).toEqual({ 'x/y': 'z' });
-    expect(spec.template.spec.containers[0]!.image).toBe('web:2');
-    // The selector picks the canary's own pods only: every selector label is on the pods.
-    for (const [k, v] of Object.entries(spec.selector.matchLabels)) expect(spec.template.metadata.labels[k]).toBe(v);
-  });
+      });
+      expect(spec.template.metadata.annotations).toEqual({ 'x/y': 'z' });
+      expect(spec.template.spec.containers[0]!.image).toBe('web:2');
+      // The selector picks the canary's own pods only: every selector label is on the pods.
+      for (const [k, v] of Object.entries(spec.selector.matchLabels)) expect(spec.template.metadata.labels[k]).toBe(v);
+    },
+  );
 
   it('gateway mode: the labels the stable Service selects on are dropped from pods, selector and metadata', () => {
     const d = canaryDeployment(deployment(), 4, 'abc123', ['app']) as unknown as {
@@ -164,22 +167,25 @@ describe('canaryDeployment', () => {
 });
 
 describe('canaryService', () => {
-  it('<service>-canary with the stable ports (not nodePorts, clusterIP or type), selecting only the canary pods', () => {
-    const s = canaryService(service, 'web');
-    expect(s).toEqual({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: {
-        name: 'web-svc-canary',
-        namespace: 'shop',
-        labels: { [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: 'web' },
-      },
-      spec: {
-        selector: { [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: 'web' },
-        ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }, { port: 9090 }],
-      },
-    });
-  });
+  it(
+    '<service>-canary with the stable ports (not nodePorts, clusterIP or type), ' + 'selecting only the canary pods',
+    () => {
+      const s = canaryService(service, 'web');
+      expect(s).toEqual({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {
+          name: 'web-svc-canary',
+          namespace: 'shop',
+          labels: { [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: 'web' },
+        },
+        spec: {
+          selector: { [LABEL_TRACK]: 'canary', [LABEL_CANARY_OF]: 'web' },
+          ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }, { port: 9090 }],
+        },
+      });
+    },
+  );
 });
 
 describe('routeStableService', () => {
