@@ -189,6 +189,7 @@ export class ReleaseLifecycle {
    */
   async settleHold(r: Release, watched: Hold | undefined): Promise<void> {
     let hold = watched;
+    let lifted = false;
     if (!hold && r.actor?.getSnapshot().value === 'held') {
       try {
         hold = await readHold(this.d.options.clusterFor(r.config, 'local'), r);
@@ -199,8 +200,10 @@ export class ReleaseLifecycle {
         );
         return;
       }
+      // Gone from the cluster: lifted (`ferry resume` that the watch missed, or made while this controller was away).
+      lifted = hold === undefined;
     }
-    this.applyHold(r, hold, false);
+    this.applyHold(r, hold, lifted);
   }
 
   applyHold(r: Release, hold: Hold | undefined, lifted: boolean): void {
@@ -211,8 +214,8 @@ export class ReleaseLifecycle {
       hold ? 'hold placed' : 'hold lifted',
     );
     if (hold) r.heldCommit = hold.commit;
-    // `ferry resume` after an aborted canary (its hold deleted, as the watch saw): the same commit may
-    // try its canary again. Not on a poll's view of the holds, which may not have the hold just placed yet.
+    // `ferry resume` after an aborted canary (its hold deleted, as the watch saw or a read confirmed): the same
+    // commit may try its canary again. Not on a poll's view of the holds alone, which may lack a hold just placed.
     if (event === 'RESUME' && lifted)
       for (const [key, t] of r.traits) if (t.outcome === 'aborted') r.traits.delete(key);
     r.actor!.send(event === 'HOLD' ? { type: 'HOLD', reason: hold!.reason } : { type: event });
