@@ -8,6 +8,9 @@ import { loadRegistry } from '../oam/definitions/builtin.js';
 import type { DefinitionRegistry } from '../oam/definitions/registry.js';
 import type { FerryProblem } from '../oam/errors.js';
 import type { ComponentSpec } from '../oam/model/application.js';
+import { listEnvironments } from '../oam/policies/environment.js';
+import { renderApp, renderRuntimeTraits } from '../oam/render/app.js';
+import type { TraitParser } from '../oam/render/runtime-traits.js';
 import { readAppInput } from './app-files.js';
 import { openCluster, probeCluster } from './cluster-access.js';
 
@@ -34,7 +37,11 @@ export interface AppTarget {
   registry: DefinitionRegistry;
 }
 
-export async function resolveTarget(o: TargetOptions): Promise<{ target?: AppTarget; problems: FerryProblem[] }> {
+/** With `runtimeTraits`, their settings are checked too (after the environment's overrides), before any cluster. */
+export async function resolveTarget(
+  o: TargetOptions,
+  runtimeTraits?: readonly TraitParser[],
+): Promise<{ target?: AppTarget; problems: FerryProblem[] }> {
   // Everything is checked before the first request to a cluster: ferry.yaml, the app, its render,
   // the kubeconfig; then one read per cluster shows it answers.
   const config = readFerryConfig(o.config);
@@ -55,6 +62,16 @@ export async function resolveTarget(o: TargetOptions): Promise<{ target?: AppTar
   if (!registry.ok) return { problems: registry.problems };
   const sourced = input.value.apps[0]!;
   const configured = config.value.environments.find((e) => e.name === o.env);
+  // The app's own environment is rendered with its overrides; one only in ferry.yaml as the app is.
+  const appEnv = listEnvironments(sourced.app).includes(o.env) ? o.env : undefined;
+  if (runtimeTraits && (configured || appEnv !== undefined || o.env === 'default')) {
+    const traits = renderRuntimeTraits({ app: sourced, runtimeTraits, ...(appEnv ? { env: appEnv } : {}) });
+    if (!traits.ok) {
+      // Reported as `ferry render` does: with every other problem of the app, without the schema's view of them.
+      const all = renderApp({ app: sourced, registry: registry.value, runtimeTraits, options: { env: appEnv } });
+      return { problems: all.ok ? traits.problems : all.problems };
+    }
+  }
   const rendered = renderRelease(sourced, registry.value, o.env, configured);
   if (!rendered.ok) return { problems: rendered.problems };
   const problems: FerryProblem[] = [];

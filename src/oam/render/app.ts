@@ -1,9 +1,9 @@
 /** Renders a whole Application (optionally for one environment) into Kubernetes objects. */
 import type { DefinitionRegistry } from '../definitions/registry.js';
 import { fail, ok, problem, type FerryProblem, type Result } from '../errors.js';
-import type { ComponentSpec } from '../model/application.js';
+import type { Application, ComponentSpec, PolicySpec } from '../model/application.js';
 import type { SourcedApplication } from '../model/parse.js';
-import type { ValuePath } from '../model/source-map.js';
+import type { SourceMap, ValuePath } from '../model/source-map.js';
 import type { JsonObject } from '../patch/json.js';
 import { applyOverride, type OverrideProperties } from '../policies/override.js';
 import { defaultOverrides, resolveEnvironment, type Placement } from '../policies/environment.js';
@@ -12,6 +12,8 @@ import { renderComponent, type RenderedComponent } from './component.js';
 import { appNamespace, DEFAULT_CLUSTER_VERSION, type ClusterVersion } from './context.js';
 import { locateCueProblems } from './locate.js';
 import { EvaluationMemo } from './memo.js';
+import { parseRuntimeTraits } from './parse-runtime-traits.js';
+import type { ParsedTrait, TraitParser } from './runtime-traits.js';
 
 export interface RenderOptions {
   /** Render for this environment (a deploy step or topology policy name). */
@@ -37,6 +39,8 @@ export interface RenderedApp {
   objects: JsonObject[];
   /** Located warnings: the render succeeded, but KubeVela users would want to know. */
   warnings: FerryProblem[];
+  /** The settings of each runtime trait (after the environment's override policies), in component order. */
+  runtimeTraits: ParsedTrait[];
 }
 
 export interface RenderAppInput {
@@ -44,6 +48,11 @@ export interface RenderAppInput {
   registry: DefinitionRegistry;
   memo?: EvaluationMemo;
   options?: RenderOptions;
+  /**
+   * Parsers of runtime traits (src/traits/registry.ts): each trait whose type has one is parsed on the
+   * components the environment's override policies leave, and every problem is located at the property.
+   */
+  runtimeTraits?: readonly TraitParser[];
 }
 
 export function renderApp(input: RenderAppInput): Result<RenderedApp> {
@@ -52,27 +61,11 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
   const memo = input.memo ?? new EvaluationMemo(registry.cue);
   const options = input.options ?? {};
   const problems: FerryProblem[] = [...checkPolicies(input, memo), ...checkWorkflowSteps(app, source, registry)];
-  let components: { spec: ComponentSpec; path: ValuePath }[] = app.spec.components.map((spec, i) => ({
-    spec,
-    path: ['spec', 'components', i],
-  }));
-  let placements: Placement[] = [{ cluster: 'local' }];
-  let overrides = options.env === undefined ? defaultOverrides(app) : [];
-  if (options.env !== undefined) {
-    const env = resolveEnvironment(app, source, options.env);
-    if (!env.ok) return fail([...problems, ...env.problems]);
-    placements = env.value.placements;
-    overrides = env.value.overrides;
-  }
-  if (overrides.length > 0) {
-    let specs = components.map((c) => c.spec);
-    for (const o of overrides) specs = applyOverride(specs, (o.properties ?? {}) as OverrideProperties);
-    components = specs.map((spec) => {
-      const i = app.spec.components.findIndex((c) => c.name === spec.name);
-      const oi = (app.spec.policies ?? []).findIndex((p) => p.type === 'override');
-      return { spec, path: i >= 0 ? ['spec', 'components', i] : ['spec', 'policies', Math.max(oi, 0)] };
-    });
-  }
+  const env = environmentOf(app, source, options.env);
+  if (!env.ok) return fail([...problems, ...env.problems]);
+  const { components, placements, overrides } = env.value;
+  const traits = parseRuntimeTraits(input.app, components, overrides, input.runtimeTraits ?? []);
+  problems.push(...traits.problems);
   const rendered: RenderedPlacement[] = [];
   const warnings: FerryProblem[] = [];
   for (const placement of placements) {
@@ -94,6 +87,7 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
         memo,
         target,
         strict: options.strict === true,
+        ...(traits.refused.has(c.spec.name) ? { refusedTraits: traits.refused.get(c.spec.name) } : {}),
       });
       problems.push(...r.problems);
       warnings.push(...r.warnings);
@@ -110,7 +104,56 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
     placements: rendered,
     objects: rendered.flatMap((p) => p.objects),
     warnings: dedupe(warnings),
+    runtimeTraits: traits.traits,
   });
+}
+
+/**
+ * Only the runtime traits of an app in an environment (no CUE evaluation): what `renderApp` with the same
+ * input would report of them, and their settings.
+ */
+export function renderRuntimeTraits(
+  input: Pick<RenderAppInput, 'app' | 'runtimeTraits'> & { env?: string },
+): Result<ParsedTrait[]> {
+  const { app, source } = input.app;
+  const env = environmentOf(app, source, input.env);
+  if (!env.ok) return fail(env.problems);
+  const traits = parseRuntimeTraits(input.app, env.value.components, env.value.overrides, input.runtimeTraits ?? []);
+  return traits.problems.length > 0 ? fail(traits.problems) : ok(traits.traits);
+}
+
+interface EnvironmentComponents {
+  /** The components after the environment's override policies, each with where it is written. */
+  components: { spec: ComponentSpec; path: ValuePath }[];
+  placements: Placement[];
+  /** The override policies applied, in order. */
+  overrides: PolicySpec[];
+}
+
+/** The placements of an environment (none given: the default one) and its components after its overrides. */
+function environmentOf(app: Application, source: SourceMap, name: string | undefined): Result<EnvironmentComponents> {
+  let components: { spec: ComponentSpec; path: ValuePath }[] = app.spec.components.map((spec, i) => ({
+    spec,
+    path: ['spec', 'components', i],
+  }));
+  let placements: Placement[] = [{ cluster: 'local' }];
+  let overrides = name === undefined ? defaultOverrides(app) : [];
+  if (name !== undefined) {
+    const env = resolveEnvironment(app, source, name);
+    if (!env.ok) return env;
+    placements = env.value.placements;
+    overrides = env.value.overrides;
+  }
+  if (overrides.length > 0) {
+    let specs = components.map((c) => c.spec);
+    for (const o of overrides) specs = applyOverride(specs, (o.properties ?? {}) as OverrideProperties);
+    components = specs.map((spec) => {
+      const i = app.spec.components.findIndex((c) => c.name === spec.name);
+      const oi = (app.spec.policies ?? []).findIndex((p) => p.type === 'override');
+      return { spec, path: i >= 0 ? ['spec', 'components', i] : ['spec', 'policies', Math.max(oi, 0)] };
+    });
+  }
+  return ok({ components, placements, overrides });
 }
 
 /** Policy types must exist and their properties must fit the policy's parameter schema. */
