@@ -250,7 +250,8 @@ trafficRouting:
   {
     name: 'latency bounds as durations and numbers',
     props:
-      'analysis:\n  metrics:\n    - {name: latency-p50, min: 1ms, max: 1m}\n    - {name: latency-p95, max: 1.5s}\n    - {name: latency-p99, max: 250}\n    - {name: success-rate, min: 95.5, max: 100}',
+      'analysis:\n  metrics:\n    - {name: latency-p50, min: 1ms, max: 1m}\n    - {name: latency-p95, max: 1.5s}\n' +
+      '    - {name: latency-p99, max: 250}\n    - {name: success-rate, min: 95.5, max: 100}',
   },
   {
     name: 'a custom metric with min and max',
@@ -428,7 +429,8 @@ describe('runtime traits after override policies', () => {
   it('a bad setting written by an override policy is located in the policy', () => {
     const staging = render(ENVS(20, '500ms'), 'deploy-staging');
     expect(!staging.ok && staging.problems.map(formatProblem)).toEqual([
-      'app.yaml:37:40: component "web", trait "canary", policy "staging-analysis": analysis.interval: a duration of at least 1s, not "500ms"',
+      'app.yaml:37:40: component "web", trait "canary", policy "staging-analysis": ' +
+        'analysis.interval: a duration of at least 1s, not "500ms"',
     ]);
     expect(render(ENVS(20, '500ms'), 'deploy-prod').ok).toBe(true);
   });

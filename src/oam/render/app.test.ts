@@ -119,7 +119,7 @@ describe('renderApp with runtime traits', () => {
     expect(r.ok && r.value.runtimeTraits).toEqual([]);
   });
 
-  it('after the override policies: a trait the override sets is parsed as overridden, a disabled one not at all', () => {
+  it('after the overrides: a trait an override sets is parsed as overridden, a disabled one not at all', () => {
     const calls: Calls = { args: [] };
     const r = renderApp({
       app: sourced(),

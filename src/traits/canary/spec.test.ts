@@ -16,7 +16,7 @@ const WEIGHT = 'an integer from 1 to 99 (100 is the promotion after the last ste
 const STEP = 'one of {weight: n} or {pause: {duration?}}';
 
 describe('parseCanary', () => {
-  it('parses the full example: steps, analysis with durations in ms, built-in and custom metrics, gateway routing', () => {
+  it('parses the full example: steps, analysis with durations in ms, built-in and custom metrics, a gateway', () => {
     const spec = ok({
       steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }, { pause: {} }],
       analysis: {
@@ -46,7 +46,7 @@ describe('parseCanary', () => {
     });
   });
 
-  it('defaults: four steps (20, 30s, 50, 30s), a 30 s interval, failureLimit 1, no metrics, replica-ratio routing', () => {
+  it('defaults: steps 20, 30s, 50, 30s, a 30 s interval, failureLimit 1, no metrics, replica-ratio routing', () => {
     for (const props of [undefined, null, {}, { analysis: {}, trafficRouting: {} }]) {
       expect(ok(props)).toEqual({
         component: 'web',
@@ -168,7 +168,7 @@ describe('parseCanary', () => {
     ]);
   });
 
-  it('checks each metric: a name, built in or with a query, a min or max, numbers (durations for built-in latency only)', () => {
+  it('checks each metric: a name, built in or with a query, a min or max, numbers (or durations for latency)', () => {
     expect(
       problems({
         analysis: {
