@@ -65,10 +65,11 @@ export async function resolveTarget(
   // The app's own environment is rendered with its overrides; one only in ferry.yaml as the app is.
   const appEnv = listEnvironments(sourced.app).includes(o.env) ? o.env : undefined;
   if (runtimeTraits && (configured || appEnv !== undefined || o.env === 'default')) {
-    const traits = renderRuntimeTraits({ app: sourced, runtimeTraits, ...(appEnv ? { env: appEnv } : {}) });
+    const env = appEnv !== undefined ? { env: appEnv } : {};
+    const traits = renderRuntimeTraits({ app: sourced, runtimeTraits, ...env });
     if (!traits.ok) {
       // Reported as `ferry render` does: with every other problem of the app, without the schema's view of them.
-      const all = renderApp({ app: sourced, registry: registry.value, runtimeTraits, options: { env: appEnv } });
+      const all = renderApp({ app: sourced, registry: registry.value, runtimeTraits, options: env });
       return { problems: all.ok ? traits.problems : all.problems };
     }
   }
