@@ -2,6 +2,7 @@ import { definitionHealth } from '../gitops/health/definition-health.js';
 import { formatRef } from '../objects/objects.js';
 import { watchDrift } from '../gitops/sync/self-heal.js';
 import { syncApp } from '../gitops/sync/sync.js';
+import { RUNTIME_TRAITS } from '../traits/registry.js';
 import { parseDuration } from './duration.js';
 import { EXIT_INVALID, EXIT_OK, reportProblems, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';
@@ -19,7 +20,8 @@ export interface ApplyCommand extends TargetOptions {
 
 export async function runApply(cmd: ApplyCommand, io: CliIO): Promise<number> {
   const timeoutMs = parseDuration(cmd.timeout);
-  const { target, problems } = await resolveTarget(cmd);
+  // A runtime trait's bad setting (a canary's weight 150) is refused before anything is written.
+  const { target, problems } = await resolveTarget(cmd, RUNTIME_TRAITS);
   if (!target) return reportProblems(io, problems);
   let failed = false;
   for (const p of target.placements) {

@@ -6,6 +6,7 @@ import { planApp } from '../gitops/sync/sync.js';
 import { ClusterError } from '../ports/cluster.js';
 import type { KubeCluster } from '../kube/kube-cluster.js';
 import { formatProblem } from '../oam/errors.js';
+import { RUNTIME_TRAITS } from '../traits/registry.js';
 import { EXIT_UNREACHABLE, unreachable, UsageError, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
@@ -34,7 +35,7 @@ async function serverView(kube: KubeCluster, desired: KubeObject): Promise<KubeO
 export async function runDiff(cmd: DiffCommand, io: CliIO): Promise<number> {
   if (cmd.output !== 'text' && cmd.output !== 'json')
     throw new UsageError(`-o must be text or json, not "${cmd.output}"`);
-  const { target, problems } = await resolveTarget(cmd);
+  const { target, problems } = await resolveTarget(cmd, RUNTIME_TRAITS);
   if (!target) {
     for (const p of problems) io.err(`${formatProblem(p)}\n`);
     return unreachable(problems) ? EXIT_UNREACHABLE : 2;

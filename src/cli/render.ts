@@ -5,6 +5,7 @@ import { formatProblem, type FerryProblem } from '../oam/errors.js';
 import type { JsonObject } from '../oam/patch/json.js';
 import { renderApp, type RenderedApp } from '../oam/render/app.js';
 import { EvaluationMemo } from '../oam/render/memo.js';
+import { RUNTIME_TRAITS } from '../traits/registry.js';
 import { readAppInput } from './app-files.js';
 import { EXIT_OK, reportProblems, UsageError, type CliIO } from './io.js';
 
@@ -33,6 +34,7 @@ export async function runRender(cmd: RenderCommand, io: CliIO): Promise<number> 
       app,
       registry: registry.value,
       memo,
+      runtimeTraits: RUNTIME_TRAITS,
       options: { ...(cmd.env !== undefined ? { env: cmd.env } : {}), strict: cmd.strict === true },
     });
     if (r.ok) rendered.push(r.value);

@@ -8,9 +8,9 @@ import { loadRegistry } from '../oam/definitions/builtin.js';
 import type { DefinitionRegistry } from '../oam/definitions/registry.js';
 import type { FerryProblem } from '../oam/errors.js';
 import type { ComponentSpec } from '../oam/model/application.js';
+import type { TraitParser } from '../oam/render/runtime-traits.js';
 import { readAppInput } from './app-files.js';
 import { openCluster, probeCluster } from './cluster-access.js';
-import { RUNTIME_TRAITS } from '../traits/registry.js';
 
 export interface TargetOptions {
   app: string;
@@ -35,7 +35,11 @@ export interface AppTarget {
   registry: DefinitionRegistry;
 }
 
-export async function resolveTarget(o: TargetOptions): Promise<{ target?: AppTarget; problems: FerryProblem[] }> {
+/** With `runtimeTraits`, their settings are checked too (after the environment's overrides), before any cluster. */
+export async function resolveTarget(
+  o: TargetOptions,
+  runtimeTraits?: readonly TraitParser[],
+): Promise<{ target?: AppTarget; problems: FerryProblem[] }> {
   // Everything is checked before the first request to a cluster: ferry.yaml, the app, its render,
   // the kubeconfig; then one read per cluster shows it answers.
   const config = readFerryConfig(o.config);
@@ -56,7 +60,7 @@ export async function resolveTarget(o: TargetOptions): Promise<{ target?: AppTar
   if (!registry.ok) return { problems: registry.problems };
   const sourced = input.value.apps[0]!;
   const configured = config.value.environments.find((e) => e.name === o.env);
-  const rendered = renderRelease(sourced, registry.value, o.env, configured, RUNTIME_TRAITS);
+  const rendered = renderRelease(sourced, registry.value, o.env, configured, runtimeTraits ?? []);
   if (!rendered.ok) return { problems: rendered.problems };
   const problems: FerryProblem[] = [];
   const placements: Placement[] = [];

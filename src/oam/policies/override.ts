@@ -70,15 +70,19 @@ function overrideOne(comp: ComponentSpec, rule: OverrideRule): ComponentSpec {
   };
 }
 
+/** Whether a rule patches this component: by name (a glob), or without a name by type, or every component. */
+export function ruleMatches(rule: OverrideRule, comp: Pick<ComponentSpec, 'name' | 'type'>): boolean {
+  return (
+    (rule.name === undefined || globMatch(rule.name, comp.name)) &&
+    (rule.name !== undefined || rule.type === undefined || rule.type === comp.type)
+  );
+}
+
 /** Applies one override policy's rules in order. Returns the new component list. */
 export function applyOverride(components: ComponentSpec[], props: OverrideProperties): ComponentSpec[] {
   let out = components.map((c) => ({ ...c }));
   for (const rule of props.components ?? []) {
-    const matches = out.filter(
-      (c) =>
-        (rule.name === undefined || globMatch(rule.name, c.name)) &&
-        (rule.name !== undefined || rule.type === undefined || rule.type === c.type),
-    );
+    const matches = out.filter((c) => ruleMatches(rule, c));
     if (matches.length === 0 && rule.name !== undefined && !rule.name.includes('*') && rule.type) {
       out.push({
         name: rule.name,

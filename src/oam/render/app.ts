@@ -1,9 +1,9 @@
 /** Renders a whole Application (optionally for one environment) into Kubernetes objects. */
 import type { DefinitionRegistry } from '../definitions/registry.js';
 import { fail, ok, problem, type FerryProblem, type Result } from '../errors.js';
-import type { ComponentSpec } from '../model/application.js';
+import type { Application, ComponentSpec, PolicySpec } from '../model/application.js';
 import type { SourcedApplication } from '../model/parse.js';
-import type { ValuePath } from '../model/source-map.js';
+import type { SourceMap, ValuePath } from '../model/source-map.js';
 import type { JsonObject } from '../patch/json.js';
 import { applyOverride, type OverrideProperties } from '../policies/override.js';
 import { defaultOverrides, resolveEnvironment, type Placement } from '../policies/environment.js';
@@ -12,7 +12,8 @@ import { renderComponent, type RenderedComponent } from './component.js';
 import { appNamespace, DEFAULT_CLUSTER_VERSION, type ClusterVersion } from './context.js';
 import { locateCueProblems } from './locate.js';
 import { EvaluationMemo } from './memo.js';
-import { formatPropertyPath, type ParsedTrait, type TraitParser } from './runtime-traits.js';
+import { parseRuntimeTraits } from './parse-runtime-traits.js';
+import type { ParsedTrait, TraitParser } from './runtime-traits.js';
 
 export interface RenderOptions {
   /** Render for this environment (a deploy step or topology policy name). */
@@ -38,7 +39,7 @@ export interface RenderedApp {
   objects: JsonObject[];
   /** Located warnings: the render succeeded, but KubeVela users would want to know. */
   warnings: FerryProblem[];
-  /** The components' runtime traits, parsed after override policies. */
+  /** The settings of each runtime trait (after the environment's override policies), in component order. */
   runtimeTraits: ParsedTrait[];
 }
 
@@ -47,7 +48,10 @@ export interface RenderAppInput {
   registry: DefinitionRegistry;
   memo?: EvaluationMemo;
   options?: RenderOptions;
-  /** Parsers of the runtime traits (src/traits/registry.ts). */
+  /**
+   * Parsers of runtime traits (src/traits/registry.ts): each trait whose type has one is parsed on the
+   * components the environment's override policies leave, and every problem is located at the property.
+   */
   runtimeTraits?: readonly TraitParser[];
 }
 
@@ -57,27 +61,11 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
   const memo = input.memo ?? new EvaluationMemo(registry.cue);
   const options = input.options ?? {};
   const problems: FerryProblem[] = [...checkPolicies(input, memo), ...checkWorkflowSteps(app, source, registry)];
-  let components: { spec: ComponentSpec; path: ValuePath }[] = app.spec.components.map((spec, i) => ({
-    spec,
-    path: ['spec', 'components', i],
-  }));
-  let placements: Placement[] = [{ cluster: 'local' }];
-  let overrides = options.env === undefined ? defaultOverrides(app) : [];
-  if (options.env !== undefined) {
-    const env = resolveEnvironment(app, source, options.env);
-    if (!env.ok) return fail([...problems, ...env.problems]);
-    placements = env.value.placements;
-    overrides = env.value.overrides;
-  }
-  if (overrides.length > 0) {
-    let specs = components.map((c) => c.spec);
-    for (const o of overrides) specs = applyOverride(specs, (o.properties ?? {}) as OverrideProperties);
-    components = specs.map((spec) => {
-      const i = app.spec.components.findIndex((c) => c.name === spec.name);
-      const oi = (app.spec.policies ?? []).findIndex((p) => p.type === 'override');
-      return { spec, path: i >= 0 ? ['spec', 'components', i] : ['spec', 'policies', Math.max(oi, 0)] };
-    });
-  }
+  const env = environmentOf(app, source, options.env);
+  if (!env.ok) return fail([...problems, ...env.problems]);
+  const { components, placements, overrides } = env.value;
+  const traits = parseRuntimeTraits(input.app, components, overrides, input.runtimeTraits ?? []);
+  problems.push(...traits.problems);
   const rendered: RenderedPlacement[] = [];
   const warnings: FerryProblem[] = [];
   for (const placement of placements) {
@@ -99,6 +87,7 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
         memo,
         target,
         strict: options.strict === true,
+        ...(traits.refused.has(c.spec.name) ? { refusedTraits: traits.refused.get(c.spec.name) } : {}),
       });
       problems.push(...r.problems);
       warnings.push(...r.warnings);
@@ -107,35 +96,50 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
     problems.push(...duplicateObjects(out, components, input.app));
     rendered.push({ ...placement, namespace, components: out, objects: out.flatMap((c) => c.objects) });
   }
-  const runtimeTraits: ParsedTrait[] = [];
-  for (const c of components)
-    for (const t of c.spec.traits ?? []) {
-      const parser = input.runtimeTraits?.find((p) => p.type === t.type);
-      if (!parser) continue;
-      const parsed = parser.parse(t.properties ?? {}, c.spec.name);
-      if (parsed.ok) runtimeTraits.push({ component: c.spec.name, trait: t.type, spec: parsed.value });
-      else
-        for (const p of parsed.problems)
-          problems.push(
-            problem('InvalidParameter', `${formatPropertyPath(p.path)}: ${p.message}`, {
-              file: source.file,
-              ...source.locate(c.path),
-              app: app.metadata.name,
-              component: c.spec.name,
-              trait: t.type,
-            }),
-          );
-    }
   if (problems.length > 0) return fail(dedupe(problems));
   return ok({
-    runtimeTraits,
     app: app.metadata.name,
     namespace: appNamespace(app),
     ...(options.env ? { env: options.env } : {}),
     placements: rendered,
     objects: rendered.flatMap((p) => p.objects),
     warnings: dedupe(warnings),
+    runtimeTraits: traits.traits,
   });
+}
+
+interface EnvironmentComponents {
+  /** The components after the environment's override policies, each with where it is written. */
+  components: { spec: ComponentSpec; path: ValuePath }[];
+  placements: Placement[];
+  /** The override policies applied, in order. */
+  overrides: PolicySpec[];
+}
+
+/** The placements of an environment (none given: the default one) and its components after its overrides. */
+function environmentOf(app: Application, source: SourceMap, name: string | undefined): Result<EnvironmentComponents> {
+  let components: { spec: ComponentSpec; path: ValuePath }[] = app.spec.components.map((spec, i) => ({
+    spec,
+    path: ['spec', 'components', i],
+  }));
+  let placements: Placement[] = [{ cluster: 'local' }];
+  let overrides = name === undefined ? defaultOverrides(app) : [];
+  if (name !== undefined) {
+    const env = resolveEnvironment(app, source, name);
+    if (!env.ok) return env;
+    placements = env.value.placements;
+    overrides = env.value.overrides;
+  }
+  if (overrides.length > 0) {
+    let specs = components.map((c) => c.spec);
+    for (const o of overrides) specs = applyOverride(specs, (o.properties ?? {}) as OverrideProperties);
+    components = specs.map((spec) => {
+      const i = app.spec.components.findIndex((c) => c.name === spec.name);
+      const oi = (app.spec.policies ?? []).findIndex((p) => p.type === 'override');
+      return { spec, path: i >= 0 ? ['spec', 'components', i] : ['spec', 'policies', Math.max(oi, 0)] };
+    });
+  }
+  return ok({ components, placements, overrides });
 }
 
 /** Policy types must exist and their properties must fit the policy's parameter schema. */

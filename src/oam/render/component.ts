@@ -27,6 +27,11 @@ export interface ComponentInput {
    * `appliesToWorkloads` mismatches are errors (default: warnings, as KubeVela does not enforce them at render time).
    */
   strict?: boolean;
+  /**
+   * Indexes of the runtime traits whose parser refused their properties: those are not evaluated in CUE
+   * (the parser's located problems say what the schema would).
+   */
+  refusedTraits?: ReadonlySet<number>;
 }
 
 export interface RenderedComponent {
@@ -177,6 +182,7 @@ function applyTrait(
   if (!input.strict) warnings.push(...notApplicable);
   const blocking = input.strict ? fit : fit.filter((p) => p.code !== 'TraitNotApplicable');
   if (blocking.length > 0) return blocking;
+  if (input.refusedTraits?.has(j)) return [];
   const outputsSoFar: Record<string, Json> = {};
   for (const o of work.outputs) outputsSoFar[o.name] = o.value;
   const ctx = { ...context, output: work.base ?? {}, outputs: outputsSoFar };

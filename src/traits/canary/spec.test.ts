@@ -1,19 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { canarySpec, type CanarySpec } from './spec.js';
+import type { PropertyProblem } from '../../oam/render/runtime-traits.js';
+import { canarySpec, parseCanary, type CanarySpec } from './spec.js';
 
 const ok = (props: unknown): CanarySpec => {
-  const r = canarySpec('web', props);
-  if (!r.ok) throw new Error(`unexpected problems: ${r.problems.join('; ')}`);
+  const r = parseCanary(props, 'web');
+  if (!r.ok) throw new Error(`unexpected problems: ${JSON.stringify(r.problems)}`);
   return r.value;
 };
-const problems = (props: unknown): string[] => {
-  const r = canarySpec('web', props);
+const problems = (props: unknown): PropertyProblem[] => {
+  const r = parseCanary(props, 'web');
   if (r.ok) throw new Error(`expected problems, got ${JSON.stringify(r.value)}`);
   return r.problems;
 };
+const WEIGHT = 'an integer from 1 to 99 (100 is the promotion after the last step)';
+const STEP = 'one of {weight: n} or {pause: {duration?}}';
 
-describe('canarySpec', () => {
-  it('parses the full example: steps, analysis with durations in ms, built-in and custom metrics, gateway routing', () => {
+describe('parseCanary', () => {
+  it('parses the full example: steps, analysis with durations in ms, built-in and custom metrics, a gateway', () => {
     const spec = ok({
       steps: [{ weight: 10 }, { pause: { duration: '1m' } }, { weight: 50 }, { pause: {} }],
       analysis: {
@@ -43,8 +46,8 @@ describe('canarySpec', () => {
     });
   });
 
-  it('defaults: four steps (20, 30s, 50, 30s), a 30 s interval, failureLimit 1, no metrics, replica-ratio routing', () => {
-    for (const props of [undefined, {}]) {
+  it('defaults: steps 20, 30s, 50, 30s, a 30 s interval, failureLimit 1, no metrics, replica-ratio routing', () => {
+    for (const props of [undefined, null, {}, { analysis: {}, trafficRouting: {} }]) {
       expect(ok(props)).toEqual({
         component: 'web',
         steps: [{ weight: 20 }, { pause: { durationMs: 30_000 } }, { weight: 50 }, { pause: { durationMs: 30_000 } }],
@@ -75,96 +78,143 @@ describe('canarySpec', () => {
   });
 
   it('a pause: null or {} waits for promotion; weights 1 and 99 are the bounds', () => {
-    expect(ok({ steps: [{ weight: 1 }, { pause: null }, { weight: 99 }] }).steps).toEqual([
+    expect(ok({ steps: [{ weight: 1 }, { pause: null }, { weight: 99 }, { pause: {} }] }).steps).toEqual([
       { weight: 1 },
       { pause: {} },
       { weight: 99 },
+      { pause: {} },
     ]);
   });
 
   it('names the field of each bad step', () => {
-    const p = problems({
-      steps: [
-        { weight: 0 },
-        { weight: 100 },
-        { weight: 12.5 },
-        { weight: '10' },
-        { pause: { duration: 'soon' } },
-        { pause: 'forever' },
-        { weight: 10, pause: {} },
-        { wait: 1 },
-        {},
-      ],
-    });
-    expect(p).toEqual([
-      'steps[0].weight: an integer from 1 to 99 (100 is the promotion after the last step), not 0',
-      'steps[1].weight: an integer from 1 to 99 (100 is the promotion after the last step), not 100',
-      'steps[2].weight: an integer from 1 to 99 (100 is the promotion after the last step), not 12.5',
-      'steps[3].weight: an integer from 1 to 99 (100 is the promotion after the last step), not "10"',
-      'steps[4].pause.duration: a duration such as "30s" or "5m", not "soon"',
-      'steps[5].pause: {} or {duration: "1m"}',
-      'steps[6]: one of weight or pause',
-      'steps[7]: one of weight or pause',
-      'steps[8]: one of weight or pause',
+    expect(
+      problems({
+        steps: [
+          { weight: 0 },
+          { weight: 100 },
+          { weight: 12.5 },
+          { weight: '10' },
+          { pause: { duration: 'soon' } },
+          { pause: 'forever' },
+          { weight: 10, pause: {} },
+          { wait: 1 },
+          {},
+          { pause: { duration: '-5s' } },
+          { pause: { durationn: '1m' } },
+          'weight: 10',
+          { weight: -5 },
+          { weight: 150 },
+        ],
+      }),
+    ).toEqual([
+      { path: ['steps', 0, 'weight'], message: `${WEIGHT}, not 0` },
+      { path: ['steps', 1, 'weight'], message: `${WEIGHT}, not 100` },
+      { path: ['steps', 2, 'weight'], message: `${WEIGHT}, not 12.5` },
+      { path: ['steps', 3, 'weight'], message: `${WEIGHT}, not "10"` },
+      { path: ['steps', 4, 'pause', 'duration'], message: 'a duration such as "30s" or "5m", not "soon"' },
+      { path: ['steps', 5, 'pause'], message: '{} or {duration: "1m"}, not "forever"' },
+      { path: ['steps', 6], message: `${STEP}, not {"weight":10,"pause":{}}` },
+      { path: ['steps', 7], message: `${STEP}, not {"wait":1}` },
+      { path: ['steps', 8], message: `${STEP}, not {}` },
+      { path: ['steps', 9, 'pause', 'duration'], message: 'a duration such as "30s" or "5m", not "-5s"' },
+      { path: ['steps', 10, 'pause', 'durationn'], message: 'unknown field: a pause has only a duration' },
+      { path: ['steps', 11], message: `${STEP}, not "weight: 10"` },
+      { path: ['steps', 12, 'weight'], message: `${WEIGHT}, not -5` },
+      { path: ['steps', 13, 'weight'], message: `${WEIGHT}, not 150` },
     ]);
   });
 
   it('refuses an empty or non-list steps, and steps with no weight at all', () => {
-    expect(problems({ steps: [] })).toEqual(['steps: a non-empty list of {weight: n} or {pause: {duration?}}']);
-    expect(problems({ steps: 'fast' })).toEqual(['steps: a non-empty list of {weight: n} or {pause: {duration?}}']);
+    const list = { path: ['steps'], message: 'a non-empty list of {weight: n} or {pause: {duration?}}' };
+    expect(problems({ steps: [] })).toEqual([list]);
+    expect(problems({ steps: 'fast' })).toEqual([list]);
+    expect(problems({ steps: null })).toEqual([list]);
     expect(problems({ steps: [{ pause: { duration: '1m' } }, { pause: {} }] })).toEqual([
-      'steps: at least one weight step',
+      { path: ['steps'], message: 'at least one weight step' },
     ]);
   });
 
-  it('checks interval (at least 1s) and failureLimit (an integer ≥ 1)', () => {
-    expect(problems({ analysis: { interval: '500ms' } })).toEqual([
-      'analysis.interval: a duration of at least 1s, not "500ms"',
-    ]);
-    expect(problems({ analysis: { interval: 30 } })).toEqual(['analysis.interval: a duration of at least 1s, not 30']);
-    expect(problems({ analysis: { failureLimit: 0 } })).toEqual(['analysis.failureLimit: an integer ≥ 1, not 0']);
-    expect(problems({ analysis: { failureLimit: 1.5 } })).toEqual(['analysis.failureLimit: an integer ≥ 1, not 1.5']);
-    expect(problems({ analysis: { failureLimit: '2' } })).toEqual(['analysis.failureLimit: an integer ≥ 1, not "2"']);
+  it('checks interval (a duration of at least 1s) and failureLimit (an integer ≥ 1)', () => {
+    const interval = (v: string) => [
+      { path: ['analysis', 'interval'], message: `a duration of at least 1s, not ${v}` },
+    ];
+    expect(problems({ analysis: { interval: '500ms' } })).toEqual(interval('"500ms"'));
+    expect(problems({ analysis: { interval: 30 } })).toEqual(interval('30'));
+    expect(problems({ analysis: { interval: '-5s' } })).toEqual(interval('"-5s"'));
+    expect(problems({ analysis: { interval: 'every-so-often' } })).toEqual(interval('"every-so-often"'));
+    expect(problems({ analysis: { interval: '0s' } })).toEqual(interval('"0s"'));
+    expect(problems({ analysis: { interval: null } })).toEqual(interval('null'));
+    const limit = (v: string) => [{ path: ['analysis', 'failureLimit'], message: `an integer ≥ 1, not ${v}` }];
+    expect(problems({ analysis: { failureLimit: 0 } })).toEqual(limit('0'));
+    expect(problems({ analysis: { failureLimit: 1.5 } })).toEqual(limit('1.5'));
+    expect(problems({ analysis: { failureLimit: '2' } })).toEqual(limit('"2"'));
     expect(ok({ analysis: { interval: '1s', failureLimit: 3 } }).analysis).toEqual({
       intervalMs: 1000,
       failureLimit: 3,
       metrics: [],
     });
+    expect(ok({ analysis: { interval: '1m30s' } }).analysis.intervalMs).toBe(90_000);
   });
 
-  it('checks each metric: a name, built in or with a query, a min or max, numbers (durations for built-in latency only)', () => {
-    const p = problems({
-      analysis: {
-        metrics: [
-          { min: 1 },
-          { name: 'error-rate', max: 1 },
-          { name: 'success-rate' },
-          { name: 'success-rate', min: '99' },
-          { name: 'latency', max: 'fast' },
-          { name: 'latency', query: 'histogram_quantile(0.9, x)', max: '500ms' },
-          { name: 'queue', query: 'q', max: 10 },
-        ],
-      },
-    });
-    expect(p).toEqual([
-      'analysis.metrics[0].name: required',
-      'analysis.metrics[1]: "error-rate" is not built in (success-rate, latency, latency-p99, latency-p95, latency-p50); give a query',
-      'analysis.metrics[2]: give min or max',
-      'analysis.metrics[3].min: a number, not "99"',
-      'analysis.metrics[3]: give min or max',
-      'analysis.metrics[4].max: a number or a duration such as "500ms", not "fast"',
-      'analysis.metrics[4]: give min or max',
-      'analysis.metrics[5].max: a number or a duration such as "500ms", not "500ms"',
-      'analysis.metrics[5]: give min or max',
+  it('refuses analysis and trafficRouting that are not maps, and properties that are not a map', () => {
+    expect(problems({ analysis: null })).toEqual([
+      { path: ['analysis'], message: 'a map of interval, failureLimit and metrics, not null' },
     ]);
-    expect(problems({ analysis: { metrics: { name: 'success-rate' } } })).toEqual(['analysis.metrics: a list']);
+    expect(problems({ trafficRouting: 'gateway' })).toEqual([
+      { path: ['trafficRouting'], message: 'a map with gateway: {httpRoute: <name>}, not "gateway"' },
+    ]);
+    expect(problems([{ weight: 10 }])).toEqual([
+      { path: [], message: 'a map of steps, analysis and trafficRouting, not [{"weight":10}]' },
+    ]);
+  });
+
+  it('checks each metric: a name, built in or with a query, a min or max, numbers (or durations for latency)', () => {
+    expect(
+      problems({
+        analysis: {
+          metrics: [
+            { min: 1 },
+            { name: 'error-rate', max: 1 },
+            { name: 'success-rate' },
+            { name: 'success-rate', min: '99' },
+            { name: 'latency', max: 'fast' },
+            { name: 'latency', query: 'histogram_quantile(0.9, x)', max: '500ms' },
+            { name: 'queue', query: 'q', max: 10 },
+            { name: 'queue', query: '', max: 10 },
+            { name: 'latency', max: 500, threshold: 1 },
+            'success-rate',
+          ],
+        },
+      }),
+    ).toEqual([
+      { path: ['analysis', 'metrics', 0, 'name'], message: 'required' },
+      {
+        path: ['analysis', 'metrics', 1, 'name'],
+        message:
+          '"error-rate" is not built in (success-rate, latency, latency-p99, latency-p95, latency-p50); give a query',
+      },
+      { path: ['analysis', 'metrics', 2], message: 'give min or max (or both)' },
+      { path: ['analysis', 'metrics', 3, 'min'], message: 'a number, not "99"' },
+      { path: ['analysis', 'metrics', 4, 'max'], message: 'a number (ms) or a duration such as "500ms", not "fast"' },
+      { path: ['analysis', 'metrics', 5, 'max'], message: 'a number, not "500ms"' },
+      { path: ['analysis', 'metrics', 7, 'query'], message: 'a PromQL query returning one number, not ""' },
+      {
+        path: ['analysis', 'metrics', 8, 'threshold'],
+        message: 'unknown field: a metric has name, query, min and max',
+      },
+      { path: ['analysis', 'metrics', 9], message: 'a map of name, query, min and max, not "success-rate"' },
+    ]);
+    expect(problems({ analysis: { metrics: { name: 'success-rate' } } })).toEqual([
+      { path: ['analysis', 'metrics'], message: 'a list of {name, query?, min?, max?}, not {"name":"success-rate"}' },
+    ]);
   });
 
   it('trafficRouting.gateway needs the HTTPRoute name', () => {
-    const msg = 'trafficRouting.gateway.httpRoute: the name of the HTTPRoute whose backendRefs carry the split';
-    expect(problems({ trafficRouting: { gateway: {} } })).toEqual([msg]);
-    expect(problems({ trafficRouting: { gateway: { httpRoute: '' } } })).toEqual([msg]);
-    expect(problems({ trafficRouting: { gateway: null } })).toEqual([msg]);
+    const path = ['trafficRouting', 'gateway', 'httpRoute'];
+    const msg = 'the name of the HTTPRoute whose backendRefs carry the split';
+    expect(problems({ trafficRouting: { gateway: {} } })).toEqual([{ path, message: msg }]);
+    expect(problems({ trafficRouting: { gateway: { httpRoute: '' } } })).toEqual([{ path, message: `${msg}, not ""` }]);
+    expect(problems({ trafficRouting: { gateway: null } })).toEqual([{ path, message: msg }]);
     expect(ok({ trafficRouting: {} }).trafficRouting).toEqual({});
   });
 
@@ -174,7 +224,28 @@ describe('canarySpec', () => {
         steps: [{ weight: 200 }, { weight: 10 }],
         analysis: { interval: 'x', failureLimit: -1, metrics: [{ name: 'nope', min: 1 }] },
         trafficRouting: { gateway: {} },
-      }),
-    ).toHaveLength(5);
+      }).map((p) => p.path.join('.')),
+    ).toEqual([
+      'steps.0.weight',
+      'analysis.interval',
+      'analysis.failureLimit',
+      'analysis.metrics.0.name',
+      'trafficRouting.gateway.httpRoute',
+    ]);
+  });
+});
+
+describe('canarySpec (one line per problem)', () => {
+  it('prefixes each message with the property path, and gives the same settings', () => {
+    expect(canarySpec('web', { steps: [{ weight: 0 }], analysis: { failureLimit: 0 } })).toEqual({
+      ok: false,
+      problems: [`steps[0].weight: ${WEIGHT}, not 0`, 'analysis.failureLimit: an integer ≥ 1, not 0'],
+    });
+    expect(canarySpec('web', 'fast')).toEqual({
+      ok: false,
+      problems: ['a map of steps, analysis and trafficRouting, not "fast"'],
+    });
+    const props = { steps: [{ weight: 10 }], analysis: { metrics: [{ name: 'latency', max: '1s' }] } };
+    expect(canarySpec('web', props)).toEqual(parseCanary(props, 'web'));
   });
 });

@@ -2,8 +2,12 @@
  * The `canary` trait's properties, checked and typed. Parameter names follow Argo Rollouts
  * (`steps`, `setWeight` as `weight`, `pause`, `analysis`) and Flagger (`interval`, `failureLimit` as
  * its `threshold`, built-in `success-rate` and `latency` metrics).
+ *
+ * The checks say what definitions/traits/canary.cue says (test/integration/runtime-traits.test.ts holds
+ * them to it): each problem carries the path of the property inside `properties`, which the render
+ * pipeline locates in the app file.
  */
-import type { ParseResult, PropertyProblem } from '../../oam/render/runtime-traits.js';
+import { formatPropertyPath, type ParseResult, type PropertyProblem } from '../../oam/render/runtime-traits.js';
 import { parseDurationMs } from '../../util/duration.js';
 
 export interface MetricSpec {
@@ -26,124 +30,198 @@ export interface CanarySpec {
 
 export const BUILTIN_METRICS = ['success-rate', 'latency', 'latency-p99', 'latency-p95', 'latency-p50'] as const;
 
-/** Checks one component's `canary` properties; problems name the field (`steps[2].weight`). */
+/** When `steps` is not given: 20 %, 30 s, 50 %, 30 s. */
+const DEFAULT_STEPS: StepSpec[] = [
+  { weight: 20 },
+  { pause: { durationMs: 30_000 } },
+  { weight: 50 },
+  { pause: { durationMs: 30_000 } },
+];
+const DEFAULT_INTERVAL_MS = 30_000;
+
+/** A duration as the schema's `#Duration` writes it: "500ms", "30s", "1m30s", "1.5h" (no sign, no µs or ns). */
+const DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
+const durationMs = (v: unknown): number | undefined =>
+  typeof v === 'string' && DURATION.test(v) ? parseDurationMs(v) : undefined;
+
+type Path = PropertyProblem['path'];
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+/** Checks one component's `canary` properties; every problem has the path of the property at fault. */
+export function parseCanary(props: unknown, component: string): ParseResult<CanarySpec> {
+  const problems: PropertyProblem[] = [];
+  const at = (path: Path, message: string) => void problems.push({ path, message });
+  // A trait without properties (`properties:` left empty) renders as {}.
+  if (props !== undefined && props !== null && !isObj(props))
+    at([], `a map of steps, analysis and trafficRouting, not ${show(props)}`);
+  const p: Obj = isObj(props) ? props : {};
+  const steps = p.steps === undefined ? DEFAULT_STEPS : parseSteps(p.steps, at);
+  const analysis = parseAnalysis(p.analysis, at);
+  const trafficRouting = parseTrafficRouting(p.trafficRouting, at);
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, value: { component, steps: steps!, analysis: analysis!, trafficRouting: trafficRouting! } };
+}
+
+type At = (path: Path, message: string) => void;
+
+function parseSteps(raw: unknown, at: At): StepSpec[] | undefined {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    at(['steps'], 'a non-empty list of {weight: n} or {pause: {duration?}}');
+    return undefined;
+  }
+  const steps: StepSpec[] = [];
+  let bad = false;
+  raw.forEach((s, i) => {
+    const step = parseStep(s, ['steps', i], at);
+    if (step) steps.push(step);
+    else bad = true;
+  });
+  // Only when every step is understood: a bad weight step would make this one wrong.
+  if (!bad && !steps.some((s) => 'weight' in s)) at(['steps'], 'at least one weight step');
+  return bad ? undefined : steps;
+}
+
+function parseStep(s: unknown, path: Path, at: At): StepSpec | undefined {
+  const keys = isObj(s) ? Object.keys(s) : [];
+  if (!isObj(s) || keys.length !== 1 || (keys[0] !== 'weight' && keys[0] !== 'pause')) {
+    at(path, `one of {weight: n} or {pause: {duration?}}, not ${show(s)}`);
+    return undefined;
+  }
+  if ('weight' in s) {
+    const w = s.weight;
+    if (isInt(w) && w >= 1 && w <= 99) return { weight: w };
+    at([...path, 'weight'], `an integer from 1 to 99 (100 is the promotion after the last step), not ${show(w)}`);
+    return undefined;
+  }
+  // `pause:` with nothing after it is null in YAML: a pause without duration.
+  const pause = s.pause === null ? {} : s.pause;
+  if (!isObj(pause)) {
+    at([...path, 'pause'], `{} or {duration: "1m"}, not ${show(pause)}`);
+    return undefined;
+  }
+  const extra = Object.keys(pause).filter((k) => k !== 'duration');
+  if (extra.length > 0) {
+    for (const k of extra) at([...path, 'pause', k], 'unknown field: a pause has only a duration');
+    return undefined;
+  }
+  if (pause.duration === undefined) return { pause: {} };
+  const ms = durationMs(pause.duration);
+  if (ms !== undefined) return { pause: { durationMs: ms } };
+  at([...path, 'pause', 'duration'], `a duration such as "30s" or "5m", not ${show(pause.duration)}`);
+  return undefined;
+}
+
+function parseAnalysis(raw: unknown, at: At): CanarySpec['analysis'] | undefined {
+  if (raw === undefined) return { intervalMs: DEFAULT_INTERVAL_MS, failureLimit: 1, metrics: [] };
+  if (!isObj(raw)) {
+    at(['analysis'], `a map of interval, failureLimit and metrics, not ${show(raw)}`);
+    return undefined;
+  }
+  let ok = true;
+  const intervalMs = raw.interval === undefined ? DEFAULT_INTERVAL_MS : durationMs(raw.interval);
+  if (intervalMs === undefined || intervalMs < 1000) {
+    at(['analysis', 'interval'], `a duration of at least 1s, not ${show(raw.interval)}`);
+    ok = false;
+  }
+  const failureLimit = raw.failureLimit ?? 1;
+  if (!isInt(failureLimit) || failureLimit < 1) {
+    at(['analysis', 'failureLimit'], `an integer ≥ 1, not ${show(failureLimit)}`);
+    ok = false;
+  }
+  const metrics: MetricSpec[] = [];
+  const rawMetrics = raw.metrics === undefined ? [] : raw.metrics;
+  if (!Array.isArray(rawMetrics)) {
+    at(['analysis', 'metrics'], `a list of {name, query?, min?, max?}, not ${show(rawMetrics)}`);
+    ok = false;
+  } else
+    rawMetrics.forEach((m, i) => {
+      const metric = parseMetric(m, ['analysis', 'metrics', i], at);
+      if (metric) metrics.push(metric);
+      else ok = false;
+    });
+  return ok ? { intervalMs: intervalMs!, failureLimit: failureLimit as number, metrics } : undefined;
+}
+
+const METRIC_FIELDS = ['name', 'query', 'min', 'max'];
+
+function parseMetric(m: unknown, path: Path, at: At): MetricSpec | undefined {
+  if (!isObj(m)) {
+    at(path, `a map of name, query, min and max, not ${show(m)}`);
+    return undefined;
+  }
+  let ok = true;
+  const fail = (p: Path, message: string) => {
+    at(p, message);
+    ok = false;
+  };
+  for (const k of Object.keys(m))
+    if (!METRIC_FIELDS.includes(k)) fail([...path, k], 'unknown field: a metric has name, query, min and max');
+  const name = m.name;
+  if (typeof name !== 'string' || name === '') {
+    fail([...path, 'name'], name === undefined ? 'required' : `a non-empty string, not ${show(name)}`);
+    return undefined;
+  }
+  if (m.query !== undefined && (typeof m.query !== 'string' || m.query === ''))
+    fail([...path, 'query'], `a PromQL query returning one number, not ${show(m.query)}`);
+  const custom = typeof m.query === 'string' && m.query !== '' ? m.query : undefined;
+  if (m.query === undefined && !(BUILTIN_METRICS as readonly string[]).includes(name))
+    fail([...path, 'name'], `"${name}" is not built in (${BUILTIN_METRICS.join(', ')}); give a query`);
+  // Built-in latencies are compared in milliseconds; a duration says it plainly.
+  const latency = m.query === undefined && name.startsWith('latency');
+  const bound = (k: 'min' | 'max'): number | undefined => {
+    const v = m[k];
+    if (v === undefined || typeof v === 'number') return v;
+    const ms = latency ? durationMs(v) : undefined;
+    if (ms !== undefined) return ms;
+    fail([...path, k], `a number${latency ? ' (ms) or a duration such as "500ms"' : ''}, not ${show(v)}`);
+    return undefined;
+  };
+  const min = bound('min');
+  const max = bound('max');
+  if (m.min === undefined && m.max === undefined) fail(path, 'give min or max (or both)');
+  if (!ok) return undefined;
+  return {
+    name,
+    ...(custom ? { query: custom } : {}),
+    ...(min !== undefined ? { min } : {}),
+    ...(max !== undefined ? { max } : {}),
+  };
+}
+
+function parseTrafficRouting(raw: unknown, at: At): CanarySpec['trafficRouting'] | undefined {
+  if (raw === undefined) return {};
+  if (!isObj(raw)) {
+    at(['trafficRouting'], `a map with gateway: {httpRoute: <name>}, not ${show(raw)}`);
+    return undefined;
+  }
+  if (raw.gateway === undefined) return {};
+  const route = isObj(raw.gateway) ? raw.gateway.httpRoute : undefined;
+  if (!isObj(raw.gateway) || typeof route !== 'string' || route === '') {
+    at(
+      ['trafficRouting', 'gateway', 'httpRoute'],
+      `the name of the HTTPRoute whose backendRefs carry the split${route === undefined ? '' : `, not ${show(route)}`}`,
+    );
+    return undefined;
+  }
+  return { gateway: { httpRoute: route } };
+}
+
+/**
+ * The same checks with each problem as one line (`steps[2].weight: …`), for callers that read the
+ * trait from an app themselves.
+ */
 export function canarySpec(
   component: string,
   props: unknown,
 ): { ok: true; value: CanarySpec } | { ok: false; problems: string[] } {
-  const problems: string[] = [];
-  const p = (props ?? {}) as Record<string, unknown>;
-  const steps: StepSpec[] = [];
-  const rawSteps = p.steps ?? [
-    { weight: 20 },
-    { pause: { duration: '30s' } },
-    { weight: 50 },
-    { pause: { duration: '30s' } },
-  ];
-  if (!Array.isArray(rawSteps) || rawSteps.length === 0)
-    problems.push('steps: a non-empty list of {weight: n} or {pause: {duration?}}');
-  else
-    rawSteps.forEach((s, i) => {
-      const o = (s ?? {}) as Record<string, unknown>;
-      const keys = Object.keys(o);
-      if (keys.length !== 1 || !['weight', 'pause'].includes(keys[0]!))
-        return problems.push(`steps[${i}]: one of weight or pause`);
-      if ('weight' in o) {
-        const w = o.weight;
-        if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > 99)
-          return problems.push(
-            `steps[${i}].weight: an integer from 1 to 99 (100 is the promotion after the last step), not ${JSON.stringify(w)}`,
-          );
-        return steps.push({ weight: w });
-      }
-      const pause = (o.pause ?? {}) as Record<string, unknown>;
-      if (typeof pause !== 'object' || Array.isArray(pause))
-        return problems.push(`steps[${i}].pause: {} or {duration: "1m"}`);
-      if (pause.duration === undefined) return steps.push({ pause: {} });
-      const ms = parseDurationMs(pause.duration);
-      if (ms === undefined)
-        return problems.push(
-          `steps[${i}].pause.duration: a duration such as "30s" or "5m", not ${JSON.stringify(pause.duration)}`,
-        );
-      return steps.push({ pause: { durationMs: ms } });
-    });
-  if (steps.length > 0 && !steps.some((s) => 'weight' in s)) problems.push('steps: at least one weight step');
-  const a = (p.analysis ?? {}) as Record<string, unknown>;
-  const intervalMs = a.interval === undefined ? 30_000 : parseDurationMs(a.interval);
-  if (intervalMs === undefined || intervalMs < 1000)
-    problems.push(`analysis.interval: a duration of at least 1s, not ${JSON.stringify(a.interval)}`);
-  const failureLimit = a.failureLimit ?? 1;
-  if (typeof failureLimit !== 'number' || !Number.isInteger(failureLimit) || failureLimit < 1)
-    problems.push(`analysis.failureLimit: an integer ≥ 1, not ${JSON.stringify(failureLimit)}`);
-  const metrics: MetricSpec[] = [];
-  const rawMetrics = a.metrics ?? [];
-  if (!Array.isArray(rawMetrics)) problems.push('analysis.metrics: a list');
-  else
-    rawMetrics.forEach((m, i) => {
-      const o = (m ?? {}) as Record<string, unknown>;
-      const name = o.name;
-      if (typeof name !== 'string' || name === '') return problems.push(`analysis.metrics[${i}].name: required`);
-      const custom = typeof o.query === 'string' ? o.query : undefined;
-      if (!custom && !(BUILTIN_METRICS as readonly string[]).includes(name))
-        return problems.push(
-          `analysis.metrics[${i}]: "${name}" is not built in (${BUILTIN_METRICS.join(', ')}); give a query`,
-        );
-      const bound = (k: 'min' | 'max') => {
-        const v = o[k];
-        if (v === undefined) return undefined;
-        if (typeof v === 'number') return v;
-        if (name.startsWith('latency') && !custom) {
-          const ms = parseDurationMs(v);
-          if (ms !== undefined) return ms;
-        }
-        problems.push(
-          `analysis.metrics[${i}].${k}: a number${name.startsWith('latency') ? ' or a duration such as "500ms"' : ''}, not ${JSON.stringify(v)}`,
-        );
-        return undefined;
-      };
-      const min = bound('min');
-      const max = bound('max');
-      if (min === undefined && max === undefined) return problems.push(`analysis.metrics[${i}]: give min or max`);
-      metrics.push({
-        name,
-        ...(custom ? { query: custom } : {}),
-        ...(min !== undefined ? { min } : {}),
-        ...(max !== undefined ? { max } : {}),
-      });
-    });
-  const tr = (p.trafficRouting ?? {}) as Record<string, unknown>;
-  const trafficRouting: CanarySpec['trafficRouting'] = {};
-  if (tr.gateway !== undefined) {
-    const route = (tr.gateway as Record<string, unknown> | null)?.httpRoute;
-    if (typeof route !== 'string' || route === '')
-      problems.push('trafficRouting.gateway.httpRoute: the name of the HTTPRoute whose backendRefs carry the split');
-    else trafficRouting.gateway = { httpRoute: route };
-  }
-  if (problems.length > 0) return { ok: false, problems };
-  return {
-    ok: true,
-    value: {
-      component,
-      steps,
-      analysis: { intervalMs: intervalMs!, failureLimit: failureLimit as number, metrics },
-      trafficRouting,
-    },
-  };
-}
-
-/**
- * The trait's parser for the render pipeline: canarySpec's problems as property paths
- * (`steps[0].weight: …` → ['steps', 0, 'weight']).
- */
-export function parseCanary(props: unknown, component: string): ParseResult<CanarySpec> {
-  const r = canarySpec(component, props);
+  const r = parseCanary(props, component);
   if (r.ok) return r;
-  return { ok: false, problems: r.problems.map(toPropertyProblem) };
-}
-
-function toPropertyProblem(text: string): PropertyProblem {
-  const m = /^([A-Za-z][\w.[\]]*?)(?:: |$)(.*)$/s.exec(text);
-  if (!m) return { path: [], message: text };
-  const path = m[1]!.split(/\.|(?=\[)/).map((p) => (p.startsWith('[') ? Number(p.slice(1, -1)) : p));
-  return { path, message: m[2] ?? '' };
+  return {
+    ok: false,
+    problems: r.problems.map((p) => (p.path.length > 0 ? `${formatPropertyPath(p.path)}: ${p.message}` : p.message)),
+  };
 }

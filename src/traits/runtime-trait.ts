@@ -1,0 +1,114 @@
+/**
+ * The runtime-trait interface: how a trait whose behaviour needs more than rendering (a canary, a
+ * latency objective) plugs into Ferry. A trait is one folder under src/traits/ that exports a
+ * `RuntimeTrait`, plus one line in src/traits/registry.ts. The core knows nothing else of it:
+ *
+ * - `parse` checks the trait's properties in the render pipeline, after override policies, so
+ *   `ferry render`, `ferry apply` and `ferry serve` refuse a bad setting with a located error.
+ * - `progress` encodes what the trait persists with the release's state (opaque JSON to the core), so
+ *   a restarted controller hands it back; `describe` is the one line `ferry status` shows of it.
+ * - `start` gives the controller the trait's runtime (its hooks), with the trait's own metrics
+ *   registered on the controller's registry.
+ * - `holdBack` changes what apply writes (a canary keeps the stable pod template while it runs);
+ *   `deliver` runs in the reconcile machine's delivering stage and ends with a typed outcome that the
+ *   core records without knowing which trait spoke.
+ */
+import type { Registry } from 'prom-client';
+import type { KubeObject } from '../objects/objects.js';
+import type { TraitParser } from '../oam/render/runtime-traits.js';
+import type { ClusterPort } from '../ports/cluster.js';
+import type { Log } from '../ports/log.js';
+import type { MetricsPort } from '../ports/metrics.js';
+
+/** How a trait's progress is kept: plain JSON in the release's state record. */
+export interface ProgressCodec<P> {
+  encode(progress: P): unknown;
+  /** undefined when the JSON is not this trait's progress (an older format, say): the trait starts afresh. */
+  decode(json: unknown): P | undefined;
+}
+
+/** How a delivery ended. The core records it: Synced, Failed (and held), or Failed to retry. */
+export type TraitOutcome =
+  /** Nothing to deliver for this commit (no change the trait cares about): apply wrote everything. */
+  | { result: 'skipped' }
+  /** Delivered: `message` goes into the revision's history entry and the Synced Event. */
+  | { result: 'promoted'; message: string }
+  /**
+   * Stopped: the old version keeps running. `values` are the measurements behind the verdict. With
+   * `hold`, the release is held on this commit until a newer commit or `ferry resume`.
+   */
+  | { result: 'aborted'; reason: string; values?: Record<string, number>; hold: boolean }
+  /** No verdict could be reached: recorded as a failure and tried again with backoff. */
+  | { result: 'inconclusive'; reason: string };
+
+/** The release a hook works on: one component of one app in one environment, at one commit. */
+export interface TraitTarget<S> {
+  app: string;
+  env: string;
+  /** The Git source whose controller runs it (scopes its records). */
+  source?: string;
+  component: string;
+  /** The namespace the app's objects live in. */
+  namespace: string;
+  /** The commit being delivered. */
+  revision: string;
+  /** The trait's settings, parsed after override policies. */
+  spec: S;
+  /** What Git renders for the release's placement. */
+  objects: readonly KubeObject[];
+  /**
+   * What runs now: the objects of the newest good revision (Synced or rolled back to); undefined
+   * before the first one (a first deployment has no stable version).
+   */
+  stable: readonly KubeObject[] | undefined;
+  /** The cluster of the placement. */
+  cluster: ClusterPort;
+}
+
+export interface DeliverInput<S, P> extends TraitTarget<S> {
+  /** The progress saved by an earlier run of this trait on this component (any commit). */
+  progress: P | undefined;
+  /** Stores the progress with the release's state (written before it resolves). */
+  report(progress: P | undefined): Promise<void>;
+  /** A Kubernetes Event on the Application. */
+  event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+  /** The newest request from the command line for this trait (e.g. `ferry rollout promote`), if any. */
+  command(): Promise<unknown>;
+  clearCommand(): Promise<void>;
+  /** An object as Ferry applies it (its tracking labels and annotations). */
+  tracked(obj: KubeObject): KubeObject;
+  log: Log;
+  /** Aborts when a newer commit supersedes this delivery or the controller stops. */
+  signal: AbortSignal;
+}
+
+/** A trait's hooks, as started by the controller. */
+export interface TraitRuntime<S, P> {
+  /** The objects apply writes (default: `objects` as rendered). */
+  holdBack?(input: TraitTarget<S>): Promise<KubeObject[]>;
+  /** The delivering stage for this component; resolves with an outcome, never throws for a verdict. */
+  deliver?(input: DeliverInput<S, P>): Promise<TraitOutcome>;
+}
+
+/** What the controller gives a trait's runtime when it starts. */
+export interface TraitRuntimeContext {
+  /** The controller's Prometheus registry (served on /metrics): the trait registers its own metrics. */
+  registry: Registry;
+  /** Prometheus for analysis, when configured. */
+  prometheus?: MetricsPort;
+  /** How long a new workload may take to become ready. */
+  readyTimeoutMs?: number;
+  now?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export interface RuntimeTrait<S = unknown, P = unknown> extends TraitParser<S> {
+  readonly progress: ProgressCodec<P>;
+  /** One line for `ferry status` (`progressing 2/4 (weight 50)`). */
+  describe(progress: P): string;
+  start(context: TraitRuntimeContext): TraitRuntime<S, P>;
+}
+
+/** Any registered trait (their settings and progress types differ). */
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of traits; each checks its own types
+export type AnyRuntimeTrait = RuntimeTrait<any, any>;
