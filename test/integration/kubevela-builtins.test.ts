@@ -467,6 +467,49 @@ spec:
     });
   });
 
+  it('workload.oam.dev/type is on the workload only, not on the auxiliary outputs (webservice, statefulset, k8s-objects)', async () => {
+    // KubeVela labels a component's other outputs as auxiliary workloads (trait.oam.dev/type: AuxiliaryWorkload)
+    // and names the component type on the workload alone.
+    const objs = await render(
+      application('labels', [
+        web([], { ports: [{ port: 80, expose: true }] }),
+        { name: 'db', type: 'statefulset', properties: { image: 'redis:7', ports: [{ port: 6379, expose: true }] } },
+        {
+          name: 'raw',
+          type: 'k8s-objects',
+          properties: {
+            objects: [
+              { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'first' } },
+              { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'second' } },
+            ],
+          },
+        },
+      ]),
+    );
+    const auxiliary = (component: string, resource: string) => ({
+      'app.oam.dev/name': 'labels',
+      'app.oam.dev/component': component,
+      'trait.oam.dev/type': 'AuxiliaryWorkload',
+      'trait.oam.dev/resource': resource,
+      'app.oam.dev/resourceType': 'TRAIT',
+    });
+    const cases: [K8s, Record<string, string>, boolean][] = [
+      [one(objs, 'Deployment', 'web'), workloadLabels('labels', 'web', 'webservice'), true],
+      [one(objs, 'Service', 'web'), auxiliary('web', 'webserviceExpose'), false],
+      [one(objs, 'StatefulSet', 'db'), workloadLabels('labels', 'db', 'statefulset'), true],
+      [one(objs, 'Service', 'db'), auxiliary('db', 'statefulsetsExpose'), false],
+      [one(objs, 'ConfigMap', 'first'), workloadLabels('labels', 'raw', 'k8s-objects'), true],
+      [one(objs, 'ConfigMap', 'second'), auxiliary('raw', 'objects-1'), false],
+    ];
+    for (const [o, labels, isWorkload] of cases) {
+      const what = `${o.kind}/${o.metadata.name}`;
+      expect(o.metadata.labels, what).toMatchObject(labels);
+      expect(o.metadata.labels?.['workload.oam.dev/type'], what).toBe(
+        isWorkload ? labels['workload.oam.dev/type'] : undefined,
+      );
+    }
+  });
+
   it('statefulset (KubeVela docs): postgres with scaler and a storage pvc', async () => {
     const objs = await render(`
 apiVersion: core.oam.dev/v1beta1
