@@ -67,7 +67,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('-e, --env <name>', 'render for this environment (a deploy step or topology policy of the app)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .exitOverride()
-    .option('--strict', 'treat warnings as errors (a trait on a workload outside its appliesToWorkloads)')
+    .option('--strict', 'treat warnings as errors (a trait outside its appliesToWorkloads, an object one component renders twice)')
     .action(async (app: string, opts: { definitions: string[]; env?: string; output: string; strict?: boolean }) => {
       done(
         await runRender(

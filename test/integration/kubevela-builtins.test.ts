@@ -2623,3 +2623,106 @@ spec:
       expect(used.has(basename(t, '.cue')), `a test uses trait ${t}`).toBe(true);
   });
 });
+
+// ------------------------------------------------------------------ one object rendered twice
+
+describe('an object rendered twice', () => {
+  // KubeVela's gateway docs example, on a webservice whose port is exposed: the webservice's Service
+  // (webserviceExpose) and the gateway's (service) are both Service default/express-server. vela dry-run
+  // prints both and KubeVela applies both in order, so the gateway's (the later) is what the cluster keeps.
+  const gatewayApp = `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: first-vela-app
+spec:
+  components:
+    - name: express-server
+      type: webservice
+      properties:
+        image: oamdev/hello-world
+        ports:
+          - port: 8000
+            expose: true
+      traits:
+        - type: gateway
+          properties:
+            domain: testsvc.example.com
+            http:
+              "/": 8000
+`;
+  const twice =
+    'component "express-server", trait "gateway": Service default/express-server is rendered twice by component ' +
+    '"express-server", by output "webserviceExpose" and by output "service" of trait "gateway": ';
+  const see = `(see ${defsOf('component')}/webservice.cue, ${defsOf('trait')}/gateway.cue)`;
+
+  it('inside one component the later output wins, with a warning at the later naming both (gateway)', async () => {
+    const r = await renderRaw(gatewayApp);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(
+      `warning: ${r.file}:15:11: ${twice}the later is kept, as KubeVela applies both in order and the later ` +
+        `overwrites the earlier ${see} (--strict makes this an error)\n`,
+    );
+    const objs = JSON.parse(r.stdout) as K8s[];
+    expectWellFormed(objs, 'first-vela-app');
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Deployment/express-server',
+      'Service/express-server',
+      'Ingress/express-server',
+    ]);
+    const s = one(objs, 'Service', 'express-server');
+    expect(s.metadata.labels).toMatchObject(traitLabels('first-vela-app', 'express-server', 'gateway', 'service'));
+    expect(s.spec).toEqual({
+      selector: { 'app.oam.dev/component': 'express-server' },
+      ports: [{ name: 'port-8000', port: 8000, targetPort: 8000 }],
+    });
+  });
+
+  it('nocalhost on an exposed webservice: its Service replaces the webservice one', async () => {
+    const objs = await render(
+      application('dev', [
+        web([{ type: 'nocalhost', properties: { port: 80, image: 'go' } }], { ports: [{ port: 80, expose: true }] }),
+      ]),
+    );
+    expect(kinds(objs)).toEqual(['Deployment/web', 'Service/web']);
+    const s = one(objs, 'Service', 'web');
+    expect(s.metadata.labels).toMatchObject(traitLabels('dev', 'web', 'nocalhost', 'nocalhostService'));
+    expect(s.spec).toEqual({
+      selector: { 'app.oam.dev/component': 'web' },
+      ports: [{ port: 80, targetPort: 80 }],
+      type: 'ClusterIP',
+    });
+  });
+
+  it('--strict refuses it, located at the later output', async () => {
+    const r = await renderRaw(gatewayApp, ['--strict']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`${r.file}:15:11: ${twice}the later would overwrite the earlier ${see}\n1 error\n`);
+  });
+
+  it('two components rendering one object are still refused', async () => {
+    const r = await renderRaw(`apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: shop
+spec:
+  components:
+    - name: web
+      type: webservice
+      properties:
+        image: nginx:1.25
+        ports: [{port: 80, expose: true}]
+    - name: raw
+      type: k8s-objects
+      properties:
+        objects:
+          - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {ports: [{port: 80}]}}
+`);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `${r.file}:12:7: component "raw": Service default/web is rendered twice (by components "web" and "raw"); ` +
+        'the second would overwrite the first\n1 error\n',
+    );
+  });
+});

@@ -23,6 +23,8 @@ export interface BadCase {
   where: RegExp;
   /** Optional further text the message must contain. */
   says?: RegExp;
+  /** Extra environment of the process (e.g. a lower CUE time budget). */
+  env?: Record<string, string>;
 }
 
 export function writeCase(root: string, c: BadCase): string {
@@ -502,18 +504,35 @@ function definitionCases(): BadCase[] {
       at('app.yaml', 8, 13),
       /`outputs` must be a struct/,
     ),
+    // Inside one component the later output wins with a warning, as in KubeVela; --strict refuses it.
+    {
+      ...c(
+        'duplicate-rendered-objects',
+        {
+          'x.cue': def(
+            'x',
+            'component',
+            `${out}\n\toutputs: again: {apiVersion: "v1", kind: "ConfigMap", metadata: name: context.name}`,
+          ),
+        },
+        use('x'),
+        at('app.yaml', 7, 7),
+        /twice by component "c", by the workload \(output\) and by output "again"/,
+      ),
+      args: render('app.yaml', '--definitions', '$DIR/defs', '--strict'),
+    },
     c(
-      'duplicate-rendered-objects',
+      'duplicate-objects-across-components',
       {
         'x.cue': def(
           'x',
           'component',
-          `${out}\n\toutputs: again: {apiVersion: "v1", kind: "ConfigMap", metadata: name: context.name}`,
+          '\toutput: {apiVersion: "v1", kind: "ConfigMap", metadata: name: "shared"}\n\tparameter: {}',
         ),
       },
-      use('x'),
-      inFile('app.yaml'),
-      /twice|duplicate/,
+      app('    - name: a\n      type: x\n    - name: b\n      type: x\n'),
+      at('app.yaml', 9, 7),
+      /ConfigMap default\/shared is rendered twice \(by components "a" and "b"\)/,
     ),
     c(
       'two-defs-same-name',

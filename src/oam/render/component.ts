@@ -24,7 +24,8 @@ export interface ComponentInput {
   memo: EvaluationMemo;
   target: RenderTarget;
   /**
-   * `appliesToWorkloads` mismatches are errors (default: warnings, as KubeVela does not enforce them at render time).
+   * `appliesToWorkloads` mismatches, unknown parameters and an object rendered twice are errors (default:
+   * warnings, as KubeVela does not enforce them at render time).
    */
   strict?: boolean;
 }
@@ -39,6 +40,17 @@ interface Output {
   name: string;
   value: Json;
   role: ObjectRole;
+  /** The index of the trait that gave it, for trait outputs. */
+  trait?: number;
+}
+
+/** A finished object with what gave it: for messages ("output "service" of trait "gateway"") and locations. */
+interface Emitted {
+  object: JsonObject;
+  what: string;
+  /** The component, or the trait of a trait output. */
+  by: Subject;
+  file: string;
 }
 
 interface WorkingSet {
@@ -105,10 +117,15 @@ export function renderComponent(input: ComponentInput): ComponentResult {
     appRevision: String(context.appRevision),
     namespace: input.target.namespace,
   };
-  const objects: JsonObject[] = [];
+  const emitted: Emitted[] = [];
   const invalid: FerryProblem[] = [];
-  const emit = (value: Json | undefined, role: ObjectRole, what: string) => {
-    const file = role.role === 'trait' ? (input.registry.get('trait', role.traitType)?.file ?? def.file) : def.file;
+  const emit = (value: Json | undefined, role: ObjectRole, what: string, trait?: number) => {
+    const traitDef = role.role === 'trait' ? input.registry.get('trait', role.traitType) : undefined;
+    const file = traitDef?.file ?? def.file;
+    const by: Subject =
+      trait !== undefined && traitDef && role.role === 'trait'
+        ? { ...subject, trait: role.traitType, path: [...path, 'traits', trait], def: traitDef }
+        : subject;
     if (value === undefined) return;
     if (!isObject(value))
       return void invalid.push(
@@ -135,7 +152,7 @@ export function renderComponent(input: ComponentInput): ComponentResult {
       return void invalid.push(
         problem('ObjectInvalid', `${what} (${String(finished.kind)}): ${bad}`, subjectAt(subject), [{ file }]),
       );
-    objects.push(finished);
+    emitted.push({ object: finished, what, by, file });
   };
   emit(work.base, { role: 'workload', componentType: comp.type }, 'the workload (output)');
   for (const o of work.outputs)
@@ -143,9 +160,64 @@ export function renderComponent(input: ComponentInput): ComponentResult {
       o.value,
       o.role,
       o.role.role === 'trait' ? `output "${o.name}" of trait "${o.role.traitType}"` : `output "${o.name}"`,
+      o.trait,
     );
   if (invalid.length > 0) return { problems: invalid, warnings };
-  return { component: { name: comp.name, type: comp.type, objects }, problems: [], warnings };
+  const twice = renderedTwice(emitted, comp.name, input.strict === true);
+  if (input.strict && twice.problems.length > 0) return { problems: twice.problems, warnings };
+  warnings.push(...twice.problems);
+  return { component: { name: comp.name, type: comp.type, objects: twice.objects }, problems: [], warnings };
+}
+
+/** Group, kind, namespace and name: two objects with the same identity are one object in the cluster. */
+export function objectIdentity(o: JsonObject): string {
+  const meta = (isObject(o.metadata) ? o.metadata : {}) as { name?: unknown; namespace?: unknown };
+  const group = String(o.apiVersion).includes('/') ? String(o.apiVersion).split('/')[0] : '';
+  return `${group}/${String(o.kind)}/${String(meta.namespace ?? '')}/${String(meta.name ?? '')}`;
+}
+
+/** `Service default/web`, `Namespace shop`. */
+export function describeObject(o: JsonObject): string {
+  const meta = (isObject(o.metadata) ? o.metadata : {}) as { name?: unknown; namespace?: unknown };
+  return `${String(o.kind)} ${meta.namespace ? `${String(meta.namespace)}/` : ''}${String(meta.name ?? '')}`;
+}
+
+/**
+ * One component rendering an object twice (a trait's output that its workload or an earlier output also
+ * gives, e.g. KubeVela's gateway trait on a webservice with an exposed port): KubeVela applies both in order,
+ * so the later wins. It is kept, in its place, with a warning at the later one naming both (with
+ * `--strict`, an error).
+ */
+function renderedTwice(
+  emitted: Emitted[],
+  component: string,
+  strict: boolean,
+): { objects: JsonObject[]; problems: FerryProblem[] } {
+  const kept = new Map<string, number>();
+  const out: (Emitted | undefined)[] = [];
+  const problems: FerryProblem[] = [];
+  for (const e of emitted) {
+    const key = objectIdentity(e.object);
+    const earlier = kept.get(key);
+    kept.set(key, out.length);
+    out.push(e);
+    if (earlier === undefined) continue;
+    const first = out[earlier]!;
+    out[earlier] = undefined;
+    const outcome = strict
+      ? 'the later would overwrite the earlier'
+      : 'the later is kept, as KubeVela applies both in order and the later overwrites the earlier';
+    problems.push(
+      problem(
+        'ObjectInvalid',
+        `${describeObject(e.object)} is rendered twice by component "${component}", ` +
+          `by ${first.what} and by ${e.what}: ${outcome}`,
+        subjectAt(e.by),
+        [...new Set([first.file, e.file])].map((file) => ({ file })),
+      ),
+    );
+  }
+  return { objects: out.filter((e) => e !== undefined).map((e) => e.object), problems };
 }
 
 function applyTrait(
@@ -194,8 +266,8 @@ function applyTrait(
     const existing = work.outputs.findIndex(
       (o) => o.name === name && o.role.role === 'trait' && o.role.traitType === def.name,
     );
-    if (existing >= 0) work.outputs[existing] = { name, value, role };
-    else work.outputs.push({ name, value, role });
+    if (existing >= 0) work.outputs[existing] = { name, value, role, trait: j };
+    else work.outputs.push({ name, value, role, trait: j });
   }
   const annotated = input.registry.annotations(def);
   // Directives come from the evaluated patch: a comment reaches its field through references and shorthand paths.
