@@ -1,4 +1,5 @@
 /** Renders one component: its template, then each trait in order (outputs, patch, patchOutputs). */
+import { CueBudgetExceeded, type JsonSchema } from '../cue/engine.js';
 import type { Definition } from '../definitions/definition.js';
 import type { DefinitionRegistry } from '../definitions/registry.js';
 import { problem, type FerryProblem, type Location } from '../errors.js';
@@ -96,7 +97,12 @@ export function renderComponent(input: ComponentInput): ComponentResult {
   const problems = [...locateCueProblems(ev.problems, subject), ...errsProblems(ev.values.errs, subject)];
   if (problems.length === 0) problems.push(...shapeProblems(ev.values, subject));
   const warnings: FerryProblem[] = [];
-  (input.strict ? problems : warnings).push(...unknownProblems(input.registry, subject, comp.properties));
+  // A template stopped at its budget is not read a second time for its parameters.
+  if (!ev.problems.some((p) => p.kind === 'limit')) {
+    const unknown = unknownProblems(input.registry, subject, comp.properties);
+    problems.push(...unknown.filter((p) => p.code === 'LimitExceeded'));
+    (input.strict ? problems : warnings).push(...unknown.filter((p) => p.code !== 'LimitExceeded'));
+  }
   if (problems.length > 0) return { problems, warnings };
   const work: WorkingSet = {
     base: ev.values.output as Json | undefined,
@@ -131,7 +137,8 @@ export function renderComponent(input: ComponentInput): ComponentResult {
       return void invalid.push(
         problem(
           'ObjectInvalid',
-          `${what} is ${Array.isArray(value) ? 'a list' : `a ${value === null ? 'null' : typeof value}`}, not a Kubernetes object`,
+          `${what} is ${Array.isArray(value) ? 'a list' : `a ${value === null ? 'null' : typeof value}`}, ` +
+            'not a Kubernetes object',
           subjectAt(subject),
           [{ file }],
         ),
@@ -242,6 +249,8 @@ function applyTrait(
     def,
   };
   const unknown = unknownProblems(input.registry, subject, trait.properties);
+  const overBudget = unknown.filter((p) => p.code === 'LimitExceeded');
+  if (overBudget.length > 0) return overBudget;
   if (input.strict && unknown.length > 0) return unknown;
   if (!input.strict) warnings.push(...unknown);
   const fit = checkApplicable(def, compDef, input.comp, all, subject);
@@ -353,7 +362,8 @@ function checkApplicable(
     out.push(
       problem(
         'TraitNotApplicable',
-        `trait "${def.name}" applies to [${applies.join(', ')}], not to component type "${comp.type}"${kind ? ` (${kind})` : ''}`,
+        `trait "${def.name}" applies to [${applies.join(', ')}], ` +
+          `not to component type "${comp.type}"${kind ? ` (${kind})` : ''}`,
         subjectAt(s, [...s.path, 'type']),
       ),
     );
@@ -389,7 +399,8 @@ function shapeProblems(values: Record<string, unknown>, s: Subject): FerryProble
     out.push(
       problem(
         'DefinitionInvalid',
-        `component definition "${s.def.name}": \`outputs\` must be a struct of named objects, not ${Array.isArray(values.outputs) ? 'a list' : typeof values.outputs}`,
+        `component definition "${s.def.name}": \`outputs\` must be a struct of named objects, ` +
+          `not ${Array.isArray(values.outputs) ? 'a list' : typeof values.outputs}`,
         subjectAt(s, [...s.path, 'type']),
         [{ file: s.def.file }],
       ),
@@ -449,12 +460,31 @@ function objectNameProblem(o: JsonObject): string | undefined {
   return undefined;
 }
 
+/**
+ * Properties the definition's parameters do not declare (warnings); a LimitExceeded problem (an error)
+ * when reading the parameters ran out of the CUE budget.
+ */
 function unknownProblems(registry: DefinitionRegistry, s: Subject, properties: unknown): FerryProblem[] {
   if (!isObject(properties)) return [];
-  return unknownParameters(registry.schema(s.def), properties).map((u) =>
+  let schema: JsonSchema;
+  try {
+    schema = registry.schema(s.def);
+  } catch (e) {
+    if (!(e instanceof CueBudgetExceeded)) throw e;
+    return [
+      problem(
+        'LimitExceeded',
+        `the CUE ${s.def.kind} "${s.def.name}": reading its parameters ${e.message}`,
+        subjectAt(s),
+        [{ file: s.def.file, ...(s.def.at ?? { line: 1, column: 1 }) }],
+      ),
+    ];
+  }
+  return unknownParameters(schema, properties).map((u) =>
     problem(
       'InvalidParameter',
-      `unknown parameter "${formatPath(u.path)}" of ${s.def.kind} "${s.def.name}"${u.suggestion ? `; did you mean "${u.suggestion}"?` : ''} (KubeVela ignores it)`,
+      `unknown parameter "${formatPath(u.path)}" of ${s.def.kind} "${s.def.name}"` +
+        `${u.suggestion ? `; did you mean "${u.suggestion}"?` : ''} (KubeVela ignores it)`,
       subjectAt(s, [...s.path, 'properties', ...u.path]),
       [{ file: s.def.file }],
     ),
