@@ -1,6 +1,7 @@
-import type { JsonSchema } from '../oam/cue/engine.js';
+import { CueBudgetExceeded, type JsonSchema } from '../oam/cue/engine.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 import { loadRegistry } from '../oam/definitions/builtin.js';
+import { problem, type FerryProblem } from '../oam/errors.js';
 import { EXIT_INVALID, EXIT_OK, reportProblems, type CliIO } from './io.js';
 
 function table(rows: string[][]): string {
@@ -59,11 +60,29 @@ export async function runDefShow(name: string, definitions: string[], io: CliIO)
     io.err(`unknown definition "${name}"; \`ferry def list\` shows them all\n`);
     return EXIT_INVALID;
   }
-  for (const d of found) {
+  // Every schema first: a definition whose parameters cannot be read within the CUE budget is a located
+  // error, with nothing printed.
+  const problems: FerryProblem[] = [];
+  const schemas = found.map((d) => {
+    try {
+      return registry.value.schema(d);
+    } catch (e) {
+      if (!(e instanceof CueBudgetExceeded)) throw e;
+      problems.push(
+        problem('LimitExceeded', `${d.kind} "${d.name}": reading its parameters ${e.message}`, {
+          file: d.file,
+          ...(d.at ?? { line: 1, column: 1 }),
+        }),
+      );
+      return {};
+    }
+  });
+  if (problems.length > 0) return reportProblems(io, problems);
+  for (const [i, d] of found.entries()) {
     io.out(`${d.name} (${d.kind}, ${d.origin}): ${d.description}\nfile: ${d.file}\n`);
     if (d.attributes.appliesToWorkloads) io.out(`applies to: ${d.attributes.appliesToWorkloads.join(', ')}\n`);
     if (d.attributes.conflictsWith?.length) io.out(`conflicts with: ${d.attributes.conflictsWith.join(', ')}\n`);
-    const rows = parameterRows(registry.value.schema(d));
+    const rows = parameterRows(schemas[i]!);
     io.out('\n');
     io.out(
       rows.length > 0 ? table([['NAME', 'TYPE', 'DEFAULT', 'REQUIRED', 'DESCRIPTION'], ...rows]) : 'no parameters\n',

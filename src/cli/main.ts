@@ -67,7 +67,10 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('-e, --env <name>', 'render for this environment (a deploy step or topology policy of the app)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .exitOverride()
-    .option('--strict', 'treat warnings as errors (a trait on a workload outside its appliesToWorkloads)')
+    .option(
+      '--strict',
+      'treat warnings as errors (a trait outside its appliesToWorkloads, an object one component renders twice)',
+    )
     .action(async (app: string, opts: { definitions: string[]; env?: string; output: string; strict?: boolean }) => {
       done(
         await runRender(
@@ -187,7 +190,8 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   program
     .command('status')
     .description(
-      'without <app>: every app × environment the controller records (commit, state, health, hold, last error, age); with <app> and --env: per object sync state and health',
+      'without <app>: every app × environment the controller records (commit, state, health, hold, last error, ' +
+        'age); with <app> and --env: per object sync state and health',
     )
     .argument('[app]', 'app.yaml or folder (per-object status)')
     .option('-e, --env <name>', 'environment')
@@ -216,7 +220,8 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       .option('--context <name>', 'kubeconfig context')
       .option(
         '--source <id|repo>',
-        'the Git source whose records to use, when two sources have an app of this name (its id, or its repository URL or path)',
+        'the Git source whose records to use, when two sources have an app of this name (its id, or its ' +
+          'repository URL or path)',
       )
       .exitOverride();
   records(
@@ -231,7 +236,8 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     program
       .command('rollback')
       .description(
-        're-apply the manifests of an earlier good revision and hold the app there until a newer commit changes it or `ferry resume`',
+        're-apply the manifests of an earlier good revision and hold the app there until a newer commit changes ' +
+          'it or `ferry resume`',
       )
       .argument('<app>', 'application name'),
   )
@@ -251,7 +257,8 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     rollout
       .command('status')
       .description(
-        "a canary's progress: step, weight, analysis runs (-w: until it is promoted or aborted; exit 0 promoted, 1 aborted)",
+        "a canary's progress: step, weight, analysis runs (-w: until it is promoted or aborted; " +
+          'exit 0 promoted, 1 aborted)',
       )
       .argument('<app>', 'application name'),
   )
@@ -277,7 +284,8 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   program
     .command('serve')
     .description(
-      'run the GitOps controller: watch a Git repository, sync every app and environment, serve /healthz /readyz /metrics /webhook on 127.0.0.1',
+      'run the GitOps controller: watch a Git repository, sync every app and environment, serve /healthz /readyz ' +
+        '/metrics /webhook on 127.0.0.1',
     )
     .requiredOption('--repo <url|path>', 'http(s) URL of the repository, or the path of a local one')
     .option('--branch <name>', 'branch or tag to follow (remote default main, local default HEAD)')
@@ -303,7 +311,8 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--concurrency <n>', 'render/plan/apply steps run at once', positiveInt(256), '8')
     .option(
       '--prometheus-url <url>',
-      'Prometheus for canary analysis (default $FERRY_PROMETHEUS_URL; without it, a canary that declares metrics waits, inconclusive)',
+      'Prometheus for canary analysis (default $FERRY_PROMETHEUS_URL; without it, a canary that declares metrics ' +
+        'waits, inconclusive)',
     )
     .option(
       '--canary-ready-timeout <duration>',

@@ -215,15 +215,16 @@ function cases(kubeconfig: string): BadCase[] {
       /app\.yaml:\d+:\d+: /,
       /image/,
     ),
+    // Two components rendering one object (inside one component the later output wins, with a warning).
     c(
       'duplicate-objects',
       {
         'app.yaml': appIn(
           ns(),
-          web(
-            '        ports: [{port: 80, expose: true}]\n      traits:\n' +
-              '        - type: expose\n          properties: {port: [80]}\n',
-          ),
+          web('        ports: [{port: 80, expose: true}]\n') +
+            '    - name: raw\n      type: k8s-objects\n      properties:\n        objects:\n' +
+            `          - {apiVersion: v1, kind: Service, metadata: {name: web, namespace: ${ns()}}, ` +
+            'spec: {ports: [{port: 80}]}}\n',
         ),
       },
       apply(),

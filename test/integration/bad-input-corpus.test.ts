@@ -44,6 +44,7 @@ describe('bad-input corpus (offline)', () => {
       runFerry(
         c.args.map((a) => a.replaceAll('$DIR', dir)),
         dir,
+        c.env,
       ),
     );
     expectClean(c, r);

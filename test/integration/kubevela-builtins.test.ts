@@ -125,6 +125,8 @@ const traitLabels = (appName: string, component: string, type: string, resource:
   'trait.oam.dev/resource': resource,
   'app.oam.dev/resourceType': 'TRAIT',
 });
+/** node-exporter's mount-point filter in KubeVela's docs example (a command trait argument). */
+const IGNORED_MOUNT_POINTS = '^/(dev|proc|sys|var/lib/docker/.+|var/lib/kubelet/pods/.+)($|/)';
 const podLabels = (appName: string, component: string) => ({
   'app.oam.dev/name': appName,
   'app.oam.dev/component': component,
@@ -229,7 +231,7 @@ describe('policy and workflow-step files in a render', () => {
 // ------------------------------------------------------------------ components
 
 describe('component definitions', () => {
-  it('webservice: Deployment with container, ports, env, resources, probe, pod labels; a Service for exposed ports', async () => {
+  it('webservice: Deployment (container, ports, env, resources, probe, pod labels), a Service', async () => {
     const objs = await render(
       application('shop', [
         {
@@ -467,6 +469,49 @@ spec:
     });
   });
 
+  it('workload.oam.dev/type on the workload, not on auxiliary outputs (webservice, statefulset, …)', async () => {
+    // KubeVela labels a component's other outputs as auxiliary workloads (trait.oam.dev/type: AuxiliaryWorkload)
+    // and names the component type on the workload alone.
+    const objs = await render(
+      application('labels', [
+        web([], { ports: [{ port: 80, expose: true }] }),
+        { name: 'db', type: 'statefulset', properties: { image: 'redis:7', ports: [{ port: 6379, expose: true }] } },
+        {
+          name: 'raw',
+          type: 'k8s-objects',
+          properties: {
+            objects: [
+              { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'first' } },
+              { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'second' } },
+            ],
+          },
+        },
+      ]),
+    );
+    const auxiliary = (component: string, resource: string) => ({
+      'app.oam.dev/name': 'labels',
+      'app.oam.dev/component': component,
+      'trait.oam.dev/type': 'AuxiliaryWorkload',
+      'trait.oam.dev/resource': resource,
+      'app.oam.dev/resourceType': 'TRAIT',
+    });
+    const cases: [K8s, Record<string, string>, boolean][] = [
+      [one(objs, 'Deployment', 'web'), workloadLabels('labels', 'web', 'webservice'), true],
+      [one(objs, 'Service', 'web'), auxiliary('web', 'webserviceExpose'), false],
+      [one(objs, 'StatefulSet', 'db'), workloadLabels('labels', 'db', 'statefulset'), true],
+      [one(objs, 'Service', 'db'), auxiliary('db', 'statefulsetsExpose'), false],
+      [one(objs, 'ConfigMap', 'first'), workloadLabels('labels', 'raw', 'k8s-objects'), true],
+      [one(objs, 'ConfigMap', 'second'), auxiliary('raw', 'objects-1'), false],
+    ];
+    for (const [o, labels, isWorkload] of cases) {
+      const what = `${o.kind}/${o.metadata.name}`;
+      expect(o.metadata.labels, what).toMatchObject(labels);
+      expect(o.metadata.labels?.['workload.oam.dev/type'], what).toBe(
+        isWorkload ? labels['workload.oam.dev/type'] : undefined,
+      );
+    }
+  });
+
   it('statefulset (KubeVela docs): postgres with scaler and a storage pvc', async () => {
     const objs = await render(`
 apiVersion: core.oam.dev/v1beta1
@@ -611,7 +656,7 @@ spec:
     });
   });
 
-  it('k8s-objects (KubeVela docs, plus a second object): the first object is the workload, the rest are outputs', async () => {
+  it('k8s-objects (KubeVela docs, plus a second object): the first is the workload, the others outputs', async () => {
     const objs = await render(`
 apiVersion: core.oam.dev/v1beta1
 kind: Application
@@ -699,8 +744,9 @@ spec:
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(
-      /:9:13: component "my-chart": not supported by Ferry: component "helmchart" imports KubeVela's runtime package "vela\/helm"/,
+      /:9:13: component "my-chart": not supported by Ferry: component "helmchart" imports KubeVela's runtime package /,
     );
+    expect(r.stderr).toMatch(/runtime package "vela\/helm"/);
     expect(r.stderr).toMatch(/helmchart\.cue:\d+:\d+\)/);
   });
 
@@ -725,8 +771,9 @@ spec:
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(
-      /:10:13: component "image-pull-secrets": not supported by Ferry: component type "ref-objects" reads the objects it references from the live cluster/,
+      /:10:13: component "image-pull-secrets": not supported by Ferry: component type "ref-objects" reads the objects /,
     );
+    expect(r.stderr).toMatch(/component type "ref-objects" reads the objects it references from the live cluster/);
   });
 });
 
@@ -826,7 +873,7 @@ spec:
     ]);
   });
 
-  it('labels + annotations (KubeVela docs): on the workload and on its pod template, KubeVela labels kept', async () => {
+  it('labels + annotations (KubeVela docs): on the workload and its pod template, KubeVela labels kept', async () => {
     const objs = await render(`
 apiVersion: core.oam.dev/v1beta1
 kind: Application
@@ -1355,7 +1402,7 @@ spec:
     ]);
   });
 
-  it('hpa (KubeVela docs): autoscaling/v2 with cpu, memory and pod metrics, next to scaler and an apply-once policy', async () => {
+  it('hpa (KubeVela docs): autoscaling/v2 with cpu, memory and pod metrics, beside scaler and apply-once', async () => {
     const objs = await render(`
 apiVersion: core.oam.dev/v1beta1
 kind: Application
@@ -1654,7 +1701,7 @@ spec:
               - --path.rootfs=/host/root
               - --no-collector.wifi
               - --no-collector.hwmon
-              - --collector.filesystem.ignored-mount-points=^/(dev|proc|sys|var/lib/docker/.+|var/lib/kubelet/pods/.+)($|/)
+              - --collector.filesystem.ignored-mount-points=${IGNORED_MOUNT_POINTS}
               - --collector.netclass.ignored-devices=^(veth.*)$
           type: command
         - properties:
@@ -1702,7 +1749,7 @@ spec:
           '--path.rootfs=/host/root',
           '--no-collector.wifi',
           '--no-collector.hwmon',
-          '--collector.filesystem.ignored-mount-points=^/(dev|proc|sys|var/lib/docker/.+|var/lib/kubelet/pods/.+)($|/)',
+          `--collector.filesystem.ignored-mount-points=${IGNORED_MOUNT_POINTS}`,
           '--collector.netclass.ignored-devices=^(veth.*)$',
         ],
         resources: { requests: { cpu: 0.1, memory: '250Mi' }, limits: { cpu: 0.1, memory: '250Mi' } },
@@ -1972,7 +2019,7 @@ spec:
     });
   });
 
-  it('resource: cpu/memory replace the component resources (retainKeys); on a cron-task they reach the job pod', async () => {
+  it('resource: cpu/memory replace the component resources (retainKeys); on a cron-task they reach pods', async () => {
     const objs = await render(
       application('res', [
         web([{ type: 'resource', properties: { cpu: '1', memory: '1Gi' } }], { cpu: '0.5' }),
@@ -2210,7 +2257,7 @@ spec:
     expect(crb.subjects).toEqual([{ kind: 'ServiceAccount', name: 'reader', namespace: 'team-a' }]);
   });
 
-  it('service-binding (KubeVela docs, ports written as a list): secret keys into env, key defaulting to the env name', async () => {
+  it('service-binding (KubeVela docs, ports as a list): secret keys into env, key defaults to env name', async () => {
     const objs = await render(`
 apiVersion: core.oam.dev/v1beta1
 kind: Application
@@ -2574,5 +2621,108 @@ spec:
     const used = new Set([...source.matchAll(/type: ['"]?([\w-]+)['"]?/g)].map((m) => m[1]!));
     for (const t of readdirSync(defsOf('trait')).filter((f) => f.endsWith('.cue')))
       expect(used.has(basename(t, '.cue')), `a test uses trait ${t}`).toBe(true);
+  });
+});
+
+// ------------------------------------------------------------------ one object rendered twice
+
+describe('an object rendered twice', () => {
+  // KubeVela's gateway docs example, on a webservice whose port is exposed: the webservice's Service
+  // (webserviceExpose) and the gateway's (service) are both Service default/express-server. vela dry-run
+  // prints both and KubeVela applies both in order, so the gateway's (the later) is what the cluster keeps.
+  const gatewayApp = `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: first-vela-app
+spec:
+  components:
+    - name: express-server
+      type: webservice
+      properties:
+        image: oamdev/hello-world
+        ports:
+          - port: 8000
+            expose: true
+      traits:
+        - type: gateway
+          properties:
+            domain: testsvc.example.com
+            http:
+              "/": 8000
+`;
+  const twice =
+    'component "express-server", trait "gateway": Service default/express-server is rendered twice by component ' +
+    '"express-server", by output "webserviceExpose" and by output "service" of trait "gateway": ';
+  const see = `(see ${defsOf('component')}/webservice.cue, ${defsOf('trait')}/gateway.cue)`;
+
+  it('inside one component the later output wins, with a warning at the later naming both (gateway)', async () => {
+    const r = await renderRaw(gatewayApp);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(
+      `warning: ${r.file}:15:11: ${twice}the later is kept, as KubeVela applies both in order and the later ` +
+        `overwrites the earlier ${see} (--strict makes this an error)\n`,
+    );
+    const objs = JSON.parse(r.stdout) as K8s[];
+    expectWellFormed(objs, 'first-vela-app');
+    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Deployment/express-server',
+      'Service/express-server',
+      'Ingress/express-server',
+    ]);
+    const s = one(objs, 'Service', 'express-server');
+    expect(s.metadata.labels).toMatchObject(traitLabels('first-vela-app', 'express-server', 'gateway', 'service'));
+    expect(s.spec).toEqual({
+      selector: { 'app.oam.dev/component': 'express-server' },
+      ports: [{ name: 'port-8000', port: 8000, targetPort: 8000 }],
+    });
+  });
+
+  it('nocalhost on an exposed webservice: its Service replaces the webservice one', async () => {
+    const objs = await render(
+      application('dev', [
+        web([{ type: 'nocalhost', properties: { port: 80, image: 'go' } }], { ports: [{ port: 80, expose: true }] }),
+      ]),
+    );
+    expect(kinds(objs)).toEqual(['Deployment/web', 'Service/web']);
+    const s = one(objs, 'Service', 'web');
+    expect(s.metadata.labels).toMatchObject(traitLabels('dev', 'web', 'nocalhost', 'nocalhostService'));
+    expect(s.spec).toEqual({
+      selector: { 'app.oam.dev/component': 'web' },
+      ports: [{ port: 80, targetPort: 80 }],
+      type: 'ClusterIP',
+    });
+  });
+
+  it('--strict refuses it, located at the later output', async () => {
+    const r = await renderRaw(gatewayApp, ['--strict']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`${r.file}:15:11: ${twice}the later would overwrite the earlier ${see}\n1 error\n`);
+  });
+
+  it('two components rendering one object are still refused', async () => {
+    const r = await renderRaw(`apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: shop
+spec:
+  components:
+    - name: web
+      type: webservice
+      properties:
+        image: nginx:1.25
+        ports: [{port: 80, expose: true}]
+    - name: raw
+      type: k8s-objects
+      properties:
+        objects:
+          - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {ports: [{port: 80}]}}
+`);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `${r.file}:12:7: component "raw": Service default/web is rendered twice (by components "web" and "raw"); ` +
+        'the second would overwrite the first\n1 error\n',
+    );
   });
 });

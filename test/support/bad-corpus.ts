@@ -23,6 +23,8 @@ export interface BadCase {
   where: RegExp;
   /** Optional further text the message must contain. */
   says?: RegExp;
+  /** Extra environment of the process (e.g. a lower CUE time budget). */
+  env?: Record<string, string>;
 }
 
 export function writeCase(root: string, c: BadCase): string {
@@ -65,11 +67,10 @@ function yamlCases(): BadCase[] {
   });
   const bomb = [
     'a: &a ["x","x","x","x","x","x","x","x","x"]',
-    ...Array.from(
-      { length: 8 },
-      (_, i) =>
-        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`,
-    ),
+    ...Array.from({ length: 8 }, (_, i) => {
+      const [name, prev] = [String.fromCharCode(98 + i), String.fromCharCode(97 + i)];
+      return `${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`;
+    }),
   ].join('\n');
   return [
     c('unclosed-flow-map', `${header()}  components: [{name: web, type: webservice\n`, at('app.yaml', 7)),
@@ -248,7 +249,8 @@ function schemaCases(): BadCase[] {
       'override-components-string',
       app(
         web(),
-        '  policies:\n    - name: t\n      type: topology\n      properties: {clusters: [local]}\n    - name: o\n      type: override\n      properties: {components: web}\n',
+        '  policies:\n    - name: t\n      type: topology\n      properties: {clusters: [local]}\n' +
+          '    - name: o\n      type: override\n      properties: {components: web}\n',
       ),
       at('app.yaml', 17),
       /components/,
@@ -257,7 +259,8 @@ function schemaCases(): BadCase[] {
       'override-wrong-shape-env',
       app(
         web(),
-        '  policies:\n    - name: t\n      type: topology\n      properties: {clusters: [local]}\n    - name: o\n      type: override\n      properties: {components: [{traits: scaler}]}\n',
+        '  policies:\n    - name: t\n      type: topology\n      properties: {clusters: [local]}\n' +
+          '    - name: o\n      type: override\n      properties: {components: [{traits: scaler}]}\n',
       ),
       at('app.yaml', 17),
       /traits/,
@@ -309,7 +312,8 @@ function schemaCases(): BadCase[] {
       'deploy-policies-string',
       app(
         web(),
-        '  policies:\n    - name: t\n      type: topology\n  workflow:\n    steps:\n      - name: d\n        type: deploy\n        properties: {policies: t}\n',
+        '  policies:\n    - name: t\n      type: topology\n' +
+          '  workflow:\n    steps:\n      - name: d\n        type: deploy\n        properties: {policies: t}\n',
       ),
       at('app.yaml', 18),
       /policies/,
@@ -336,7 +340,8 @@ function schemaCases(): BadCase[] {
   // The unsupported-step case loads KubeVela-style workflow-step definitions of its own.
   const unsupported = cases.find((x) => x.name === 'schema-workflow-step-unsupported')!;
   unsupported.files['steps/notification.cue'] =
-    `notification: {\n\ttype: "workflow-step"\n\tdescription: "sends a message"\n}\ntemplate: {\n\tparameter: {text: *"" | string}\n}\n`;
+    'notification: {\n\ttype: "workflow-step"\n\tdescription: "sends a message"\n}\n' +
+    'template: {\n\tparameter: {text: *"" | string}\n}\n';
   return cases;
 }
 
@@ -402,7 +407,8 @@ function parameterCases(): BadCase[] {
     ),
     c(
       'trait-not-applicable-strict',
-      '    - name: job\n      type: cron-task\n      properties: {image: busybox, schedule: "* * * * *"}\n      traits:\n        - type: scaler\n          properties: {replicas: 2}\n',
+      '    - name: job\n      type: cron-task\n      properties: {image: busybox, schedule: "* * * * *"}\n' +
+        '      traits:\n        - type: scaler\n          properties: {replicas: 2}\n',
       at('app.yaml', 11),
       /applies to/,
     ),
@@ -419,8 +425,20 @@ function parameterCases(): BadCase[] {
   );
 }
 
+/** Nested aliases expanding to 10^6 values: refused at the alias that passes the cap of 100 alias uses. */
+const CONFIG_BOMB = [
+  'a: &a [x,x,x,x,x,x,x,x,x,x]',
+  ...['b', 'c', 'd', 'e', 'f'].map((n, i) => {
+    const prev = String.fromCharCode(97 + i);
+    return `${n}: ${n === 'f' ? '' : `&${n} `}[${Array(10).fill(`*${prev}`).join(',')}]`;
+  }),
+]
+  .map((l) => `${l}\n`)
+  .join('');
+
 const def = (name: string, type: string, template: string, extra = '') =>
-  `${name.includes('-') ? `"${name}"` : name}: {\n\ttype: "${type}"\n\tdescription: "test"\n${extra}}\ntemplate: {\n${template}\n}\n`;
+  `${name.includes('-') ? `"${name}"` : name}: {\n\ttype: "${type}"\n\tdescription: "test"\n${extra}}\n` +
+  `template: {\n${template}\n}\n`;
 const use = (type: string) => app(`    - name: c\n      type: ${type}\n`);
 
 function definitionCases(): BadCase[] {
@@ -502,18 +520,35 @@ function definitionCases(): BadCase[] {
       at('app.yaml', 8, 13),
       /`outputs` must be a struct/,
     ),
+    // Inside one component the later output wins with a warning, as in KubeVela; --strict refuses it.
+    {
+      ...c(
+        'duplicate-rendered-objects',
+        {
+          'x.cue': def(
+            'x',
+            'component',
+            `${out}\n\toutputs: again: {apiVersion: "v1", kind: "ConfigMap", metadata: name: context.name}`,
+          ),
+        },
+        use('x'),
+        at('app.yaml', 7, 7),
+        /twice by component "c", by the workload \(output\) and by output "again"/,
+      ),
+      args: render('app.yaml', '--definitions', '$DIR/defs', '--strict'),
+    },
     c(
-      'duplicate-rendered-objects',
+      'duplicate-objects-across-components',
       {
         'x.cue': def(
           'x',
           'component',
-          `${out}\n\toutputs: again: {apiVersion: "v1", kind: "ConfigMap", metadata: name: context.name}`,
+          '\toutput: {apiVersion: "v1", kind: "ConfigMap", metadata: name: "shared"}\n\tparameter: {}',
         ),
       },
-      use('x'),
-      inFile('app.yaml'),
-      /twice|duplicate/,
+      app('    - name: a\n      type: x\n    - name: b\n      type: x\n'),
+      at('app.yaml', 9, 7),
+      /ConfigMap default\/shared is rendered twice \(by components "a" and "b"\)/,
     ),
     c(
       'two-defs-same-name',
@@ -558,7 +593,8 @@ function definitionCases(): BadCase[] {
         'x.cue': def(
           'x',
           'component',
-          '\toutput: {apiVersion: "v1", kind: "ConfigMap", metadata: name: context.name, data: a: "1"}\n\toutput: data: a: "2"\n\tparameter: {}',
+          '\toutput: {apiVersion: "v1", kind: "ConfigMap", metadata: name: context.name, data: a: "1"}\n' +
+            '\toutput: data: a: "2"\n\tparameter: {}',
         ),
       },
       use('x'),
@@ -568,7 +604,12 @@ function definitionCases(): BadCase[] {
     c(
       'huge-list-range',
       {
-        'x.cue': `import "list"\n${def('x', 'component', '\toutput: {apiVersion: "v1", kind: "ConfigMap", metadata: name: context.name, data: n: "\\(len(list.Range(0, 100000000, 1)))"}\n\tparameter: {}')}`,
+        'x.cue': `import "list"\n${def(
+          'x',
+          'component',
+          '\toutput: {apiVersion: "v1", kind: "ConfigMap", metadata: name: context.name, ' +
+            'data: n: "\\(len(list.Range(0, 100000000, 1)))"}\n\tparameter: {}',
+        )}`,
       },
       use('x'),
       inFile('app.yaml'),
@@ -591,10 +632,42 @@ function definitionCases(): BadCase[] {
       'cr-template-syntax',
       {
         'x.yaml':
-          'apiVersion: core.oam.dev/v1beta1\nkind: ComponentDefinition\nmetadata: {name: x}\nspec:\n  schematic:\n    cue:\n      template: |\n        output: {\n',
+          'apiVersion: core.oam.dev/v1beta1\nkind: ComponentDefinition\nmetadata: {name: x}\n' +
+          'spec:\n  schematic:\n    cue:\n      template: |\n        output: {\n',
       },
       use('x'),
       inFile('x.yaml'),
+    ),
+    ...budgetCases(c),
+    c(
+      'cr-alias-bomb',
+      { 'x.yaml': `${CONFIG_BOMB}apiVersion: core.oam.dev/v1beta1\nkind: ComponentDefinition\nmetadata: {name: x}\n` },
+      use('x'),
+      // The alias whose expansion passes the cap of 100: the ninth *b of line 3.
+      at('x.yaml', 3, 32),
+      /alias bomb/,
+    ),
+    c(
+      'cr-template-map',
+      {
+        'x.yaml':
+          'apiVersion: core.oam.dev/v1beta1\nkind: ComponentDefinition\nmetadata:\n  name: x\nspec:\n  schematic:\n' +
+          '    cue:\n      template:\n        output: {apiVersion: v1, kind: ConfigMap}\n',
+      },
+      use('x'),
+      at('x.yaml', 8, 7),
+      /spec\.schematic\.cue\.template must be CUE text \(a string, e\.g\. `template: \|`\), not a mapping/,
+    ),
+    c(
+      'cr-template-flow-list',
+      {
+        'x.yaml':
+          'apiVersion: core.oam.dev/v1beta1\nkind: TraitDefinition\nmetadata: {name: x}\n' +
+          'spec: {schematic: {cue: {template: [output]}}}\n',
+      },
+      use('x'),
+      at('x.yaml', 4, 26),
+      /must be CUE text .*, not a list/,
     ),
     c(
       'trait-patch-conflict',
@@ -613,6 +686,47 @@ function definitionCases(): BadCase[] {
   ];
 }
 
+/**
+ * A definition past its CUE time budget (lowered to 1 s with FERRY_EVAL_TIMEOUT): its metadata when it is
+ * loaded, its parameters when they are read (`ferry def show`, a component's or trait's properties checked),
+ * its template when it is evaluated. Each is a located error, never an internal one.
+ */
+function budgetCases(
+  c: (name: string, defs: Record<string, string>, appText: string, where: RegExp, says?: RegExp) => BadCase,
+): BadCase[] {
+  const env = { FERRY_EVAL_TIMEOUT: '1s' };
+  const slow = '"\\(len(list.Range(0, 100000000, 1)))"';
+  const over = /: (loading the definition|component "x": reading its parameters) took longer than 1 s, its time limit/;
+  const slowMeta = `import "list"\n${def('x', 'component', '\toutput: {}\n\tparameter: {}', `\tlabels: n: ${slow}\n`)}`;
+  const slowTemplate = (type: string) =>
+    `import "list"\n${def(
+      'x',
+      type,
+      `\t_n: ${slow}\n\toutput: {apiVersion: "v1", kind: "ConfigMap"}\n\tparameter: {a?: int}`,
+      '\tattributes: appliesToWorkloads: ["*"]\n',
+    )}`;
+  const withProps = app('    - name: c\n      type: x\n      properties: {a: 1}\n');
+  const withTrait = app(`${web('web', '      traits:\n        - type: x\n          properties: {a: 1}\n')}`);
+  return [
+    { ...c('load-over-time-budget', { 'x.cue': slowMeta }, use('x'), at('x.cue', 2, 1), over), env },
+    {
+      ...c('component-over-time-budget', { 'x.cue': slowTemplate('component') }, withProps, at('app.yaml', 7, 7)),
+      says: /component "c": the CUE component "x": evaluation took longer than 1 s.*\(see .*x\.cue\)/,
+      env,
+    },
+    {
+      ...c('trait-over-time-budget', { 'x.cue': slowTemplate('trait') }, withTrait, at('app.yaml', 12, 11)),
+      says: /trait "x": the CUE trait "x": reading its parameters took longer than 1 s.*\(see .*x\.cue:2:1\)/,
+      env,
+    },
+    {
+      ...c('show-over-time-budget', { 'x.cue': slowTemplate('component') }, okApp(), at('x.cue', 2, 1), over),
+      args: ['def', 'show', 'x', '--definitions', '$DIR/defs'],
+      env,
+    },
+  ];
+}
+
 function fileCases(): BadCase[] {
   const c = (name: string, files: Record<string, Entry>, args: string[], where: RegExp, says?: RegExp): BadCase => ({
     name: `file-${name}`,
@@ -623,7 +737,8 @@ function fileCases(): BadCase[] {
     where,
     ...(says ? { says } : {}),
   });
-  const big = `${header()}  components:\n    - name: web\n      type: webservice\n      properties:\n        image: nginx:1.25\n        env:\n${Array.from({ length: 200_000 }, (_, i) => `          - {name: V${i}, value: "x"}\n`).join('')}`;
+  const env = Array.from({ length: 200_000 }, (_, i) => `          - {name: V${i}, value: "x"}\n`).join('');
+  const big = `${header()}  components:\n${web('web', `        env:\n${env}`)}`;
   return [
     c('missing-file', {}, ['render', '$DIR/nope.yaml'], inFile('nope.yaml'), /no such file/),
     c('empty-folder', { apps: { dir: true } }, ['render', '$DIR/apps'], inFile('apps'), /no Application/),
@@ -751,7 +866,8 @@ function recordCases(): BadCase[] {
   const files = {
     'garbled.kubeconfig': 'apiVersion: v1\nclusters: {{{\n',
     'other.kubeconfig':
-      'apiVersion: v1\nkind: Config\nclusters: [{name: a, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: a, context: {cluster: a, user: u}}]\ncurrent-context: a\n',
+      'apiVersion: v1\nkind: Config\nclusters: [{name: a, cluster: {server: "https://127.0.0.1:1"}}]\n' +
+      'users: [{name: u, user: {}}]\ncontexts: [{name: a, context: {cluster: a, user: u}}]\ncurrent-context: a\n',
   };
   const c = (name: string, args: string[], file: string, says: RegExp): BadCase => ({
     name: `records-${name}`,
@@ -801,7 +917,16 @@ function configCases(): BadCase[] {
     ...(says ? { says } : {}),
   });
   return [
-    c('malformed', 'environments: [\n', at('ferry.yaml', 1)),
+    // A YAML error at its own line and column (an unclosed flow sequence ends at the end of the file).
+    c('malformed', 'environments: [\n', at('ferry.yaml', 2, 1), /Flow sequence/),
+    c('malformed-duplicate-key', 'environments:\n  - name: dev\n    name: prod\n', at('ferry.yaml', 3, 5), /unique/),
+    c('malformed-tab-indent', 'defaults: {}\nenvironments:\n\t- name: dev\n', at('ferry.yaml', 3, 1), /Tabs/),
+    c(
+      'malformed-flow-map',
+      'defaults:\n  autoRollback: true\nenvironments:\n  - {name: dev context: x}\n',
+      at('ferry.yaml', 4, 12),
+      /malformed YAML/,
+    ),
     c('unknown-top-field', 'environments:\n  - name: dev\nenvironmnts: []\n', at('ferry.yaml', 3), /environmnts/),
     c('unknown-env-field', 'environments:\n  - name: dev\n    contxt: kind-dev\n', at('ferry.yaml', 3), /contxt/),
     c('environments-map', 'environments:\n  dev: {context: a}\n', at('ferry.yaml', 2), /environments/),
@@ -831,12 +956,7 @@ function configCases(): BadCase[] {
       /verifyTimeout/,
     ),
     c('top-level-list', '- name: dev\n', at('ferry.yaml', 1), /mapping|object/),
-    c(
-      'alias-bomb',
-      `a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\nenvironments:\n  - name: dev\n`,
-      inFile('ferry.yaml'),
-      /alias/i,
-    ),
+    c('alias-bomb', `${CONFIG_BOMB}environments:\n  - name: dev\n`, inFile('ferry.yaml'), /alias/i),
     c('missing-config-file', '', inFile('nothere.yaml'), /no such/),
   ].map((x) =>
     x.name === 'config-missing-config-file'

@@ -91,17 +91,12 @@ function explain(e: ErrorObject): { path: (string | number)[]; key: boolean; mes
       };
     case 'required':
       return { path, key: false, message: `${where} needs "${String(p.missingProperty)}"` };
-    case 'type': {
-      const expected =
-        p.type === 'object'
-          ? 'a mapping'
-          : p.type === 'array'
-            ? 'a list'
-            : p.type === 'boolean'
-              ? 'true or false'
-              : `a ${String(p.type)}`;
-      return { path, key: false, message: `${where} must be ${expected}` };
-    }
+    case 'type':
+      return {
+        path,
+        key: false,
+        message: `${where} must be ${typeWords(p.type)}`,
+      };
     case 'pattern':
       return {
         path,
@@ -113,6 +108,13 @@ function explain(e: ErrorObject): { path: (string | number)[]; key: boolean; mes
     default:
       return { path, key: false, message: `${where} ${e.message ?? 'is invalid'}` };
   }
+}
+
+function typeWords(type: unknown): string {
+  if (type === 'object') return 'a mapping';
+  if (type === 'array') return 'a list';
+  if (type === 'boolean') return 'true or false';
+  return `a ${String(type)}`;
 }
 
 function hint(path: (string | number)[]): string {
@@ -127,13 +129,15 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0)
     return fail(
-      doc.errors.map((e) =>
-        problem('InvalidApplication', `malformed YAML: ${e.message.split('\n')[0]!}`, {
+      doc.errors.map((e) => {
+        // Without prettyErrors the error has no linePos: its offset is placed with the line counter.
+        const pos = lines.linePos(e.pos[0]);
+        return problem('InvalidApplication', `malformed YAML: ${e.message.split('\n')[0]!}`, {
           file,
-          line: e.linePos?.[0].line ?? 1,
-          column: e.linePos?.[0].col ?? 1,
-        }),
-      ),
+          line: pos.line,
+          column: pos.col,
+        });
+      }),
     );
   const converted = toJS(doc, file, lines);
   if (!converted.ok) return converted;

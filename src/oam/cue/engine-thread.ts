@@ -10,15 +10,18 @@ const engine = await instantiateWasmEngine(dir);
 
 type Request = {
   seq: number;
-  method: 'load' | 'evaluate' | 'annotations' | 'schema' | 'release' | 'contextFields';
+  method: 'load' | 'evaluate' | 'annotations' | 'schema' | 'release' | 'contextFields' | 'ping';
   args: unknown[];
 };
 
 port.on('message', (req: Request) => {
   let reply: { seq: number; ok: true; value: unknown } | { seq: number; ok: false; error: string };
   try {
-    const fn = (engine as unknown as Record<string, (...a: unknown[]) => unknown>)[req.method]!;
-    reply = { seq: req.seq, ok: true, value: fn.apply(engine, req.args) };
+    if (req.method === 'ping') reply = { seq: req.seq, ok: true, value: null };
+    else {
+      const fn = (engine as unknown as Record<string, (...a: unknown[]) => unknown>)[req.method]!;
+      reply = { seq: req.seq, ok: true, value: fn.apply(engine, req.args) };
+    }
   } catch (e) {
     reply = { seq: req.seq, ok: false, error: (e as Error).message };
   }

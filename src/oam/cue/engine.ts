@@ -81,6 +81,15 @@ export interface CueEngine {
   contextFields(id: number): string[] | null;
 }
 
+/**
+ * A call stopped at its time or memory budget (the guarded engine). `load` and `evaluate` report it as a
+ * problem of kind "limit"; `schema` and `annotations` throw it. The message names the limit and how to
+ * raise it ("took longer than 10 s, its time limit (raise it with FERRY_EVAL_TIMEOUT, …)").
+ */
+export class CueBudgetExceeded extends Error {
+  override name = 'CueBudgetExceeded';
+}
+
 export interface JsonSchema {
   type?: string | string[];
   description?: string;

@@ -20,6 +20,8 @@ export interface Definition {
   attributes: DefinitionAttributes;
   templateId: number;
   file: string;
+  /** Where in `file` it is declared: the name of a `.cue` definition, the template of a CR (default 1:1). */
+  at?: { line: number; column: number };
   /** Maps a CUE position in the template to the position in `file`. */
   position(p: CuePosition): { file: string; line: number; column: number };
   origin: 'builtin' | 'user';

@@ -4,7 +4,8 @@ import { linkProblem, readRegularFile } from '../files/read.js';
 import { extname, join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseAllDocuments, type Node } from 'yaml';
 import type { CueEngine, CuePosition, CueProblem } from '../cue/engine.js';
-import { problem, type FerryProblem } from '../errors.js';
+import { problem, type FerryProblem, type Location } from '../errors.js';
+import { toJS } from '../model/parse.js';
 import type { Definition, DefinitionAttributes, DefinitionKind } from './definition.js';
 
 const KINDS: Record<string, DefinitionKind> = {
@@ -21,17 +22,35 @@ export interface LoadedDefinitions {
   problems: FerryProblem[];
 }
 
-/** Problems from the CUE engine, located in the definition's own file. */
+/**
+ * Problems from the CUE engine, located in the definition's own file (without a position, at `fallback`).
+ * A call stopped at its budget (kind "limit") is a LimitExceeded problem.
+ */
 export function cueProblems(
   problems: CueProblem[],
   map: (p: CuePosition) => { file: string; line: number; column: number },
   code: 'DefinitionSyntax' | 'DefinitionInvalid',
-  fallbackFile: string,
+  fallback: Location & { file: string },
 ): FerryProblem[] {
   return problems.map((p) => {
-    const pos = p.positions[0] ? map(p.positions[0]) : { file: fallbackFile };
-    return problem(code, p.message, pos);
+    const pos = p.positions[0] ? map(p.positions[0]) : fallback;
+    return problem(p.kind === 'limit' ? 'LimitExceeded' : code, p.message, pos);
   });
+}
+
+/**
+ * Where a `.cue` definition file declares its definition: the first top-level label other than
+ * `template` (`webservice: {`), or line 1.
+ */
+export function declaredAt(text: string, name?: string): { line: number; column: number } {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(?:"([^"\\]+)"|([A-Za-z_$][\w$-]*))\s*:/.exec(lines[i] ?? '');
+    const label = m?.[1] ?? m?.[2];
+    if (label === undefined || label === 'template') continue;
+    if (name === undefined || label === name) return { line: i + 1, column: 1 };
+  }
+  return { line: 1, column: 1 };
 }
 
 /**
@@ -123,7 +142,11 @@ export function loadCueDefinition(
 ): LoadedDefinitions {
   const identity = (p: CuePosition) => ({ file: p.file || file, line: p.line, column: p.column });
   const r = cue.load(file, text, 'definition');
-  if (!r.template) return { definitions: [], problems: cueProblems(r.problems, identity, 'DefinitionSyntax', file) };
+  if (!r.template)
+    return {
+      definitions: [],
+      problems: cueProblems(r.problems, identity, 'DefinitionSyntax', { file, ...declaredAt(text) }),
+    };
   const meta = (isRecord(r.template.meta) ? r.template.meta : {}) as Record<string, unknown>;
   const kind = String(meta.type ?? '');
   if (!['component', 'trait', 'policy', 'workflow-step'].includes(kind)) {
@@ -145,6 +168,7 @@ export function loadCueDefinition(
     attributes: (isRecord(meta.attributes) ? meta.attributes : {}) as DefinitionAttributes,
     templateId: r.template.id,
     file,
+    at: declaredAt(text, r.template.name),
     position: identity,
     origin,
   };
@@ -174,13 +198,32 @@ export function loadYamlDefinitions(
       }
       continue;
     }
-    const cr = doc.toJS() as unknown;
+    // The app files' alias cap: an alias bomb is a located problem, never a gigabyte expansion.
+    const converted = toJS(doc, file, lines);
+    if (!converted.ok) {
+      out.problems.push(...converted.problems);
+      continue;
+    }
+    const cr = converted.value;
     if (!isRecord(cr) || typeof cr.kind !== 'string' || !(cr.kind in KINDS)) continue;
     const spec = isRecord(cr.spec) ? cr.spec : {};
     const meta = isRecord(cr.metadata) ? cr.metadata : {};
     const name = String(meta.name ?? '');
     const template = (spec.schematic as { cue?: { template?: unknown } } | undefined)?.cue?.template;
     const tnode = doc.getIn(['spec', 'schematic', 'cue', 'template'], true) as Node | undefined;
+    if (template !== undefined && typeof template !== 'string') {
+      // A template written as YAML (a mapping, a list) instead of CUE text: located at its key.
+      const at = keyNode(doc.getIn(['spec', 'schematic', 'cue'], true), 'template') ?? tnode;
+      out.problems.push(
+        problem(
+          'DefinitionInvalid',
+          `${cr.kind} "${name}": spec.schematic.cue.template must be CUE text (a string, e.g. \`template: |\`), ` +
+            `not ${describeYaml(template)}`,
+          { file, ...linePos(lines, at?.range?.[0] ?? 0) },
+        ),
+      );
+      continue;
+    }
     if (typeof template !== 'string' || !tnode) {
       out.problems.push(
         problem('DefinitionInvalid', `${cr.kind} "${name}" has no spec.schematic.cue.template`, {
@@ -192,8 +235,9 @@ export function loadYamlDefinitions(
     }
     const position = blockMapper(file, text, lines, tnode);
     const r = cue.load(file, template, 'template');
+    const at = linePos(lines, tnode.range?.[0] ?? 0);
     if (!r.template) {
-      out.problems.push(...cueProblems(r.problems, position, 'DefinitionSyntax', file));
+      out.problems.push(...cueProblems(r.problems, position, 'DefinitionSyntax', { file, ...at }));
       continue;
     }
     const annotations = isRecord(meta.annotations) ? meta.annotations : {};
@@ -204,6 +248,7 @@ export function loadYamlDefinitions(
       attributes: crAttributes(spec),
       templateId: r.template.id,
       file,
+      at,
       position,
       origin,
     });
@@ -219,6 +264,19 @@ function crAttributes(spec: Record<string, unknown>): DefinitionAttributes {
   }
   if (isRecord(spec.status)) attrs.status = spec.status as DefinitionAttributes['status'];
   return attrs;
+}
+
+/** The key node of `key` in a YAML mapping node. */
+function keyNode(map: unknown, key: string): Node | undefined {
+  if (!isMap(map)) return undefined;
+  const pair = map.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+  return pair && isScalar(pair.key) ? pair.key : undefined;
+}
+
+function describeYaml(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (v === null) return 'null';
+  return typeof v === 'object' ? 'a mapping' : `a ${typeof v}`;
 }
 
 function linePos(lines: LineCounter, offset: number) {

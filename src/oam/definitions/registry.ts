@@ -1,11 +1,11 @@
-import type { CueEngine, JsonSchema, PatchAnnotations } from '../cue/engine.js';
+import { CueBudgetExceeded, type CueEngine, type JsonSchema, type PatchAnnotations } from '../cue/engine.js';
 import type { Definition, DefinitionKind } from './definition.js';
 
 /** Definitions by kind and name; later registrations override earlier ones. */
 export class DefinitionRegistry {
   private readonly byKind = new Map<DefinitionKind, Map<string, Definition>>();
   private readonly annotationCache = new Map<number, PatchAnnotations>();
-  private readonly schemaCache = new Map<number, JsonSchema>();
+  private readonly schemaCache = new Map<number, JsonSchema | CueBudgetExceeded>();
 
   constructor(readonly cue: CueEngine) {}
 
@@ -43,9 +43,19 @@ export class DefinitionRegistry {
     return a;
   }
 
+  /** The parameter schema; throws CueBudgetExceeded (every time, not retried) when reading it ran out of budget. */
   schema(def: Definition): JsonSchema {
     let sc = this.schemaCache.get(def.templateId);
-    if (!sc) this.schemaCache.set(def.templateId, (sc = this.cue.schema(def.templateId)));
+    if (!sc) {
+      try {
+        sc = this.cue.schema(def.templateId);
+      } catch (e) {
+        if (!(e instanceof CueBudgetExceeded)) throw e;
+        sc = e;
+      }
+      this.schemaCache.set(def.templateId, sc);
+    }
+    if (sc instanceof CueBudgetExceeded) throw sc;
     return sc;
   }
 }

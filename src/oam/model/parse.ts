@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, visit, type Alias, type Document } from 'yaml';
 import { fail, ok, problem, type FerryProblem, type Result } from '../errors.js';
 import type { Application } from './application.js';
 import { SourceMap } from './source-map.js';
@@ -49,7 +49,8 @@ export function parseApplications(text: string, file: string): Result<SourcedApp
 
 /**
  * A document as plain values, with YAML alias expansion capped (an "alias bomb" of nested aliases
- * would otherwise expand to gigabytes): at most 100 aliases, as a located problem instead of a throw.
+ * would otherwise expand to gigabytes): at most 100 aliases, as a located problem instead of a throw,
+ * at the alias that went past the cap.
  */
 export function toJS(doc: Document, file: string, lines: LineCounter): Result<unknown> {
   try {
@@ -59,24 +60,59 @@ export function toJS(doc: Document, file: string, lines: LineCounter): Result<un
     const excessive = /alias/i.test(msg) && /excessive|count/i.test(msg);
     const name = msg.match(/: (\S+)$/)?.[1];
     let offset = (doc.contents as { range?: number[] } | null)?.range?.[0] ?? 0;
-    visit(doc, {
-      Alias(_, node) {
-        if (name !== undefined && node.source === name && node.range) {
-          offset = node.range[0];
-          return visit.BREAK;
-        }
-        return undefined;
-      },
-    });
+    const culprit = excessive ? aliasPastTheCap(doc) : undefined;
+    if (culprit?.range) offset = culprit.range[0];
+    else
+      visit(doc, {
+        Alias(_, node) {
+          if (name !== undefined && node.source === name && node.range) {
+            offset = node.range[0];
+            return visit.BREAK;
+          }
+          return undefined;
+        },
+      });
     const pos = lines.linePos(offset);
+    const pastTheCap = culprit ? `, past the cap at *${culprit.source}` : '';
     return fail([
       problem(
         'InvalidYAML',
         excessive
-          ? 'YAML aliases expand too far (more than 100 alias uses): refused as an alias bomb'
+          ? `YAML aliases expand too far (more than 100 alias uses${pastTheCap}): refused as an alias bomb`
           : `malformed YAML: ${msg}`,
         { file, line: pos.line, column: pos.col },
       ),
     ]);
   }
+}
+
+/**
+ * The alias whose resolution went past the alias cap: the conversion is run again with each alias's
+ * `resolve` wrapped (on the instance, for this run only), and the innermost one that threw is it.
+ */
+function aliasPastTheCap(doc: Document): Alias | undefined {
+  let culprit: Alias | undefined;
+  const wrapped: Alias[] = [];
+  visit(doc, {
+    Alias(_, node) {
+      const resolve = node.resolve;
+      node.resolve = (...args: Parameters<Alias['resolve']>) => {
+        try {
+          return resolve.apply(node, args);
+        } catch (e) {
+          culprit ??= node;
+          throw e;
+        }
+      };
+      wrapped.push(node);
+    },
+  });
+  try {
+    doc.toJS({ maxAliasCount: 100 });
+  } catch {
+    // Expected: the same cap is exceeded again, now with the culprit recorded.
+  } finally {
+    for (const node of wrapped) delete (node as { resolve?: unknown }).resolve;
+  }
+  return culprit;
 }

@@ -8,7 +8,7 @@ import type { JsonObject } from '../patch/json.js';
 import { applyOverride, type OverrideProperties } from '../policies/override.js';
 import { defaultOverrides, resolveEnvironment, type Placement } from '../policies/environment.js';
 import { checkWorkflowSteps } from '../policies/workflow.js';
-import { renderComponent, type RenderedComponent } from './component.js';
+import { describeObject, objectIdentity, renderComponent, type RenderedComponent } from './component.js';
 import { appNamespace, DEFAULT_CLUSTER_VERSION, type ClusterVersion } from './context.js';
 import { locateCueProblems } from './locate.js';
 import { EvaluationMemo } from './memo.js';
@@ -20,7 +20,10 @@ export interface RenderOptions {
   env?: string;
   revision?: number;
   clusterVersion?: ClusterVersion;
-  /** Treat warnings (a trait on a workload outside its `appliesToWorkloads`) as errors. */
+  /**
+   * Treat warnings (a trait on a workload outside its `appliesToWorkloads`, an object one component renders
+   * twice) as errors.
+   */
   strict?: boolean;
 }
 
@@ -172,7 +175,10 @@ function checkPolicies(input: RenderAppInput, memo: EvaluationMemo): FerryProble
   return out;
 }
 
-/** Two rendered objects with the same group, kind, namespace and name would overwrite each other. */
+/**
+ * Two components rendering an object with the same group, kind, namespace and name would overwrite each
+ * other: refused (inside one component the later output wins, see renderComponent).
+ */
 function duplicateObjects(
   out: RenderedComponent[],
   components: { spec: ComponentSpec; path: ValuePath }[],
@@ -182,20 +188,19 @@ function duplicateObjects(
   const problems: FerryProblem[] = [];
   for (const c of out) {
     for (const o of c.objects) {
-      const meta = (o.metadata ?? {}) as { name?: string; namespace?: string };
-      const group = String(o.apiVersion).includes('/') ? String(o.apiVersion).split('/')[0] : '';
-      const key = `${group}/${String(o.kind)}/${meta.namespace ?? ''}/${meta.name ?? ''}`;
+      const key = objectIdentity(o);
       const first = seen.get(key);
       if (first === undefined) {
         seen.set(key, c.name);
         continue;
       }
+      if (first === c.name) continue;
       const path = components.find((x) => x.spec.name === c.name)?.path ?? ['spec', 'components'];
-      const what = `${String(o.kind)} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name ?? ''}`;
       problems.push(
         problem(
           'ObjectInvalid',
-          `${what} is rendered twice (${first === c.name ? `twice by component "${c.name}"` : `by components "${first}" and "${c.name}"`}); the second would overwrite the first`,
+          `${describeObject(o)} is rendered twice (by components "${first}" and "${c.name}"); ` +
+            'the second would overwrite the first',
           {
             file: sourced.source.file,
             ...sourced.source.locate(path),

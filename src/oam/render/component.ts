@@ -1,4 +1,5 @@
 /** Renders one component: its template, then each trait in order (outputs, patch, patchOutputs). */
+import { CueBudgetExceeded, type JsonSchema } from '../cue/engine.js';
 import type { Definition } from '../definitions/definition.js';
 import type { DefinitionRegistry } from '../definitions/registry.js';
 import { problem, type FerryProblem, type Location } from '../errors.js';
@@ -24,7 +25,8 @@ export interface ComponentInput {
   memo: EvaluationMemo;
   target: RenderTarget;
   /**
-   * `appliesToWorkloads` mismatches are errors (default: warnings, as KubeVela does not enforce them at render time).
+   * `appliesToWorkloads` mismatches, unknown parameters and an object rendered twice are errors (default:
+   * warnings, as KubeVela does not enforce them at render time).
    */
   strict?: boolean;
   /**
@@ -44,6 +46,17 @@ interface Output {
   name: string;
   value: Json;
   role: ObjectRole;
+  /** The index of the trait that gave it, for trait outputs. */
+  trait?: number;
+}
+
+/** A finished object with what gave it: for messages ("output "service" of trait "gateway"") and locations. */
+interface Emitted {
+  object: JsonObject;
+  what: string;
+  /** The component, or the trait of a trait output. */
+  by: Subject;
+  file: string;
 }
 
 interface WorkingSet {
@@ -89,7 +102,12 @@ export function renderComponent(input: ComponentInput): ComponentResult {
   const problems = [...locateCueProblems(ev.problems, subject), ...errsProblems(ev.values.errs, subject)];
   if (problems.length === 0) problems.push(...shapeProblems(ev.values, subject));
   const warnings: FerryProblem[] = [];
-  (input.strict ? problems : warnings).push(...unknownProblems(input.registry, subject, comp.properties));
+  // A template stopped at its budget is not read a second time for its parameters.
+  if (!ev.problems.some((p) => p.kind === 'limit')) {
+    const unknown = unknownProblems(input.registry, subject, comp.properties);
+    problems.push(...unknown.filter((p) => p.code === 'LimitExceeded'));
+    (input.strict ? problems : warnings).push(...unknown.filter((p) => p.code !== 'LimitExceeded'));
+  }
   if (problems.length > 0) return { problems, warnings };
   const work: WorkingSet = {
     base: ev.values.output as Json | undefined,
@@ -110,16 +128,22 @@ export function renderComponent(input: ComponentInput): ComponentResult {
     appRevision: String(context.appRevision),
     namespace: input.target.namespace,
   };
-  const objects: JsonObject[] = [];
+  const emitted: Emitted[] = [];
   const invalid: FerryProblem[] = [];
-  const emit = (value: Json | undefined, role: ObjectRole, what: string) => {
-    const file = role.role === 'trait' ? (input.registry.get('trait', role.traitType)?.file ?? def.file) : def.file;
+  const emit = (value: Json | undefined, role: ObjectRole, what: string, trait?: number) => {
+    const traitDef = role.role === 'trait' ? input.registry.get('trait', role.traitType) : undefined;
+    const file = traitDef?.file ?? def.file;
+    const by: Subject =
+      trait !== undefined && traitDef && role.role === 'trait'
+        ? { ...subject, trait: role.traitType, path: [...path, 'traits', trait], def: traitDef }
+        : subject;
     if (value === undefined) return;
     if (!isObject(value))
       return void invalid.push(
         problem(
           'ObjectInvalid',
-          `${what} is ${Array.isArray(value) ? 'a list' : `a ${value === null ? 'null' : typeof value}`}, not a Kubernetes object`,
+          `${what} is ${Array.isArray(value) ? 'a list' : `a ${value === null ? 'null' : typeof value}`}, ` +
+            'not a Kubernetes object',
           subjectAt(subject),
           [{ file }],
         ),
@@ -140,7 +164,7 @@ export function renderComponent(input: ComponentInput): ComponentResult {
       return void invalid.push(
         problem('ObjectInvalid', `${what} (${String(finished.kind)}): ${bad}`, subjectAt(subject), [{ file }]),
       );
-    objects.push(finished);
+    emitted.push({ object: finished, what, by, file });
   };
   emit(work.base, { role: 'workload', componentType: comp.type }, 'the workload (output)');
   for (const o of work.outputs)
@@ -148,9 +172,64 @@ export function renderComponent(input: ComponentInput): ComponentResult {
       o.value,
       o.role,
       o.role.role === 'trait' ? `output "${o.name}" of trait "${o.role.traitType}"` : `output "${o.name}"`,
+      o.trait,
     );
   if (invalid.length > 0) return { problems: invalid, warnings };
-  return { component: { name: comp.name, type: comp.type, objects }, problems: [], warnings };
+  const twice = renderedTwice(emitted, comp.name, input.strict === true);
+  if (input.strict && twice.problems.length > 0) return { problems: twice.problems, warnings };
+  warnings.push(...twice.problems);
+  return { component: { name: comp.name, type: comp.type, objects: twice.objects }, problems: [], warnings };
+}
+
+/** Group, kind, namespace and name: two objects with the same identity are one object in the cluster. */
+export function objectIdentity(o: JsonObject): string {
+  const meta = (isObject(o.metadata) ? o.metadata : {}) as { name?: unknown; namespace?: unknown };
+  const group = String(o.apiVersion).includes('/') ? String(o.apiVersion).split('/')[0] : '';
+  return `${group}/${String(o.kind)}/${String(meta.namespace ?? '')}/${String(meta.name ?? '')}`;
+}
+
+/** `Service default/web`, `Namespace shop`. */
+export function describeObject(o: JsonObject): string {
+  const meta = (isObject(o.metadata) ? o.metadata : {}) as { name?: unknown; namespace?: unknown };
+  return `${String(o.kind)} ${meta.namespace ? `${String(meta.namespace)}/` : ''}${String(meta.name ?? '')}`;
+}
+
+/**
+ * One component rendering an object twice (a trait's output that its workload or an earlier output also
+ * gives, e.g. KubeVela's gateway trait on a webservice with an exposed port): KubeVela applies both in order,
+ * so the later wins. It is kept, in its place, with a warning at the later one naming both (with
+ * `--strict`, an error).
+ */
+function renderedTwice(
+  emitted: Emitted[],
+  component: string,
+  strict: boolean,
+): { objects: JsonObject[]; problems: FerryProblem[] } {
+  const kept = new Map<string, number>();
+  const out: (Emitted | undefined)[] = [];
+  const problems: FerryProblem[] = [];
+  for (const e of emitted) {
+    const key = objectIdentity(e.object);
+    const earlier = kept.get(key);
+    kept.set(key, out.length);
+    out.push(e);
+    if (earlier === undefined) continue;
+    const first = out[earlier]!;
+    out[earlier] = undefined;
+    const outcome = strict
+      ? 'the later would overwrite the earlier'
+      : 'the later is kept, as KubeVela applies both in order and the later overwrites the earlier';
+    problems.push(
+      problem(
+        'ObjectInvalid',
+        `${describeObject(e.object)} is rendered twice by component "${component}", ` +
+          `by ${first.what} and by ${e.what}: ${outcome}`,
+        subjectAt(e.by),
+        [...new Set([first.file, e.file])].map((file) => ({ file })),
+      ),
+    );
+  }
+  return { objects: out.filter((e) => e !== undefined).map((e) => e.object), problems };
 }
 
 function applyTrait(
@@ -175,6 +254,8 @@ function applyTrait(
     def,
   };
   const unknown = unknownProblems(input.registry, subject, trait.properties);
+  const overBudget = unknown.filter((p) => p.code === 'LimitExceeded');
+  if (overBudget.length > 0) return overBudget;
   if (input.strict && unknown.length > 0) return unknown;
   if (!input.strict) warnings.push(...unknown);
   const fit = checkApplicable(def, compDef, input.comp, all, subject);
@@ -200,8 +281,8 @@ function applyTrait(
     const existing = work.outputs.findIndex(
       (o) => o.name === name && o.role.role === 'trait' && o.role.traitType === def.name,
     );
-    if (existing >= 0) work.outputs[existing] = { name, value, role };
-    else work.outputs.push({ name, value, role });
+    if (existing >= 0) work.outputs[existing] = { name, value, role, trait: j };
+    else work.outputs.push({ name, value, role, trait: j });
   }
   const annotated = input.registry.annotations(def);
   // Directives come from the evaluated patch: a comment reaches its field through references and shorthand paths.
@@ -287,7 +368,8 @@ function checkApplicable(
     out.push(
       problem(
         'TraitNotApplicable',
-        `trait "${def.name}" applies to [${applies.join(', ')}], not to component type "${comp.type}"${kind ? ` (${kind})` : ''}`,
+        `trait "${def.name}" applies to [${applies.join(', ')}], ` +
+          `not to component type "${comp.type}"${kind ? ` (${kind})` : ''}`,
         subjectAt(s, [...s.path, 'type']),
       ),
     );
@@ -323,7 +405,8 @@ function shapeProblems(values: Record<string, unknown>, s: Subject): FerryProble
     out.push(
       problem(
         'DefinitionInvalid',
-        `component definition "${s.def.name}": \`outputs\` must be a struct of named objects, not ${Array.isArray(values.outputs) ? 'a list' : typeof values.outputs}`,
+        `component definition "${s.def.name}": \`outputs\` must be a struct of named objects, ` +
+          `not ${Array.isArray(values.outputs) ? 'a list' : typeof values.outputs}`,
         subjectAt(s, [...s.path, 'type']),
         [{ file: s.def.file }],
       ),
@@ -383,12 +466,31 @@ function objectNameProblem(o: JsonObject): string | undefined {
   return undefined;
 }
 
+/**
+ * Properties the definition's parameters do not declare (warnings); a LimitExceeded problem (an error)
+ * when reading the parameters ran out of the CUE budget.
+ */
 function unknownProblems(registry: DefinitionRegistry, s: Subject, properties: unknown): FerryProblem[] {
   if (!isObject(properties)) return [];
-  return unknownParameters(registry.schema(s.def), properties).map((u) =>
+  let schema: JsonSchema;
+  try {
+    schema = registry.schema(s.def);
+  } catch (e) {
+    if (!(e instanceof CueBudgetExceeded)) throw e;
+    return [
+      problem(
+        'LimitExceeded',
+        `the CUE ${s.def.kind} "${s.def.name}": reading its parameters ${e.message}`,
+        subjectAt(s),
+        [{ file: s.def.file, ...(s.def.at ?? { line: 1, column: 1 }) }],
+      ),
+    ];
+  }
+  return unknownParameters(schema, properties).map((u) =>
     problem(
       'InvalidParameter',
-      `unknown parameter "${formatPath(u.path)}" of ${s.def.kind} "${s.def.name}"${u.suggestion ? `; did you mean "${u.suggestion}"?` : ''} (KubeVela ignores it)`,
+      `unknown parameter "${formatPath(u.path)}" of ${s.def.kind} "${s.def.name}"` +
+        `${u.suggestion ? `; did you mean "${u.suggestion}"?` : ''} (KubeVela ignores it)`,
       subjectAt(s, [...s.path, 'properties', ...u.path]),
       [{ file: s.def.file }],
     ),

@@ -50,7 +50,8 @@ export function finishObject(obj: JsonObject, role: ObjectRole, input: LabelInpu
   labels['app.oam.dev/namespace'] = appNamespace(input.app);
   labels['app.oam.dev/component'] = input.component;
   labels['app.oam.dev/appRevision'] = input.appRevision;
-  if (role.role !== 'trait') labels['workload.oam.dev/type'] = role.componentType;
+  // KubeVela names the component type on the workload only, not on a component's auxiliary outputs.
+  if (role.role === 'workload') labels['workload.oam.dev/type'] = role.componentType;
   if (role.role === 'trait') {
     labels['trait.oam.dev/type'] = role.traitType;
     labels['trait.oam.dev/resource'] = role.resource;
