@@ -4,7 +4,7 @@
  * joined in one kubeconfig whose context names are the topology's cluster names.
  */
 import { join } from 'node:path';
-import { startCluster, stopCluster } from './cluster.js';
+import { startCluster } from './cluster.js';
 import { writeMergedKubeconfig } from './kubeconfig.js';
 import { clusterDir, type ClusterState } from './state.js';
 
@@ -75,9 +75,4 @@ export async function startDevClusters(
     home.context,
   );
   return { kubeconfig, clusters: states };
-}
-
-/** Stops every cluster of the set (the merged kubeconfig goes with the home cluster's folder). */
-export async function stopDevClusters(clusters: readonly DevCluster[] = DEV_CLUSTERS): Promise<void> {
-  for (const c of [...clusters].reverse()) await stopCluster(c.name);
 }
