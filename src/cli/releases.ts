@@ -4,7 +4,8 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { loadFerryConfig } from '../gitops/source/environments.js';
-import { KubeCluster } from '../kube/kube-cluster.js';
+import type { KubeCluster } from '../kube/kube-cluster.js';
+import type { ClusterPort } from '../ports/cluster.js';
 import type { RecordScope } from '../gitops/release/record-names.js';
 import { knownSources, resolveScope, selects } from '../gitops/release/release-lookup.js';
 import {
@@ -239,6 +240,15 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
     io.err(`error: ${app}/${env}: ${target}\n`);
     return EXIT_INVALID;
   }
+  // Every placement's cluster opens before anything is written (a bad kubeconfig is a located error).
+  const configured = loadFerryConfig(f.config).environments.find((e) => e.name === env);
+  const others = new Map<string, ClusterPort>();
+  for (const p of target.placements!) {
+    if (p.cluster === 'local' || others.has(p.cluster)) continue;
+    const opened = openCluster(configured?.kubeconfig ?? f.kubeconfig, p.cluster);
+    if (!opened.ok) throw new ProblemsError(opened.problems);
+    others.set(p.cluster, opened.value);
+  }
   const state = await readState(cluster, scope);
   const reason = `rollback to revision ${target.revision} (commit ${target.commit.slice(0, 12)}) by ferry rollback`;
   // The hold first, so the controller does not re-apply the newer commit while this runs.
@@ -249,9 +259,7 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
     revision: target.revision,
     commit: target.commit,
   });
-  const applied = await applyToPlacements(scope, target.placements!, (c) =>
-    c === 'local' ? cluster : KubeCluster.fromFile(f.kubeconfig ?? process.env.KUBECONFIG, c),
-  );
+  const applied = await applyToPlacements(scope, target.placements!, (c) => others.get(c) ?? cluster);
   for (const { cluster: c, result: r } of applied.results)
     io.out(
       `${c === 'local' ? '' : `[${c}] `}${r.ok ? 'applied' : 'failed'}: ${r.writes} write request${r.writes === 1 ? '' : 's'}\n`,

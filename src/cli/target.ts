@@ -9,7 +9,7 @@ import type { DefinitionRegistry } from '../oam/definitions/registry.js';
 import type { FerryProblem } from '../oam/errors.js';
 import type { ComponentSpec } from '../oam/model/application.js';
 import { readAppInput } from './app-files.js';
-import { openCluster, probeCluster } from './cluster-access.js';
+import { kubeconfigLabel, openCluster, probeCluster } from './cluster-access.js';
 
 export interface TargetOptions {
   app: string;
@@ -66,13 +66,8 @@ export async function resolveTarget(o: TargetOptions): Promise<{ target?: AppTar
     else placements.push({ cluster: p.cluster, kube: kube.value, objects: p.objects });
   }
   if (problems.length > 0) return { problems };
-  for (const p of placements)
-    problems.push(
-      ...(await probeCluster(
-        p.kube,
-        configured?.kubeconfig ?? o.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config',
-      )),
-    );
+  const label = kubeconfigLabel(configured?.kubeconfig ?? o.kubeconfig);
+  for (const p of placements) problems.push(...(await probeCluster(p.kube, label)));
   if (problems.length > 0) return { problems };
   return {
     target: {
