@@ -134,6 +134,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     config?: string;
     kubeconfig?: string;
     context?: string;
+    strict?: boolean;
   };
   const targetOf = (app: string, o: TargetFlags) => ({
     app,
@@ -142,6 +143,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     config: o.config,
     kubeconfig: o.kubeconfig,
     context: o.context,
+    strict: o.strict === true,
   });
 
   target(
@@ -151,6 +153,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       .argument('<app>', 'app.yaml or folder'),
   )
     .option('--prune', 'include objects that would be pruned', false)
+    .option('--strict', strict)
     .addOption(
       new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default(OUTPUT_DEFAULTS.diff),
     )
@@ -169,6 +172,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--adopt', 'take over existing objects Ferry did not create', false)
     .option('--force', 'force field ownership conflicts', false)
     .option('--allow-empty', 'allow pruning everything when the desired set is empty', false)
+    .option('--strict', strict)
     .option(
       '--self-heal <interval>',
       'then keep checking for drift every interval (e.g. 30s) and correct it, until SIGTERM',

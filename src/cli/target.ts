@@ -2,7 +2,7 @@
 import type { KubeCluster } from '../kube/kube-cluster.js';
 import type { KubeObject } from '../objects/objects.js';
 import { readFerryConfig } from '../gitops/source/environments.js';
-import { renderRelease } from '../gitops/release/release-render.js';
+import { renderReleaseWithWarnings } from '../gitops/release/release-render.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 import { loadRegistry } from '../oam/definitions/builtin.js';
 import type { DefinitionRegistry } from '../oam/definitions/registry.js';
@@ -18,6 +18,8 @@ export interface TargetOptions {
   config?: string;
   kubeconfig?: string;
   context?: string;
+  /** Render warnings are errors. */
+  strict?: boolean;
 }
 
 export interface Placement {
@@ -34,13 +36,20 @@ export interface AppTarget {
   registry: DefinitionRegistry;
 }
 
-export async function resolveTarget(o: TargetOptions): Promise<{ target?: AppTarget; problems: FerryProblem[] }> {
+export interface ResolvedTarget {
+  target?: AppTarget;
+  problems: FerryProblem[];
+  /** The render's warnings (a trait outside its appliesToWorkloads, unknown parameters), also when it fails later. */
+  warnings: FerryProblem[];
+}
+
+export async function resolveTarget(o: TargetOptions): Promise<ResolvedTarget> {
   // Everything is checked before the first request to a cluster: ferry.yaml, the app, its render,
   // the kubeconfig; then one read per cluster shows it answers.
   const config = readFerryConfig(o.config);
   const input = readAppInput(o.app);
   const early = [...(config.ok ? [] : config.problems), ...(input.ok ? [] : input.problems)];
-  if (!config.ok || !input.ok) return { problems: early };
+  if (!config.ok || !input.ok) return { problems: early, warnings: [] };
   if (input.value.apps.length !== 1)
     return {
       problems: [
@@ -50,25 +59,27 @@ export async function resolveTarget(o: TargetOptions): Promise<{ target?: AppTar
           at: { file: o.app },
         },
       ],
+      warnings: [],
     };
   const registry = loadRegistry(await loadWasmEngine(), [...input.value.definitionDirs, ...o.definitions]);
-  if (!registry.ok) return { problems: registry.problems };
+  if (!registry.ok) return { problems: registry.problems, warnings: [] };
   const sourced = input.value.apps[0]!;
   const configured = config.value.environments.find((e) => e.name === o.env);
-  const rendered = renderRelease(sourced, registry.value, o.env, configured);
-  if (!rendered.ok) return { problems: rendered.problems };
+  const rendered = renderReleaseWithWarnings(sourced, registry.value, o.env, configured, { strict: o.strict === true });
+  if (!rendered.ok) return { problems: rendered.problems, warnings: [] };
+  const { warnings } = rendered.value;
   const problems: FerryProblem[] = [];
   const placements: Placement[] = [];
-  for (const p of rendered.value) {
+  for (const p of rendered.value.placements) {
     const context = configured?.context ?? (p.cluster === 'local' ? o.context : p.cluster);
     const kube = openCluster(configured?.kubeconfig ?? o.kubeconfig, context);
     if (!kube.ok) problems.push(...kube.problems);
     else placements.push({ cluster: p.cluster, kube: kube.value, objects: p.objects });
   }
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems, warnings };
   const label = kubeconfigLabel(configured?.kubeconfig ?? o.kubeconfig);
   for (const p of placements) problems.push(...(await probeCluster(p.kube, label)));
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems, warnings };
   return {
     target: {
       name: sourced.app.metadata.name,
@@ -78,5 +89,6 @@ export async function resolveTarget(o: TargetOptions): Promise<{ target?: AppTar
       registry: registry.value,
     },
     problems: [],
+    warnings,
   };
 }

@@ -4,7 +4,7 @@
  * Argo CD's CreateNamespace does), marked never to be pruned.
  */
 import type { DefinitionRegistry } from '../../oam/definitions/registry.js';
-import { fail, ok, problem, type Result } from '../../oam/errors.js';
+import { fail, ok, problem, type FerryProblem, type Result } from '../../oam/errors.js';
 import type { SourcedApplication } from '../../oam/model/parse.js';
 import { listEnvironments } from '../../oam/policies/environment.js';
 import { renderApp } from '../../oam/render/app.js';
@@ -44,27 +44,43 @@ export function renderRelease(
   env: string,
   configured: EnvironmentConfig | undefined,
 ): Result<ReleasePlacement[]> {
+  const r = renderReleaseWithWarnings(sourced, registry, env, configured);
+  return r.ok ? ok(r.value.placements) : r;
+}
+
+/** renderRelease, with the render's warnings (`ferry apply` prints them); `strict` makes them errors. */
+export function renderReleaseWithWarnings(
+  sourced: SourcedApplication,
+  registry: DefinitionRegistry,
+  env: string,
+  configured: EnvironmentConfig | undefined,
+  opts: { strict?: boolean } = {},
+): Result<{ placements: ReleasePlacement[]; warnings: FerryProblem[] }> {
   const own = listEnvironments(sourced.app);
   const renderEnv = own.includes(env) ? env : undefined;
   if (!configured && !renderEnv && env !== 'default') {
+    const others =
+      own.length > 0
+        ? ` and not one of the app's (${own.map((e) => `"${e}"`).join(', ')})`
+        : ' and the app declares none';
     return fail([
-      problem(
-        'PolicyInvalid',
-        `unknown environment "${env}": not in ferry.yaml${own.length > 0 ? ` and not one of the app's (${own.map((e) => `"${e}"`).join(', ')})` : ' and the app declares none'}`,
-        { file: sourced.source.file, line: 1, column: 1 },
-      ),
+      problem('PolicyInvalid', `unknown environment "${env}": not in ferry.yaml${others}`, {
+        file: sourced.source.file,
+        line: 1,
+        column: 1,
+      }),
     ]);
   }
-  const rendered = renderApp({ app: sourced, registry, options: renderEnv ? { env: renderEnv } : {} });
+  const options = { ...(renderEnv ? { env: renderEnv } : {}), ...(opts.strict ? { strict: true } : {}) };
+  const rendered = renderApp({ app: sourced, registry, options });
   if (!rendered.ok) return rendered;
-  return ok(
-    rendered.value.placements.map((p) => {
-      const objects = (p.objects as unknown as KubeObject[]).map((obj) =>
-        configured?.namespace && obj.metadata.namespace
-          ? { ...obj, metadata: { ...obj.metadata, namespace: configured.namespace } }
-          : obj,
-      );
-      return { cluster: p.cluster, objects: withNamespaces(objects) };
-    }),
-  );
+  const placements = rendered.value.placements.map((p) => {
+    const objects = (p.objects as unknown as KubeObject[]).map((obj) =>
+      configured?.namespace && obj.metadata.namespace
+        ? { ...obj, metadata: { ...obj.metadata, namespace: configured.namespace } }
+        : obj,
+    );
+    return { cluster: p.cluster, objects: withNamespaces(objects) };
+  });
+  return ok({ placements, warnings: rendered.value.warnings });
 }
