@@ -109,7 +109,8 @@ export async function runStatusAll(f: ReleaseFlags, io: CliIO): Promise<number> 
     const where = `${src.repo}${src.path && src.path !== '.' ? ` (${src.path})` : ''}`;
     io.out(
       src.error
-        ? `source ${where}: FAILING for ${age(src.since)}, the cluster keeps the last synced state: ${src.error.split('\n')[0]!.slice(0, 200)}\n`
+        ? `source ${where}: FAILING for ${age(src.since)}, the cluster keeps the last synced state: ` +
+            `${src.error.split('\n')[0]!.slice(0, 200)}\n`
         : `source ${where}: at ${src.commit?.slice(0, 12) ?? '-'} (seen ${age(src.since)} ago)\n`,
     );
   }
@@ -126,8 +127,10 @@ export async function runStatusAll(f: ReleaseFlags, io: CliIO): Promise<number> 
 export function statusTable(states: StateSummary[], now = Date.now()): string[][] {
   const oneLine = (s: string | undefined) => (s ? s.split('\n')[0]!.slice(0, 100) : '');
   const bySource = new Set(states.map((s) => s.source ?? '-')).size > 1;
-  const commit = (s: StateSummary) =>
-    `${s.commit?.slice(0, 12) ?? '-'}${s.status === 'held' && s.newest && s.newest !== s.commit ? ` (held; newest ${s.newest.slice(0, 12)})` : ''}`;
+  const commit = (s: StateSummary) => {
+    const waiting = s.status === 'held' && s.newest && s.newest !== s.commit;
+    return `${s.commit?.slice(0, 12) ?? '-'}${waiting ? ` (held; newest ${s.newest!.slice(0, 12)})` : ''}`;
+  };
   const state = (s: StateSummary) =>
     s.status === 'delivering' && s.delivery
       ? progressLine(s.delivery)
@@ -260,10 +263,10 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
     commit: target.commit,
   });
   const applied = await applyToPlacements(scope, target.placements!, (c) => others.get(c) ?? cluster);
-  for (const { cluster: c, result: r } of applied.results)
-    io.out(
-      `${c === 'local' ? '' : `[${c}] `}${r.ok ? 'applied' : 'failed'}: ${r.writes} write request${r.writes === 1 ? '' : 's'}\n`,
-    );
+  for (const { cluster: c, result: r } of applied.results) {
+    const requests = `${r.writes} write request${r.writes === 1 ? '' : 's'}`;
+    io.out(`${c === 'local' ? '' : `[${c}] `}${r.ok ? 'applied' : 'failed'}: ${requests}\n`);
+  }
   for (const e of applied.errors) io.err(`error: ${e}\n`);
   if (!applied.ok) return EXIT_INVALID;
   const rev = await appendRevision(cluster, scope, {
@@ -290,7 +293,8 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
     });
   }
   io.out(
-    `rolled back ${app}/${env} to revision ${target.revision} (recorded as revision ${rev.revision}); held until a newer commit changes the app or \`ferry resume ${app} --env ${env}\`\n`,
+    `rolled back ${app}/${env} to revision ${target.revision} (recorded as revision ${rev.revision}); ` +
+      `held until a newer commit changes the app or \`ferry resume ${app} --env ${env}\`\n`,
   );
   return EXIT_OK;
 }

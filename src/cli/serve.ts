@@ -85,9 +85,11 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     throw new UsageError(`--port must be a port number, not "${cmd.port}"`);
   if (cmd.leaderElectionId !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(cmd.leaderElectionId))
     throw new UsageError(
-      `--leader-election-id must be a Lease name (lowercase letters, digits, '-' and '.'), not "${cmd.leaderElectionId}"`,
+      "--leader-election-id must be a Lease name (lowercase letters, digits, '-' and '.'), " +
+        `not "${cmd.leaderElectionId}"`,
     );
-  // The controller's own cluster: a missing or garbled kubeconfig, or an unknown context, is located (exit 1).
+  // The controller's own cluster: a missing or garbled kubeconfig, or an unknown context, is located
+  // (exit 1).
   // A long-running controller retries transient errors with the adapter's defaults.
   const opened = openCluster(cmd.kubeconfig, cmd.context, { inCluster: true, retry: {} });
   if (!opened.ok) return reportProblems(io, opened.problems);
