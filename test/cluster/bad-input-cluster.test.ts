@@ -50,7 +50,8 @@ async function snapshot(): Promise<string[]> {
 }
 
 const appIn = (namespace: string, components: string) =>
-  `apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: bad\n  namespace: ${namespace}\nspec:\n  components:\n${components}`;
+  `apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: bad\n  namespace: ${namespace}\nspec:\n` +
+  `  components:\n${components}`;
 const web = (more = '') =>
   `    - name: web\n      type: webservice\n      properties:\n        image: nginx:1.25\n${more}`;
 
@@ -159,7 +160,8 @@ function cases(kubeconfig: string): BadCase[] {
       {
         'app.yaml': appIn(
           ns(),
-          '    - name: w\n      type: k8s-objects\n      properties:\n        objects:\n          - {apiVersion: example.dev/v1, kind: Widget, metadata: {name: w}}\n',
+          '    - name: w\n      type: k8s-objects\n      properties:\n        objects:\n' +
+            '          - {apiVersion: example.dev/v1, kind: Widget, metadata: {name: w}}\n',
         ),
       },
       apply(),
@@ -219,7 +221,8 @@ function cases(kubeconfig: string): BadCase[] {
         'app.yaml': appIn(
           ns(),
           web(
-            '        ports: [{port: 80, expose: true}]\n      traits:\n        - type: expose\n          properties: {port: [80]}\n',
+            '        ports: [{port: 80, expose: true}]\n      traits:\n        - type: expose\n' +
+              '          properties: {port: [80]}\n',
           ),
         ),
       },

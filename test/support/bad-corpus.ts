@@ -75,11 +75,10 @@ function yamlCases(): BadCase[] {
   });
   const bomb = [
     'a: &a ["x","x","x","x","x","x","x","x","x"]',
-    ...Array.from(
-      { length: 8 },
-      (_, i) =>
-        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`,
-    ),
+    ...Array.from({ length: 8 }, (_, i) => {
+      const [name, previous] = [String.fromCharCode(98 + i), String.fromCharCode(97 + i)];
+      return `${name}: &${name} [${Array.from({ length: 9 }, () => `*${previous}`).join(',')}]`;
+    }),
   ].join('\n');
   return [
     c('unclosed-flow-map', `${header()}  components: [{name: web, type: webservice\n`, at('app.yaml', 7)),
@@ -258,7 +257,8 @@ function schemaCases(): BadCase[] {
       'override-components-string',
       app(
         web(),
-        '  policies:\n    - name: t\n      type: topology\n      properties: {clusters: [local]}\n    - name: o\n      type: override\n      properties: {components: web}\n',
+        '  policies:\n    - name: t\n      type: topology\n      properties: {clusters: [local]}\n    - name: o\n' +
+          '      type: override\n      properties: {components: web}\n',
       ),
       at('app.yaml', 17),
       /components/,
@@ -267,7 +267,8 @@ function schemaCases(): BadCase[] {
       'override-wrong-shape-env',
       app(
         web(),
-        '  policies:\n    - name: t\n      type: topology\n      properties: {clusters: [local]}\n    - name: o\n      type: override\n      properties: {components: [{traits: scaler}]}\n',
+        '  policies:\n    - name: t\n      type: topology\n      properties: {clusters: [local]}\n    - name: o\n' +
+          '      type: override\n      properties: {components: [{traits: scaler}]}\n',
       ),
       at('app.yaml', 17),
       /traits/,
@@ -319,7 +320,8 @@ function schemaCases(): BadCase[] {
       'deploy-policies-string',
       app(
         web(),
-        '  policies:\n    - name: t\n      type: topology\n  workflow:\n    steps:\n      - name: d\n        type: deploy\n        properties: {policies: t}\n',
+        '  policies:\n    - name: t\n      type: topology\n  workflow:\n    steps:\n      - name: d\n' +
+          '        type: deploy\n        properties: {policies: t}\n',
       ),
       at('app.yaml', 18),
       /policies/,
@@ -346,7 +348,8 @@ function schemaCases(): BadCase[] {
   // The unsupported-step case loads KubeVela-style workflow-step definitions of its own.
   const unsupported = cases.find((x) => x.name === 'schema-workflow-step-unsupported')!;
   unsupported.files['steps/notification.cue'] =
-    `notification: {\n\ttype: "workflow-step"\n\tdescription: "sends a message"\n}\ntemplate: {\n\tparameter: {text: *"" | string}\n}\n`;
+    `notification: {\n\ttype: "workflow-step"\n\tdescription: "sends a message"\n}\ntemplate: {\n` +
+    `\tparameter: {text: *"" | string}\n}\n`;
   return cases;
 }
 
@@ -412,7 +415,8 @@ function parameterCases(): BadCase[] {
     ),
     c(
       'trait-not-applicable-strict',
-      '    - name: job\n      type: cron-task\n      properties: {image: busybox, schedule: "* * * * *"}\n      traits:\n        - type: scaler\n          properties: {replicas: 2}\n',
+      '    - name: job\n      type: cron-task\n      properties: {image: busybox, schedule: "* * * * *"}\n' +
+        '      traits:\n        - type: scaler\n          properties: {replicas: 2}\n',
       at('app.yaml', 11),
       /applies to/,
     ),
@@ -430,7 +434,8 @@ function parameterCases(): BadCase[] {
 }
 
 const def = (name: string, type: string, template: string, extra = '') =>
-  `${name.includes('-') ? `"${name}"` : name}: {\n\ttype: "${type}"\n\tdescription: "test"\n${extra}}\ntemplate: {\n${template}\n}\n`;
+  `${name.includes('-') ? `"${name}"` : name}: {\n\ttype: "${type}"\n\tdescription: "test"\n${extra}}\ntemplate: {\n` +
+  `${template}\n}\n`;
 const use = (type: string) => app(`    - name: c\n      type: ${type}\n`);
 
 function definitionCases(): BadCase[] {
@@ -568,7 +573,8 @@ function definitionCases(): BadCase[] {
         'x.cue': def(
           'x',
           'component',
-          '\toutput: {apiVersion: "v1", kind: "ConfigMap", metadata: name: context.name, data: a: "1"}\n\toutput: data: a: "2"\n\tparameter: {}',
+          '\toutput: {apiVersion: "v1", kind: "ConfigMap", metadata: name: context.name, data: a: "1"}\n' +
+            '\toutput: data: a: "2"\n\tparameter: {}',
         ),
       },
       use('x'),
@@ -578,7 +584,12 @@ function definitionCases(): BadCase[] {
     c(
       'huge-list-range',
       {
-        'x.cue': `import "list"\n${def('x', 'component', '\toutput: {apiVersion: "v1", kind: "ConfigMap", metadata: name: context.name, data: n: "\\(len(list.Range(0, 100000000, 1)))"}\n\tparameter: {}')}`,
+        'x.cue': `import "list"\n${def(
+          'x',
+          'component',
+          '\toutput: {apiVersion: "v1", kind: "ConfigMap", metadata: name: context.name, ' +
+            'data: n: "\\(len(list.Range(0, 100000000, 1)))"}\n\tparameter: {}',
+        )}`,
       },
       use('x'),
       inFile('app.yaml'),
@@ -601,7 +612,8 @@ function definitionCases(): BadCase[] {
       'cr-template-syntax',
       {
         'x.yaml':
-          'apiVersion: core.oam.dev/v1beta1\nkind: ComponentDefinition\nmetadata: {name: x}\nspec:\n  schematic:\n    cue:\n      template: |\n        output: {\n',
+          'apiVersion: core.oam.dev/v1beta1\nkind: ComponentDefinition\nmetadata: {name: x}\nspec:\n  schematic:\n' +
+          '    cue:\n      template: |\n        output: {\n',
       },
       use('x'),
       inFile('x.yaml'),
@@ -633,7 +645,10 @@ function fileCases(): BadCase[] {
     where,
     ...(says ? { says } : {}),
   });
-  const big = `${header()}  components:\n    - name: web\n      type: webservice\n      properties:\n        image: nginx:1.25\n        env:\n${Array.from({ length: 200_000 }, (_, i) => `          - {name: V${i}, value: "x"}\n`).join('')}`;
+  const vars = Array.from({ length: 200_000 }, (_, i) => `          - {name: V${i}, value: "x"}\n`).join('');
+  const big =
+    `${header()}  components:\n    - name: web\n      type: webservice\n      properties:\n` +
+    `        image: nginx:1.25\n        env:\n${vars}`;
   return [
     c('missing-file', {}, ['render', '$DIR/nope.yaml'], inFile('nope.yaml'), /no such file/),
     c('empty-folder', { apps: { dir: true } }, ['render', '$DIR/apps'], inFile('apps'), /no Application/),
@@ -776,7 +791,8 @@ function recordCases(): BadCase[] {
   const files = {
     'garbled.kubeconfig': 'apiVersion: v1\nclusters: {{{\n',
     'other.kubeconfig':
-      'apiVersion: v1\nkind: Config\nclusters: [{name: a, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: a, context: {cluster: a, user: u}}]\ncurrent-context: a\n',
+      'apiVersion: v1\nkind: Config\nclusters: [{name: a, cluster: {server: "https://127.0.0.1:1"}}]\n' +
+      'users: [{name: u, user: {}}]\ncontexts: [{name: a, context: {cluster: a, user: u}}]\ncurrent-context: a\n',
   };
   const c = (name: string, args: string[], file: string, says: RegExp): BadCase => ({
     name: `records-${name}`,
@@ -872,7 +888,9 @@ function configCases(): BadCase[] {
     c('top-level-list', '- name: dev\n', at('ferry.yaml', 1), /mapping|object/),
     c(
       'alias-bomb',
-      `a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\nenvironments:\n  - name: dev\n`,
+      `a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n` +
+        `d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n` +
+        `f: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\nenvironments:\n  - name: dev\n`,
       inFile('ferry.yaml'),
       /alias/i,
     ),
