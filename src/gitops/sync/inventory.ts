@@ -7,7 +7,7 @@ import type { SyncScope } from './tracking.js';
 
 export { SYSTEM_NAMESPACE };
 
-/** ferry-inventory.<source>.<app>.<env> (ferry-inventory.<app>.<env> without a source: `ferry apply`). */
+/** ferry-inventory.<source>.<app>.<env> (source "cli" for `ferry apply`; unscoped: records from before sources). */
 export const inventoryRef = (scope: SyncScope): ObjectRef => recordRef('inventory', scope);
 
 export async function readInventory(cluster: ClusterPort, scope: SyncScope): Promise<ObjectRef[]> {

@@ -13,12 +13,13 @@ export const ANN_PRUNE = 'ferry.dev/prune';
 export interface SyncScope {
   app: string;
   env: string;
-  /** The Git source whose controller syncs it (names its inventory and sync lock); absent for `ferry apply`. */
+  /** Whose sync it is (names its inventory and sync lock): a Git source's controller, or "cli" (`ferry apply`). */
   source?: string;
 }
 
 export function trackingId(scope: SyncScope, o: KubeObject): string {
-  return `${scope.app}/${scope.env}:${groupOf(o.apiVersion)}/${o.kind}:${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  const object = `${groupOf(o.apiVersion)}/${o.kind}:${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  return `${scope.app}/${scope.env}:${object}`;
 }
 
 /** The object as Ferry applies it: tracking labels and annotations, and the hash of everything else. */
