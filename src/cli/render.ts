@@ -56,7 +56,7 @@ export async function runRender(cmd: RenderCommand, io: CliIO): Promise<number> 
 }
 
 /** Multi-document YAML; with several placements each document names its cluster. */
-export function toYaml(apps: RenderedApp[]): string {
+function toYaml(apps: RenderedApp[]): string {
   const docs: string[] = [];
   for (const app of apps) {
     const many = app.placements.length > 1;

@@ -61,7 +61,7 @@ const CONTROL_PLANE_PORTS = ['etcd', 'etcdPeer', 'apiserver', 'controllerManager
 const METRICS_PORTS = ['traffic', 'prometheus'] as const;
 
 /** Builds the binaries if needed (cached by version) and returns their folder. */
-export function kubeBinaries(): string {
+function kubeBinaries(): string {
   const script = join(repoRoot(), 'scripts', 'build-kube.mjs');
   // The folder is the script's last stdout line (a build's own output may come before it); the
   // script's progress goes to our stderr, never to our stdout.

@@ -28,7 +28,7 @@ export function clustersRoot(): string {
 }
 
 export const clusterDir = (name: string) => join(clustersRoot(), name);
-export const statePath = (name: string) => join(clusterDir(name), 'state.json');
+const statePath = (name: string) => join(clusterDir(name), 'state.json');
 export const kubeconfigPath = (name: string) => join(clusterDir(name), 'kubeconfig');
 
 export function readState(name: string): ClusterState | undefined {
