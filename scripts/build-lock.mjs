@@ -96,10 +96,8 @@ export async function acquireBuildLock(lockDir, opts = {}) {
       throw new Error(`timed out waiting for the lock ${lockDir} (held by pid ${holder?.pid ?? 'unknown'})`);
     if (Date.now() - noticed >= noticeMs) {
       noticed = Date.now();
-      log(
-        `waiting for another build (pid ${holder?.pid ?? 'unknown'}${holder?.since ? `, since ${holder.since}` : ''}) ` +
-          `that holds ${lockDir}`,
-      );
+      const since = holder?.since ? `, since ${holder.since}` : '';
+      log(`waiting for another build (pid ${holder?.pid ?? 'unknown'}${since}) that holds ${lockDir}`);
     }
     await sleep(pollMs);
   }
