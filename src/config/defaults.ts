@@ -1,5 +1,5 @@
 /**
- * The default of every command-line flag (of `ferry` and of `npm run cluster:up`), in one place. The
+ * The default of every command-line flag (of `ferry`, `npm run cluster:up`, the traffic simulator), in one place.
  * commands register these as their flags' defaults (so `--help` shows them) and fall back to the same
  * values when called from code; docs/cli.md shows them. Durations are written as the flags take them.
  */
@@ -43,4 +43,11 @@ export const CLUSTER_DEFAULTS = {
   trafficSeed: 1,
   /** How long a start may take before it is given up (a first start on a loaded 2-core machine is slow). */
   readySeconds: 180,
+} as const;
+
+/** The traffic simulator process (src/localcluster/traffic/main.ts) that `cluster:up --with-metrics` starts. */
+export const TRAFFIC_DEFAULTS = {
+  seed: 1,
+  /** How often requests are sent. */
+  tickMs: 100,
 } as const;
