@@ -1,6 +1,6 @@
 /**
  * The default of every command-line flag (of `ferry`, `npm run cluster:up`, the traffic simulator), in one place.
- * commands register these as their flags' defaults (so `--help` shows them) and fall back to the same
+ * The commands register these as their flags' defaults (so `--help` shows them) and fall back to the same
  * values when called from code; docs/cli.md shows them. Durations are written as the flags take them.
  */
 
