@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ferryCacheDir } from './cache-dir.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bridge = join(root, 'cue-bridge');
@@ -37,7 +37,7 @@ for (const f of readdirSync(bridge)
   hash.update(f).update(readFileSync(join(bridge, f)));
 }
 const key = hash.digest('hex').slice(0, 16);
-const cacheDir = join(process.env.FERRY_CACHE_DIR ?? join(homedir(), '.cache', 'ferry'), `cue-bridge-${key}`);
+const cacheDir = join(ferryCacheDir(), `cue-bridge-${key}`);
 const cached = join(cacheDir, 'cue.wasm');
 
 if (!existsSync(cached)) {

@@ -18,14 +18,15 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ferryCacheDir } from './cache-dir.mjs';
 
 export const PROMETHEUS_DEB = '2.42.0+ds-5+deb12u1';
 export const GATEWAY_API = { version: 'v1.6.3', sum: 'h1:lKpJa5bGlraC/QeACvCpsHLdmO6y0iKfzVl6gzaFEYc=' };
 
-const cacheRoot = () => process.env.FERRY_CACHE_DIR ?? join(homedir(), '.cache', 'ferry');
+const cacheRoot = ferryCacheDir;
 const log = (l) => console.error(`build-metrics: ${l}`);
 const run = (cmd, args, opts = {}) =>
   execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });

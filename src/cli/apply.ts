@@ -1,10 +1,11 @@
 import { definitionHealth } from '../gitops/health/definition-health.js';
 import { formatRef } from '../objects/objects.js';
 import { watchDrift } from '../gitops/sync/self-heal.js';
-import { syncApp } from '../gitops/sync/sync.js';
+import { syncApp, type ItemResult } from '../gitops/sync/sync.js';
+import { commandLineScope } from './cli-scope.js';
 import { RUNTIME_TRAITS } from '../traits/registry.js';
 import { parseDuration } from './duration.js';
-import { EXIT_INVALID, EXIT_OK, reportProblems, type CliIO } from './io.js';
+import { EXIT_INVALID, EXIT_OK, reportProblems, reportWarnings, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
 export interface ApplyCommand extends TargetOptions {
@@ -18,15 +19,27 @@ export interface ApplyCommand extends TargetOptions {
   selfHeal?: string;
 }
 
+/** One line per object: the action, the object, and why for those not applied. */
+function itemLine(i: ItemResult): string {
+  const detail = i.action === 'failed' ? i.message.replace(`${formatRef(i.ref)}: `, '') : i.message;
+  const why = i.action === 'foreign' || i.action === 'keep' || i.action === 'failed' ? `: ${detail}` : '';
+  return `${i.action.padEnd(10)} ${formatRef(i.ref)}${why}`;
+}
+
 export async function runApply(cmd: ApplyCommand, io: CliIO): Promise<number> {
   const timeoutMs = parseDuration(cmd.timeout);
   // A runtime trait's bad setting (a canary's weight 150) is refused before anything is written.
-  const { target, problems } = await resolveTarget(cmd, RUNTIME_TRAITS);
+  const { target, problems, warnings } = await resolveTarget(cmd, RUNTIME_TRAITS);
+  reportWarnings(io, warnings);
   if (!target) return reportProblems(io, problems);
   let failed = false;
+  // The command line's records: ferry-inventory.cli.<app>.<env> and its sync lock (cli-scope.ts).
+  const scopes = new Map<string, Awaited<ReturnType<typeof commandLineScope>>>();
   for (const p of target.placements) {
+    const scope = await commandLineScope(p.kube, target.name, target.env, { migrate: true });
+    scopes.set(p.cluster, scope);
     const r = await syncApp({
-      scope: { app: target.name, env: target.env },
+      scope,
       objects: p.objects,
       components: target.components,
       cluster: p.kube,
@@ -39,16 +52,10 @@ export async function runApply(cmd: ApplyCommand, io: CliIO): Promise<number> {
       health: definitionHealth(target.registry, target.components, target.name),
     });
     const where = target.placements.length > 1 ? `[${p.cluster}] ` : '';
-    for (const i of r.items) {
-      const detail = i.action === 'failed' ? i.message.replace(`${formatRef(i.ref)}: `, '') : i.message;
-      io.out(
-        `${where}${i.action.padEnd(10)} ${formatRef(i.ref)}${i.action === 'foreign' || i.action === 'keep' || i.action === 'failed' ? `: ${detail}` : ''}\n`,
-      );
-    }
+    for (const i of r.items) io.out(`${where}${itemLine(i)}\n`);
     for (const e of r.errors) io.err(`${where}error: ${e}\n`);
-    io.out(
-      `${where}${r.ok ? 'synced' : `sync failed (${r.phase})`}: ${target.name}/${target.env}, ${r.writes} write request${r.writes === 1 ? '' : 's'}\n`,
-    );
+    const requests = `${r.writes} write request${r.writes === 1 ? '' : 's'}`;
+    io.out(`${where}${r.ok ? 'synced' : `sync failed (${r.phase})`}: ${target.name}/${target.env}, ${requests}\n`);
     failed ||= !r.ok;
   }
   if (cmd.selfHeal && !failed) {
@@ -61,7 +68,7 @@ export async function runApply(cmd: ApplyCommand, io: CliIO): Promise<number> {
     await Promise.all(
       target.placements.map((p) =>
         watchDrift({
-          scope: { app: target.name, env: target.env },
+          scope: scopes.get(p.cluster)!,
           objects: p.objects,
           components: target.components,
           cluster: p.kube,
@@ -69,10 +76,13 @@ export async function runApply(cmd: ApplyCommand, io: CliIO): Promise<number> {
           heal: true,
           signal: stop.signal,
           onReport: (r) => {
+            const healed = r.healed
+              ? r.healed.ok
+                ? ' (healed)'
+                : ` (heal failed: ${r.healed.errors.join('; ')})`
+              : '';
             for (const d of r.drifted)
-              io.out(
-                `${r.at.toISOString()} drift ${d.object}: ${d.paths.join(', ')}${r.healed ? (r.healed.ok ? ' (healed)' : ` (heal failed: ${r.healed.errors.join('; ')})`) : ''}\n`,
-              );
+              io.out(`${r.at.toISOString()} drift ${d.object}: ${d.paths.join(', ')}${healed}\n`);
           },
         }),
       ),

@@ -35,7 +35,7 @@ function typeName(s: JsonSchema): string {
 }
 
 /** Flattens a parameter schema into rows, nested fields as `a.b`. */
-export function parameterRows(schema: JsonSchema, prefix = ''): string[][] {
+function parameterRows(schema: JsonSchema, prefix = ''): string[][] {
   const rows: string[][] = [];
   const required = new Set(schema.required ?? []);
   const order = schema['x-order'] ?? Object.keys(schema.properties ?? {});

@@ -6,8 +6,9 @@ import { planApp } from '../gitops/sync/sync.js';
 import { ClusterError } from '../ports/cluster.js';
 import type { KubeCluster } from '../kube/kube-cluster.js';
 import { formatProblem } from '../oam/errors.js';
+import { commandLineScope } from './cli-scope.js';
 import { RUNTIME_TRAITS } from '../traits/registry.js';
-import { EXIT_UNREACHABLE, unreachable, UsageError, type CliIO } from './io.js';
+import { EXIT_UNREACHABLE, reportWarnings, unreachable, UsageError, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
 export interface DiffCommand extends TargetOptions {
@@ -35,7 +36,9 @@ async function serverView(kube: KubeCluster, desired: KubeObject): Promise<KubeO
 export async function runDiff(cmd: DiffCommand, io: CliIO): Promise<number> {
   if (cmd.output !== 'text' && cmd.output !== 'json')
     throw new UsageError(`-o must be text or json, not "${cmd.output}"`);
-  const { target, problems } = await resolveTarget(cmd, RUNTIME_TRAITS);
+  // A runtime trait's bad setting (a canary's weight 150) is refused before anything is written.
+  const { target, problems, warnings } = await resolveTarget(cmd, RUNTIME_TRAITS);
+  reportWarnings(io, warnings);
   if (!target) {
     for (const p of problems) io.err(`${formatProblem(p)}\n`);
     return unreachable(problems) ? EXIT_UNREACHABLE : 2;
@@ -44,7 +47,7 @@ export async function runDiff(cmd: DiffCommand, io: CliIO): Promise<number> {
   try {
     for (const p of target.placements) {
       const { plan } = await planApp({
-        scope: { app: target.name, env: target.env },
+        scope: await commandLineScope(p.kube, target.name, target.env, { migrate: false }),
         objects: p.objects,
         cluster: p.kube,
         prune: cmd.prune,

@@ -27,6 +27,11 @@ export function reportProblems(io: CliIO, problems: FerryProblem[]): number {
   return unreachable(problems) ? EXIT_UNREACHABLE : EXIT_INVALID;
 }
 
+/** Render warnings, on stderr, as `ferry render`, `diff` and `apply` print them (the render goes on, exit 0). */
+export function reportWarnings(io: CliIO, warnings: FerryProblem[]): void {
+  for (const w of warnings) io.err(`warning: ${formatProblem(w)} (--strict makes this an error)\n`);
+}
+
 export class UsageError extends Error {}
 
 /**

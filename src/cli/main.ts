@@ -21,6 +21,9 @@ import { runRolloutAbort, runRolloutPromote, runRolloutStatus } from './rollout.
 import { runServe } from './serve.js';
 import { parseDuration } from './duration.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
+import { APPLY_DEFAULTS, OUTPUT_DEFAULTS, SERVE_DEFAULTS } from '../config/defaults.js';
+import { environmentProblems } from '../config/environment.js';
+import { ferryVersion } from './version.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -49,10 +52,18 @@ const port = (v: string) => {
 export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   const program = new Command('ferry')
     .description('Ferry: render KubeVela-compatible OAM applications and deliver them to Kubernetes')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(ferryVersion())
     .showHelpAfterError()
     .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err });
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .hook('preAction', () => {
+      // A FERRY_* variable that does not parse is a usage error naming it, before anything runs.
+      const bad = environmentProblems();
+      if (bad.length > 0) throw new UsageError(bad.map((p) => p.message).join('\nerror: '));
+    });
+  const strict =
+    'treat warnings as errors (a trait outside its appliesToWorkloads, unknown parameters, ' +
+    'an object one component renders twice)';
 
   program
     .command('render')
@@ -65,12 +76,11 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       [],
     )
     .option('-e, --env <name>', 'render for this environment (a deploy step or topology policy of the app)')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
-    .exitOverride()
-    .option(
-      '--strict',
-      'treat warnings as errors (a trait outside its appliesToWorkloads, an object one component renders twice)',
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default(OUTPUT_DEFAULTS.render),
     )
+    .exitOverride()
+    .option('--strict', strict)
     .action(async (app: string, opts: { definitions: string[]; env?: string; output: string; strict?: boolean }) => {
       done(
         await runRender(
@@ -92,7 +102,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .exitOverride()
     .action(async () => {
       const cue = await loadWasmEngine();
-      io.out(`ferry ${process.env.npm_package_version ?? '0.1.0'}\ncuelang.org/go ${cue.version}\n`);
+      io.out(`ferry ${ferryVersion()}\ncuelang.org/go ${cue.version}\n`);
       done(0);
     });
 
@@ -120,7 +130,14 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG or ~/.kube/config)')
       .option('--context <name>', 'kubeconfig context for the "local" cluster')
       .exitOverride();
-  type TargetFlags = { env: string; definitions: string[]; config?: string; kubeconfig?: string; context?: string };
+  type TargetFlags = {
+    env: string;
+    definitions: string[];
+    config?: string;
+    kubeconfig?: string;
+    context?: string;
+    strict?: boolean;
+  };
   const targetOf = (app: string, o: TargetFlags) => ({
     app,
     env: o.env,
@@ -128,6 +145,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     config: o.config,
     kubeconfig: o.kubeconfig,
     context: o.context,
+    strict: o.strict === true,
   });
 
   target(
@@ -137,7 +155,10 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       .argument('<app>', 'app.yaml or folder'),
   )
     .option('--prune', 'include objects that would be pruned', false)
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--strict', strict)
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default(OUTPUT_DEFAULTS.diff),
+    )
     .action(async (app: string, o: TargetFlags & { prune: boolean; output: string }) =>
       done(await runDiff({ ...targetOf(app, o), prune: o.prune, output: o.output }, io)),
     );
@@ -149,10 +170,11 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   )
     .option('--prune', 'delete objects that left the desired set', false)
     .option('--wait', 'wait until everything is healthy (fails fast on Degraded)', false)
-    .option('--timeout <duration>', 'how long --wait and dependsOn waits may take', duration(), '5m')
+    .option('--timeout <duration>', 'how long --wait and dependsOn waits may take', duration(), APPLY_DEFAULTS.timeout)
     .option('--adopt', 'take over existing objects Ferry did not create', false)
     .option('--force', 'force field ownership conflicts', false)
     .option('--allow-empty', 'allow pruning everything when the desired set is empty', false)
+    .option('--strict', strict)
     .option(
       '--self-heal <interval>',
       'then keep checking for drift every interval (e.g. 30s) and correct it, until SIGTERM',
@@ -200,7 +222,9 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context')
     .option('--source <id|repo>', 'only the apps of this Git source (its id, or its repository URL or path)')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default(OUTPUT_DEFAULTS.status),
+    )
     .exitOverride()
     .action(
       async (
@@ -220,8 +244,8 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       .option('--context <name>', 'kubeconfig context')
       .option(
         '--source <id|repo>',
-        'the Git source whose records to use, when two sources have an app of this name (its id, or its ' +
-          'repository URL or path)',
+        'the Git source whose records to use, when two sources have an app of this name ' +
+          '(its id, or its repository URL or path)',
       )
       .exitOverride();
   records(
@@ -230,7 +254,9 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       .description("an app's recorded revisions in an environment: commit, outcome, digests, time")
       .argument('<app>', 'application name'),
   )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default(OUTPUT_DEFAULTS.history),
+    )
     .action(async (app: string, o: { env: string; output: string }) => done(await runHistory(app, o, io)));
   records(
     program
@@ -257,13 +283,17 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     rollout
       .command('status')
       .description(
-        "a canary's progress: step, weight, analysis runs (-w: until it is promoted or aborted; " +
-          'exit 0 promoted, 1 aborted)',
+        "a canary's progress: step, weight, analysis runs " +
+          '(-w: until it is promoted or aborted; exit 0 promoted, 1 aborted)',
       )
       .argument('<app>', 'application name'),
   )
     .option('-w, --watch', 'print it again whenever it changes, until the canary ends')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(
+      new Option('-o, --output <format>', 'output format')
+        .choices(['table', 'json'])
+        .default(OUTPUT_DEFAULTS.rolloutStatus),
+    )
     .action(async (app: string, o: { env: string; watch?: boolean; output: string }) =>
       done(await runRolloutStatus(app, o, io)),
     );
@@ -284,41 +314,51 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   program
     .command('serve')
     .description(
-      'run the GitOps controller: watch a Git repository, sync every app and environment, serve /healthz /readyz ' +
-        '/metrics /webhook on 127.0.0.1',
+      'run the GitOps controller: watch a Git repository, sync every app and environment, ' +
+        'serve /healthz /readyz /metrics /webhook on 127.0.0.1',
     )
     .requiredOption('--repo <url|path>', 'http(s) URL of the repository, or the path of a local one')
     .option('--branch <name>', 'branch or tag to follow (remote default main, local default HEAD)')
     .option('--commit <sha>', 'pin a commit')
-    .option('--path <dir>', 'sub-folder holding ferry.yaml, apps/ and definitions/', '.')
-    .option('--interval <duration>', 'poll interval (±10 % jitter)', duration(), '60s')
-    .option('--port <port>', 'HTTP port on 127.0.0.1 (0 = any free port)', port, '8080')
+    .option('--path <dir>', 'sub-folder holding ferry.yaml, apps/ and definitions/', SERVE_DEFAULTS.path)
+    .option('--interval <duration>', 'poll interval (±10 % jitter)', duration(), SERVE_DEFAULTS.interval)
+    .option('--port <port>', 'HTTP port on 127.0.0.1 (0 = any free port)', port, String(SERVE_DEFAULTS.port))
     .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--context <name>', "kubeconfig context of the controller's own cluster")
     .option('--cache-dir <dir>', 'where the clone of a remote repository is kept')
-    .option('--verify-timeout <duration>', 'how long verification waits for health', duration(), '2m')
+    .option(
+      '--verify-timeout <duration>',
+      'how long verification waits for health',
+      duration(),
+      SERVE_DEFAULTS.verifyTimeout,
+    )
     .option(
       '--resync <duration>',
       'compare synced apps with the cluster again this often and correct drift (0 = never)',
       duration(true),
-      '10m',
+      SERVE_DEFAULTS.resync,
     )
     .option('--no-leader-elect', 'run without leader election (a single replica)')
-    .option('--lease-duration <duration>', 'leader lease duration', duration(), '15s')
+    .option('--lease-duration <duration>', 'leader lease duration', duration(), SERVE_DEFAULTS.leaseDuration)
     .option('--identity <name>', "this replica's name in the lease (default host-pid-random)")
     .option('--leader-election-id <name>', 'the leader Lease in ferry-system (default ferry-controller.<source id>)')
     .option('--git-secret <namespace/name>', 'Secret with username + password/token for the repository')
-    .option('--concurrency <n>', 'render/plan/apply steps run at once', positiveInt(256), '8')
+    .option(
+      '--concurrency <n>',
+      'render/plan/apply steps run at once',
+      positiveInt(SERVE_DEFAULTS.maxConcurrency),
+      String(SERVE_DEFAULTS.concurrency),
+    )
     .option(
       '--prometheus-url <url>',
-      'Prometheus for canary analysis (default $FERRY_PROMETHEUS_URL; without it, a canary that declares metrics ' +
-        'waits, inconclusive)',
+      'Prometheus for canary analysis (default $FERRY_PROMETHEUS_URL; without it, a canary that declares ' +
+        'metrics waits, inconclusive)',
     )
     .option(
       '--canary-ready-timeout <duration>',
       "how long a canary's pods may take to become ready before the canary is Degraded",
       duration(),
-      '2m',
+      SERVE_DEFAULTS.canaryReadyTimeout,
     )
     .exitOverride()
     .action(

@@ -4,7 +4,8 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { loadFerryConfig } from '../gitops/source/environments.js';
-import { KubeCluster } from '../kube/kube-cluster.js';
+import type { KubeCluster } from '../kube/kube-cluster.js';
+import type { ClusterPort } from '../ports/cluster.js';
 import type { RecordScope } from '../gitops/store/record-names.js';
 import { knownSources, resolveScope, selects } from '../gitops/release/release-lookup.js';
 import {
@@ -107,7 +108,8 @@ export async function runStatusAll(f: ReleaseFlags, io: CliIO): Promise<number> 
     const where = `${src.repo}${src.path && src.path !== '.' ? ` (${src.path})` : ''}`;
     io.out(
       src.error
-        ? `source ${where}: FAILING for ${age(src.since)}, the cluster keeps the last synced state: ${src.error.split('\n')[0]!.slice(0, 200)}\n`
+        ? `source ${where}: FAILING for ${age(src.since)}, the cluster keeps the last synced state: ` +
+            `${src.error.split('\n')[0]!.slice(0, 200)}\n`
         : `source ${where}: at ${src.commit?.slice(0, 12) ?? '-'} (seen ${age(src.since)} ago)\n`,
     );
   }
@@ -124,8 +126,10 @@ export async function runStatusAll(f: ReleaseFlags, io: CliIO): Promise<number> 
 export function statusTable(states: StateSummary[], now = Date.now()): string[][] {
   const oneLine = (s: string | undefined) => (s ? s.split('\n')[0]!.slice(0, 100) : '');
   const bySource = new Set(states.map((s) => s.source ?? '-')).size > 1;
-  const commit = (s: StateSummary) =>
-    `${s.commit?.slice(0, 12) ?? '-'}${s.status === 'held' && s.newest && s.newest !== s.commit ? ` (held; newest ${s.newest.slice(0, 12)})` : ''}`;
+  const commit = (s: StateSummary) => {
+    const waiting = s.status === 'held' && s.newest && s.newest !== s.commit;
+    return `${s.commit?.slice(0, 12) ?? '-'}${waiting ? ` (held; newest ${s.newest!.slice(0, 12)})` : ''}`;
+  };
   const state = (s: StateSummary) =>
     s.status === 'delivering' && deliveryLine(s)
       ? deliveryLine(s)!
@@ -238,6 +242,15 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
     io.err(`error: ${app}/${env}: ${target}\n`);
     return EXIT_INVALID;
   }
+  // Every placement's cluster opens before anything is written (a bad kubeconfig is a located error).
+  const configured = loadFerryConfig(f.config).environments.find((e) => e.name === env);
+  const others = new Map<string, ClusterPort>();
+  for (const p of target.placements!) {
+    if (p.cluster === 'local' || others.has(p.cluster)) continue;
+    const opened = openCluster(configured?.kubeconfig ?? f.kubeconfig, p.cluster);
+    if (!opened.ok) throw new ProblemsError(opened.problems);
+    others.set(p.cluster, opened.value);
+  }
   const state = await readState(cluster, scope);
   const reason = `rollback to revision ${target.revision} (commit ${target.commit.slice(0, 12)}) by ferry rollback`;
   // The hold first, so the controller does not re-apply the newer commit while this runs.
@@ -248,13 +261,11 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
     revision: target.revision,
     commit: target.commit,
   });
-  const applied = await applyToPlacements(scope, target.placements!, (c) =>
-    c === 'local' ? cluster : KubeCluster.fromFile(f.kubeconfig ?? process.env.KUBECONFIG, c),
-  );
-  for (const { cluster: c, result: r } of applied.results)
-    io.out(
-      `${c === 'local' ? '' : `[${c}] `}${r.ok ? 'applied' : 'failed'}: ${r.writes} write request${r.writes === 1 ? '' : 's'}\n`,
-    );
+  const applied = await applyToPlacements(scope, target.placements!, (c) => others.get(c) ?? cluster);
+  for (const { cluster: c, result: r } of applied.results) {
+    const requests = `${r.writes} write request${r.writes === 1 ? '' : 's'}`;
+    io.out(`${c === 'local' ? '' : `[${c}] `}${r.ok ? 'applied' : 'failed'}: ${requests}\n`);
+  }
   for (const e of applied.errors) io.err(`error: ${e}\n`);
   if (!applied.ok) return EXIT_INVALID;
   const rev = await appendRevision(cluster, scope, {
@@ -281,7 +292,8 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
     });
   }
   io.out(
-    `rolled back ${app}/${env} to revision ${target.revision} (recorded as revision ${rev.revision}); held until a newer commit changes the app or \`ferry resume ${app} --env ${env}\`\n`,
+    `rolled back ${app}/${env} to revision ${target.revision} (recorded as revision ${rev.revision}); ` +
+      `held until a newer commit changes the app or \`ferry resume ${app} --env ${env}\`\n`,
   );
   return EXIT_OK;
 }

@@ -1,13 +1,13 @@
 import { stringify } from 'yaml';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 import { loadRegistry } from '../oam/definitions/builtin.js';
-import { formatProblem, type FerryProblem } from '../oam/errors.js';
+import type { FerryProblem } from '../oam/errors.js';
 import type { JsonObject } from '../oam/patch/json.js';
 import { renderApp, type RenderedApp } from '../oam/render/app.js';
 import { EvaluationMemo } from '../oam/render/memo.js';
 import { RUNTIME_TRAITS } from '../traits/registry.js';
 import { readAppInput } from './app-files.js';
-import { EXIT_OK, reportProblems, UsageError, type CliIO } from './io.js';
+import { EXIT_OK, reportProblems, reportWarnings, UsageError, type CliIO } from './io.js';
 
 export interface RenderCommand {
   path: string;
@@ -41,8 +41,10 @@ export async function runRender(cmd: RenderCommand, io: CliIO): Promise<number> 
     else problems.push(...r.problems);
   }
   if (problems.length > 0) return reportProblems(io, problems);
-  for (const w of rendered.flatMap((a) => a.warnings))
-    io.err(`warning: ${formatProblem(w)} (--strict makes this an error)\n`);
+  reportWarnings(
+    io,
+    rendered.flatMap((a) => a.warnings),
+  );
   io.out(
     cmd.output === 'json'
       ? `${JSON.stringify(
@@ -56,7 +58,7 @@ export async function runRender(cmd: RenderCommand, io: CliIO): Promise<number> 
 }
 
 /** Multi-document YAML; with several placements each document names its cluster. */
-export function toYaml(apps: RenderedApp[]): string {
+function toYaml(apps: RenderedApp[]): string {
   const docs: string[] = [];
   for (const app of apps) {
     const many = app.placements.length > 1;

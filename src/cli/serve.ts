@@ -1,11 +1,13 @@
 /** `ferry serve`: the GitOps controller (leader election, the loop, HTTP endpoints) until SIGTERM. */
 import { createHash, randomBytes } from 'node:crypto';
-import { homedir, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SERVE_DEFAULTS } from '../config/defaults.js';
+import { ferryEnvironment } from '../config/environment.js';
 import { Controller } from '../gitops/controller/controller.js';
 import type { EnvironmentConfig } from '../gitops/source/environments.js';
 import { GitSource, isRemote, type GitAuth } from '../gitops/source/git-source.js';
-import { KubeCluster } from '../kube/kube-cluster.js';
+import type { KubeCluster } from '../kube/kube-cluster.js';
 import { runLeaderElection } from '../gitops/controller/leader.js';
 import { leaderLeaseName } from '../gitops/store/record-names.js';
 import { sourceId } from '../gitops/store/release-store.js';
@@ -19,6 +21,8 @@ import { RUNTIME_TRAITS } from '../traits/registry.js';
 import type { TraitRuntimeContext } from '../traits/api/runtime-trait.js';
 import { PrometheusClient } from '../metrics/prometheus.js';
 import { parseDuration } from './duration.js';
+import { formatProblem } from '../oam/errors.js';
+import { openCluster } from './cluster-access.js';
 import { EXIT_INVALID, EXIT_OK, reportProblems, UsageError, type CliIO } from './io.js';
 
 export interface ServeCommand {
@@ -48,7 +52,9 @@ export interface ServeCommand {
 /** Git credentials: FERRY_GIT_TOKEN (or FERRY_GIT_USERNAME + FERRY_GIT_PASSWORD), or a Secret. */
 async function gitAuth(cmd: ServeCommand, cluster: KubeCluster): Promise<GitAuth | undefined> {
   if (cmd.gitSecret) {
-    const [namespace, name] = cmd.gitSecret.includes('/') ? cmd.gitSecret.split('/') : ['ferry-system', cmd.gitSecret];
+    const [namespace, name] = cmd.gitSecret.includes('/')
+      ? cmd.gitSecret.split('/')
+      : [SERVE_DEFAULTS.gitSecretNamespace, cmd.gitSecret];
     const secret = await cluster.get({ apiVersion: 'v1', kind: 'Secret', namespace, name: name! });
     if (!secret) throw new UsageError(`--git-secret: Secret ${namespace}/${name} not found`);
     const data = (secret.data ?? {}) as Record<string, string>;
@@ -57,18 +63,17 @@ async function gitAuth(cmd: ServeCommand, cluster: KubeCluster): Promise<GitAuth
     if (!password) throw new UsageError(`--git-secret: Secret ${namespace}/${name} has neither "password" nor "token"`);
     return { username: dec('username') ?? 'git', password };
   }
-  const env = process.env;
-  if (env.FERRY_GIT_TOKEN) return { username: env.FERRY_GIT_USERNAME ?? 'git', password: env.FERRY_GIT_TOKEN };
-  if (env.FERRY_GIT_PASSWORD) return { username: env.FERRY_GIT_USERNAME ?? 'git', password: env.FERRY_GIT_PASSWORD };
-  return undefined;
+  const env = ferryEnvironment();
+  const password = env.gitToken ?? env.gitPassword;
+  return password === undefined ? undefined : { username: env.gitUsername, password };
 }
 
 /** What the runtime traits run with: Prometheus for analysis when one is given, the ready timeout. */
 function traitContext(cmd: ServeCommand): Omit<TraitRuntimeContext, 'registry'> {
-  const url = cmd.prometheusUrl ?? process.env.FERRY_PROMETHEUS_URL;
+  const url = cmd.prometheusUrl ?? ferryEnvironment().prometheusUrl;
   return {
     ...(url ? { prometheus: new PrometheusClient({ url }) } : {}),
-    readyTimeoutMs: parseDuration(cmd.canaryReadyTimeout ?? '2m'),
+    readyTimeoutMs: parseDuration(cmd.canaryReadyTimeout ?? SERVE_DEFAULTS.canaryReadyTimeout),
   };
 }
 
@@ -80,38 +85,42 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     throw new UsageError(`--port must be a port number, not "${cmd.port}"`);
   if (cmd.leaderElectionId !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(cmd.leaderElectionId))
     throw new UsageError(
-      `--leader-election-id must be a Lease name (lowercase letters, digits, '-' and '.'), not "${cmd.leaderElectionId}"`,
+      "--leader-election-id must be a Lease name (lowercase letters, digits, '-' and '.'), " +
+        `not "${cmd.leaderElectionId}"`,
     );
+  // The controller's own cluster: a missing or garbled kubeconfig, or an unknown context, is located
+  // (exit 1).
+  // A long-running controller retries transient errors with the adapter's defaults.
+  const opened = openCluster(cmd.kubeconfig, cmd.context, { inCluster: true, retry: {} });
+  if (!opened.ok) return reportProblems(io, opened.problems);
+  const home = opened.value;
   const log = jsonLogger();
   const metrics = new Metrics();
-  const kubeconfig = cmd.kubeconfig ?? process.env.KUBECONFIG;
-  const clusters = new Map<string, KubeCluster>();
+  const clusters = new Map<string, KubeCluster>([[`${cmd.kubeconfig ?? ''}|${cmd.context ?? ''}`, home]]);
+  /** Another environment's or placement's cluster; a kubeconfig that does not open fails that release alone. */
   const clusterAt = (file: string | undefined, context: string | undefined) => {
     const key = `${file ?? ''}|${context ?? ''}`;
     let c = clusters.get(key);
-    if (!c) clusters.set(key, (c = KubeCluster.fromFile(file, context)));
+    if (!c) {
+      const other = openCluster(file, context, { inCluster: true, retry: {} });
+      if (!other.ok) throw new Error(other.problems.map(formatProblem).join('; '));
+      clusters.set(key, (c = other.value));
+    }
     return c;
   };
-  const home = clusterAt(kubeconfig, cmd.context);
   const clusterFor = (env: EnvironmentConfig | undefined, placement: string): ClusterPort => {
     if (placement !== 'local') {
       if (!home.kubeconfig.getContexts().some((c) => c.name === placement))
         throw new Error(
           `the app places objects on cluster "${placement}", but the kubeconfig has no context of that name`,
         );
-      return clusterAt(env?.kubeconfig ?? kubeconfig, placement);
+      return clusterAt(env?.kubeconfig ?? cmd.kubeconfig, placement);
     }
-    return env?.context || env?.kubeconfig ? clusterAt(env.kubeconfig ?? kubeconfig, env.context) : home;
+    return env?.context || env?.kubeconfig ? clusterAt(env.kubeconfig ?? cmd.kubeconfig, env.context) : home;
   };
   const repo = isRemote(cmd.repo) ? cmd.repo : resolve(cmd.repo);
   const cacheDir =
-    cmd.cacheDir ??
-    join(
-      process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
-      'ferry',
-      'repos',
-      createHash('sha256').update(repo).digest('hex').slice(0, 16),
-    );
+    cmd.cacheDir ?? join(ferryEnvironment().reposDir, createHash('sha256').update(repo).digest('hex').slice(0, 16));
   const source = new GitSource({
     repo,
     cacheDir,
@@ -140,7 +149,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     port,
     metrics,
     log,
-    webhookSecret: process.env.FERRY_WEBHOOK_SECRET,
+    webhookSecret: ferryEnvironment().webhookSecret,
     branch: cmd.ref,
     ready: () =>
       leading

@@ -1,6 +1,7 @@
 import { definitionHealth } from '../gitops/health/definition-health.js';
 import { formatRef } from '../objects/objects.js';
 import { planApp } from '../gitops/sync/sync.js';
+import { commandLineScope } from './cli-scope.js';
 import { EXIT_OK, formatTable, reportProblems, UsageError, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
@@ -26,7 +27,7 @@ export async function runStatus(cmd: StatusCommand, io: CliIO): Promise<number> 
   const rows: { cluster: string; object: string; sync: string; health: string; message: string }[] = [];
   for (const p of target.placements) {
     const { plan } = await planApp({
-      scope: { app: target.name, env: target.env },
+      scope: await commandLineScope(p.kube, target.name, target.env, { migrate: false }),
       objects: p.objects,
       cluster: p.kube,
       prune: true,

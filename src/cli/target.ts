@@ -10,7 +10,7 @@ import type { FerryProblem } from '../oam/errors.js';
 import type { ComponentSpec } from '../oam/model/application.js';
 import type { TraitParser } from '../oam/render/runtime-traits.js';
 import { readAppInput } from './app-files.js';
-import { openCluster, probeCluster } from './cluster-access.js';
+import { kubeconfigLabel, openCluster, probeCluster } from './cluster-access.js';
 
 export interface TargetOptions {
   app: string;
@@ -19,6 +19,8 @@ export interface TargetOptions {
   config?: string;
   kubeconfig?: string;
   context?: string;
+  /** Render warnings are errors. */
+  strict?: boolean;
 }
 
 export interface Placement {
@@ -35,17 +37,24 @@ export interface AppTarget {
   registry: DefinitionRegistry;
 }
 
+export interface ResolvedTarget {
+  target?: AppTarget;
+  problems: FerryProblem[];
+  /** The render's warnings (a trait outside its appliesToWorkloads, unknown parameters), also when it fails later. */
+  warnings: FerryProblem[];
+}
+
 /** With `runtimeTraits`, their settings are checked too (after the environment's overrides), before any cluster. */
 export async function resolveTarget(
   o: TargetOptions,
-  runtimeTraits?: readonly TraitParser[],
-): Promise<{ target?: AppTarget; problems: FerryProblem[] }> {
+  runtimeTraits: readonly TraitParser[] = [],
+): Promise<ResolvedTarget> {
   // Everything is checked before the first request to a cluster: ferry.yaml, the app, its render,
   // the kubeconfig; then one read per cluster shows it answers.
   const config = readFerryConfig(o.config);
   const input = readAppInput(o.app);
   const early = [...(config.ok ? [] : config.problems), ...(input.ok ? [] : input.problems)];
-  if (!config.ok || !input.ok) return { problems: early };
+  if (!config.ok || !input.ok) return { problems: early, warnings: [] };
   if (input.value.apps.length !== 1)
     return {
       problems: [
@@ -55,13 +64,16 @@ export async function resolveTarget(
           at: { file: o.app },
         },
       ],
+      warnings: [],
     };
   const registry = loadRegistry(await loadWasmEngine(), [...input.value.definitionDirs, ...o.definitions]);
-  if (!registry.ok) return { problems: registry.problems };
+  if (!registry.ok) return { problems: registry.problems, warnings: [] };
   const sourced = input.value.apps[0]!;
   const configured = config.value.environments.find((e) => e.name === o.env);
-  const rendered = renderRelease(sourced, registry.value, o.env, configured, runtimeTraits ?? []);
-  if (!rendered.ok) return { problems: rendered.problems };
+  const strict = { strict: o.strict === true };
+  const rendered = renderRelease(sourced, registry.value, o.env, configured, runtimeTraits, strict);
+  if (!rendered.ok) return { problems: rendered.problems, warnings: [] };
+  const { warnings } = rendered.value;
   const problems: FerryProblem[] = [];
   const placements: Placement[] = [];
   for (const p of rendered.value.placements) {
@@ -70,15 +82,10 @@ export async function resolveTarget(
     if (!kube.ok) problems.push(...kube.problems);
     else placements.push({ cluster: p.cluster, kube: kube.value, objects: p.objects });
   }
-  if (problems.length > 0) return { problems };
-  for (const p of placements)
-    problems.push(
-      ...(await probeCluster(
-        p.kube,
-        configured?.kubeconfig ?? o.kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config',
-      )),
-    );
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return { problems, warnings };
+  const label = kubeconfigLabel(configured?.kubeconfig ?? o.kubeconfig);
+  for (const p of placements) problems.push(...(await probeCluster(p.kube, label)));
+  if (problems.length > 0) return { problems, warnings };
   return {
     target: {
       name: sourced.app.metadata.name,
@@ -88,5 +95,6 @@ export async function resolveTarget(
       registry: registry.value,
     },
     problems: [],
+    warnings,
   };
 }

@@ -1,5 +1,6 @@
 /** `npm run cluster:up|cluster:down|cluster:status -- [--name NAME]`: the local control plane. */
 import { Command } from 'commander';
+import { CLUSTER_DEFAULTS } from '../config/defaults.js';
 import { clusterStatus, startCluster, stopCluster } from './cluster.js';
 
 const program = new Command('cluster').description(
@@ -21,11 +22,15 @@ async function withStdoutOnStderr<T>(fn: () => Promise<T>): Promise<T> {
 program
   .command('up')
   .description('start (or reuse) a local cluster and print its kubeconfig path')
-  .option('-n, --name <name>', 'cluster name (several can run at once)', 'ferry')
-  .option('--nodes <count>', 'fake nodes', '2')
-  .option('--never-ready-suffix <suffix>', 'pods whose image ends with this never become Ready', ':bad')
+  .option('-n, --name <name>', 'cluster name (several can run at once)', CLUSTER_DEFAULTS.name)
+  .option('--nodes <count>', 'fake nodes', String(CLUSTER_DEFAULTS.nodes))
+  .option(
+    '--never-ready-suffix <suffix>',
+    'pods whose image ends with this never become Ready',
+    CLUSTER_DEFAULTS.neverReadySuffix,
+  )
   .option('--with-metrics', 'also start Prometheus and the traffic simulator')
-  .option('--traffic-seed <n>', "the traffic simulator's random seed", '1')
+  .option('--traffic-seed <n>', "the traffic simulator's random seed", String(CLUSTER_DEFAULTS.trafficSeed))
   .action(
     async (o: {
       name: string;
@@ -52,7 +57,7 @@ program
   );
 /** A command on one cluster, chosen by --name. */
 const onCluster = (command: string, description: string) =>
-  program.command(command).description(description).option('-n, --name <name>', 'cluster name', 'ferry');
+  program.command(command).description(description).option('-n, --name <name>', 'cluster name', CLUSTER_DEFAULTS.name);
 
 onCluster('down', 'stop a local cluster and remove its files').action(async (o: { name: string }) => {
   const stopped = await stopCluster(name(o));

@@ -4,15 +4,15 @@
  * so `stopCluster` (another process, later) can end exactly them.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { CLUSTER_DEFAULTS } from '../config/defaults.js';
 import { kwokStages } from './kwok-stages.js';
 import { installGatewayCrds, prometheusConfig, rigTools } from './metrics-rig.js';
 import { ensurePki, type Pki } from './pki.js';
+import { isPortConflict, PortConflictError, PortRegistry, withReservedPorts } from './ports.js';
 import {
   clusterDir,
   isAlive,
@@ -36,12 +36,12 @@ function repoRoot(): string {
 
 export interface UpOptions {
   name: string;
-  /** Fake nodes to create (default 2). */
+  /** Fake nodes to create (default CLUSTER_DEFAULTS.nodes). */
   nodes?: number;
   /** Pods whose image ends with this never become Ready (default ":bad"). */
   neverReadySuffix?: string;
   log?: (line: string) => void;
-  /** Seconds to wait for readiness (default 180: a first start on a loaded 2-core machine is slow). */
+  /** Seconds to wait for readiness (default CLUSTER_DEFAULTS.readySeconds: a first start on 2 loaded cores is slow). */
   timeoutSeconds?: number;
   /**
    * kube-controller-manager controllers to leave off, e.g. "horizontal-pod-autoscaler-controller":
@@ -52,26 +52,21 @@ export interface UpOptions {
   withMetrics?: boolean;
   /** The traffic simulator's random seed (default 1). */
   trafficSeed?: number;
+  /** Where ports are reserved (default: the machine-wide registry; tests give their own). */
+  ports?: PortRegistry;
 }
 
+/** The ports of a cluster's control plane, and of its metrics rig. */
+const CONTROL_PLANE_PORTS = ['etcd', 'etcdPeer', 'apiserver', 'controllerManager', 'scheduler', 'kwok'] as const;
+const METRICS_PORTS = ['traffic', 'prometheus'] as const;
+
 /** Builds the binaries if needed (cached by version) and returns their folder. */
-export function kubeBinaries(): string {
+function kubeBinaries(): string {
   const script = join(repoRoot(), 'scripts', 'build-kube.mjs');
   // The folder is the script's last stdout line (a build's own output may come before it); the
   // script's progress goes to our stderr, never to our stdout.
   const out = execFileSync(process.execPath, [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   return out.trim().split('\n').pop()!.trim();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
 }
 
 function kubeconfig(pki: Pki, port: number, name: string): string {
@@ -150,7 +145,17 @@ async function waitFor(
   while (Date.now() < deadline) {
     if (await check()) return;
     const dead = components.find((c) => !isAlive(c.pid));
-    if (dead) throw new Error(`${dead.name} exited while waiting for ${what}; see ${dead.log}`);
+    if (dead) {
+      let log = '';
+      try {
+        log = readFileSync(dead.log, 'utf8');
+      } catch {
+        /* no log */
+      }
+      if (isPortConflict(log))
+        throw new PortConflictError(`${dead.name} could not bind its port (address already in use; see ${dead.log})`);
+      throw new Error(`${dead.name} exited while waiting for ${what}; see ${dead.log}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}`);
@@ -200,8 +205,13 @@ export async function restartComponent(clusterName: string, component: string): 
     );
 }
 
+/**
+ * Starts a cluster (or reuses a running one). Its ports are reserved until it is up; a component that
+ * exits at start because another process took its port has the whole start retried on other ports.
+ */
 export async function startCluster(opts: UpOptions): Promise<ClusterState> {
   const log = opts.log ?? (() => {});
+  const registry = opts.ports ?? new PortRegistry();
   const existing = readState(opts.name);
   if (existing?.components.every((c) => isAlive(c.pid))) {
     log(`cluster "${opts.name}" is already running`);
@@ -210,8 +220,10 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
         existing,
         clusterDir(opts.name),
         rigTools(repoRoot(), true).prometheus!,
-        opts.trafficSeed ?? 1,
+        opts.trafficSeed ?? CLUSTER_DEFAULTS.trafficSeed,
         Date.now() + 120_000,
+        registry,
+        log,
       );
     }
     return existing;
@@ -220,26 +232,36 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
   const started = Date.now();
   const bin = kubeBinaries();
   const tools = rigTools(repoRoot(), opts.withMetrics ?? false);
+  const start = (ports: Record<(typeof CONTROL_PLANE_PORTS)[number], number>) =>
+    startOnce(opts, { started, bin, tools, ports, registry });
+  return withReservedPorts(registry, CONTROL_PLANE_PORTS, start, { log });
+}
+
+/** One start on the given ports; on failure its components are stopped (a port conflict is then retried). */
+async function startOnce(
+  opts: UpOptions,
+  prepared: {
+    started: number;
+    bin: string;
+    tools: ReturnType<typeof rigTools>;
+    ports: Record<(typeof CONTROL_PLANE_PORTS)[number], number>;
+    registry: PortRegistry;
+  },
+): Promise<ClusterState> {
+  const log = opts.log ?? (() => {});
+  const { started, bin, tools, ports, registry } = prepared;
   const dir = clusterDir(opts.name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const pki = ensurePki(dir);
-  const ports = {
-    etcd: await freePort(),
-    etcdPeer: await freePort(),
-    apiserver: await freePort(),
-    controllerManager: await freePort(),
-    scheduler: await freePort(),
-    kwok: await freePort(),
-  };
   const kc = kubeconfigPath(opts.name);
   writeFileSync(kc, kubeconfig(pki, ports.apiserver, opts.name), { mode: 0o600 });
-  writeFileSync(join(dir, 'kwok-stages.yaml'), kwokStages(opts.neverReadySuffix ?? ':bad'));
+  writeFileSync(join(dir, 'kwok-stages.yaml'), kwokStages(opts.neverReadySuffix ?? CLUSTER_DEFAULTS.neverReadySuffix));
   const components: ComponentRecord[] = [];
   const state: ClusterState = {
     name: opts.name,
     kubeconfig: kc,
-    ports,
+    ports: { ...ports },
     components,
     startedAt: new Date(started).toISOString(),
   };
@@ -247,7 +269,7 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
     components.push(spawnComponent(dir, name, [join(bin, name), ...args]));
     writeState(state);
   };
-  const deadline = started + (opts.timeoutSeconds ?? 180) * 1000;
+  const deadline = started + (opts.timeoutSeconds ?? CLUSTER_DEFAULTS.readySeconds) * 1000;
   try {
     run('etcd', [
       '--name=ferry',
@@ -293,13 +315,14 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
       `--authentication-kubeconfig=${kc}`,
       `--authorization-kubeconfig=${kc}`,
     ];
+    const off = ['node-ipam-controller', ...(opts.disableControllers ?? [])];
     run('kube-controller-manager', [
       ...common,
       `--secure-port=${ports.controllerManager}`,
       `--root-ca-file=${pki.caCert}`,
       `--service-account-private-key-file=${pki.serviceAccountKey}`,
       '--use-service-account-credentials=false',
-      `--controllers=${['*', ...['node-ipam-controller', ...(opts.disableControllers ?? [])].map((c) => `-${c}`)].join(',')}`,
+      `--controllers=${['*', ...off.map((c) => `-${c}`)].join(',')}`,
       '--node-monitor-grace-period=2m',
       '--v=1',
       // Thousands of Deployments (bench:gitops) roll out in seconds, not at the default 20 requests/s.
@@ -333,9 +356,12 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
       components,
     );
     const { prepareNodes } = await import('./nodes.js');
-    await prepareNodes(kc, opts.nodes ?? 2, deadline);
+    await prepareNodes(kc, opts.nodes ?? CLUSTER_DEFAULTS.nodes, deadline);
     await installGatewayCrds(kc, tools.gatewayCrds, deadline);
-    if (opts.withMetrics) await startMetrics(state, dir, tools.prometheus!, opts.trafficSeed ?? 1, deadline);
+    if (opts.withMetrics) {
+      const seed = opts.trafficSeed ?? CLUSTER_DEFAULTS.trafficSeed;
+      await startMetrics(state, dir, tools.prometheus!, seed, deadline, registry, log);
+    }
     state.readyMs = Date.now() - started;
     writeState(state);
     log(`cluster "${opts.name}" ready in ${(state.readyMs / 1000).toFixed(1)} s; KUBECONFIG=${kc}`);
@@ -346,18 +372,50 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
   }
 }
 
-/** Starts the traffic simulator and Prometheus as components of the cluster, and waits until both answer. */
+/**
+ * Starts the traffic simulator and Prometheus as components of the cluster, and waits until both answer; a
+ * port conflict stops the two and starts them again on other ports.
+ */
 async function startMetrics(
   state: ClusterState,
   dir: string,
   prometheus: string,
   seed: number,
   deadline: number,
+  registry: PortRegistry,
+  log: (line: string) => void,
 ): Promise<void> {
   const main = join(repoRoot(), 'dist', 'src', 'localcluster', 'traffic', 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build:ts`);
-  state.ports.traffic = await freePort();
-  state.ports.prometheus = await freePort();
+  await withReservedPorts(
+    registry,
+    METRICS_PORTS,
+    async (ports) => {
+      try {
+        await startMetricsOnce(state, dir, { prometheus, main, seed, deadline, ports });
+      } catch (e) {
+        await stopComponents(state, METRICS_PORTS);
+        throw e;
+      }
+    },
+    { log },
+  );
+}
+
+async function startMetricsOnce(
+  state: ClusterState,
+  dir: string,
+  o: {
+    prometheus: string;
+    main: string;
+    seed: number;
+    deadline: number;
+    ports: Record<'traffic' | 'prometheus', number>;
+  },
+): Promise<void> {
+  const { prometheus, main, seed, deadline } = o;
+  state.ports.traffic = o.ports.traffic;
+  state.ports.prometheus = o.ports.prometheus;
   const p = prometheusConfig(dir, state.ports.traffic);
   state.components.push(
     spawnComponent(dir, 'traffic', [
@@ -394,6 +452,24 @@ async function startMetrics(
     async () => (await probeHttp(state.ports.prometheus!, '/-/ready')) === 200,
     state.components,
   );
+}
+
+/** Ends some of a running cluster's components (TERM, then KILL) and forgets them. */
+async function stopComponents(state: ClusterState, names: readonly string[]): Promise<void> {
+  const gone = state.components.filter((c) => names.includes(c.name));
+  for (const c of gone) {
+    try {
+      process.kill(c.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && gone.some((c) => isAlive(c.pid))) await new Promise((r) => setTimeout(r, 100));
+  for (const c of gone.filter((c) => isAlive(c.pid))) process.kill(c.pid, 'SIGKILL');
+  state.components = state.components.filter((c) => !names.includes(c.name));
+  delete state.prometheusUrl;
+  writeState(state);
 }
 
 /** Ends every recorded process (TERM, then KILL after 10 s) and removes the cluster's files. */

@@ -4,7 +4,7 @@
  * joined in one kubeconfig whose context names are the topology's cluster names.
  */
 import { join } from 'node:path';
-import { startCluster, stopCluster } from './cluster.js';
+import { startCluster } from './cluster.js';
 import { writeMergedKubeconfig } from './kubeconfig.js';
 import { clusterDir, type ClusterState } from './state.js';
 
@@ -23,9 +23,9 @@ export interface DevCluster {
  * applied, and its health Degraded. Without the controller an HPA is accepted and keeps the replicas
  * it was given, as on a cluster whose autoscaler has nothing to act on.
  */
-export const DEV_DISABLED_CONTROLLERS = ['horizontal-pod-autoscaler-controller'];
+const DEV_DISABLED_CONTROLLERS = ['horizontal-pod-autoscaler-controller'];
 
-export const DEV_HOME = 'ferry-dev';
+const DEV_HOME = 'ferry-dev';
 
 /**
  * The home cluster has three nodes (the stateful example spreads its three replicas over distinct
@@ -39,7 +39,7 @@ export const DEV_CLUSTERS: readonly DevCluster[] = [
 ];
 
 /** Where the merged kubeconfig is written: inside the home cluster's folder, removed with it. */
-export const devKubeconfigPath = (home = DEV_HOME) => join(clusterDir(home), 'kubeconfig-all');
+const devKubeconfigPath = (home = DEV_HOME) => join(clusterDir(home), 'kubeconfig-all');
 
 export interface DevEnvironment {
   kubeconfig: string;
@@ -75,9 +75,4 @@ export async function startDevClusters(
     home.context,
   );
   return { kubeconfig, clusters: states };
-}
-
-/** Stops every cluster of the set (the merged kubeconfig goes with the home cluster's folder). */
-export async function stopDevClusters(clusters: readonly DevCluster[] = DEV_CLUSTERS): Promise<void> {
-  for (const c of [...clusters].reverse()) await stopCluster(c.name);
 }

@@ -1,7 +1,7 @@
 /** Fake nodes for KWOK, and the last readiness checks of a fresh cluster. */
 import { CoreV1Api, KubeConfig, StorageV1Api, type V1Node } from '@kubernetes/client-node';
 
-export function fakeNode(name: string): V1Node {
+function fakeNode(name: string): V1Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',

@@ -1,7 +1,7 @@
 /** Where a local cluster keeps its files, and the record of what it started. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ferryEnvironment } from '../config/environment.js';
 
 export interface ComponentRecord {
   name: string;
@@ -22,15 +22,13 @@ export interface ClusterState {
   prometheusUrl?: string;
 }
 
+/** FERRY_CLUSTERS_DIR, or clusters/ in Ferry's cache. */
 export function clustersRoot(): string {
-  return (
-    process.env.FERRY_CLUSTERS_DIR ??
-    join(process.env.FERRY_CACHE_DIR ?? join(homedir(), '.cache', 'ferry'), 'clusters')
-  );
+  return ferryEnvironment().clustersDir;
 }
 
 export const clusterDir = (name: string) => join(clustersRoot(), name);
-export const statePath = (name: string) => join(clusterDir(name), 'state.json');
+const statePath = (name: string) => join(clusterDir(name), 'state.json');
 export const kubeconfigPath = (name: string) => join(clusterDir(name), 'kubeconfig');
 
 export function readState(name: string): ClusterState | undefined {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { writeCase, type BadCase } from '../support/bad-corpus.js';
+import { caseRun, writeCase, type BadCase } from '../support/bad-corpus.js';
 import { expectClean, runFerry } from '../support/ferry-process.js';
 import { testKubeConfig, useNamespace } from './kube.js';
 
@@ -269,10 +269,8 @@ describe('bad input against a cluster', () => {
     for (const c of list) {
       const dir = writeCase(root, c);
       const before = await snapshot();
-      const r = await runFerry(
-        c.args.map((a) => a.replaceAll('$DIR', dir)),
-        dir,
-      );
+      const { args, env } = caseRun(c, dir);
+      const r = await runFerry(args, dir, env);
       try {
         // apply reports per object on stdout: a refused sync says so, and nothing else happened.
         if (c.args[0] === 'apply' && r.stdout !== '')

@@ -135,56 +135,122 @@ template: {
     await apps.readNamespacedDeployment({ name: 'web', namespace: ns() });
   });
 
-  it(
-    'an unknown kind or a change to an immutable field is rejected, naming object and field, ' +
-      'and nothing is written',
-    async () => {
-      const c = KubeCluster.fromFile(inject('kubeconfig'));
-      const scope = { app: `immutable-${ns()}`, env: 'test' };
-      const dep = (label: string): KubeObject => ({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'imm', namespace: ns() },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: label } },
-          template: {
-            metadata: { labels: { app: label } },
-            spec: { containers: [{ name: 'm', image: 'nginx:1.27' }] },
-          },
-        },
-      });
-      const cm = (v: string): KubeObject => ({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'imm-cm', namespace: ns() },
-        data: { v },
-      });
-      expect((await syncApp({ scope, objects: [dep('a'), cm('1')], cluster: c })).ok).toBe(true);
-      const immutable = await syncApp({ scope, objects: [dep('b'), cm('2')], cluster: c });
-      expect(immutable.ok).toBe(false);
-      expect(immutable.errors.join('\n')).toMatch(
-        new RegExp(`Deployment/${ns()}/imm: .*field is immutable.*\\(field spec\\.selector\\)`),
-      );
-      const unknown = await syncApp({
-        scope,
-        objects: [
-          dep('a'),
-          cm('3'),
-          { apiVersion: 'nope.ferry.dev/v1', kind: 'Nothing', metadata: { name: 'x', namespace: ns() } },
-        ],
-        cluster: c,
-      });
-      expect(unknown.ok).toBe(false);
-      expect(unknown.errors.join('\n')).toMatch(/Nothing\/.*\/x: /);
-      expect((await core.readNamespacedConfigMap({ name: 'imm-cm', namespace: ns() })).data).toEqual({ v: '1' });
-      expect(
-        (await apps.readNamespacedDeployment({ name: 'imm', namespace: ns() })).spec?.selector.matchLabels,
-      ).toEqual({
-        app: 'a',
-      });
-    },
-  );
+  it('apply prints the render warnings on stderr and syncs; with --strict it refuses and writes nothing', async () => {
+    const daemon = `    - name: agent
+      type: daemon
+      properties: {image: "fluentd:1.16"}
+      traits:
+        - type: expose
+          properties: {port: [24224]}
+`;
+    const file = write(app(daemon).replace('name: store', 'name: warned'));
+    const strict = await ferry('apply', file, ...env(), '--strict');
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toBe('');
+    expect(strict.stderr).toMatch(/app\.yaml:\d+:\d+: component "agent", trait "expose": trait "expose" applies to/);
+    await expect(apps.readNamespacedDaemonSet({ name: 'agent', namespace: ns() })).rejects.toThrow();
+    const r = await ferry('apply', file, ...env());
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^warning: \S+app\.yaml:\d+:\d+: component "agent", trait "expose": .*\(--strict makes this an error\)\n$/,
+    );
+    expect(r.stdout).toContain(`created    DaemonSet/${ns()}/agent`);
+  });
+
+  it('apply keeps its inventory as ferry-inventory.cli.<app>.<env>, moving one an older apply left', async () => {
+    const c = KubeCluster.fromFile(inject('kubeconfig'));
+    const cm = (name: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: ns() },
+      data: { a: '1' },
+    });
+    // What `ferry apply` did before the cli scope: objects and an inventory under the unscoped name.
+    const before = await syncApp({
+      scope: { app: 'legacy', env: 'test' },
+      objects: [cm('legacy-a'), cm('legacy-b')],
+      cluster: c,
+    });
+    expect(before.ok).toBe(true);
+    const records = async () =>
+      (await c.list('v1', 'ConfigMap', 'ferry-system', 'ferry.dev/app=legacy')).map((o) => o.metadata.name).sort();
+    expect(await records()).toEqual(['ferry-inventory.legacy.test']);
+    const file = write(`apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: legacy
+spec:
+  components:
+    - name: objects
+      type: k8s-objects
+      properties:
+        objects:
+          - {apiVersion: v1, kind: ConfigMap, metadata: {name: legacy-a, namespace: ${ns()}}, data: {a: "1"}}
+`);
+    // diff reads the old inventory where it is (it writes nothing): legacy-b would be pruned.
+    const d = await ferry('diff', file, ...env(), '--prune', '-o', 'json');
+    expect(
+      (JSON.parse(d.stdout) as { object: string; action: string }[]).map((x) => `${x.action} ${x.object}`),
+    ).toContain(`delete ConfigMap/${ns()}/legacy-b`);
+    expect(await records()).toEqual(['ferry-inventory.legacy.test']);
+    // apply moves it to the cli name, and prunes by it.
+    const r = await ferry('apply', file, ...env(), '--prune');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`deleted    ConfigMap/${ns()}/legacy-b`);
+    expect(await records()).toEqual(['ferry-inventory.cli.legacy.test']);
+    expect(
+      await c.get({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        namespace: 'ferry-system',
+        name: 'ferry-sync.legacy.test',
+      }),
+    ).toBeUndefined();
+    const again = await ferry('apply', file, ...env(), '--prune');
+    expect(again.stdout).toMatch(/synced: legacy\/test, 0 write requests/);
+  });
+
+  it('an unknown kind or a change to an immutable field is rejected, naming object and field; no write', async () => {
+    const c = KubeCluster.fromFile(inject('kubeconfig'));
+    const scope = { app: `immutable-${ns()}`, env: 'test' };
+    const dep = (label: string): KubeObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'imm', namespace: ns() },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: label } },
+        template: { metadata: { labels: { app: label } }, spec: { containers: [{ name: 'm', image: 'nginx:1.27' }] } },
+      },
+    });
+    const cm = (v: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'imm-cm', namespace: ns() },
+      data: { v },
+    });
+    expect((await syncApp({ scope, objects: [dep('a'), cm('1')], cluster: c })).ok).toBe(true);
+    const immutable = await syncApp({ scope, objects: [dep('b'), cm('2')], cluster: c });
+    expect(immutable.ok).toBe(false);
+    expect(immutable.errors.join('\n')).toMatch(
+      new RegExp(`Deployment/${ns()}/imm: .*field is immutable.*\\(field spec\\.selector\\)`),
+    );
+    const unknown = await syncApp({
+      scope,
+      objects: [
+        dep('a'),
+        cm('3'),
+        { apiVersion: 'nope.ferry.dev/v1', kind: 'Nothing', metadata: { name: 'x', namespace: ns() } },
+      ],
+      cluster: c,
+    });
+    expect(unknown.ok).toBe(false);
+    expect(unknown.errors.join('\n')).toMatch(/Nothing\/.*\/x: /);
+    expect((await core.readNamespacedConfigMap({ name: 'imm-cm', namespace: ns() })).data).toEqual({ v: '1' });
+    expect((await apps.readNamespacedDeployment({ name: 'imm', namespace: ns() })).spec?.selector.matchLabels).toEqual({
+      app: 'a',
+    });
+  });
 });
 
 describe('API server stopped in the middle of an apply', () => {

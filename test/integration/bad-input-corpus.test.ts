@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { offlineCases, writeCase } from '../support/bad-corpus.js';
+import { caseRun, offlineCases, writeCase } from '../support/bad-corpus.js';
 import { expectClean, runFerry } from '../support/ferry-process.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ferry-bad-corpus-'));
@@ -40,13 +40,8 @@ describe('bad-input corpus (offline)', () => {
 
   it.concurrent.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const dir = writeCase(root, c);
-    const r = await slot(() =>
-      runFerry(
-        c.args.map((a) => a.replaceAll('$DIR', dir)),
-        dir,
-        c.env,
-      ),
-    );
+    const { args, env } = caseRun(c, dir);
+    const r = await slot(() => runFerry(args, dir, env));
     expectClean(c, r);
   });
 });

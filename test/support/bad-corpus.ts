@@ -23,8 +23,16 @@ export interface BadCase {
   where: RegExp;
   /** Optional further text the message must contain. */
   says?: RegExp;
-  /** Extra environment of the process (e.g. a lower CUE time budget). */
+  /** Environment variables for the process (`$DIR` is the case folder). */
   env?: Record<string, string>;
+}
+
+/** A case's arguments and environment with `$DIR` replaced by its folder. */
+export function caseRun(c: BadCase, dir: string): { args: string[]; env: Record<string, string> } {
+  return {
+    args: c.args.map((a) => a.replaceAll('$DIR', dir)),
+    env: Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, v.replaceAll('$DIR', dir)])),
+  };
 }
 
 export function writeCase(root: string, c: BadCase): string {
@@ -858,10 +866,25 @@ function flagCases(): BadCase[] {
     c('rollout-promote-no-app', ['rollout', 'promote', '-e', 'dev'], /app/),
     c('rollout-unknown-subcommand', ['rollout', 'pause', 'web', '-e', 'dev'], /pause|unknown/),
     c('def-show-no-name', ['def', 'show'], /name/),
+    // Environment variables are checked as flags are: a value that does not parse names the variable.
+    ...(
+      [
+        ['FERRY_EVAL_TIMEOUT', 'soon', /not a duration/],
+        ['FERRY_MAX_FILE_BYTES', '1MiB', /not a positive whole number/],
+        ['FERRY_LOG_LEVEL', 'loud', /not one of/],
+        ['FERRY_PROMETHEUS_URL', 'prometheus:9090', /not an http\(s\) URL/],
+      ] as const
+    ).map(([name, value, says]) => ({
+      ...c(`env-${name.toLowerCase().replaceAll('_', '-')}`, ['render', '$DIR/app.yaml'], new RegExp(`${name}=`), says),
+      env: { [name]: value },
+    })),
   ];
 }
 
-/** The commands that read the controller's records: a kubeconfig that is missing, garbled or lacks the context. */
+/**
+ * The commands that read the controller's records, and the controller itself (`ferry serve`): a kubeconfig that is
+ * missing, garbled or lacks the context.
+ */
 function recordCases(): BadCase[] {
   const files = {
     'garbled.kubeconfig': 'apiVersion: v1\nclusters: {{{\n',
@@ -894,6 +917,20 @@ function recordCases(): BadCase[] {
       'garbled.kubeconfig',
       /not a valid kubeconfig/,
     ),
+    c('serve-no-kubeconfig', ['serve', '--repo', '$DIR'], 'none.kubeconfig', /no kubeconfig/),
+    c('serve-garbled-kubeconfig', ['serve', '--repo', '$DIR'], 'garbled.kubeconfig', /not a valid kubeconfig/),
+    c(
+      'serve-unknown-context',
+      ['serve', '--repo', '$DIR', '--context', 'prod'],
+      'other.kubeconfig',
+      /no context "prod" \(it has "a"\)/,
+    ),
+    {
+      // $KUBECONFIG naming a file that is not there, as --kubeconfig does.
+      ...c('serve-kubeconfig-env-missing', ['serve', '--repo', '$DIR'], 'none.kubeconfig', /no kubeconfig/),
+      args: ['serve', '--repo', '$DIR'],
+      env: { KUBECONFIG: '$DIR/none.kubeconfig' },
+    },
   ];
 }
 

@@ -4,6 +4,7 @@
 import { pino, type Logger } from 'pino';
 import { PinoPretty } from 'pino-pretty';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ferryEnvironment } from '../../config/environment.js';
 
 export type { Logger };
 
@@ -15,7 +16,7 @@ export type LogFormat = 'json' | 'pretty';
  */
 export function chooseLogFormat(
   isTTY: boolean | undefined,
-  override: string | undefined = process.env.FERRY_LOG_FORMAT,
+  override: string | undefined = ferryEnvironment().logFormat,
 ): LogFormat {
   if (override === 'json' || override === 'pretty') return override;
   return isTTY === true ? 'pretty' : 'json';
@@ -45,7 +46,7 @@ export function prettyMessage(log: Record<string, unknown>, messageKey = 'msg'):
 export function jsonLogger(opts: LoggerOptions = {}): Logger {
   const destination = opts.destination ?? process.stdout;
   const format = opts.format ?? chooseLogFormat((destination as { isTTY?: boolean }).isTTY);
-  const level = opts.level ?? process.env.FERRY_LOG_LEVEL ?? 'info';
+  const level = opts.level ?? ferryEnvironment().logLevel;
   const base = {
     base: { component: 'ferry' },
     level,

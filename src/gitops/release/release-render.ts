@@ -50,6 +50,7 @@ export function renderRelease(
   env: string,
   configured: EnvironmentConfig | undefined,
   runtimeTraits: readonly TraitParser[] = [],
+  opts: { strict?: boolean } = {},
 ): Result<RenderedRelease> {
   const own = listEnvironments(sourced.app);
   const renderEnv = own.includes(env) ? env : undefined;
@@ -66,7 +67,9 @@ export function renderRelease(
       }),
     ]);
   }
-  const rendered = renderApp({ app: sourced, registry, runtimeTraits, options: renderEnv ? { env: renderEnv } : {} });
+  // `strict` (ferry apply --strict) makes the render's warnings errors.
+  const options = { ...(renderEnv ? { env: renderEnv } : {}), ...(opts.strict ? { strict: true } : {}) };
+  const rendered = renderApp({ app: sourced, registry, runtimeTraits, options });
   if (!rendered.ok) return rendered;
   const placements = rendered.value.placements.map((p) => {
     const objects = (p.objects as unknown as KubeObject[]).map((obj) =>

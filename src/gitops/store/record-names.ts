@@ -5,8 +5,9 @@
  *   ferry-<kind>.<source>.<app>.<env>   kind: state, history, hold, inventory (label ferry.dev/source)
  *   ferry-controller.<source>           the leader Lease (unless --leader-election-id names another)
  *   ferry-source.<source>               what the controller last saw of its source
- * Records without a source (`ferry apply` from the command line, and controllers before the scoping)
- * keep the unscoped names ferry-<kind>.<app>.<env>; a controller adopts its own at start.
+ * `ferry apply` from the command line is the source "cli" (src/cli/cli-scope.ts). Records without a
+ * source (controllers before the scoping, `ferry apply` before "cli") keep the unscoped names
+ * ferry-<kind>.<app>.<env>; a controller adopts its own at start, `ferry apply` its inventory.
  */
 import type { ObjectRef } from '../../objects/objects.js';
 
@@ -24,7 +25,7 @@ export const LABEL_SOURCE = 'ferry.dev/source';
 export interface RecordScope {
   app: string;
   env: string;
-  /** The Git source whose controller syncs it (names its records); absent for `ferry apply`. */
+  /** Whose records they are: a Git source's controller, or "cli" (`ferry apply`); absent: from before the scoping. */
   source?: string;
 }
 

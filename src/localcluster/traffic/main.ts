@@ -8,6 +8,7 @@
 import { createServer } from 'node:http';
 import { renameSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { TRAFFIC_DEFAULTS } from '../../config/defaults.js';
 import { Counter, Registry } from 'prom-client';
 import { KubeCluster } from '../../kube/kube-cluster.js';
 import type { WatchQuery } from '../../ports/cluster.js';
@@ -19,8 +20,8 @@ const o = new Command('ferry-traffic')
   .requiredOption('--kubeconfig <file>')
   .requiredOption('--port <port>', "port on 127.0.0.1 for the pods' metrics")
   .requiredOption('--targets <file>', 'Prometheus file_sd file to write')
-  .option('--seed <n>', 'random seed', '1')
-  .option('--tick-ms <ms>', 'how often requests are sent', '100')
+  .option('--seed <n>', 'random seed', String(TRAFFIC_DEFAULTS.seed))
+  .option('--tick-ms <ms>', 'how often requests are sent', String(TRAFFIC_DEFAULTS.tickMs))
   .parse(process.argv)
   .opts<{ kubeconfig: string; port: string; targets: string; seed: string; tickMs: string }>();
 

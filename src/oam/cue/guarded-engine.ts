@@ -19,6 +19,7 @@ import {
   type PatchAnnotations,
   type TemplateFormat,
 } from './engine.js';
+import { ferryEnvironment, type Env } from '../../config/environment.js';
 
 export interface Budget {
   timeoutMs: number;
@@ -27,11 +28,9 @@ export interface Budget {
 }
 
 /** FERRY_EVAL_TIMEOUT (e.g. 30s) and FERRY_EVAL_MEMORY_MIB raise the defaults (10 s, 640 MiB). */
-export function budgetFromEnv(env: NodeJS.ProcessEnv = process.env): Budget {
-  const t = env.FERRY_EVAL_TIMEOUT?.match(/^(\d+(?:\.\d+)?)(ms|s|m)$/);
-  const timeoutMs = t ? Number(t[1]) * { ms: 1, s: 1000, m: 60_000 }[t[2] as 'ms' | 's' | 'm'] : 10_000;
-  const mib = Number(env.FERRY_EVAL_MEMORY_MIB);
-  return { timeoutMs, memoryBytes: (Number.isFinite(mib) && mib > 0 ? mib : 640) * 1024 * 1024 };
+export function budgetFromEnv(env?: Env): Budget {
+  const e = ferryEnvironment(env);
+  return { timeoutMs: e.evalTimeoutMs, memoryBytes: e.evalMemoryBytes };
 }
 
 function threadScript(): string {

@@ -6,9 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
+import { ferryEnvironment } from '../../config/environment.js';
 import type {
   CueEngine,
   CueProblem,
@@ -37,7 +38,8 @@ interface GoRuntime {
 
 /** Finds build/cue/ from the source tree (src/…) or the compiled tree (dist/src/…). */
 export function findBridgeDir(): string {
-  if (process.env.FERRY_CUE_DIR) return resolve(process.env.FERRY_CUE_DIR);
+  const configured = ferryEnvironment().cueDir;
+  if (configured) return configured;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     const candidate = join(dir, 'build', 'cue');
@@ -56,7 +58,7 @@ let shared: Promise<CueEngine> | undefined;
  */
 export function loadWasmEngine(): Promise<CueEngine> {
   shared ??=
-    isMainThread && process.env.FERRY_CUE_IN_PROCESS !== '1'
+    isMainThread && !ferryEnvironment().cueInProcess
       ? import('./guarded-engine.js').then((m) => m.GuardedCueEngine.start(findBridgeDir()))
       : instantiateWasmEngine(findBridgeDir());
   return shared;

@@ -4,12 +4,12 @@
  * named as such. Every failure is a located problem, never an exception.
  */
 import { lstatSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { ferryEnvironment } from '../../config/environment.js';
 import { fail, ok, problem, type FerryProblem, type Result } from '../errors.js';
 
 /** The per-file cap (as `ferry serve` applies to files in Git); FERRY_MAX_FILE_BYTES raises it. */
 export function maxFileBytes(): number {
-  const v = Number(process.env.FERRY_MAX_FILE_BYTES);
-  return Number.isFinite(v) && v > 0 ? v : 1024 * 1024;
+  return ferryEnvironment().maxFileBytes;
 }
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
