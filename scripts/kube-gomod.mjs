@@ -74,7 +74,8 @@ require sigs.k8s.io/kwok ${versions.kwok}
 `,
 );
 console.error(
-  `kube-gomod: kubernetes ${k8s} with ${stagingModules.length} staging modules at ${staging}; etcd ${versions.etcd}; kwok ${versions.kwok}`,
+  `kube-gomod: kubernetes ${k8s} with ${stagingModules.length} staging modules at ${staging}; ` +
+    `etcd ${versions.etcd}; kwok ${versions.kwok}`,
 );
 if (process.argv.includes('--tidy')) {
   for (const m of ['k8s', 'etcd', 'kwok']) {

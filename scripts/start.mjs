@@ -13,9 +13,8 @@ if (!kubeconfig) {
   const dev = await startDevClusters({ log: (l) => console.error(`[cluster] ${l}`) });
   kubeconfig = dev.kubeconfig;
   const names = DEV_CLUSTERS.map((c) => c.name);
-  console.error(
-    `local clusters ${names.map((n) => `"${n}"`).join(', ')} are up (contexts ${DEV_CLUSTERS.map((c) => c.context).join(', ')})`,
-  );
+  const contexts = DEV_CLUSTERS.map((c) => c.context).join(', ');
+  console.error(`local clusters ${names.map((n) => `"${n}"`).join(', ')} are up (contexts ${contexts})`);
   console.error(`  KUBECONFIG=${kubeconfig} ./bin/ferry status`);
   console.error(`  stop them with: ${names.map((n) => `npm run cluster:down -- --name ${n}`).join('; ')}`);
 }

@@ -55,7 +55,8 @@ export function readAppInput(path: string): Result<AppInput> {
         problems.push(
           problem(
             'InvalidApplication',
-            `Application "${a.app.metadata.name}" is declared twice (first in ${first.source.file}:${pos.line}:${pos.column})`,
+            `Application "${a.app.metadata.name}" is declared twice ` +
+              `(first in ${first.source.file}:${pos.line}:${pos.column})`,
             { file: a.source.file, ...a.source.locate(['metadata', 'name']), app: a.app.metadata.name },
           ),
         );

@@ -47,39 +47,44 @@ const s = ({ delivery, ...x }: Partial<StateSummary> & { delivery?: CanaryProgre
 });
 
 describe('ferry rollout status report', () => {
-  it('a header, the step bar with the weight asked for and in force, and a row per analysis run with a column per metric', () => {
-    const p = canary({
-      failures: 1,
-      analysis: [
-        {
-          time: '2026-12-01T00:03:00.123Z',
-          step: 0,
-          weight: 20,
-          result: 'Successful',
-          measurements: [{ name: 'success-rate', value: 99.6, unit: '%', ok: true, message: '99.6 % ≥ 99 %' }],
-        },
-        {
-          time: '2026-12-01T00:04:40Z',
-          step: 1,
-          weight: 50,
-          result: 'Failed',
-          measurements: [
-            { name: 'success-rate', value: 97.1, unit: '%', ok: false, message: '97.1 % < 99 %' },
-            { name: 'latency', value: 120, unit: 'ms', ok: true, message: '120 ms ≤ 500 ms' },
-          ],
-        },
-      ],
-    });
-    expect(rolloutReport(s({ delivery: p }), now)).toEqual([
-      'web (prod) commit c1c1c1c1c1c1  progressing 2/4 (weight 50)',
-      'steps  [#>..] 2/4  weight 50 % (actual 50 %)',
-      'component web: web (stable), web-canary (canary), by replicas; started 5m ago, this step 30s ago; 1 failed analysis',
-      '',
-      'TIME                  STEP  WEIGHT  RESULT      SUCCESS-RATE   LATENCY',
-      '2026-12-01T00:03:00Z  1/4   20 %    Successful  99.6 % ≥ 99 %  -',
-      '2026-12-01T00:04:40Z  2/4   50 %    Failed      97.1 % < 99 %  120 ms ≤ 500 ms',
-    ]);
-  });
+  it(
+    'a header, the step bar with the weight asked for and in force, ' +
+      'and a row per analysis run with a column per metric',
+    () => {
+      const p = canary({
+        failures: 1,
+        analysis: [
+          {
+            time: '2026-12-01T00:03:00.123Z',
+            step: 0,
+            weight: 20,
+            result: 'Successful',
+            measurements: [{ name: 'success-rate', value: 99.6, unit: '%', ok: true, message: '99.6 % ≥ 99 %' }],
+          },
+          {
+            time: '2026-12-01T00:04:40Z',
+            step: 1,
+            weight: 50,
+            result: 'Failed',
+            measurements: [
+              { name: 'success-rate', value: 97.1, unit: '%', ok: false, message: '97.1 % < 99 %' },
+              { name: 'latency', value: 120, unit: 'ms', ok: true, message: '120 ms ≤ 500 ms' },
+            ],
+          },
+        ],
+      });
+      expect(rolloutReport(s({ delivery: p }), now)).toEqual([
+        'web (prod) commit c1c1c1c1c1c1  progressing 2/4 (weight 50)',
+        'steps  [#>..] 2/4  weight 50 % (actual 50 %)',
+        'component web: web (stable), web-canary (canary), by replicas; ' +
+          'started 5m ago, this step 30s ago; 1 failed analysis',
+        '',
+        'TIME                  STEP  WEIGHT  RESULT      SUCCESS-RATE   LATENCY',
+        '2026-12-01T00:03:00Z  1/4   20 %    Successful  99.6 % ≥ 99 %  -',
+        '2026-12-01T00:04:40Z  2/4   50 %    Failed      97.1 % < 99 %  120 ms ≤ 500 ms',
+      ]);
+    },
+  );
 
   it('no analysis yet; no actual weight known; a paused step says why', () => {
     const lines = rolloutReport(

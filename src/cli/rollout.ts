@@ -33,10 +33,12 @@ export function rolloutReport(summary: StateSummary, now = Date.now()): string[]
   const p = canaryOf(summary.traits);
   if (!p) return [`no canary for ${summary.app} in ${summary.env} (status: ${summary.status})`];
   const failures = `${p.failures} failed analys${p.failures === 1 ? 'is' : 'es'}`;
+  const actual = p.actualWeight === undefined ? '' : ` (actual ${p.actualWeight} %)`;
   const lines = [
     `${summary.app} (${summary.env}) commit ${p.commit.slice(0, 12)}  ${progressLine(p)}`,
-    `steps  ${stepBar(p)} ${stepOf(p)}  weight ${p.weight} %${p.actualWeight === undefined ? '' : ` (actual ${p.actualWeight} %)`}`,
-    `component ${p.component}: ${p.workload} (stable), ${p.canary} (canary), by ${p.mode}; started ${age(p.startedAt, now)} ago, this step ${age(p.stepStartedAt, now)} ago; ${failures}`,
+    `steps  ${stepBar(p)} ${stepOf(p)}  weight ${p.weight} %${actual}`,
+    `component ${p.component}: ${p.workload} (stable), ${p.canary} (canary), by ${p.mode}; ` +
+      `started ${age(p.startedAt, now)} ago, this step ${age(p.stepStartedAt, now)} ago; ${failures}`,
     '',
   ];
   if (p.analysis.length === 0) return [...lines, 'no analysis runs yet'];
@@ -176,7 +178,9 @@ export async function runRolloutPromote(app: string, f: ReleaseFlags & { full?: 
   if (!found) return EXIT_INVALID;
   await request(found, f.full ? 'promote-full' : 'promote', io);
   io.out(
-    `asked the controller to promote ${app} in ${found.env} (step ${stepOf(found.delivery)})${f.full ? ' and skip the remaining steps' : ''}; follow it with \`ferry rollout status ${app} -e ${found.env} -w\`\n`,
+    `asked the controller to promote ${app} in ${found.env} (step ${stepOf(found.delivery)})` +
+      `${f.full ? ' and skip the remaining steps' : ''}; ` +
+      `follow it with \`ferry rollout status ${app} -e ${found.env} -w\`\n`,
   );
   return EXIT_OK;
 }
@@ -186,7 +190,9 @@ export async function runRolloutAbort(app: string, f: ReleaseFlags, io: CliIO): 
   if (!found) return EXIT_INVALID;
   await request(found, 'abort', io);
   io.out(
-    `asked the controller to abort the canary of ${app} in ${found.env} at step ${stepOf(found.delivery)} (weight ${found.delivery.weight}): the stable version takes all traffic back; follow it with \`ferry rollout status ${app} -e ${found.env} -w\`\n`,
+    `asked the controller to abort the canary of ${app} in ${found.env} at step ${stepOf(found.delivery)} ` +
+      `(weight ${found.delivery.weight}): the stable version takes all traffic back; ` +
+      `follow it with \`ferry rollout status ${app} -e ${found.env} -w\`\n`,
   );
   return EXIT_OK;
 }

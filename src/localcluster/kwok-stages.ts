@@ -27,13 +27,30 @@ ${next}`;
 
 const NOT_DELETED = "{key: '.metadata.deletionTimestamp', operator: DoesNotExist}";
 const NODE_READY = `key: '.status.conditions.[] | select( .type == "Ready" ) | .status'`;
+/** A fake node's condition heartbeat: both times are now. */
+const BEAT_NOW = 'lastHeartbeatTime: {{ $now | Quote }}, lastTransitionTime: {{ $now | Quote }}';
+/** A heartbeat that keeps a node condition as it is (only lastHeartbeatTime moves). */
+const CONDITION_KEPT =
+  '{type: {{ .type | Quote }}, status: {{ .status | Quote }}, reason: {{ .reason | Quote }}, ' +
+  'message: {{ .message | Quote }}, lastHeartbeatTime: {{ $now | Quote }}, ' +
+  'lastTransitionTime: {{ .lastTransitionTime | Quote }}}';
+/** The pod IP KWOK allocates on the pod's node. */
+const POD_IP =
+  'PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ' +
+  '( or .metadata.name "" ) ( or .metadata.namespace "" )';
+/** The status of a finished Job pod's container. */
+const CONTAINER_COMPLETED =
+  'ready: false, started: false, restartCount: 0, ' +
+  'state: {terminated: {exitCode: 0, reason: Completed, ' +
+  'startedAt: {{ $now | Quote }}, finishedAt: {{ $now | Quote }}}}';
 
 /** A scheduled pod starts: Ready with running containers, or (for the never-ready images) stuck unready. */
 function podStarted(bad: string, ready: boolean): string {
   const why = ready ? '' : ', reason: ContainersNotReady';
   const container = ready
     ? 'ready: true, started: true, restartCount: 0, state: {running: {startedAt: {{ $now | Quote }}}}'
-    : 'ready: false, started: false, restartCount: 0, state: {waiting: {reason: ImagePullBackOff, message: "simulated failure: image never becomes ready"}}';
+    : 'ready: false, started: false, restartCount: 0, ' +
+      'state: {waiting: {reason: ImagePullBackOff, message: "simulated failure: image never becomes ready"}}';
   return stage(
     ready ? 'ferry-pod-ready' : 'ferry-pod-never-ready',
     'Pod',
@@ -56,7 +73,7 @@ function podStarted(bad: string, ready: boolean): string {
       - {name: {{ .name | Quote }}, image: {{ .image | Quote }}, ${container}}
       {{ end }}
       hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
-      podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
+      podIP: {{ ${POD_IP} | Quote }}
       phase: ${ready ? 'Running' : 'Pending'}
       startTime: {{ $now | Quote }}
 `,
@@ -74,11 +91,11 @@ export function kwokStages(neverReadySuffix: string): string {
       `    statusTemplate: |
       {{ $now := Now }}
       conditions:
-      - {type: Ready, status: "True", reason: KubeletReady, message: "kwok fake node", lastHeartbeatTime: {{ $now | Quote }}, lastTransitionTime: {{ $now | Quote }}}
-      - {type: MemoryPressure, status: "False", reason: KubeletHasSufficientMemory, message: "", lastHeartbeatTime: {{ $now | Quote }}, lastTransitionTime: {{ $now | Quote }}}
-      - {type: DiskPressure, status: "False", reason: KubeletHasNoDiskPressure, message: "", lastHeartbeatTime: {{ $now | Quote }}, lastTransitionTime: {{ $now | Quote }}}
-      - {type: PIDPressure, status: "False", reason: KubeletHasSufficientPID, message: "", lastHeartbeatTime: {{ $now | Quote }}, lastTransitionTime: {{ $now | Quote }}}
-      - {type: NetworkUnavailable, status: "False", reason: RouteCreated, message: "", lastHeartbeatTime: {{ $now | Quote }}, lastTransitionTime: {{ $now | Quote }}}
+      - {type: Ready, status: "True", reason: KubeletReady, message: "kwok fake node", ${BEAT_NOW}}
+      - {type: MemoryPressure, status: "False", reason: KubeletHasSufficientMemory, message: "", ${BEAT_NOW}}
+      - {type: DiskPressure, status: "False", reason: KubeletHasNoDiskPressure, message: "", ${BEAT_NOW}}
+      - {type: PIDPressure, status: "False", reason: KubeletHasSufficientPID, message: "", ${BEAT_NOW}}
+      - {type: NetworkUnavailable, status: "False", reason: RouteCreated, message: "", ${BEAT_NOW}}
       addresses:
       - {type: InternalIP, address: {{ NodeIP | Quote }}}
       - {type: Hostname, address: {{ .metadata.name | Quote }}}
@@ -97,7 +114,7 @@ export function kwokStages(neverReadySuffix: string): string {
       {{ $now := Now }}
       conditions:
       {{ range .status.conditions }}
-      - {type: {{ .type | Quote }}, status: {{ .status | Quote }}, reason: {{ .reason | Quote }}, message: {{ .message | Quote }}, lastHeartbeatTime: {{ $now | Quote }}, lastTransitionTime: {{ .lastTransitionTime | Quote }}}
+      - ${CONDITION_KEPT}
       {{ end }}
   immediateNextStage: false
 `,
@@ -120,7 +137,7 @@ export function kwokStages(neverReadySuffix: string): string {
       - {type: ContainersReady, status: "False", reason: PodCompleted, lastTransitionTime: {{ $now | Quote }}}
       containerStatuses:
       {{ range .spec.containers }}
-      - {name: {{ .name | Quote }}, image: {{ .image | Quote }}, ready: false, started: false, restartCount: 0, state: {terminated: {exitCode: 0, reason: Completed, startedAt: {{ $now | Quote }}, finishedAt: {{ $now | Quote }}}}}
+      - {name: {{ .name | Quote }}, image: {{ .image | Quote }}, ${CONTAINER_COMPLETED}}
       {{ end }}
       phase: Succeeded
 `,

@@ -94,7 +94,10 @@ export function ensurePki(dir: string): Pki {
     dir,
     'apiserver',
     '/CN=kube-apiserver',
-    'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n',
+    'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,' +
+      'DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n' +
+      'extendedKeyUsage=serverAuth\n' +
+      'keyUsage=digitalSignature,keyEncipherment\n',
   );
   signed(
     dir,

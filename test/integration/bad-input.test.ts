@@ -21,15 +21,18 @@ async function renderErrors(...args: string[]): Promise<string[]> {
 describe('bad input', () => {
   it('malformed YAML names file, line and column', async () => {
     expect(await renderErrors(bad('malformed.yaml'))).toEqual([
-      `${bad('malformed.yaml')}:10:1: malformed YAML: Flow map in block collection must be sufficiently indented and end with a }`,
+      `${bad('malformed.yaml')}:10:1: malformed YAML: ` +
+        'Flow map in block collection must be sufficiently indented and end with a }',
     ]);
   });
 
   it('unknown component, trait and policy types are all reported, with suggestions', async () => {
     expect(await renderErrors(bad('unknown-types.yaml'))).toEqual([
       `${bad('unknown-types.yaml')}:20:13: policy "where": unknown policy type "topolgy"`,
-      `${bad('unknown-types.yaml')}:8:13: component "web": unknown component type "webservic"; did you mean "webservice"?`,
-      `${bad('unknown-types.yaml')}:16:17: component "api", trait "scalr": unknown trait type "scalr"; did you mean "scaler"?`,
+      `${bad('unknown-types.yaml')}:8:13: component "web": ` +
+        'unknown component type "webservic"; did you mean "webservice"?',
+      `${bad('unknown-types.yaml')}:16:17: component "api", trait "scalr": ` +
+        'unknown trait type "scalr"; did you mean "scaler"?',
     ]);
   });
 
@@ -37,33 +40,49 @@ describe('bad input', () => {
     const ws = builtin('components/webservice.cue');
     const scaler = builtin('traits/scaler.cue');
     expect(await renderErrors(bad('parameters.yaml'))).toEqual([
-      `${bad('parameters.yaml')}:10:9: component "no-image": missing required parameter "image" of component "webservice" (string) (see ${ws}:189:3)`,
-      `${bad('parameters.yaml')}:16:19: component "wrong-type": invalid value for parameter "ports[0].port": conflicting values "eighty" and int (mismatched types string and int) (see ${ws}:198:20)`,
-      `${bad('parameters.yaml')}:21:21: component "out-of-range": invalid value for parameter "exposeType": "Internal" is not one of "ClusterIP", "LoadBalancer", "NodePort" (see ${ws}:206:16, ${ws}:206:43, ${ws}:206:30)`,
-      `${bad('parameters.yaml')}:29:23: component "bad-trait-value", trait "scaler": invalid value for parameter "replicas": "many" is not one of 1, int (see ${scaler}:13:14, ${scaler}:13:18)`,
+      `${bad('parameters.yaml')}:10:9: component "no-image": ` +
+        `missing required parameter "image" of component "webservice" (string) (see ${ws}:189:3)`,
+      `${bad('parameters.yaml')}:16:19: component "wrong-type": invalid value for parameter "ports[0].port": ` +
+        `conflicting values "eighty" and int (mismatched types string and int) (see ${ws}:198:20)`,
+      `${bad('parameters.yaml')}:21:21: component "out-of-range": invalid value for parameter "exposeType": ` +
+        '"Internal" is not one of "ClusterIP", "LoadBalancer", "NodePort" ' +
+        `(see ${ws}:206:16, ${ws}:206:43, ${ws}:206:30)`,
+      `${bad('parameters.yaml')}:29:23: component "bad-trait-value", trait "scaler": ` +
+        `invalid value for parameter "replicas": "many" is not one of 1, int (see ${scaler}:13:14, ${scaler}:13:18)`,
     ]);
   });
 
   it('traits that conflict or report errs; with --strict also traits that do not apply', async () => {
-    const notApplicable = `${bad('traits.yaml')}:13:17: component "nightly", trait "scaler": trait "scaler" applies to [deployments.apps, statefulsets.apps], not to component type "cron-task" (CronJob)`;
+    const notApplicable =
+      `${bad('traits.yaml')}:13:17: component "nightly", trait "scaler": ` +
+      'trait "scaler" applies to [deployments.apps, statefulsets.apps], not to component type "cron-task" (CronJob)';
     expect(await renderErrors(bad('traits.yaml'))).toEqual(
       (await renderErrors(bad('traits.yaml'), '--strict')).filter((l) => l !== notApplicable),
     );
     expect(await renderErrors(bad('traits.yaml'), '--strict')).toEqual([
-      `${bad('traits.yaml')}:13:17: component "nightly", trait "scaler": trait "scaler" applies to [deployments.apps, statefulsets.apps], not to component type "cron-task" (CronJob)`,
-      `${bad('traits.yaml')}:20:17: component "web", trait "hpa": trait "hpa" conflicts with trait "cpuscaler" on the same component`,
-      `${bad('traits.yaml')}:21:17: component "web", trait "cpuscaler": trait "cpuscaler" conflicts with trait "hpa" on the same component`,
-      `${bad('traits.yaml')}:29:13: component "api", trait "env": trait "env" reported: container missing not found (see ${builtin('traits/env.cue')})`,
+      `${bad('traits.yaml')}:13:17: component "nightly", trait "scaler": ` +
+        'trait "scaler" applies to [deployments.apps, statefulsets.apps], not to component type "cron-task" (CronJob)',
+      `${bad('traits.yaml')}:20:17: component "web", trait "hpa": ` +
+        'trait "hpa" conflicts with trait "cpuscaler" on the same component',
+      `${bad('traits.yaml')}:21:17: component "web", trait "cpuscaler": ` +
+        'trait "cpuscaler" conflicts with trait "hpa" on the same component',
+      `${bad('traits.yaml')}:29:13: component "api", trait "env": ` +
+        `trait "env" reported: container missing not found (see ${builtin('traits/env.cue')})`,
     ]);
   });
 
-  it('a CUE conflict inside a definition points into the definition, and errs from a definition are reported', async () => {
-    const defs = bad('defs');
-    expect(await renderErrors(bad('definition-errors.yaml'), '--definitions', defs)).toEqual([
-      `${defs}/conflicting.cue:10:19: component "c": component definition "conflicting" at output.spec.replicas: conflicting values 3 and 1 (see ${bad('definition-errors.yaml')}:7:7)`,
-      `${bad('definition-errors.yaml')}:14:9: component "g": component "guarded" reported: prod needs backups: true (see ${defs}/guarded.cue)`,
-    ]);
-  });
+  it(
+    'a CUE conflict inside a definition points into the definition, ' + 'and errs from a definition are reported',
+    async () => {
+      const defs = bad('defs');
+      expect(await renderErrors(bad('definition-errors.yaml'), '--definitions', defs)).toEqual([
+        `${defs}/conflicting.cue:10:19: component "c": component definition "conflicting" at output.spec.replicas: ` +
+          `conflicting values 3 and 1 (see ${bad('definition-errors.yaml')}:7:7)`,
+        `${bad('definition-errors.yaml')}:14:9: component "g": ` +
+          `component "guarded" reported: prod needs backups: true (see ${defs}/guarded.cue)`,
+      ]);
+    },
+  );
 
   it('syntax errors in definition files and CR templates are located in those files', async () => {
     const defs = bad('broken-defs');
@@ -82,7 +101,8 @@ describe('bad input', () => {
   it('an unknown environment lists the ones the app has', async () => {
     const errs = await renderErrors(join('examples', 'apps', 'multi-env'), '--env', 'qa');
     expect(errs).toEqual([
-      `${join('examples', 'apps', 'multi-env', 'app.yaml')}:1:1: unknown environment "qa"; this app has "deploy-dev", "deploy-staging", "deploy-prod"`,
+      `${join('examples', 'apps', 'multi-env', 'app.yaml')}:1:1: ` +
+        'unknown environment "qa"; this app has "deploy-dev", "deploy-staging", "deploy-prod"',
     ]);
   });
 

@@ -8,16 +8,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { conformanceDir, ferry, repoRoot } from './helpers.js';
 
+const NON_CONCRETE_BASE =
+  'base holds a non-concrete value (value: string); ' +
+  'a real render exports context.output first and fails, as KubeVela does';
+
 /** Cases that are out of scope, with the reason (the data's SKIPPED.md agrees). */
 const OUT_OF_SCOPE: Record<string, string> = {
-  '009':
-    'base holds a non-concrete value (value: string); a real render exports context.output first and fails, as KubeVela does',
-  '010':
-    'base holds a non-concrete value (value: string); a real render exports context.output first and fails, as KubeVela does',
-  '011':
-    'base holds a non-concrete value (value: string); a real render exports context.output first and fails, as KubeVela does',
-  '012':
-    'base holds a non-concrete value (value: string); a real render exports context.output first and fails, as KubeVela does',
+  '009': NON_CONCRETE_BASE,
+  '010': NON_CONCRETE_BASE,
+  '011': NON_CONCRETE_BASE,
+  '012': NON_CONCRETE_BASE,
 };
 
 const dir = conformanceDir();

@@ -63,39 +63,42 @@ describe('GitSource over smart HTTP', () => {
     expect(await read(again, c1, 'apps/shop')).toHaveLength(1);
   });
 
-  it('follows links inside the repository and rejects links and paths that leave it, for that folder only', async () => {
-    mkdirSync(join(work, 'apps', 'evil'), { recursive: true });
-    mkdirSync(join(work, 'apps', 'dots'), { recursive: true });
-    mkdirSync(join(work, 'apps', 'linked'), { recursive: true });
-    symlinkSync('/etc/passwd', join(work, 'apps', 'evil', 'app.yaml'));
-    symlinkSync('../../../../etc/passwd', join(work, 'apps', 'dots', 'app.yaml'));
-    symlinkSync('../good/app.yaml', join(work, 'apps', 'linked', 'app.yaml'));
-    symlinkSync('/tmp', join(work, 'apps', 'dirlink'));
-    const c3 = commit({ 'apps/good/app.yaml': 'kind: Application\n' }, 'evil link');
-    const source = new GitSource({ repo: `${server.url}/apps.git`, cacheDir: join(root, 'clone2') });
-    await source.poll();
-    await expect(source.listFiles(c3, 'apps/evil')).rejects.toThrow(PathEscapeError);
-    await expect(source.listFiles(c3, 'apps/evil')).rejects.toThrow(
-      /"apps\/evil\/app.yaml" is a symbolic link to the absolute path "\/etc\/passwd"/,
-    );
-    await expect(source.listFiles(c3, 'apps/dots')).rejects.toThrow(
-      /"apps\/dots\/app.yaml" is a symbolic link to "..\/..\/..\/..\/etc\/passwd", which leaves the repository/,
-    );
-    // An app folder that is itself a link out of the repository is named as such (was "anticipated to be a tree but it
-    // is a blob").
-    await expect(source.listFiles(c3, 'apps/dirlink')).rejects.toThrow(
-      /"apps\/dirlink" is a symbolic link to "\/tmp", where a folder is expected/,
-    );
-    await expect(source.listFiles(c3, 'apps/good/app.yaml/x')).rejects.toThrow(
-      /"apps\/good\/app.yaml" is a file, where a folder is expected/,
-    );
-    await expect(source.listFiles(c3, '../outside')).rejects.toThrow(/leaves the repository/);
-    await expect(source.listFiles(c3, '/etc')).rejects.toThrow(/leaves the repository/);
-    expect(await read(source, c3, 'apps/linked')).toEqual([
-      { path: 'apps/linked/app.yaml', text: 'kind: Application\n' },
-    ]);
-    expect((await source.listFiles(c3, 'apps/good')).map((f) => f.path)).toEqual(['apps/good/app.yaml']);
-  });
+  it(
+    'follows links inside the repository and rejects links and paths that leave it, ' + 'for that folder only',
+    async () => {
+      mkdirSync(join(work, 'apps', 'evil'), { recursive: true });
+      mkdirSync(join(work, 'apps', 'dots'), { recursive: true });
+      mkdirSync(join(work, 'apps', 'linked'), { recursive: true });
+      symlinkSync('/etc/passwd', join(work, 'apps', 'evil', 'app.yaml'));
+      symlinkSync('../../../../etc/passwd', join(work, 'apps', 'dots', 'app.yaml'));
+      symlinkSync('../good/app.yaml', join(work, 'apps', 'linked', 'app.yaml'));
+      symlinkSync('/tmp', join(work, 'apps', 'dirlink'));
+      const c3 = commit({ 'apps/good/app.yaml': 'kind: Application\n' }, 'evil link');
+      const source = new GitSource({ repo: `${server.url}/apps.git`, cacheDir: join(root, 'clone2') });
+      await source.poll();
+      await expect(source.listFiles(c3, 'apps/evil')).rejects.toThrow(PathEscapeError);
+      await expect(source.listFiles(c3, 'apps/evil')).rejects.toThrow(
+        /"apps\/evil\/app.yaml" is a symbolic link to the absolute path "\/etc\/passwd"/,
+      );
+      await expect(source.listFiles(c3, 'apps/dots')).rejects.toThrow(
+        /"apps\/dots\/app.yaml" is a symbolic link to "..\/..\/..\/..\/etc\/passwd", which leaves the repository/,
+      );
+      // An app folder that is itself a link out of the repository is named as such
+      // (was "anticipated to be a tree but it is a blob").
+      await expect(source.listFiles(c3, 'apps/dirlink')).rejects.toThrow(
+        /"apps\/dirlink" is a symbolic link to "\/tmp", where a folder is expected/,
+      );
+      await expect(source.listFiles(c3, 'apps/good/app.yaml/x')).rejects.toThrow(
+        /"apps\/good\/app.yaml" is a file, where a folder is expected/,
+      );
+      await expect(source.listFiles(c3, '../outside')).rejects.toThrow(/leaves the repository/);
+      await expect(source.listFiles(c3, '/etc')).rejects.toThrow(/leaves the repository/);
+      expect(await read(source, c3, 'apps/linked')).toEqual([
+        { path: 'apps/linked/app.yaml', text: 'kind: Application\n' },
+      ]);
+      expect((await source.listFiles(c3, 'apps/good')).map((f) => f.path)).toEqual(['apps/good/app.yaml']);
+    },
+  );
 
   it('reads a local repository directly, at its HEAD or a pinned commit', async () => {
     const head = git('rev-parse', 'HEAD');
@@ -107,26 +110,32 @@ describe('GitSource over smart HTTP', () => {
     expect((await pinned.poll()).commit).toBe(first);
   });
 
-  it('reads a bare repository directly (a path given to ferry serve --repo), at its HEAD, a branch or a pinned commit', async () => {
-    const bare = join(root, 'repos', 'apps.git');
-    const head = git('rev-parse', 'HEAD');
-    const first = git('rev-list', '--max-parents=0', 'HEAD');
-    const source = new GitSource({ repo: bare, cacheDir: join(root, 'unused') });
-    expect(await source.poll()).toEqual({ commit: head, changed: true });
-    expect((await source.listFiles(head, 'apps/good')).map((f) => f.path)).toEqual(['apps/good/app.yaml']);
-    expect(await read(source, head, 'apps/good')).toEqual([
-      { path: 'apps/good/app.yaml', text: 'kind: Application\n' },
-    ]);
-    expect((await new GitSource({ repo: bare, cacheDir: join(root, 'unused'), ref: 'main' }).poll()).commit).toBe(head);
-    expect(
-      (await new GitSource({ repo: bare, cacheDir: join(root, 'unused'), commit: first.slice(0, 10) }).poll()).commit,
-    ).toBe(first);
-    const next = commit(
-      { 'apps/good/app.yaml': 'kind: Application\nmetadata: {name: good}\n' },
-      'pushed to the bare repository',
-    );
-    expect(await source.poll()).toEqual({ commit: next, changed: true });
-  });
+  it(
+    'reads a bare repository directly (a path given to ferry serve --repo), ' +
+      'at its HEAD, a branch or a pinned commit',
+    async () => {
+      const bare = join(root, 'repos', 'apps.git');
+      const head = git('rev-parse', 'HEAD');
+      const first = git('rev-list', '--max-parents=0', 'HEAD');
+      const source = new GitSource({ repo: bare, cacheDir: join(root, 'unused') });
+      expect(await source.poll()).toEqual({ commit: head, changed: true });
+      expect((await source.listFiles(head, 'apps/good')).map((f) => f.path)).toEqual(['apps/good/app.yaml']);
+      expect(await read(source, head, 'apps/good')).toEqual([
+        { path: 'apps/good/app.yaml', text: 'kind: Application\n' },
+      ]);
+      expect((await new GitSource({ repo: bare, cacheDir: join(root, 'unused'), ref: 'main' }).poll()).commit).toBe(
+        head,
+      );
+      expect(
+        (await new GitSource({ repo: bare, cacheDir: join(root, 'unused'), commit: first.slice(0, 10) }).poll()).commit,
+      ).toBe(first);
+      const next = commit(
+        { 'apps/good/app.yaml': 'kind: Application\nmetadata: {name: good}\n' },
+        'pushed to the bare repository',
+      );
+      expect(await source.poll()).toEqual({ commit: next, changed: true });
+    },
+  );
 
   it('authenticates with basic credentials and never shows them in errors', async () => {
     const secured = await startGitServer(join(root, 'repos'), {

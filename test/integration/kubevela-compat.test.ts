@@ -50,11 +50,14 @@ const deployment = (objs: Obj[], name: string) => {
 };
 
 describe('KubeVela builtin definitions, class by class', () => {
-  it('1. a +patchStrategy comment above a shorthand path belongs to the innermost field (scaler keeps apiVersion and kind)', async () => {
-    const objs = await renderOk(
-      appFile(
-        'shorthand',
-        `  components:
+  it(
+    '1. a +patchStrategy comment above a shorthand path belongs to the innermost field ' +
+      '(scaler keeps apiVersion and kind)',
+    async () => {
+      const objs = await renderOk(
+        appFile(
+          'shorthand',
+          `  components:
     - name: web
       type: webservice
       properties: {image: "nginx:1.25", ports: [{port: 80, expose: true}]}
@@ -64,21 +67,25 @@ describe('KubeVela builtin definitions, class by class', () => {
         - type: scaler
           properties: {replicas: 5}
 `,
-      ),
-    );
-    const d = deployment(objs, 'web');
-    expect(d.apiVersion).toBe('apps/v1');
-    // retainKeys on spec.replicas: the second scaler replaces the first's value instead of conflicting.
-    expect(d.spec!.replicas).toBe(5);
-    expect(d.spec!.template.spec.containers[0]).toMatchObject({ name: 'web', image: 'nginx:1.25' });
-    expect(d.spec!.selector).toEqual({ matchLabels: { 'app.oam.dev/component': 'web' } });
-  });
+        ),
+      );
+      const d = deployment(objs, 'web');
+      expect(d.apiVersion).toBe('apps/v1');
+      // retainKeys on spec.replicas: the second scaler replaces the first's value instead of conflicting.
+      expect(d.spec!.replicas).toBe(5);
+      expect(d.spec!.template.spec.containers[0]).toMatchObject({ name: 'web', image: 'nginx:1.25' });
+      expect(d.spec!.selector).toEqual({ matchLabels: { 'app.oam.dev/component': 'web' } });
+    },
+  );
 
-  it('2. patch comments inside referenced values count: #PatchContainer (container-image), let bindings (resource), comprehensions (env)', async () => {
-    const objs = await renderOk(
-      appFile(
-        'references',
-        `  components:
+  it(
+    '2. patch comments inside referenced values count: #PatchContainer (container-image), ' +
+      'let bindings (resource), comprehensions (env)',
+    async () => {
+      const objs = await renderOk(
+        appFile(
+          'references',
+          `  components:
     - name: web
       type: webservice
       properties:
@@ -93,17 +100,18 @@ describe('KubeVela builtin definitions, class by class', () => {
         - type: env
           properties: {env: {A: "2", B: "3"}}
 `,
-      ),
-    );
-    const c = deployment(objs, 'web').spec!.template.spec.containers[0];
-    expect(c.image).toBe('nginx:1.26');
-    expect(c.imagePullPolicy).toBe('Always');
-    expect(c.resources).toEqual({ requests: { cpu: 1, memory: '512Mi' }, limits: { cpu: 1, memory: '512Mi' } });
-    expect(c.env).toEqual([
-      { name: 'A', value: '2' },
-      { name: 'B', value: '3' },
-    ]);
-  });
+        ),
+      );
+      const c = deployment(objs, 'web').spec!.template.spec.containers[0];
+      expect(c.image).toBe('nginx:1.26');
+      expect(c.imagePullPolicy).toBe('Always');
+      expect(c.resources).toEqual({ requests: { cpu: 1, memory: '512Mi' }, limits: { cpu: 1, memory: '512Mi' } });
+      expect(c.env).toEqual([
+        { name: 'A', value: '2' },
+        { name: 'B', value: '3' },
+      ]);
+    },
+  );
 
   it('3. a comprehension over an absent optional parameter contributes nothing (storage with only pvc)', async () => {
     const objs = await renderOk(
@@ -158,7 +166,8 @@ ${workflow}`;
       ['no-workflow', ''],
       [
         'deploy-step',
-        '  workflow:\n    steps:\n      - name: deploy-here\n        type: deploy\n        properties: {policies: [here, bigger]}\n',
+        '  workflow:\n    steps:\n      - name: deploy-here\n        type: deploy\n' +
+          '        properties: {policies: [here, bigger]}\n',
       ],
     ] as const) {
       const d = deployment(await renderOk(appFile(`override-${name}`, body(workflow))), 'web');
@@ -194,8 +203,11 @@ ${workflow}`;
     expect(containers[1]!.securityContext).toBeUndefined();
   });
 
-  it('6. json-patch: replace of a missing member adds it (evanphx/json-patch v4); a failing operation is named and located', async () => {
-    const ops = (last: string) => `  components:
+  it(
+    '6. json-patch: replace of a missing member adds it (evanphx/json-patch v4); ' +
+      'a failing operation is named and located',
+    async () => {
+      const ops = (last: string) => `  components:
     - name: web
       type: webservice
       properties: {image: "nginx:1.25"}
@@ -206,15 +218,16 @@ ${workflow}`;
               - {op: add, path: /spec/replicas, value: 2}
               - {op: replace, path: /spec/paused, value: true}
 ${last}`;
-    const d = deployment(await renderOk(appFile('json-patch-ok', ops(''))), 'web');
-    expect(d.spec!.replicas).toBe(2);
-    expect(d.spec!.paused).toBe(true);
-    const file = appFile('json-patch-bad', ops('              - {op: remove, path: /spec/nothere}\n'));
-    const r = await render(file);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${file}:16:17: component "web", trait "json-patch": `);
-    expect(r.stderr).toContain('JSON patch operation 2 (remove /spec/nothere) failed');
-  });
+      const d = deployment(await renderOk(appFile('json-patch-ok', ops(''))), 'web');
+      expect(d.spec!.replicas).toBe(2);
+      expect(d.spec!.paused).toBe(true);
+      const file = appFile('json-patch-bad', ops('              - {op: remove, path: /spec/nothere}\n'));
+      const r = await render(file);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`${file}:16:17: component "web", trait "json-patch": `);
+      expect(r.stderr).toContain('JSON patch operation 2 (remove /spec/nothere) failed');
+    },
+  );
 
   it('7. appliesToWorkloads is a warning by default (exit 0) and an error with --strict', async () => {
     const file = appFile(
@@ -231,7 +244,9 @@ ${last}`;
     const loose = await ferry('render', file, ...all, '-o', 'json');
     expect(loose.code).toBe(0);
     expect(loose.stderr).toBe(
-      `warning: ${file}:11:17: component "agent", trait "expose": trait "expose" applies to [deployments.apps, statefulsets.apps], not to component type "daemon" (DaemonSet) (--strict makes this an error)\n`,
+      `warning: ${file}:11:17: component "agent", trait "expose": ` +
+        'trait "expose" applies to [deployments.apps, statefulsets.apps], ' +
+        'not to component type "daemon" (DaemonSet) (--strict makes this an error)\n',
     );
     const objs = JSON.parse(loose.stdout) as Obj[];
     expect(objs.map((o) => o.kind)).toEqual(['DaemonSet', 'Service']);
@@ -275,30 +290,34 @@ template: {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(
-      `${file}:7:7: component "c": the workload (output) has no kind; every rendered object needs both (see ${join(dir, 'kindless.cue')})`,
+      `${file}:7:7: component "c": the workload (output) has no kind; ` +
+        `every rendered object needs both (see ${join(dir, 'kindless.cue')})`,
     );
     expect(r.stderr).toContain(`output "extra" has no apiVersion`);
   });
 
-  it('workflow steps that need KubeVela\'s runtime load and are listed; using one is a located "not supported" error', async () => {
-    const list = await ferry('def', 'list', '--definitions', join(defs, 'workflowstep'));
-    expect(list.code).toBe(0);
-    for (const step of [
-      'deploy',
-      'suspend',
-      'step-group',
-      'apply-component',
-      'notification',
-      'webhook',
-      'apply-object',
-      'read-object',
-      'vela-cli',
-    ]) {
-      expect(list.stdout).toMatch(new RegExp(`^${step}\\s+workflow-step`, 'm'));
-    }
-    const file = appFile(
-      'workflow-steps',
-      `  components:
+  it(
+    "workflow steps that need KubeVela's runtime load and are listed; " +
+      'using one is a located "not supported" error',
+    async () => {
+      const list = await ferry('def', 'list', '--definitions', join(defs, 'workflowstep'));
+      expect(list.code).toBe(0);
+      for (const step of [
+        'deploy',
+        'suspend',
+        'step-group',
+        'apply-component',
+        'notification',
+        'webhook',
+        'apply-object',
+        'read-object',
+        'vela-cli',
+      ]) {
+        expect(list.stdout).toMatch(new RegExp(`^${step}\\s+workflow-step`, 'm'));
+      }
+      const file = appFile(
+        'workflow-steps',
+        `  components:
     - name: web
       type: webservice
       properties: {image: "nginx:1.25"}
@@ -317,12 +336,13 @@ template: {
             type: webhook
             properties: {url: {value: "x"}}
 `,
-    );
-    const r = await render(file);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(
-      `${file}:16:15: not supported by Ferry: notification (workflow step "tell" needs KubeVela's workflow runtime`,
-    );
-    expect(r.stderr).toContain(`${file}:22:19: not supported by Ferry: webhook (workflow step "call"`);
-  });
+      );
+      const r = await render(file);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        `${file}:16:15: not supported by Ferry: notification (workflow step "tell" needs KubeVela's workflow runtime`,
+      );
+      expect(r.stderr).toContain(`${file}:22:19: not supported by Ferry: webhook (workflow step "call"`);
+    },
+  );
 });

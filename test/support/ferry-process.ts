@@ -41,7 +41,8 @@ export function runFerry(args: string[], cwd: string, env: Record<string, string
 }
 
 export function expectClean(c: BadCase, r: Run): void {
-  const why = `${c.name}: exit ${r.code}${r.signal ? ` (${r.signal})` : ''} after ${r.ms} ms\n${r.stderr.slice(0, 1500)}`;
+  const signal = r.signal ? ` (${r.signal})` : '';
+  const why = `${c.name}: exit ${r.code}${signal} after ${r.ms} ms\n${r.stderr.slice(0, 1500)}`;
   expect(r.signal, why).toBeNull();
   expect(r.ms, why).toBeLessThan(LIMIT_MS);
   expect(r.code, why).toBe(c.exit);

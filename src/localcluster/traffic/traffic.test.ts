@@ -123,27 +123,30 @@ describe('routing', () => {
 });
 
 describe('Simulator', () => {
-  it('sends rps × seconds requests (fractions carried), follows replica shares, counts requests with no ready pod', () => {
-    const seen = new Map<string, number>();
-    let unrouted = 0;
-    const sim = new Simulator(seeded(1), {
-      record: (p: SimPod) => seen.set(p.name, (seen.get(p.name) ?? 0) + 1),
-      unrouted: (_ns, _s, n) => (unrouted += n),
-    });
-    sim.reset('Pod', [
-      pod('web-abc12-a', { app: 'web' }),
-      pod('web-abc12-b', { app: 'web' }),
-      pod('web-abc12-c', { app: 'web' }, 'web:v1-errors'),
-    ]);
-    sim.reset('Service', [service('web', 'web', 30), service('empty', 'none', 10)]);
-    for (let i = 0; i < 1000; i++) sim.tick(0.1);
-    const total = [...seen.values()].reduce((a, b) => a + b, 0);
-    expect(total).toBe(3000);
-    expect(unrouted).toBe(1000);
-    for (const n of seen.values()) expect(Math.abs(n / total - 1 / 3)).toBeLessThan(0.03);
-    sim.upsert('Service', service('web', 'web', 60));
-    seen.clear();
-    for (let i = 0; i < 10; i++) sim.tick(0.1);
-    expect([...seen.values()].reduce((a, b) => a + b, 0)).toBe(60);
-  });
+  it(
+    'sends rps × seconds requests (fractions carried), ' + 'follows replica shares, counts requests with no ready pod',
+    () => {
+      const seen = new Map<string, number>();
+      let unrouted = 0;
+      const sim = new Simulator(seeded(1), {
+        record: (p: SimPod) => seen.set(p.name, (seen.get(p.name) ?? 0) + 1),
+        unrouted: (_ns, _s, n) => (unrouted += n),
+      });
+      sim.reset('Pod', [
+        pod('web-abc12-a', { app: 'web' }),
+        pod('web-abc12-b', { app: 'web' }),
+        pod('web-abc12-c', { app: 'web' }, 'web:v1-errors'),
+      ]);
+      sim.reset('Service', [service('web', 'web', 30), service('empty', 'none', 10)]);
+      for (let i = 0; i < 1000; i++) sim.tick(0.1);
+      const total = [...seen.values()].reduce((a, b) => a + b, 0);
+      expect(total).toBe(3000);
+      expect(unrouted).toBe(1000);
+      for (const n of seen.values()) expect(Math.abs(n / total - 1 / 3)).toBeLessThan(0.03);
+      sim.upsert('Service', service('web', 'web', 60));
+      seen.clear();
+      for (let i = 0; i < 10; i++) sim.tick(0.1);
+      expect([...seen.values()].reduce((a, b) => a + b, 0)).toBe(60);
+    },
+  );
 });

@@ -22,7 +22,8 @@ describe('the CUE bridge', () => {
 
   it('reads the definition block as metadata', () => {
     const t = load(
-      '"my-trait": {\n\ttype: "trait"\n\tdescription: "d"\n\tattributes: appliesToWorkloads: ["*"]\n}\ntemplate: {\n\tparameter: {}\n}\n',
+      '"my-trait": {\n\ttype: "trait"\n\tdescription: "d"\n\tattributes: appliesToWorkloads: ["*"]\n}\n' +
+        'template: {\n\tparameter: {}\n}\n',
     );
     expect(t.name).toBe('my-trait');
     expect(t.meta).toEqual({ type: 'trait', description: 'd', attributes: { appliesToWorkloads: ['*'] } });
@@ -86,7 +87,8 @@ describe('the CUE bridge', () => {
   it('exports the parameter schema with defaults, enums, required fields and +usage', () => {
     const t = load(
       trait(
-        'parameter: {\n\t// +usage=How many\n\tn: *1 | int\n\tmode: "a" | "b"\n\topt?: [...string]\n\tm: [string]: string\n}',
+        'parameter: {\n\t// +usage=How many\n\tn: *1 | int\n\tmode: "a" | "b"\n' +
+          '\topt?: [...string]\n\tm: [string]: string\n}',
       ),
     );
     expect(cue.schema(t.id)).toMatchObject({

@@ -58,7 +58,8 @@ describe('parseApplications', () => {
 
   it('ignores documents of other kinds and keeps applications', () => {
     const r = parseApplications(
-      'kind: ConfigMap\n---\napiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\nspec: {components: [{name: c, type: worker}]}\n',
+      'kind: ConfigMap\n---\napiVersion: core.oam.dev/v1beta1\nkind: Application\n' +
+        'metadata: {name: a}\nspec: {components: [{name: c, type: worker}]}\n',
       'a.yaml',
     );
     expect(r.ok && r.value.map((a) => a.app.metadata.name)).toEqual(['a']);

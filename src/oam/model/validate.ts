@@ -16,7 +16,10 @@ const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])
 export function labelNameProblem(name: string): string | undefined {
   if (name.length > 63) return `is ${name.length} characters long; at most 63 are allowed (RFC 1123 label)`;
   if (!LABEL.test(name))
-    return 'must consist of lowercase letters, digits and "-", and start and end with a letter or digit (RFC 1123 label)';
+    return (
+      'must consist of lowercase letters, digits and "-", ' +
+      'and start and end with a letter or digit (RFC 1123 label)'
+    );
   return undefined;
 }
 
@@ -24,7 +27,10 @@ export function labelNameProblem(name: string): string | undefined {
 export function subdomainNameProblem(name: string): string | undefined {
   if (name.length > 253) return `is ${name.length} characters long; at most 253 are allowed (RFC 1123 subdomain)`;
   if (!SUBDOMAIN.test(name))
-    return 'must consist of lowercase letters, digits, "-" and ".", and start and end with a letter or digit (RFC 1123 subdomain)';
+    return (
+      'must consist of lowercase letters, digits, "-" and ".", ' +
+      'and start and end with a letter or digit (RFC 1123 subdomain)'
+    );
   return undefined;
 }
 
@@ -94,7 +100,8 @@ export function checkApplication(app: Record<string, unknown>, source: SourceMap
   if (app.apiVersion !== APP_API_VERSION)
     c.fail(
       ['apiVersion'],
-      `apiVersion must be ${APP_API_VERSION} for kind Application, not ${app.apiVersion === undefined ? 'missing' : JSON.stringify(app.apiVersion)}`,
+      `apiVersion must be ${APP_API_VERSION} for kind Application, ` +
+        `not ${app.apiVersion === undefined ? 'missing' : JSON.stringify(app.apiVersion)}`,
     );
   if (!isRecord(meta))
     c.fail(
@@ -143,7 +150,8 @@ function checkComponents(c: Checker, components: unknown[], source: SourceMap): 
     if (typeof comp.type !== 'string' || comp.type === '')
       c.fail(
         [...base, ...(comp.type === undefined ? [] : ['type'])],
-        `component type is required and must be a string${comp.type === undefined ? '' : `, not ${describe(comp.type)}`}`,
+        'component type is required and must be a string' +
+          (comp.type === undefined ? '' : `, not ${describe(comp.type)}`),
         who,
       );
     c.mapping(comp.properties, [...base, 'properties'], 'properties', who);
@@ -151,7 +159,8 @@ function checkComponents(c: Checker, components: unknown[], source: SourceMap): 
       c.out.push(
         problem(
           'DuplicateComponent',
-          `duplicate component name "${name}" (first defined at line ${source.locate(['spec', 'components', first.get(name)!]).line})`,
+          `duplicate component name "${name}" ` +
+            `(first defined at line ${source.locate(['spec', 'components', first.get(name)!]).line})`,
           c.at(base, who),
         ),
       );

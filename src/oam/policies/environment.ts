@@ -83,7 +83,10 @@ export function resolveEnvironment(app: Application, source: SourceMap, name: st
       return fail([
         problem(
           'PolicyInvalid',
-          `unknown environment "${name}"${known.length > 0 ? `; this app has ${known.map((k) => `"${k}"`).join(', ')}` : '; this app declares no topology policy or deploy step'}`,
+          `unknown environment "${name}"` +
+            (known.length > 0
+              ? `; this app has ${known.map((k) => `"${k}"`).join(', ')}`
+              : '; this app declares no topology policy or deploy step'),
           { file: source.file, line: 1, column: 1, app: app.metadata.name },
         ),
       ]);

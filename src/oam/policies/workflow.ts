@@ -38,7 +38,8 @@ export function checkWorkflowSteps(app: Application, source: SourceMap, registry
         known
           ? problem(
               'Unsupported',
-              `not supported by Ferry: ${type} (workflow step "${String(step.name ?? i)}" needs KubeVela's workflow runtime; Ferry runs ${SUPPORTED_STEPS.join(', ')})`,
+              `not supported by Ferry: ${type} (workflow step "${String(step.name ?? i)}" ` +
+                `needs KubeVela's workflow runtime; Ferry runs ${SUPPORTED_STEPS.join(', ')})`,
               loc,
               [{ file: known.file }],
             )

@@ -87,9 +87,10 @@ export function locateCueProblems(problems: CueProblem[], s: Subject): FerryProb
     if ((p.kind === 'missing' || p.kind === 'parameter') && ppath) {
       const code: RenderErrorCode = p.kind === 'missing' ? 'MissingParameter' : 'InvalidParameter';
       const name = ppath.length > 0 ? formatPath(ppath) : 'properties';
+      const wanted = p.message.match(/\((\w+)\)$/);
       const msg =
         p.kind === 'missing'
-          ? `missing required parameter "${name}" of ${s.def.kind} "${s.def.name}"${p.message.match(/\((\w+)\)$/) ? ` (${p.message.match(/\((\w+)\)$/)![1]})` : ''}`
+          ? `missing required parameter "${name}" of ${s.def.kind} "${s.def.name}"${wanted ? ` (${wanted[1]})` : ''}`
           : `invalid value for parameter "${name}": ${p.message}`;
       const at = subjectAt(s, [...s.path, 'properties', ...ppath]);
       return problem(code, msg, at, defLocs);
@@ -102,7 +103,8 @@ export function locateCueProblems(problems: CueProblem[], s: Subject): FerryProb
     if (runtime) {
       return problem(
         'Unsupported',
-        `not supported by Ferry: ${s.def.kind} "${s.def.name}" imports KubeVela's runtime package "${runtime[1]}", which only KubeVela's controller provides`,
+        `not supported by Ferry: ${s.def.kind} "${s.def.name}" imports KubeVela's runtime package "${runtime[1]}", ` +
+          "which only KubeVela's controller provides",
         subjectAt(s, [...s.path, 'type']),
         defLocs.slice(0, 1),
       );

@@ -25,7 +25,9 @@ export class EvaluationMemo {
         ? full.context
         : pick(full.context as Record<string, unknown>, used);
     const req = { ...full, context };
-    const key = `${id}\u0000${req.directives ? 'd' : ''}${req.fields.join(',')}\u0000${stableStringify(req.parameter)}\u0000${stableStringify(context)}`;
+    const key =
+      `${id}\u0000${req.directives ? 'd' : ''}${req.fields.join(',')}\u0000` +
+      `${stableStringify(req.parameter)}\u0000${stableStringify(context)}`;
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key);
