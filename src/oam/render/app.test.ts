@@ -159,6 +159,22 @@ describe('renderApp with runtime traits', () => {
     ]);
   });
 
+  it('a second runtime trait of one type on one component is refused at its properties', () => {
+    const text = APP.replace(
+      '{replicas: 3}',
+      '{replicas: 3}\n        - type: scaler\n          properties: {replicas: 4}',
+    );
+    const r = renderApp({
+      app: sourced(text),
+      registry,
+      options: { env: 'deploy-staging' },
+      runtimeTraits: [fakeScaler()],
+    });
+    expect(!r.ok && r.problems.map(formatProblem)).toEqual([
+      'app.yaml:23:23: component "api", trait "scaler": a component carries one "scaler" trait, not 2',
+    ]);
+  });
+
   it('a property that is not written is located at its nearest written parent', () => {
     const text = APP.replace('          properties:\n            replicas: 2\n', '');
     const parser: TraitParser = {

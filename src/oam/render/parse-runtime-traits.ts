@@ -8,7 +8,13 @@ import type { ComponentSpec, PolicySpec } from '../model/application.js';
 import type { SourcedApplication } from '../model/parse.js';
 import { formatPath, type ValuePath } from '../model/source-map.js';
 import { ruleMatches, type OverrideProperties } from '../policies/override.js';
-import { formatPropertyPath, type ParsedTrait, type PropertyProblem, type TraitParser } from './runtime-traits.js';
+import {
+  formatPropertyPath,
+  type ParsedTrait,
+  type ParseResult,
+  type PropertyProblem,
+  type TraitParser,
+} from './runtime-traits.js';
 
 export interface RuntimeTraitComponent {
   spec: ComponentSpec;
@@ -37,15 +43,23 @@ export function parseRuntimeTraits(
     traits.forEach((trait, j) => {
       const parser = byType.get(trait.type);
       if (!parser) return;
-      const r = parser.parse(trait.properties, c.spec.name);
+      const nth = traits.slice(0, j).filter((t) => t.type === trait.type).length;
+      // A runtime trait's progress and objects are per component: one of each type.
+      const r: ParseResult<unknown> =
+        nth > 0
+          ? {
+              ok: false,
+              problems: [{ path: [], message: `a component carries one "${trait.type}" trait, not ${nth + 1}` }],
+            }
+          : parser.parse(trait.properties, c.spec.name);
       if (r.ok) {
         out.traits.push({ component: c.spec.name, trait: trait.type, spec: r.value });
         return;
       }
       const refused = out.refused.get(c.spec.name) ?? new Set<number>();
       out.refused.set(c.spec.name, refused.add(j));
-      const nth = traits.slice(0, j).filter((t) => t.type === trait.type).length;
       const origins = originsOf(sourced, c, trait.type, nth, j, overrides);
+      if (origins.length === 0) origins.push({ base: c.path });
       for (const p of r.problems) out.problems.push(located(sourced, c.spec.name, trait.type, origins, p));
     });
   }
