@@ -1,6 +1,6 @@
 /**
  * The delivering stage and the hold-back at apply, run through the runtime-trait interface
- * (src/traits/runtime-trait.ts): each component's parsed runtime traits, in order. The stage keeps each
+ * (src/traits/api/runtime-trait.ts): each component's parsed runtime traits, in order. The stage keeps each
  * trait's progress on the release (opaque JSON through the trait's codec, written with the state record)
  * and turns the traits' outcomes into one delivery result, which record.ts records without knowing
  * which trait spoke.

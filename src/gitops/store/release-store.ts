@@ -31,7 +31,7 @@ export interface RecordedPlacement {
 }
 
 /**
- * A runtime trait's state on one component (src/traits/runtime-trait.ts): its progress as the trait
+ * A runtime trait's state on one component (src/traits/api/runtime-trait.ts): its progress as the trait
  * encoded it (opaque here), the line `ferry status` shows, and how its last delivery ended.
  */
 export interface TraitState {

@@ -1,5 +1,5 @@
 /**
- * The canary's runtime (src/traits/runtime-trait.ts): whether a component needs a canary (its rendered
+ * The canary's runtime (src/traits/api/runtime-trait.ts): whether a component needs a canary (its rendered
  * pod template differs from the stable one, and a stable one runs), holding its new template back from
  * apply, and running the canary with the release's records, Events and metrics. A verdict is an outcome,
  * never an exception: the core records it (and holds an aborted commit).

@@ -1,5 +1,5 @@
 /**
- * The `canary` runtime trait: gray release of a component's Deployment (src/traits/runtime-trait.ts).
+ * The `canary` runtime trait: gray release of a component's Deployment (src/traits/api/runtime-trait.ts).
  * Parsing (spec.ts), progress (progress.ts) and the runtime (delivery.ts) are its own; this file is
  * what the core sees.
  */
