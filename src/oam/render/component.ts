@@ -11,8 +11,8 @@ import { applyPatch } from '../patch/apply-patch.js';
 import { clone, isObject, type Json, type JsonObject } from '../patch/json.js';
 import { componentContext, type RenderTarget } from './context.js';
 import { finishObject, type ObjectRole } from './labels.js';
-import { labelNameProblem, subdomainNameProblem } from '../model/validate.js';
 import { locateCueProblems, subjectAt, type Subject } from './locate.js';
+import { describeObject, objectIdentity, objectNameProblem } from './rendered-object.js';
 import type { EvaluationMemo } from './memo.js';
 
 export interface ComponentInput {
@@ -179,19 +179,6 @@ export function renderComponent(input: ComponentInput): ComponentResult {
   if (input.strict && twice.problems.length > 0) return { problems: twice.problems, warnings };
   warnings.push(...twice.problems);
   return { component: { name: comp.name, type: comp.type, objects: twice.objects }, problems: [], warnings };
-}
-
-/** Group, kind, namespace and name: two objects with the same identity are one object in the cluster. */
-export function objectIdentity(o: JsonObject): string {
-  const meta = (isObject(o.metadata) ? o.metadata : {}) as { name?: unknown; namespace?: unknown };
-  const group = String(o.apiVersion).includes('/') ? String(o.apiVersion).split('/')[0] : '';
-  return `${group}/${String(o.kind)}/${String(meta.namespace ?? '')}/${String(meta.name ?? '')}`;
-}
-
-/** `Service default/web`, `Namespace shop`. */
-export function describeObject(o: JsonObject): string {
-  const meta = (isObject(o.metadata) ? o.metadata : {}) as { name?: unknown; namespace?: unknown };
-  return `${String(o.kind)} ${meta.namespace ? `${String(meta.namespace)}/` : ''}${String(meta.name ?? '')}`;
 }
 
 /**
@@ -414,58 +401,6 @@ function shapeProblems(values: Record<string, unknown>, s: Subject): FerryProble
   return out;
 }
 
-/** Kinds whose names the API server checks as RFC 1123 labels; others (below) as subdomains. */
-const LABEL_NAMED = new Set(['Namespace', 'Service']);
-const SUBDOMAIN_NAMED = new Set([
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'ReplicaSet',
-  'Job',
-  'CronJob',
-  'Pod',
-  'ConfigMap',
-  'Secret',
-  'PersistentVolumeClaim',
-  'PersistentVolume',
-  'ServiceAccount',
-  'Ingress',
-  'IngressClass',
-  'NetworkPolicy',
-  'HorizontalPodAutoscaler',
-  'PodDisruptionBudget',
-  'StorageClass',
-  'CustomResourceDefinition',
-  'Lease',
-  'HTTPRoute',
-  'Gateway',
-  'GatewayClass',
-]);
-
-/**
- * metadata.name as the API server checks it: an RFC 1123 label for Namespaces and Services, a
- * subdomain for the common workload and config kinds, and for any other kind (RBAC roles may hold ":")
- * a path segment: no "/" or "%", not "." or "..". metadata.namespace is a label.
- */
-function objectNameProblem(o: JsonObject): string | undefined {
-  const meta = isObject(o.metadata) ? o.metadata : {};
-  if (typeof meta.name !== 'string') return `metadata.name must be a string, not ${JSON.stringify(meta.name)}`;
-  const kind = String(o.kind);
-  const name = LABEL_NAMED.has(kind)
-    ? labelNameProblem(meta.name)
-    : SUBDOMAIN_NAMED.has(kind)
-      ? subdomainNameProblem(meta.name)
-      : pathSegmentProblem(meta.name);
-  if (name) return `metadata.name "${meta.name}" ${name}`;
-  if (meta.namespace !== undefined) {
-    if (typeof meta.namespace !== 'string')
-      return `metadata.namespace must be a string, not ${JSON.stringify(meta.namespace)}`;
-    const ns = labelNameProblem(meta.namespace);
-    if (ns) return `metadata.namespace "${meta.namespace}" ${ns}`;
-  }
-  return undefined;
-}
-
 /**
  * Properties the definition's parameters do not declare (warnings); a LimitExceeded problem (an error)
  * when reading the parameters ran out of the CUE budget.
@@ -495,12 +430,6 @@ function unknownProblems(registry: DefinitionRegistry, s: Subject, properties: u
       [{ file: s.def.file }],
     ),
   );
-}
-
-function pathSegmentProblem(name: string): string | undefined {
-  if (name.length > 253) return `is ${name.length} characters long; at most 253 are allowed`;
-  if (name === '.' || name === '..' || /[/%]/.test(name)) return 'may not be "." or ".." or contain "/" or "%"';
-  return undefined;
 }
 
 function errsProblems(errs: unknown, s: Subject): FerryProblem[] {
