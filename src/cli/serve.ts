@@ -19,7 +19,7 @@ import type { ClusterPort } from '../ports/cluster.js';
 import { tuneForController } from './controller-runtime.js';
 import { RUNTIME_TRAITS } from '../traits/registry.js';
 import type { TraitRuntimeContext } from '../traits/api/runtime-trait.js';
-import { PrometheusClient } from '../metrics/prometheus.js';
+import { metricSources } from '../metrics/sources.js';
 import { parseDuration } from './duration.js';
 import { formatProblem } from '../oam/errors.js';
 import { openCluster } from './cluster-access.js';
@@ -68,13 +68,9 @@ async function gitAuth(cmd: ServeCommand, cluster: KubeCluster): Promise<GitAuth
   return password === undefined ? undefined : { username: env.gitUsername, password };
 }
 
-/** What the runtime traits run with: Prometheus for analysis when one is given, the ready timeout. */
+/** What the runtime traits run with: the ready timeout. */
 function traitContext(cmd: ServeCommand): Omit<TraitRuntimeContext, 'registry'> {
-  const url = cmd.prometheusUrl ?? ferryEnvironment().prometheusUrl;
-  return {
-    ...(url ? { prometheus: new PrometheusClient({ url }) } : {}),
-    readyTimeoutMs: parseDuration(cmd.canaryReadyTimeout ?? SERVE_DEFAULTS.canaryReadyTimeout),
-  };
+  return { readyTimeoutMs: parseDuration(cmd.canaryReadyTimeout ?? SERVE_DEFAULTS.canaryReadyTimeout) };
 }
 
 export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
@@ -143,6 +139,8 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     concurrency: Number(cmd.concurrency),
     runtimeTraits: RUNTIME_TRAITS,
     traitContext: traitContext(cmd),
+    // Each environment's metrics (ferry.yaml `metrics`), else the Prometheus the command names.
+    metricSources: metricSources(cmd.prometheusUrl ?? ferryEnvironment().prometheusUrl),
   });
   let leading = !cmd.leaderElect;
   const server = await startServer({

@@ -4,7 +4,7 @@
  * A query must come to one number: a scalar, or a vector of at most one series (aggregate with sum(),
  * max(), histogram_quantile()…); an empty vector or NaN is "no data".
  */
-import type { MetricsError, MetricsPort, QueryResult } from '../ports/metrics.js';
+import type { MetricsError, QueryResult, SampleSeries, SamplesPort, SamplesResult } from '../ports/metrics.js';
 
 export interface PrometheusOptions {
   /** e.g. http://127.0.0.1:9090 */
@@ -23,9 +23,10 @@ interface ApiResponse {
   data?: { resultType?: string; result?: unknown };
 }
 
-type Attempt = { done: QueryResult } | { retry: MetricsError };
+type Answer = { data: ApiResponse['data'] } | { error: MetricsError };
+type Attempt = { done: Answer } | { retry: MetricsError };
 
-export class PrometheusClient implements MetricsPort {
+export class PrometheusClient implements SamplesPort {
   private readonly base: string;
 
   constructor(private readonly o: PrometheusOptions) {
@@ -33,6 +34,35 @@ export class PrometheusClient implements MetricsPort {
   }
 
   async query(promql: string): Promise<QueryResult> {
+    const a = await this.ask(promql);
+    return 'error' in a ? { kind: 'error', error: a.error } : resultValue(a.data, promql);
+  }
+
+  /** `selector[Ns]` as an instant query: a matrix of every matching series' raw samples in the window. */
+  async samples(selector: string, windowSeconds: number): Promise<SamplesResult> {
+    const promql = `${selector}[${Math.max(1, Math.round(windowSeconds))}s]`;
+    const a = await this.ask(promql);
+    if ('error' in a) return { kind: 'error', error: a.error };
+    if (a.data?.resultType !== 'matrix' || !Array.isArray(a.data.result))
+      return fail(
+        'ambiguous',
+        `the query ${JSON.stringify(promql)} returned a ${a.data?.resultType} result, not a matrix`,
+      );
+    const series: SampleSeries[] = (a.data.result as { metric?: Record<string, string>; values?: unknown[] }[]).map(
+      (r) => ({
+        labels: r.metric ?? {},
+        points: (r.values ?? []).flatMap((v) => {
+          const ts = Array.isArray(v) ? Number(v[0]) : Number.NaN;
+          const n = number(v);
+          return Number.isFinite(ts) && n !== undefined ? [[Math.round(ts * 1000), n] as [number, number]] : [];
+        }),
+      }),
+    );
+    return series.length === 0 ? { kind: 'no-data' } : { kind: 'samples', series };
+  }
+
+  /** One question, with retries on transient failures: the answer's data, or the typed error. */
+  private async ask(promql: string): Promise<Answer> {
     const attempts = Math.max(1, this.o.attempts ?? 3);
     let last: MetricsError = { reason: 'unreachable', message: `cannot reach Prometheus at ${this.base}` };
     for (let i = 1; i <= attempts; i++) {
@@ -41,10 +71,7 @@ export class PrometheusClient implements MetricsPort {
       last = a.retry;
       if (i < attempts) await new Promise((r) => setTimeout(r, (this.o.backoffMs ?? ((n) => 200 * 2 ** (n - 1)))(i)));
     }
-    return {
-      kind: 'error',
-      error: { ...last, message: `${last.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})` },
-    };
+    return { error: { ...last, message: `${last.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})` } };
   }
 
   private async once(promql: string): Promise<Attempt> {
@@ -82,17 +109,20 @@ export class PrometheusClient implements MetricsPort {
       };
     if (body.status !== 'success')
       return {
-        done: fail(
-          'bad-query',
-          `Prometheus at ${this.base} refused the query ${JSON.stringify(promql)}: ` +
-            `${body.error ?? `HTTP ${res.status}`}`,
-        ),
+        done: {
+          error: {
+            reason: 'bad-query',
+            message:
+              `Prometheus at ${this.base} refused the query ${JSON.stringify(promql)}: ` +
+              `${body.error ?? `HTTP ${res.status}`}`,
+          },
+        },
       };
-    return { done: resultValue(body.data, promql) };
+    return { done: { data: body.data } };
   }
 }
 
-const fail = (reason: MetricsError['reason'], message: string): QueryResult => ({
+const fail = (reason: MetricsError['reason'], message: string): { kind: 'error'; error: MetricsError } => ({
   kind: 'error',
   error: { reason, message },
 });

@@ -22,3 +22,65 @@ export interface MetricsPort {
   /** An instant query evaluated now; never throws. */
   query(promql: string): Promise<QueryResult>;
 }
+
+/** One series of raw samples: its labels and its points (milliseconds since the epoch, value). */
+export interface SampleSeries {
+  labels: Record<string, string>;
+  points: [number, number][];
+}
+
+export type SamplesResult =
+  | { kind: 'samples'; series: SampleSeries[] }
+  | { kind: 'no-data' }
+  | { kind: 'error'; error: MetricsError };
+
+/** A metrics server that can also return the raw samples of a selector over a window. */
+export interface SamplesPort extends MetricsPort {
+  /** `selector[windowSeconds s]` evaluated now: every matching series with its samples; never throws. */
+  samples(selector: string, windowSeconds: number): Promise<SamplesResult>;
+}
+
+/**
+ * A workload as a metrics provider finds it: its namespace, its name (the Deployment: `web`,
+ * `web-canary`) and the Service its requests come through.
+ */
+export interface WorkloadRef {
+  namespace: string;
+  workload: string;
+  service: string;
+}
+
+/** How much data a window holds for a workload: requests counted, and the time its samples span. */
+export interface Evidence {
+  requests: number;
+  /** Earliest and latest sample in the window, ms since the epoch (equal with one scrape). */
+  firstMs: number;
+  lastMs: number;
+  /** The time between a series' consecutive samples (the scrape interval); undefined with single samples. */
+  scrapeMs?: number;
+}
+
+export type EvidenceResult = { kind: 'evidence'; evidence: Evidence } | Exclude<QueryResult, { kind: 'value' }>;
+
+/**
+ * A workload's request metrics, whatever the cluster's metric labels are: a trait asks for "the
+ * canary's success rate" and the provider (pods, istio, nginx-ingress, custom) owns the query.
+ * Implemented by src/metrics/workload-metrics.ts.
+ */
+export interface WorkloadMetrics {
+  /** `pods provider at http://…`, for messages. */
+  readonly name: string;
+  /**
+   * Whether two workloads behind one Service can be told apart (by pod or workload label); a provider
+   * that sees only Services (nginx-ingress) needs each workload behind its own Service.
+   */
+  readonly separatesWorkloads: boolean;
+  /** Requests and sample span over the last `windowSeconds`. */
+  evidence(w: WorkloadRef, windowSeconds: number): Promise<EvidenceResult>;
+  /** Share of requests not answered 5xx, in %. */
+  successRate(w: WorkloadRef, windowSeconds: number): Promise<QueryResult>;
+  /** The `quantile` (0–1) of request latency, in milliseconds. */
+  latency(w: WorkloadRef, windowSeconds: number, quantile: number): Promise<QueryResult>;
+  /** A query of the user's own (a custom metric), on the same server. */
+  query(promql: string): Promise<QueryResult>;
+}

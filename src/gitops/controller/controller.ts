@@ -10,6 +10,8 @@ import type { DefinitionRegistry } from '../../oam/definitions/registry.js';
 import { extendRegistry } from '../../oam/definitions/extend.js';
 import type { Result } from '../../oam/errors.js';
 import type { EnvironmentConfig, FerryConfig } from '../source/environments.js';
+import type { MetricsSourceConfig } from '../../config/metrics-source.js';
+import type { WorkloadMetrics } from '../../ports/metrics.js';
 import type { GitSource } from '../source/git-source.js';
 import { reconcileMachine } from '../reconcile/machine.js';
 import { SourceHolds, type HoldChange } from '../store/hold-watch.js';
@@ -57,6 +59,8 @@ export interface ControllerOptions {
    * controller's.
    */
   traitContext?: Omit<TraitRuntimeContext, 'registry'>;
+  /** The metrics a release's traits read, from its environment's source (none: traits get no metrics). */
+  metricSources?: (source: MetricsSourceConfig | undefined) => WorkloadMetrics | undefined;
   /** How often synced releases are compared with the cluster again (drift); 0 or absent: never. */
   resyncMs?: number;
 }
@@ -112,7 +116,11 @@ export class Controller {
     );
     const options: ReconcileOptions = {
       ...o,
-      traits: new TraitStage(o.runtimeTraits ?? [], { ...o.traitContext, registry: o.metrics.registry }),
+      traits: new TraitStage(
+        o.runtimeTraits ?? [],
+        { ...o.traitContext, registry: o.metrics.registry },
+        o.metricSources,
+      ),
     };
     this.lifecycle = new ReleaseLifecycle({
       options,
@@ -299,15 +307,21 @@ export class Controller {
       };
       // The releases of this folder: each app in it × its environments (a broken folder keeps the
       // ones it had, or is reported under the folder's name).
-      const pairs: { app: string; env: string; config?: EnvironmentConfig }[] = [];
+      const pairs: { app: string; env: string; config?: EnvironmentConfig; metrics?: MetricsSourceConfig }[] = [];
+      const envConfig = (env: string) => {
+        const c = config?.environments.find((e) => e.name === env);
+        const metrics = c?.metrics ?? config?.metrics;
+        return { ...(c ? { config: c } : {}), ...(metrics ? { metrics } : {}) };
+      };
       if (result.ok) {
         for (const a of result.value.apps)
           for (const env of environmentsOf(a, config?.environments ?? []))
-            pairs.push({ app: a.app.metadata.name, env, config: config?.environments.find((e) => e.name === env) });
-      } else if (known.length > 0) pairs.push(...known.map((r) => ({ app: r.app, env: r.env, config: r.config })));
+            pairs.push({ app: a.app.metadata.name, env, ...envConfig(env) });
+      } else if (known.length > 0)
+        pairs.push(...known.map((r) => ({ app: r.app, env: r.env, config: r.config, metrics: r.metrics })));
       else
         for (const env of config?.environments.length ? config.environments.map((e) => e.name) : ['default'])
-          pairs.push({ app: folder.name, env, config: config?.environments.find((e) => e.name === env) });
+          pairs.push({ app: folder.name, env, ...envConfig(env) });
       for (const p of pairs) {
         const key = `${p.app}/${p.env}`;
         declared.add(key);
@@ -317,7 +331,7 @@ export class Controller {
           this.releases.set(key, release);
           await this.lifecycle.restore(release, spec);
         }
-        if (!this.lifecycle.want(release, spec, p.config)) continue;
+        if (!this.lifecycle.want(release, spec, p.config, p.metrics)) continue;
         changed.push(key);
         this.lifecycle.nudge(release, true);
       }

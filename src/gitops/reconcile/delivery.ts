@@ -8,6 +8,8 @@
 import type { KubeObject } from '../../objects/objects.js';
 import type { ParsedTrait, TraitParser } from '../../oam/render/runtime-traits.js';
 import type { ClusterPort } from '../../ports/cluster.js';
+import type { WorkloadMetrics } from '../../ports/metrics.js';
+import type { MetricsSourceConfig } from '../../config/metrics-source.js';
 import type {
   AnyRuntimeTrait,
   TraitOutcome,
@@ -51,7 +53,11 @@ export class TraitStage {
   /** The traits' parsers, for the render pipeline. */
   readonly parsers: readonly TraitParser[];
 
-  constructor(traits: readonly AnyRuntimeTrait[], context: TraitRuntimeContext) {
+  constructor(
+    traits: readonly AnyRuntimeTrait[],
+    context: TraitRuntimeContext,
+    private readonly metricSources?: (source: MetricsSourceConfig | undefined) => WorkloadMetrics | undefined,
+  ) {
     for (const trait of traits) this.started.set(trait.type, { trait, runtime: trait.start(context) });
     this.parsers = traits;
   }
@@ -71,6 +77,7 @@ export class TraitStage {
 
   private target(i: StageInput, parsed: ParsedTrait, objects: KubeObject[]): TraitTarget<unknown> {
     const r = i.release;
+    const metrics = this.metricSources?.(r.metrics);
     return {
       app: r.app,
       env: r.env,
@@ -82,6 +89,7 @@ export class TraitStage {
       objects,
       stable: i.stable,
       cluster: i.cluster,
+      ...(metrics ? { metrics } : {}),
     };
   }
 

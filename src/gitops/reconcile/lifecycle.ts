@@ -87,8 +87,9 @@ export class ReleaseLifecycle {
   }
 
   /** The spec Git declares for a release now; true when it is a new one (the release should reconcile). */
-  want(r: Release, spec: Spec, config: Release['config']): boolean {
+  want(r: Release, spec: Spec, config: Release['config'], metrics?: Release['metrics']): boolean {
     r.config = config;
+    r.metrics = metrics;
     if (r.spec?.digest === spec.digest) {
       r.sameSpec.add(spec.commit);
       return false;

@@ -12,6 +12,7 @@ import type { SourcedApplication } from '../../oam/model/parse.js';
 import type { ParsedTrait } from '../../oam/render/runtime-traits.js';
 import type { ReleasePlacement } from '../release/release-render.js';
 import type { EnvironmentConfig } from '../source/environments.js';
+import type { MetricsSourceConfig } from '../../config/metrics-source.js';
 import type { AppFolder, LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
 import type { StateSummary, TraitState } from '../store/release-store.js';
 import type { planApp } from '../sync/sync.js';
@@ -51,6 +52,8 @@ export interface Release {
   /** This controller's source: scopes the release's records (state, history, hold, inventory). */
   source: string;
   config?: EnvironmentConfig;
+  /** Where the release's traits read metrics (ferry.yaml's `metrics` for its environment). */
+  metrics?: MetricsSourceConfig;
   folder: string;
   actor?: Actor<typeof reconcileMachine>;
   /** The spec this release should reach, and the commits known to carry the same spec. */
@@ -85,7 +88,7 @@ export interface Release {
 
 /** A new release of this source, not yet restored. */
 export function newRelease(
-  p: { app: string; env: string; config?: EnvironmentConfig },
+  p: { app: string; env: string; config?: EnvironmentConfig; metrics?: MetricsSourceConfig },
   source: string,
   folder: string,
 ): Release {
@@ -94,6 +97,7 @@ export function newRelease(
     env: p.env,
     source,
     config: p.config,
+    ...(p.metrics ? { metrics: p.metrics } : {}),
     folder,
     sameSpec: new Set(),
     io: Promise.resolve(),

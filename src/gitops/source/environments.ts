@@ -10,16 +10,21 @@ import { isMap, LineCounter, parseDocument } from 'yaml';
 import { fail, formatProblem, ok, problem, type FerryProblem, type Result } from '../../oam/errors.js';
 import { readRegularFile } from '../../oam/files/read.js';
 import { toJS } from '../../oam/model/parse.js';
+import { METRIC_PROVIDERS, mergeMetricsSource, type MetricsSourceConfig } from '../../config/metrics-source.js';
 
 export interface EnvironmentConfig {
   name: string;
   context?: string;
   kubeconfig?: string;
   namespace?: string;
+  /** Where traits read this environment's metrics: its own fields over ferry.yaml's top-level `metrics`. */
+  metrics?: MetricsSourceConfig;
 }
 
 export interface FerryConfig {
   environments: EnvironmentConfig[];
+  /** The top-level `metrics`: every environment's source unless it says otherwise. */
+  metrics?: MetricsSourceConfig;
   defaults: {
     /** Re-apply the last good revision (and hold) when a sync or its verification fails. */
     autoRollback: boolean;
@@ -35,11 +40,33 @@ const EMPTY: FerryConfig = { environments: [], defaults: { autoRollback: false, 
 const NAME = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const DURATION = '^(\\d+(\\.\\d+)?(ms|s|m|h))+$';
 
+const SELECTOR = { type: 'string', minLength: 1 } as const;
+const METRICS = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    prometheus: { type: 'string', pattern: '^https?://[^\\s]+$' },
+    provider: { enum: [...METRIC_PROVIDERS] },
+    custom: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['requests', 'errors', 'latencyBuckets'],
+      properties: {
+        requests: SELECTOR,
+        errors: SELECTOR,
+        latencyBuckets: SELECTOR,
+        latencyUnit: { enum: ['seconds', 'milliseconds'] },
+      },
+    },
+  },
+} as const;
+
 /** ferry.yaml's JSON Schema: unknown fields are errors, so a typo never passes silently. */
 const SCHEMA = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    metrics: METRICS,
     environments: {
       type: 'array',
       items: {
@@ -51,6 +78,7 @@ const SCHEMA = {
           context: { type: 'string', minLength: 1 },
           kubeconfig: { type: 'string', minLength: 1 },
           namespace: { type: 'string', pattern: NAME, maxLength: 63 },
+          metrics: METRICS,
         },
       },
     },
@@ -103,7 +131,15 @@ function explain(e: ErrorObject): { path: (string | number)[]; key: boolean; mes
         key: false,
         message: where.endsWith('verifyTimeout')
           ? `${where} must be a duration such as 30s, 5m or 1h`
-          : `${where} must be lowercase letters, digits and "-" (an RFC 1123 label)`,
+          : where.endsWith('prometheus')
+            ? `${where} must be an http:// or https:// URL`
+            : `${where} must be lowercase letters, digits and "-" (an RFC 1123 label)`,
+      };
+    case 'enum':
+      return {
+        path,
+        key: false,
+        message: `${where} must be one of ${(p.allowedValues as string[]).join(', ')}`,
       };
     default:
       return { path, key: false, message: `${where} ${e.message ?? 'is invalid'}` };
@@ -118,8 +154,10 @@ function typeWords(type: unknown): string {
 }
 
 function hint(path: (string | number)[]): string {
-  if (path.length === 0) return ' (known: environments, defaults)';
-  if (path[0] === 'environments') return ' (known: name, context, kubeconfig, namespace)';
+  if (path.length === 0) return ' (known: environments, defaults, metrics)';
+  if (path.at(-1) === 'custom') return ' (known: requests, errors, latencyBuckets, latencyUnit)';
+  if (path.at(-1) === 'metrics') return ' (known: prometheus, provider, custom)';
+  if (path[0] === 'environments') return ' (known: name, context, kubeconfig, namespace, metrics)';
   if (path[0] === 'defaults') return ' (known: autoRollback, pruneRemovedApps, verifyTimeout)';
   return '';
 }
@@ -150,7 +188,7 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
         (node as { range?: [number, number, number] } | undefined)?.range ??
         (doc.getIn(x.path.slice(0, -1), true) as { range?: number[] } | undefined)?.range;
       const pos = lines.linePos(range?.[0] ?? 0);
-      const value = e.keyword === 'type' || e.keyword === 'pattern' ? doc.getIn(x.path) : undefined;
+      const value = ['type', 'pattern', 'enum'].includes(e.keyword) ? doc.getIn(x.path) : undefined;
       const shown =
         value === undefined || (typeof value === 'object' && value !== null) ? '' : `, not ${JSON.stringify(value)}`;
       return problem('PolicyInvalid', `${x.message}${shown}`, { file, line: pos.line, column: pos.col });
@@ -160,6 +198,7 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
   const cfg = raw as {
     environments?: EnvironmentConfig[];
     defaults?: { autoRollback?: boolean; pruneRemovedApps?: boolean; verifyTimeout?: string };
+    metrics?: MetricsSourceConfig;
   };
   const seen = new Map<string, number>();
   const problems: FerryProblem[] = [];
@@ -177,10 +216,37 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
       );
     } else seen.set(e.name, i);
   });
+  // A custom provider needs its templates, from the environment or the top level.
+  const needsCustom = (m: MetricsSourceConfig | undefined, path: (string | number)[]) => {
+    if (m?.provider !== 'custom' || m.custom) return;
+    const pos = lines.linePos(
+      (doc.getIn([...path, 'provider'], true) as { range?: number[] } | undefined)?.range?.[0] ?? 0,
+    );
+    problems.push(
+      problem(
+        'PolicyInvalid',
+        `${path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+          .join('')
+          .replace(/^\./, '')}.provider ` +
+          'is "custom": give custom: {requests, errors, latencyBuckets} (series selectors)',
+        { file, line: pos.line, column: pos.col },
+      ),
+    );
+  };
+  needsCustom(cfg.metrics, ['metrics']);
+  (cfg.environments ?? []).forEach((e, i) =>
+    needsCustom(mergeMetricsSource(cfg.metrics, e.metrics), ['environments', i, 'metrics']),
+  );
   if (problems.length > 0) return fail(problems);
   const d = cfg.defaults ?? {};
+  const metricsOf = (e: EnvironmentConfig) => mergeMetricsSource(cfg.metrics, e.metrics);
   return ok({
-    environments: (cfg.environments ?? []).map((e) => ({ ...e })),
+    environments: (cfg.environments ?? []).map((e) => {
+      const metrics = metricsOf(e);
+      return { ...e, ...(metrics ? { metrics } : {}) };
+    }),
+    ...(cfg.metrics ? { metrics: cfg.metrics } : {}),
     defaults: {
       autoRollback: d.autoRollback === true,
       pruneRemovedApps: d.pruneRemovedApps !== false,

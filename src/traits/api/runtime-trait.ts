@@ -18,7 +18,7 @@ import type { KubeObject } from '../../objects/objects.js';
 import type { TraitParser } from '../../oam/render/runtime-traits.js';
 import type { ClusterPort } from '../../ports/cluster.js';
 import type { Log } from '../../ports/log.js';
-import type { MetricsPort } from '../../ports/metrics.js';
+import type { WorkloadMetrics } from '../../ports/metrics.js';
 
 /** How a trait's progress is kept: plain JSON in the release's state record. */
 export interface ProgressCodec<P> {
@@ -63,6 +63,8 @@ export interface TraitTarget<S> {
   stable: readonly KubeObject[] | undefined;
   /** The cluster of the placement. */
   cluster: ClusterPort;
+  /** The environment's metrics (ferry.yaml `metrics`, or `ferry serve --prometheus-url`), when configured. */
+  metrics?: WorkloadMetrics;
 }
 
 export interface DeliverInput<S, P> extends TraitTarget<S> {
@@ -94,8 +96,6 @@ export interface TraitRuntime<S, P> {
 export interface TraitRuntimeContext {
   /** The controller's Prometheus registry (served on /metrics): the trait registers its own metrics. */
   registry: Registry;
-  /** Prometheus for analysis, when configured. */
-  prometheus?: MetricsPort;
   /** How long a new workload may take to become ready. */
   readyTimeoutMs?: number;
   now?: () => number;

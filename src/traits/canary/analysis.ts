@@ -1,19 +1,27 @@
 /**
- * One analysis run: every metric of the canary's analysis queried on the metrics server, against the
- * canary's pods only, and judged. A value out of bounds fails the run; a query with no data or an
- * unreachable server makes it inconclusive (neither pass nor fail), as Argo Rollouts does.
+ * One analysis run: every metric of the canary's analysis measured on the environment's metrics
+ * (src/ports/metrics.ts: the provider owns the labels), judged against absolute bounds and against the
+ * stable pods over the same window, and weighed by how much data the window holds.
+ *
+ * The rule (docs/canary.md, "Enough data before a verdict"):
+ * - A run passes only on full evidence: at least `minRequests` canary requests in the window, and
+ *   samples spanning at least `minCoverage` % of the window (or of the time since the canary's pods
+ *   became ready, when shorter), each sample counting for one scrape interval.
+ * - A run fails on less: a value out of bounds with at least a quarter of `minRequests` is enough to stop.
+ * - Otherwise (no data, too little data, an unreachable server) it is inconclusive, as Argo Rollouts has it.
  */
-import type { MetricsPort } from '../../ports/metrics.js';
+import type { Evidence, QueryResult, WorkloadMetrics, WorkloadRef } from '../../ports/metrics.js';
 import type { AnalysisRun } from './progress.js';
-import type { MetricSpec } from './spec.js';
+import type { AnalysisSpec, MetricSpec } from './spec.js';
 
 export interface AnalysisScope {
-  namespace: string;
-  /** The canary's workload (its pods carry `workload="<name>"`) and the Service it is reached by. */
-  workload: string;
-  service: string;
-  /** PromQL range of the rates: the analysis interval, at least 10 s. */
-  window: string;
+  canary: WorkloadRef;
+  stable: WorkloadRef;
+  /** The window of the rates, seconds: the analysis interval, at least 10 s. */
+  windowSeconds: number;
+  /** When the canary's pods (at this weight) became ready, ms since the epoch. */
+  readyAt: number;
+  now: number;
 }
 
 const QUANTILES: Record<string, number> = {
@@ -26,87 +34,128 @@ const QUANTILES: Record<string, number> = {
 /** `{{ namespace }}`-style placeholders of a custom query. */
 export function substitute(query: string, s: AnalysisScope): string {
   const values: Record<string, string> = {
-    namespace: s.namespace,
-    workload: s.workload,
-    service: s.service,
-    canaryPods: `${s.workload}-[a-z0-9]+-[a-z0-9]+`,
-    interval: s.window,
+    namespace: s.canary.namespace,
+    workload: s.canary.workload,
+    service: s.canary.service,
+    canaryPods: `${s.canary.workload}-[a-z0-9]+-[a-z0-9]+`,
+    interval: `${s.windowSeconds}s`,
   };
   return query.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, k: string) => values[k] ?? m);
 }
 
-/** The PromQL of a metric, and the unit its value is shown in. */
-export function metricQuery(m: MetricSpec, s: AnalysisScope): { promql: string; unit: string; scale: number } {
-  if (m.query) return { promql: substitute(m.query, s), unit: '', scale: 1 };
-  const sel = `namespace="${s.namespace}",workload="${s.workload}"`;
-  if (m.name === 'success-rate') {
-    // No 5xx series at all is 0 errors (`or vector(0)`); no requests at all is no data.
-    const errorRate = `sum(rate(http_requests_total{${sel},code=~"5.."}[${s.window}]))`;
-    const requestRate = `sum(rate(http_requests_total{${sel}}[${s.window}]))`;
-    return {
-      promql: `100 * (1 - ((${errorRate} or vector(0)) / ${requestRate}))`,
-      unit: '%',
-      scale: 1,
-    };
+/** A value as measured: whole above 100, else up to two decimals (99.86 stays apart from 99.9). */
+const num = (v: number) => `${v >= 100 ? Math.round(v) : Number(v.toFixed(2))}`;
+const fmt = (v: number, unit: string) => `${num(v)}${unit === '%' ? ' %' : unit ? ` ${unit}` : ''}`;
+
+/**
+ * How much of the window the evidence covers, %: the samples' span plus one scrape interval (each sample
+ * stands for one), over the window; 0 before a series has two samples.
+ */
+export function coverage(e: Evidence, windowMs: number): number {
+  if (e.scrapeMs === undefined || windowMs <= 0) return 0;
+  return Math.min(100, (100 * (e.lastMs - e.firstMs + e.scrapeMs)) / windowMs);
+}
+
+type Measurement = AnalysisRun['measurements'][number];
+
+/** One metric, measured and judged (ok undefined: no verdict, with the reason in the message). */
+async function measure(
+  metrics: WorkloadMetrics,
+  m: MetricSpec,
+  s: AnalysisScope,
+  count: () => void,
+): Promise<Measurement> {
+  const unit = m.query ? '' : m.name === 'success-rate' ? '%' : 'ms';
+  const ask = (w: WorkloadRef): Promise<QueryResult> => {
+    count();
+    if (m.query) return metrics.query(substitute(m.query, s));
+    if (m.name === 'success-rate') return metrics.successRate(w, s.windowSeconds);
+    return metrics.latency(w, s.windowSeconds, QUANTILES[m.name]!);
+  };
+  const none = (r: QueryResult, who = ''): Measurement => ({
+    name: m.name,
+    unit,
+    message: `${m.name}${who}: ${r.kind === 'error' ? r.error.message : 'no data'}`,
+  });
+  const r = await ask(s.canary);
+  if (r.kind !== 'value') return none(r);
+  const value = r.value;
+  const checks: { ok: boolean; text: string }[] = [];
+  if (m.min !== undefined)
+    checks.push({ ok: value >= m.min, text: `${value >= m.min ? '≥' : '<'} ${fmt(m.min, unit)}` });
+  if (m.max !== undefined)
+    checks.push({ ok: value <= m.max, text: `${value <= m.max ? '≤' : '>'} ${fmt(m.max, unit)}` });
+  let stable: number | undefined;
+  if (m.maxIncrease !== undefined || m.maxDecrease !== undefined) {
+    const st = await ask(s.stable);
+    if (st.kind !== 'value') return { ...none(st, ' of the stable pods'), value };
+    stable = st.value;
+    if (m.maxIncrease !== undefined) {
+      const limit = stable * (1 + m.maxIncrease / 100);
+      checks.push({
+        ok: value <= limit,
+        text: `${value <= limit ? '≤' : '>'} stable ${fmt(stable, unit)} + ${num(m.maxIncrease)} %`,
+      });
+    }
+    if (m.maxDecrease !== undefined) {
+      const limit = stable - m.maxDecrease;
+      checks.push({
+        ok: value >= limit,
+        text: `${value >= limit ? '≥' : '<'} stable ${fmt(stable, unit)} − ${num(m.maxDecrease)}`,
+      });
+    }
   }
-  const q = QUANTILES[m.name]!;
+  const failed = checks.filter((c) => !c.ok);
   return {
-    promql: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[${s.window}])))`,
-    unit: 'ms',
-    scale: 1000,
+    name: m.name,
+    value,
+    ...(stable !== undefined ? { stable } : {}),
+    unit,
+    ok: failed.length === 0,
+    message: `${m.name} ${fmt(value, unit)} ${(failed.length > 0 ? failed : checks).map((c) => c.text).join(', ')}`,
   };
 }
 
-/** A value as measured: whole above 100, else up to two decimals (99.86 stays apart from 99.9). */
-const fmt = (v: number, unit: string) =>
-  `${v >= 100 ? Math.round(v) : Number(v.toFixed(2))}${unit === '%' ? ' %' : unit ? ` ${unit}` : ''}`;
-
 export async function analyse(
-  metrics: MetricsPort,
-  list: readonly MetricSpec[],
+  metrics: WorkloadMetrics,
+  spec: Pick<AnalysisSpec, 'metrics' | 'minRequests' | 'minCoverage'>,
   s: AnalysisScope,
   at: { step: number; weight: number; time: string },
 ): Promise<AnalysisRun> {
-  const measurements: AnalysisRun['measurements'] = [];
-  for (const m of list) {
-    const { promql, unit, scale } = metricQuery(m, s);
-    const r = await metrics.query(promql);
-    if (r.kind === 'no-data') {
-      measurements.push({ name: m.name, unit, message: `${m.name}: no data` });
-      continue;
-    }
-    if (r.kind === 'error') {
-      measurements.push({ name: m.name, unit, message: `${m.name}: ${r.error.message}` });
-      continue;
-    }
-    const value = r.value * scale;
-    const low = m.min !== undefined && value < m.min;
-    const high = m.max !== undefined && value > m.max;
-    const bound = low
-      ? `< ${fmt(m.min!, unit)}`
-      : high
-        ? `> ${fmt(m.max!, unit)}`
-        : m.min !== undefined
-          ? `≥ ${fmt(m.min, unit)}`
-          : `≤ ${fmt(m.max!, unit)}`;
-    measurements.push({
-      name: m.name,
-      value,
-      unit,
-      ok: !low && !high,
-      message: `${m.name} ${fmt(value, unit)} ${bound}`,
-    });
-  }
-  const result = measurements.some((x) => x.ok === false)
-    ? 'Failed'
-    : measurements.some((x) => x.ok === undefined)
-      ? 'Inconclusive'
-      : 'Successful';
-  return { ...at, result, measurements };
+  let queries = 0;
+  const count = () => void queries++;
+  // The window the canary's data can fill: since its pods became ready, at most the rate window.
+  const windowMs = Math.min(s.windowSeconds * 1000, Math.max(0, s.now - s.readyAt));
+  count();
+  const ev = await metrics.evidence(s.canary, s.windowSeconds);
+  const measurements: Measurement[] = [];
+  for (const m of spec.metrics) measurements.push(await measure(metrics, m, s, count));
+
+  const requests = ev.kind === 'evidence' ? ev.evidence.requests : 0;
+  const cover = ev.kind === 'evidence' ? coverage(ev.evidence, windowMs) : 0;
+  const evidence = { requests, coverage: Math.round(cover) };
+  const enoughToFail = requests >= Math.max(1, Math.ceil(spec.minRequests / 4));
+  const enoughToPass = requests >= spec.minRequests && cover >= spec.minCoverage;
+  const failing = measurements.some((x) => x.ok === false);
+  const unknown = measurements.some((x) => x.ok === undefined);
+  let result: AnalysisRun['result'];
+  let short: string | undefined;
+  if (failing && enoughToFail) result = 'Failed';
+  else if (unknown) result = 'Inconclusive';
+  else if (!enoughToPass) {
+    result = 'Inconclusive';
+    short =
+      ev.kind === 'error'
+        ? `request count: ${ev.error.message}`
+        : `not enough data yet: ${requests} requests (${failing ? Math.ceil(spec.minRequests / 4) : spec.minRequests} ` +
+          `needed), samples over ${evidence.coverage} % of the window (${spec.minCoverage} % needed)`;
+  } else result = failing ? 'Failed' : 'Successful';
+  return { ...at, result, measurements, evidence, queries, ...(short ? { message: short } : {}) };
 }
 
-/** What a run says in one line: the failing measurements, else the inconclusive ones, else all. */
+/** What a run says in one line: the failing measurements, else the inconclusive ones (or the data wanting), else all. */
 export function runSummary(run: AnalysisRun): string {
+  if (run.result === 'Inconclusive' && run.message) return run.message;
   const pick =
     run.result === 'Failed'
       ? run.measurements.filter((m) => m.ok === false)

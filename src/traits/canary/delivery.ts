@@ -119,7 +119,7 @@ export class CanaryRuntime implements TraitRuntime<CanarySpec, CanaryProgress> {
     const rendered = route ? i.objects.find((o) => o.kind === 'HTTPRoute' && o.metadata.name === route) : undefined;
     return {
       cluster: i.cluster,
-      ...(this.c.prometheus ? { metrics: this.c.prometheus } : {}),
+      ...(i.metrics ? { metrics: i.metrics } : {}),
       now: this.c.now ?? Date.now,
       sleep: this.c.sleep ?? abortableSleep,
       readyTimeoutMs: this.c.readyTimeoutMs ?? 120_000,
@@ -135,9 +135,17 @@ export class CanaryRuntime implements TraitRuntime<CanarySpec, CanaryProgress> {
       clearCommand: () => i.clearCommand(),
       analysed: (run: CanaryProgress['analysis'][number]) => {
         this.metrics.analysisRuns.inc({ app: i.app, env: i.env, result: run.result });
-        this.metrics.analysisQueries.inc({ app: i.app, env: i.env }, run.measurements.length);
+        this.metrics.analysisQueries.inc({ app: i.app, env: i.env }, run.queries ?? run.measurements.length);
         i.log.info(
-          { app: i.app, env: i.env, step: run.step, weight: run.weight, result: run.result, measured: runSummary(run) },
+          {
+            app: i.app,
+            env: i.env,
+            step: run.step,
+            weight: run.weight,
+            result: run.result,
+            measured: runSummary(run),
+            ...(run.evidence ? { requests: run.evidence.requests, coverage: run.evidence.coverage } : {}),
+          },
           'canary analysis',
         );
       },

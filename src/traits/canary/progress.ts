@@ -12,7 +12,17 @@ export interface AnalysisRun {
   step: number;
   weight: number;
   result: 'Successful' | 'Failed' | 'Inconclusive';
-  measurements: { name: string; value?: number; unit: string; ok?: boolean; message: string }[];
+  /**
+   * Each metric: the canary's value, the stable pods' (with a relative bound), whether it is within
+   * bounds (undefined: no verdict), and the line that says so.
+   */
+  measurements: { name: string; value?: number; stable?: number; unit: string; ok?: boolean; message: string }[];
+  /** The canary's requests in the window, and the share of the window its samples cover (%). */
+  evidence?: { requests: number; coverage: number };
+  /** Queries sent for this run. */
+  queries?: number;
+  /** Why the run is inconclusive when no measurement says it: not enough data yet. */
+  message?: string;
 }
 
 export interface CanaryProgress {

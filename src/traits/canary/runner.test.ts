@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../objects/objects.js';
 import type { RolloutCommand } from './command.js';
-import type { MetricsPort, QueryResult } from '../../ports/metrics.js';
+import type { EvidenceResult, QueryResult, WorkloadMetrics, WorkloadRef } from '../../ports/metrics.js';
 import { MemoryCluster } from '../../../test/support/memory-cluster.js';
 import type { AnalysisRun, CanaryProgress } from './progress.js';
 import { CanaryAborted, runCanary, type RunnerDeps } from './runner.js';
@@ -60,8 +60,17 @@ class RecordingCluster extends MemoryCluster {
   /** Deployment name → the time (ms since T0) its replicas were last set to a new count. */
   readonly scaledAt = new Map<string, number>();
   elapsed = () => 0;
+  /** At each HTTPRoute write: the canary's weight in it, and the ready pods the canary Service selects. */
+  readonly routed: { weight: number; servedPods: number }[] = [];
   override async apply(obj: KubeObject): Promise<KubeObject> {
     this.applied.push(structuredClone(obj));
+    if (obj.kind === 'HTTPRoute') {
+      const canaryRef = refs(obj)?.find((r) => r.name.endsWith('-canary'));
+      const served = [...this.objects.values()].filter(
+        (o) => o.kind === 'Pod' && o.metadata.labels?.['ferry.dev/track'] === 'canary',
+      ).length;
+      this.routed.push({ weight: canaryRef?.weight ?? 0, servedPods: served });
+    }
     if (obj.kind === 'Deployment') {
       const replicas = (obj as unknown as Dep).spec.replicas;
       if (!this.scaledAt.has(obj.metadata.name) || this.dep(obj.metadata.name)?.spec.replicas !== replicas)
@@ -77,6 +86,8 @@ class RecordingCluster extends MemoryCluster {
 interface Options {
   /** The metrics server's answer to a query at a time (ms since T0). */
   metrics?: (promql: string, at: number) => QueryResult;
+  /** How much data the window holds at a time (default: 50 requests/s over the whole window, 1 s scrapes). */
+  evidence?: (at: number, windowSeconds: number) => EvidenceResult;
   /**
    * Whether the Deployment controller has made a Deployment's pods ready yet (default: at once), `scaledAt` the time
    * its replicas last changed.
@@ -135,20 +146,56 @@ function harness(o: Options = {}) {
         d.status = { observedGeneration: 0, replicas: n, readyReplicas: n, updatedReplicas: n, availableReplicas: n };
         if (!wasReady) h.ready.push({ name: d.metadata.name, at: now - T0 });
       }
+      pods(d, d.status.readyReplicas ?? 0);
+    }
+  };
+  /** A Deployment's ready pods, with its template's labels (what a Service selects). */
+  const pods = (d: Dep, ready: number) => {
+    for (const p of [...cluster.objects.values()])
+      if (p.kind === 'Pod' && p.metadata.name.startsWith(`${d.metadata.name}-h-`))
+        cluster.objects.delete(`Pod/${NS}/${p.metadata.name}`);
+    for (let i = 0; i < ready; i++) {
+      const name = `${d.metadata.name}-h-${i}`;
+      cluster.objects.set(`Pod/${NS}/${name}`, {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: NS, labels: { ...d.spec.template.metadata.labels } },
+        status: { conditions: [{ type: 'Ready', status: 'True' }] },
+      } as unknown as KubeObject);
     }
   };
   reconcile();
-  const metrics: MetricsPort = {
-    query: async (promql) => {
-      h.queries.push({ at: now - T0, promql });
-      h.snapshots.push({
-        at: now - T0,
-        route: await cluster.get(ROUTE_REF),
-        canaryService: await cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' }),
-        canary: cluster.dep('web-canary') && structuredClone(cluster.dep('web-canary')),
-      });
-      return (o.metrics ?? (() => ({ kind: 'value', value: 99.9 })))(promql, now - T0);
-    },
+  const ask = async (promql: string): Promise<QueryResult> => {
+    h.queries.push({ at: now - T0, promql });
+    h.snapshots.push({
+      at: now - T0,
+      route: await cluster.get(ROUTE_REF),
+      canaryService: await cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: NS, name: 'web-svc-canary' }),
+      canary: cluster.dep('web-canary') && structuredClone(cluster.dep('web-canary')),
+    });
+    return (o.metrics ?? (() => ({ kind: 'value', value: 99.9 })))(promql, now - T0);
+  };
+  const sel = (w: WorkloadRef, windowSeconds: number) =>
+    `namespace="${w.namespace}",workload="${w.workload}",service="${w.service}"}[${windowSeconds}s]`;
+  /** The provider's questions, written as pseudo-PromQL naming the workload and window asked about. */
+  const metrics: WorkloadMetrics = {
+    name: 'fake provider',
+    separatesWorkloads: true,
+    evidence: async (_w, windowSeconds) =>
+      o.evidence
+        ? o.evidence(now - T0, windowSeconds)
+        : {
+            kind: 'evidence',
+            evidence: {
+              requests: 50 * windowSeconds,
+              firstMs: now - windowSeconds * 1000,
+              lastMs: now,
+              scrapeMs: 1000,
+            },
+          },
+    successRate: (w, windowSeconds) => ask(`success-rate{${sel(w, windowSeconds)}`),
+    latency: (w, windowSeconds, q) => ask(`latency-${q}{${sel(w, windowSeconds)}`),
+    query: ask,
   };
   h.deps = {
     cluster,
@@ -304,7 +351,9 @@ describe('runCanary, replica ratio', () => {
       h.runs.every(
         (r) =>
           r.result === 'Inconclusive' &&
-          /no metrics server configured \(ferry serve --prometheus-url/.test(r.measurements[0]!.message),
+          /no metrics server configured \(ferry.yaml metrics.prometheus, ferry serve --prometheus-url/.test(
+            r.measurements[0]!.message,
+          ),
       ),
     ).toBe(true);
     expect(h.saves.every((p) => p.step === 0)).toBe(true);
@@ -845,6 +894,26 @@ describe('runCanary, gateway', () => {
     },
   );
 
+  it('the route sends the canary traffic only once the pods its Service selects are ready, and none after it ends', async () => {
+    // The canary's pods take 20 s to become ready after each scale.
+    const h = harness({
+      gateway: true,
+      renderedRoute: httpRoute,
+      readyAt: (name, at, scaledAt) => name !== 'web-canary' || at - scaledAt >= 20_000,
+    });
+    const result = await run(h, gatewaySpec());
+    expect(result.phase).toBe('Succeeded');
+    const weighted = h.cluster.routed.filter((r) => r.weight > 0);
+    expect(weighted.map((r) => r.weight)).toEqual([10, 50]);
+    // Every write that gives the canary a weight finds its 9 pods ready behind the canary Service.
+    for (const r of weighted) expect(r.servedPods).toBe(9);
+    // The first weight comes after the canary became ready (20 s after it was created), not with it.
+    const canaryReady = h.ready.find((x) => x.name === 'web-canary')!.at;
+    expect(canaryReady).toBeGreaterThanOrEqual(20_000);
+    // The last route write is the rendered one (all traffic to stable), before the canary is deleted.
+    expect(h.cluster.routed.at(-1)!.weight).toBe(0);
+  });
+
   it('the {{ service }} of a custom query is the canary Service', async () => {
     const h = harness({ gateway: true });
     await run(
@@ -878,5 +947,84 @@ describe('runCanary, gateway', () => {
     expect((e as Error).message).toBe('trafficRouting.gateway.httpRoute: HTTPRoute shop/web not found');
     expect(h.cluster.applied).toEqual([]);
     expect(h.saves).toEqual([]);
+  });
+});
+
+describe('runCanary, enough data before a verdict', () => {
+  const oneStep = (metrics: object[] = SUCCESS, extra: object = {}) =>
+    spec({ steps: [{ weight: 10 }], analysis: { interval: '10s', metrics, ...extra } });
+  /** Scrapes every second from `from` ms (since T0) on, 40 requests/s, as Prometheus would return them. */
+  const scrapedFrom =
+    (from: number) =>
+    (at: number, windowSeconds: number): EvidenceResult => {
+      const first = Math.max(from, at - windowSeconds * 1000);
+      if (at - first < 1000) return { kind: 'no-data' };
+      return {
+        kind: 'evidence',
+        evidence: {
+          requests: Math.round((40 * (at - first)) / 1000),
+          firstMs: T0 + first,
+          lastMs: T0 + at,
+          scrapeMs: 1000,
+        },
+      };
+    };
+
+  it('a good value on too little of the window is inconclusive; the step passes once the samples cover it', async () => {
+    // The canary is ready after a second; its first sample reaches Prometheus 4 s later.
+    const h = harness({ evidence: scrapedFrom(5_000) });
+    const result = await run(h, oneStep());
+    expect(result.phase).toBe('Succeeded');
+    const [first, ...rest] = h.runs;
+    expect(first).toMatchObject({ result: 'Inconclusive', evidence: { requests: 240, coverage: 70 } });
+    expect(first!.message).toBe(
+      'not enough data yet: 240 requests (20 needed), samples over 70 % of the window (80 % needed)',
+    );
+    // Retried soon (2 s), and passed on the run whose samples cover 80 % of the window.
+    const passed = rest.find((r) => r.result === 'Successful')!;
+    expect(passed.evidence!.coverage).toBeGreaterThanOrEqual(80);
+    expect(rest.slice(0, rest.indexOf(passed)).every((r) => r.result === 'Inconclusive')).toBe(true);
+  });
+
+  it('too few requests: inconclusive, whatever the coverage (minRequests)', async () => {
+    const h = harness({
+      evidence: (at) => ({
+        kind: 'evidence',
+        evidence: { requests: at < 30_000 ? 15 : 60, firstMs: T0 + at - 10_000, lastMs: T0 + at, scrapeMs: 1000 },
+      }),
+    });
+    const result = await run(h, oneStep(SUCCESS, { minRequests: 50 }));
+    expect(result.phase).toBe('Succeeded');
+    expect(h.runs[0]).toMatchObject({ result: 'Inconclusive', evidence: { requests: 15, coverage: 100 } });
+    expect(h.runs[0]!.message).toContain('15 requests (50 needed)');
+    expect(h.runs.at(-1)).toMatchObject({ result: 'Successful', evidence: { requests: 60 } });
+  });
+
+  it('a failing value stops the canary on a quarter of the requests, without waiting for the window', async () => {
+    const h = harness({
+      metrics: () => ({ kind: 'value', value: 80 }),
+      evidence: () => ({ kind: 'evidence', evidence: { requests: 5, firstMs: T0, lastMs: T0 + 1000, scrapeMs: 1000 } }),
+    });
+    const e = await pending(run(h, oneStep()));
+    expect(e).toBeInstanceOf(CanaryAborted);
+    expect(h.runs).toHaveLength(1);
+    expect(h.runs[0]).toMatchObject({ result: 'Failed', evidence: { requests: 5 } });
+  });
+
+  it('a failing value on fewer requests than that is inconclusive (4 of 20)', async () => {
+    let n = 0;
+    const h = harness({
+      metrics: () => ({ kind: 'value', value: n++ === 0 ? 80 : 99.9 }),
+      evidence: (at) => ({
+        kind: 'evidence',
+        evidence: { requests: at < 20_000 ? 4 : 400, firstMs: T0 + at - 10_000, lastMs: T0 + at, scrapeMs: 1000 },
+      }),
+    });
+    const result = await run(h, oneStep());
+    expect(result.phase).toBe('Succeeded');
+    expect(h.runs[0]).toMatchObject({ result: 'Inconclusive' });
+    expect(h.runs[0]!.message).toBe(
+      'not enough data yet: 4 requests (5 needed), samples over 100 % of the window (80 % needed)',
+    );
   });
 });

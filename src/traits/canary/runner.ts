@@ -6,7 +6,7 @@
  * step and weight. The cluster, metrics, clock and records are injected.
  */
 import type { ClusterPort } from '../../ports/cluster.js';
-import type { MetricsPort } from '../../ports/metrics.js';
+import type { QueryResult, WorkloadMetrics } from '../../ports/metrics.js';
 import type { KubeObject } from '../../objects/objects.js';
 import type { RolloutCommand } from './command.js';
 import { analyse, runSummary } from './analysis.js';
@@ -19,7 +19,8 @@ export { CanaryAborted };
 
 export interface RunnerDeps {
   cluster: ClusterPort;
-  metrics?: MetricsPort;
+  /** The environment's metrics (its provider owns the labels). */
+  metrics?: WorkloadMetrics;
   now(): number;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   save(p: CanaryProgress): Promise<void>;
@@ -34,6 +35,23 @@ export interface RunnerDeps {
   /** How long the canary's pods may take to become ready before it is Degraded (default 2 minutes). */
   readyTimeoutMs?: number;
 }
+
+const unconfigured: QueryResult = {
+  kind: 'error',
+  error: {
+    reason: 'unreachable',
+    message:
+      'no metrics server configured (ferry.yaml metrics.prometheus, ferry serve --prometheus-url or FERRY_PROMETHEUS_URL)',
+  },
+};
+const NO_METRICS: WorkloadMetrics = {
+  name: 'no metrics server',
+  separatesWorkloads: true,
+  evidence: async () => unconfigured,
+  successRate: async () => unconfigured,
+  latency: async () => unconfigured,
+  query: async () => unconfigured,
+};
 
 /** How soon an inconclusive analysis is tried again (or the interval, when shorter). */
 export const INCONCLUSIVE_RETRY_MS = 2000;
@@ -113,27 +131,34 @@ export async function runCanary(
   };
 
   const interval = spec.analysis.intervalMs;
-  const window = `${Math.max(10, Math.round(interval / 1000))}s`;
+  const windowSeconds = Math.max(10, Math.round(interval / 1000));
   let nextAnalysis = d.now() + interval;
+  /** When the canary's pods at the current weight became ready (data before it is of fewer pods). */
+  let readyAt = d.now();
+  // A provider that sees Services only cannot tell the canary's pods from the stable ones behind one Service.
+  const builtIn = spec.analysis.metrics.some((m) => m.query === undefined);
+  if (d.metrics && !d.metrics.separatesWorkloads && builtIn && !traffic.gateway)
+    await abort(
+      `the metrics provider (${d.metrics.name}) tells Services apart, not pods: the canary's pods share the ` +
+        'stable Service in replica mode; give trafficRouting.gateway (a canary Service of its own) or another provider',
+    );
   /** One analysis when due: 'pass' | 'fail' (aborts at the limit) | 'inconclusive' | 'none' (no metrics) | 'wait'. */
   const analysisTick = async (): Promise<'pass' | 'inconclusive' | 'none' | 'wait'> => {
     if (spec.analysis.metrics.length === 0) return 'none';
     if (d.now() < nextAnalysis) return 'wait';
     nextAnalysis = d.now() + interval;
     // Checks declared with no metrics server to ask are never passed over: the canary waits, inconclusive.
-    const metrics: MetricsPort = d.metrics ?? {
-      query: async () => ({
-        kind: 'error',
-        error: {
-          reason: 'unreachable',
-          message: 'no metrics server configured (ferry serve --prometheus-url or FERRY_PROMETHEUS_URL)',
-        },
-      }),
-    };
+    const metrics = d.metrics ?? NO_METRICS;
     const run = await analyse(
       metrics,
-      spec.analysis.metrics,
-      { namespace: ns, workload: canaryName(name), service: traffic.service, window },
+      spec.analysis,
+      {
+        canary: { namespace: ns, workload: canaryName(name), service: traffic.service },
+        stable: { namespace: ns, workload: name, service: traffic.stableService },
+        windowSeconds,
+        readyAt,
+        now: d.now(),
+      },
       { step: p.step, weight: p.weight, time: time() },
     );
     d.analysed(run);
@@ -172,15 +197,28 @@ export async function runCanary(
     command = c;
   };
 
-  // Resume (or start) at the saved weight: never back to 0 % when some steps were done, never to 100 %.
-  if (!fresh && p.weight > 0 && p.phase !== 'Promoting') await traffic.setWeight(p.weight);
+  // Resume at the saved weight: never back to 0 % when some steps were done, never to 100 %. A route
+  // sends traffic only once the canary's pods are ready to take it.
+  if (!fresh && p.weight > 0 && p.phase !== 'Promoting') {
+    await traffic.scale(p.weight);
+    if (traffic.gateway) {
+      const since = d.now();
+      while (!(await canaryReady(await traffic.canaryPods(p.weight), since))) {
+        if (signal.aborted) throw new Error('superseded');
+        await d.sleep(500, signal);
+      }
+      await traffic.route(p.weight);
+      readyAt = d.now();
+    }
+  }
 
   while (p.step < spec.steps.length && p.phase !== 'Promoting') {
     const s = spec.steps[p.step]!;
     const stepStart = Date.parse(p.stepStartedAt);
     let since = d.now();
     if ('weight' in s && p.weight !== s.weight) {
-      await traffic.setWeight(s.weight);
+      // The canary's pods first; in gateway mode the route follows once they are ready (below).
+      await traffic.scale(s.weight);
       await save({ weight: s.weight });
       since = d.now();
     }
@@ -194,6 +232,8 @@ export async function runCanary(
         ready = await canaryReady(await traffic.canaryPods(s.weight), since);
         // The step passes on an analysis of data taken at this weight: one interval from now.
         if (ready) {
+          if (traffic.gateway) await traffic.route(s.weight);
+          readyAt = d.now();
           nextAnalysis = d.now() + interval;
           await save({ actualWeight: await traffic.actualWeight() });
         }

@@ -27,6 +27,8 @@ describe('parseCanary', () => {
           { name: 'latency', max: '500ms' },
           { name: 'queue-depth', query: 'sum(queue{workload="{{ workload }}"})', max: 1000 },
         ],
+        minRequests: 20,
+        minCoverage: 80,
       },
       trafficRouting: { gateway: { httpRoute: 'web' } },
     });
@@ -41,6 +43,8 @@ describe('parseCanary', () => {
           { name: 'latency', max: 500 },
           { name: 'queue-depth', query: 'sum(queue{workload="{{ workload }}"})', max: 1000 },
         ],
+        minRequests: 20,
+        minCoverage: 80,
       },
       trafficRouting: { gateway: { httpRoute: 'web' } },
     });
@@ -51,7 +55,7 @@ describe('parseCanary', () => {
       expect(ok(props)).toEqual({
         component: 'web',
         steps: [{ weight: 20 }, { pause: { durationMs: 30_000 } }, { weight: 50 }, { pause: { durationMs: 30_000 } }],
-        analysis: { intervalMs: 30_000, failureLimit: 1, metrics: [] },
+        analysis: { intervalMs: 30_000, failureLimit: 1, metrics: [], minRequests: 20, minCoverage: 80 },
         trafficRouting: {},
       });
     }
@@ -152,13 +156,18 @@ describe('parseCanary', () => {
       intervalMs: 1000,
       failureLimit: 3,
       metrics: [],
+      minRequests: 20,
+      minCoverage: 80,
     });
     expect(ok({ analysis: { interval: '1m30s' } }).analysis.intervalMs).toBe(90_000);
   });
 
   it('refuses analysis and trafficRouting that are not maps, and properties that are not a map', () => {
     expect(problems({ analysis: null })).toEqual([
-      { path: ['analysis'], message: 'a map of interval, failureLimit and metrics, not null' },
+      {
+        path: ['analysis'],
+        message: 'a map of interval, failureLimit, minRequests, minCoverage and metrics, not null',
+      },
     ]);
     expect(problems({ trafficRouting: 'gateway' })).toEqual([
       { path: ['trafficRouting'], message: 'a map with gateway: {httpRoute: <name>}, not "gateway"' },
@@ -193,19 +202,23 @@ describe('parseCanary', () => {
         message:
           '"error-rate" is not built in (success-rate, latency, latency-p99, latency-p95, latency-p50); give a query',
       },
-      { path: ['analysis', 'metrics', 2], message: 'give min or max (or both)' },
+      {
+        path: ['analysis', 'metrics', 2],
+        message:
+          'give min or max (or a bound relative to stable: maxIncrease for latency, maxDecrease for success-rate)',
+      },
       { path: ['analysis', 'metrics', 3, 'min'], message: 'a number, not "99"' },
       { path: ['analysis', 'metrics', 4, 'max'], message: 'a number (ms) or a duration such as "500ms", not "fast"' },
       { path: ['analysis', 'metrics', 5, 'max'], message: 'a number, not "500ms"' },
       { path: ['analysis', 'metrics', 7, 'query'], message: 'a PromQL query returning one number, not ""' },
       {
         path: ['analysis', 'metrics', 8, 'threshold'],
-        message: 'unknown field: a metric has name, query, min and max',
+        message: 'unknown field: a metric has name, query, min, max, maxIncrease and maxDecrease',
       },
       { path: ['analysis', 'metrics', 9], message: 'a map of name, query, min and max, not "success-rate"' },
     ]);
     expect(problems({ analysis: { metrics: { name: 'success-rate' } } })).toEqual([
-      { path: ['analysis', 'metrics'], message: 'a list of {name, query?, min?, max?}, not {"name":"success-rate"}' },
+      { path: ['analysis', 'metrics'], message: 'a list of {name, query?, min?, max?, maxIncrease?, maxDecrease?}, not {"name":"success-rate"}' },
     ]);
   });
 
@@ -247,5 +260,66 @@ describe('canarySpec (one line per problem)', () => {
     });
     const props = { steps: [{ weight: 10 }], analysis: { metrics: [{ name: 'latency', max: '1s' }] } };
     expect(canarySpec('web', props)).toEqual(parseCanary(props, 'web'));
+  });
+});
+
+describe('parseCanary: enough data and bounds relative to stable', () => {
+  it('minRequests, minCoverage (a number or "80%"), maxIncrease ("20%" or a number) and maxDecrease', () => {
+    expect(
+      ok({
+        analysis: {
+          minRequests: 50,
+          minCoverage: '60%',
+          metrics: [
+            { name: 'latency-p95', maxIncrease: '20%' },
+            { name: 'latency', max: '1s', maxIncrease: 50 },
+            { name: 'success-rate', min: 95, maxDecrease: 0.5 },
+          ],
+        },
+      }).analysis,
+    ).toMatchObject({
+      minRequests: 50,
+      minCoverage: 60,
+      metrics: [
+        { name: 'latency-p95', maxIncrease: 20 },
+        { name: 'latency', max: 1000, maxIncrease: 50 },
+        { name: 'success-rate', min: 95, maxDecrease: 0.5 },
+      ],
+    });
+  });
+
+  it.each([
+    [{ minRequests: 0 }, 'analysis.minRequests', 'an integer ≥ 1, not 0'],
+    [{ minRequests: 2.5 }, 'analysis.minRequests', 'an integer ≥ 1, not 2.5'],
+    [{ minCoverage: 150 }, 'analysis.minCoverage', 'a share of the window from 0 to 100 (or "80%"), not 150'],
+    [{ minCoverage: 'most' }, 'analysis.minCoverage', 'a share of the window from 0 to 100 (or "80%"), not "most"'],
+    [
+      { metrics: [{ name: 'success-rate', maxIncrease: '10%' }] },
+      'analysis.metrics[0].maxIncrease',
+      'maxIncrease applies to the built-in latencies only',
+    ],
+    [
+      { metrics: [{ name: 'latency', maxDecrease: 1 }] },
+      'analysis.metrics[0].maxDecrease',
+      'maxDecrease applies to success-rate only',
+    ],
+    [
+      { metrics: [{ name: 'q', query: 'up', maxIncrease: 5 }] },
+      'analysis.metrics[0].maxIncrease',
+      'maxIncrease applies to the built-in latencies only',
+    ],
+    [
+      { metrics: [{ name: 'latency', maxIncrease: '-5%' }] },
+      'analysis.metrics[0].maxIncrease',
+      'a share ≥ 0 such as "20%", not "-5%"',
+    ],
+    [
+      { metrics: [{ name: 'success-rate', maxDecrease: -1 }] },
+      'analysis.metrics[0].maxDecrease',
+      'percentage points ≥ 0, not -1',
+    ],
+  ])('refuses %j at %s', (analysis, path, message) => {
+    const r = canarySpec('web', { analysis });
+    expect(r).toEqual({ ok: false, problems: [`${path}: ${message}`] });
   });
 });

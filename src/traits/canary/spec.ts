@@ -17,6 +17,20 @@ export interface MetricSpec {
   min?: number;
   /** For latency, in milliseconds. */
   max?: number;
+  /** Built-in latency: the most the canary may exceed the stable pods over the same window, in %. */
+  maxIncrease?: number;
+  /** success-rate: the most the canary may fall below the stable pods over the same window, in points. */
+  maxDecrease?: number;
+}
+
+export interface AnalysisSpec {
+  intervalMs: number;
+  failureLimit: number;
+  metrics: MetricSpec[];
+  /** Requests the canary must have served in the window before a run may pass (a quarter of it to fail). */
+  minRequests: number;
+  /** The share of the window (since the canary's pods became ready) its samples must cover to pass, %. */
+  minCoverage: number;
 }
 
 export type StepSpec = { weight: number } | { pause: { durationMs?: number } };
@@ -24,7 +38,7 @@ export type StepSpec = { weight: number } | { pause: { durationMs?: number } };
 export interface CanarySpec {
   component: string;
   steps: StepSpec[];
-  analysis: { intervalMs: number; failureLimit: number; metrics: MetricSpec[] };
+  analysis: AnalysisSpec;
   trafficRouting: { gateway?: { httpRoute: string } };
 }
 
@@ -38,6 +52,8 @@ const DEFAULT_STEPS: StepSpec[] = [
   { pause: { durationMs: 30_000 } },
 ];
 const DEFAULT_INTERVAL_MS = 30_000;
+export const DEFAULT_MIN_REQUESTS = 20;
+export const DEFAULT_MIN_COVERAGE = 80;
 
 /** A duration as the schema's `#Duration` writes it: "500ms", "30s", "1m30s", "1.5h" (no sign, no µs or ns). */
 const DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
@@ -115,10 +131,19 @@ function parseStep(s: unknown, path: Path, at: At): StepSpec | undefined {
   return undefined;
 }
 
+/** A percentage: a number, or a string such as "20%". */
+function percent(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') return undefined;
+  const m = /^(\d+(\.\d+)?)%$/.exec(v);
+  return m ? Number(m[1]) : undefined;
+}
+
 function parseAnalysis(raw: unknown, at: At): CanarySpec['analysis'] | undefined {
-  if (raw === undefined) return { intervalMs: DEFAULT_INTERVAL_MS, failureLimit: 1, metrics: [] };
+  const defaults = { minRequests: DEFAULT_MIN_REQUESTS, minCoverage: DEFAULT_MIN_COVERAGE };
+  if (raw === undefined) return { intervalMs: DEFAULT_INTERVAL_MS, failureLimit: 1, metrics: [], ...defaults };
   if (!isObj(raw)) {
-    at(['analysis'], `a map of interval, failureLimit and metrics, not ${show(raw)}`);
+    at(['analysis'], `a map of interval, failureLimit, minRequests, minCoverage and metrics, not ${show(raw)}`);
     return undefined;
   }
   let ok = true;
@@ -132,10 +157,23 @@ function parseAnalysis(raw: unknown, at: At): CanarySpec['analysis'] | undefined
     at(['analysis', 'failureLimit'], `an integer ≥ 1, not ${show(failureLimit)}`);
     ok = false;
   }
+  const minRequests = raw.minRequests ?? DEFAULT_MIN_REQUESTS;
+  if (!isInt(minRequests) || minRequests < 1) {
+    at(['analysis', 'minRequests'], `an integer ≥ 1, not ${show(minRequests)}`);
+    ok = false;
+  }
+  const minCoverage = raw.minCoverage === undefined ? DEFAULT_MIN_COVERAGE : percent(raw.minCoverage);
+  if (minCoverage === undefined || minCoverage < 0 || minCoverage > 100) {
+    at(['analysis', 'minCoverage'], `a share of the window from 0 to 100 (or "80%"), not ${show(raw.minCoverage)}`);
+    ok = false;
+  }
   const metrics: MetricSpec[] = [];
   const rawMetrics = raw.metrics === undefined ? [] : raw.metrics;
   if (!Array.isArray(rawMetrics)) {
-    at(['analysis', 'metrics'], `a list of {name, query?, min?, max?}, not ${show(rawMetrics)}`);
+    at(
+      ['analysis', 'metrics'],
+      `a list of {name, query?, min?, max?, maxIncrease?, maxDecrease?}, not ${show(rawMetrics)}`,
+    );
     ok = false;
   } else
     rawMetrics.forEach((m, i) => {
@@ -143,10 +181,18 @@ function parseAnalysis(raw: unknown, at: At): CanarySpec['analysis'] | undefined
       if (metric) metrics.push(metric);
       else ok = false;
     });
-  return ok ? { intervalMs: intervalMs!, failureLimit: failureLimit as number, metrics } : undefined;
+  return ok
+    ? {
+        intervalMs: intervalMs!,
+        failureLimit: failureLimit as number,
+        metrics,
+        minRequests: minRequests as number,
+        minCoverage: minCoverage!,
+      }
+    : undefined;
 }
 
-const METRIC_FIELDS = ['name', 'query', 'min', 'max'];
+const METRIC_FIELDS = ['name', 'query', 'min', 'max', 'maxIncrease', 'maxDecrease'];
 
 function parseMetric(m: unknown, path: Path, at: At): MetricSpec | undefined {
   if (!isObj(m)) {
@@ -159,7 +205,8 @@ function parseMetric(m: unknown, path: Path, at: At): MetricSpec | undefined {
     ok = false;
   };
   for (const k of Object.keys(m))
-    if (!METRIC_FIELDS.includes(k)) fail([...path, k], 'unknown field: a metric has name, query, min and max');
+    if (!METRIC_FIELDS.includes(k))
+      fail([...path, k], 'unknown field: a metric has name, query, min, max, maxIncrease and maxDecrease');
   const name = m.name;
   if (typeof name !== 'string' || name === '') {
     fail([...path, 'name'], name === undefined ? 'required' : `a non-empty string, not ${show(name)}`);
@@ -182,13 +229,37 @@ function parseMetric(m: unknown, path: Path, at: At): MetricSpec | undefined {
   };
   const min = bound('min');
   const max = bound('max');
-  if (m.min === undefined && m.max === undefined) fail(path, 'give min or max (or both)');
+  // Relative bounds compare the canary with the stable pods: built-in metrics only (a query names one workload).
+  const relative = (k: 'maxIncrease' | 'maxDecrease', applies: boolean, what: string): number | undefined => {
+    const v = m[k];
+    if (v === undefined) return undefined;
+    if (!applies) {
+      fail([...path, k], `${k} applies to ${what} only`);
+      return undefined;
+    }
+    const n = k === 'maxIncrease' ? percent(v) : typeof v === 'number' ? v : undefined;
+    if (n !== undefined && n >= 0) return n;
+    fail(
+      [...path, k],
+      `${k === 'maxIncrease' ? 'a share ≥ 0 such as "20%"' : 'percentage points ≥ 0'}, not ${show(v)}`,
+    );
+    return undefined;
+  };
+  const maxIncrease = relative('maxIncrease', latency, 'the built-in latencies');
+  const maxDecrease = relative('maxDecrease', m.query === undefined && name === 'success-rate', 'success-rate');
+  if ([m.min, m.max, m.maxIncrease, m.maxDecrease].every((v) => v === undefined))
+    fail(
+      path,
+      'give min or max (or a bound relative to stable: maxIncrease for latency, maxDecrease for success-rate)',
+    );
   if (!ok) return undefined;
   return {
     name,
     ...(custom ? { query: custom } : {}),
     ...(min !== undefined ? { min } : {}),
     ...(max !== undefined ? { max } : {}),
+    ...(maxIncrease !== undefined ? { maxIncrease } : {}),
+    ...(maxDecrease !== undefined ? { maxDecrease } : {}),
   };
 }
 

@@ -39,7 +39,10 @@ export class CanaryTraffic {
    * The Service the canary's requests are measured behind: the stable one (replicas) or `<service>-canary` (gateway).
    */
   service: string;
-  private stableService: string;
+  /** The Service the stable version is reached by. */
+  stableService: string;
+  /** Gateway mode: the canary Service's selector (its pods must be ready before the route sends them traffic). */
+  private canarySelector: Record<string, string> = {};
   private dropLabels: string[] = [];
   private readonly routeRef?: ObjectRef;
   private readonly stableRef: ObjectRef;
@@ -90,7 +93,9 @@ export class CanaryTraffic {
     this.stableService = svc;
     this.service = canaryName(svc);
     this.dropLabels = Object.keys((live as { spec?: { selector?: Record<string, string> } }).spec?.selector ?? {});
-    await this.cluster.apply(canaryService(live, this.name), { force: true });
+    const svcObj = canaryService(live, this.name);
+    this.canarySelector = (svcObj as { spec?: { selector?: Record<string, string> } }).spec?.selector ?? {};
+    await this.cluster.apply(svcObj, { force: true });
   }
 
   async stableReplicas(): Promise<number> {
@@ -103,16 +108,25 @@ export class CanaryTraffic {
     return this.gateway ? n : weight > 0 ? canaryReplicas(n, weight) : 0;
   }
 
-  /** Puts a weight in force: the canary's replicas, and the route's weights. */
-  async setWeight(weight: number): Promise<void> {
+  /** The canary's replicas for a weight (in gateway mode the full size, whatever the weight). */
+  async scale(weight: number): Promise<void> {
     await this.cluster.apply(
       canaryDeployment(this.workload, await this.canaryPods(weight), this.commit, this.dropLabels),
       { force: true },
     );
-    if (this.routeRef) {
-      const live = await this.cluster.get(this.routeRef);
-      if (live) await this.cluster.apply(routeWithWeight(live, this.stableService, weight), { force: true });
-    }
+  }
+
+  /** Gateway mode: the route's weights (call once the canary's pods are ready: see canaryState). */
+  async route(weight: number): Promise<void> {
+    if (!this.routeRef) return;
+    const live = await this.cluster.get(this.routeRef);
+    if (live) await this.cluster.apply(routeWithWeight(live, this.stableService, weight), { force: true });
+  }
+
+  /** Both: the canary's pods, then the route (tests and callers that need no readiness in between). */
+  async setWeight(weight: number): Promise<void> {
+    await this.scale(weight);
+    await this.route(weight);
   }
 
   /** The weight in force: the route's, or the canary's share of ready pods. */
@@ -136,13 +150,28 @@ export class CanaryTraffic {
     const stalled = st?.conditions?.find((c) => c.type === 'Progressing' && c.status === 'False');
     if (stalled) return { state: 'degraded', why: `${stalled.reason ?? ''} ${stalled.message ?? ''}`.trim() };
     const ready = st?.readyReplicas ?? 0;
-    return {
-      state:
-        live && (st?.observedGeneration ?? 0) >= (live.metadata?.generation ?? 0) && ready >= want
-          ? 'ready'
-          : 'waiting',
-      ready,
-    };
+    const rolled = !!live && (st?.observedGeneration ?? 0) >= (live.metadata?.generation ?? 0) && ready >= want;
+    // Behind a route, the canary Service must select them too: the pods its endpoints would list (KWOK
+    // leaves EndpointSlices empty, so the ready pods its selector matches, as kube-proxy would see them).
+    if (rolled && this.routeRef && (await this.servedPods()) < want) return { state: 'waiting', ready };
+    return { state: rolled ? 'ready' : 'waiting', ready };
+  }
+
+  /** The ready, not terminating pods the canary Service selects. */
+  private async servedPods(): Promise<number> {
+    const selector = Object.entries(this.canarySelector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    if (!selector) return 0;
+    const pods = (await this.cluster.list('v1', 'Pod', this.namespace, selector)) as {
+      metadata: { deletionTimestamp?: string };
+      status?: { conditions?: { type: string; status: string }[] };
+    }[];
+    return pods.filter(
+      (p) =>
+        !p.metadata.deletionTimestamp &&
+        (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+    ).length;
   }
 
   /** Whether the stable Deployment has rolled out completely (after promotion). */
