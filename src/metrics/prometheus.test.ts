@@ -132,3 +132,51 @@ describe('PrometheusClient', () => {
     });
   });
 });
+
+describe('PrometheusClient.samples', () => {
+  it('asks for selector[Ns] and returns every series with its samples in ms', async () => {
+    replies = [
+      {
+        status: 200,
+        body: {
+          status: 'success',
+          data: {
+            resultType: 'matrix',
+            result: [
+              {
+                metric: { pod: 'web-canary-a-1', code: '200' },
+                values: [
+                  [1733000000, '10'],
+                  [1733000001.5, '25'],
+                ],
+              },
+              { metric: { pod: 'web-canary-a-2', code: '200' }, values: [[1733000001, '3']] },
+            ],
+          },
+        },
+      },
+    ];
+    const r = await client().samples('http_requests_total{namespace="shop"}', 9.6);
+    expect(seen.at(-1)).toBe('http_requests_total{namespace="shop"}[10s]');
+    expect(r).toEqual({
+      kind: 'samples',
+      series: [
+        {
+          labels: { pod: 'web-canary-a-1', code: '200' },
+          points: [
+            [1733000000000, 10],
+            [1733000001500, 25],
+          ],
+        },
+        { labels: { pod: 'web-canary-a-2', code: '200' }, points: [[1733000001000, 3]] },
+      ],
+    });
+  });
+
+  it('no series is no data; a refused query is a typed error', async () => {
+    replies = [{ status: 200, body: { status: 'success', data: { resultType: 'matrix', result: [] } } }];
+    expect(await client().samples('x', 10)).toEqual({ kind: 'no-data' });
+    replies = [{ status: 400, body: { status: 'error', errorType: 'bad_data', error: 'parse error' } }];
+    expect(await client().samples('x{', 10)).toMatchObject({ kind: 'error', error: { reason: 'bad-query' } });
+  });
+});

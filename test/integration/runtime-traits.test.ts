@@ -168,7 +168,9 @@ const BAD: BadCase[] = [
     name: 'a metric without min or max',
     props: 'analysis:\n  metrics:\n    - name: success-rate',
     at: '17:19',
-    says: 'analysis.metrics[0]: give min or max (or both)',
+    says:
+      'analysis.metrics[0]: give min or max (or a bound relative to stable: maxIncrease for latency, ' +
+      'maxDecrease for success-rate)',
   },
   {
     name: 'a duration bound on success-rate',
@@ -180,7 +182,7 @@ const BAD: BadCase[] = [
     name: 'a metric with an unknown field',
     props: 'analysis:\n  metrics:\n    - name: latency\n      max: 500ms\n      threshold: 2',
     at: '19:30',
-    says: 'analysis.metrics[0].threshold: unknown field: a metric has name, query, min and max',
+    says: 'analysis.metrics[0].threshold: unknown field: a metric has name, query, min, max, maxIncrease and maxDecrease',
   },
   {
     name: 'gateway without httpRoute',
@@ -218,6 +220,16 @@ const ALSO_BAD: { name: string; props: string }[] = [
   { name: 'weight 100', props: 'steps: [{weight: 100}]' },
   { name: 'gateway null', props: 'trafficRouting: {gateway: null}' },
   { name: 'trafficRouting not a map', props: 'trafficRouting: gateway' },
+  { name: 'minRequests 0', props: 'analysis: {minRequests: 0}' },
+  { name: 'minRequests 2.5', props: 'analysis: {minRequests: 2.5}' },
+  { name: 'minCoverage 150', props: 'analysis: {minCoverage: 150}' },
+  { name: 'minCoverage a word', props: 'analysis: {minCoverage: most}' },
+  { name: 'maxIncrease on success-rate', props: 'analysis: {metrics: [{name: success-rate, maxIncrease: 10%}]}' },
+  { name: 'maxDecrease on latency', props: 'analysis: {metrics: [{name: latency, maxDecrease: 1}]}' },
+  { name: 'maxIncrease on a custom query', props: 'analysis: {metrics: [{name: q, query: up, maxIncrease: 5}]}' },
+  { name: 'a negative maxIncrease', props: 'analysis: {metrics: [{name: latency, maxIncrease: -5}]}' },
+  { name: 'a negative maxDecrease', props: 'analysis: {metrics: [{name: success-rate, maxDecrease: -1}]}' },
+  { name: 'maxIncrease a word', props: 'analysis: {metrics: [{name: latency, maxIncrease: lots}]}' },
 ];
 
 const GOOD: { name: string; props: string }[] = [
@@ -262,6 +274,13 @@ trafficRouting:
   { name: 'interval 1.5s', props: 'analysis: {interval: 1.5s}' },
   { name: 'no metrics', props: 'analysis: {metrics: []}' },
   { name: 'replica-ratio routing', props: 'trafficRouting: {}' },
+  {
+    name: 'enough data and bounds relative to stable',
+    props:
+      'analysis:\n  minRequests: 50\n  minCoverage: 60%\n  metrics:\n    - {name: latency, maxIncrease: 20%}\n' +
+      '    - {name: latency-p95, max: 1s, maxIncrease: 50}\n    - {name: success-rate, min: 95, maxDecrease: 0.5}',
+  },
+  { name: 'minCoverage as a number', props: 'analysis: {minCoverage: 75.5, minRequests: 1}' },
 ];
 
 describe('a bad canary setting is refused by ferry render, at its place', () => {
@@ -400,7 +419,7 @@ describe('runtime traits after override policies', () => {
         spec: {
           component: 'web',
           steps: [{ weight: 20 }, { pause: {} }],
-          analysis: { intervalMs: 10_000, failureLimit: 1, metrics: [] },
+          analysis: { intervalMs: 10_000, failureLimit: 1, metrics: [], minRequests: 20, minCoverage: 80 },
           trafficRouting: {},
         },
       },

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
-import { Controller } from '../../src/gitops/controller/controller.js';
+import { Controller, type ControllerOptions } from '../../src/gitops/controller/controller.js';
 import { applyToPlacements } from '../../src/gitops/release/placements.js';
 import type { ReconcileContext } from '../../src/gitops/reconcile/machine.js';
 import type { Release } from '../../src/gitops/reconcile/release.js';
@@ -94,6 +94,8 @@ export interface HarnessOptions {
   files?: Record<string, string>;
   /** The runtime traits (default: the registered ones). */
   runtimeTraits?: readonly AnyRuntimeTrait[];
+  /** The controller's metric sources (default: none). */
+  metricSources?: ControllerOptions['metricSources'];
   verifyTimeoutMs?: number;
   /** Start the controller (and wait for its first poll); default true. */
   start?: boolean;
@@ -197,6 +199,7 @@ export class ReconcileHarness {
       verifyTimeoutMs: this.o.verifyTimeoutMs ?? 2000,
       runtimeTraits: this.o.runtimeTraits ?? RUNTIME_TRAITS,
       traitContext: {},
+      ...(this.o.metricSources ? { metricSources: this.o.metricSources } : {}),
     });
     this.controller = controller;
     controller.start();

@@ -295,6 +295,31 @@ describe('the reconcile loop on an in-memory cluster', () => {
     });
   });
 
+  it("a runtime trait reads its environment's metric source (ferry.yaml metrics) via the controller", async () => {
+    const soak = new SoakTrait();
+    const asked: unknown[] = [];
+    const h = await withSoak(soak, 1, {
+      ferryYaml: 'metrics: {prometheus: "http://prom.monitoring:9090", provider: istio}\n',
+      metricSources: (source) => {
+        asked.push(source);
+        return {
+          name: `${source?.provider} at ${source?.prometheus}`,
+          separatesWorkloads: true,
+          evidence: async () => ({ kind: 'no-data' }),
+          successRate: async () => ({ kind: 'no-data' }),
+          latency: async () => ({ kind: 'no-data' }),
+          query: async () => ({ kind: 'no-data' }),
+        };
+      },
+    });
+    await h.waitFor('synced', h.commits[0]);
+    const c2 = h.commitApp(soakApp('nginx:2.0', 1));
+    await h.poll();
+    await h.waitFor('synced', c2);
+    expect(soak.deliveries.at(-1)).toMatchObject({ revision: c2, metrics: 'istio at http://prom.monitoring:9090' });
+    expect(asked).toContainEqual({ prometheus: 'http://prom.monitoring:9090', provider: 'istio' });
+  });
+
   it('a newer commit supersedes a delivery in progress: its signal fires, the newer one is reconciled', async () => {
     const soak = new SoakTrait();
     const h = await withSoak(soak, 2);

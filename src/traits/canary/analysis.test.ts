@@ -273,7 +273,7 @@ describe('analyse, bounds relative to the stable pods', () => {
   const relLatency: MetricSpec[] = [{ name: 'latency', maxIncrease: 20 }];
   const relSuccess: MetricSpec[] = [{ name: 'success-rate', maxDecrease: 0.5 }];
 
-  it('a canary as slow as a slowed-down stable passes a relative latency bound an absolute one would fail', async () => {
+  it('as slow as a slowed-down stable: passes a relative latency bound an absolute one would fail', async () => {
     const m = byMetric({ latency: value(900) }, { latency: value(850) });
     const run = await analyse(m, spec(relLatency), scope, at);
     expect(run.result).toBe('Successful');
@@ -316,7 +316,7 @@ describe('analyse, enough data before a verdict', () => {
     evidence: { requests, firstMs: NOW - spanMs, lastMs: NOW, scrapeMs: 1000 },
   });
 
-  it('a passing value needs minRequests and minCoverage; below either it is Inconclusive with the numbers', async () => {
+  it('passing needs minRequests and minCoverage; below either it is Inconclusive with the numbers', async () => {
     const few = await analyse(byMetric({ success: value(100), evidence: ev(19, 29_000) }), spec(list), scope, at);
     expect(few.result).toBe('Inconclusive');
     expect(runSummary(few)).toBe(

@@ -134,7 +134,8 @@ export async function analyse(
   const requests = ev.kind === 'evidence' ? ev.evidence.requests : 0;
   const cover = ev.kind === 'evidence' ? coverage(ev.evidence, windowMs) : 0;
   const evidence = { requests, coverage: Math.round(cover) };
-  const enoughToFail = requests >= Math.max(1, Math.ceil(spec.minRequests / 4));
+  const failMin = Math.max(1, Math.ceil(spec.minRequests / 4));
+  const enoughToFail = requests >= failMin;
   const enoughToPass = requests >= spec.minRequests && cover >= spec.minCoverage;
   const failing = measurements.some((x) => x.ok === false);
   const unknown = measurements.some((x) => x.ok === undefined);
@@ -147,13 +148,13 @@ export async function analyse(
     short =
       ev.kind === 'error'
         ? `request count: ${ev.error.message}`
-        : `not enough data yet: ${requests} requests (${failing ? Math.ceil(spec.minRequests / 4) : spec.minRequests} ` +
+        : `not enough data yet: ${requests} requests (${failing ? failMin : spec.minRequests} ` +
           `needed), samples over ${evidence.coverage} % of the window (${spec.minCoverage} % needed)`;
   } else result = failing ? 'Failed' : 'Successful';
   return { ...at, result, measurements, evidence, queries, ...(short ? { message: short } : {}) };
 }
 
-/** What a run says in one line: the failing measurements, else the inconclusive ones (or the data wanting), else all. */
+/** A run in one line: the failing measurements, else the inconclusive ones (or the data wanting), else all. */
 export function runSummary(run: AnalysisRun): string {
   if (run.result === 'Inconclusive' && run.message) return run.message;
   const pick =

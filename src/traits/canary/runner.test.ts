@@ -894,7 +894,7 @@ describe('runCanary, gateway', () => {
     },
   );
 
-  it('the route sends the canary traffic only once the pods its Service selects are ready, and none after it ends', async () => {
+  it('the route sends the canary traffic only once the pods its Service selects are ready, none after', async () => {
     // The canary's pods take 20 s to become ready after each scale.
     const h = harness({
       gateway: true,
@@ -970,7 +970,7 @@ describe('runCanary, enough data before a verdict', () => {
       };
     };
 
-  it('a good value on too little of the window is inconclusive; the step passes once the samples cover it', async () => {
+  it('a good value on too little of the window is inconclusive; the step passes once samples cover it', async () => {
     // The canary is ready after a second; its first sample reaches Prometheus 4 s later.
     const h = harness({ evidence: scrapedFrom(5_000) });
     const result = await run(h, oneStep());

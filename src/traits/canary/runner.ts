@@ -41,7 +41,8 @@ const unconfigured: QueryResult = {
   error: {
     reason: 'unreachable',
     message:
-      'no metrics server configured (ferry.yaml metrics.prometheus, ferry serve --prometheus-url or FERRY_PROMETHEUS_URL)',
+      'no metrics server configured (ferry.yaml metrics.prometheus, ferry serve --prometheus-url ' +
+      'or FERRY_PROMETHEUS_URL)',
   },
 };
 const NO_METRICS: WorkloadMetrics = {

@@ -218,7 +218,10 @@ describe('parseCanary', () => {
       { path: ['analysis', 'metrics', 9], message: 'a map of name, query, min and max, not "success-rate"' },
     ]);
     expect(problems({ analysis: { metrics: { name: 'success-rate' } } })).toEqual([
-      { path: ['analysis', 'metrics'], message: 'a list of {name, query?, min?, max?, maxIncrease?, maxDecrease?}, not {"name":"success-rate"}' },
+      {
+        path: ['analysis', 'metrics'],
+        message: 'a list of {name, query?, min?, max?, maxIncrease?, maxDecrease?}, not {"name":"success-rate"}',
+      },
     ]);
   });
 

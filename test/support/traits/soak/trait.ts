@@ -69,6 +69,8 @@ export interface SoakDelivery {
   /** The progress the core handed back (decoded through the codec), if any. */
   progress: SoakProgress | undefined;
   signal: AbortSignal;
+  /** The name of the metrics the core gave the delivery (its environment's source), if any. */
+  metrics?: string;
   /** How it ended; undefined while it runs. */
   ended?: 'promoted' | 'aborted' | 'superseded';
 }
@@ -122,7 +124,13 @@ export class SoakTrait implements RuntimeTrait<SoakSpec, SoakProgress> {
   }
 
   private async deliver(i: DeliverInput<SoakSpec, SoakProgress>): Promise<TraitOutcome> {
-    const d: SoakDelivery = { revision: i.revision, component: i.component, progress: i.progress, signal: i.signal };
+    const d: SoakDelivery = {
+      revision: i.revision,
+      component: i.component,
+      progress: i.progress,
+      signal: i.signal,
+      ...(i.metrics ? { metrics: i.metrics.name } : {}),
+    };
     this.deliveries.push(d);
     // Progress of another commit is not this delivery's: it starts over.
     const saved = i.progress?.commit === i.revision ? i.progress : undefined;
