@@ -41,6 +41,8 @@ export const CLUSTER_DEFAULTS = {
   nodes: 2,
   neverReadySuffix: ':bad',
   trafficSeed: 1,
+  /** The traffic simulator's metric styles (`--metric-styles`, passed on as its `--styles`). */
+  metricStyles: 'pods,istio,nginx-ingress',
   /** How long a start may take before it is given up (a first start on a loaded 2-core machine is slow). */
   readySeconds: 180,
 } as const;
@@ -50,4 +52,6 @@ export const TRAFFIC_DEFAULTS = {
   seed: 1,
   /** How often requests are sent. */
   tickMs: 100,
+  /** The metric styles exposed: the series of pods (PodMonitor-like), Istio and ingress-nginx. */
+  styles: 'pods,istio,nginx-ingress',
 } as const;

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { CLUSTER_DEFAULTS } from '../config/defaults.js';
 import { clusterStatus, startCluster, stopCluster } from './cluster.js';
+import { checkMetricStyles, parseMetricStyles } from './traffic/styles.js';
 
 const program = new Command('cluster').description(
   'a local Kubernetes control plane on 127.0.0.1 (etcd, kube-apiserver, controller-manager, scheduler, KWOK)',
@@ -31,6 +32,12 @@ program
   )
   .option('--with-metrics', 'also start Prometheus and the traffic simulator')
   .option('--traffic-seed <n>', "the traffic simulator's random seed", String(CLUSTER_DEFAULTS.trafficSeed))
+  .option(
+    '--metric-styles <list>',
+    'the series the simulator exposes: pods, istio, nginx-ingress (comma-separated)',
+    checkMetricStyles,
+    CLUSTER_DEFAULTS.metricStyles,
+  )
   .action(
     async (o: {
       name: string;
@@ -38,6 +45,7 @@ program
       neverReadySuffix: string;
       withMetrics?: boolean;
       trafficSeed: string;
+      metricStyles: string;
     }) => {
       // The kubeconfig path is the last line on stdout (`KUBECONFIG=$(npm run -s cluster:up | tail -1)`):
       // whatever else would reach stdout while the cluster starts goes to stderr.
@@ -48,6 +56,7 @@ program
           neverReadySuffix: o.neverReadySuffix,
           withMetrics: o.withMetrics ?? false,
           trafficSeed: Number(o.trafficSeed),
+          metricStyles: parseMetricStyles(o.metricStyles),
           log: (l) => console.error(l),
         }),
       );

@@ -10,9 +10,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLUSTER_DEFAULTS } from '../config/defaults.js';
 import { kwokStages } from './kwok-stages.js';
-import { installGatewayCrds, prometheusConfig, rigTools } from './metrics-rig.js';
+import {
+  installGatewayCrds,
+  prometheusConfig,
+  rigTools,
+  trafficArgs,
+  trafficSettings,
+  type TrafficSettings,
+} from './metrics-rig.js';
 import { ensurePki, type Pki } from './pki.js';
 import { isPortConflict, PortConflictError, PortRegistry, withReservedPorts } from './ports.js';
+import type { MetricStyle } from './traffic/styles.js';
 import {
   clusterDir,
   isAlive,
@@ -52,6 +60,8 @@ export interface UpOptions {
   withMetrics?: boolean;
   /** The traffic simulator's random seed (default 1). */
   trafficSeed?: number;
+  /** The metric styles the traffic simulator exposes (default CLUSTER_DEFAULTS.metricStyles: all three). */
+  metricStyles?: readonly MetricStyle[];
   /** Where ports are reserved (default: the machine-wide registry; tests give their own). */
   ports?: PortRegistry;
 }
@@ -220,7 +230,7 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
         existing,
         clusterDir(opts.name),
         rigTools(repoRoot(), true).prometheus!,
-        opts.trafficSeed ?? CLUSTER_DEFAULTS.trafficSeed,
+        trafficSettings(opts),
         Date.now() + 120_000,
         registry,
         log,
@@ -359,8 +369,7 @@ async function startOnce(
     await prepareNodes(kc, opts.nodes ?? CLUSTER_DEFAULTS.nodes, deadline);
     await installGatewayCrds(kc, tools.gatewayCrds, deadline);
     if (opts.withMetrics) {
-      const seed = opts.trafficSeed ?? CLUSTER_DEFAULTS.trafficSeed;
-      await startMetrics(state, dir, tools.prometheus!, seed, deadline, registry, log);
+      await startMetrics(state, dir, tools.prometheus!, trafficSettings(opts), deadline, registry, log);
     }
     state.readyMs = Date.now() - started;
     writeState(state);
@@ -380,7 +389,7 @@ async function startMetrics(
   state: ClusterState,
   dir: string,
   prometheus: string,
-  seed: number,
+  traffic: TrafficSettings,
   deadline: number,
   registry: PortRegistry,
   log: (line: string) => void,
@@ -392,7 +401,7 @@ async function startMetrics(
     METRICS_PORTS,
     async (ports) => {
       try {
-        await startMetricsOnce(state, dir, { prometheus, main, seed, deadline, ports });
+        await startMetricsOnce(state, dir, { prometheus, main, traffic, deadline, ports });
       } catch (e) {
         await stopComponents(state, METRICS_PORTS);
         throw e;
@@ -408,15 +417,15 @@ async function startMetricsOnce(
   o: {
     prometheus: string;
     main: string;
-    seed: number;
+    traffic: TrafficSettings;
     deadline: number;
     ports: Record<'traffic' | 'prometheus', number>;
   },
 ): Promise<void> {
-  const { prometheus, main, seed, deadline } = o;
+  const { prometheus, main, traffic, deadline } = o;
   state.ports.traffic = o.ports.traffic;
   state.ports.prometheus = o.ports.prometheus;
-  const p = prometheusConfig(dir, state.ports.traffic);
+  const p = prometheusConfig(dir, state.ports.traffic, traffic.styles);
   state.components.push(
     spawnComponent(dir, 'traffic', [
       process.execPath,
@@ -424,7 +433,7 @@ async function startMetricsOnce(
       `--kubeconfig=${state.kubeconfig}`,
       `--port=${state.ports.traffic}`,
       `--targets=${p.targets}`,
-      `--seed=${seed}`,
+      ...trafficArgs(traffic),
     ]),
   );
   writeState(state);

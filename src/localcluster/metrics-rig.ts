@@ -1,7 +1,8 @@
 /**
  * The local cluster's metrics rig: the Gateway API CRDs (always installed), and with `--with-metrics`
- * a real Prometheus scraping the traffic simulator's per-pod targets every second. Downloads are
- * pinned and cached by scripts/build-metrics.mjs; this file turns them into running parts.
+ * a real Prometheus scraping the traffic simulator's per-pod targets and its ingress controller every
+ * second. Downloads are pinned and cached by scripts/build-metrics.mjs; this file turns them into
+ * running parts.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,25 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { KubeCluster } from '../kube/kube-cluster.js';
 import type { KubeObject } from '../objects/objects.js';
+import { CLUSTER_DEFAULTS } from '../config/defaults.js';
+import { INGRESS_PATH, parseMetricStyles, type MetricStyle } from './traffic/styles.js';
+
+/** How the traffic simulator runs: its random seed and the metric styles it exposes. */
+export interface TrafficSettings {
+  seed: number;
+  styles: readonly MetricStyle[];
+}
+
+/** The simulator's settings from `cluster:up`'s options, defaults filled in. */
+export function trafficSettings(o: { trafficSeed?: number; metricStyles?: readonly MetricStyle[] }): TrafficSettings {
+  return {
+    seed: o.trafficSeed ?? CLUSTER_DEFAULTS.trafficSeed,
+    styles: o.metricStyles ?? parseMetricStyles(CLUSTER_DEFAULTS.metricStyles),
+  };
+}
+
+/** The simulator's arguments for these settings. */
+export const trafficArgs = (t: TrafficSettings) => [`--seed=${t.seed}`, `--styles=${t.styles.join(',')}`];
 
 export interface RigTools {
   prometheus?: string;
@@ -55,10 +75,14 @@ export async function installGatewayCrds(kubeconfig: string, folder: string, dea
   }
 }
 
-/** Writes prometheus.yml: a 1 s scrape of the simulator's file_sd pod targets and of the simulator itself. */
+/**
+ * Writes prometheus.yml: a 1 s scrape of the simulator's file_sd pod targets, of the simulator itself and,
+ * with the `nginx-ingress` style, of its ingress controller (job `ingress-nginx`).
+ */
 export function prometheusConfig(
   dir: string,
   simulatorPort: number,
+  styles: readonly MetricStyle[],
 ): { config: string; targets: string; data: string } {
   const base = join(dir, 'prometheus');
   const targets = join(base, 'targets', 'pods.json');
@@ -80,7 +104,13 @@ scrape_configs:
   - job_name: traffic-simulator
     static_configs:
       - targets: ['127.0.0.1:${simulatorPort}']
-`,
+${styles.includes('nginx-ingress') ? ingressJob(simulatorPort) : ''}`,
   );
   return { config, targets, data: join(base, 'data') };
 }
+
+const ingressJob = (port: number) => `  - job_name: ingress-nginx
+    metrics_path: ${INGRESS_PATH}
+    static_configs:
+      - targets: ['127.0.0.1:${port}']
+`;

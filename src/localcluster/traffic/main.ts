@@ -2,19 +2,20 @@
  * The traffic simulator process (`node dist/src/localcluster/traffic/main.js`), started by
  * `cluster:up --with-metrics`: it watches Pods, Services and HTTPRoutes, plays the requests the
  * annotations ask for, serves each pod's metrics at /metrics/<namespace>/<pod> on 127.0.0.1 and
- * writes the Prometheus file_sd targets for them. It stands in for traffic as KWOK stands in for
- * the kubelet.
+ * writes the Prometheus file_sd targets for them, and serves the ingress controller's metrics at
+ * /metrics/ingress-nginx, in the metric styles `--styles` names. It stands in for traffic as KWOK stands
+ * in for the kubelet.
  */
 import { createServer } from 'node:http';
 import { renameSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { TRAFFIC_DEFAULTS } from '../../config/defaults.js';
-import { Counter, Registry } from 'prom-client';
 import { KubeCluster } from '../../kube/kube-cluster.js';
 import type { WatchQuery } from '../../ports/cluster.js';
-import { PodExposition } from './exposition.js';
+import { SimMetrics } from './metrics.js';
 import { seeded } from './rng.js';
 import { Simulator, type Kind } from './simulator.js';
+import { checkMetricStyles, parseMetricStyles } from './styles.js';
 
 const o = new Command('ferry-traffic')
   .requiredOption('--kubeconfig <file>')
@@ -22,30 +23,21 @@ const o = new Command('ferry-traffic')
   .requiredOption('--targets <file>', 'Prometheus file_sd file to write')
   .option('--seed <n>', 'random seed', String(TRAFFIC_DEFAULTS.seed))
   .option('--tick-ms <ms>', 'how often requests are sent', String(TRAFFIC_DEFAULTS.tickMs))
+  .option('--styles <list>', 'metric styles: pods, istio, nginx-ingress', checkMetricStyles, TRAFFIC_DEFAULTS.styles)
   .parse(process.argv)
-  .opts<{ kubeconfig: string; port: string; targets: string; seed: string; tickMs: string }>();
+  .opts<{ kubeconfig: string; port: string; targets: string; seed: string; tickMs: string; styles: string }>();
 
 const port = Number(o.port);
-const own = new Registry();
-const unroutedTotal = new Counter({
-  name: 'sim_unrouted_requests_total',
-  help: 'Requests for a Service with no ready pod.',
-  labelNames: ['namespace', 'service'],
-  registers: [own],
-});
-const exposition = new PodExposition();
-const sim = new Simulator(seeded(Number(o.seed)), {
-  record: (pod, service, outcome) => exposition.record(pod, service, outcome),
-  unrouted: (namespace, service, n) => unroutedTotal.inc({ namespace, service }, n),
-});
+const metrics = new SimMetrics(parseMetricStyles(o.styles));
+const sim = new Simulator(seeded(Number(o.seed)), metrics);
 
 let podsChanged = true;
 function publishTargets(): void {
   if (!podsChanged) return;
   podsChanged = false;
-  exposition.sync(sim.allPods());
+  metrics.syncPods(sim.allPods());
   const tmp = `${o.targets}.tmp`;
-  writeFileSync(tmp, JSON.stringify(exposition.targets(`127.0.0.1:${port}`), null, 1));
+  writeFileSync(tmp, JSON.stringify(metrics.podTargets(`127.0.0.1:${port}`), null, 1));
   renameSync(tmp, o.targets);
 }
 
@@ -82,6 +74,7 @@ for (const [kind, apiVersion] of kinds) {
 let last = performance.now();
 const timer = setInterval(() => {
   publishTargets();
+  metrics.syncFlows(sim.current().flows);
   const now = performance.now();
   sim.tick((now - last) / 1000);
   last = now;
@@ -93,13 +86,9 @@ const server = createServer((req, res) => {
     res.writeHead(code, { 'content-type': type });
     res.end(body);
   };
-  const m = /^\/metrics\/([^/]+)\/([^/?]+)/.exec(url);
-  if (m) {
-    void exposition
-      .text(m[1]!, m[2]!)
-      .then((t) => (t === undefined ? send(404, `no pod ${m[1]}/${m[2]}\n`) : send(200, t)));
-  } else if (url === '/metrics') {
-    void own.metrics().then((t) => send(200, t));
+  const path = url.split('?')[0]!;
+  if (path.startsWith('/metrics')) {
+    void metrics.text(path).then((t) => (t === undefined ? send(404, `nothing at ${path}\n`) : send(200, t)));
   } else if (url === '/flows') {
     const { flows, arrival } = sim.current();
     send(
@@ -124,7 +113,7 @@ const server = createServer((req, res) => {
   }
 });
 server.listen(port, '127.0.0.1', () =>
-  console.error(`traffic: serving pod metrics on http://127.0.0.1:${port}, seed ${o.seed}`),
+  console.error(`traffic: serving ${o.styles} metrics on http://127.0.0.1:${port}, seed ${o.seed}`),
 );
 
 function stop(): void {

@@ -12,7 +12,6 @@ export interface SimPod {
   ready: boolean;
   /** The Deployment (or other owner) the pod belongs to: `web` for pod `web-7d9f-abcde`. */
   workload: string;
-  podTemplateHash: string;
   behaviour: Behaviour;
 }
 
@@ -37,9 +36,17 @@ export interface Backend {
   pods: SimPod[];
 }
 
+/** The object a flow's load is sent to: for an ingress controller, the Ingress it serves. */
+export interface FlowSource {
+  kind: 'Service' | 'HTTPRoute';
+  namespace: string;
+  name: string;
+}
+
 /** One source of load: an annotated Service or HTTPRoute. */
 export interface Flow {
   id: string;
+  source: FlowSource;
   rps: number;
   backends: Backend[];
 }
@@ -79,13 +86,21 @@ export function route(services: readonly SimService[], pods: readonly SimPod[], 
   for (const s of services) {
     const rps = rpsOf(s.annotations);
     if (rps !== undefined)
-      flows.push({ id: `Service/${s.namespace}/${s.name}`, rps, backends: [backend(s.namespace, s.name, 1)] });
+      flows.push({
+        id: `Service/${s.namespace}/${s.name}`,
+        source: { kind: 'Service', namespace: s.namespace, name: s.name },
+        rps,
+        backends: [backend(s.namespace, s.name, 1)],
+      });
   }
   for (const r of routes) {
     const rps = rpsOf(r.annotations);
     if (rps === undefined) continue;
     const backends = r.backends.filter((b) => b.weight > 0).map((b) => backend(b.namespace, b.service, b.weight));
-    if (backends.length > 0) flows.push({ id: `HTTPRoute/${r.namespace}/${r.name}`, rps, backends });
+    if (backends.length > 0) {
+      const source = { kind: 'HTTPRoute', namespace: r.namespace, name: r.name } as const;
+      flows.push({ id: `HTTPRoute/${r.namespace}/${r.name}`, source, rps, backends });
+    }
   }
   const arrival = new Map<string, number>();
   for (const f of flows) {
@@ -132,7 +147,6 @@ export function simPod(
     labels,
     ready: !m.deletionTimestamp && (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
     workload,
-    podTemplateHash: hash,
     behaviour: behaviourOf(
       (o.spec?.containers ?? []).map((c) => c.image ?? ''),
       m.annotations ?? {},

@@ -12,6 +12,7 @@ import {
   simPod,
   simRoute,
   simService,
+  type FlowSource,
   type Routing,
   type SimPod,
   type SimRoute,
@@ -20,10 +21,11 @@ import {
 
 export type Kind = 'Pod' | 'Service' | 'HTTPRoute';
 
+/** Where the outcomes go; `source` is the flow's annotated Service or HTTPRoute, `service` the backend taken. */
 export interface Recorder {
-  record(pod: SimPod, service: string, o: Outcome): void;
+  record(source: FlowSource, pod: SimPod, service: string, o: Outcome): void;
   /** Requests for a Service with no ready pod (a gateway answers them 503; no pod sees them). */
-  unrouted(namespace: string, service: string, n: number): void;
+  unrouted(source: FlowSource, namespace: string, service: string, n: number): void;
 }
 
 type Obj = { metadata?: { namespace?: string; name?: string } };
@@ -86,10 +88,11 @@ export class Simulator {
           continue;
         }
         const pod = b.pods[Math.floor(this.rng.next() * b.pods.length)]!;
-        this.recorder.record(pod, b.service, serve(this.rng, pod.behaviour, arrival.get(podKey(pod)) ?? 0));
+        const outcome = serve(this.rng, pod.behaviour, arrival.get(podKey(pod)) ?? 0);
+        this.recorder.record(f.source, pod, b.service, outcome);
       }
       for (const [bi, count] of unrouted)
-        this.recorder.unrouted(f.backends[bi]!.namespace, f.backends[bi]!.service, count);
+        this.recorder.unrouted(f.source, f.backends[bi]!.namespace, f.backends[bi]!.service, count);
     }
     for (const id of this.carry.keys()) if (!flows.some((f) => f.id === id)) this.carry.delete(id);
   }

@@ -83,6 +83,7 @@ describe('routing', () => {
     ].map(simPod);
     expect(pods[0]!.workload).toBe('web');
     const r = route([simService(service('web', 'web', 100))], pods, []);
+    expect(r.flows[0]!.source).toEqual({ kind: 'Service', namespace: 'ns', name: 'web' });
     expect(r.flows[0]!.backends[0]!.pods.map((p) => p.name)).toEqual(['web-abc12-a', 'web-abc12-b']);
     expect(r.arrival.get('ns/web-abc12-a')).toBe(50);
     expect(r.arrival.has('ns/db-abc12-a')).toBe(false);
@@ -117,6 +118,7 @@ describe('routing', () => {
       pods,
       [hr],
     );
+    expect(r.flows.map((f) => f.source)).toEqual([{ kind: 'HTTPRoute', namespace: 'ns', name: 'r' }]);
     expect(r.arrival.get('ns/a-abc12-1')).toBeCloseTo(90);
     expect(r.arrival.get('ns/b-abc12-1')).toBeCloseTo(10);
   });
@@ -129,8 +131,8 @@ describe('Simulator', () => {
       const seen = new Map<string, number>();
       let unrouted = 0;
       const sim = new Simulator(seeded(1), {
-        record: (p: SimPod) => seen.set(p.name, (seen.get(p.name) ?? 0) + 1),
-        unrouted: (_ns, _s, n) => (unrouted += n),
+        record: (_source, p: SimPod) => seen.set(p.name, (seen.get(p.name) ?? 0) + 1),
+        unrouted: (_source, _ns, _s, n) => (unrouted += n),
       });
       sim.reset('Pod', [
         pod('web-abc12-a', { app: 'web' }),
