@@ -1,254 +1,92 @@
 /**
- * Gray release end to end: `ferry serve` processes with a real Git server, the real local cluster, a
- * real Prometheus and the traffic simulator (an image tag ending in `-errors` answers 20 % 500s, in
- * `-slow` 5× the latency). Each scenario has its own app and namespace; the first group shares one
- * controller and runs side by side, the controller-kill and Prometheus-stop scenarios run alone.
- * Timing is never asserted (bench:canary measures it).
+ * Gray release end to end with the default metrics provider (`pods`: the app's own metrics by namespace
+ * and pod name, as kube-prometheus scrapes them): `ferry serve` processes with a real Git server, the
+ * real local cluster, a real Prometheus and the traffic simulator (test/cluster/canary-support.ts). Each
+ * scenario has its own app and namespace; the first group shares one controller and runs side by side,
+ * the controller-kill and Prometheus-stop scenarios run alone. Timing is never asserted (bench:canary
+ * measures it). The other providers run in canary-providers.test.ts.
  */
-import { CoreV1Api } from '@kubernetes/client-node';
-import { randomBytes } from 'node:crypto';
+import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { KubeCluster } from '../../src/kube/kube-cluster.js';
 import { PrometheusClient } from '../../src/metrics/prometheus.js';
-import { killComponent, restartComponent } from '../../src/localcluster/cluster.js';
-import { readHistory, readHold, sourceId, type StateSummary } from '../../src/gitops/store/release-store.js';
-import { ferryCli, Serve, TestRepo } from './gitops-support.js';
-import { eventually, sleep, testKubeConfig } from './kube.js';
+import { readHistory } from '../../src/gitops/store/release-store.js';
 import { canaryOf } from '../../src/traits/canary/progress.js';
+import { analysis, type AppShape, CanaryWorld, canaryApp, LATENCY, type Scenario, SUCCESS } from './canary-support.js';
+import { eventually, sleep, testKubeConfig } from './kube.js';
 
-const INTERVAL = '5s';
 const prom = new PrometheusClient({ url: inject('prometheusUrl') });
-const repo = new TestRepo();
-const core = testKubeConfig().makeApiClient(CoreV1Api);
-const suffix = randomBytes(3).toString('hex');
-const namespaces: string[] = [];
-let cluster: KubeCluster;
-let shared: Serve;
+const w = new CanaryWorld();
+const scenario = (name: string) => w.scenario(name);
+const commit = (s: Scenario, image: string, canary: object, gateway = false, shape: AppShape = {}) =>
+  w.commit(s, image, canary, { gateway, ...shape });
+const syncedAt = (s: Scenario, c: string) => w.syncedAt(s, c);
+const until = (...a: Parameters<CanaryWorld['until']>) => w.until(...a);
+const same = (s: Scenario, c: string, seen: string | undefined) => w.same(s, c, seen);
+const summary = (s: Scenario) => w.summary(s);
+const deployment = (s: Scenario, name: string) => w.deployment(s, name);
+const imageOf = (s: Scenario, name?: string) => w.imageOf(s, name);
+const routeWeights = (s: Scenario) => w.routeWeights(s);
+const sampler = (s: Scenario, gateway = false) => w.sampler(s, gateway);
+const expectRolledBack = (...a: Parameters<CanaryWorld['expectRolledBack']>) => w.expectRolledBack(...a);
+const ferry = (...args: string[]) => w.ferry(...args);
+const scope = (s: Scenario) => w.scope(s);
 
-const serve = (extra: string[] = []) =>
-  new Serve(
-    [
-      '--repo',
-      repo.url,
-      '--cache-dir',
-      `${repo.root}/cache-${randomBytes(3).toString('hex')}`,
-      '--interval',
-      '1s',
-      '--no-leader-elect',
-      '--resync',
-      '0',
-      '--prometheus-url',
-      inject('prometheusUrl'),
-      ...extra,
-    ],
-    { KUBECONFIG: inject('kubeconfig') },
-  ).start();
-const ferry = (...args: string[]) => ferryCli(inject('kubeconfig'), ...args);
+/** The local cluster's rig command (`npm run cluster:<command>`), on the test cluster. */
+const CLUSTER_CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'localcluster', 'cli.js');
+const rig = (command: string, ...args: string[]) =>
+  promisify(execFile)(
+    process.execPath,
+    [CLUSTER_CLI, command, '--name', process.env.FERRY_TEST_CLUSTER ?? 'ferry-test', ...args],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
 
-interface Scenario {
-  app: string;
-  ns: string;
-}
-function scenario(name: string): Scenario {
-  const s = { app: `${name}-${suffix}`, ns: `canary-${name}-${suffix}` };
-  namespaces.push(s.ns);
-  return s;
-}
-
-/** A webservice of 4 replicas behind a Service with 200 simulated requests/s, and a canary trait. */
-function canaryApp(s: Scenario, image: string, canary: object, gateway = false, replicas = 4): string {
-  const route = gateway
-    ? `
-    - name: route
-      type: k8s-objects
-      properties:
-        objects:
-          - apiVersion: gateway.networking.k8s.io/v1
-            kind: HTTPRoute
-            metadata: {name: web, annotations: {"sim.ferry.dev/rps": "200"}}
-            spec:
-              hostnames: [web.example.com]
-              rules: [{backendRefs: [{name: web, port: 8080}]}]`
-    : '';
-  return `apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: ${s.app}, namespace: ${s.ns}}
-spec:
-  components:
-    - name: web
-      type: webservice
-      properties: {image: "${image}", port: 8080}
-      traits:
-        - type: scaler
-          properties: {replicas: ${replicas}}
-        - type: expose
-          properties: {port: [8080]${gateway ? '' : ', annotations: {"sim.ferry.dev/rps": "200"}'}}
-        - type: canary
-          properties: ${JSON.stringify(canary)}${route}
-`;
-}
-const analysis = (metrics: object[]) => ({ interval: INTERVAL, failureLimit: 1, metrics });
-const SUCCESS = { name: 'success-rate', min: 99 };
-const LATENCY = { name: 'latency', max: '300ms' };
-
-const commit = (s: Scenario, image: string, canary: object, gateway = false) =>
-  repo.commit({ [`apps/${s.app}/app.yaml`]: canaryApp(s, image, canary, gateway) }, `${s.app} ${image}`);
-const scope = (s: Scenario) => ({ app: s.app, env: 'default', source: sourceId(repo.url, '.') });
-
-async function summary(s: Scenario): Promise<StateSummary | undefined> {
-  const cms = await cluster.list('v1', 'ConfigMap', 'ferry-system', `ferry.dev/kind=state,ferry.dev/app=${s.app}`);
-  const text = (cms[0]?.data as Record<string, string> | undefined)?.['summary.json'];
-  return text ? (JSON.parse(text) as StateSummary) : undefined;
-}
-/**
- * Waits for the app's recorded state to satisfy `ok`; on a timeout, says what it was and what the controller logged of
- * it.
- */
-async function until(
-  s: Scenario,
-  what: string,
-  ok: (x: StateSummary) => boolean,
-  timeoutMs = 180_000,
-): Promise<StateSummary> {
-  let last: StateSummary | undefined;
-  try {
-    return await eventually(
-      `${s.app}: ${what}`,
-      async () => {
-        last = await summary(s);
-        return last && ok(last) ? last : undefined;
-      },
-      timeoutMs,
-    );
-  } catch (e) {
-    const logged = shared.logs
-      .filter((l) => l.app === s.app && ((l.level as number) >= 40 || /canary|analysis|hold/.test(String(l.msg))))
-      .slice(-15);
-    throw new Error(
-      `${(e as Error).message}\nlast state: ${JSON.stringify(last)}\n` +
-        `controller: ${logged.map((l) => JSON.stringify(l)).join('\n')}`,
-    );
-  }
-}
-/**
- * Whether the controller's commit `seen` carries the app as `c` has it: tests commit side by side, so
- * the controller may reach an app's change through a later commit of another test.
- */
-function same(s: Scenario, c: string, seen: string | undefined): boolean {
-  if (seen === undefined) return false;
-  if (seen === c) return true;
-  try {
-    repo.git('merge-base', '--is-ancestor', c, seen);
-    repo.git('diff', '--quiet', c, seen, '--', `apps/${s.app}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-const syncedAt = (s: Scenario, commitId: string) =>
-  until(s, `synced at ${commitId.slice(0, 8)}`, (x) => x.status === 'synced' && same(s, commitId, x.commit));
-
-const deployment = async (s: Scenario, name: string) =>
-  (await cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: s.ns, name })) as
-    | {
-        spec?: { replicas?: number; template?: { spec?: { containers?: { image?: string }[] } } };
-        status?: { readyReplicas?: number };
-      }
-    | undefined;
-const imageOf = async (s: Scenario, name = 'web') =>
-  (await deployment(s, name))?.spec?.template?.spec?.containers?.[0]?.image;
-type Backend = { name: string; weight?: number };
-const routeWeights = async (s: Scenario) => {
-  const r = (await cluster.get({
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'HTTPRoute',
-    namespace: s.ns,
-    name: 'web',
-  })) as { spec?: { rules?: { backendRefs?: Backend[] }[] } } | undefined;
-  return Object.fromEntries((r?.spec?.rules?.[0]?.backendRefs ?? []).map((b) => [b.name, b.weight ?? 1]));
+/** The simulator's count of requests it could not route (no ready pod behind a backend), for a namespace. */
+const unrouted = async (s: Scenario) => {
+  const r = await prom.query(`sum(sim_unrouted_requests_total{namespace="${s.ns}"})`);
+  return r.kind === 'value' ? r.value : r.kind;
 };
 
-/** Samples the canary while it runs: each step's weight, the replicas (or route weights) seen then. */
-function sampler(s: Scenario, gateway = false) {
-  const seen: {
-    step: number;
-    weight: number;
-    phase: string;
-    canaryReplicas?: number;
-    stableReplicas?: number;
-    route?: Record<string, number>;
-  }[] = [];
-  let stop = false;
-  const done = (async () => {
-    while (!stop) {
-      const d = canaryOf((await summary(s))?.traits);
-      if (d && d.phase !== 'Succeeded' && d.phase !== 'Aborted') {
-        const c = await deployment(s, 'web-canary');
-        const st = await deployment(s, 'web');
-        seen.push({
-          step: d.step,
-          weight: d.weight,
-          phase: d.phase,
-          canaryReplicas: c?.status?.readyReplicas,
-          stableReplicas: st?.status?.readyReplicas,
-          ...(gateway ? { route: await routeWeights(s) } : {}),
-        });
-      }
-      await sleep(300);
-    }
-  })();
-  return {
-    seen,
-    stop: async () => {
-      stop = true;
-      await done;
+/** A load step: the simulated requests per second to the app's Service, changed outside Git (as users would). */
+async function loadStep(s: Scenario, rps: number): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(testKubeConfig());
+  await api.patch(
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: s.ns, annotations: { 'sim.ferry.dev/rps': String(rps) } },
     },
-  };
+    undefined,
+    undefined,
+    'load-step',
+    true,
+    PatchStrategy.ServerSideApply,
+  );
 }
 
-/** After an abort: no canary objects, all traffic on stable, held, and the revision Failed with the measured value. */
-async function expectRolledBack(
-  s: Scenario,
-  bad: string,
-  message: RegExp,
-  stableImage: string,
-  gateway = false,
-): Promise<void> {
-  const x = await until(
-    s,
-    'held after the abort',
-    (y) => y.status === 'held' && canaryOf(y.traits)?.phase === 'Aborted',
-  );
-  expect(same(s, bad, canaryOf(x.traits)!.commit)).toBe(true);
-  // Aborted at its first failing analysis.
-  expect(canaryOf(x.traits)!.analysis.filter((a) => a.result === 'Failed')).toHaveLength(1);
-  expect(canaryOf(x.traits)!.analysis.at(-1)!.result).toBe('Failed');
-  expect(x.hold).toMatch(message);
-  expect(await deployment(s, 'web-canary')).toBeUndefined();
-  expect(await imageOf(s)).toBe(stableImage);
-  if (gateway) {
-    expect(await routeWeights(s)).not.toHaveProperty('web-canary');
-    expect(
-      await cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: s.ns, name: 'web-canary' }),
-    ).toBeUndefined();
-  }
-  const history = await readHistory(cluster, scope(s));
-  expect(history[0]).toMatchObject({ outcome: 'Failed', reason: 'DeliveryFailed' });
-  expect(same(s, bad, history[0]!.commit)).toBe(true);
-  expect(history[0]!.message).toMatch(message);
-  expect(await readHold(cluster, scope(s))).toBeDefined();
-}
+/**
+ * Pods that serve 60 requests/s each before they queue: 200 requests/s over 5 pods keep the p95 near
+ * 180 ms; the load step to 280 takes it past 800 ms on every pod, stable and canary alike.
+ */
+const underLoad = () => ({
+  canary: {
+    steps: [{ weight: 20 }, { pause: { duration: '10s' } }],
+    analysis: analysis([{ name: 'latency-p95', maxIncrease: '50%' }]),
+  },
+  shape: { podAnnotations: { 'sim.ferry.dev/capacity-rps': '60' } },
+});
 
 beforeAll(async () => {
-  cluster = KubeCluster.fromFile(inject('kubeconfig'));
-  await repo.start();
-  shared = await serve();
+  await w.start();
 });
 afterAll(async () => {
-  await shared?.stop('SIGKILL');
-  await repo.stop();
-  await Promise.all(namespaces.map((name) => core.deleteNamespace({ name }).catch(() => undefined)));
-  await cluster?.close();
+  await w.stop();
 });
 
 describe.concurrent('canary, replica ratio and Gateway API, one controller', () => {
@@ -280,13 +118,13 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     ).toBe(false);
     expect(await imageOf(s)).toBe('example/web:v2');
     expect(await deployment(s, 'web-canary')).toBeUndefined();
-    expect((await readHistory(cluster, scope(s)))[0]).toMatchObject({ commit: x.commit, outcome: 'Synced' });
+    expect((await readHistory(w.cluster, scope(s)))[0]).toMatchObject({ commit: x.commit, outcome: 'Synced' });
     // ferry rollout status: the steps and each analysis run with its values.
     const status = await ferry('rollout', 'status', s.app, '-e', 'default');
     expect(status.stdout).toMatch(/promoted/);
     expect(status.stdout).toMatch(/success-rate 100 % ≥ 99 %/);
     expect(
-      await shared.metric('ferry_analysis_runs_total', { app: s.app, result: 'Successful' }),
+      await w.serve.metric('ferry_analysis_runs_total', { app: s.app, result: 'Successful' }),
     ).toBeGreaterThanOrEqual(2);
   });
 
@@ -295,8 +133,8 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     const canary = { steps: [{ weight: 20 }, { pause: {} }], analysis: analysis([SUCCESS]) };
     await syncedAt(s, commit(s, 'example/web:v1', canary));
     const watch = sampler(s);
-    const scaled = repo.commit(
-      { [`apps/${s.app}/app.yaml`]: canaryApp(s, 'example/web:v1', canary, false, 6) },
+    const scaled = w.repo.commit(
+      { [`apps/${s.app}/app.yaml`]: canaryApp(s, 'example/web:v1', canary, { replicas: 6 }) },
       `${s.app} replicas 6`,
     );
     const x = await syncedAt(s, scaled);
@@ -323,7 +161,7 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
       const canaryRate = await eventually(
         'the canary series to go stale',
         async () =>
-          (await prom.query(`sum(rate(http_requests_total{namespace="${s.ns}",workload="web-canary"}[5s]))`)).kind ===
+          (await prom.query(`sum(rate(http_requests_total{namespace="${s.ns}",pod=~"web-canary-.+"}[5s]))`)).kind ===
           'no-data'
             ? true
             : undefined,
@@ -332,15 +170,15 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
       expect(canaryRate).toBe(true);
       await sleep(12_000);
       const share = await prom.query(
-        `sum(rate(http_requests_total{namespace="${s.ns}",workload="web"}[10s])) / ` +
+        `sum(rate(http_requests_total{namespace="${s.ns}",pod=~"web-[a-z0-9]+-[a-z0-9]+"}[10s])) / ` +
           `sum(rate(http_requests_total{namespace="${s.ns}"}[10s]))`,
       );
       expect(share).toEqual({ kind: 'value', value: 1 });
-      const events = await cluster.list('v1', 'Event', s.ns, '');
+      const events = await w.cluster.list('v1', 'Event', s.ns, '');
       expect(events.map((e) => (e as { reason?: string }).reason)).toEqual(
         expect.arrayContaining(['CanaryStarted', 'AnalysisFailed', 'CanaryAborted']),
       );
-      expect(await shared.metric('ferry_analysis_runs_total', { app: s.app, result: 'Failed' })).toBe(1);
+      expect(await w.serve.metric('ferry_analysis_runs_total', { app: s.app, result: 'Failed' })).toBe(1);
       // Held: a poll later, nothing retried.
       await sleep(3000);
       expect((await summary(s))!.status).toBe('held');
@@ -405,7 +243,7 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     expect(await imageOf(s)).toBe('example/web:v3');
     // v3 started over from its first step (its analysis runs start at step 1), and v2 never reached stable.
     expect(canaryOf(x.traits)!.analysis[0]!.step).toBe(0);
-    const events = await cluster.list('v1', 'Event', s.ns, '');
+    const events = await w.cluster.list('v1', 'Event', s.ns, '');
     expect(
       events.some(
         (e) =>
@@ -414,7 +252,7 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
       ),
     ).toBe(true);
     expect(
-      (await readHistory(cluster, scope(s))).filter((h) => h.outcome === 'Synced').some((h) => same(s, v2, h.commit)),
+      (await readHistory(w.cluster, scope(s))).filter((h) => h.outcome === 'Synced').some((h) => same(s, v2, h.commit)),
     ).toBe(false);
   });
 
@@ -426,19 +264,59 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
       trafficRouting: { gateway: { httpRoute: 'web' } },
     };
     await syncedAt(s, commit(s, 'example/web:v1', canary, true));
+    // The stable pods are all ready: whatever the simulator could not route so far was before them.
+    await eventually(
+      'the stable pods ready',
+      async () => (await deployment(s, 'web'))?.status?.readyReplicas === 4 || undefined,
+    );
+    await sleep(2000);
+    const unroutedBefore = await unrouted(s);
     const watch = sampler(s, true);
     const v2 = commit(s, 'example/web:v2', canary, true);
     const x = await syncedAt(s, v2);
     await watch.stop();
     expect(canaryOf(x.traits)).toMatchObject({ commit: x.commit, phase: 'Succeeded', mode: 'gateway' });
+    // No request was sent to the canary Service before its pods were ready, nor after they went away:
+    // the simulator's unrouted-request counter did not move through any step change.
+    await sleep(3000);
+    expect(await unrouted(s)).toEqual(unroutedBefore);
+    expect((await prom.query(`sum(sim_unrouted_requests_total{namespace="${s.ns}",service="web-canary"})`)).kind).toBe(
+      'no-data',
+    );
     expect(watch.seen.some((v) => v.route?.web === 90 && v.route['web-canary'] === 10)).toBe(true);
     expect(watch.seen.some((v) => v.route?.web === 50 && v.route['web-canary'] === 50)).toBe(true);
     // Promoted: the route as Git has it, the canary Service and Deployment gone.
     expect(await routeWeights(s)).toEqual({ web: 1 });
     expect(
-      await cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: s.ns, name: 'web-canary' }),
+      await w.cluster.get({ apiVersion: 'v1', kind: 'Service', namespace: s.ns, name: 'web-canary' }),
     ).toBeUndefined();
     expect(await imageOf(s)).toBe('example/web:v2');
+  });
+
+  it('a load step slows every pod past 300 ms: a good canary with a bound relative to stable is promoted', async () => {
+    const s = scenario('relative');
+    const { canary, shape } = underLoad();
+    await syncedAt(s, commit(s, 'example/web:v1', canary, false, shape));
+    const v2 = commit(s, 'example/web:v2', canary, false, shape);
+    await until(s, 'the canary started', (x) => same(s, v2, canaryOf(x.traits)?.commit));
+    await loadStep(s, 280);
+    const x = await syncedAt(s, v2);
+    const p = canaryOf(x.traits)!;
+    expect(p.phase).toBe('Succeeded');
+    // The stable pods themselves answered slower than an absolute bound of 300 ms would allow.
+    const stable = p.analysis.map((r) => r.measurements[0]?.stable ?? 0);
+    expect(Math.max(...stable)).toBeGreaterThan(300);
+    expect(p.analysis.filter((r) => r.result === 'Failed')).toEqual([]);
+  });
+
+  it('the same load step and relative bound abort a -slow canary', async () => {
+    const s = scenario('relative-slow');
+    const { canary, shape } = underLoad();
+    await syncedAt(s, commit(s, 'example/web:v1', canary, false, shape));
+    const bad = commit(s, 'example/web:v2-slow', canary, false, shape);
+    await until(s, 'the canary started', (x) => same(s, bad, canaryOf(x.traits)?.commit));
+    await loadStep(s, 280);
+    await expectRolledBack(s, bad, /latency-p95 \d+ ms > stable \d+ ms \+ 50 %/, 'example/web:v1');
   });
 
   it('Gateway API: an -errors image is aborted and the route sends everything back to stable', async () => {
@@ -465,16 +343,16 @@ describe('canary across a controller restart and a metrics outage', () => {
       'paused at weight 25',
       (x) => same(s, v2, canaryOf(x.traits)?.commit) && canaryOf(x.traits)!.phase === 'Paused',
     );
-    await shared.stop('SIGKILL');
+    await w.serve.stop('SIGKILL');
     const before = (await deployment(s, 'web-canary'))?.spec?.replicas;
     expect(before).toBe(1);
     const watch = sampler(s);
     // The restarted controller gives a canary's pods 15 s to become ready (the Degraded scenario below).
-    shared = await serve(['--canary-ready-timeout', '15s']);
+    w.serve = await w.startServe(['--canary-ready-timeout', '15s']);
     // The new controller picks the canary up where it was: still step 2, weight 25, the same canary.
     await eventually(
       'the restarted controller to analyse',
-      async () => ((await shared.metric('ferry_analysis_runs_total', { app: s.app })) > 0 ? true : undefined),
+      async () => ((await w.serve.metric('ferry_analysis_runs_total', { app: s.app })) > 0 ? true : undefined),
       60_000,
     );
     expect(canaryOf((await summary(s))!.traits)).toMatchObject({ step: 1, weight: 25, phase: 'Paused' });
@@ -506,13 +384,13 @@ describe('canary across a controller restart and a metrics outage', () => {
     expect(canaryOf(x.traits)!.message).toMatch(/the canary is Degraded: 0 of 1 pods ready after 15 s/);
     expect(await deployment(s, 'web-canary')).toBeUndefined();
     expect(await imageOf(s)).toBe('example/web:v1');
-    expect((await readHistory(cluster, scope(s)))[0]).toMatchObject({ outcome: 'Failed', reason: 'DeliveryFailed' });
+    expect((await readHistory(w.cluster, scope(s)))[0]).toMatchObject({ outcome: 'Failed', reason: 'DeliveryFailed' });
   });
 
-  it('Prometheus stopped mid-canary: paused as inconclusive and reported, then completed when it returns', async () => {
+  it('Prometheus stopped and started by the rig command mid-canary: inconclusive, then completed; the controller untouched', async () => {
     if (!inject('ownCluster')) return;
-    const name = process.env.FERRY_TEST_CLUSTER ?? 'ferry-test';
     const s = scenario('outage');
+    const controller = w.serve.pid;
     const canary = {
       steps: [{ weight: 25 }, { pause: { duration: '3s' } }, { weight: 50 }],
       analysis: analysis([SUCCESS]),
@@ -524,7 +402,7 @@ describe('canary across a controller restart and a metrics outage', () => {
       'the canary at weight 25',
       (x) => same(s, v2, canaryOf(x.traits)?.commit) && canaryOf(x.traits)!.weight === 25,
     );
-    await killComponent(name, 'prometheus');
+    await rig('stop', '--component', 'prometheus');
     try {
       const x = await until(s, 'inconclusive', (y) => canaryOf(y.traits)?.phase === 'Inconclusive', 60_000);
       expect(canaryOf(x.traits)!.message).toMatch(/cannot reach Prometheus at http:\/\/127\.0\.0\.1:\d+/);
@@ -536,9 +414,13 @@ describe('canary across a controller restart and a metrics outage', () => {
       expect(y.status).toBe('delivering');
       expect(await deployment(s, 'web-canary')).toBeDefined();
     } finally {
-      await restartComponent(name, 'prometheus');
+      await rig('start', '--component', 'prometheus');
     }
+    // The same Prometheus URL answers again: the controller (never restarted) reaches it.
+    expect((await prom.query('vector(1)')).kind).toBe('value');
     const done = await syncedAt(s, v2);
+    expect(w.serve.pid).toBe(controller);
+    expect(w.serve.running).toBe(true);
     expect(canaryOf(done.traits)!.phase).toBe('Succeeded');
     expect(canaryOf(done.traits)!.analysis.some((a) => a.result === 'Inconclusive')).toBe(true);
     expect(await imageOf(s)).toBe('example/web:v2');

@@ -129,6 +129,11 @@ export class Serve {
     return this.proc.pid!;
   }
 
+  /** Whether the process still runs. */
+  get running(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
   has(msg: string, match: Record<string, unknown> = {}): boolean {
     return this.logs.some((l) => l.msg === msg && Object.entries(match).every(([k, v]) => l[k] === v));
   }
