@@ -1,10 +1,11 @@
 /**
- * The local clusters of `npm start`: "ferry-dev" (the controller's own cluster, current context) and
- * one small cluster per topology cluster the examples name (`multi-env`'s prod: "prod-eu", "prod-us"),
- * joined in one kubeconfig whose context names are the topology's cluster names.
+ * The local clusters of `npm start`: "ferry-dev" (the controller's own cluster, current context, with
+ * Prometheus and the traffic simulator for `checkout`'s canary analysis) and one small cluster per
+ * topology cluster the examples name (`multi-env`'s prod: "prod-eu", "prod-us"), joined in one
+ * kubeconfig whose context names are the topology's cluster names.
  */
 import { join } from 'node:path';
-import { startCluster } from './cluster.js';
+import { startCluster, type UpOptions } from './cluster.js';
 import { writeMergedKubeconfig } from './kubeconfig.js';
 import { clusterDir, type ClusterState } from './state.js';
 
@@ -15,6 +16,8 @@ export interface DevCluster {
   context: string;
   /** Fake nodes. */
   nodes: number;
+  /** Also runs Prometheus and the traffic simulator (the metrics rig). */
+  metrics?: boolean;
 }
 
 /**
@@ -29,11 +32,12 @@ const DEV_HOME = 'ferry-dev';
 
 /**
  * The home cluster has three nodes (the stateful example spreads its three replicas over distinct
- * nodes); the prod clusters one each (64 CPUs and 256 GiB of fake capacity hold prod's 6 api replicas
- * and the ledger).
+ * nodes) and the metrics rig (the checkout example's canary is analysed there; the controller places
+ * single-cluster apps on its own cluster); the prod clusters one node each (64 CPUs and 256 GiB of fake
+ * capacity hold prod's 6 api replicas and the ledger).
  */
 export const DEV_CLUSTERS: readonly DevCluster[] = [
-  { name: DEV_HOME, context: DEV_HOME, nodes: 3 },
+  { name: DEV_HOME, context: DEV_HOME, nodes: 3, metrics: true },
   { name: `${DEV_HOME}-prod-eu`, context: 'prod-eu', nodes: 1 },
   { name: `${DEV_HOME}-prod-us`, context: 'prod-us', nodes: 1 },
 ];
@@ -44,6 +48,8 @@ const devKubeconfigPath = (home = DEV_HOME) => join(clusterDir(home), 'kubeconfi
 export interface DevEnvironment {
   kubeconfig: string;
   clusters: ClusterState[];
+  /** The home cluster's Prometheus, when it runs the metrics rig. */
+  prometheusUrl?: string;
 }
 
 /**
@@ -51,16 +57,23 @@ export interface DevEnvironment {
  * the others side by side — and writes the merged kubeconfig with the home cluster as current context.
  */
 export async function startDevClusters(
-  opts: { clusters?: readonly DevCluster[]; log?: (line: string) => void } = {},
+  opts: {
+    clusters?: readonly DevCluster[];
+    log?: (line: string) => void;
+    /** Starts one cluster (default startCluster; tests give a fake). */
+    start?: (o: UpOptions) => Promise<ClusterState>;
+  } = {},
 ): Promise<DevEnvironment> {
   const [home, ...rest] = opts.clusters ?? DEV_CLUSTERS;
   if (!home) throw new Error('no cluster to start');
   const log = opts.log ?? (() => {});
+  const start = opts.start ?? startCluster;
   const up = (c: DevCluster) =>
-    startCluster({
+    start({
       name: c.name,
       nodes: c.nodes,
       disableControllers: DEV_DISABLED_CONTROLLERS,
+      withMetrics: c.metrics ?? false,
       log: (l) => log(`[${c.context}] ${l}`),
     });
   const first = await up(home);
@@ -74,5 +87,5 @@ export async function startDevClusters(
     all.map((c, i) => ({ context: c.context, file: states[i]!.kubeconfig })),
     home.context,
   );
-  return { kubeconfig, clusters: states };
+  return { kubeconfig, clusters: states, ...(first.prometheusUrl ? { prometheusUrl: first.prometheusUrl } : {}) };
 }
