@@ -32,7 +32,9 @@ const CASES: ProviderCase[] = [
   custom:
     requests: 'http_requests_total{job="{{ namespace }}/{{ workload }}"}'
     errors: 'http_requests_total{job="{{ namespace }}/{{ workload }}",code=~"5.."}'
-    latencyBuckets: 'istio_request_duration_milliseconds_bucket{destination_workload_namespace="{{ namespace }}",destination_workload="{{ workload }}"}'
+    latencyBuckets: >-
+      istio_request_duration_milliseconds_bucket{destination_workload_namespace="{{ namespace }}",
+      destination_workload="{{ workload }}"}
     latencyUnit: milliseconds
 `,
   },

@@ -155,7 +155,7 @@ export class CanaryWorld {
     return text ? (JSON.parse(text) as StateSummary) : undefined;
   }
 
-  /** Waits for the app's recorded state to satisfy `ok`; on a timeout, says what it was and what the controller logged. */
+  /** Waits for the app's recorded state to satisfy `ok`; on a timeout, says what it was and what was logged. */
   async until(s: Scenario, what: string, ok: (x: StateSummary) => boolean, timeoutMs = 180_000): Promise<StateSummary> {
     let last: StateSummary | undefined;
     try {

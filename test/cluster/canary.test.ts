@@ -387,7 +387,7 @@ describe('canary across a controller restart and a metrics outage', () => {
     expect((await readHistory(w.cluster, scope(s)))[0]).toMatchObject({ outcome: 'Failed', reason: 'DeliveryFailed' });
   });
 
-  it('Prometheus stopped and started by the rig command mid-canary: inconclusive, then completed; the controller untouched', async () => {
+  it('Prometheus stopped and started by the rig command mid-canary: inconclusive, then done', async () => {
     if (!inject('ownCluster')) return;
     const s = scenario('outage');
     const controller = w.serve.pid;

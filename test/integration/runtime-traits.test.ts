@@ -182,7 +182,9 @@ const BAD: BadCase[] = [
     name: 'a metric with an unknown field',
     props: 'analysis:\n  metrics:\n    - name: latency\n      max: 500ms\n      threshold: 2',
     at: '19:30',
-    says: 'analysis.metrics[0].threshold: unknown field: a metric has name, query, min, max, maxIncrease and maxDecrease',
+    says:
+      'analysis.metrics[0].threshold: unknown field: ' +
+      'a metric has name, query, min, max, maxIncrease and maxDecrease',
   },
   {
     name: 'gateway without httpRoute',
