@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { StateSummary } from '../gitops/store/release-store.js';
+import { listStates, type StateSummary, writeState } from '../gitops/store/release-store.js';
+import { MemoryCluster } from '../../test/support/memory-cluster.js';
 import { statusTable } from './releases.js';
 
 const now = Date.parse('2026-12-01T00:01:00Z');
@@ -50,6 +51,51 @@ describe('ferry status table', () => {
       'APP|ENV|COMMIT|STATE|HEALTH|HOLD|AGE|SOURCE|LAST ERROR',
       'web|default|c1|synced|-|-|60s|aaaaaaaaaaaa|',
       'web|default|c9|synced|-|-|60s|bbbbbbbbbbbb|',
+    ]);
+  });
+});
+
+describe('ferry status: the last error belongs to its commit', () => {
+  const aborted = 'DeliveryFailed: canary aborted: latency 725 ms > 300 ms';
+  const c1 = 'c1c1c1c1c1c1c1c1';
+  const c2 = 'c2c2c2c2c2c2c2c2';
+  const c3 = 'c3c3c3c3c3c3c3c3';
+
+  it('held after an abort: the error with its commit (not the one running); failed: the error alone', () => {
+    const rows = statusTable(
+      [
+        s({ status: 'held', commit: c1, newest: c2, hold: 'canary aborted', lastError: aborted, lastErrorCommit: c2 }),
+        s({ app: 'api', status: 'failed', commit: c2, lastError: 'ApplyFailed: 503', lastErrorCommit: c2 }),
+      ],
+      now,
+    );
+    expect(rows.slice(1).map((r) => r.at(-1))).toEqual([`at c2c2c2c2c2c2: ${aborted}`, 'ApplyFailed: 503']);
+  });
+
+  it("an older controller's record, written mid-canary of a newer commit: listed without the stale error", async () => {
+    const cluster = new MemoryCluster();
+    const scope = (app: string) => ({ app, env: 'default', source: 'aaaaaaaaaaaa' });
+    const paused = {
+      component: 'web',
+      trait: 'canary',
+      commit: c3,
+      status: 'paused 2/2 (weight 20): waiting for ferry rollout promote',
+    };
+    await writeState(
+      cluster,
+      scope('web'),
+      {},
+      s({ status: 'delivering', commit: c3, lastError: aborted, traits: [paused] }),
+    );
+    await writeState(cluster, scope('api'), {}, s({ app: 'api', status: 'failed', commit: c2, lastError: aborted }));
+    const states = (await listStates(cluster)).sort((a, b) => a.app.localeCompare(b.app));
+    expect(states.find((x) => x.app === 'web')).not.toHaveProperty('lastError');
+    expect(states.find((x) => x.app === 'api')).toMatchObject({ lastError: aborted, lastErrorCommit: c2 });
+    const rows = statusTable(states, now);
+    expect(rows.map((r) => [r[0], r[3], r.at(-1)])).toEqual([
+      ['APP', 'STATE', 'LAST ERROR'],
+      ['api', 'failed', aborted],
+      ['web', 'paused 2/2 (weight 20): waiting for ferry rollout promote', ''],
     ]);
   });
 });

@@ -158,9 +158,19 @@ export function statusTable(states: StateSummary[], now = Date.now()): string[][
       s.hold ? 'yes' : '-',
       age(s.updatedAt, now),
       ...(bySource ? [s.source ?? '-'] : []),
-      s.status === 'synced' ? '' : oneLine(s.lastError),
+      s.status === 'synced' ? '' : oneLine(lastErrorText(s)),
     ]),
   ];
+}
+
+/**
+ * The LAST ERROR cell: the error of the commit the release is at (its records drop an earlier commit's), with
+ * that commit when the COMMIT column shows another one (a held release's running commit).
+ */
+function lastErrorText(s: StateSummary): string | undefined {
+  if (!s.lastError) return undefined;
+  const other = s.lastErrorCommit !== undefined && s.lastErrorCommit !== s.commit;
+  return `${other ? `at ${s.lastErrorCommit!.slice(0, 12)}: ` : ''}${s.lastError}`;
 }
 
 const needEnv = (f: ReleaseFlags): string => {

@@ -59,7 +59,9 @@ describe('ferry rollout status report', () => {
             step: 0,
             weight: 20,
             result: 'Successful',
-            measurements: [{ name: 'success-rate', value: 99.6, unit: '%', ok: true, message: '99.6 % ≥ 99 %' }],
+            measurements: [
+              { name: 'success-rate', value: 99.6, unit: '%', ok: true, message: 'success-rate 99.6 % ≥ 99 %' },
+            ],
           },
           {
             time: '2026-12-01T00:04:40Z',
@@ -67,8 +69,8 @@ describe('ferry rollout status report', () => {
             weight: 50,
             result: 'Failed',
             measurements: [
-              { name: 'success-rate', value: 97.1, unit: '%', ok: false, message: '97.1 % < 99 %' },
-              { name: 'latency', value: 120, unit: 'ms', ok: true, message: '120 ms ≤ 500 ms' },
+              { name: 'success-rate', value: 97.1, unit: '%', ok: false, message: 'success-rate 97.1 % < 99 %' },
+              { name: 'latency', value: 120.4, unit: 'ms', ok: true, message: 'latency 120 ms ≤ 500 ms' },
             ],
           },
         ],
@@ -79,9 +81,9 @@ describe('ferry rollout status report', () => {
         'component web: web (stable), web-canary (canary), by replicas; ' +
           'started 5m ago, this step 30s ago; 1 failed analysis',
         '',
-        'TIME                  STEP  WEIGHT  RESULT      SUCCESS-RATE   LATENCY',
-        '2026-12-01T00:03:00Z  1/4   20 %    Successful  99.6 % ≥ 99 %  -',
-        '2026-12-01T00:04:40Z  2/4   50 %    Failed      97.1 % < 99 %  120 ms ≤ 500 ms',
+        'TIME                  STEP  WEIGHT  RESULT      SUCCESS-RATE                LATENCY',
+        '2026-12-01T00:03:00Z  1/4   20 %    Successful  success-rate 99.6 % ≥ 99 %  -',
+        '2026-12-01T00:04:40Z  2/4   50 %    Failed      success-rate 97.1 % < 99 %  latency 120 ms ≤ 500 ms',
       ]);
     },
   );
@@ -101,6 +103,28 @@ describe('ferry rollout status report', () => {
     expect(lines[0]).toBe('web (prod) commit c1c1c1c1c1c1  paused 4/4 (weight 50): waiting for ferry rollout promote');
     expect(lines[1]).toBe('steps  [###>] 4/4  weight 50 %');
     expect(lines.at(-1)).toBe('no analysis runs yet');
+  });
+
+  it("promoting: the weight asked for is still the last step's, on its way to 100", () => {
+    const lines = rolloutReport(s({ delivery: canary({ phase: 'Promoting', step: 4, weight: 50 }) }), now);
+    expect(lines.slice(0, 2)).toEqual([
+      'web (prod) commit c1c1c1c1c1c1  promoting (weight 50 → 100)',
+      'steps  [####] 4/4  weight 50 % (actual 50 %)',
+    ]);
+  });
+
+  it("an earlier commit's canary says the release has moved on to another commit", () => {
+    const lines = rolloutReport(
+      s({ status: 'applying', commit: 'c3c3c3c3c3c3c3c3', delivery: canary({ phase: 'Aborted' }) }),
+      now,
+    );
+    expect(lines.slice(0, 2)).toEqual([
+      'web (prod) commit c1c1c1c1c1c1  aborted at 2/4 (weight 50)',
+      "an earlier commit's canary: the release is at commit c3c3c3c3c3c3 now (applying)",
+    ]);
+    // Held after that canary's abort, the release is at the canary's commit (the newest), not the one running.
+    const held = s({ status: 'held', commit: 'c0', newest: canary().commit, delivery: canary({ phase: 'Aborted' }) });
+    expect(rolloutReport(held, now)[1]).toMatch(/^steps /);
   });
 
   it('the step bar: done, promoting, aborted', () => {
@@ -126,6 +150,10 @@ describe('ferry rollout status --watch', () => {
     expect(watchEnd(s({ status: 'synced' }))).toBe(0);
     expect(watchEnd(s({ status: 'held' }))).toBe(0);
     expect(watchEnd(s({ status: 'failed' }))).toBe(1);
+    // An earlier commit's canary is not under way: the release at its new commit decides.
+    const earlier = (status: string) => s({ status, commit: 'c3', delivery: canary({ phase: 'Aborted' }) });
+    expect(watchEnd(earlier('delivering'))).toBeUndefined();
+    expect(watchEnd(earlier('synced'))).toBe(0);
   });
 
   it('prints a block only when the canary changed, separated by a blank line off a terminal', async () => {
@@ -171,7 +199,8 @@ describe('ferry rollout status --watch', () => {
     expect(out.split('\x1b[H\x1b[2J').length).toBe(3);
     expect(out).toContain('aborted at 2/4 (weight 50): success-rate failed');
     out = '';
-    const again = [s({ delivery: canary() }), s({ status: 'synced' })];
+    // A change of the release's state alone prints no second, identical JSON line.
+    const again = [s({ delivery: canary() }), s({ status: 'verifying', delivery: canary() }), s({ status: 'synced' })];
     expect(await watchRollout('web', 'prod', async () => again.shift(), io, { json: true, wait: async () => {} })).toBe(
       0,
     );

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readCommand, readState, writeCommand, type StateSummary } from '../gitops/store/release-store.js';
+import { currentCommit } from '../gitops/store/state-summary.js';
 import { decodeCommand, type RolloutCommand } from '../traits/canary/command.js';
 import { canaryOf, progressLine, type CanaryPhase, type CanaryProgress } from '../traits/canary/progress.js';
 import { EXIT_INVALID, EXIT_OK, formatTable, processIO, type CliIO } from './io.js';
@@ -28,14 +29,27 @@ export function stepBar(p: CanaryProgress): string {
   return `[${Array.from({ length: p.steps }, (_, i) => cell(i)).join('')}]`;
 }
 
+/**
+ * A release's canary, and the commit the release has moved on to when the canary is an earlier commit's (a
+ * newer commit with no canary of its own, or one whose canary has not started yet).
+ */
+export function canaryView(summary: StateSummary): { canary?: CanaryProgress; movedTo?: string } {
+  const canary = canaryOf(summary.traits);
+  const at = currentCommit(summary);
+  return { canary, ...(canary && at !== undefined && at !== canary.commit ? { movedTo: at } : {}) };
+}
+
 /** `ferry rollout status` as lines: header, step bar, timing, and the analysis runs (newest last). */
 export function rolloutReport(summary: StateSummary, now = Date.now()): string[] {
-  const p = canaryOf(summary.traits);
+  const { canary: p, movedTo } = canaryView(summary);
   if (!p) return [`no canary for ${summary.app} in ${summary.env} (status: ${summary.status})`];
   const failures = `${p.failures} failed analys${p.failures === 1 ? 'is' : 'es'}`;
   const actual = p.actualWeight === undefined ? '' : ` (actual ${p.actualWeight} %)`;
   const lines = [
     `${summary.app} (${summary.env}) commit ${p.commit.slice(0, 12)}  ${progressLine(p)}`,
+    ...(movedTo
+      ? [`an earlier commit's canary: the release is at commit ${movedTo.slice(0, 12)} now (${summary.status})`]
+      : []),
     `steps  ${stepBar(p)} ${stepOf(p)}  weight ${p.weight} %${actual}`,
     `component ${p.component}: ${p.workload} (stable), ${p.canary} (canary), by ${p.mode}; ` +
       `started ${age(p.startedAt, now)} ago, this step ${age(p.stepStartedAt, now)} ago; ${failures}`,
@@ -58,10 +72,12 @@ export function rolloutReport(summary: StateSummary, now = Date.now()): string[]
 
 /**
  * Where a watch ends: exit 0 when the canary succeeded, 1 when it was aborted; with no canary under
- * way, once the release settles (synced or held: 0, failed: 1). Undefined: keep watching.
+ * way (none, or an earlier commit's), once the release settles (synced or held: 0, failed: 1).
+ * Undefined: keep watching.
  */
 export function watchEnd(summary: StateSummary): number | undefined {
-  const phase = canaryOf(summary.traits)?.phase;
+  const { canary, movedTo } = canaryView(summary);
+  const phase = movedTo ? undefined : canary?.phase;
   if (phase === 'Succeeded') return EXIT_OK;
   if (phase === 'Aborted') return EXIT_INVALID;
   if ((phase === undefined || !RUNNING.has(phase)) && SETTLED.has(summary.status))
@@ -96,7 +112,8 @@ export async function watchRollout(
       io.err(`error: ${app} in ${env} is no longer recorded (did it leave Git?)\n`);
       return EXIT_INVALID;
     }
-    const key = JSON.stringify([summary.status, canaryOf(summary.traits) ?? null]);
+    // What is printed, without the ages (`started 2m ago`), which change on every read.
+    const key = o.json ? JSON.stringify(canaryOf(summary.traits) ?? null) : rolloutReport(summary, 0).join('\n');
     if (key !== last) {
       if (o.json) io.out(`${JSON.stringify(canaryOf(summary.traits) ?? null)}\n`);
       else

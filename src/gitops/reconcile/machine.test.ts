@@ -66,7 +66,7 @@ describe('reconcile machine', () => {
     actor.send({ type: 'COMMIT', revision: 'c1' });
     await waitFor(actor, (s) => s.matches('failed'));
     expect(actor.getSnapshot().context).toMatchObject({
-      failure: { reason, message: 'boom' },
+      failure: { reason, message: 'boom', commit: 'c1' },
       attempts: 1,
       lastGood: undefined,
     });
@@ -104,7 +104,11 @@ describe('reconcile machine', () => {
       });
       actor.send({ type: 'COMMIT', revision: 'bad' });
       await waitFor(actor, (s) => s.matches('failed'));
-      expect(actor.getSnapshot().context.failure).toEqual({ reason: 'RenderFailed', message: 'cue error' });
+      expect(actor.getSnapshot().context.failure).toEqual({
+        reason: 'RenderFailed',
+        message: 'cue error',
+        commit: 'bad',
+      });
       clock.increment(retryDelayMs(1));
       clock.increment(retryDelayMs(20) * 3);
       await new Promise((r) => setTimeout(r, 10));
@@ -151,6 +155,78 @@ describe('reconcile machine', () => {
     actor.send({ type: 'COMMIT', revision: 'good' });
     await waitFor(actor, (s) => s.matches('synced'));
     expect(actor.getSnapshot().context).toMatchObject({ lastGood: 'good', attempts: 0, failure: undefined });
+  });
+
+  describe('a failure belongs to its commit', () => {
+    /** A step that fails for c1; as the deliver step, it never ends for c2 (a canary paused, say). */
+    const c1Fails =
+      (message: string, pausesC2 = false): Step =>
+      async (i) => {
+        if (i.revision === 'c1') throw new Error(message);
+        return pausesC2 && i.revision === 'c2' ? new Promise(() => undefined) : 'ok';
+      };
+    const paused: Step = c1Fails('canary aborted', true);
+
+    it('a retry of the same commit keeps it until the commit syncs', async () => {
+      let fails = 1;
+      const { actor, clock } = start({
+        apply: async () => {
+          if (fails-- > 0) throw new Error('503');
+          return 'ok';
+        },
+      });
+      actor.send({ type: 'COMMIT', revision: 'c1' });
+      await waitFor(actor, (s) => s.matches('failed'));
+      clock.increment(retryDelayMs(1));
+      expect(actor.getSnapshot().value).not.toBe('failed');
+      expect(actor.getSnapshot().context.failure).toEqual({ reason: 'ApplyFailed', message: '503', commit: 'c1' });
+      await waitFor(actor, (s) => s.matches('synced'));
+      expect(actor.getSnapshot().context.failure).toBeUndefined();
+    });
+
+    it.each([
+      ['failed', 'render'],
+      ['held', 'deliver'],
+    ] as const)('from %s (c1 failed to %s), c2 is reconciled and delivered without it', async (from, stepName) => {
+      const { actor } = start({ deliver: paused, [stepName]: stepName === 'deliver' ? paused : c1Fails('boom') });
+      actor.send({ type: 'COMMIT', revision: 'c1' });
+      await waitFor(actor, (s) => s.matches('failed'));
+      if (from === 'held') actor.send({ type: 'HOLD', reason: 'canary aborted at c1' });
+      expect(actor.getSnapshot()).toMatchObject({ value: from, context: { failure: { commit: 'c1' } } });
+      actor.send({ type: 'COMMIT', revision: 'c2' });
+      await waitFor(actor, (s) => s.matches('delivering'));
+      expect(actor.getSnapshot().context).toMatchObject({ revision: 'c2', attempts: 0 });
+      expect(actor.getSnapshot().context.failure).toBeUndefined();
+    });
+
+    it('resumed on the same commit it stays; a newer commit, or one superseding a delivery, drops it', async () => {
+      const { actor } = start({ deliver: paused });
+      actor.send({ type: 'COMMIT', revision: 'c1' });
+      await waitFor(actor, (s) => s.matches('failed'));
+      actor.send({ type: 'HOLD', reason: 'aborted' });
+      actor.send({ type: 'RESUME' });
+      actor.send({ type: 'COMMIT', revision: 'c1' });
+      expect(actor.getSnapshot().context.failure).toMatchObject({ commit: 'c1' });
+      await waitFor(actor, (s) => s.matches('failed') && s.context.attempts === 2);
+      actor.send({ type: 'COMMIT', revision: 'c2' });
+      await waitFor(actor, (s) => s.matches('delivering'));
+      expect(actor.getSnapshot().context.failure).toBeUndefined();
+      actor.send({ type: 'COMMIT', revision: 'c3' });
+      await waitFor(actor, (s) => s.matches('synced') && s.context.lastGood === 'c3');
+    });
+
+    it("an older controller's snapshot (its failure names no commit) drops it on a new commit", async () => {
+      const first = start({ render: c1Fails('cue error') });
+      first.actor.send({ type: 'COMMIT', revision: 'c1' });
+      await waitFor(first.actor, (s) => s.matches('failed'));
+      const saved = JSON.parse(JSON.stringify(first.actor.getPersistedSnapshot()));
+      first.actor.stop();
+      delete saved.context.failure.commit;
+      const { actor } = start({ deliver: paused }, new SimulatedClock(), saved);
+      actor.send({ type: 'COMMIT', revision: 'c2' });
+      await waitFor(actor, (s) => s.matches('delivering'));
+      expect(actor.getSnapshot().context.failure).toBeUndefined();
+    });
   });
 
   it('synced reconciles again on a poll or a commit', async () => {
@@ -209,6 +285,7 @@ describe('reconcile machine', () => {
       expect(actor.getSnapshot().context.failure).toEqual({
         reason: 'PlanFailed',
         message: 'the API server is unreachable',
+        commit: 'c1',
       });
       broken = false;
       clock.increment(retryDelayMs(1));

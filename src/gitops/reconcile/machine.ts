@@ -6,11 +6,13 @@
  *
  * plus `failed` (retried after a capped exponential backoff, except a render failure: the same
  * commit renders the same way, so it waits for a new commit, or RETRY when the definitions may have
- * changed) and `held` (a rollback hold or a manual suspend). `delivering` is the progressive-delivery stage: a
- * pass-through until the canary work
- * plugs an actor in. Every step is an injected actor, so the machine stays pure and its tests use
- * a simulated clock; because xstate restarts an in-flight invoke on resume, every step must be
+ * changed) and `held` (a rollback hold or a manual suspend). `delivering` runs the release's runtime traits
+ * (delivery.ts; a newer commit supersedes it). Every step is an injected actor, so the machine stays pure and
+ * its tests use a simulated clock; because xstate restarts an in-flight invoke on resume, every step must be
  * idempotent. Each failure maps to one reason, as in Flux' reconcilers.
+ *
+ * A failure belongs to the commit it happened on: taking up another commit drops it (the history keeps it),
+ * so the last error a release shows is always its current commit's. Retrying the same commit keeps it.
  */
 import { assign, fromPromise, setup } from 'xstate';
 
@@ -28,7 +30,8 @@ export interface ReconcileContext {
   /** The commit being reconciled, and the last one that reached `synced`. */
   revision?: string;
   lastGood?: string;
-  failure?: { reason: FailureReason; message: string };
+  /** The last failure of `revision` (its `commit`; a snapshot of an older controller may lack it). */
+  failure?: { reason: FailureReason; message: string; commit?: string };
   attempts: number;
   /** Why the machine is held (rollback, manual suspend). */
   hold?: string;
@@ -89,6 +92,7 @@ const stepInput = ({ context }: { context: ReconcileContext }): StepInput => ({
   work: context.work,
 });
 const failAs = (reason: FailureReason) => ({ type: 'fail', params: { reason } }) as const;
+const takeUp = (resetAttempts: boolean) => ({ type: 'takeUp', params: { resetAttempts } }) as const;
 /** A failure, or a hold when the step threw a HoldError. */
 const failOrHold = (reason: FailureReason) =>
   [
@@ -128,8 +132,21 @@ export const reconcileMachine = setup({
     fail: assign(({ context, event }, params: { reason: FailureReason }) => {
       const error = (event as { error?: unknown }).error;
       return {
-        failure: { reason: params.reason, message: error instanceof Error ? error.message : String(error) },
+        failure: {
+          reason: params.reason,
+          message: error instanceof Error ? error.message : String(error),
+          ...(context.revision !== undefined ? { commit: context.revision } : {}),
+        },
         attempts: context.attempts + 1,
+      };
+    }),
+    /** Takes up the event's commit; another commit's failure is not this one's. */
+    takeUp: assign(({ context, event }, params: { resetAttempts: boolean }) => {
+      const revision = (event as { revision: string }).revision;
+      return {
+        revision,
+        ...(context.failure?.commit === revision ? {} : { failure: undefined }),
+        ...(params.resetAttempts ? { attempts: 0 } : {}),
       };
     }),
     keepOutput: assign({ work: ({ event }) => (event as { output?: unknown }).output }),
@@ -159,7 +176,7 @@ export const reconcileMachine = setup({
   states: {
     idle: {
       on: {
-        COMMIT: { target: 'fetching', actions: assign({ revision: ({ event }) => event.revision }) },
+        COMMIT: { target: 'fetching', actions: takeUp(false) },
         POLL: 'fetching',
       },
     },
@@ -181,7 +198,7 @@ export const reconcileMachine = setup({
         COMMIT: {
           guard: ({ context, event }) => event.revision !== context.revision,
           target: 'fetching',
-          actions: assign({ revision: ({ event }) => event.revision, attempts: 0 }),
+          actions: takeUp(true),
         },
       },
     },
@@ -203,7 +220,7 @@ export const reconcileMachine = setup({
     },
     synced: {
       on: {
-        COMMIT: { target: 'fetching', actions: assign({ revision: ({ event }) => event.revision }) },
+        COMMIT: { target: 'fetching', actions: takeUp(false) },
         POLL: 'fetching',
         RESYNC: 'checking',
       },
@@ -228,7 +245,7 @@ export const reconcileMachine = setup({
     failed: {
       after: { retry: { guard: 'retryable', target: 'fetching' } },
       on: {
-        COMMIT: { target: 'fetching', actions: assign({ revision: ({ event }) => event.revision, attempts: 0 }) },
+        COMMIT: { target: 'fetching', actions: takeUp(true) },
         RETRY: 'fetching',
       },
     },
@@ -239,7 +256,7 @@ export const reconcileMachine = setup({
         COMMIT: {
           guard: ({ context, event }) => event.revision !== context.revision,
           target: 'fetching',
-          actions: assign({ revision: ({ event }) => event.revision, hold: undefined, attempts: 0 }),
+          actions: [takeUp(true), assign({ hold: undefined })],
         },
       },
     },

@@ -130,9 +130,24 @@ export function summaryOf(r: Release, state: string, ctx: ReconcileContext): Sta
     ...(r.spec && ctx.revision !== undefined && r.sameSpec.has(ctx.revision) ? { specDigest: r.spec.digest } : {}),
     ...(ctx.lastGood ? { lastGood: ctx.lastGood } : {}),
     ...(ctx.hold ? { hold: ctx.hold } : {}),
-    ...(ctx.failure ? { lastError: `${ctx.failure.reason}: ${ctx.failure.message}` } : {}),
+    ...lastErrorOf(state, ctx),
     updatedAt: new Date().toISOString(),
     source: r.source,
     ...(r.traits.size > 0 ? { traits: [...r.traits.values()] } : {}),
   };
+}
+
+/**
+ * The failure of the commit the machine is at, as `ferry status` shows it, with that commit. A snapshot of an
+ * older controller may hold a failure that names no commit: at rest (failed, held) it is the commit's own; in
+ * any other state it may be an earlier commit's, kept past it, and is not shown (the history has it).
+ */
+function lastErrorOf(state: string, ctx: ReconcileContext): Pick<StateSummary, 'lastError' | 'lastErrorCommit'> {
+  const f = ctx.failure;
+  if (!f) return {};
+  const atRest = state === 'failed' || state === 'held';
+  // null: an older snapshot's failure that cannot be placed.
+  const commit = f.commit ?? (atRest || ctx.revision === undefined ? ctx.revision : null);
+  if (commit !== ctx.revision) return {};
+  return { lastError: `${f.reason}: ${f.message}`, ...(commit !== undefined ? { lastErrorCommit: commit } : {}) };
 }

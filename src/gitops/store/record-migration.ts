@@ -5,6 +5,8 @@
  * state that names no source (written before states recorded one) is adopted by the first
  * controller that declares its (app, environment). Idempotent: a scoped record that exists already
  * is kept (a migration cut short is finished by the next start, never overwriting newer records).
+ * (What is inside a record changes shape without a move: older summaries are read into today's shape by
+ * state-summary.ts.)
  */
 import type { ClusterPort } from '../../ports/cluster.js';
 import type { KubeObject } from '../../objects/objects.js';

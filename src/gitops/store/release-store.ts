@@ -1,7 +1,7 @@
 /**
  * What Ferry records in the cluster for each (app, environment), in ferry-system (names scoped by
  * the controller's Git source, see record-names.ts):
- *   ferry-state.<source>.<app>.<env>    the reconcile machine's snapshot and a summary (status, commit, error)
+ *   ferry-state.<source>.<app>.<env>    the reconcile machine's snapshot and a summary (state-summary.ts)
  *   ferry-history.<source>.<app>.<env>  the last revisions (gzipped), with the rendered manifests of good ones
  *   ferry-hold.<source>.<app>.<env>     present while a rollback hold or a manual suspend is in force
  *   ferry-source.<source>               the Git source a controller follows: last commit seen, or its error
@@ -19,7 +19,10 @@ import {
   sourceStatusName,
 } from './record-names.js';
 
+import { readSummary, type StateSummary } from './state-summary.js';
+
 export { recordConfigMap, writeRecord } from './codec.js';
+export type { StateSummary, TraitState } from './state-summary.js';
 
 type SyncScope = RecordScope;
 
@@ -28,22 +31,6 @@ export interface RecordedPlacement {
   /** "local" (the environment's own cluster) or a kubeconfig context named by a topology policy. */
   cluster: string;
   objects: KubeObject[];
-}
-
-/**
- * A runtime trait's state on one component (src/traits/api/runtime-trait.ts): its progress as the trait
- * encoded it (opaque here), the line `ferry status` shows, and how its last delivery ended.
- */
-export interface TraitState {
-  component: string;
-  trait: string;
-  /** The commit the progress is about. */
-  commit?: string;
-  progress?: unknown;
-  /** What `ferry status` shows of it (`progressing 2/4 (weight 50)`). */
-  status?: string;
-  /** The last delivery's outcome at `commit` (promoted, aborted, …), when it ended. */
-  outcome?: string;
 }
 
 export type Outcome = 'Synced' | 'Failed' | 'RolledBack' | 'Removed';
@@ -62,28 +49,6 @@ export interface Revision {
   attempts: number;
   /** The rendered manifests applied: kept for good revisions, for rollback. */
   placements?: RecordedPlacement[];
-}
-
-export interface StateSummary {
-  app: string;
-  env: string;
-  status: string;
-  /** The commit reconciled; while held, the commit running (the one rolled back to, when known). */
-  commit?: string;
-  /** While held: the newer commit waiting for the hold to end. */
-  newest?: string;
-  /** What a failed release waits for before it is tried again, when that is not a backoff (e.g. "a new commit"). */
-  waitingFor?: string;
-  specDigest?: string;
-  lastGood?: string;
-  health?: string;
-  hold?: string;
-  lastError?: string;
-  updatedAt: string;
-  /** The Git source (sourceId) whose controller recorded this release. */
-  source?: string;
-  /** The runtime traits' state (a canary's step, weight and analysis runs), one entry per component and trait. */
-  traits?: TraitState[];
 }
 
 export interface Hold {
@@ -108,7 +73,7 @@ function savedState(cm: KubeObject | undefined): SavedState {
   const summary = readJson<StateSummary>(cm, 'summary.json');
   return {
     ...(snapshot !== undefined ? { snapshot } : {}),
-    ...(summary ? { summary: withTraits(summary) } : {}),
+    ...(summary ? { summary: readSummary(summary) } : {}),
   };
 }
 
@@ -162,7 +127,7 @@ export async function writeState(
 
 /** Every recorded (app, environment) of a cluster, of every source (or of one). */
 export async function listStates(cluster: ClusterPort, source?: string): Promise<StateSummary[]> {
-  return (await listJson<StateSummary>(cluster, recordSelector('state', source), 'summary.json')).map(withTraits);
+  return (await listJson<StateSummary>(cluster, recordSelector('state', source), 'summary.json')).map(readSummary);
 }
 
 /** One JSON entry of every record a label selector picks in ferry-system. */
@@ -273,28 +238,3 @@ export async function writeSourceStatus(cluster: ClusterPort, s: SourceStatus): 
 export async function listSourceStatuses(cluster: ClusterPort): Promise<SourceStatus[]> {
   return listJson<SourceStatus>(cluster, recordSelector('source'), 'source.json');
 }
-
-/**
- * A summary written before runtime traits had their own entries kept a canary's progress in `delivery`:
- * read as the canary's entry.
- */
-function withTraits(summary: StateSummary): StateSummary {
-  const legacy = (summary as StateSummary & { delivery?: { component?: string; commit?: string } }).delivery;
-  if (!legacy || summary.traits) return summary;
-  const { delivery: _, ...rest } = summary as StateSummary & { delivery?: unknown };
-  return {
-    ...rest,
-    traits: [
-      {
-        component: legacy.component ?? '',
-        trait: 'canary',
-        ...(legacy.commit ? { commit: legacy.commit } : {}),
-        progress: legacy,
-        ...legacyOutcome((legacy as { phase?: string }).phase),
-      },
-    ],
-  };
-}
-
-const legacyOutcome = (phase: string | undefined): { outcome?: string } =>
-  phase === 'Aborted' ? { outcome: 'aborted' } : phase === 'Succeeded' ? { outcome: 'promoted' } : {};

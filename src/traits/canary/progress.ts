@@ -52,7 +52,10 @@ export interface CanaryProgress {
 
 export const ANALYSIS_KEPT = 10;
 
-/** `progressing 2/4 (weight 50)`, `paused 4/4 (weight 50): waiting for ferry rollout promote`… */
+/**
+ * `progressing 2/4 (weight 50)`, `paused 4/4 (weight 50): waiting for ferry rollout promote`,
+ * `promoting (weight 50 → 100)`…
+ */
 export function progressLine(p: CanaryProgress): string {
   const at = `${Math.min(p.step + 1, p.steps)}/${p.steps} (weight ${p.weight})`;
   switch (p.phase) {
@@ -63,7 +66,8 @@ export function progressLine(p: CanaryProgress): string {
     case 'Inconclusive':
       return `paused ${at}: analysis inconclusive${p.message ? ` (${p.message})` : ''}`;
     case 'Promoting':
-      return `promoting (weight 100)`;
+      // The weight asked for stays the last step's while the stable workload rolls to the new template.
+      return `promoting (weight ${p.weight} → 100)`;
     case 'Succeeded':
       return 'promoted';
     case 'Aborted':
