@@ -66,7 +66,15 @@ function fieldsOf(type: ts.Type, at: ts.Node, prefix = ''): Map<string, string> 
     } else if (t.isUnion() && t.types.every((u) => u.isStringLiteral()))
       out.set(name, `one of ${t.types.map((u) => `\`${(u as ts.StringLiteralType).value}\``).join(', ')}${optional}`);
     else if (raw.flags & ts.TypeFlags.Unknown) out.set(name, `JSON${optional}`);
-    else out.set(name, `${checker.typeToString(t)}${optional}`);
+    else if (
+      t.flags & ts.TypeFlags.Object &&
+      checker.getPropertiesOfType(t).length > 0 &&
+      !t.getCallSignatures().length
+    ) {
+      // A nested object: `object`, then each of its fields.
+      out.set(name, `object${optional}`);
+      for (const [k, v] of fieldsOf(t, at, `${name}.`)) out.set(k, v);
+    } else out.set(name, `${checker.typeToString(t)}${optional}`);
   }
   return out;
 }
