@@ -103,7 +103,11 @@ describe.concurrent('canary, replica ratio and Gateway API, one controller', () 
     const x = await syncedAt(s, v2);
     await watch.stop();
     expect(canaryOf(x.traits)).toMatchObject({ phase: 'Succeeded', steps: 3 });
-    expect(canaryOf(x.traits)!.analysis.every((a) => a.result === 'Successful')).toBe(true);
+    // No run failed; a run without a verdict only ever lacked data (the canary's first samples).
+    const runs = canaryOf(x.traits)!.analysis;
+    expect(runs.filter((a) => a.result === 'Successful').length).toBeGreaterThanOrEqual(2);
+    for (const a of runs.filter((r) => r.result !== 'Successful'))
+      expect(a).toMatchObject({ result: 'Inconclusive', message: expect.stringMatching(/^not enough data yet/) });
     // Weight 20: 1 canary beside 4 stable (20 %); weight 50: 4 beside 4 (50 %). The stable kept serving throughout.
     const at20 = watch.seen.filter((v) => v.weight === 20 && v.canaryReplicas === 1);
     const at50 = watch.seen.filter((v) => v.weight === 50 && v.canaryReplicas === 4);
