@@ -1,14 +1,15 @@
 /**
  * A real local control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager,
- * kube-scheduler and KWOK with fake nodes, started as detached processes whose PIDs are recorded
- * so `stopCluster` (another process, later) can end exactly them.
+ * kube-scheduler and KWOK with fake nodes, started as detached processes whose PIDs and start times
+ * are recorded so `stopCluster` (another process, later) can end exactly them. One component at a
+ * time: components.ts.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLUSTER_DEFAULTS } from '../config/defaults.js';
+import { spawnComponent, startComponent } from './components.js';
 import { kwokStages } from './kwok-stages.js';
 import {
   installGatewayCrds,
@@ -19,17 +20,13 @@ import {
   type TrafficSettings,
 } from './metrics-rig.js';
 import { ensurePki, type Pki } from './pki.js';
-import { isPortConflict, PortConflictError, PortRegistry, withReservedPorts } from './ports.js';
+import { PortRegistry, withReservedPorts } from './ports.js';
+import { probeHttp, probeHttps, waitFor } from './probes.js';
+import { endProcesses, isRecordedProcessRunning } from './process-identity.js';
 import type { MetricStyle } from './traffic/styles.js';
-import {
-  clusterDir,
-  isAlive,
-  kubeconfigPath,
-  readState,
-  writeState,
-  type ClusterState,
-  type ComponentRecord,
-} from './state.js';
+import { clusterDir, kubeconfigPath, readState, writeState, type ClusterState, type ComponentRecord } from './state.js';
+
+export { killComponent, restartComponent, startComponent, stopComponent } from './components.js';
 
 /** The repository root, from src/localcluster (tests) or dist/src/localcluster. */
 function repoRoot(): string {
@@ -108,113 +105,6 @@ current-context: ${name}
 `;
 }
 
-/** GET a path on a local http endpoint; resolves the status code (0 when unreachable). */
-async function probeHttp(port: number, path: string): Promise<number> {
-  try {
-    const r = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2000) });
-    await r.body?.cancel();
-    return r.status;
-  } catch {
-    return 0;
-  }
-}
-
-/** GET a path on a local https endpoint; resolves the status code (0 when unreachable). */
-function probe(port: number, path: string, pki?: Pki): Promise<number> {
-  return new Promise((res) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'GET',
-        timeout: 2000,
-        rejectUnauthorized: false,
-        ...(pki ? { cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) } : {}),
-      },
-      (r) => {
-        r.resume();
-        res(r.statusCode ?? 0);
-      },
-    );
-    req.on('error', () => res(0));
-    req.on('timeout', () => {
-      req.destroy();
-      res(0);
-    });
-    req.end();
-  });
-}
-
-async function waitFor(
-  what: string,
-  deadline: number,
-  check: () => Promise<boolean>,
-  components: ComponentRecord[],
-): Promise<void> {
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    const dead = components.find((c) => !isAlive(c.pid));
-    if (dead) {
-      let log = '';
-      try {
-        log = readFileSync(dead.log, 'utf8');
-      } catch {
-        /* no log */
-      }
-      if (isPortConflict(log))
-        throw new PortConflictError(`${dead.name} could not bind its port (address already in use; see ${dead.log})`);
-      throw new Error(`${dead.name} exited while waiting for ${what}; see ${dead.log}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function spawnComponent(dir: string, name: string, command: string[]): ComponentRecord {
-  const logFile = join(dir, 'logs', `${name}.log`);
-  const fd = openSync(logFile, 'a');
-  const child = spawn(command[0]!, command.slice(1), { detached: true, stdio: ['ignore', fd, fd], cwd: dir });
-  child.unref();
-  return { name, pid: child.pid!, log: logFile, command };
-}
-
-/** Stops one component (SIGKILL: a crash, not a shutdown). For fault tests. */
-export async function killComponent(clusterName: string, component: string): Promise<void> {
-  const state = readState(clusterName);
-  const c = state?.components.find((x) => x.name === component);
-  if (!c) throw new Error(`no component ${component} in cluster ${clusterName}`);
-  process.kill(c.pid, 'SIGKILL');
-  while (isAlive(c.pid)) await new Promise((r) => setTimeout(r, 50));
-}
-
-/** Starts a component again with its recorded command; for the API server, waits until it is ready. */
-export async function restartComponent(clusterName: string, component: string): Promise<void> {
-  const state = readState(clusterName);
-  const i = state?.components.findIndex((x) => x.name === component) ?? -1;
-  if (!state || i < 0) throw new Error(`no component ${component} in cluster ${clusterName}`);
-  const old = state.components[i]!;
-  if (isAlive(old.pid)) await killComponent(clusterName, component);
-  state.components[i] = spawnComponent(clusterDir(clusterName), component, old.command);
-  writeState(state);
-  if (component === 'kube-apiserver') {
-    const pki = ensurePki(clusterDir(clusterName));
-    await waitFor(
-      'kube-apiserver /readyz',
-      Date.now() + 120_000,
-      async () => (await probe(state.ports.apiserver ?? 0, '/readyz', pki)) === 200,
-      state.components,
-    );
-  }
-  if (component === 'prometheus')
-    await waitFor(
-      'Prometheus /-/ready',
-      Date.now() + 60_000,
-      async () => (await probeHttp(state.ports.prometheus ?? 0, '/-/ready')) === 200,
-      state.components,
-    );
-}
-
 /**
  * Starts a cluster (or reuses a running one). Its ports are reserved until it is up; a component that
  * exits at start because another process took its port has the whole start retried on other ports.
@@ -223,21 +113,8 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
   const log = opts.log ?? (() => {});
   const registry = opts.ports ?? new PortRegistry();
   const existing = readState(opts.name);
-  if (existing?.components.every((c) => isAlive(c.pid))) {
-    log(`cluster "${opts.name}" is already running`);
-    if (opts.withMetrics && !existing.prometheusUrl) {
-      await startMetrics(
-        existing,
-        clusterDir(opts.name),
-        rigTools(repoRoot(), true).prometheus!,
-        trafficSettings(opts),
-        Date.now() + 120_000,
-        registry,
-        log,
-      );
-    }
-    return existing;
-  }
+  if (existing?.components.every((c) => c.stopped || isRecordedProcessRunning(c)))
+    return reuseCluster(opts, registry, log);
   if (existing) await stopCluster(opts.name);
   const started = Date.now();
   const bin = kubeBinaries();
@@ -245,6 +122,35 @@ export async function startCluster(opts: UpOptions): Promise<ClusterState> {
   const start = (ports: Record<(typeof CONTROL_PLANE_PORTS)[number], number>) =>
     startOnce(opts, { started, bin, tools, ports, registry });
   return withReservedPorts(registry, CONTROL_PLANE_PORTS, start, { log });
+}
+
+/**
+ * A cluster whose components all run, or were stopped on purpose (`cluster:stop`): those are started
+ * again on their ports, and with --with-metrics the metrics rig is added if it is missing.
+ */
+async function reuseCluster(
+  opts: UpOptions,
+  registry: PortRegistry,
+  log: (line: string) => void,
+): Promise<ClusterState> {
+  log(`cluster "${opts.name}" is already running`);
+  for (const c of readState(opts.name)!.components.filter((c) => c.stopped)) {
+    const started = await startComponent(opts.name, c.name);
+    log(`started ${c.name} again (pid ${started.pid}; it had been stopped with cluster:stop)`);
+  }
+  const state = readState(opts.name)!;
+  if (opts.withMetrics && !state.prometheusUrl) {
+    await startMetrics(
+      state,
+      clusterDir(opts.name),
+      rigTools(repoRoot(), true).prometheus!,
+      trafficSettings(opts),
+      Date.now() + 120_000,
+      registry,
+      log,
+    );
+  }
+  return state;
 }
 
 /** One start on the given ports; on failure its components are stopped (a port conflict is then retried). */
@@ -314,7 +220,7 @@ async function startOnce(
     await waitFor(
       'kube-apiserver /readyz',
       deadline,
-      async () => (await probe(ports.apiserver, '/readyz', pki)) === 200,
+      async () => (await probeHttps(ports.apiserver, '/readyz', pki)) === 200,
       components,
     );
     const common = [
@@ -356,13 +262,13 @@ async function startOnce(
     await waitFor(
       'kube-controller-manager /healthz',
       deadline,
-      async () => (await probe(ports.controllerManager, '/healthz')) === 200,
+      async () => (await probeHttps(ports.controllerManager, '/healthz')) === 200,
       components,
     );
     await waitFor(
       'kube-scheduler /healthz',
       deadline,
-      async () => (await probe(ports.scheduler, '/healthz')) === 200,
+      async () => (await probeHttps(ports.scheduler, '/healthz')) === 200,
       components,
     );
     const { prepareNodes } = await import('./nodes.js');
@@ -465,71 +371,27 @@ async function startMetricsOnce(
 
 /** Ends some of a running cluster's components (TERM, then KILL) and forgets them. */
 async function stopComponents(state: ClusterState, names: readonly string[]): Promise<void> {
-  const gone = state.components.filter((c) => names.includes(c.name));
-  for (const c of gone) {
-    try {
-      process.kill(c.pid, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
-  }
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && gone.some((c) => isAlive(c.pid))) await new Promise((r) => setTimeout(r, 100));
-  for (const c of gone.filter((c) => isAlive(c.pid))) process.kill(c.pid, 'SIGKILL');
+  await endProcesses(state.components.filter((c) => names.includes(c.name) && !c.stopped));
   state.components = state.components.filter((c) => !names.includes(c.name));
   delete state.prometheusUrl;
   writeState(state);
 }
 
-/** Ends every recorded process (TERM, then KILL after 10 s) and removes the cluster's files. */
-export async function stopCluster(name: string, opts: { keepFiles?: boolean } = {}): Promise<ComponentRecord[]> {
+/** A component as `stopCluster` found it: ended by it, stopped before (`cluster:stop`), or already gone. */
+export type StoppedComponent = ComponentRecord & { outcome: 'stopped' | 'already stopped' | 'already gone' };
+
+/**
+ * Ends every recorded process that still is the one recorded (TERM, then KILL after 10 s) and removes the
+ * cluster's files. A PID that has exited, or that another process has taken since, is never signalled:
+ * that component is reported `already gone`.
+ */
+export async function stopCluster(name: string, opts: { keepFiles?: boolean } = {}): Promise<StoppedComponent[]> {
   const state = readState(name);
   if (!state) return [];
-  const order = [...state.components].reverse();
-  for (const c of order) {
-    try {
-      process.kill(c.pid, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
-  }
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && order.some((c) => isAlive(c.pid))) await new Promise((r) => setTimeout(r, 100));
-  for (const c of order.filter((c) => isAlive(c.pid))) process.kill(c.pid, 'SIGKILL');
-  const killDeadline = Date.now() + 10_000;
-  while (Date.now() < killDeadline && order.some((c) => isAlive(c.pid))) await new Promise((r) => setTimeout(r, 50));
-  const survivors = order.filter((c) => isAlive(c.pid));
-  if (survivors.length > 0)
-    throw new Error(`could not stop ${survivors.map((c) => `${c.name} (pid ${c.pid})`).join(', ')}`);
-  // An exited child of this very process is a zombie until its exit is collected, which needs the event loop.
-  const reapDeadline = Date.now() + 2000;
-  while (Date.now() < reapDeadline && order.some((c) => existsSync(`/proc/${c.pid}`)))
-    await new Promise((r) => setTimeout(r, 20));
+  const { stopped } = await endProcesses([...state.components].reverse().filter((c) => !c.stopped));
   if (!opts.keepFiles) rmSync(clusterDir(name), { recursive: true, force: true });
-  return state.components;
-}
-
-export interface ClusterStatus {
-  name: string;
-  running: boolean;
-  ready: boolean;
-  kubeconfig?: string;
-  prometheusUrl?: string;
-  components: (ComponentRecord & { alive: boolean })[];
-}
-
-export async function clusterStatus(name: string): Promise<ClusterStatus> {
-  const state = readState(name);
-  if (!state) return { name, running: false, ready: false, components: [] };
-  const components = state.components.map((c) => ({ ...c, alive: isAlive(c.pid) }));
-  const running = components.length > 0 && components.every((c) => c.alive);
-  const ready = running && (await probe(state.ports.apiserver ?? 0, '/readyz', ensurePki(clusterDir(name)))) === 200;
-  return {
-    name,
-    running,
-    ready,
-    kubeconfig: state.kubeconfig,
-    ...(state.prometheusUrl ? { prometheusUrl: state.prometheusUrl } : {}),
-    components,
-  };
+  return state.components.map((c) => ({
+    ...c,
+    outcome: c.stopped ? 'already stopped' : stopped.includes(c) ? 'stopped' : 'already gone',
+  }));
 }

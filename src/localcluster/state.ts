@@ -6,9 +6,17 @@ import { ferryEnvironment } from '../config/environment.js';
 export interface ComponentRecord {
   name: string;
   pid: number;
+  /**
+   * When the process started (field 22 of /proc/<pid>/stat, clock ticks after boot): with the PID, which
+   * process it is, so a PID another process has taken since is never signalled (process-identity.ts).
+   * Absent in records written before it was kept.
+   */
+  startTime?: number;
   log: string;
-  /** Binary and arguments, so a component can be restarted (fault tests). */
+  /** Binary and arguments, so a component can be started again on the same ports (`cluster:start`). */
   command: string[];
+  /** Stopped on purpose (`cluster:stop`): not running, and not a fault; `cluster:start` brings it back. */
+  stopped?: boolean;
 }
 
 export interface ClusterState {
