@@ -6,74 +6,24 @@
  * v2, and `ferry rollout status` shows v3's canary paused; `ferry rollout promote` finishes it. Timing is
  * never asserted.
  */
-import { CoreV1Api } from '@kubernetes/client-node';
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { KubeCluster } from '../../src/kube/kube-cluster.js';
-import { readHistory, sourceId, type StateSummary } from '../../src/gitops/store/release-store.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readHistory, type StateSummary } from '../../src/gitops/store/release-store.js';
 import { type CanaryProgress, canaryOf } from '../../src/traits/canary/progress.js';
-import { ferryCli, Serve, TestRepo } from './gitops-support.js';
-import { eventually, testKubeConfig } from './kube.js';
+import { CanaryWorld } from './canary-support.js';
 
-const repo = new TestRepo();
-const core = testKubeConfig().makeApiClient(CoreV1Api);
-const suffix = randomBytes(3).toString('hex');
-const app = `status-${suffix}`;
-const ns = `canary-status-${suffix}`;
-let cluster: KubeCluster;
-let serve: Serve | undefined;
-
-const ferry = (...args: string[]) => ferryCli(inject('kubeconfig'), ...args);
+/** Its own repository and controller: the test checks exact commits (no other test commits beside it). */
+const w = new CanaryWorld();
+const s = w.scenario('status');
+const { app } = s;
+const ferry = (...args: string[]) => w.ferry(...args);
 /** A canary that waits at weight 20 for `ferry rollout promote`, judged on the success rate every 5 s. */
 const CANARY = {
   steps: [{ weight: 20 }, { pause: {} }],
   analysis: { interval: '5s', failureLimit: 1, metrics: [{ name: 'success-rate', min: 99 }] },
 };
+const commit = (image: string) => w.commit(s, image, CANARY);
+const until = (what: string, ok: (x: StateSummary) => boolean) => w.until(s, what, ok);
 
-/** A webservice of 4 replicas behind a Service with 200 simulated requests/s, and the canary trait. */
-const appYaml = (image: string) => `apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: ${app}, namespace: ${ns}}
-spec:
-  components:
-    - name: web
-      type: webservice
-      properties: {image: "${image}", port: 8080}
-      traits:
-        - type: scaler
-          properties: {replicas: 4}
-        - type: expose
-          properties: {port: [8080], annotations: {"sim.ferry.dev/rps": "200"}}
-        - type: canary
-          properties: ${JSON.stringify(CANARY)}
-`;
-const commit = (image: string) => repo.commit({ [`apps/${app}/app.yaml`]: appYaml(image) }, `${app} ${image}`);
-
-async function summary(): Promise<StateSummary | undefined> {
-  const cms = await cluster.list('v1', 'ConfigMap', 'ferry-system', `ferry.dev/kind=state,ferry.dev/app=${app}`);
-  const text = (cms[0]?.data as Record<string, string> | undefined)?.['summary.json'];
-  return text ? (JSON.parse(text) as StateSummary) : undefined;
-}
-/** Waits for the recorded state to satisfy `ok`; on a timeout, says what it was and what the controller logged. */
-async function until(what: string, ok: (x: StateSummary) => boolean, timeoutMs = 180_000): Promise<StateSummary> {
-  let last: StateSummary | undefined;
-  try {
-    return await eventually(
-      `${app}: ${what}`,
-      async () => {
-        last = await summary();
-        return last && ok(last) ? last : undefined;
-      },
-      timeoutMs,
-    );
-  } catch (e) {
-    const logged = (serve?.logs ?? []).filter((l) => l.app === app && (l.level as number) >= 40).slice(-15);
-    throw new Error(
-      `${(e as Error).message}\nlast state: ${JSON.stringify(last)}\n` +
-        `controller: ${logged.map((l) => JSON.stringify(l)).join('\n')}`,
-    );
-  }
-}
 /** This app's row of `ferry status` (the table), and its entry of `ferry status -o json`. */
 async function status(): Promise<{ row: string; json: StateSummary }> {
   const table = await ferry('status');
@@ -89,30 +39,10 @@ async function status(): Promise<{ row: string; json: StateSummary }> {
 const short = (c: string) => c.slice(0, 12);
 
 beforeAll(async () => {
-  cluster = KubeCluster.fromFile(inject('kubeconfig'));
-  await repo.start();
-  serve = await new Serve(
-    [
-      '--repo',
-      repo.url,
-      '--cache-dir',
-      `${repo.root}/cache-${suffix}`,
-      '--interval',
-      '1s',
-      '--no-leader-elect',
-      '--resync',
-      '0',
-      '--prometheus-url',
-      inject('prometheusUrl'),
-    ],
-    { KUBECONFIG: inject('kubeconfig') },
-  ).start();
+  await w.start();
 });
 afterAll(async () => {
-  await serve?.stop('SIGKILL');
-  await repo.stop();
-  await core.deleteNamespace({ name: ns }).catch(() => undefined);
-  await cluster?.close();
+  await w.stop();
 });
 
 describe('ferry status after an aborted canary', () => {
@@ -149,7 +79,7 @@ describe('ferry status after an aborted canary', () => {
     );
     expect(now.row).not.toMatch(/DeliveryFailed|aborted|success-rate/);
     // The abort stays in the history.
-    expect((await readHistory(cluster, { app, env: 'default', source: sourceId(repo.url, '.') }))[0]).toMatchObject({
+    expect((await readHistory(w.cluster, w.scope(s)))[0]).toMatchObject({
       commit: v2,
       outcome: 'Failed',
       reason: 'DeliveryFailed',
