@@ -32,6 +32,9 @@ export function workloadMetrics(
       const e = evidenceOf(r.series);
       return e ? { kind: 'evidence', evidence: e } : { kind: 'no-data' };
     },
+    requestRate(ref: WorkloadRef, windowSeconds: number): Promise<QueryResult> {
+      return port.query(`sum(rate(${fill(t.requests, ref)}[${w(windowSeconds)}]))`);
+    },
     successRate(ref: WorkloadRef, windowSeconds: number): Promise<QueryResult> {
       // No 5xx series at all is 0 errors (`or vector(0)`); no requests at all is no data.
       const errors = `sum(rate(${fill(t.errors, ref)}[${w(windowSeconds)}]))`;

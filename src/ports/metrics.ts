@@ -77,6 +77,8 @@ export interface WorkloadMetrics {
   readonly separatesWorkloads: boolean;
   /** Requests and sample span over the last `windowSeconds`. */
   evidence(w: WorkloadRef, windowSeconds: number): Promise<EvidenceResult>;
+  /** Requests per second over the window, all pods of the workload together. */
+  requestRate(w: WorkloadRef, windowSeconds: number): Promise<QueryResult>;
   /** Share of requests not answered 5xx, in %. */
   successRate(w: WorkloadRef, windowSeconds: number): Promise<QueryResult>;
   /** The `quantile` (0–1) of request latency, in milliseconds. */

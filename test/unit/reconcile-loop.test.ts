@@ -306,6 +306,7 @@ describe('the reconcile loop on an in-memory cluster', () => {
           name: `${source?.provider} at ${source?.prometheus}`,
           separatesWorkloads: true,
           evidence: async () => ({ kind: 'no-data' }),
+          requestRate: async () => ({ kind: 'no-data' }),
           successRate: async () => ({ kind: 'no-data' }),
           latency: async () => ({ kind: 'no-data' }),
           query: async () => ({ kind: 'no-data' }),

@@ -91,6 +91,7 @@ export class Controller {
 
   private readonly lifecycle: ReleaseLifecycle;
   private readonly removals: Removals;
+  private readonly traits: TraitStage;
 
   /** One machine for all releases: its steps find their release by the actor's (app, env). */
   private readonly machine: ReturnType<typeof reconcileMachine.provide>;
@@ -109,19 +110,18 @@ export class Controller {
       () => o.clusterFor(undefined, 'local'),
       o.log,
     );
+    const traits = new TraitStage(
+      o.runtimeTraits ?? [],
+      { ...o.traitContext, registry: o.metrics.registry },
+      o.metricSources,
+    );
+    this.traits = traits;
     this.removals = new Removals(
-      { clusterFor: o.clusterFor, log: o.log, metrics: o.metrics },
+      { clusterFor: o.clusterFor, log: o.log, metrics: o.metrics, unwatch: (app, env) => traits.unwatch(app, env) },
       this.releases,
       () => this.stopped,
     );
-    const options: ReconcileOptions = {
-      ...o,
-      traits: new TraitStage(
-        o.runtimeTraits ?? [],
-        { ...o.traitContext, registry: o.metrics.registry },
-        o.metricSources,
-      ),
-    };
+    const options: ReconcileOptions = { ...o, traits };
     this.lifecycle = new ReleaseLifecycle({
       options,
       saved: this.saved,
@@ -192,6 +192,7 @@ export class Controller {
     clearTimeout(this.resyncTimer);
     await this.polling;
     for (const r of this.releases.values()) r.actor?.stop();
+    this.traits.unwatchAll();
     await Promise.all([...this.releases.values()].map((r) => r.io));
     await this.removals.settled();
     await this.sourceStatus.settled();

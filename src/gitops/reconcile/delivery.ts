@@ -47,8 +47,16 @@ interface Started {
   runtime: TraitRuntime<unknown, unknown>;
 }
 
+interface Watch {
+  /** The settings it runs with (a change restarts it). */
+  spec: string;
+  abort: AbortController;
+}
+
 export class TraitStage {
   private readonly started = new Map<string, Started>();
+  /** The running watches, by `<app>/<env>/<component>/<trait>`. */
+  private readonly watches = new Map<string, Watch>();
 
   /** The traits' parsers, for the render pipeline. */
   readonly parsers: readonly TraitParser[];
@@ -151,6 +159,72 @@ export class TraitStage {
       if (outcome.result === 'inconclusive') throw new Error(`${parsed.trait} inconclusive: ${outcome.reason}`);
     }
     return result;
+  }
+
+  /**
+   * A release synced at `i.revision`: every trait with a watch runs one for its component (started, or
+   * restarted when its settings changed); the watches of traits it no longer has stop.
+   */
+  watch(i: StageInput, report: (key: string, state: TraitState | undefined) => Promise<void>): void {
+    const r = i.release;
+    const prefix = `${r.app}/${r.env}/`;
+    const wanted = new Set<string>();
+    for (const { parsed, s } of this.running(i.rendered)) {
+      if (!s.runtime.watch) continue;
+      const key = traitKey(parsed);
+      wanted.add(prefix + key);
+      const spec = JSON.stringify(parsed.spec);
+      const running = this.watches.get(prefix + key);
+      if (running?.spec === spec && !running.abort.signal.aborted) continue;
+      running?.abort.abort();
+      const abort = new AbortController();
+      this.watches.set(prefix + key, { spec, abort });
+      const saved = r.traits.get(key);
+      const state = (p: unknown): TraitState => ({
+        component: parsed.component,
+        trait: parsed.trait,
+        commit: i.revision,
+        progress: s.trait.progress.encode(p),
+        status: s.trait.describe(p),
+      });
+      const log = i.log.child({ app: r.app, env: r.env, component: parsed.component, trait: parsed.trait });
+      s.runtime
+        .watch({
+          ...this.target(i, parsed, i.objects),
+          progress: saved?.progress === undefined ? undefined : s.trait.progress.decode(saved.progress),
+          report: (p) => report(key, state(p)),
+          event: (type, reason, message) => this.event(i, type, reason, message),
+          log,
+          signal: abort.signal,
+        })
+        .catch((e) => {
+          log.error({ err: (e as Error).message }, 'a trait watch stopped');
+          // Started again at the next synced revision.
+          if (this.watches.get(prefix + key)?.abort === abort) this.watches.delete(prefix + key);
+        });
+    }
+    this.unwatch(r.app, r.env, wanted);
+  }
+
+  /** Whether one of these traits has a watch. */
+  hasWatch(traits: readonly string[]): boolean {
+    return traits.some((t) => this.started.get(t)?.runtime.watch !== undefined);
+  }
+
+  /** Stops a release's watches (all of them, or those not in `keep`). */
+  unwatch(app: string, env: string, keep: ReadonlySet<string> = new Set()): void {
+    const prefix = `${app}/${env}/`;
+    for (const [key, w] of this.watches)
+      if (key.startsWith(prefix) && !keep.has(key)) {
+        w.abort.abort();
+        this.watches.delete(key);
+      }
+  }
+
+  /** Stops every watch (the controller stops or loses its lease). */
+  unwatchAll(): void {
+    for (const w of this.watches.values()) w.abort.abort();
+    this.watches.clear();
   }
 
   /** The line `ferry status` shows of a trait's progress (none for a trait not registered here). */

@@ -12,7 +12,7 @@ import type { LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
 import { hashOf } from '../../util/hash.js';
 import { holdEvent, type SourceHolds } from '../store/hold-watch.js';
 import { recordFailed, recordSynced } from './record.js';
-import { PERSISTED, summaryOf, type Release, type Spec } from './release.js';
+import { PERSISTED, summaryOf, type Release, type Rendered, type Spec } from './release.js';
 import { renderRelease } from '../release/release-render.js';
 import {
   type Hold,
@@ -25,7 +25,7 @@ import {
 } from '../store/release-store.js';
 import type { SavedStates } from '../store/saved-states.js';
 import type { KubeObject } from '../../objects/objects.js';
-import { traitKey } from './delivery.js';
+import { traitKey, type StageInput } from './delivery.js';
 import { recordEvent } from './events.js';
 
 export interface LifecycleDeps {
@@ -145,6 +145,10 @@ export class ReleaseLifecycle {
             : undefined;
       if (summary.health) this.d.options.metrics.setHealth(r.app, r.env, summary.health);
       if (seq !== undefined && seq === r.persistSeq) await writeState(cluster, r, snapshot, summary);
+      if (state === 'synced')
+        await this.watchTraits(r, ctx.revision).catch((e) =>
+          log.error({ err: (e as Error).message }, 'cannot start the runtime traits of the synced revision'),
+        );
     };
     r.io = r.io.then(work).catch((e) => log.error({ err: (e as Error).message }, 'recording the release failed'));
     if (state === 'idle' || state === 'synced' || state === 'failed') void r.io.then(() => this.nudge(r));
@@ -174,6 +178,41 @@ export class ReleaseLifecycle {
   }
 
   /** The objects of the newest good revision (Synced or rolled back to), read once per commit. */
+  /** What a release's runtime traits work on: its rendered objects on the cluster of its one placement. */
+  async stageInput(r: Release, rendered: Rendered, revision: string): Promise<StageInput> {
+    const p = rendered.placements[0]!;
+    return {
+      release: r,
+      rendered,
+      revision,
+      cluster: this.d.options.clusterFor(r.config, p.cluster),
+      records: this.d.options.clusterFor(r.config, 'local'),
+      objects: p.objects,
+      stable: await this.stableOf(r, revision, 0),
+      log: this.d.options.log,
+    };
+  }
+
+  /**
+   * A release at rest synced: its traits' watches run on the synced revision's render (rendered again
+   * after a restart). Runtime traits run on a release with one placement.
+   */
+  private async watchTraits(r: Release, revision: string | undefined): Promise<void> {
+    if (revision === undefined || this.d.stopped()) return;
+    // The render at hand; after a restart, a render only for a release whose records show a watching trait
+    // (thousands of synced releases are not rendered again at start for nothing).
+    const current = r.rendered && (r.rendered.commit === revision || r.sameSpec.has(r.rendered.commit));
+    if (!current && !this.d.options.traits.hasWatch([...r.traits.values()].map((t) => t.trait))) return;
+    const rendered = current ? r.rendered! : await this.prepare(r, revision);
+    if (rendered.placements.length !== 1 || !this.d.options.traits.has(rendered)) {
+      this.d.options.traits.unwatch(r.app, r.env);
+      return;
+    }
+    this.d.options.traits.watch(await this.stageInput(r, rendered, revision), (key, state) =>
+      this.reportTrait(r, key, state),
+    );
+  }
+
   async stableOf(r: Release, revision: string, placement: number): Promise<KubeObject[] | undefined> {
     if (r.stable?.commit !== revision) {
       const history = await readHistory(this.d.options.clusterFor(r.config, 'local'), r);

@@ -13,6 +13,8 @@ export class Removals {
       clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort;
       log: Logger;
       metrics: Metrics;
+      /** Stops the release's trait watches. */
+      unwatch: (app: string, env: string) => void;
     },
     private readonly releases: Map<string, Release>,
     private readonly stopped: () => boolean,
@@ -22,6 +24,7 @@ export class Removals {
   retire(r: Release, commit: string): void {
     this.releases.delete(releaseKey(r));
     r.actor?.stop();
+    this.d.unwatch(r.app, r.env);
     this.d.metrics.forget(r.app, r.env);
     const settled = Promise.all([r.io, r.running?.catch(() => undefined)]);
     this.remove(

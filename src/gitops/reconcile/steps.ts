@@ -40,20 +40,7 @@ export function reconcileSteps(d: StepDeps) {
       return running;
     });
   const health = (r: Release) => definitionHealth(r.rendered!.registry, r.rendered!.app.app.spec.components, r.app);
-  /** What a release's runtime traits work on: its rendered objects on the cluster of its one placement. */
-  const stageInput = async (r: Release, rendered: Rendered, revision: string): Promise<StageInput> => {
-    const p = rendered.placements[0]!;
-    return {
-      release: r,
-      rendered,
-      revision,
-      cluster: d.options.clusterFor(r.config, p.cluster),
-      records: d.options.clusterFor(r.config, 'local'),
-      objects: p.objects,
-      stable: await d.lifecycle.stableOf(r, revision, 0),
-      log: d.options.log,
-    };
-  };
+  const stageInput = (r: Release, rendered: Rendered, revision: string) => d.lifecycle.stageInput(r, rendered, revision);
   /** Runtime traits run on a release with one placement (a topology's waves are not there yet). */
   const delivers = (rendered: Rendered, revision: string | undefined): revision is string =>
     revision !== undefined && rendered.placements.length === 1 && d.options.traits.has(rendered);

@@ -84,12 +84,31 @@ export interface DeliverInput<S, P> extends TraitTarget<S> {
   signal: AbortSignal;
 }
 
+/**
+ * A trait's long-running part for a synced release (an autoscaler): the target, the state it reported
+ * last, and how to report, record Events and log. It runs until `signal` aborts.
+ */
+export interface WatchInput<S, P> extends TraitTarget<S> {
+  progress: P | undefined;
+  report(progress: P): Promise<void>;
+  event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+  log: Log;
+  /** Aborts when the trait's settings change, the trait or the release goes away, or the controller stops. */
+  signal: AbortSignal;
+}
+
 /** A trait's hooks, as started by the controller. */
 export interface TraitRuntime<S, P> {
   /** The objects apply writes (default: `objects` as rendered). */
   holdBack?(input: TraitTarget<S>): Promise<KubeObject[]>;
   /** The delivering stage for this component; resolves with an outcome, never throws for a verdict. */
   deliver?(input: DeliverInput<S, P>): Promise<TraitOutcome>;
+  /**
+   * Runs from the first time the release is synced with this trait, across later commits (restarted
+   * only when the trait's settings change), until the trait or the release goes away. Resolves when
+   * `signal` aborts; an error is logged and the watch started again at the next synced revision.
+   */
+  watch?(input: WatchInput<S, P>): Promise<void>;
 }
 
 /** What the controller gives a trait's runtime when it starts. */

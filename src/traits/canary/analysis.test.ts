@@ -22,6 +22,10 @@ class FakeMetrics implements WorkloadMetrics {
     this.queries.push(`evidence ${w.workload} ${s}s`);
     return this.ev;
   }
+  async requestRate(w: WorkloadRef, s: number): Promise<QueryResult> {
+    this.queries.push(`request-rate ${w.workload} ${s}s`);
+    return { kind: 'no-data' };
+  }
   async successRate(w: WorkloadRef, s: number): Promise<QueryResult> {
     this.queries.push(`success-rate ${w.workload} ${s}s`);
     return this.answer('success', w);

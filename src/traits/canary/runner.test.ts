@@ -193,6 +193,7 @@ function harness(o: Options = {}) {
               scrapeMs: 1000,
             },
           },
+    requestRate: (w, windowSeconds) => ask(`request-rate{${sel(w, windowSeconds)}`),
     successRate: (w, windowSeconds) => ask(`success-rate{${sel(w, windowSeconds)}`),
     latency: (w, windowSeconds, q) => ask(`latency-${q}{${sel(w, windowSeconds)}`),
     query: ask,

@@ -49,6 +49,7 @@ const NO_METRICS: WorkloadMetrics = {
   name: 'no metrics server',
   separatesWorkloads: true,
   evidence: async () => unconfigured,
+  requestRate: async () => unconfigured,
   successRate: async () => unconfigured,
   latency: async () => unconfigured,
   query: async () => unconfigured,
