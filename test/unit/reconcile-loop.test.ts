@@ -9,7 +9,7 @@ import { retryDelayMs } from '../../src/gitops/reconcile/machine.js';
 import { readInventory } from '../../src/gitops/store/inventory.js';
 import type { KubeObject } from '../../src/objects/objects.js';
 import { RUNTIME_TRAITS } from '../../src/traits/registry.js';
-import { type HarnessOptions, ReconcileHarness, webApp } from '../support/reconcile-harness.js';
+import { type HarnessOptions, ReconcileHarness, until, webApp } from '../support/reconcile-harness.js';
 import { imageOf } from '../support/sim-cluster.js';
 import { SOAK_DEFINITION, SoakTrait } from '../support/traits/soak/trait.js';
 
@@ -319,6 +319,36 @@ describe('the reconcile loop on an in-memory cluster', () => {
     await h.waitFor('synced', c2);
     expect(soak.deliveries.at(-1)).toMatchObject({ revision: c2, metrics: 'istio at http://prom.monitoring:9090' });
     expect(asked).toContainEqual({ prometheus: 'http://prom.monitoring:9090', provider: 'istio' });
+  });
+
+  it("a synced release runs its trait's watch: kept across commits with the same settings, restarted when they change, stopped with the trait", async () => {
+    const soak = new SoakTrait();
+    const h = await withSoak(soak, 1);
+    await h.waitFor('synced', h.commits[0]);
+    await until('the watch to start', () => soak.watches.length === 1 || undefined);
+    expect(soak.watches[0]).toMatchObject({ revision: h.commits[0], steps: 1, stopped: false });
+    // Another image, the same soak settings: the watch goes on.
+    const c2 = h.commitApp(soakApp('nginx:2.0', 1));
+    await h.poll();
+    await h.waitFor('synced', c2);
+    await sleep(50);
+    expect(soak.watches).toHaveLength(1);
+    expect(soak.watches[0]!.stopped).toBe(false);
+    // New settings: the old watch stops, a new one runs with them.
+    const c3 = h.commitApp(soakApp('nginx:2.0', 2));
+    await h.poll();
+    await h.waitFor('synced', c3);
+    await until('the second watch', () => soak.watches.length === 2 || undefined);
+    expect(soak.watches.map((w) => [w.steps, w.stopped])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+    // Without the trait: no watch runs.
+    const c4 = h.commitApp(webApp({ image: 'nginx:2.0' }));
+    await h.poll();
+    await h.waitFor('synced', c4);
+    await until('the watch to stop', () => soak.watches[1]!.stopped || undefined);
+    expect(soak.watches).toHaveLength(2);
   });
 
   it('a newer commit supersedes a delivery in progress: its signal fires, the newer one is reconciled', async () => {

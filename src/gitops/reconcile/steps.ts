@@ -40,7 +40,8 @@ export function reconcileSteps(d: StepDeps) {
       return running;
     });
   const health = (r: Release) => definitionHealth(r.rendered!.registry, r.rendered!.app.app.spec.components, r.app);
-  const stageInput = (r: Release, rendered: Rendered, revision: string) => d.lifecycle.stageInput(r, rendered, revision);
+  const stageInput = (r: Release, rendered: Rendered, revision: string) =>
+    d.lifecycle.stageInput(r, rendered, revision);
   /** Runtime traits run on a release with one placement (a topology's waves are not there yet). */
   const delivers = (rendered: Rendered, revision: string | undefined): revision is string =>
     revision !== undefined && rendered.placements.length === 1 && d.options.traits.has(rendered);

@@ -85,6 +85,8 @@ export class SoakTrait implements RuntimeTrait<SoakSpec, SoakProgress> {
   readonly deliveries: SoakDelivery[] = [];
   /** How many times the controller started the trait's runtime (once per Controller). */
   starts = 0;
+  /** Its watches (the long-running part of a synced release): the settings each ran with, and whether it ended. */
+  readonly watches: { revision: string; steps: number; stopped: boolean }[] = [];
   private gate?: { delivery: SoakDelivery; step: number; open: () => void };
 
   parse(properties: unknown, component: string): ParseResult<SoakSpec> {
@@ -97,7 +99,15 @@ export class SoakTrait implements RuntimeTrait<SoakSpec, SoakProgress> {
 
   start(): TraitRuntime<SoakSpec, SoakProgress> {
     this.starts++;
-    return { deliver: (i) => this.deliver(i) };
+    return {
+      deliver: (i) => this.deliver(i),
+      watch: async (i) => {
+        const w = { revision: i.revision, steps: i.spec.steps, stopped: false };
+        this.watches.push(w);
+        await new Promise<void>((resolve) => i.signal.addEventListener('abort', () => resolve(), { once: true }));
+        w.stopped = true;
+      },
+    };
   }
 
   /** Waits until a delivery (of `revision`, when given) waits at `step`; returns it. */
