@@ -18,6 +18,7 @@ import { runRender } from './render.js';
 import { runStatus } from './status.js';
 import { runHistory, runResume, runRollback, runStatusAll } from './releases.js';
 import { runRolloutAbort, runRolloutPromote, runRolloutStatus } from './rollout.js';
+import { runSlo } from './slo.js';
 import { runServe } from './serve.js';
 import { parseDuration } from './duration.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
@@ -311,6 +312,14 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       .description('stop a canary and roll back: the stable version takes all traffic back')
       .argument('<app>', 'application name'),
   ).action(async (app: string, o: { env: string }) => done(await runRolloutAbort(app, o, io)));
+  records(
+    program
+      .command('slo')
+      .description("an app's latency objectives: whether they hold, what was observed, the replicas chosen and why")
+      .argument('<app>', 'application name'),
+  )
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default(OUTPUT_DEFAULTS.slo))
+    .action(async (app: string, o: { env: string; output: string }) => done(await runSlo(app, o, io)));
   program
     .command('serve')
     .description(

@@ -11,6 +11,7 @@ export const OUTPUT_DEFAULTS = {
   status: 'table',
   history: 'table',
   rolloutStatus: 'table',
+  slo: 'table',
 } as const;
 
 /** `ferry apply`. */

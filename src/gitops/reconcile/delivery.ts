@@ -12,6 +12,7 @@ import type { WorkloadMetrics } from '../../ports/metrics.js';
 import type { MetricsSourceConfig } from '../../config/metrics-source.js';
 import type {
   AnyRuntimeTrait,
+  Objective,
   TraitOutcome,
   TraitRuntime,
   TraitRuntimeContext,
@@ -86,6 +87,7 @@ export class TraitStage {
   private target(i: StageInput, parsed: ParsedTrait, objects: KubeObject[]): TraitTarget<unknown> {
     const r = i.release;
     const metrics = this.metricSources?.(r.metrics);
+    const objectives = this.objectivesOf(i.rendered, parsed);
     return {
       app: r.app,
       env: r.env,
@@ -98,7 +100,17 @@ export class TraitStage {
       stable: i.stable,
       cluster: i.cluster,
       ...(metrics ? { metrics } : {}),
+      ...(objectives.length > 0 ? { objectives } : {}),
     };
+  }
+
+  /** The objectives the component's other runtime traits declare. */
+  private objectivesOf(rendered: Rendered, of: ParsedTrait): Objective[] {
+    return rendered.runtimeTraits.flatMap((t) => {
+      if (t.component !== of.component || t.trait === of.trait) return [];
+      const o = this.started.get(t.trait)?.trait.objective?.(t.spec);
+      return o ? [{ trait: t.trait, ...o }] : [];
+    });
   }
 
   /** The objects apply writes: each trait's hold-back in turn (a canary keeps the stable template). */

@@ -65,6 +65,16 @@ export interface TraitTarget<S> {
   cluster: ClusterPort;
   /** The environment's metrics (ferry.yaml `metrics`, or `ferry serve --prometheus-url`), when configured. */
   metrics?: WorkloadMetrics;
+  /** What the component's other runtime traits declare it must hold (an `slo`'s latency), for this one to use. */
+  objectives?: Objective[];
+}
+
+/** A service level a trait declares for its component: a latency quantile's bound, a success rate's floor. */
+export interface Objective {
+  /** The trait that declares it. */
+  trait: string;
+  latency?: { percentile: number; quantile: number; maxMs: number };
+  successRate?: { min: number };
 }
 
 export interface DeliverInput<S, P> extends TraitTarget<S> {
@@ -123,6 +133,8 @@ export interface TraitRuntimeContext {
 
 export interface RuntimeTrait<S = unknown, P = unknown> extends TraitParser<S> {
   readonly progress: ProgressCodec<P>;
+  /** The objective its settings declare for the component, which the component's other traits may judge by. */
+  objective?(spec: S): Omit<Objective, 'trait'> | undefined;
   /** One line for `ferry status` (`progressing 2/4 (weight 50)`). */
   describe(progress: P): string;
   start(context: TraitRuntimeContext): TraitRuntime<S, P>;

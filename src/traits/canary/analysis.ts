@@ -70,7 +70,7 @@ async function measure(
     count();
     if (m.query) return metrics.query(substitute(m.query, s));
     if (m.name === 'success-rate') return metrics.successRate(w, s.windowSeconds);
-    return metrics.latency(w, s.windowSeconds, QUANTILES[m.name]!);
+    return metrics.latency(w, s.windowSeconds, m.quantile ?? QUANTILES[m.name]!);
   };
   const none = (r: QueryResult, who = ''): Measurement => ({
     name: m.name,

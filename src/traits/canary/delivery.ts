@@ -15,6 +15,7 @@ import type {
 } from '../api/runtime-trait.js';
 import { runSummary } from './analysis.js';
 import { decodeCommand } from './command.js';
+import { withObjectives } from './objectives.js';
 import { type CanaryMetrics, canaryMetrics } from './metrics.js';
 import type { CanaryPhase, CanaryProgress } from './progress.js';
 import { CanaryAborted, runCanary } from './runner.js';
@@ -78,7 +79,8 @@ export class CanaryRuntime implements TraitRuntime<CanarySpec, CanaryProgress> {
       return { result: 'skipped' };
     }
     try {
-      const p = await runCanary(i.spec, pending.workload, i.revision, saved, this.deps(i), i.signal);
+      const spec = withObjectives(i.spec, i.objectives);
+      const p = await runCanary(spec, pending.workload, i.revision, saved, this.deps(i), i.signal);
       return {
         result: 'promoted',
         message: `canary of ${p.workload} promoted after ${p.steps} steps (${p.analysis.length} analysis runs kept)`,

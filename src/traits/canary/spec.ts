@@ -21,6 +21,8 @@ export interface MetricSpec {
   maxIncrease?: number;
   /** success-rate: the most the canary may fall below the stable pods over the same window, in points. */
   maxDecrease?: number;
+  /** A latency metric's quantile when its name is not a built-in one (from a declared objective). */
+  quantile?: number;
 }
 
 export interface AnalysisSpec {
