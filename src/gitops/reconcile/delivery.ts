@@ -78,6 +78,7 @@ export class TraitStage {
   private target(i: StageInput, parsed: ParsedTrait, objects: KubeObject[]): TraitTarget<unknown> {
     const r = i.release;
     const metrics = this.metricSources?.(r.metrics);
+    const owned = i.rendered.placements[0]?.ownedFields;
     return {
       app: r.app,
       env: r.env,
@@ -87,6 +88,7 @@ export class TraitStage {
       revision: i.revision,
       spec: parsed.spec,
       objects,
+      ...(owned ? { ownedFields: owned } : {}),
       stable: i.stable,
       cluster: i.cluster,
       ...(metrics ? { metrics } : {}),

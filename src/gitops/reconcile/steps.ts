@@ -88,6 +88,7 @@ export function reconcileSteps(d: StepDeps) {
         const planned = await planApp({
           scope: r,
           objects: await desired(r, rendered, i.revision, p),
+          ownedFields: p.ownedFields,
           cluster: d.options.clusterFor(r.config, p.cluster),
           prune: true,
         });
@@ -112,6 +113,7 @@ export function reconcileSteps(d: StepDeps) {
         const res = await syncApp({
           scope: r,
           objects: await desired(r, rendered, i.revision, p),
+          ownedFields: p.ownedFields,
           components: rendered.app.app.spec.components,
           cluster: d.options.clusterFor(r.config, p.cluster),
           prune: true,
