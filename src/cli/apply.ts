@@ -3,6 +3,7 @@ import { formatRef } from '../objects/objects.js';
 import { watchDrift } from '../gitops/sync/self-heal.js';
 import { syncApp, type ItemResult } from '../gitops/sync/sync.js';
 import { commandLineScope } from './cli-scope.js';
+import type { TraitParser } from '../oam/render/runtime-traits.js';
 import { RUNTIME_TRAITS } from '../traits/registry.js';
 import { parseDuration } from './duration.js';
 import { EXIT_INVALID, EXIT_OK, reportProblems, reportWarnings, type CliIO } from './io.js';
@@ -26,10 +27,16 @@ function itemLine(i: ItemResult): string {
   return `${i.action.padEnd(10)} ${formatRef(i.ref)}${why}`;
 }
 
-export async function runApply(cmd: ApplyCommand, io: CliIO): Promise<number> {
+/** `runtimeTraits`: the registered ones (a test may add its own). */
+export async function runApply(
+  cmd: ApplyCommand,
+  io: CliIO,
+  runtimeTraits: readonly TraitParser[] = RUNTIME_TRAITS,
+): Promise<number> {
   const timeoutMs = parseDuration(cmd.timeout);
-  // A runtime trait's bad setting (a canary's weight 150) is refused before anything is written.
-  const { target, problems, warnings } = await resolveTarget(cmd, RUNTIME_TRAITS);
+  // A runtime trait's bad setting (a canary's weight 150) is refused before anything is written; the fields
+  // runtime traits own are left to them.
+  const { target, problems, warnings } = await resolveTarget(cmd, runtimeTraits);
   reportWarnings(io, warnings);
   if (!target) return reportProblems(io, problems);
   let failed = false;
@@ -41,6 +48,7 @@ export async function runApply(cmd: ApplyCommand, io: CliIO): Promise<number> {
     const r = await syncApp({
       scope,
       objects: p.objects,
+      ownedFields: p.ownedFields,
       components: target.components,
       cluster: p.kube,
       prune: cmd.prune,
@@ -70,6 +78,7 @@ export async function runApply(cmd: ApplyCommand, io: CliIO): Promise<number> {
         watchDrift({
           scope: scopes.get(p.cluster)!,
           objects: p.objects,
+          ownedFields: p.ownedFields,
           components: target.components,
           cluster: p.kube,
           intervalMs,

@@ -7,6 +7,7 @@ import { ClusterError } from '../ports/cluster.js';
 import type { KubeCluster } from '../kube/kube-cluster.js';
 import { formatProblem } from '../oam/errors.js';
 import { commandLineScope } from './cli-scope.js';
+import type { TraitParser } from '../oam/render/runtime-traits.js';
 import { RUNTIME_TRAITS } from '../traits/registry.js';
 import { EXIT_UNREACHABLE, reportWarnings, unreachable, UsageError, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';
@@ -32,12 +33,17 @@ async function serverView(kube: KubeCluster, desired: KubeObject): Promise<KubeO
   }
 }
 
-/** Exit 0: no changes; 1: changes; 2: error. */
-export async function runDiff(cmd: DiffCommand, io: CliIO): Promise<number> {
+/** Exit 0: no changes; 1: changes; 2: error. `runtimeTraits`: the registered ones (a test may add its own). */
+export async function runDiff(
+  cmd: DiffCommand,
+  io: CliIO,
+  runtimeTraits: readonly TraitParser[] = RUNTIME_TRAITS,
+): Promise<number> {
   if (cmd.output !== 'text' && cmd.output !== 'json')
     throw new UsageError(`-o must be text or json, not "${cmd.output}"`);
-  // A runtime trait's bad setting (a canary's weight 150) is refused before anything is written.
-  const { target, problems, warnings } = await resolveTarget(cmd, RUNTIME_TRAITS);
+  // A runtime trait's bad setting (a canary's weight 150) is refused before anything is written; the fields
+  // runtime traits own are not a difference.
+  const { target, problems, warnings } = await resolveTarget(cmd, runtimeTraits);
   reportWarnings(io, warnings);
   if (!target) {
     for (const p of problems) io.err(`${formatProblem(p)}\n`);
@@ -49,6 +55,7 @@ export async function runDiff(cmd: DiffCommand, io: CliIO): Promise<number> {
       const { plan } = await planApp({
         scope: await commandLineScope(p.kube, target.name, target.env, { migrate: false }),
         objects: p.objects,
+        ownedFields: p.ownedFields,
         cluster: p.kube,
         prune: cmd.prune,
       });

@@ -1,6 +1,8 @@
 import { definitionHealth } from '../gitops/health/definition-health.js';
 import { formatRef } from '../objects/objects.js';
 import { planApp } from '../gitops/sync/sync.js';
+import type { TraitParser } from '../oam/render/runtime-traits.js';
+import { RUNTIME_TRAITS } from '../traits/registry.js';
 import { commandLineScope } from './cli-scope.js';
 import { EXIT_OK, formatTable, reportProblems, UsageError, type CliIO } from './io.js';
 import { resolveTarget, type TargetOptions } from './target.js';
@@ -18,10 +20,15 @@ const SYNC: Record<string, string> = {
   keep: 'Kept',
 };
 
-export async function runStatus(cmd: StatusCommand, io: CliIO): Promise<number> {
+/** `runtimeTraits`: the registered ones (a test may add its own): the fields they own are never OutOfSync. */
+export async function runStatus(
+  cmd: StatusCommand,
+  io: CliIO,
+  runtimeTraits: readonly TraitParser[] = RUNTIME_TRAITS,
+): Promise<number> {
   if (cmd.output !== 'table' && cmd.output !== 'json')
     throw new UsageError(`-o must be table or json, not "${cmd.output}"`);
-  const { target, problems } = await resolveTarget(cmd);
+  const { target, problems } = await resolveTarget(cmd, runtimeTraits);
   if (!target) return reportProblems(io, problems);
   const check = definitionHealth(target.registry, target.components, target.name);
   const rows: { cluster: string; object: string; sync: string; health: string; message: string }[] = [];
@@ -29,6 +36,7 @@ export async function runStatus(cmd: StatusCommand, io: CliIO): Promise<number> 
     const { plan } = await planApp({
       scope: await commandLineScope(p.kube, target.name, target.env, { migrate: false }),
       objects: p.objects,
+      ownedFields: p.ownedFields,
       cluster: p.kube,
       prune: true,
     });

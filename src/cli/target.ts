@@ -1,5 +1,6 @@
 /** Shared by diff/apply/status: render an app for an environment and find where each placement goes. */
 import type { KubeCluster } from '../kube/kube-cluster.js';
+import type { ObjectField } from '../objects/fields.js';
 import type { KubeObject } from '../objects/objects.js';
 import { readFerryConfig } from '../gitops/source/environments.js';
 import { renderRelease } from '../gitops/release/release-render.js';
@@ -27,6 +28,8 @@ export interface Placement {
   cluster: string;
   kube: KubeCluster;
   objects: KubeObject[];
+  /** Fields runtime traits write at run time: the sync leaves them to the traits. */
+  ownedFields?: ObjectField[];
 }
 
 export interface AppTarget {
@@ -80,7 +83,7 @@ export async function resolveTarget(
     const context = configured?.context ?? (p.cluster === 'local' ? o.context : p.cluster);
     const kube = openCluster(configured?.kubeconfig ?? o.kubeconfig, context);
     if (!kube.ok) problems.push(...kube.problems);
-    else placements.push({ cluster: p.cluster, kube: kube.value, objects: p.objects });
+    else placements.push({ cluster: p.cluster, kube: kube.value, objects: p.objects, ownedFields: p.ownedFields });
   }
   if (problems.length > 0) return { problems, warnings };
   const label = kubeconfigLabel(configured?.kubeconfig ?? o.kubeconfig);

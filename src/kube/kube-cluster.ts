@@ -1,19 +1,36 @@
 /** Adapter: the ClusterPort over @kubernetes/client-node, with retries and a write counter. */
 import {
   createConfiguration,
+  HttpMethod,
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
+  type RequestContext,
   ServerConfiguration,
   wrapHttpLibrary,
 } from '@kubernetes/client-node';
-import { ClusterError, type ClusterPort, type WatchHandlers, type WatchQuery } from '../ports/cluster.js';
+import {
+  ClusterError,
+  FERRY_FIELD_MANAGER,
+  type ClusterPort,
+  type WatchHandlers,
+  type WatchQuery,
+  type WorkloadScale,
+  workloadScale,
+} from '../ports/cluster.js';
 import { KeepAliveTransport } from './kube-transport.js';
 import { reflect, streamWatch } from './kube-watch.js';
 import { formatRef, refOf, type KubeObject, type ObjectRef } from '../objects/objects.js';
 import { withRetry, type RetryOptions } from '../util/retry.js';
 
-export const FIELD_MANAGER = 'ferry';
+export const FIELD_MANAGER = FERRY_FIELD_MANAGER;
+
+/** What of client-node's object API a subresource request needs (its path lookup, its request pipeline). */
+interface ObjectApiInternals {
+  configuration: { baseServer: { makeRequestContext(path: string, method: HttpMethod): RequestContext } };
+  specUriPath(spec: unknown, action: 'patch'): Promise<string>;
+  requestPromise(ctx: RequestContext): Promise<unknown>;
+}
 
 interface ApiErrorLike {
   code?: number;
@@ -195,6 +212,31 @@ export class KubeCluster implements ClusterPort {
         PatchStrategy.ServerSideApply,
       );
     })) as unknown as KubeObject;
+  }
+
+  /** A merge patch of the object's `scale` subresource (any kind that has one), as `fieldManager`. */
+  async scale(ref: ObjectRef, replicas: number, fieldManager: string): Promise<void> {
+    const api = this.api as unknown as ObjectApiInternals;
+    const spec = {
+      apiVersion: ref.apiVersion,
+      kind: ref.kind,
+      metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+    };
+    await this.call(ref, async () => {
+      this.writeCount++;
+      const path = `${await api.specUriPath(spec, 'patch')}/scale`;
+      const request = api.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
+      request.setHeaderParam('Accept', 'application/json');
+      request.setHeaderParam('Content-Type', PatchStrategy.MergePatch);
+      request.setQueryParam('fieldManager', fieldManager);
+      request.setBody(JSON.stringify({ spec: { replicas } }));
+      return api.requestPromise(request);
+    });
+  }
+
+  async readScale(ref: ObjectRef): Promise<WorkloadScale | undefined> {
+    const live = await this.get(ref);
+    return live && workloadScale(live);
   }
 
   async create(obj: KubeObject): Promise<KubeObject> {

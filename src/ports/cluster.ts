@@ -1,11 +1,38 @@
 /** The cluster as the sync engine sees it. Implemented by src/kube/kube-cluster.ts. */
 import type { KubeObject, ObjectRef } from '../objects/objects.js';
 
+/** The field manager of Ferry's applies (what `metadata.managedFields` names it). */
+export const FERRY_FIELD_MANAGER = 'ferry';
+
+/** A workload's size: the replicas asked for (`spec.replicas`) and those ready (`status.readyReplicas`). */
+export interface WorkloadScale {
+  replicas: number;
+  readyReplicas: number;
+}
+
+/** The size of a workload object (Deployment, StatefulSet, ReplicaSet, or any kind with the same fields). */
+export function workloadScale(o: KubeObject): WorkloadScale {
+  const replicas = o.spec?.replicas;
+  const ready = (o.status as { readyReplicas?: unknown } | undefined)?.readyReplicas;
+  return {
+    replicas: typeof replicas === 'number' ? replicas : 1,
+    readyReplicas: typeof ready === 'number' ? ready : 0,
+  };
+}
+
 export interface ClusterPort {
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<KubeObject[]>;
-  /** Server-side apply with field manager "ferry". */
+  /** Server-side apply with field manager "ferry" (FERRY_FIELD_MANAGER). */
   apply(obj: KubeObject, opts?: { dryRun?: boolean; force?: boolean }): Promise<KubeObject>;
+  /**
+   * Sets a workload's replicas through its `scale` subresource (autoscaling/v1 Scale), as `fieldManager`: an
+   * autoscaler's write, which takes `spec.replicas` over without a conflict and which Ferry's sync leaves alone
+   * when a runtime trait owns the field. A ClusterError (404) when the object does not exist.
+   */
+  scale(ref: ObjectRef, replicas: number, fieldManager: string): Promise<void>;
+  /** A workload's replicas asked for and ready; undefined when it does not exist. */
+  readScale(ref: ObjectRef): Promise<WorkloadScale | undefined>;
   /** Create only: fails with a 409 ClusterError when the object exists. */
   create(obj: KubeObject): Promise<KubeObject>;
   delete(ref: ObjectRef): Promise<void>;

@@ -1,8 +1,9 @@
 /**
- * An in-memory ClusterPort for unit tests of what Ferry records: get, list by label selector, apply, create, delete.
+ * An in-memory ClusterPort for unit tests of what Ferry records: get, list by label selector, apply, create, delete,
+ * and scale (which sets spec.replicas and remembers the field manager that did, in `scaledBy`).
  */
-import { ClusterError, type ClusterPort } from '../../src/ports/cluster.js';
-import type { KubeObject, ObjectRef } from '../../src/objects/objects.js';
+import { ClusterError, type ClusterPort, type WorkloadScale, workloadScale } from '../../src/ports/cluster.js';
+import { formatRef, type KubeObject, type ObjectRef } from '../../src/objects/objects.js';
 
 const keyOf = (r: { kind: string; namespace?: string; name: string }) => `${r.kind}/${r.namespace ?? ''}/${r.name}`;
 
@@ -26,6 +27,8 @@ export function matchesSelector(labels: Record<string, string>, selector: string
 
 export class MemoryCluster implements ClusterPort {
   readonly objects = new Map<string, KubeObject>();
+  /** Object key (Kind/namespace/name) → the field manager of its last scale. */
+  readonly scaledBy = new Map<string, string>();
   writes = 0;
 
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {
@@ -62,6 +65,18 @@ export class MemoryCluster implements ClusterPort {
     const key = keyOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name });
     if (this.objects.has(key)) throw new ClusterError(undefined, 409, `${key} exists`);
     return this.apply(obj);
+  }
+
+  async scale(ref: ObjectRef, replicas: number, fieldManager: string): Promise<void> {
+    const live = this.objects.get(keyOf(ref));
+    if (!live) throw new ClusterError(ref, 404, `${formatRef(ref)}: not found`);
+    await this.apply({ ...live, spec: { ...live.spec, replicas } });
+    this.scaledBy.set(keyOf(ref), fieldManager);
+  }
+
+  async readScale(ref: ObjectRef): Promise<WorkloadScale | undefined> {
+    const live = await this.get(ref);
+    return live && workloadScale(live);
   }
 
   async delete(ref: ObjectRef): Promise<void> {

@@ -26,7 +26,7 @@ export function imageOf(o: KubeObject | undefined): string | undefined {
 }
 
 export interface SimWrite {
-  verb: 'apply' | 'create' | 'delete';
+  verb: 'apply' | 'create' | 'delete' | 'scale';
   kind: string;
   namespace?: string;
   name: string;
@@ -67,6 +67,11 @@ export class SimCluster extends MemoryCluster {
     const created = await this.apply(obj);
     this.log[this.log.length - 1]!.verb = 'create';
     return created;
+  }
+
+  override async scale(ref: ObjectRef, replicas: number, fieldManager: string): Promise<void> {
+    await super.scale(ref, replicas, fieldManager);
+    this.log[this.log.length - 1]!.verb = 'scale';
   }
 
   override async delete(ref: ObjectRef): Promise<void> {

@@ -88,6 +88,7 @@ export class TraitStage {
     const r = i.release;
     const metrics = this.metricSources?.(r.metrics);
     const objectives = this.objectivesOf(i.rendered, parsed);
+    const owned = i.rendered.placements[0]?.ownedFields;
     return {
       app: r.app,
       env: r.env,
@@ -97,6 +98,7 @@ export class TraitStage {
       revision: i.revision,
       spec: parsed.spec,
       objects,
+      ...(owned ? { ownedFields: owned } : {}),
       stable: i.stable,
       cluster: i.cluster,
       ...(metrics ? { metrics } : {}),

@@ -76,6 +76,7 @@ export function reconcileSteps(d: StepDeps) {
         const planned = await planApp({
           scope: r,
           objects: await desired(r, rendered, i.revision, p),
+          ownedFields: p.ownedFields,
           cluster: d.options.clusterFor(r.config, p.cluster),
           prune: true,
         });
@@ -100,6 +101,7 @@ export function reconcileSteps(d: StepDeps) {
         const res = await syncApp({
           scope: r,
           objects: await desired(r, rendered, i.revision, p),
+          ownedFields: p.ownedFields,
           components: rendered.app.app.spec.components,
           cluster: d.options.clusterFor(r.config, p.cluster),
           prune: true,

@@ -4,6 +4,7 @@
  * for the controller's automatic rollback, `ferry rollback` and the removal of an app Git dropped.
  */
 import type { ClusterPort } from '../../ports/cluster.js';
+import type { ObjectField } from '../../objects/fields.js';
 import type { KubeObject } from '../../objects/objects.js';
 import { syncApp, type SyncResult } from '../sync/sync.js';
 import type { SyncScope } from '../sync/tracking.js';
@@ -12,6 +13,8 @@ export interface PlacementObjects {
   /** "local" or a topology cluster (a kubeconfig context). */
   cluster: string;
   objects: KubeObject[];
+  /** Fields runtime traits write at run time (recorded with the revision): applied at their live values. */
+  ownedFields?: ObjectField[];
 }
 
 export interface PlacementsResult {
@@ -37,6 +40,7 @@ export async function applyToPlacements(
     const result = await syncApp({
       scope,
       objects: p.objects,
+      ownedFields: p.ownedFields,
       cluster: clusterOf(p.cluster),
       prune: true,
       force: true,

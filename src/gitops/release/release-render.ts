@@ -71,13 +71,16 @@ export function renderRelease(
   const options = { ...(renderEnv ? { env: renderEnv } : {}), ...(opts.strict ? { strict: true } : {}) };
   const rendered = renderApp({ app: sourced, registry, runtimeTraits, options });
   if (!rendered.ok) return rendered;
-  const placements = rendered.value.placements.map((p) => {
-    const objects = (p.objects as unknown as KubeObject[]).map((obj) =>
-      configured?.namespace && obj.metadata.namespace
-        ? { ...obj, metadata: { ...obj.metadata, namespace: configured.namespace } }
-        : obj,
-    );
-    return { cluster: p.cluster, objects: withNamespaces(objects) };
+  // The environment's namespace replaces the app's, in the objects and in the fields runtime traits own.
+  const inEnvironment = <T extends { namespace?: string }>(o: T): T =>
+    configured?.namespace && o.namespace ? { ...o, namespace: configured.namespace } : o;
+  const placements = rendered.value.placements.map((p): ReleasePlacement => {
+    const objects = (p.objects as unknown as KubeObject[]).map((obj) => ({
+      ...obj,
+      metadata: inEnvironment(obj.metadata),
+    }));
+    const owned = p.ownedFields?.map((f) => ({ ...f, ref: inEnvironment(f.ref) }));
+    return { cluster: p.cluster, objects: withNamespaces(objects), ...(owned ? { ownedFields: owned } : {}) };
   });
   return ok({ placements, runtimeTraits: rendered.value.runtimeTraits, warnings: rendered.value.warnings });
 }

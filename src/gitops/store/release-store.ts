@@ -7,6 +7,7 @@
  *   ferry-source.<source>               the Git source a controller follows: last commit seen, or its error
  */
 import { createHash } from 'node:crypto';
+import type { ObjectField } from '../../objects/fields.js';
 import type { KubeObject } from '../../objects/objects.js';
 import type { ClusterPort } from '../../ports/cluster.js';
 import { gzipEntry, jsonEntries, putRecord, readGzip, readJson, readRecord, writeRecord } from './codec.js';
@@ -31,6 +32,8 @@ export interface RecordedPlacement {
   /** "local" (the environment's own cluster) or a kubeconfig context named by a topology policy. */
   cluster: string;
   objects: KubeObject[];
+  /** Fields of `objects` runtime traits write at run time: applied at their live values (absent: none). */
+  ownedFields?: ObjectField[];
 }
 
 export type Outcome = 'Synced' | 'Failed' | 'RolledBack' | 'Removed';

@@ -2,8 +2,11 @@
  * syncApp: one sync of one (app, environment). Read → plan → nothing to do? stop (zero writes) →
  * lock → re-plan → dry-run every change (any failure: nothing written) → CRDs/Namespaces → waves
  * in dependsOn order (each wave healthy before the next when it has dependents) → inventory → prune.
+ * planApp is where every plan, apply, diff and drift check reads the cluster: the fields runtime traits
+ * own are left to them there (`ownedFields`, see src/objects/fields.ts).
  */
-import { ClusterError, type ClusterPort } from '../../ports/cluster.js';
+import { withLiveFields, type ObjectField } from '../../objects/fields.js';
+import { ClusterError, FERRY_FIELD_MANAGER, type ClusterPort } from '../../ports/cluster.js';
 import { readInventory, sameInventory, writeInventory } from '../store/inventory.js';
 import { acquireLock } from './lock.js';
 import { formatRef, groupOf, refKey, refOf, type KubeObject, type ObjectRef } from '../../objects/objects.js';
@@ -17,6 +20,11 @@ export interface SyncOptions {
   scope: SyncScope;
   /** Rendered objects (untracked); Ferry adds its labels and annotations. */
   objects: KubeObject[];
+  /**
+   * Fields of `objects` that runtime traits write at run time (the render's `ownedFields`): an object that
+   * exists is applied without changing them, so plan, diff and drift see no change there.
+   */
+  ownedFields?: readonly ObjectField[];
   components?: { name: string; dependsOn?: string[] }[];
   cluster: ClusterPort;
   prune?: boolean;
@@ -58,13 +66,15 @@ async function readLive(cluster: ClusterPort, refs: ObjectRef[]): Promise<Map<st
 export async function planApp(
   opts: SyncOptions,
 ): Promise<{ plan: SyncPlan; desired: KubeObject[]; inventory: ObjectRef[] }> {
-  const desired = opts.objects.map((o) => tracked(opts.scope, o));
+  // The hash is of the object as rendered: a runtime trait's writes never make it a new desired state.
+  const rendered = opts.objects.map((o) => tracked(opts.scope, o));
   const [inventory, live] = await Promise.all([
     readInventory(opts.cluster, opts.scope),
-    readLive(opts.cluster, desired.map(refOf)),
+    readLive(opts.cluster, rendered.map(refOf)),
   ]);
   const gone = inventory.filter((r) => !live.has(refKey(r)));
   for (const [k, v] of await readLive(opts.cluster, gone)) live.set(k, v);
+  const desired = withLiveFields(rendered, (r) => live.get(refKey(r)), opts.ownedFields ?? [], FERRY_FIELD_MANAGER);
   return {
     plan: planSync({
       scope: opts.scope,

@@ -5,6 +5,7 @@ import type { Application, ComponentSpec, PolicySpec } from '../model/applicatio
 import type { SourcedApplication } from '../model/parse.js';
 import type { SourceMap, ValuePath } from '../model/source-map.js';
 import type { JsonObject } from '../patch/json.js';
+import type { ObjectField } from '../../objects/fields.js';
 import { applyOverride, type OverrideProperties } from '../policies/override.js';
 import { defaultOverrides, resolveEnvironment, type Placement } from '../policies/environment.js';
 import { checkWorkflowSteps } from '../policies/workflow.js';
@@ -13,6 +14,7 @@ import { describeObject, objectIdentity } from './rendered-object.js';
 import { appNamespace, DEFAULT_CLUSTER_VERSION, type ClusterVersion } from './context.js';
 import { locateCueProblems } from './locate.js';
 import { EvaluationMemo } from './memo.js';
+import { ownedFieldsOf } from './owned-fields.js';
 import { parseRuntimeTraits } from './parse-runtime-traits.js';
 import type { ParsedTrait, TraitParser } from './runtime-traits.js';
 
@@ -32,6 +34,8 @@ export interface RenderedPlacement extends Placement {
   namespace: string;
   components: RenderedComponent[];
   objects: JsonObject[];
+  /** The fields of `objects` runtime traits write while the app runs (TraitParser.ownedFields); absent: none. */
+  ownedFields?: ObjectField[];
 }
 
 export interface RenderedApp {
@@ -98,7 +102,14 @@ export function renderApp(input: RenderAppInput): Result<RenderedApp> {
       if (r.component) out.push(r.component);
     }
     problems.push(...duplicateObjects(out, components, input.app));
-    rendered.push({ ...placement, namespace, components: out, objects: out.flatMap((c) => c.objects) });
+    const owned = ownedFieldsOf(traits.traits, input.runtimeTraits ?? [], out);
+    rendered.push({
+      ...placement,
+      namespace,
+      components: out,
+      objects: out.flatMap((c) => c.objects),
+      ...(owned.length > 0 ? { ownedFields: owned } : {}),
+    });
   }
   if (problems.length > 0) return fail(dedupe(problems));
   return ok({

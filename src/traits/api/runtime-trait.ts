@@ -5,6 +5,13 @@
  *
  * - `parse` checks the trait's properties in the render pipeline, after override policies, so
  *   `ferry render`, `ferry apply` and `ferry serve` refuse a bad setting with a located error.
+ * - `ownedFields` (optional) names the fields of the component's objects the trait writes while the app
+ *   runs, e.g. `[{kind: 'Deployment', path: ['spec', 'replicas']}]` for an autoscaler that writes through
+ *   the `scale` subresource with its own field manager (`ClusterPort.scale`). The sync engine does not
+ *   fight it: `ferry apply`, `ferry diff`, `ferry status` and `ferry serve`'s plan, apply and drift checks
+ *   create the object with the rendered value, and after that never change the field (Ferry's apply leaves
+ *   it out when another field manager owns it, else carries the live value), so a new commit keeps the
+ *   current value and drift checks and no-op syncs ignore it. docs/sync.md, "Fields a runtime trait owns".
  * - `progress` encodes what the trait persists with the release's state (opaque JSON to the core), so
  *   a restarted controller hands it back; `describe` is the one line `ferry status` shows of it.
  * - `start` gives the controller the trait's runtime (its hooks), with the trait's own metrics
@@ -14,6 +21,7 @@
  *   core records without knowing which trait spoke.
  */
 import type { Registry } from 'prom-client';
+import type { ObjectField } from '../../objects/fields.js';
 import type { KubeObject } from '../../objects/objects.js';
 import type { TraitParser } from '../../oam/render/runtime-traits.js';
 import type { ClusterPort } from '../../ports/cluster.js';
@@ -56,6 +64,11 @@ export interface TraitTarget<S> {
   spec: S;
   /** What Git renders for the release's placement. */
   objects: readonly KubeObject[];
+  /**
+   * The fields of `objects` that runtime traits write at run time (their `ownedFields`, resolved to objects):
+   * an object a trait applies itself keeps them as they are live (`withLiveFields` in src/objects/fields.ts).
+   */
+  ownedFields?: readonly ObjectField[];
   /**
    * What runs now: the objects of the newest good revision (Synced or rolled back to); undefined
    * before the first one (a first deployment has no stable version).

@@ -1029,3 +1029,15 @@ describe('runCanary, enough data before a verdict', () => {
     );
   });
 });
+
+describe('runCanary beside an autoscaled stable', () => {
+  it('sizes the canary from the stable count as it is live (an autoscaler scaled it), not as rendered', async () => {
+    const h = harness({ replicas: 3 });
+    // The autoscaler's write through the scale subresource, after the stable was created with 3.
+    await h.cluster.scale({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: NS, name: 'web' }, 12, 'ferry-slo');
+    const result = await run(h, spec({ steps: [{ weight: 25 }, { weight: 50 }], analysis: { metrics: SUCCESS } }));
+    expect(result.phase).toBe('Succeeded');
+    // c/(12+c) ≈ 25 % then 50 %: 4 then 12 canary pods (from the rendered 3 it would be 1 then 3).
+    expect(canaryApplies(h).map((d) => d.spec.replicas)).toEqual([4, 12]);
+  });
+});
