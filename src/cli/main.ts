@@ -318,7 +318,9 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       .description("an app's latency objectives: whether they hold, what was observed, the replicas chosen and why")
       .argument('<app>', 'application name'),
   )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default(OUTPUT_DEFAULTS.slo))
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default(OUTPUT_DEFAULTS.slo),
+    )
     .action(async (app: string, o: { env: string; output: string }) => done(await runSlo(app, o, io)));
   program
     .command('serve')

@@ -135,7 +135,9 @@ export function statusTable(states: StateSummary[], now = Date.now()): string[][
       ? deliveryLine(s)!
       : s.status === 'failed' && s.waitingFor
         ? `failed (waiting for ${s.waitingFor})`
-        : s.status;
+        : s.status === 'synced' && standingLines(s).length > 0
+          ? `synced (${standingLines(s).join('; ')})`
+          : s.status;
   const head = [
     'APP',
     'ENV',
@@ -321,6 +323,11 @@ export async function runResume(app: string, f: ReleaseFlags, io: CliIO): Promis
     `resumed ${app}/${env} (was held: ${hold?.reason ?? 'unknown'}); the controller syncs it to the newest commit\n`,
   );
   return EXIT_OK;
+}
+
+/** What a release's standing runtime traits say while it is synced (an slo: `slo p99 ≤ 200 ms met (143 ms), 9 replicas`). */
+function standingLines(s: StateSummary): string[] {
+  return (s.traits ?? []).filter((t) => !t.outcome && t.status).map((t) => t.status!);
 }
 
 /** What a delivering release's runtime trait says (`progressing 2/4 (weight 50)`): the one still running. */

@@ -4,7 +4,9 @@
  * apply, and running the canary with the release's records, Events and metrics. A verdict is an outcome,
  * never an exception: the core records it (and holds an aborted commit).
  */
-import type { KubeObject } from '../../objects/objects.js';
+import { refOf, type KubeObject } from '../../objects/objects.js';
+import { withLiveFields } from '../../objects/fields.js';
+import { FERRY_FIELD_MANAGER } from '../../ports/cluster.js';
 import { abortableSleep } from '../../util/sleep.js';
 import type {
   DeliverInput,
@@ -151,7 +153,12 @@ export class CanaryRuntime implements TraitRuntime<CanarySpec, CanaryProgress> {
           'canary analysis',
         );
       },
-      promoted: (w: KubeObject) => i.tracked(w),
+      // The new template as Git renders it; a field another trait owns (an autoscaler's replicas) keeps its live value.
+      promoted: async (w: KubeObject) => {
+        const tracked = i.tracked(w);
+        const live = await i.cluster.get(refOf(tracked));
+        return withLiveFields([tracked], () => live, i.ownedFields ?? [], FERRY_FIELD_MANAGER)[0]!;
+      },
       ...(rendered ? { renderedRoute: i.tracked(rendered) } : {}),
     };
   }

@@ -29,7 +29,7 @@ export interface RunnerDeps {
   clearCommand(): Promise<void>;
   analysed(run: AnalysisRun): void;
   /** The stable workload as Git renders it (the new template), tracked as the sync applies it. */
-  promoted(workload: KubeObject): KubeObject;
+  promoted(workload: KubeObject): KubeObject | Promise<KubeObject>;
   /** The HTTPRoute as Git renders it, tracked, when the app renders it (restored after the canary). */
   renderedRoute?: KubeObject;
   /** How long the canary's pods may take to become ready before it is Degraded (default 2 minutes). */
@@ -277,7 +277,7 @@ export async function runCanary(
 
   // Promotion: the stable workload takes the new template and rolls; then the canary goes away.
   await save({ phase: 'Promoting', message: undefined });
-  await traffic.applyStable(d.promoted(workload));
+  await traffic.applyStable(await d.promoted(workload));
   while (!(await traffic.stableRolledOut())) {
     if (signal.aborted) throw new Error('superseded');
     await d.sleep(500, signal);

@@ -2,7 +2,13 @@
  * The autoscaler (autoscaler.ts) bound to one `slo` trait's settings and its memory between evaluations:
  * what the watch asks each interval.
  */
-import { type AutoscalerMemory, decideReplicas, type Observation, scalingPolicy, type ScaleDecision } from './autoscaler.js';
+import {
+  type AutoscalerMemory,
+  decideReplicas,
+  type Observation,
+  scalingPolicy,
+  type ScaleDecision,
+} from './autoscaler.js';
 import type { SloSpec } from './spec.js';
 
 export interface Decider {

@@ -14,6 +14,8 @@ export const sloTrait: RuntimeTrait<SloSpec, SloStatus> = {
   parse: parseSlo,
   progress: { encode: (s) => s, decode: decodeStatus },
   describe: statusLine,
+  // The autoscaler owns the Deployment's replicas: the sync creates it with the rendered count and never changes it.
+  ownedFields: () => [{ kind: 'Deployment', path: ['spec', 'replicas'] }],
   objective: (spec) => ({ latency: spec.latency, ...(spec.successRate ? { successRate: spec.successRate } : {}) }),
   start: (context) => new SloRuntime(context),
 };

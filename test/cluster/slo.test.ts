@@ -1,0 +1,161 @@
+/**
+ * The `slo` trait end to end: `ferry serve` with a real Git server, the local cluster, a real Prometheus
+ * and the traffic simulator's load model (pods at 100 requests/s capacity, 20 ms service time: p99 ≈
+ * 92 ms / (1 − load ÷ capacity)). The SLO autoscaler holds p99 ≤ 200 ms as the load steps up and down,
+ * keeps its replicas through a Prometheus outage and across commits, and its objective judges a canary
+ * that declares no analysis. Timing is never asserted.
+ */
+import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { canaryOf } from '../../src/traits/canary/progress.js';
+import { sloOf } from '../../src/traits/slo/status.js';
+import { CanaryWorld, type Scenario } from './canary-support.js';
+import { eventually, sleep, testKubeConfig } from './kube.js';
+
+const w = new CanaryWorld();
+/** The same loop reading Istio's standard metrics (the simulator serves them beside the app's own). */
+const istio = new CanaryWorld({ ferryYaml: 'metrics: {provider: istio}\n' });
+const CLUSTER_CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'localcluster', 'cli.js');
+const rig = (command: string, ...args: string[]) =>
+  promisify(execFile)(
+    process.execPath,
+    [CLUSTER_CLI, command, '--name', process.env.FERRY_TEST_CLUSTER ?? 'ferry-test', ...args],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+
+const SLO = {
+  latency: { percentile: 99, max: '200ms' },
+  replicas: { min: 2, max: 30 },
+  window: '15s',
+  interval: '5s',
+  scaleDownStabilization: '30s',
+};
+
+/** A webservice whose pods serve 100 requests/s each, behind a Service with `rps` simulated requests/s. */
+function sloApp(s: Scenario, image: string, o: { rps: number; canary?: object; replicas?: number }): string {
+  return `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: ${s.app}, namespace: ${s.ns}}
+spec:
+  components:
+    - name: web
+      type: webservice
+      properties: {image: "${image}", port: 8080}
+      traits:
+        - type: scaler
+          properties: {replicas: ${o.replicas ?? 4}}
+        - type: annotations
+          properties: {"sim.ferry.dev/capacity-rps": "100"}
+        - type: expose
+          properties: {port: [8080], annotations: {"sim.ferry.dev/rps": "${o.rps}"}}
+        - type: slo
+          properties: ${JSON.stringify(SLO)}${o.canary ? `\n        - type: canary\n          properties: ${JSON.stringify(o.canary)}` : ''}
+`;
+}
+const commitTo = (world: CanaryWorld, s: Scenario, image: string, o: Parameters<typeof sloApp>[2]) =>
+  world.repo.commit({ [`apps/${s.app}/app.yaml`]: sloApp(s, image, o) }, `${s.app} ${image}`);
+const commit = (s: Scenario, image: string, o: Parameters<typeof sloApp>[2]) => commitTo(w, s, image, o);
+
+/** The load on the app's Service, changed outside Git (as traffic changes). */
+async function load(s: Scenario, rps: number): Promise<void> {
+  await KubernetesObjectApi.makeApiClient(testKubeConfig()).patch(
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: s.ns, annotations: { 'sim.ferry.dev/rps': String(rps) } },
+    },
+    undefined,
+    undefined,
+    'load-step',
+    true,
+    PatchStrategy.ServerSideApply,
+  );
+}
+const replicas = async (s: Scenario, world = w) => (await world.deployment(s, 'web'))?.spec?.replicas;
+const slo = async (s: Scenario) => sloOf((await w.summary(s))?.traits);
+
+beforeAll(async () => {
+  await Promise.all([w.start(), istio.start()]);
+});
+afterAll(async () => {
+  await Promise.all([w.stop(), istio.stop()]);
+});
+
+describe.concurrent('the slo trait', () => {
+  it.each([
+    ['pods', w],
+    ['istio', istio],
+  ] as const)('%s metrics: holds p99 ≤ 200 ms as the load steps up and down, within min and max; keeps its count across commits', async (provider, w) => {
+    const s = w.scenario(`slo-steps-${provider}`);
+    const commit = (sc: Scenario, image: string, o: Parameters<typeof sloApp>[2]) => commitTo(w, sc, image, o);
+    await w.syncedAt(s, commit(s, 'example/web:v1', { rps: 200 }));
+    await w.until(s, 'the slo evaluated', (x) => sloOf(x.traits)?.state === 'Met');
+    // ×5: 1000 requests/s. The oracle: ceil(1000 / (100 − ln(100)·1000/200 ·… )) — about 19 pods.
+    await load(s, 1000);
+    const up = await w.until(
+      s,
+      'p99 back under 200 ms after scaling up',
+      (x) => {
+        const st = sloOf(x.traits);
+        return st !== undefined && st.replicas >= 12 && st.state === 'Met';
+      },
+      240_000,
+    );
+    expect(sloOf(up.traits)!.replicas).toBeLessThanOrEqual(30);
+    const events = await w.cluster.list('v1', 'Event', s.ns, '');
+    expect(events.some((e) => (e as { reason?: string }).reason === 'SloScaled')).toBe(true);
+    // A commit that changes the image keeps the autoscaled count; ferry diff reports no change to replicas.
+    const before = await replicas(s, w);
+    const v2 = commit(s, 'example/web:v2', { rps: 200 });
+    await w.syncedAt(s, v2);
+    expect(await w.imageOf(s)).toBe('example/web:v2');
+    expect(await replicas(s, w)).toBeGreaterThanOrEqual(Math.min(before!, 12));
+    // Down again: replicas fall after the stabilization window, never under min.
+    await load(s, 100);
+    const down = await w.until(s, 'scaled down', (x) => (sloOf(x.traits)?.replicas ?? 99) <= 4, 240_000);
+    expect(sloOf(down.traits)!.replicas).toBeGreaterThanOrEqual(2);
+    const status = await w.ferry('slo', s.app, '-e', 'default', '-o', 'json');
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)[0]).toMatchObject({ component: 'web', objective: 'p99 ≤ 200 ms' });
+  });
+
+  it('judges a canary with no analysis by the objective: a -slow image aborted, a good one promoted', async () => {
+    const s = w.scenario('slo-canary');
+    const canary = { steps: [{ weight: 25 }, { pause: { duration: '5s' } }] };
+    await w.syncedAt(s, commit(s, 'example/web:v1', { rps: 100, canary }));
+    const bad = commit(s, 'example/web:v2-slow', { rps: 100, canary });
+    const x = await w.until(s, 'held', (y) => y.status === 'held' && canaryOf(y.traits)?.phase === 'Aborted');
+    expect(w.same(s, bad, canaryOf(x.traits)!.commit)).toBe(true);
+    expect(x.hold).toMatch(/latency-p99 \d+ ms > 200 ms/);
+    const good = commit(s, 'example/web:v3', { rps: 100, canary });
+    const y = await w.syncedAt(s, good);
+    expect(canaryOf(y.traits)).toMatchObject({ phase: 'Succeeded' });
+    expect(canaryOf(y.traits)!.analysis.some((a) => a.measurements.some((m) => m.name === 'latency-p99'))).toBe(true);
+  });
+});
+
+describe('the slo trait and a metrics outage', () => {
+  it('Prometheus stopped: replicas stay, the status says why; scaling resumes afterwards', async () => {
+    if (!inject('ownCluster')) return;
+    const s = w.scenario('slo-outage');
+    await w.syncedAt(s, commit(s, 'example/web:v1', { rps: 200 }));
+    await w.until(s, 'the slo evaluated', (x) => sloOf(x.traits)?.state === 'Met');
+    const kept = await replicas(s);
+    await rig('stop', '--component', 'prometheus');
+    try {
+      const x = await w.until(s, 'no data', (y) => sloOf(y.traits)?.state === 'NoData', 60_000);
+      expect(sloOf(x.traits)!.reason).toMatch(/cannot reach Prometheus .*: keeping \d+ replicas/);
+      await load(s, 1000);
+      await sleep(12_000);
+      expect(await replicas(s)).toBe(kept);
+    } finally {
+      await rig('start', '--component', 'prometheus');
+    }
+    await eventually('scaling resumes', async () => ((await replicas(s))! > kept! ? true : undefined), 180_000);
+    expect((await slo(s))?.state).not.toBe('NoData');
+  });
+});
