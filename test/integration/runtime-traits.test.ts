@@ -17,6 +17,7 @@ import { formatProblem } from '../../src/oam/errors.js';
 import { parseApplications } from '../../src/oam/model/parse.js';
 import { renderApp } from '../../src/oam/render/app.js';
 import { parseCanary } from '../../src/traits/canary/spec.js';
+import { parseSlo } from '../../src/traits/slo/spec.js';
 import { RUNTIME_TRAITS } from '../../src/traits/registry.js';
 import { runFerry, type Run } from '../support/ferry-process.js';
 
@@ -342,6 +343,49 @@ describe('the CUE schema and the TypeScript parser agree', () => {
     const schema = cueAccepts(props);
     expect(ts.ok, JSON.stringify(ts.ok ? ts.value : ts.problems)).toBe(c.accepted);
     expect(schema.ok, schema.problems.join('\n')).toBe(c.accepted);
+  });
+});
+
+describe('the slo trait: its CUE schema and its TypeScript parser agree', () => {
+  let cue: CueEngine;
+  let registry: DefinitionRegistry;
+  beforeAll(async () => {
+    cue = await loadWasmEngine();
+    const r = loadRegistry(cue);
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join('\n'));
+    registry = r.value;
+  });
+  const cueAccepts = (props: unknown) => {
+    const ev = cue.evaluate(registry.get('trait', 'slo')!.templateId, {
+      parameter: props ?? {},
+      context: {},
+      fields: ['outputs', 'patch', 'patchOutputs', 'errs'],
+    });
+    return { ok: ev.problems.length === 0, problems: ev.problems.map((p) => `${p.path.join('.')}: ${p.message}`) };
+  };
+  const L = 'latency: {percentile: 99, max: 200ms}';
+  it.each([
+    ['the example', `${L}\nsuccessRate: {min: 99.5}\nreplicas: {min: 2, max: 30}\nwindow: 1m`, true],
+    ['latency in ms, p95, defaults', 'latency: {percentile: 95, max: 150}', true],
+    ['every setting', `${L}\nreplicas: {min: 1, max: 1}\nwindow: 10s\ninterval: 5s\nscaleDownStabilization: 0s`, true],
+    ['no latency', 'replicas: {min: 2}', false],
+    ['percentile 100', 'latency: {percentile: 100, max: 1s}', false],
+    ['percentile 40', 'latency: {percentile: 40, max: 1s}', false],
+    ['max a word', 'latency: {percentile: 99, max: fast}', false],
+    ['max 0', 'latency: {percentile: 99, max: 0}', false],
+    ['an unknown latency field', 'latency: {percentile: 99, max: 1s, p: 2}', false],
+    ['success rate 101', `${L}\nsuccessRate: {min: 101}`, false],
+    ['replicas min 0', `${L}\nreplicas: {min: 0}`, false],
+    ['replicas max below min', `${L}\nreplicas: {min: 5, max: 3}`, false],
+    ['window 5s', `${L}\nwindow: 5s`, false],
+    ['interval 500ms', `${L}\ninterval: 500ms`, false],
+    ['an unknown field', `${L}\ntarget: 3`, false],
+  ] as const)('%s', (_name, yaml, accepted) => {
+    const props = parse(yaml) as unknown;
+    const ts = parseSlo(props, 'web');
+    const schema = cueAccepts(props);
+    expect(ts.ok, JSON.stringify(ts.ok ? ts.value : ts.problems)).toBe(accepted);
+    expect(schema.ok, schema.problems.join('\n')).toBe(accepted);
   });
 });
 
