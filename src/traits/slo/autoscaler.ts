@@ -17,6 +17,7 @@ import {
   type Measured,
   measured,
   type Observation,
+  rememberBreach,
   rememberPods,
   rememberRate,
 } from './memory.js';
@@ -53,8 +54,11 @@ export function decideReplicas(args: DecideArgs): { decision: ScaleDecision; mem
   const seen = rememberPods(args.memory ?? firstMemory(o), o);
   const m = measured(o);
   if (typeof m === 'string') return keep(args, seen, m);
-  const memory = rememberRate(seen, m, policy, objective);
-  const view = assessObservation(memory, m, objective, policy);
+  const noted = rememberRate(seen, m, policy, objective);
+  const view = assessObservation(noted, m, objective, policy);
+  // A breach at a steady rate (before and, once the next observation is in, after) says at which rate per pod
+  // the pods fail; at a jump the window's rate lags its latency.
+  const memory = view.breached && noted.rates.at(-1)?.steady ? rememberBreach(noted, m) : noted;
   const rec = recommend(view, m, objective, policy);
   const recommendations = [...recent(memory, o, policy), { at: o.at, replicas: rec.replicas }];
   const step = settle(rec, recommendations, o.replicas, policy);

@@ -40,13 +40,21 @@ export interface AutoscalerMemory {
   rates: RateReading[];
   /** Recommendations of the stabilization window. */
   recommendations: { at: number; replicas: number }[];
+  /** Rates per pod at which the objective was measured broken (on pods the quantile is trusted for). */
+  breaches: { at: number; ratePerPod: number }[];
+  /** The latest breach: kept, as a pending sample is, once the next observation shows the rate held. */
+  pendingBreach?: { at: number; ratePerPod: number };
   /** The pods last seen, when their count or readiness last changed, and the last decrease of the count. */
   pods: { replicas: number; readyReplicas: number; changedAt?: number; shrunk?: { at: number; from: number } };
 }
 
 /** Samples older than this are forgotten. */
 const SAMPLE_HORIZON_MS = 30 * 60_000;
-const MAX_SAMPLES = 60;
+/** Samples kept per band of rates per pod 5 % wide: the newest; the spread of rates is what the fit needs. */
+const PER_BAND = 4;
+const BAND = Math.log(1.05);
+const MAX_SAMPLES = 100;
+const MAX_BREACHES = 20;
 /** A quantile this many times the objective is saturation: the rate per pod says little beyond "too much". */
 export const SATURATION = 3;
 
@@ -55,6 +63,7 @@ export const SATURATION = 3;
 export const firstMemory = (o: Observation): AutoscalerMemory => ({
   samples: [],
   rates: [],
+  breaches: [],
   recommendations: [{ at: o.at, replicas: o.replicas }],
   pods: { replicas: o.replicas, readyReplicas: o.readyReplicas },
 });
@@ -72,11 +81,29 @@ export function measured(o: Observation): Measured | string {
 export function rememberPods(memory: AutoscalerMemory, o: Observation): AutoscalerMemory {
   const { pods } = memory;
   if (pods.replicas === o.replicas && pods.readyReplicas === o.readyReplicas) return memory;
-  const shrunk = o.replicas < pods.replicas ? { at: o.at, from: pods.replicas } : pods.shrunk;
+  // A decrease makes the window's quantile a lower bound of the pods' (its older part had more); an increase
+  // since ends that.
+  const shrunk =
+    o.replicas < pods.replicas
+      ? { at: o.at, from: pods.replicas }
+      : o.replicas > pods.replicas
+        ? undefined
+        : pods.shrunk;
   return {
     ...memory,
     pods: { replicas: o.replicas, readyReplicas: o.readyReplicas, changedAt: o.at, ...(shrunk ? { shrunk } : {}) },
   };
+}
+
+/** Notes a breach of the objective at this observation's rate per pod, pending the next observation. */
+export function rememberBreach(memory: AutoscalerMemory, o: Measured): AutoscalerMemory {
+  return { ...memory, pendingBreach: { at: o.at, ratePerPod: stored(o.rps / o.readyReplicas) } };
+}
+
+/** The lowest rate per pod at which the objective broke within the horizon. */
+export function lowestBreach(memory: AutoscalerMemory, now: number): number | undefined {
+  const rates = memory.breaches.filter((b) => b.at >= now - SAMPLE_HORIZON_MS).map((b) => b.ratePerPod);
+  return rates.length > 0 ? Math.min(...rates) : undefined;
 }
 
 /** Every pod ready, and the same pods for the whole window: the window's latency is theirs. */
@@ -94,19 +121,41 @@ export function rememberRate(
   const prev = memory.rates.at(-1);
   const steady = prev !== undefined && o.at - prev.at <= 2 * policy.periodMs && withinNoise(prev.rps, o.rps, policy);
   const since = o.at - policy.windowMs - 2 * policy.periodMs;
-  const rates = [...memory.rates.filter((r) => r.at >= since), { at: o.at, rps: o.rps, steady }];
+  const rates = [...memory.rates.filter((r) => r.at >= since), { at: o.at, rps: stored(o.rps), steady }];
   const kept = memory.pending && steady ? [...memory.samples, memory.pending] : memory.samples;
-  const samples = kept.filter((s) => s.at >= o.at - SAMPLE_HORIZON_MS).slice(-MAX_SAMPLES);
+  const samples = thin(kept.filter((s) => s.at >= o.at - SAMPLE_HORIZON_MS));
+  const broken = memory.pendingBreach && steady ? [...memory.breaches, memory.pendingBreach] : memory.breaches;
+  const breaches = broken.filter((b) => b.at >= o.at - SAMPLE_HORIZON_MS).slice(-MAX_BREACHES);
   const latencyMs = o.latencyMs ?? 0;
   const quiet =
     steady && podsSettled(memory, o, policy) && o.rps > 0 && latencyMs > 0 && latencyMs < SATURATION * objective.maxMs;
-  const { pending: _, ...rest } = memory;
+  const { pending: _, pendingBreach: __, ...rest } = memory;
   return {
     ...rest,
     rates,
     samples,
-    ...(quiet ? { pending: { at: o.at, ratePerPod: o.rps / o.readyReplicas, latencyMs } } : {}),
+    breaches,
+    ...(quiet
+      ? { pending: { at: o.at, ratePerPod: stored(o.rps / o.readyReplicas), latencyMs: stored(latencyMs) } }
+      : {}),
   };
+}
+
+/** A number as the memory keeps it: 5 significant digits are plenty, and the JSON stays small. */
+const stored = (x: number) => Number(x.toPrecision(5));
+
+/** The newest PER_BAND samples of each band of rates, at most MAX_SAMPLES, oldest first. */
+function thin(samples: readonly LatencySample[]): LatencySample[] {
+  const perBand = new Map<number, number>();
+  const kept: LatencySample[] = [];
+  for (let i = samples.length - 1; i >= 0 && kept.length < MAX_SAMPLES; i--) {
+    const band = Math.floor(Math.log(samples[i]!.ratePerPod) / BAND);
+    const n = perBand.get(band) ?? 0;
+    if (n >= PER_BAND) continue;
+    perBand.set(band, n + 1);
+    kept.push(samples[i]!);
+  }
+  return kept.reverse();
 }
 
 /** Two window rates a period apart agree within 5 %, or within three times the Poisson noise of few requests. */

@@ -25,6 +25,6 @@ export function observedText(o: Measured, rateNow: number): string {
 /** `model 100 rps/pod, 10 ms service (line, 12 samples)` */
 export function modelText(model: LatencyModel | undefined): string {
   if (!model) return 'no model yet';
-  const how = model.source === 'fit' ? 'line' : 'M/M/1';
-  return `model ${round(model.capacityRps, 1)} rps/pod, ${ms(model.serviceMs)} service (${how}, ${model.samples} samples)`;
+  const how = `${model.source === 'fit' ? 'line' : 'M/M/1'}, ${model.samples} samples`;
+  return `model ${round(model.capacityRps, 1)} rps/pod, ${ms(model.serviceMs)} service (${how})`;
 }

@@ -12,7 +12,7 @@ import {
   quantileFactor,
   ratePerPodAt,
 } from './latency-model.js';
-import { type AutoscalerMemory, currentRate, type Measured, podsSettled, SATURATION } from './memory.js';
+import { type AutoscalerMemory, currentRate, lowestBreach, type Measured, podsSettled, SATURATION } from './memory.js';
 import { type LatencyObjective, type ScalingPolicy, upLimit } from './policy.js';
 import { ms, round } from './reason.js';
 
@@ -27,6 +27,10 @@ export interface View {
   shrunkFrom?: number;
   /** The highest rate per pod at which a sample met the objective. */
   safeRate?: number;
+  /** The lowest rate per pod at which the objective was measured broken within the sample horizon. */
+  breachRate?: number;
+  /** The measured quantile breaks the objective on pods it can be trusted for. */
+  breached: boolean;
 }
 
 export interface Recommendation {
@@ -35,8 +39,8 @@ export interface Recommendation {
   why: string;
   /**
    * How far down this decision may go, whatever the stabilization window allows: the fewest replicas that
-   * load pods at most EXTRAPOLATION beyond the highest rate seen to meet the objective (a step limit; the
-   * recommendation itself is what the stabilization window remembers).
+   * load pods no further than the evidence backs the model (trustedRate). A step limit: the recommendation
+   * itself is what the stabilization window remembers, so the way down resumes as evidence comes in.
    */
   floor?: { replicas: number; why: string };
 }
@@ -46,7 +50,10 @@ const HALF_LIFE_MS = 10 * 60_000;
 const MIN_SPREAD = 0.05;
 /** From this spread on, the line is trusted over the M/M/1 queue even where it allows more. */
 const TRUST_SPREAD = 0.25;
-/** Pods are loaded at most this share beyond the highest rate per pod seen to meet the objective. */
+/**
+ * How far the model is trusted beyond what was seen: this share beyond the highest rate per pod seen to meet
+ * the objective, or wherever it meets the aim with this share less capacity.
+ */
 const EXTRAPOLATION = 0.25;
 
 export function assessObservation(
@@ -66,12 +73,16 @@ export function assessObservation(
   const { shrunk } = memory.pods;
   const recent = shrunk && o.readyReplicas === o.replicas && o.at - shrunk.at <= policy.windowMs + policy.periodMs;
   const safe = memory.samples.filter((s) => s.latencyMs <= objective.maxMs).map((s) => s.ratePerPod);
+  const settled = podsSettled(memory, o, policy);
+  const breachRate = lowestBreach(memory, o.at);
   return {
     rps: currentRate(memory.rates, policy),
     model,
-    settled: podsSettled(memory, o, policy),
+    settled,
     ...(recent ? { shrunkFrom: shrunk.from } : {}),
     ...(safe.length > 0 ? { safeRate: Math.max(...safe) } : {}),
+    ...(breachRate !== undefined ? { breachRate } : {}),
+    breached: (settled || Boolean(recent)) && o.rps > 0 && (o.latencyMs ?? 0) > objective.maxMs,
   };
 }
 
@@ -87,8 +98,9 @@ export function recommend(view: View, o: Measured, objective: LatencyObjective, 
 
 /**
  * Up to the fewest pods that meet the aim; down only to the fewest that meet the aim less the tolerance.
- * Pods are loaded at most EXTRAPOLATION beyond the highest rate seen to meet the objective: always on the way
- * down, and on the way up while the model is the M/M/1 guess (one rate seen: its capacity is an assumption).
+ * Never aims at a rate per pod the objective was measured to break at. Where the model extrapolates beyond
+ * the trusted rate (trustedRate), a decrease stops there (a floor), and while the model is the M/M/1 guess
+ * (one rate seen: its capacity is an assumption) so does an increase.
  */
 function modelReplicas(
   view: View,
@@ -96,29 +108,45 @@ function modelReplicas(
   objective: LatencyObjective,
   policy: ScalingPolicy,
 ): Recommendation {
-  const { model, safeRate } = view;
+  const { model } = view;
   if (!model) return { replicas, why: 'no quiet observation to fit yet: keep' };
   const atObjective = ratePerPodAt(model, objective.quantile, objective.maxMs);
   const atCurrent = `${ms(predictLatencyMs(model, objective.quantile, view.rps / replicas))} predicted at ${replicas}`;
   if (atObjective === undefined) return { replicas, why: `unreachable: ${atCurrent} (service time alone): keep` };
-  const aim = atObjective * (1 - policy.headroom);
-  const ceiling = safeRate && safeRate * (1 + EXTRAPOLATION);
+  const aim = Math.min(atObjective, view.breachRate ?? Number.POSITIVE_INFINITY) * (1 - policy.headroom);
+  const broke = view.breachRate !== undefined && view.breachRate < atObjective;
+  const aimText = `aim ${round(aim, 1)} rps/pod${broke ? ` (broke at ${round(view.breachRate!, 1)})` : ''}`;
+  const trusted = trustedRate(view, model, objective, policy);
   const n = podsFor(view.rps, aim);
-  const up = model.source === 'mm1' && ceiling ? Math.max(n, podsFor(view.rps, ceiling)) : n;
-  const aimText = `aim ${round(aim, 1)} rps/pod`;
-  if (up > replicas) {
-    const beyond = up > n && ceiling ? `, at most ${round(ceiling, 1)} (seen ${round(safeRate!, 1)})` : '';
-    return { replicas: up, why: `${atCurrent}; ${aimText}${beyond}: ${up}` };
-  }
+  const up = model.source === 'mm1' && trusted ? Math.max(n, podsFor(view.rps, trusted.rate)) : n;
+  if (up > replicas)
+    return { replicas: up, why: `${atCurrent}; ${aimText}${up > n ? `, ${trusted!.why}` : ''}: ${up}` };
   const band = 1 - policy.tolerance;
   const down = podsFor(view.rps, aim * band);
   if (down >= replicas) return { replicas, why: `${atCurrent}; ${aimText}` };
   const why = `${atCurrent}; ${aimText} less ${round(policy.tolerance * 100, 1)} %: ${down}`;
-  // The ceiling never holds back a one-pod step: at a few pods, one is more than EXTRAPOLATION of the load.
-  const floor = ceiling ? Math.min(replicas - 1, podsFor(view.rps, ceiling * band)) : replicas;
+  const floor = Math.min(replicas, trusted ? podsFor(view.rps, trusted.rate * band) : replicas);
   if (floor <= down) return { replicas: down, why };
-  const limit = ceiling ? `at most ${round(ceiling * band, 1)} rps/pod, seen ${round(safeRate!, 1)}` : 'none seen';
-  return { replicas: down, why, floor: { replicas: floor, why: limit } };
+  return { replicas: down, why, floor: { replicas: floor, why: trusted?.why ?? 'no rate per pod seen to meet it' } };
+}
+
+/**
+ * The highest rate per pod the evidence backs the model at: EXTRAPOLATION beyond the highest rate seen to
+ * meet the objective, or, further, wherever the model still meets the aim with EXTRAPOLATION less capacity
+ * (far from saturation, where its error cannot matter).
+ */
+function trustedRate(
+  view: View,
+  model: LatencyModel,
+  objective: LatencyObjective,
+  policy: ScalingPolicy,
+): { rate: number; why: string } | undefined {
+  const beyondSeen = (view.safeRate ?? 0) * (1 + EXTRAPOLATION);
+  const cautious = { ...model, capacityRps: model.capacityRps * (1 - EXTRAPOLATION) };
+  const farFrom = (ratePerPodAt(cautious, objective.quantile, objective.maxMs) ?? 0) * (1 - policy.headroom);
+  const rate = Math.max(beyondSeen, farFrom);
+  const seen = view.safeRate ? `seen ${round(view.safeRate, 1)}` : 'none seen';
+  return rate > 0 ? { rate, why: `at most ${round(rate, 1)} rps/pod (${seen})` } : undefined;
 }
 
 /**
@@ -134,7 +162,7 @@ function violationReplicas(
   policy: ScalingPolicy,
 ): Recommendation | undefined {
   const latency = o.latencyMs ?? 0;
-  if (!(view.settled || view.shrunkFrom !== undefined) || latency <= objective.maxMs) return undefined;
+  if (!view.breached) return undefined;
   if (view.shrunkFrom !== undefined) {
     const n = Math.max(view.shrunkFrom, o.replicas + 1);
     return { replicas: n, why: `above the objective since the last decrease: back to ${n}` };
