@@ -325,9 +325,9 @@ export async function runResume(app: string, f: ReleaseFlags, io: CliIO): Promis
   return EXIT_OK;
 }
 
-/** What a release's standing runtime traits say while it is synced (an slo: `slo p99 ≤ 200 ms met (143 ms), 9 replicas`). */
+/** What a synced release's standing traits say (an slo: `slo p99 ≤ 200 ms met (143 ms), 9 replicas`). */
 function standingLines(s: StateSummary): string[] {
-  return (s.traits ?? []).filter((t) => !t.outcome && t.status).map((t) => t.status!);
+  return (s.traits ?? []).filter((t) => t.standing && t.status).map((t) => t.status!);
 }
 
 /** What a delivering release's runtime trait says (`progressing 2/4 (weight 50)`): the one still running. */

@@ -35,8 +35,15 @@ const SLO = {
   scaleDownStabilization: '30s',
 };
 
+const canaryTrait = (canary: object) => `\n        - type: canary\n          properties: ${JSON.stringify(canary)}`;
+
 /** A webservice whose pods serve 100 requests/s each, behind a Service with `rps` simulated requests/s. */
-function sloApp(s: Scenario, image: string, o: { rps: number; canary?: object; replicas?: number }): string {
+function sloApp(
+  s: Scenario,
+  image: string,
+  o: { rps: number; canary?: object; replicas?: number; maxMs?: number },
+): string {
+  const slo = { ...SLO, latency: { percentile: 99, max: `${o.maxMs ?? 200}ms` } };
   return `apiVersion: core.oam.dev/v1beta1
 kind: Application
 metadata: {name: ${s.app}, namespace: ${s.ns}}
@@ -53,7 +60,7 @@ spec:
         - type: expose
           properties: {port: [8080], annotations: {"sim.ferry.dev/rps": "${o.rps}"}}
         - type: slo
-          properties: ${JSON.stringify(SLO)}${o.canary ? `\n        - type: canary\n          properties: ${JSON.stringify(o.canary)}` : ''}
+          properties: ${JSON.stringify(slo)}${o.canary ? canaryTrait(o.canary) : ''}
 `;
 }
 const commitTo = (world: CanaryWorld, s: Scenario, image: string, o: Parameters<typeof sloApp>[2]) =>
@@ -86,19 +93,22 @@ afterAll(async () => {
 });
 
 describe.concurrent('the slo trait', () => {
+  // Istio's latency buckets are 100, 250, 500 ms…: a quantile between two bounds is interpolated, so its
+  // objective sits on a bound (250 ms) — docs/slo.md, "Histogram buckets".
   it.each([
-    ['pods', w],
-    ['istio', istio],
-  ] as const)('%s metrics: holds p99 ≤ 200 ms as the load steps up and down, within min and max; keeps its count across commits', async (provider, w) => {
+    ['pods', w, 200],
+    ['istio', istio, 250],
+  ] as const)('%s metrics: p99 ≤ %i ms held through load steps; count kept by commits', async (provider, w, maxMs) => {
     const s = w.scenario(`slo-steps-${provider}`);
-    const commit = (sc: Scenario, image: string, o: Parameters<typeof sloApp>[2]) => commitTo(w, sc, image, o);
+    const commit = (sc: Scenario, image: string, o: Parameters<typeof sloApp>[2]) =>
+      commitTo(w, sc, image, { maxMs, ...o });
     await w.syncedAt(s, commit(s, 'example/web:v1', { rps: 200 }));
     await w.until(s, 'the slo evaluated', (x) => sloOf(x.traits)?.state === 'Met');
-    // ×5: 1000 requests/s. The oracle: ceil(1000 / (100 − ln(100)·1000/200 ·… )) — about 19 pods.
+    // ×5: 1000 requests/s. The oracle (p99 = 92 ms / (1 − r/100) per pod): 17 pods for 200 ms, 16 for 250 ms.
     await load(s, 1000);
     const up = await w.until(
       s,
-      'p99 back under 200 ms after scaling up',
+      'p99 back under the objective after scaling up',
       (x) => {
         const st = sloOf(x.traits);
         return st !== undefined && st.replicas >= 12 && st.state === 'Met';
@@ -120,7 +130,7 @@ describe.concurrent('the slo trait', () => {
     expect(sloOf(down.traits)!.replicas).toBeGreaterThanOrEqual(2);
     const status = await w.ferry('slo', s.app, '-e', 'default', '-o', 'json');
     expect(status.code, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout)[0]).toMatchObject({ component: 'web', objective: 'p99 ≤ 200 ms' });
+    expect(JSON.parse(status.stdout)[0]).toMatchObject({ component: 'web', objective: `p99 ≤ ${maxMs} ms` });
   });
 
   it('judges a canary with no analysis by the objective: a -slow image aborted, a good one promoted', async () => {

@@ -321,7 +321,7 @@ describe('the reconcile loop on an in-memory cluster', () => {
     expect(asked).toContainEqual({ prometheus: 'http://prom.monitoring:9090', provider: 'istio' });
   });
 
-  it("a synced release runs its trait's watch: kept across commits with the same settings, restarted when they change, stopped with the trait", async () => {
+  it("a synced release runs its trait's watch: kept by commits, restarted on new settings, else stopped", async () => {
     const soak = new SoakTrait();
     const h = await withSoak(soak, 1);
     await h.waitFor('synced', h.commits[0]);

@@ -200,6 +200,7 @@ export class TraitStage {
         commit: i.revision,
         progress: s.trait.progress.encode(p),
         status: s.trait.describe(p),
+        standing: true,
       });
       const log = i.log.child({ app: r.app, env: r.env, component: parsed.component, trait: parsed.trait });
       s.runtime

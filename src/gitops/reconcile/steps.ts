@@ -15,7 +15,6 @@ import { waitHealthy } from '../sync/wait.js';
 import type { ReconcileOptions } from './options.js';
 import type { PlanOutput, StepInput } from './machine.js';
 import type { Semaphore } from '../../util/semaphore.js';
-import type { StageInput } from './delivery.js';
 import type { ReleasePlacement } from '../release/release-render.js';
 import type { KubeObject } from '../../objects/objects.js';
 

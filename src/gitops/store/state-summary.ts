@@ -20,6 +20,8 @@ export interface TraitState {
   status?: string;
   /** The last delivery's outcome at `commit` (promoted, aborted, …), when it ended. */
   outcome?: string;
+  /** Reported by the trait's watch, which runs while the release is synced (an slo): `ferry status` shows it then. */
+  standing?: boolean;
 }
 
 export interface StateSummary {
