@@ -11,7 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import {
   ClusterError,
-  FERRY_FIELD_MANAGER,
+  SYNC_FIELD_MANAGER,
   type ClusterPort,
   type WatchHandlers,
   type WatchQuery,
@@ -23,7 +23,7 @@ import { reflect, streamWatch } from './kube-watch.js';
 import { formatRef, refOf, type KubeObject, type ObjectRef } from '../objects/objects.js';
 import { withRetry, type RetryOptions } from '../util/retry.js';
 
-export const FIELD_MANAGER = FERRY_FIELD_MANAGER;
+export const FIELD_MANAGER = SYNC_FIELD_MANAGER;
 
 /** What of client-node's object API a subresource request needs (its path lookup, its request pipeline). */
 interface ObjectApiInternals {

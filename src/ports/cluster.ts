@@ -2,7 +2,7 @@
 import type { KubeObject, ObjectRef } from '../objects/objects.js';
 
 /** The field manager of Ferry's applies (what `metadata.managedFields` names it). */
-export const FERRY_FIELD_MANAGER = 'ferry';
+export const SYNC_FIELD_MANAGER = 'ferry';
 
 /** A workload's size: the replicas asked for (`spec.replicas`) and those ready (`status.readyReplicas`). */
 export interface WorkloadScale {
@@ -23,7 +23,7 @@ export function workloadScale(o: KubeObject): WorkloadScale {
 export interface ClusterPort {
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector: string): Promise<KubeObject[]>;
-  /** Server-side apply with field manager "ferry" (FERRY_FIELD_MANAGER). */
+  /** Server-side apply with field manager "ferry" (SYNC_FIELD_MANAGER). */
   apply(obj: KubeObject, opts?: { dryRun?: boolean; force?: boolean }): Promise<KubeObject>;
   /**
    * Sets a workload's replicas through its `scale` subresource (autoscaling/v1 Scale), as `fieldManager`: an

@@ -6,7 +6,7 @@
  * own are left to them there (`ownedFields`, see src/objects/fields.ts).
  */
 import { withLiveFields, type ObjectField } from '../../objects/fields.js';
-import { ClusterError, FERRY_FIELD_MANAGER, type ClusterPort } from '../../ports/cluster.js';
+import { ClusterError, SYNC_FIELD_MANAGER, type ClusterPort } from '../../ports/cluster.js';
 import { readInventory, sameInventory, writeInventory } from '../store/inventory.js';
 import { acquireLock } from './lock.js';
 import { formatRef, groupOf, refKey, refOf, type KubeObject, type ObjectRef } from '../../objects/objects.js';
@@ -74,7 +74,7 @@ export async function planApp(
   ]);
   const gone = inventory.filter((r) => !live.has(refKey(r)));
   for (const [k, v] of await readLive(opts.cluster, gone)) live.set(k, v);
-  const desired = withLiveFields(rendered, (r) => live.get(refKey(r)), opts.ownedFields ?? [], FERRY_FIELD_MANAGER);
+  const desired = withLiveFields(rendered, (r) => live.get(refKey(r)), opts.ownedFields ?? [], SYNC_FIELD_MANAGER);
   return {
     plan: planSync({
       scope: opts.scope,

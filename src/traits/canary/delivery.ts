@@ -6,7 +6,7 @@
  */
 import { refOf, type KubeObject } from '../../objects/objects.js';
 import { withLiveFields } from '../../objects/fields.js';
-import { FERRY_FIELD_MANAGER } from '../../ports/cluster.js';
+import { SYNC_FIELD_MANAGER } from '../../ports/cluster.js';
 import { abortableSleep } from '../../util/sleep.js';
 import type {
   DeliverInput,
@@ -157,7 +157,7 @@ export class CanaryRuntime implements TraitRuntime<CanarySpec, CanaryProgress> {
       promoted: async (w: KubeObject) => {
         const tracked = i.tracked(w);
         const live = await i.cluster.get(refOf(tracked));
-        return withLiveFields([tracked], () => live, i.ownedFields ?? [], FERRY_FIELD_MANAGER)[0]!;
+        return withLiveFields([tracked], () => live, i.ownedFields ?? [], SYNC_FIELD_MANAGER)[0]!;
       },
       ...(rendered ? { renderedRoute: i.tracked(rendered) } : {}),
     };
