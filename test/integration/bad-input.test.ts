@@ -177,6 +177,7 @@ describe('ferry def', () => {
         'json-patch',
         'json-merge-patch',
         'canary',
+        'slo',
         'topology',
         'override',
         'garbage-collect',
