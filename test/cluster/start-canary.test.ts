@@ -134,7 +134,10 @@ describe.skipIf(!inject('prometheusUrl'))('npm start: the checkout example relea
     const promoted = await watch();
     expect(promoted.code).toBe(0);
     expect(promoted.last).toMatchObject({ commit: good, phase: 'Succeeded', steps: 4 });
-    expect(promoted.last.analysis.every((a) => a.result === 'Successful')).toBe(true);
+    // No run failed; a run without a verdict only ever lacked data (the canary's first samples).
+    expect(promoted.last.analysis.some((a) => a.result === 'Successful')).toBe(true);
+    for (const a of promoted.last.analysis.filter((r) => r.result !== 'Successful'))
+      expect(a).toMatchObject({ result: 'Inconclusive', message: expect.stringMatching(/^not enough data yet/) });
     expect(promoted.last.analysis.some((a) => a.weight === 50)).toBe(true);
     expect(await until('checkout synced at 1.1.0', (s) => s.status === 'synced' && s.commit === good)).toBeDefined();
     expect(await imageOf()).toBe('ghcr.io/example/checkout:1.1.0');
