@@ -21,8 +21,8 @@
  * ferry_analysis_queries_total, and Prometheus's own /api/v1/query request count), and whether every app
  * ended held with a Failed revision of each bad commit; then one JSON line.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,7 @@ import { startCluster, stopCluster } from '../src/localcluster/cluster.js';
 import { LABEL_TRACK } from '../src/traits/canary/targets.js';
 import { canaryOf } from '../src/traits/canary/progress.js';
 import { parseDurationMs } from '../src/util/duration.js';
+import { type ServeProcess, startServe } from './serve-process.js';
 
 const CLUSTER = 'ferry-bench-canary';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -123,16 +124,7 @@ const commitAll = (image: (i: number) => string, message: string) => {
   return git('rev-parse', 'HEAD');
 };
 
-let serve: ChildProcess | undefined;
-async function stopServe(): Promise<void> {
-  const child = serve;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(t);
-}
+let serve: ServeProcess | undefined;
 
 git('init', '-q', '-b', 'main');
 const c0 = commitAll(() => 'example/web:v1', 'apps at v1');
@@ -149,41 +141,8 @@ try {
       `Prometheus ${prometheusUrl}; ferry serve logs to ${logFile}`,
   );
 
-  const fd = openSync(logFile, 'w');
-  serve = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'bin', 'ferry'),
-      'serve',
-      '--repo',
-      repo,
-      '--cache-dir',
-      join(repo, '.git', 'ferry-cache'),
-      '--interval',
-      '2s',
-      '--no-leader-elect',
-      '--port',
-      '0',
-      '--prometheus-url',
-      prometheusUrl,
-      '--resync',
-      '0',
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, KUBECONFIG: state.kubeconfig, FERRY_LOG_FORMAT: 'json' },
-      stdio: ['ignore', fd, fd],
-    },
-  );
-  closeSync(fd);
-  const pid = serve.pid!;
-  let port: number | undefined;
-  for (const deadline = Date.now() + 60_000; port === undefined; await sleep(200)) {
-    if (serve.exitCode !== null) throw new Error(`ferry serve exited with ${serve.exitCode}; see ${logFile}`);
-    if (Date.now() > deadline) throw new Error(`ferry serve did not report its port in 60 s; see ${logFile}`);
-    const m = readFileSync(logFile, 'utf8').match(/ferry serve: http:\/\/127\.0\.0\.1:(\d+)/);
-    if (m) port = Number(m[1]);
-  }
+  serve = await startServe({ root: ROOT, repo, kubeconfig: state.kubeconfig, prometheusUrl, logFile, sleep });
+  const { pid, port } = serve;
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
 
   /** The state summary of each bench app, by app name. */
@@ -196,7 +155,7 @@ try {
   const waitSynced = async (commit: string, t0: number, timeoutMs: number, label: string) => {
     const at = new Map<string, number>();
     for (const deadline = Date.now() + timeoutMs; at.size < APPS; await sleep(500)) {
-      if (serve!.exitCode !== null) throw new Error(`ferry serve exited with ${serve!.exitCode}; see ${logFile}`);
+      serve!.check();
       for (const [app, s] of await summaries()) {
         if (!at.has(app) && s.status === 'synced' && s.commit === commit) at.set(app, Date.now() - t0);
         if (s.status === 'held') throw new Error(`${label}: ${app} is held: ${s.hold ?? s.lastError ?? ''}`);
@@ -266,7 +225,7 @@ try {
           `${image} (bad) canary: ${ready.size} ready, ${failed.size} failed, ${gone.size} removed of ${APPS} ` +
             `after ${(tick - t) / 1000} s; see ${logFile}`,
         );
-      if (serve!.exitCode !== null) throw new Error(`ferry serve exited with ${serve!.exitCode}; see ${logFile}`);
+      serve!.check();
       const canaries = await cluster.list('apps/v1', 'Deployment', undefined, `${LABEL_TRACK}=canary`);
       const now = Date.now();
       const present = new Set<string>();
@@ -454,7 +413,7 @@ try {
   );
   if (problems.length > 0) process.exitCode = 1;
 } finally {
-  await stopServe();
+  await serve?.stop();
   await stopCluster(CLUSTER);
   rmSync(repo, { recursive: true, force: true });
 }

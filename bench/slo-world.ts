@@ -3,13 +3,18 @@
  * (src/localcluster/traffic/behaviour.ts): a load profile; pods that become ready 5–10 s after they are
  * asked for and go at once when removed; every second's requests spread evenly over the ready pods, each
  * request's latency drawn from the model and counted in the simulator's histogram buckets; and what the
- * controller would read from Prometheus at an evaluation: the window's request rate and
- * `histogram_quantile` over the window's buckets (linear within a bucket, as Prometheus interpolates).
+ * controller would read from Prometheus at an evaluation: the window's request rate and the quantile over
+ * the window's buckets, read as the controller reads it (src/traits/slo/quantile.ts: the tail followed
+ * within the bucket) or, to compare, linearly as Prometheus's `histogram_quantile` does.
  */
 import { type Behaviour, latencyQuantile, meanLatency } from '../src/localcluster/traffic/behaviour.js';
 import { BUCKETS } from '../src/localcluster/traffic/exposition.js';
 import type { Random } from '../src/localcluster/traffic/rng.js';
 import type { Observation } from '../src/traits/slo/autoscaler.js';
+import { linearQuantile, tailQuantile } from '../src/traits/slo/quantile.js';
+
+/** How the quantile is read from the buckets: as the SLO autoscaler does, or as `histogram_quantile` does. */
+export type QuantileReading = 'tail' | 'linear';
 
 export type PhaseKind = 'steady' | 'step' | 'ramp' | 'drop';
 
@@ -77,6 +82,9 @@ export class Workload {
     private readonly random: Random,
     private readonly windowS: number,
     replicas: number,
+    /** The histogram's bucket bounds, seconds (the last finite one; +Inf is added). */
+    private readonly bounds: readonly number[] = BUCKETS,
+    private readonly reading: QuantileReading = 'tail',
   ) {
     this.pods = Array.from({ length: replicas }, () => Number.NEGATIVE_INFINITY);
   }
@@ -100,11 +108,11 @@ export class Workload {
   serve(t: number, rps: number): void {
     const ready = this.readyAt(t);
     const n = arrivals(this.random, rps);
-    const buckets = new Float64Array(BUCKETS.length + 1);
+    const buckets = new Float64Array(this.bounds.length + 1);
     const mean = ready === 0 ? MAX_LATENCY_S : meanLatency(this.behaviour, rps / ready);
     // An exponential draw lands in the first bucket whose CDF reaches its uniform draw (capped at 30 s, as
     // the simulator caps a request's latency: never in +Inf).
-    const cdf = BUCKETS.map((b) => 1 - Math.exp(-b / mean));
+    const cdf = this.bounds.map((b) => 1 - Math.exp(-b / mean));
     for (let i = 0; i < n; i++) {
       const u = this.random.next();
       let b = 0;
@@ -117,35 +125,24 @@ export class Workload {
 
   /** What the controller reads at second `t`: the window's rate and quantile (none without requests). */
   observe(t: number, q: number): Observation {
-    const total = new Float64Array(BUCKETS.length + 1);
+    const total = new Float64Array(this.bounds.length + 1);
     let requests = 0;
     for (const s of this.seconds) {
       requests += s.requests;
       s.buckets.forEach((c, i) => (total[i]! += c));
     }
+    let cumulative = 0;
+    const buckets = [...total].map((c, i) => ({
+      le: i < this.bounds.length ? this.bounds[i]! * 1000 : Number.POSITIVE_INFINITY,
+      count: (cumulative += c),
+    }));
+    const read = this.reading === 'tail' ? tailQuantile : linearQuantile;
     return {
       at: t * 1000,
       replicas: this.replicas,
       readyReplicas: this.readyAt(t),
       rps: requests / this.windowS,
-      latencyMs: requests === 0 ? undefined : histogramQuantile(q, total) * 1000,
+      latencyMs: requests === 0 ? undefined : read(buckets, q),
     };
   }
-}
-
-/** Prometheus's histogram_quantile over bucket counts (not cumulative; the last is +Inf), seconds. */
-export function histogramQuantile(q: number, counts: ArrayLike<number>): number {
-  let total = 0;
-  for (let i = 0; i < counts.length; i++) total += counts[i]!;
-  const rank = q * total;
-  let below = 0;
-  for (let i = 0; i < BUCKETS.length; i++) {
-    const c = counts[i]!;
-    if (below + c >= rank) {
-      const lower = i === 0 ? 0 : BUCKETS[i - 1]!;
-      return lower + ((BUCKETS[i]! - lower) * (rank - below)) / (c || 1);
-    }
-    below += c;
-  }
-  return BUCKETS.at(-1)!;
 }

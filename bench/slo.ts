@@ -4,13 +4,16 @@
  * seconds. The load: 300 rps for 10 min, a ×3 step to 900 rps for 10 min, a slow ramp to 1,500 rps over
  * 10 min, a drop to 500 rps for 10 min (each second's rate jittered by ±0.5 %); objective p99 ≤ 200 ms,
  * replicas 2–40 starting at 5, a decision every 15 s (at an offset that differs per run) on what Prometheus
- * would answer over a `--window` (default 60 s), new pods ready 5–10 s after they are asked for.
+ * would answer over a `--window` (default 60 s), the quantile read from the buckets as the controller reads
+ * it (src/traits/slo/quantile.ts), new pods ready 5–10 s after they are asked for.
  *
- * Compared in the same runs, on the same draws: the autoscaler with a 1 min stabilization window instead of
- * 5; an HPA-style proportional controller on the p99 (desired = ceil(replicas × observed ÷ 170 ms), 10 %
- * tolerance, the same step limits and stabilization); the ideal utilisation target (ceil(rate ÷ (0.7 ×
- * capacity)) every second, perfect knowledge, pods ready at once); the oracle (the fewest pods whose model
- * p99 meets the objective, every second), and the oracle held for 5 min before each decrease. Per
+ * Compared in the same runs, on the same draws: the autoscaler with Istio's coarse buckets, reading the
+ * quantile linearly (as `histogram_quantile`) with either buckets, and with the HPA's 5 min stabilization
+ * instead of 1; an HPA-style proportional controller on the p99 (desired = ceil(replicas × observed ÷
+ * 170 ms), 10 % tolerance, the same step limits, the HPA's 5 min stabilization); the ideal utilisation
+ * target (ceil(rate ÷ (0.7 × capacity)) every second, perfect knowledge, pods ready at once); the oracle
+ * (the fewest pods whose model p99 meets the objective, every second), and the oracle held for 1 and 5 min
+ * before each decrease. Per
  * controller, worst run (mean): the share of seconds whose model p99 met the objective, leaving out the
  * first minute and the first 60 s after the step and the drop; replica-minutes ÷ the oracle's (and per
  * phase); the time after the ×3 step until the p99 stays under the objective; the most direction changes of
@@ -30,7 +33,9 @@ import {
   scalingPolicy,
 } from '../src/traits/slo/autoscaler.js';
 import { clampReplicas, downLimit, upLimit } from '../src/traits/slo/policy.js';
-import { oracleReplicas, type Phase, phaseAt, rateAt, trueQuantileMs, Workload } from './slo-world.js';
+import { ISTIO_BUCKETS_MS } from '../src/localcluster/traffic/exposition.js';
+import { figures, printTable, type Scoring, summarise, totalSeconds, type Trace } from './slo-figures.js';
+import { oracleReplicas, type Phase, type QuantileReading, rateAt, trueQuantileMs, Workload } from './slo-world.js';
 
 const { values: args } = parseArgs({
   options: { runs: { type: 'string' }, seed: { type: 'string' }, window: { type: 'string' } },
@@ -87,18 +92,14 @@ function proportional(policy: ScalingPolicy): Controller {
   };
 }
 
-/** Per second of a run: spec replicas and the model's p99. */
-interface Trace {
-  replicas: number[];
-  p99: number[];
-}
+const totalS = totalSeconds(PROFILE);
+const SCORING: Scoring = { profile: PROFILE, maxMs: OBJECTIVE.maxMs, settleS: SETTLE_S };
 
-const totalS = PROFILE.reduce((s, p) => s + p.seconds, 0);
-
-function runLoop(b: Behaviour, controller: Controller, seed: number, offsetS: number): Trace {
+function runLoop(b: Behaviour, loop: Loop, seed: number, offsetS: number): Trace {
   const random = seeded(seed);
   const load = seeded(seed ^ 0x5f3759df);
-  const w = new Workload(b, random, WINDOW_S, START_REPLICAS);
+  const controller = loop.make();
+  const w = new Workload(b, random, WINDOW_S, START_REPLICAS, loop.bounds, loop.reading);
   const trace: Trace = { replicas: [], p99: [] };
   for (let t = -WINDOW_S; t < 0; t++) w.serve(t, rateAt(PROFILE, 0) * (1 + 0.01 * (load.next() - 0.5)));
   for (let t = 0; t < totalS; t++) {
@@ -123,52 +124,28 @@ function runIdeal(b: Behaviour, replicasFor: (rps: number) => number): Trace {
   return trace;
 }
 
-interface Figures {
-  held: number;
-  replicaMinutes: number;
-  /** Replica-minutes per phase of the profile. */
-  phaseMinutes: number[];
-  recoveryS: number;
-  directionChanges: number;
+/** An autoscaler in the loop, and how it reads the quantile from which buckets. */
+interface Loop {
+  name: string;
+  make: () => Controller;
+  reading?: QuantileReading;
+  bounds?: readonly number[];
 }
-
-function figures(trace: Trace): Figures {
-  let counted = 0;
-  let held = 0;
-  let lastViolation = -1;
-  const stepAt = PROFILE[0]!.seconds;
-  const changes = new Map<string, number>();
-  const last = new Map<string, number>();
-  for (let t = 0; t < totalS; t++) {
-    const { phase, start } = phaseAt(PROFILE, t);
-    const ok = trace.p99[t]! <= OBJECTIVE.maxMs;
-    if (t >= SETTLE_S && !(phase.kind !== 'steady' && phase.kind !== 'ramp' && t - start < SETTLE_S))
-      [counted, held] = [counted + 1, held + (ok ? 1 : 0)];
-    if (!ok && t >= stepAt && t < stepAt + PROFILE[1]!.seconds) lastViolation = t;
-    const d = Math.sign(trace.replicas[t]! - (trace.replicas[t - 1] ?? trace.replicas[t]!));
-    if (d !== 0 && phase.kind !== 'ramp' && t > start) {
-      const before = last.get(phase.name);
-      if (before !== undefined && before !== d) changes.set(phase.name, (changes.get(phase.name) ?? 0) + 1);
-      last.set(phase.name, d);
-    }
-  }
-  return {
-    held: held / counted,
-    replicaMinutes: trace.replicas.reduce((s, n) => s + n, 0) / 60,
-    phaseMinutes: PROFILE.map((_, i) => {
-      const start = PROFILE.slice(0, i).reduce((s, p) => s + p.seconds, 0);
-      return trace.replicas.slice(start, start + PROFILE[i]!.seconds).reduce((s, n) => s + n, 0) / 60;
-    }),
-    recoveryS: lastViolation < 0 ? 0 : lastViolation - stepAt + 1,
-    directionChanges: Math.max(0, ...changes.values()),
-  };
-}
+const ISTIO_BOUNDS = ISTIO_BUCKETS_MS.map((b) => b / 1000);
 
 /** The autoscalers in the loop, each on the same draws. */
-const LOOPS: { name: string; make: () => Controller }[] = [
+const LOOPS: Loop[] = [
   { name: 'ferry slo autoscaler', make: () => sloAutoscaler(POLICY) },
-  { name: 'ferry slo, 1 min stabilization', make: () => sloAutoscaler({ ...POLICY, stabilizationMs: 60_000 }) },
-  { name: 'HPA on p99 (proportional)', make: () => proportional(POLICY) },
+  { name: "ferry slo, Istio's buckets", make: () => sloAutoscaler(POLICY), bounds: ISTIO_BOUNDS },
+  { name: 'ferry slo, linear quantile', make: () => sloAutoscaler(POLICY), reading: 'linear' },
+  {
+    name: "ferry slo, Istio's, linear",
+    make: () => sloAutoscaler(POLICY),
+    bounds: ISTIO_BOUNDS,
+    reading: 'linear',
+  },
+  { name: 'ferry slo, 5 min stabilization', make: () => sloAutoscaler({ ...POLICY, stabilizationMs: 300_000 }) },
+  { name: 'HPA on p99 (proportional)', make: () => proportional({ ...POLICY, stabilizationMs: 300_000 }) },
 ];
 
 function scenario(pods: (typeof PODS)[number]) {
@@ -177,55 +154,40 @@ function scenario(pods: (typeof PODS)[number]) {
     'sim.ferry.dev/latency-ms': pods.latency,
   });
   const oracleTrace = runIdeal(b, (rps) => oracleReplicas(b, rps, OBJECTIVE.quantile, OBJECTIVE.maxMs));
-  const oracle = figures(oracleTrace);
-  const holdS = POLICY.stabilizationMs / 1000;
-  const held = oracleTrace.replicas.map((_, t) =>
-    Math.max(...oracleTrace.replicas.slice(Math.max(0, t - holdS), t + 1)),
+  const oracle = figures(oracleTrace, SCORING);
+  const held = (holdS: number) => {
+    const replicas = oracleTrace.replicas.map((_, t) =>
+      Math.max(...oracleTrace.replicas.slice(Math.max(0, t - holdS), t + 1)),
+    );
+    return summarise(
+      `oracle, ${holdS / 60} min scale-down hold`,
+      [figures({ ...oracleTrace, replicas }, SCORING)],
+      oracle,
+    );
+  };
+  const utilisation = figures(
+    runIdeal(b, (rps) => Math.ceil(rps / (0.7 * b.capacityRps!))),
+    SCORING,
   );
-  const utilisation = figures(runIdeal(b, (rps) => Math.ceil(rps / (0.7 * b.capacityRps!))));
-  const loops = LOOPS.map(({ name, make }) => {
-    const runs = Array.from({ length: RUNS }, (_, run) => figures(runLoop(b, make(), SEED + run, (SEED + run) % 15)));
-    return summarise(name, runs, oracle);
+  const loops = LOOPS.map((loop) => {
+    const runs = Array.from({ length: RUNS }, (_, run) =>
+      figures(runLoop(b, loop, SEED + run, (SEED + run) % 15), SCORING),
+    );
+    return summarise(loop.name, runs, oracle);
   });
   return [
     ...loops,
     summarise('utilisation 70 % (ideal)', [utilisation], oracle),
     summarise('oracle', [oracle], oracle),
-    summarise(`oracle, ${holdS / 60} min scale-down hold`, [figures({ replicas: held, p99: oracleTrace.p99 })], oracle),
+    held(POLICY.stabilizationMs / 1000),
+    held(300),
   ];
-}
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-function summarise(name: string, runs: Figures[], oracle: Figures) {
-  const held = runs.map((r) => r.held);
-  const ratio = runs.map((r) => r.replicaMinutes / oracle.replicaMinutes);
-  const recovery = runs.map((r) => r.recoveryS);
-  const changes = runs.map((r) => r.directionChanges);
-  return {
-    name,
-    heldWorst: Math.min(...held),
-    heldMean: mean(held),
-    replicaRatioWorst: Math.max(...ratio),
-    replicaRatioMean: mean(ratio),
-    recoveryWorstS: Math.max(...recovery),
-    recoveryMeanS: mean(recovery),
-    directionChangesWorst: Math.max(...changes),
-    /** Mean replica-minutes ÷ the oracle's, per phase. */
-    phaseRatios: PROFILE.map((_, i) =>
-      Number(mean(runs.map((r) => r.phaseMinutes[i]! / oracle.phaseMinutes[i]!)).toFixed(3)),
-    ),
-  };
 }
 
 const started = performance.now();
 const results = PODS.map((pods) => ({ pods: pods.label, rows: scenario(pods) }));
 const seconds = (performance.now() - started) / 1000;
 
-const pct = (x: number) => (x === 1 ? '100 %' : `${(100 * x).toFixed(2)} %`);
-const widths = [36, 20, 22, 22, 20];
-const line = (cells: string[]) =>
-  console.log(`  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('')}`);
 console.log(
   `bench:slo — model-in-the-loop (the traffic simulator's model), ${RUNS} seeded runs of ${totalS / 60} min, ` +
     `${seconds.toFixed(1)} s`,
@@ -237,22 +199,7 @@ console.log(
 );
 console.log(`  load: ${PROFILE.map((p) => `${p.name} (${p.seconds / 60} min)`).join(', ')}`);
 console.log('  each figure: worst run (mean of the runs)');
-for (const { pods, rows } of results) {
-  console.log('');
-  line([`pods: ${pods}`, 'SLO held', 'replica-min ÷ oracle', 'back under after ×3', 'direction changes']);
-  line(['  target', '≥ 99 %', '≤ 1.15×', '≤ 60 s', '≤ 1 per phase']);
-  for (const r of rows) {
-    line([
-      `  ${r.name}`,
-      `${pct(r.heldWorst)} (${pct(r.heldMean)})`,
-      `${r.replicaRatioWorst.toFixed(2)}× (${r.replicaRatioMean.toFixed(2)}×)`,
-      `${r.recoveryWorstS} s (${r.recoveryMeanS.toFixed(0)} s)`,
-      `${r.directionChangesWorst}`,
-    ]);
-    const perPhase = PROFILE.map((p, i) => `${p.kind} ${r.phaseRatios[i]!.toFixed(2)}×`);
-    if (r.name.startsWith('ferry')) console.log(`      replica-min ÷ oracle per phase: ${perPhase.join(', ')}`);
-  }
-}
+for (const { pods, rows } of results) printTable(`pods: ${pods}`, rows, PROFILE);
 console.log(
   JSON.stringify({
     bench: 'slo',

@@ -62,6 +62,14 @@ export interface Evidence {
 
 export type EvidenceResult = { kind: 'evidence'; evidence: Evidence } | Exclude<QueryResult, { kind: 'value' }>;
 
+/** A latency histogram's bucket: its upper bound (ms; Infinity for `+Inf`), requests at or under it (cumulative). */
+export interface Bucket {
+  le: number;
+  count: number;
+}
+
+export type HistogramResult = { kind: 'buckets'; buckets: Bucket[] } | Exclude<QueryResult, { kind: 'value' }>;
+
 /**
  * A workload's request metrics, whatever the cluster's metric labels are: a trait asks for "the
  * canary's success rate" and the provider (pods, istio, nginx-ingress, custom) owns the query.
@@ -83,6 +91,8 @@ export interface WorkloadMetrics {
   successRate(w: WorkloadRef, windowSeconds: number): Promise<QueryResult>;
   /** The `quantile` (0–1) of request latency, in milliseconds. */
   latency(w: WorkloadRef, windowSeconds: number, quantile: number): Promise<QueryResult>;
+  /** The latency histogram's buckets over the window, all pods of the workload together (bounds in ms). */
+  latencyHistogram(w: WorkloadRef, windowSeconds: number): Promise<HistogramResult>;
   /** A query of the user's own (a custom metric), on the same server. */
   query(promql: string): Promise<QueryResult>;
 }

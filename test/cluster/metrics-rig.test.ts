@@ -23,6 +23,8 @@ import { behaviourOf, latencyQuantile } from '../../src/localcluster/traffic/beh
 import { clusterDir, readState, isAlive } from '../../src/localcluster/state.js';
 import { killComponent, restartComponent } from '../../src/localcluster/cluster.js';
 import { PrometheusClient } from '../../src/metrics/prometheus.js';
+import { workloadMetrics } from '../../src/metrics/workload-metrics.js';
+import { linearQuantile, tailQuantile } from '../../src/traits/slo/quantile.js';
 import { eventually, sleep, testKubeConfig } from './kube.js';
 
 const kc = testKubeConfig();
@@ -163,6 +165,21 @@ describe.concurrent('traffic simulator and Prometheus', () => {
     expect(Math.abs((await ingressRate(`${ingress},status="200"`)) / 200 - 1)).toBeLessThan(0.1);
     const ingressP99 = await p99(ingress, 'nginx_ingress_controller_request_duration_seconds');
     expect(Math.abs(ingressP99 / model - 1)).toBeLessThan(0.2);
+    // The SLO autoscaler's read of the same histograms (raw bucket samples, bounds in ms): read linearly it is
+    // what histogram_quantile says; following the tail it is as close to the model, with pods' and Istio's buckets.
+    for (const [provider, promP99] of [
+      ['pods', (await p99(sel)) * 1000],
+      ['istio', istioP99],
+    ] as const) {
+      const h = await workloadMetrics(prom, { provider }, 'rig').latencyHistogram(
+        { namespace: ns, workload: 'web', service: 'web' },
+        30,
+      );
+      expect(h.kind, provider).toBe('buckets');
+      if (h.kind !== 'buckets') continue;
+      expect(Math.abs(linearQuantile(h.buckets, 0.99)! / promP99 - 1), provider).toBeLessThan(0.05);
+      expect(Math.abs(tailQuantile(h.buckets, 0.99)! / 1000 / model - 1), provider).toBeLessThan(0.2);
+    }
   });
 
   it('1 then 3 of 4 replicas on an :errors image: the 5xx ratio follows (5 %, then 15 %)', async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { EvidenceResult, QueryResult, WorkloadMetrics, WorkloadRef } from '../../ports/metrics.js';
+import type {
+  EvidenceResult,
+  HistogramResult,
+  QueryResult,
+  WorkloadMetrics,
+  WorkloadRef,
+} from '../../ports/metrics.js';
 import { analyse, coverage, runSummary, substitute, type AnalysisScope } from './analysis.js';
 import type { AnalysisSpec, MetricSpec } from './spec.js';
 
@@ -33,6 +39,10 @@ class FakeMetrics implements WorkloadMetrics {
   async latency(w: WorkloadRef, s: number, q: number): Promise<QueryResult> {
     this.queries.push(`latency ${q} ${w.workload} ${s}s`);
     return this.answer('latency', w);
+  }
+  async latencyHistogram(w: WorkloadRef, s: number): Promise<HistogramResult> {
+    this.queries.push(`latency-histogram ${w.workload} ${s}s`);
+    return { kind: 'no-data' };
   }
   async query(promql: string): Promise<QueryResult> {
     this.queries.push(promql);

@@ -166,29 +166,37 @@ function withinNoise(a: number, b: number, policy: ScalingPolicy): boolean {
 }
 
 /**
- * The request rate now. A window's average lags a rise; the newest period's own rate is the period that
+ * The request rate now. A window's average lags a change; the newest period's own rate is the period that
  * left the window plus the change of the average times window ÷ period. The period that left is read from
  * the reading one window ago, when that one was steady, moved along the trend it was on: exact for a step,
  * about half a period late on a ramp. The difference multiplies noise by window ÷ period, so this is done
- * only while the average has risen twice in a row by more than twice the Poisson noise of a period's
- * requests; and only upwards (a fall waits for the stabilization window anyway).
+ * only while the average has moved twice in a row, the same way, by more than twice the Poisson noise of a
+ * period's requests. Up, the pods come sooner; down, the stabilization window starts sooner (it still holds
+ * the higher recommendations for its whole length).
  */
 export function currentRate(rates: readonly RateReading[], policy: ScalingPolicy): number {
   const [before, prev, now] = [rates.at(-3), rates.at(-2), rates.at(-1)!];
   const near = (at: number) => rates.find((r) => Math.abs(r.at - at) <= policy.periodMs / 2);
   const ref = near(now.at - policy.windowMs);
-  if (!before || !prev || !ref?.steady || !rose(before, prev, policy) || !rose(prev, now, policy)) return now.rps;
+  if (!before || !prev || !ref?.steady) return now.rps;
+  const direction = moved(before, prev, policy);
+  if (direction === 0 || moved(prev, now, policy) !== direction) return now.rps;
   const beforeRef = near(ref.at - policy.periodMs);
   const period = now.at - prev.at;
   const trend = beforeRef && beforeRef !== ref ? (ref.rps - beforeRef.rps) / (ref.at - beforeRef.at) : 0;
   const left = ref.rps + (trend * (policy.windowMs - period)) / 2;
-  return Math.max(now.rps, left + ((now.rps - prev.rps) * policy.windowMs) / period);
+  const rebuilt = left + ((now.rps - prev.rps) * policy.windowMs) / period;
+  return direction > 0 ? Math.max(now.rps, rebuilt) : Math.max(0, Math.min(now.rps, rebuilt));
 }
 
-/** The window's average rose from `a` to `b`, a period apart, by more than twice the noise of its requests. */
-function rose(a: RateReading, b: RateReading, policy: ScalingPolicy): boolean {
+/**
+ * Whether the window's average rose (1) or fell (-1) from `a` to `b`, a period apart, by more than twice the
+ * noise of its requests; 0 when neither.
+ */
+function moved(a: RateReading, b: RateReading, policy: ScalingPolicy): -1 | 0 | 1 {
   const period = b.at - a.at;
-  if (period <= 0 || period > 2 * policy.periodMs) return false;
-  const noise = Math.sqrt((2 * b.rps * period) / 1000) / (policy.windowMs / 1000);
-  return b.rps - a.rps > 2 * noise;
+  if (period <= 0 || period > 2 * policy.periodMs) return 0;
+  const noise = Math.sqrt((2 * Math.max(a.rps, b.rps) * period) / 1000) / (policy.windowMs / 1000);
+  if (b.rps - a.rps > 2 * noise) return 1;
+  return a.rps - b.rps > 2 * noise ? -1 : 0;
 }

@@ -1,8 +1,8 @@
 /**
  * What the SLO autoscaler aims at (the latency objective) and the rules it moves within (bounds, cadence,
  * step limits, stabilization, headroom). The defaults follow the HPA where it has one: a decision every
- * 15 s, scale-up at once by at most ×2 or +4 pods, scale-down to the highest recommendation of the last
- * 5 minutes.
+ * 15 s, scale-up at once by at most ×2 or +4 pods; scale-down to the highest recommendation of the last
+ * minute, Knative's stable window (the HPA's 5 minutes cost 12 % more replica-minutes in bench:slo).
  */
 
 export interface LatencyObjective {
@@ -38,7 +38,7 @@ export interface ScalingPolicy {
 export const DEFAULT_POLICY: Omit<ScalingPolicy, 'minReplicas' | 'maxReplicas'> = {
   periodMs: 15_000,
   windowMs: 60_000,
-  stabilizationMs: 300_000,
+  stabilizationMs: 60_000,
   upFactor: 2,
   upPods: 4,
   downShare: 0.25,

@@ -7,12 +7,13 @@
  * is recorded when replicas change.
  */
 import type { KubeObject, ObjectRef } from '../../objects/objects.js';
-import type { QueryResult, WorkloadRef } from '../../ports/metrics.js';
+import type { HistogramResult, QueryResult, WorkloadRef } from '../../ports/metrics.js';
 import { abortableSleep } from '../../util/sleep.js';
 import type { TraitRuntime, TraitRuntimeContext, WatchInput } from '../api/runtime-trait.js';
 import { canaryWorkload } from '../canary/targets.js';
 import type { AutoscalerMemory } from './autoscaler.js';
 import { newDecider } from './decider.js';
+import { linearQuantile, tailQuantile } from './quantile.js';
 import { type SloMetrics, sloMetrics } from './metrics.js';
 import type { SloSpec } from './spec.js';
 import type { SloStatus } from './status.js';
@@ -22,7 +23,19 @@ export const SLO_FIELD_MANAGER = 'ferry-slo';
 
 type Live = { spec?: { replicas?: number }; status?: { readyReplicas?: number } };
 const value = (r: QueryResult) => (r.kind === 'value' && Number.isFinite(r.value) ? r.value : undefined);
-const why = (r: QueryResult) => (r.kind === 'error' ? r.error.message : 'no data');
+const why = (r: { kind: string; error?: { message: string } }) => r.error?.message ?? 'no data';
+
+/**
+ * The latency at the quantile from the window's buckets: the tail's estimate the autoscaler works with, and
+ * the linear read `histogram_quantile` gives (docs/slo.md, "Histogram buckets").
+ */
+function readLatency(h: HistogramResult, quantile: number) {
+  if (h.kind !== 'buckets') return h;
+  const [tailMs, linearMs] = [tailQuantile(h.buckets, quantile), linearQuantile(h.buckets, quantile)];
+  return tailMs === undefined || linearMs === undefined
+    ? ({ kind: 'no-data' } as const)
+    : ({ kind: 'value', tailMs, linearMs } as const);
+}
 
 export function objectiveText(spec: SloSpec): string {
   const p = `p${spec.latency.percentile} ≤ ${spec.latency.maxMs} ms`;
@@ -61,21 +74,22 @@ export class SloRuntime implements TraitRuntime<SloSpec, SloStatus> {
       if (live) {
         const replicas = live.spec?.replicas ?? 1;
         const ready = live.status?.readyReplicas ?? 0;
-        const [rate, latency, success] = i.metrics
+        const [rate, histogram, success] = i.metrics
           ? await Promise.all([
               i.metrics.requestRate(w, windowSeconds),
-              i.metrics.latency(w, windowSeconds, spec.latency.quantile),
+              i.metrics.latencyHistogram(w, windowSeconds),
               spec.successRate ? i.metrics.successRate(w, windowSeconds) : Promise.resolve(undefined),
             ])
           : [undefined, undefined, undefined];
+        const latency = histogram && readLatency(histogram, spec.latency.quantile);
         const missing = !i.metrics
           ? 'no metrics source (ferry.yaml metrics.prometheus or ferry serve --prometheus-url)'
-          : value(latency!) === undefined
-            ? `latency: ${why(latency!)}`
+          : latency?.kind !== 'value'
+            ? `latency: ${latency ? why(latency) : 'no data'}`
             : value(rate!) === undefined
               ? `request rate: ${why(rate!)}`
               : undefined;
-        const observedMs = latency ? value(latency) : undefined;
+        const observedMs = latency?.kind === 'value' ? latency.tailMs : undefined;
         const rps = rate ? value(rate) : undefined;
         const decision = decider.decide({
           at: started,
@@ -103,6 +117,7 @@ export class SloRuntime implements TraitRuntime<SloSpec, SloStatus> {
           objective: objectiveText(spec),
           state: missing ? 'NoData' : violated ? 'Violated' : 'Met',
           ...(observedMs !== undefined ? { observedMs } : {}),
+          ...(latency?.kind === 'value' ? { histogramQuantileMs: latency.linearMs } : {}),
           ...(rps !== undefined ? { rps } : {}),
           ...(successRate !== undefined ? { successRate } : {}),
           replicas,

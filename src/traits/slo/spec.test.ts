@@ -27,7 +27,7 @@ describe('parseSlo', () => {
         replicas: { min: 2, max: 30 },
         windowMs: 60_000,
         intervalMs: 15_000,
-        scaleDownStabilizationMs: 300_000,
+        scaleDownStabilizationMs: 60_000,
       },
     });
     expect(parseSlo({ latency: { percentile: 95, max: 150 } }, 'web')).toMatchObject({

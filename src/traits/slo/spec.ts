@@ -26,7 +26,7 @@ export const SLO_DEFAULTS = {
   replicas: { min: 1, max: 10 },
   window: '1m',
   interval: '15s',
-  scaleDownStabilization: '5m',
+  scaleDownStabilization: '1m',
 } as const;
 
 const DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;

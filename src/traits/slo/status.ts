@@ -12,6 +12,11 @@ export interface SloStatus {
   state: SloState;
   /** The observed latency at the objective's percentile, ms; the request rate, /s; the success rate, %. */
   observedMs?: number;
+  /**
+   * The same quantile as Prometheus's `histogram_quantile` reads it (linear within a bucket, so higher on a
+   * decaying tail); `observedMs` follows the tail within the bucket (docs/slo.md, "Histogram buckets").
+   */
+  histogramQuantileMs?: number;
   rps?: number;
   successRate?: number;
   /** The Deployment's replicas when evaluated, and the autoscaler's choice. */
