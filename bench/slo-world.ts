@@ -4,14 +4,14 @@
  * asked for and go at once when removed; every second's requests spread evenly over the ready pods, each
  * request's latency drawn from the model and counted in the simulator's histogram buckets; and what the
  * controller would read from Prometheus at an evaluation: the window's request rate and the quantile over
- * the window's buckets, read as the controller reads it (src/traits/slo/quantile.ts: the tail followed
+ * the window's buckets, read as the controller reads it (src/metrics/histogram.ts: the tail followed
  * within the bucket) or, to compare, linearly as Prometheus's `histogram_quantile` does.
  */
 import { type Behaviour, latencyQuantile, meanLatency } from '../src/localcluster/traffic/behaviour.js';
 import { BUCKETS } from '../src/localcluster/traffic/exposition.js';
 import type { Random } from '../src/localcluster/traffic/rng.js';
 import type { Observation } from '../src/traits/slo/autoscaler.js';
-import { linearQuantile, tailQuantile } from '../src/traits/slo/quantile.js';
+import { linearQuantile, tailQuantile } from '../src/metrics/histogram.js';
 
 /** How the quantile is read from the buckets: as the SLO autoscaler does, or as `histogram_quantile` does. */
 export type QuantileReading = 'tail' | 'linear';

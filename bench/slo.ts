@@ -5,7 +5,7 @@
  * 10 min, a drop to 500 rps for 10 min (each second's rate jittered by ±0.5 %); objective p99 ≤ 200 ms,
  * replicas 2–40 starting at 5, a decision every 15 s (at an offset that differs per run) on what Prometheus
  * would answer over a `--window` (default 60 s), the quantile read from the buckets as the controller reads
- * it (src/traits/slo/quantile.ts), new pods ready 5–10 s after they are asked for.
+ * it (src/metrics/histogram.ts), new pods ready 5–10 s after they are asked for.
  *
  * Compared in the same runs, on the same draws: the autoscaler with Istio's coarse buckets, reading the
  * quantile linearly (as `histogram_quantile`) with either buckets, and with the HPA's 5 min stabilization

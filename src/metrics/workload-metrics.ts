@@ -7,14 +7,14 @@ import type { MetricsSourceConfig } from '../config/metrics-source.js';
 import type {
   Evidence,
   EvidenceResult,
-  HistogramResult,
   QueryResult,
   SampleSeries,
   SamplesPort,
+  TailLatencyResult,
   WorkloadMetrics,
   WorkloadRef,
 } from '../ports/metrics.js';
-import { bucketsOf } from './histogram.js';
+import { bucketsOf, linearQuantile, tailQuantile } from './histogram.js';
 import { fill, providerTemplates } from './providers.js';
 
 export function workloadMetrics(
@@ -49,11 +49,12 @@ export function workloadMetrics(
       if (r.kind !== 'value' || t.latencyUnit === 'milliseconds') return r;
       return { kind: 'value', value: r.value * 1000 };
     },
-    async latencyHistogram(ref: WorkloadRef, windowSeconds: number): Promise<HistogramResult> {
+    async latencyTail(ref: WorkloadRef, windowSeconds: number, quantile: number): Promise<TailLatencyResult> {
       const r = await port.samples(fill(t.latencyBuckets, ref), Math.max(1, Math.round(windowSeconds)));
       if (r.kind !== 'samples') return r;
       const buckets = bucketsOf(r.series, t.latencyUnit === 'milliseconds' ? 1 : 1000);
-      return buckets ? { kind: 'buckets', buckets } : { kind: 'no-data' };
+      const [value, linear] = buckets ? [tailQuantile(buckets, quantile), linearQuantile(buckets, quantile)] : [];
+      return value !== undefined && linear !== undefined ? { kind: 'value', value, linear } : { kind: 'no-data' };
     },
     query: (promql) => port.query(promql),
   };

@@ -62,13 +62,13 @@ export interface Evidence {
 
 export type EvidenceResult = { kind: 'evidence'; evidence: Evidence } | Exclude<QueryResult, { kind: 'value' }>;
 
-/** A latency histogram's bucket: its upper bound (ms; Infinity for `+Inf`), requests at or under it (cumulative). */
-export interface Bucket {
-  le: number;
-  count: number;
-}
-
-export type HistogramResult = { kind: 'buckets'; buckets: Bucket[] } | Exclude<QueryResult, { kind: 'value' }>;
+/**
+ * A latency quantile read from the histogram's buckets following the tail within the bucket (`value`, ms),
+ * beside the linear read `histogram_quantile` gives (`linear`, ms): src/metrics/histogram.ts.
+ */
+export type TailLatencyResult =
+  | { kind: 'value'; value: number; linear: number }
+  | Exclude<QueryResult, { kind: 'value' }>;
 
 /**
  * A workload's request metrics, whatever the cluster's metric labels are: a trait asks for "the
@@ -91,8 +91,11 @@ export interface WorkloadMetrics {
   successRate(w: WorkloadRef, windowSeconds: number): Promise<QueryResult>;
   /** The `quantile` (0–1) of request latency, in milliseconds. */
   latency(w: WorkloadRef, windowSeconds: number, quantile: number): Promise<QueryResult>;
-  /** The latency histogram's buckets over the window, all pods of the workload together (bounds in ms). */
-  latencyHistogram(w: WorkloadRef, windowSeconds: number): Promise<HistogramResult>;
+  /**
+   * The same quantile read from the window's buckets themselves, following the tail within a bucket (closer
+   * to the truth than `histogram_quantile` where buckets are coarse), with the linear read beside it.
+   */
+  latencyTail(w: WorkloadRef, windowSeconds: number, quantile: number): Promise<TailLatencyResult>;
   /** A query of the user's own (a custom metric), on the same server. */
   query(promql: string): Promise<QueryResult>;
 }

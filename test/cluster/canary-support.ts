@@ -5,8 +5,12 @@
  * requests/s to each app's Service or HTTPRoute; an image tag ending in `-errors` answers 20 % 500s, in
  * `-slow` 5× the latency.
  */
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { expect, inject } from 'vitest';
 import { KubeCluster } from '../../src/kube/kube-cluster.js';
 import { readHistory, readHold, sourceId, type StateSummary } from '../../src/gitops/store/release-store.js';
@@ -31,6 +35,11 @@ export interface AppShape {
 
 /** A webservice of 4 replicas behind a Service (or an HTTPRoute), with simulated traffic and a canary trait. */
 export function canaryApp(s: Scenario, image: string, canary: object, o: AppShape = {}): string {
+  return webApp(s, image, [{ type: 'canary', properties: canary }], o);
+}
+
+/** The same webservice with runtime traits of its own (a canary, an slo), in order. */
+export function webApp(s: Scenario, image: string, traits: { type: string; properties: object }[], o: AppShape = {}) {
   const rps = `{"sim.ferry.dev/rps": "${o.rps ?? 200}"}`;
   const route = o.gateway
     ? `
@@ -62,10 +71,38 @@ spec:
         - type: scaler
           properties: {replicas: ${o.replicas ?? 4}}
         - type: expose
-          properties: {port: [8080]${o.gateway ? '' : `, annotations: ${rps}`}}${annotations}
-        - type: canary
-          properties: ${JSON.stringify(canary)}${route}
+          properties: {port: [8080]${o.gateway ? '' : `, annotations: ${rps}`}}${annotations}${traits
+            .map((t) => `\n        - type: ${t.type}\n          properties: ${JSON.stringify(t.properties)}`)
+            .join('')}${route}
 `;
+}
+
+/** The local cluster's rig command (`npm run cluster:<command>`), on the test cluster. */
+export const rig = (command: string, ...args: string[]) =>
+  promisify(execFile)(
+    process.execPath,
+    [CLUSTER_CLI, command, '--name', process.env.FERRY_TEST_CLUSTER ?? 'ferry-test', ...args],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+const CLUSTER_CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'localcluster', 'cli.js');
+
+/** A load step: the simulated requests per second to the app's Service, changed outside Git (as users would). */
+export async function loadStep(s: Scenario, rps: number): Promise<void> {
+  await KubernetesObjectApi.makeApiClient(testKubeConfig()).patch(
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: s.ns, annotations: { 'sim.ferry.dev/rps': String(rps) } },
+    },
+    undefined,
+    undefined,
+    'load-step',
+    true,
+    PatchStrategy.ServerSideApply,
+  );
 }
 
 export const INTERVAL = '5s';

@@ -6,17 +6,22 @@
  * the controller-kill and Prometheus-stop scenarios run alone. Timing is never asserted (bench:canary
  * measures it). The other providers run in canary-providers.test.ts.
  */
-import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
-import { execFile } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PrometheusClient } from '../../src/metrics/prometheus.js';
 import { readHistory } from '../../src/gitops/store/release-store.js';
 import { canaryOf } from '../../src/traits/canary/progress.js';
-import { analysis, type AppShape, CanaryWorld, canaryApp, LATENCY, type Scenario, SUCCESS } from './canary-support.js';
-import { eventually, sleep, testKubeConfig } from './kube.js';
+import {
+  analysis,
+  type AppShape,
+  CanaryWorld,
+  canaryApp,
+  LATENCY,
+  loadStep,
+  rig,
+  type Scenario,
+  SUCCESS,
+} from './canary-support.js';
+import { eventually, sleep } from './kube.js';
 
 const prom = new PrometheusClient({ url: inject('prometheusUrl') });
 const w = new CanaryWorld();
@@ -35,40 +40,11 @@ const expectRolledBack = (...a: Parameters<CanaryWorld['expectRolledBack']>) => 
 const ferry = (...args: string[]) => w.ferry(...args);
 const scope = (s: Scenario) => w.scope(s);
 
-/** The local cluster's rig command (`npm run cluster:<command>`), on the test cluster. */
-const CLUSTER_CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'localcluster', 'cli.js');
-const rig = (command: string, ...args: string[]) =>
-  promisify(execFile)(
-    process.execPath,
-    [CLUSTER_CLI, command, '--name', process.env.FERRY_TEST_CLUSTER ?? 'ferry-test', ...args],
-    {
-      encoding: 'utf8',
-      timeout: 120_000,
-    },
-  );
-
 /** The simulator's count of requests it could not route (no ready pod behind a backend), for a namespace. */
 const unrouted = async (s: Scenario) => {
   const r = await prom.query(`sum(sim_unrouted_requests_total{namespace="${s.ns}"})`);
   return r.kind === 'value' ? r.value : r.kind;
 };
-
-/** A load step: the simulated requests per second to the app's Service, changed outside Git (as users would). */
-async function loadStep(s: Scenario, rps: number): Promise<void> {
-  const api = KubernetesObjectApi.makeApiClient(testKubeConfig());
-  await api.patch(
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'web', namespace: s.ns, annotations: { 'sim.ferry.dev/rps': String(rps) } },
-    },
-    undefined,
-    undefined,
-    'load-step',
-    true,
-    PatchStrategy.ServerSideApply,
-  );
-}
 
 /**
  * Pods that serve 60 requests/s each before they queue: 200 requests/s over 5 pods keep the p95 near

@@ -5,28 +5,15 @@
  * keeps its replicas through a Prometheus outage and across commits, and its objective judges a canary
  * that declares no analysis. Timing is never asserted.
  */
-import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
-import { execFile } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { canaryOf } from '../../src/traits/canary/progress.js';
 import { sloOf } from '../../src/traits/slo/status.js';
-import { CanaryWorld, type Scenario } from './canary-support.js';
-import { eventually, sleep, testKubeConfig } from './kube.js';
+import { CanaryWorld, loadStep, rig, type Scenario, webApp } from './canary-support.js';
+import { eventually, sleep } from './kube.js';
 
 const w = new CanaryWorld();
 /** The same loop reading Istio's standard metrics (the simulator serves them beside the app's own). */
 const istio = new CanaryWorld({ ferryYaml: 'metrics: {provider: istio}\n' });
-const CLUSTER_CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'localcluster', 'cli.js');
-const rig = (command: string, ...args: string[]) =>
-  promisify(execFile)(
-    process.execPath,
-    [CLUSTER_CLI, command, '--name', process.env.FERRY_TEST_CLUSTER ?? 'ferry-test', ...args],
-    { encoding: 'utf8', timeout: 120_000 },
-  );
-
 const SLO = {
   latency: { percentile: 99, max: '200ms' },
   replicas: { min: 2, max: 30 },
@@ -35,8 +22,6 @@ const SLO = {
   scaleDownStabilization: '30s',
 };
 
-const canaryTrait = (canary: object) => `\n        - type: canary\n          properties: ${JSON.stringify(canary)}`;
-
 /** A webservice whose pods serve 100 requests/s each, behind a Service with `rps` simulated requests/s. */
 function sloApp(
   s: Scenario,
@@ -44,44 +29,17 @@ function sloApp(
   o: { rps: number; canary?: object; replicas?: number; maxMs?: number },
 ): string {
   const slo = { ...SLO, latency: { percentile: 99, max: `${o.maxMs ?? 200}ms` } };
-  return `apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata: {name: ${s.app}, namespace: ${s.ns}}
-spec:
-  components:
-    - name: web
-      type: webservice
-      properties: {image: "${image}", port: 8080}
-      traits:
-        - type: scaler
-          properties: {replicas: ${o.replicas ?? 4}}
-        - type: annotations
-          properties: {"sim.ferry.dev/capacity-rps": "100"}
-        - type: expose
-          properties: {port: [8080], annotations: {"sim.ferry.dev/rps": "${o.rps}"}}
-        - type: slo
-          properties: ${JSON.stringify(slo)}${o.canary ? canaryTrait(o.canary) : ''}
-`;
+  const traits = [{ type: 'slo', properties: slo }, ...(o.canary ? [{ type: 'canary', properties: o.canary }] : [])];
+  return webApp(s, image, traits, {
+    rps: o.rps,
+    replicas: o.replicas ?? 4,
+    podAnnotations: { 'sim.ferry.dev/capacity-rps': '100' },
+  });
 }
 const commitTo = (world: CanaryWorld, s: Scenario, image: string, o: Parameters<typeof sloApp>[2]) =>
   world.repo.commit({ [`apps/${s.app}/app.yaml`]: sloApp(s, image, o) }, `${s.app} ${image}`);
 const commit = (s: Scenario, image: string, o: Parameters<typeof sloApp>[2]) => commitTo(w, s, image, o);
 
-/** The load on the app's Service, changed outside Git (as traffic changes). */
-async function load(s: Scenario, rps: number): Promise<void> {
-  await KubernetesObjectApi.makeApiClient(testKubeConfig()).patch(
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'web', namespace: s.ns, annotations: { 'sim.ferry.dev/rps': String(rps) } },
-    },
-    undefined,
-    undefined,
-    'load-step',
-    true,
-    PatchStrategy.ServerSideApply,
-  );
-}
 const replicas = async (s: Scenario, world = w) => (await world.deployment(s, 'web'))?.spec?.replicas;
 
 beforeAll(async () => {
@@ -107,7 +65,7 @@ describe.concurrent('the slo trait', () => {
       await w.syncedAt(s, commit(s, 'example/web:v1', { rps: 200 }));
       await w.until(s, 'the slo evaluated', (x) => sloOf(x.traits)?.state === 'Met');
       // ×5: 1000 requests/s. The oracle (p99 = 92 ms / (1 − r/100) per pod): 17 pods for 200 ms, 16 for 250 ms.
-      await load(s, 1000);
+      await loadStep(s, 1000);
       const up = await w.until(
         s,
         'p99 back under the objective after scaling up',
@@ -127,7 +85,7 @@ describe.concurrent('the slo trait', () => {
       expect(await w.imageOf(s)).toBe('example/web:v2');
       expect(await replicas(s, w)).toBeGreaterThanOrEqual(Math.min(before!, 12));
       // Down again: replicas fall after the stabilization window, never under min.
-      await load(s, 100);
+      await loadStep(s, 100);
       const down = await w.until(s, 'scaled down', (x) => (sloOf(x.traits)?.replicas ?? 99) <= 4, 240_000);
       expect(sloOf(down.traits)!.replicas).toBeGreaterThanOrEqual(2);
       const status = await w.ferry('slo', s.app, '-e', 'default', '-o', 'json');
@@ -162,7 +120,7 @@ describe('the slo trait and a metrics outage', () => {
     try {
       const x = await w.until(s, 'no data', (y) => sloOf(y.traits)?.state === 'NoData', 60_000);
       expect(sloOf(x.traits)!.reason).toMatch(/cannot reach Prometheus .*: keeping \d+ replicas/);
-      await load(s, 1000);
+      await loadStep(s, 1000);
       await sleep(12_000);
       expect(await replicas(s)).toBe(kept);
     } finally {

@@ -309,7 +309,7 @@ describe('the reconcile loop on an in-memory cluster', () => {
           requestRate: async () => ({ kind: 'no-data' }),
           successRate: async () => ({ kind: 'no-data' }),
           latency: async () => ({ kind: 'no-data' }),
-          latencyHistogram: async () => ({ kind: 'no-data' }),
+          latencyTail: async () => ({ kind: 'no-data' }),
           query: async () => ({ kind: 'no-data' }),
         };
       },

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type {
   EvidenceResult,
-  HistogramResult,
   QueryResult,
+  TailLatencyResult,
   WorkloadMetrics,
   WorkloadRef,
 } from '../../ports/metrics.js';
@@ -40,9 +40,10 @@ class FakeMetrics implements WorkloadMetrics {
     this.queries.push(`latency ${q} ${w.workload} ${s}s`);
     return this.answer('latency', w);
   }
-  async latencyHistogram(w: WorkloadRef, s: number): Promise<HistogramResult> {
-    this.queries.push(`latency-histogram ${w.workload} ${s}s`);
-    return { kind: 'no-data' };
+  async latencyTail(w: WorkloadRef, s: number, q: number): Promise<TailLatencyResult> {
+    this.queries.push(`latency-tail ${q} ${w.workload} ${s}s`);
+    const r = this.answer('latency', w);
+    return r.kind === 'value' ? { ...r, linear: r.value * 1.1 } : r;
   }
   async query(promql: string): Promise<QueryResult> {
     this.queries.push(promql);
@@ -154,6 +155,17 @@ describe('analyse', () => {
       message: 'success-rate 81.2 % < 99 %',
     });
     expect(runSummary(run)).toBe('success-rate 81.2 % < 99 %');
+  });
+
+  it("an objective's latency (tail: true) is read following the tail, an analysis metric's linearly", async () => {
+    const m = byMetric({ success: value(99.6), latency: value(180) });
+    const tail: MetricSpec = { name: 'latency-p99', quantile: 0.99, max: 190, tail: true };
+    const run = await analyse(m, spec([tail, { name: 'latency', max: 190 }]), scope, at);
+    expect(m.queries.filter((q) => q.startsWith('latency'))).toEqual([
+      'latency-tail 0.99 web-canary 30s',
+      'latency 0.99 web-canary 30s',
+    ]);
+    expect(run.measurements.map((x) => x.ok)).toEqual([true, true]);
   });
 
   it('latency is compared in ms: 712.3 ms above a 500 ms bound', async () => {

@@ -70,7 +70,8 @@ async function measure(
     count();
     if (m.query) return metrics.query(substitute(m.query, s));
     if (m.name === 'success-rate') return metrics.successRate(w, s.windowSeconds);
-    return metrics.latency(w, s.windowSeconds, m.quantile ?? QUANTILES[m.name]!);
+    const quantile = m.quantile ?? QUANTILES[m.name]!;
+    return m.tail ? metrics.latencyTail(w, s.windowSeconds, quantile) : metrics.latency(w, s.windowSeconds, quantile);
   };
   const none = (r: QueryResult, who = ''): Measurement => ({
     name: m.name,

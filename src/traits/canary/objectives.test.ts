@@ -12,12 +12,12 @@ const SLO = { trait: 'slo', latency: { percentile: 99, quantile: 0.99, maxMs: 20
 describe('a canary judged by its component objective', () => {
   it('without analysis metrics, the slo latency at its percentile and its success rate', () => {
     expect(withObjectives(spec({ steps: [{ weight: 20 }] }), [SLO]).analysis.metrics).toEqual([
-      { name: 'latency-p99', quantile: 0.99, max: 200 },
+      { name: 'latency-p99', quantile: 0.99, max: 200, tail: true },
       { name: 'success-rate', min: 99.5 },
     ]);
     const p999 = { trait: 'slo', latency: { percentile: 99.9, quantile: 0.999, maxMs: 350 } };
     expect(withObjectives(spec({}), [p999]).analysis.metrics).toEqual([
-      { name: 'latency-p99.9', quantile: 0.999, max: 350 },
+      { name: 'latency-p99.9', quantile: 0.999, max: 350, tail: true },
     ]);
   });
 

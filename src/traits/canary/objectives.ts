@@ -1,8 +1,8 @@
 /**
  * A canary judged by its component's declared objective: when its `analysis` lists no metrics and
  * another trait of the component declares an objective (an `slo`), the analysis checks the canary's own
- * pods against it — its latency at the objective's percentile and its success rate. An explicit
- * analysis wins.
+ * pods against it — its latency at the objective's percentile, read as the objective is (the tail
+ * followed within a bucket: WorkloadMetrics.latencyTail), and its success rate. An explicit analysis wins.
  */
 import type { Objective } from '../api/runtime-trait.js';
 import type { CanarySpec, MetricSpec } from './spec.js';
@@ -12,7 +12,12 @@ export function withObjectives(spec: CanarySpec, objectives: readonly Objective[
   const metrics: MetricSpec[] = [];
   for (const o of objectives) {
     if (o.latency)
-      metrics.push({ name: `latency-p${o.latency.percentile}`, quantile: o.latency.quantile, max: o.latency.maxMs });
+      metrics.push({
+        name: `latency-p${o.latency.percentile}`,
+        quantile: o.latency.quantile,
+        max: o.latency.maxMs,
+        tail: true,
+      });
     if (o.successRate) metrics.push({ name: 'success-rate', min: o.successRate.min });
   }
   return metrics.length > 0 ? { ...spec, analysis: { ...spec.analysis, metrics } } : spec;

@@ -196,7 +196,7 @@ function harness(o: Options = {}) {
     requestRate: (w, windowSeconds) => ask(`request-rate{${sel(w, windowSeconds)}`),
     successRate: (w, windowSeconds) => ask(`success-rate{${sel(w, windowSeconds)}`),
     latency: (w, windowSeconds, q) => ask(`latency-${q}{${sel(w, windowSeconds)}`),
-    latencyHistogram: async () => ({ kind: 'no-data' }),
+    latencyTail: async () => ({ kind: 'no-data' }),
     query: ask,
   };
   h.deps = {

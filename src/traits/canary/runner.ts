@@ -52,7 +52,7 @@ const NO_METRICS: WorkloadMetrics = {
   requestRate: async () => unconfigured,
   successRate: async () => unconfigured,
   latency: async () => unconfigured,
-  latencyHistogram: async () => unconfigured,
+  latencyTail: async () => unconfigured,
   query: async () => unconfigured,
 };
 

@@ -23,6 +23,11 @@ export interface MetricSpec {
   maxDecrease?: number;
   /** A latency metric's quantile when its name is not a built-in one (from a declared objective). */
   quantile?: number;
+  /**
+   * Read the latency from the buckets following the tail within a bucket, as a declared objective is
+   * measured (WorkloadMetrics.latencyTail), rather than as `histogram_quantile` reads it.
+   */
+  tail?: boolean;
 }
 
 export interface AnalysisSpec {

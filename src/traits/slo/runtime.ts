@@ -7,13 +7,12 @@
  * is recorded when replicas change.
  */
 import type { KubeObject, ObjectRef } from '../../objects/objects.js';
-import type { HistogramResult, QueryResult, WorkloadRef } from '../../ports/metrics.js';
+import type { QueryResult, WorkloadRef } from '../../ports/metrics.js';
 import { abortableSleep } from '../../util/sleep.js';
 import type { TraitRuntime, TraitRuntimeContext, WatchInput } from '../api/runtime-trait.js';
 import { canaryWorkload } from '../canary/targets.js';
 import type { AutoscalerMemory } from './autoscaler.js';
 import { newDecider } from './decider.js';
-import { linearQuantile, tailQuantile } from './quantile.js';
 import { type SloMetrics, sloMetrics } from './metrics.js';
 import type { SloSpec } from './spec.js';
 import type { SloStatus } from './status.js';
@@ -24,18 +23,6 @@ export const SLO_FIELD_MANAGER = 'ferry-slo';
 type Live = { spec?: { replicas?: number }; status?: { readyReplicas?: number } };
 const value = (r: QueryResult) => (r.kind === 'value' && Number.isFinite(r.value) ? r.value : undefined);
 const why = (r: { kind: string; error?: { message: string } }) => r.error?.message ?? 'no data';
-
-/**
- * The latency at the quantile from the window's buckets: the tail's estimate the autoscaler works with, and
- * the linear read `histogram_quantile` gives (docs/slo.md, "Histogram buckets").
- */
-function readLatency(h: HistogramResult, quantile: number) {
-  if (h.kind !== 'buckets') return h;
-  const [tailMs, linearMs] = [tailQuantile(h.buckets, quantile), linearQuantile(h.buckets, quantile)];
-  return tailMs === undefined || linearMs === undefined
-    ? ({ kind: 'no-data' } as const)
-    : ({ kind: 'value', tailMs, linearMs } as const);
-}
 
 export function objectiveText(spec: SloSpec): string {
   const p = `p${spec.latency.percentile} ≤ ${spec.latency.maxMs} ms`;
@@ -74,14 +61,13 @@ export class SloRuntime implements TraitRuntime<SloSpec, SloStatus> {
       if (live) {
         const replicas = live.spec?.replicas ?? 1;
         const ready = live.status?.readyReplicas ?? 0;
-        const [rate, histogram, success] = i.metrics
+        const [rate, latency, success] = i.metrics
           ? await Promise.all([
               i.metrics.requestRate(w, windowSeconds),
-              i.metrics.latencyHistogram(w, windowSeconds),
+              i.metrics.latencyTail(w, windowSeconds, spec.latency.quantile),
               spec.successRate ? i.metrics.successRate(w, windowSeconds) : Promise.resolve(undefined),
             ])
           : [undefined, undefined, undefined];
-        const latency = histogram && readLatency(histogram, spec.latency.quantile);
         const missing = !i.metrics
           ? 'no metrics source (ferry.yaml metrics.prometheus or ferry serve --prometheus-url)'
           : latency?.kind !== 'value'
@@ -89,7 +75,7 @@ export class SloRuntime implements TraitRuntime<SloSpec, SloStatus> {
             : value(rate!) === undefined
               ? `request rate: ${why(rate!)}`
               : undefined;
-        const observedMs = latency?.kind === 'value' ? latency.tailMs : undefined;
+        const observedMs = latency?.kind === 'value' ? latency.value : undefined;
         const rps = rate ? value(rate) : undefined;
         const decision = decider.decide({
           at: started,
@@ -117,7 +103,7 @@ export class SloRuntime implements TraitRuntime<SloSpec, SloStatus> {
           objective: objectiveText(spec),
           state: missing ? 'NoData' : violated ? 'Violated' : 'Met',
           ...(observedMs !== undefined ? { observedMs } : {}),
-          ...(latency?.kind === 'value' ? { histogramQuantileMs: latency.linearMs } : {}),
+          ...(latency?.kind === 'value' ? { histogramQuantileMs: latency.linear } : {}),
           ...(rps !== undefined ? { rps } : {}),
           ...(successRate !== undefined ? { successRate } : {}),
           replicas,
@@ -129,7 +115,7 @@ export class SloRuntime implements TraitRuntime<SloSpec, SloStatus> {
           ...(decider.memory ? { memory: decider.memory } : {}),
         };
         const { memory: _memory, ...shown } = status;
-        i.log.info({ ...shown, component: i.component }, 'slo evaluated');
+        i.log.info(shown, 'slo evaluated');
         await i.report(status);
       }
       await sleep(Math.max(0, spec.intervalMs - (now() - started)), i.signal).catch(() => undefined);
