@@ -25,6 +25,7 @@ const FOLDERS = {
     'src/objects',
     'src/util',
   ],
+  'src/gitops/promotion': ['src/gitops/store', 'src/gitops/source', 'src/util'],
   // Runtime traits know the core only through the interfaces they are given (ports, the object model).
   'src/traits/api': ['src/oam', 'src/ports', 'src/objects'],
   'src/traits': ['src/traits/api', 'src/oam', 'src/ports', 'src/objects', 'src/util', 'src/config'],

@@ -974,6 +974,25 @@ function configCases(): BadCase[] {
     c('context-number', 'environments:\n  - name: dev\n    context: 5\n', at('ferry.yaml', 3), /context/),
     c('namespace-invalid', 'environments:\n  - name: dev\n    namespace: Not_OK\n', at('ferry.yaml', 3), /namespace/),
     c('defaults-list', 'environments:\n  - name: dev\ndefaults: [a]\n', at('ferry.yaml', 3), /defaults/),
+    // Promotion policies: refused before anything is applied, at the field.
+    c(
+      'promotion-unknown-from',
+      'environments:\n  - name: dev\n  - name: prod\n    promotion:\n      from: stagin\n',
+      at('ferry.yaml', 5, 13),
+      /no environment "stagin"/,
+    ),
+    c(
+      'promotion-cycle',
+      'environments:\n  - name: dev\n    promotion: {from: prod}\n  - name: prod\n    promotion: {from: dev}\n',
+      at('ferry.yaml', 3),
+      /a cycle: dev ← prod ← dev/,
+    ),
+    c(
+      'promotion-window-garbled',
+      'environments:\n  - name: dev\n  - name: prod\n    promotion:\n      from: dev\n      window: Mon-Fri 9am\n',
+      at('ferry.yaml', 6, 15),
+      /not a time range/,
+    ),
     c(
       'defaults-autorollback-string',
       'environments:\n  - name: dev\ndefaults:\n  autoRollback: yes please\n',

@@ -5,12 +5,14 @@
  * controller's own cluster).
  */
 import { existsSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
-import { isMap, LineCounter, parseDocument } from 'yaml';
+import { Ajv } from 'ajv';
+import { LineCounter, parseDocument } from 'yaml';
 import { fail, formatProblem, ok, problem, type FerryProblem, type Result } from '../../oam/errors.js';
 import { readRegularFile } from '../../oam/files/read.js';
 import { toJS } from '../../oam/model/parse.js';
 import { METRIC_PROVIDERS, mergeMetricsSource, type MetricsSourceConfig } from '../../config/metrics-source.js';
+import { explain, keyNode } from './config-errors.js';
+import { checkPromotions, PROMOTION_SCHEMA, type PromotionInput, type PromotionPolicy } from './promotion-policy.js';
 
 export interface EnvironmentConfig {
   name: string;
@@ -19,6 +21,8 @@ export interface EnvironmentConfig {
   namespace?: string;
   /** Where traits read this environment's metrics: its own fields over ferry.yaml's top-level `metrics`. */
   metrics?: MetricsSourceConfig;
+  /** Where its releases come from, and the gates they pass (none: it follows Git). */
+  promotion?: PromotionPolicy;
 }
 
 export interface FerryConfig {
@@ -79,6 +83,7 @@ const SCHEMA = {
           kubeconfig: { type: 'string', minLength: 1 },
           namespace: { type: 'string', pattern: NAME, maxLength: 63 },
           metrics: METRICS,
+          promotion: PROMOTION_SCHEMA,
         },
       },
     },
@@ -95,72 +100,6 @@ const SCHEMA = {
 } as const;
 
 const validate = new Ajv({ allErrors: true, strict: true }).compile(SCHEMA);
-
-/** One ajv error in words, with the YAML path it is about. */
-function explain(e: ErrorObject): { path: (string | number)[]; key: boolean; message: string } {
-  const path = e.instancePath
-    .split('/')
-    .slice(1)
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
-  const where =
-    path.length > 0
-      ? path
-          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
-          .join('')
-          .replace(/^\./, '')
-      : 'ferry.yaml';
-  const p = e.params as Record<string, unknown>;
-  switch (e.keyword) {
-    case 'additionalProperties':
-      return {
-        path: [...path, String(p.additionalProperty)],
-        key: true,
-        message: `unknown field "${String(p.additionalProperty)}" in ${where}${hint(path)}`,
-      };
-    case 'required':
-      return { path, key: false, message: `${where} needs "${String(p.missingProperty)}"` };
-    case 'type':
-      return {
-        path,
-        key: false,
-        message: `${where} must be ${typeWords(p.type)}`,
-      };
-    case 'pattern':
-      return {
-        path,
-        key: false,
-        message: where.endsWith('verifyTimeout')
-          ? `${where} must be a duration such as 30s, 5m or 1h`
-          : where.endsWith('prometheus')
-            ? `${where} must be an http:// or https:// URL`
-            : `${where} must be lowercase letters, digits and "-" (an RFC 1123 label)`,
-      };
-    case 'enum':
-      return {
-        path,
-        key: false,
-        message: `${where} must be one of ${(p.allowedValues as string[]).join(', ')}`,
-      };
-    default:
-      return { path, key: false, message: `${where} ${e.message ?? 'is invalid'}` };
-  }
-}
-
-function typeWords(type: unknown): string {
-  if (type === 'object') return 'a mapping';
-  if (type === 'array') return 'a list';
-  if (type === 'boolean') return 'true or false';
-  return `a ${String(type)}`;
-}
-
-function hint(path: (string | number)[]): string {
-  if (path.length === 0) return ' (known: environments, defaults, metrics)';
-  if (path.at(-1) === 'custom') return ' (known: requests, errors, latencyBuckets, latencyUnit)';
-  if (path.at(-1) === 'metrics') return ' (known: prometheus, provider, custom)';
-  if (path[0] === 'environments') return ' (known: name, context, kubeconfig, namespace, metrics)';
-  if (path[0] === 'defaults') return ' (known: autoRollback, pruneRemovedApps, verifyTimeout)';
-  return '';
-}
 
 export function parseFerryConfig(text: string, file: string): Result<FerryConfig> {
   const lines = new LineCounter();
@@ -196,7 +135,7 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
     return fail(problems);
   }
   const cfg = raw as {
-    environments?: EnvironmentConfig[];
+    environments?: (Omit<EnvironmentConfig, 'promotion'> & { promotion?: PromotionInput })[];
     defaults?: { autoRollback?: boolean; pruneRemovedApps?: boolean; verifyTimeout?: string };
     metrics?: MetricsSourceConfig;
   };
@@ -234,6 +173,12 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
       ),
     );
   };
+  const promotions = checkPromotions(cfg.environments ?? []);
+  for (const p of promotions.problems) {
+    const path = ['environments', p.index, 'promotion', ...(p.field ? [p.field] : [])];
+    const pos = lines.linePos((doc.getIn(path, true) as { range?: number[] } | undefined)?.range?.[0] ?? 0);
+    problems.push(problem('PolicyInvalid', p.message, { file, line: pos.line, column: pos.col }));
+  }
   needsCustom(cfg.metrics, ['metrics']);
   (cfg.environments ?? []).forEach((e, i) =>
     needsCustom(mergeMetricsSource(cfg.metrics, e.metrics), ['environments', i, 'metrics']),
@@ -242,9 +187,10 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
   const d = cfg.defaults ?? {};
   const metricsOf = (e: EnvironmentConfig) => mergeMetricsSource(cfg.metrics, e.metrics);
   return ok({
-    environments: (cfg.environments ?? []).map((e) => {
+    environments: (cfg.environments ?? []).map(({ promotion: _, ...e }) => {
       const metrics = metricsOf(e);
-      return { ...e, ...(metrics ? { metrics } : {}) };
+      const promotion = promotions.policies.get(e.name);
+      return { ...e, ...(metrics ? { metrics } : {}), ...(promotion ? { promotion } : {}) };
     }),
     ...(cfg.metrics ? { metrics: cfg.metrics } : {}),
     defaults: {
@@ -253,14 +199,6 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
       ...(d.verifyTimeout !== undefined ? { verifyTimeout: d.verifyTimeout } : {}),
     },
   });
-}
-
-function keyNode(doc: ReturnType<typeof parseDocument>, path: (string | number)[]): unknown {
-  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
-  if (!isMap(parent)) return parent;
-  return parent.items.find(
-    (p) => String((p.key as { value?: unknown } | null)?.value ?? p.key) === String(path[path.length - 1]),
-  )?.key;
 }
 
 /** ferry.yaml problems, carried to the CLI's edge (exit 1 with every location). */

@@ -2,7 +2,8 @@
  * Names and labels of what Ferry records in ferry-system. A controller's records are scoped by its
  * Git source (the short hash of repository + path), so two controllers of two repositories that
  * declare an app of the same name keep apart:
- *   ferry-<kind>.<source>.<app>.<env>   kind: state, history, hold, inventory (label ferry.dev/source)
+ *   ferry-<kind>.<source>.<app>.<env>   kind: state, history, hold, inventory, rollout, promotion, approval
+ *                                       (label ferry.dev/source)
  *   ferry-controller.<source>           the leader Lease (unless --leader-election-id names another)
  *   ferry-source.<source>               what the controller last saw of its source
  * `ferry apply` from the command line is the source "cli" (src/cli/cli-scope.ts). Records without a
@@ -13,7 +14,7 @@ import type { ObjectRef } from '../../objects/objects.js';
 
 export const SYSTEM_NAMESPACE = 'ferry-system';
 
-export type RecordKind = 'state' | 'history' | 'hold' | 'inventory' | 'rollout';
+export type RecordKind = 'state' | 'history' | 'hold' | 'inventory' | 'rollout' | 'promotion' | 'approval';
 
 /** Ferry's labels of an (app, environment): on its records, the objects it applies and its Events. */
 export const LABEL_APP = 'ferry.dev/app';
