@@ -43,6 +43,7 @@ const FOLDERS = {
     'src/config',
   ],
   'src/gitops/controller': [
+    'src/gitops/promotion',
     'src/traits/api',
     'src/gitops/reconcile',
     'src/gitops/store',

@@ -18,6 +18,7 @@ import { runRender } from './render.js';
 import { runStatus } from './status.js';
 import { runHistory, runResume, runRollback, runStatusAll } from './releases.js';
 import { runRolloutAbort, runRolloutPromote, runRolloutStatus } from './rollout.js';
+import { addPromotionCommands } from './promote-commands.js';
 import { runSlo } from './slo.js';
 import { runServe } from './serve.js';
 import { parseDuration } from './duration.js';
@@ -237,9 +238,8 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
         done(await runStatus({ ...targetOf(app, o as TargetFlags), output: o.output }, io));
       },
     );
-  const records = (c: Command) =>
+  const recordFlags = (c: Command) =>
     c
-      .requiredOption('-e, --env <name>', 'environment')
       .option('--config <file>', 'ferry.yaml with environments (default ./ferry.yaml)')
       .option('--kubeconfig <file>', 'kubeconfig (default $KUBECONFIG or ~/.kube/config)')
       .option('--context <name>', 'kubeconfig context')
@@ -249,6 +249,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
           '(its id, or its repository URL or path)',
       )
       .exitOverride();
+  const records = (c: Command) => recordFlags(c.requiredOption('-e, --env <name>', 'environment'));
   records(
     program
       .command('history')
@@ -322,6 +323,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default(OUTPUT_DEFAULTS.slo),
     )
     .action(async (app: string, o: { env: string; output: string }) => done(await runSlo(app, o, io)));
+  addPromotionCommands(program, { withEnv: records, withoutEnv: recordFlags }, io, done);
   program
     .command('serve')
     .description(

@@ -12,6 +12,7 @@ export const OUTPUT_DEFAULTS = {
   history: 'table',
   rolloutStatus: 'table',
   slo: 'table',
+  releases: 'table',
 } as const;
 
 /** `ferry apply`. */

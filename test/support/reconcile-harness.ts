@@ -365,13 +365,13 @@ export class ReconcileHarness {
 /** Polls `get` (every 5 ms) until it gives a value; throws after `timeoutMs` with what was seen. */
 export async function until<T>(
   what: string,
-  get: () => T | undefined,
+  get: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 8000,
   seen?: () => string,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = get();
+    const v = await get();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${seen ? `: ${seen()}` : ''}`);
     await new Promise((r) => setTimeout(r, 5));

@@ -35,6 +35,7 @@ import type { ReconcileOptions } from '../reconcile/options.js';
 import type { AnyRuntimeTrait, TraitRuntimeContext } from '../../traits/api/runtime-trait.js';
 import type { Removable } from '../reconcile/release-removal.js';
 import { Removals } from '../reconcile/removals.js';
+import { Promotions } from './promotions.js';
 import { SourceStatusRecorder } from './source-status.js';
 import { hashOf } from '../../util/hash.js';
 import type { Logger, Metrics } from '../reconcile/telemetry.js';
@@ -91,6 +92,9 @@ export class Controller {
 
   private readonly lifecycle: ReleaseLifecycle;
   private readonly removals: Removals;
+  private readonly promotions: Promotions;
+  /** ferry.yaml of the last layout taken (promotion policies). */
+  private config?: FerryConfig;
   private readonly traits: TraitStage;
 
   /** One machine for all releases: its steps find their release by the actor's (app, env). */
@@ -129,6 +133,16 @@ export class Controller {
       machine: () => this.machine,
       stopped: () => this.stopped,
       registryFor: (layout, own) => this.registryFor(layout, own),
+    });
+    this.promotions = new Promotions({
+      source: o.source,
+      path: o.path,
+      listingCache: this.listingCache,
+      clusterFor: o.clusterFor,
+      log: o.log,
+      releases: this.releases,
+      lifecycle: this.lifecycle,
+      maxSoakStepMs: Math.max(30_000, 3 * o.intervalMs),
     });
     this.machine = reconcileMachine.provide({
       actors: reconcileSteps({ options, releases: this.releases, gate: this.gate, lifecycle: this.lifecycle }),
@@ -235,6 +249,7 @@ export class Controller {
       this.o.log.info({ commit: head.commit, apps: layout.apps.length, changed: changed.length }, 'new commit');
     }
     await this.syncHolds();
+    await this.promotions.tick(this.config);
     this.ready = true;
     return { commit: head.commit, changed };
   }
@@ -281,6 +296,7 @@ export class Controller {
   private async takeLayoutOnce(layout: RepoLayout): Promise<string[]> {
     const first = this.lastCommit === undefined;
     const config: FerryConfig | undefined = layout.config.ok ? layout.config.value : undefined;
+    if (config) this.config = config;
     const changed: string[] = [];
     // Releases by folder, once per layout (not a scan of every release per folder).
     const byFolder = new Map<string, Release[]>();
@@ -327,12 +343,15 @@ export class Controller {
         const key = `${p.app}/${p.env}`;
         declared.add(key);
         let release = this.releases.get(key);
+        const fresh = !release;
         if (!release) {
           release = newRelease(p, this.sourceKey, folder.path);
           this.releases.set(key, release);
-          await this.lifecycle.restore(release, spec);
         }
-        if (!this.lifecycle.want(release, spec, p.config, p.metrics)) continue;
+        // A promoted environment renders the release promoted into it, not this commit (none yet: it waits).
+        const wanted = p.config?.promotion ? await this.promotions.specFor(release) : spec;
+        if (fresh) await this.lifecycle.restore(release, wanted);
+        if (!wanted || !this.lifecycle.want(release, wanted, p.config, p.metrics)) continue;
         changed.push(key);
         this.lifecycle.nudge(release, true);
       }

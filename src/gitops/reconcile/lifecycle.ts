@@ -40,8 +40,11 @@ export interface LifecycleDeps {
 export class ReleaseLifecycle {
   constructor(private readonly d: LifecycleDeps) {}
 
-  /** Starts a release's machine, from its persisted snapshot when there is one. */
-  async restore(r: Release, spec: Spec): Promise<void> {
+  /**
+   * Starts a release's machine, from its persisted snapshot when there is one; `spec` is what it should
+   * reach (none: nothing yet, as an environment no release was promoted into).
+   */
+  async restore(r: Release, spec: Spec | undefined): Promise<void> {
     const cluster = this.d.options.clusterFor(r.config, 'local');
     let saved: SavedState = {};
     try {
@@ -54,7 +57,7 @@ export class ReleaseLifecycle {
       );
     }
     if (saved.summary?.traits) r.traits = new Map(saved.summary.traits.map((t) => [traitKey(t), t]));
-    const unchanged = saved.summary?.specDigest === spec.digest;
+    const unchanged = spec !== undefined && saved.summary?.specDigest === spec.digest;
     if (unchanged) {
       // Nothing changed for this app while the controller was away: no new reconcile.
       r.spec = spec;

@@ -79,7 +79,8 @@ export async function resolveScope(
   selectors: string[],
 ): Promise<{ ok: true; scope: RecordScope } | { ok: false; error: string }> {
   const selector =
-    `${LABEL_KIND} in (state,history,hold),` + `ferry.dev/app=${scope.app},ferry.dev/environment=${scope.env}`;
+    `${LABEL_KIND} in (state,history,hold,promotion),` +
+    `ferry.dev/app=${scope.app},ferry.dev/environment=${scope.env}`;
   const records = await cluster.list('v1', 'ConfigMap', SYSTEM_NAMESPACE, selector);
   const recorded = records.map((cm) => cm.metadata.labels?.[LABEL_SOURCE]);
   const choice = chooseSource(scope, recorded, await knownSources(cluster), selectors);

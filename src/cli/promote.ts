@@ -1,0 +1,180 @@
+/**
+ * Promotion across environments from the command line: `ferry releases <app>` (each release × each
+ * environment, in promotion order), `ferry approve <app> --env E` (the release waiting for approval there)
+ * and `ferry promote <app> --to E` (the release its upstream runs, through the same gates unless --force).
+ * The command line writes requests (ferry-approval records); the controller carries them out.
+ */
+import { userInfo } from 'node:os';
+import { type EnvironmentConfig, loadFerryConfig } from '../gitops/source/environments.js';
+import { promotionOrder } from '../gitops/source/promotion-policy.js';
+import { verificationOf } from '../gitops/promotion/verification.js';
+import {
+  approve,
+  emptyPromotion,
+  type PromotionRecord,
+  readPromotion,
+  requestPromotion,
+} from '../gitops/store/promotion-store.js';
+import { readHistory, readState, type StateSummary } from '../gitops/store/release-store.js';
+import { EXIT_INVALID, EXIT_OK, formatTable, UsageError, type CliIO } from './io.js';
+import { type ReleaseFlags, releaseOf } from './releases.js';
+
+/** Who asked, as recorded with an approval or a promotion request. */
+const who = (): string | undefined => {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+};
+
+interface EnvView {
+  env: string;
+  from?: string;
+  summary?: StateSummary;
+  promotion: PromotionRecord;
+  history: string[];
+}
+
+export interface ReleaseCell {
+  state: string;
+  detail?: string;
+}
+
+function environments(f: ReleaseFlags): EnvironmentConfig[] {
+  const envs = loadFerryConfig(f.config).environments;
+  if (envs.length === 0) throw new UsageError('ferry.yaml lists no environments (--config)');
+  const policies = new Map(envs.flatMap((e) => (e.promotion ? [[e.name, e.promotion] as const] : [])));
+  const order = promotionOrder(
+    envs.map((e) => e.name),
+    policies,
+  );
+  return order.map((n) => envs.find((e) => e.name === n)!);
+}
+
+async function viewOf(app: string, e: EnvironmentConfig, f: ReleaseFlags, io: CliIO): Promise<EnvView> {
+  const quiet: CliIO = { ...io, err: () => undefined };
+  const found = await releaseOf(app, { ...f, env: e.name }, quiet).catch(() => undefined);
+  const base = { env: e.name, ...(e.promotion ? { from: e.promotion.from } : {}) };
+  if (!found) return { ...base, promotion: emptyPromotion(), history: [] };
+  const [state, promotion, history] = await Promise.all([
+    readState(found.cluster, found.scope),
+    readPromotion(found.cluster, found.scope),
+    readHistory(found.cluster, found.scope),
+  ]);
+  return {
+    ...base,
+    ...(state?.summary ? { summary: state.summary } : {}),
+    promotion: promotion ?? emptyPromotion(),
+    history: history.map((r) => r.commit).filter((c): c is string => Boolean(c)),
+  };
+}
+
+const minutes = (ms: number) => `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+
+/** One environment's word on one release (the matrix's cell). */
+export function cellOf(v: EnvView, commit: string, soakMs: number): ReleaseCell {
+  const s = v.summary;
+  const running = s && (s.newest ?? s.commit) === commit;
+  if (running) {
+    const ver = verificationOf(s, commit);
+    if (ver.state === 'failed') return { state: 'failed', detail: ver.why };
+    if (ver.state === 'deploying') return { state: 'deploying', detail: ver.why };
+    const soak = v.promotion.soak?.commit === commit ? v.promotion.soak : undefined;
+    if (soak?.failed) return { state: 'failed', detail: soak.failed };
+    if (soakMs > 0 && (soak?.servedMs ?? 0) < soakMs)
+      return { state: 'soaking', detail: `${minutes(soak?.servedMs ?? 0)}/${minutes(soakMs)}` };
+    return { state: 'verified' };
+  }
+  if (v.promotion.failed.includes(commit)) return { state: 'failed' };
+  if (v.promotion.waiting?.commit === commit)
+    return { state: v.promotion.waiting.state, detail: v.promotion.waiting.why };
+  if (v.history.includes(commit) || v.promotion.history.some((h) => h.commit === commit))
+    return { state: 'superseded' };
+  return { state: '-' };
+}
+
+export async function runReleases(app: string, f: ReleaseFlags, io: CliIO): Promise<number> {
+  const envs = environments(f);
+  const views = await Promise.all(envs.map((e) => viewOf(app, e, f, io)));
+  if (views.every((v) => !v.summary && v.history.length === 0 && !v.promotion.waiting)) {
+    io.err(`error: no releases of ${app} recorded in ${envs.map((e) => e.name).join(', ')}\n`);
+    return EXIT_INVALID;
+  }
+  // Newest first: the order the first environment's history has them, then any other.
+  const commits: string[] = [];
+  const add = (c: string | undefined) => c && !commits.includes(c) && commits.push(c);
+  for (const v of views) {
+    add(v.summary?.newest ?? v.summary?.commit);
+    add(v.promotion.waiting?.commit);
+    for (const c of v.history) add(c);
+  }
+  // The soak a release must serve in an environment: the longest its downstream environments ask.
+  const soakOf = (env: string) =>
+    Math.max(0, ...envs.filter((e) => e.promotion?.from === env).map((e) => e.promotion!.soakMs));
+  const rows = commits.slice(0, 10).map((commit) => ({
+    commit,
+    cells: Object.fromEntries(views.map((v) => [v.env, cellOf(v, commit, soakOf(v.env))])),
+  }));
+  if (f.output === 'json') {
+    io.out(`${JSON.stringify({ app, environments: views.map((v) => v.env), releases: rows }, null, 2)}\n`);
+    return EXIT_OK;
+  }
+  const cell = (c: ReleaseCell) => (c.detail && c.state !== 'failed' ? `${c.state} ${c.detail}` : c.state);
+  io.out(
+    formatTable([
+      ['RELEASE', ...views.map((v) => v.env.toUpperCase())],
+      ...rows.map((r) => [r.commit.slice(0, 12), ...views.map((v) => cell(r.cells[v.env]!))]),
+    ]),
+  );
+  return EXIT_OK;
+}
+
+/** The commit `--release` names (a prefix) among those known, or the default; undefined: reported. */
+function pick(known: (string | undefined)[], wanted: string | undefined, fallback: string | undefined, io: CliIO) {
+  if (wanted === undefined) return fallback;
+  const hits = [...new Set(known.filter((c): c is string => c?.startsWith(wanted) === true))];
+  if (hits.length === 1) return hits[0];
+  io.err(`error: --release ${wanted} ${hits.length === 0 ? 'names no release known here' : 'is ambiguous'}\n`);
+  return undefined;
+}
+
+export async function runApprove(app: string, f: ReleaseFlags & { release?: string }, io: CliIO): Promise<number> {
+  const found = await releaseOf(app, f, io);
+  if (!found) return EXIT_INVALID;
+  const { env, cluster, scope } = found;
+  const rec = (await readPromotion(cluster, scope)) ?? emptyPromotion();
+  const waiting = rec.waiting?.commit;
+  const commit = pick([waiting, ...rec.history.map((h) => h.commit)], f.release, waiting, io);
+  if (!commit) {
+    if (f.release === undefined) io.err(`error: no release of ${app} waits in ${env} (ferry releases ${app})\n`);
+    return EXIT_INVALID;
+  }
+  await approve(cluster, scope, commit, who());
+  io.out(`approved release ${commit.slice(0, 12)} of ${app} for ${env}; the controller promotes it\n`);
+  return EXIT_OK;
+}
+
+export async function runPromote(
+  app: string,
+  f: ReleaseFlags & { to: string; release?: string; force?: boolean },
+  io: CliIO,
+): Promise<number> {
+  const target = environments(f).find((e) => e.name === f.to);
+  if (!target?.promotion) throw new UsageError(`--to ${f.to}: ferry.yaml gives that environment no promotion policy`);
+  const upstream = await viewOf(app, { name: target.promotion.from }, f, io);
+  const running = upstream.summary?.commit;
+  const commit = pick([running, ...upstream.history], f.release, running, io);
+  if (!commit) {
+    if (f.release === undefined) io.err(`error: ${target.promotion.from} runs no release of ${app} yet\n`);
+    return EXIT_INVALID;
+  }
+  const found = await releaseOf(app, { ...f, env: f.to }, io);
+  if (!found) return EXIT_INVALID;
+  await requestPromotion(found.cluster, found.scope, commit, f.force === true, who());
+  io.out(
+    `asked the controller to promote release ${commit.slice(0, 12)} of ${app} into ${f.to}` +
+      `${f.force ? ' (forced: past its gates, recorded as forced)' : ' (through its gates)'}\n`,
+  );
+  return EXIT_OK;
+}

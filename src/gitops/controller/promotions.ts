@@ -1,0 +1,249 @@
+/**
+ * Promotion across environments at work in the controller. An environment with a `promotion` policy
+ * renders the release promoted into it (its commit's app folder), never Git HEAD; after each poll, every
+ * environment of a chain advances the soak of the release it runs (verification.ts), and each promoted
+ * environment decides whether the release its upstream runs moves in (decide.ts): the promotion is recorded
+ * (ferry-promotion.<source>.<app>.<env>), an Event says so, and the release reconciles the new spec. The
+ * command line's approvals and `ferry promote` requests are read from ferry-approval records.
+ */
+import type { ClusterPort } from '../../ports/cluster.js';
+import type { EnvironmentConfig, FerryConfig } from '../source/environments.js';
+import type { GitSource } from '../source/git-source.js';
+import { DEFAULT_LIMITS, type ListingCache, loadAppFolder, readLayout } from '../source/repo-layout.js';
+import { promotionOrder } from '../source/promotion-policy.js';
+import { decidePromotion, type PromotionDecision } from '../promotion/decide.js';
+import { advanceSoak, verificationOf } from '../promotion/verification.js';
+import {
+  clearPromotionRequest,
+  emptyPromotion,
+  type PromotionRecord,
+  readApprovals,
+  readPromotion,
+  writePromotion,
+} from '../store/promotion-store.js';
+import { recordEvent } from '../reconcile/events.js';
+import type { ReleaseLifecycle } from '../reconcile/lifecycle.js';
+import { type Release, type Spec, summaryOf } from '../reconcile/release.js';
+import type { Logger } from '../reconcile/telemetry.js';
+
+export interface PromotionDeps {
+  source: GitSource;
+  path: string;
+  listingCache: ListingCache;
+  clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort;
+  log: Logger;
+  releases: Map<string, Release>;
+  lifecycle: ReleaseLifecycle;
+  /** The longest gap between two looks that still counts as soak time served (the controller was there). */
+  maxSoakStepMs: number;
+  now?: () => number;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export class Promotions {
+  private readonly records = new Map<string, PromotionRecord>();
+  private readonly specs = new Map<string, Promise<Spec | undefined>>();
+  /** The soak last written per release (the in-memory one runs ahead between writes). */
+  private readonly written = new Map<string, PromotionRecord['soak']>();
+
+  constructor(private readonly d: PromotionDeps) {}
+
+  /** The spec a promoted environment renders: its promoted release's (none before the first promotion). */
+  async specFor(r: Release): Promise<Spec | undefined> {
+    const current = (await this.recordOf(r)).current;
+    return current ? this.specAt(current.commit, r.folder) : undefined;
+  }
+
+  /** Forgets what is cached of a release that went away. */
+  forget(key: string): void {
+    this.records.delete(key);
+    this.written.delete(key);
+  }
+
+  /** One round over every app of a promotion chain: soaks advanced, promotions decided, in promotion order. */
+  async tick(config: FerryConfig | undefined): Promise<void> {
+    const envs = config?.environments ?? [];
+    const policies = new Map(envs.flatMap((e) => (e.promotion ? [[e.name, e.promotion] as const] : [])));
+    if (policies.size === 0) return;
+    const chain = new Set([...policies.keys(), ...[...policies.values()].map((p) => p.from)]);
+    const order = promotionOrder(
+      envs.map((e) => e.name),
+      policies,
+    ).filter((e) => chain.has(e));
+    const apps = new Set([...this.d.releases.values()].map((r) => r.app));
+    for (const app of apps)
+      for (const env of order) {
+        const r = this.d.releases.get(`${app}/${env}`);
+        if (!r) continue;
+        try {
+          await this.advance(r);
+          const policy = policies.get(env);
+          if (policy) await this.decide(r, policy.from);
+        } catch (e) {
+          this.d.log.warn({ app, env, err: (e as Error).message }, 'promotion: cannot read or write its records');
+        }
+      }
+  }
+
+  private cluster(r: Release): ClusterPort {
+    return this.d.clusterFor(r.config, 'local');
+  }
+
+  private async recordOf(r: Release): Promise<PromotionRecord> {
+    const key = `${r.app}/${r.env}`;
+    let rec = this.records.get(key);
+    if (!rec) {
+      rec = (await readPromotion(this.cluster(r), r)) ?? emptyPromotion();
+      // Read back (a start): the time since the last look written was not watched, so it is not served.
+      if (rec.soak?.seenAt !== undefined) {
+        const { seenAt: _, ...soak } = rec.soak;
+        rec = { ...rec, soak };
+      }
+      this.records.set(key, rec);
+      this.written.set(key, rec.soak);
+    }
+    return rec;
+  }
+
+  private async save(r: Release, next: PromotionRecord): Promise<void> {
+    const before = this.records.get(`${r.app}/${r.env}`);
+    this.records.set(`${r.app}/${r.env}`, next);
+    if (!same(before, next)) await writePromotion(this.cluster(r), r, next);
+  }
+
+  private specAt(commit: string, folderPath: string): Promise<Spec | undefined> {
+    const key = `${commit}:${folderPath}`;
+    let spec = this.specs.get(key);
+    if (!spec) {
+      spec = (async () => {
+        const layout = await readLayout(this.d.source, commit, this.d.path, DEFAULT_LIMITS, this.d.listingCache);
+        const folder = layout.apps.find((f) => f.path === folderPath);
+        return (
+          folder && { commit, digest: folder.digest, folder, layout, loaded: loadAppFolder(this.d.source, folder) }
+        );
+      })();
+      this.specs.set(key, spec);
+    }
+    return spec;
+  }
+
+  /** The release's state now, as `ferry status` would show it. */
+  private summary(r: Release) {
+    const s = r.actor?.getSnapshot();
+    return s ? summaryOf(r, s.value as string, s.context) : undefined;
+  }
+
+  /** The soak of what the environment runs; a release that failed here is remembered. */
+  private async advance(r: Release): Promise<void> {
+    const summary = this.summary(r);
+    const commit = summary?.newest ?? summary?.commit;
+    if (!summary || !commit) return;
+    const rec = await this.recordOf(r);
+    const v = verificationOf(summary, commit);
+    const now = (this.d.now ?? Date.now)();
+    const soak = advanceSoak(rec.soak, commit, v, now, this.d.maxSoakStepMs);
+    // Served time is written at most every 15 s (and on every change of state): a restart loses less.
+    const written = this.written.get(`${r.app}/${r.env}`) ?? rec.soak;
+    const worth =
+      written?.commit !== soak.commit ||
+      Boolean(written.failed) !== Boolean(soak.failed) ||
+      (written.seenAt === undefined) !== (soak.seenAt === undefined) ||
+      soak.servedMs - written.servedMs >= 15_000;
+    const failed = soak.failed && !rec.failed.includes(commit) ? [...rec.failed, commit] : rec.failed;
+    if (worth || failed !== rec.failed) {
+      await this.save(r, { ...rec, soak, failed });
+      this.written.set(`${r.app}/${r.env}`, soak);
+    } else this.records.set(`${r.app}/${r.env}`, { ...rec, soak });
+  }
+
+  private async decide(r: Release, from: string): Promise<void> {
+    const up = this.d.releases.get(`${r.app}/${from}`);
+    const upSummary = up && this.summary(up);
+    const upCommit = upSummary?.commit;
+    const upRec = up && (await this.recordOf(up));
+    const rec = await this.recordOf(r);
+    const policy = r.config?.promotion;
+    if (!policy) return;
+    const approvals = await readApprovals(this.cluster(r), r);
+    const hereState = r.actor?.getSnapshot().value;
+    const decision = decidePromotion({
+      policy,
+      ...(upCommit && upSummary?.specDigest
+        ? {
+            upstream: {
+              release: { commit: upCommit, digest: upSummary.specDigest },
+              soak: upRec?.soak,
+              held: upSummary.status === 'held',
+            },
+          }
+        : {}),
+      here: { ...(rec.current ? { current: rec.current } : {}), held: hereState === 'held', failed: rec.failed },
+      approved: approvals.approved.map((a) => a.commit),
+      now: new Date((this.d.now ?? Date.now)()),
+      ...(approvals.promote
+        ? {
+            manual: {
+              release: {
+                commit: approvals.promote.commit,
+                digest: approvals.promote.commit === upCommit ? (upSummary?.specDigest ?? '') : '',
+              },
+              force: approvals.promote.force,
+            },
+          }
+        : {}),
+    });
+    await this.carryOut(r, from, rec, decision, Boolean(approvals.promote));
+  }
+
+  private async carryOut(
+    r: Release,
+    from: string,
+    rec: PromotionRecord,
+    decision: PromotionDecision,
+    requested: boolean,
+  ): Promise<void> {
+    const at = new Date((this.d.now ?? Date.now)()).toISOString();
+    if (decision.kind === 'current') {
+      if (rec.waiting) await this.save(r, { ...rec, waiting: undefined } as PromotionRecord);
+      if (requested) await clearPromotionRequest(this.cluster(r), r);
+      return;
+    }
+    if (decision.kind === 'wait') {
+      const waiting = {
+        ...(decision.release ? { commit: decision.release.commit } : {}),
+        state: decision.state,
+        why: decision.why,
+      };
+      if (!same({ ...rec.waiting, at: undefined }, { ...waiting, at: undefined }))
+        await this.save(r, { ...rec, waiting: { ...waiting, at } });
+      return;
+    }
+    const spec = await this.specAt(decision.release.commit, r.folder);
+    if (!spec) {
+      await this.save(r, {
+        ...rec,
+        waiting: { commit: decision.release.commit, state: 'failed', why: 'the app is not in that commit', at },
+      });
+      if (requested) await clearPromotionRequest(this.cluster(r), r);
+      return;
+    }
+    const entry = { commit: spec.commit, digest: spec.digest, at, from, by: decision.by };
+    const { waiting: _, ...rest } = rec;
+    await this.save(r, { ...rest, current: entry, history: [entry, ...rec.history] });
+    if (requested) await clearPromotionRequest(this.cluster(r), r);
+    const how = { auto: 'automatically', approval: 'as approved', manual: 'by ferry promote', forced: 'forced' }[
+      decision.by
+    ];
+    this.d.log.info({ app: r.app, env: r.env, commit: spec.commit, from, by: decision.by }, 'promoted');
+    await recordEvent(this.cluster(r), {
+      app: r.app,
+      env: r.env,
+      namespace: r.namespace ?? r.config?.namespace ?? 'ferry-system',
+      type: decision.by === 'forced' ? 'Warning' : 'Normal',
+      reason: 'Promoted',
+      message: `release ${spec.commit.slice(0, 12)} promoted from ${from} ${how}`,
+    }).catch((e) => this.d.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot record an Event'));
+    if (this.d.lifecycle.want(r, spec, r.config, r.metrics)) this.d.lifecycle.nudge(r, true);
+  }
+}
