@@ -3,7 +3,7 @@
  * traffic simulator, and `ferry serve` as its own process running the `slo` trait with its defaults (a
  * decision every 15 s on a 1 min window, 1 min stabilization). One app: pods of 100 requests/s capacity and
  * 10 ms service time (an M/M/1 queue), p99 ≤ 200 ms, replicas 2–40 starting at 5. The load is the Service's
- * `sim.ferry.dev/rps`, set every second from the profile (`--minutes N` per phase, default 5): steady
+ * `sim.ferry.dev/rps`, set every second from the profile (`--minutes N` per phase, default 10): steady
  * 300 rps, a ×3 step to 900, a ramp to 1,500, a drop to 500.
  *
  * Every second it reads the Deployment's spec and ready replicas; the true p99 of that second is the
@@ -11,7 +11,7 @@
  * as bench:slo scores its runs (bench/slo-figures.ts), against the oracle, the oracle held for the
  * stabilization window, and the ideal 70 % utilisation target computed from the same profile; also the
  * controller's observed p99 (its tail read of Prometheus's buckets) beside the true one at each decision,
- * and the SloScaled Events. About 5 × 4 minutes, plus the cluster's start.
+ * and the SloScaled Events. About 4 × 10 minutes (bench:slo's profile), plus the cluster's start.
  */
 import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
@@ -32,7 +32,7 @@ import { type ServeProcess, startServe } from './serve-process.js';
 const CLUSTER = 'ferry-bench-slo';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: args } = parseArgs({ options: { minutes: { type: 'string' } } });
-const MINUTES = Number(args.minutes ?? 5);
+const MINUTES = Number(args.minutes ?? 10);
 if (!(MINUTES >= 2)) throw new Error(`--minutes: minutes per phase, at least 2, not ${args.minutes}`);
 const phaseS = Math.round(MINUTES * 60);
 const PROFILE: Phase[] = [

@@ -9,7 +9,7 @@ import { approve, readPromotion } from '../../src/gitops/store/promotion-store.j
 import { ReconcileHarness, until, webApp } from '../support/reconcile-harness.js';
 import { imageOf } from '../support/sim-cluster.js';
 
-const FERRY_YAML = `environments:
+const CHAIN_CONFIG = `environments:
   - name: dev
     namespace: shop-dev
   - name: staging
@@ -26,7 +26,7 @@ afterEach(async () => {
   await Promise.all(harnesses.splice(0).map((h) => h.dispose()));
 });
 
-async function chain(ferryYaml = FERRY_YAML) {
+async function chain(ferryYaml = CHAIN_CONFIG) {
   const h = await ReconcileHarness.create({ ferryYaml });
   harnesses.push(h);
   const scope = (env: string) => ({ ...h.scope, env });
@@ -104,7 +104,7 @@ describe('promotion across environments', () => {
 
   it('a controller restarted during the soak goes on with the time served: neither restarted nor skipped', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-12-07T10:00:00Z') });
-    const { h, syncedAt, image, promotion, c1 } = await chain(FERRY_YAML.replace('soak: 1s', 'soak: 10m'));
+    const { h, syncedAt, image, promotion, c1 } = await chain(CHAIN_CONFIG.replace('soak: 1s', 'soak: 10m'));
     await syncedAt('dev', c1);
     // Polls a minute apart for 6 minutes: 6 minutes served, written.
     for (let i = 0; i < 7; i++) {
