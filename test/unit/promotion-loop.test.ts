@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { approve, readPromotion } from '../../src/gitops/store/promotion-store.js';
-import { ReconcileHarness, until, webApp } from '../support/reconcile-harness.js';
+import { type HarnessOptions, ReconcileHarness, until, webApp } from '../support/reconcile-harness.js';
 import { imageOf } from '../support/sim-cluster.js';
 
 const CHAIN_CONFIG = `environments:
@@ -26,8 +26,8 @@ afterEach(async () => {
   await Promise.all(harnesses.splice(0).map((h) => h.dispose()));
 });
 
-async function chain(ferryYaml = CHAIN_CONFIG) {
-  const h = await ReconcileHarness.create({ ferryYaml });
+async function chain(ferryYaml = CHAIN_CONFIG, o: Omit<HarnessOptions, 'ferryYaml'> = {}) {
+  const h = await ReconcileHarness.create({ ferryYaml, ...o });
   harnesses.push(h);
   const scope = (env: string) => ({ ...h.scope, env });
   const machine = (env: string) => h.controller?.releases.get(`web/${env}`)?.actor?.getSnapshot();
@@ -150,5 +150,34 @@ describe('promotion across environments', () => {
     await releaseHold(h.cluster, scope('staging'));
     await syncedAt('staging', c2);
     expect(image('staging')).toBe('nginx:2.0');
+  });
+
+  it('an objective broken during the soak (slo violated in dev) fails the release there: it is not promoted', async () => {
+    const slow = { kind: 'value', value: 480, linear: 520 } as const;
+    const { h, syncedAt, image, promotion, c1 } = await chain(CHAIN_CONFIG.replace('soak: 1s', 'soak: 3s'), {
+      traits: [
+        { type: 'slo', properties: { latency: { percentile: 99, max: '200ms' }, interval: '1s', window: '10s' } },
+      ],
+      metricSources: () => ({
+        name: 'fake',
+        separatesWorkloads: true,
+        evidence: async () => ({ kind: 'no-data' }),
+        requestRate: async () => ({ kind: 'value', value: 100 }),
+        successRate: async () => ({ kind: 'value', value: 100 }),
+        latency: async () => ({ kind: 'value', value: 520 }),
+        latencyTail: async () => slow,
+        query: async () => ({ kind: 'no-data' }),
+      }),
+    });
+    await syncedAt('dev', c1);
+    const failed = await until('staging: the release failed in dev', async () => {
+      await h.poll();
+      const p = await promotion('staging');
+      return p?.waiting?.state === 'failed' ? p : undefined;
+    });
+    expect(failed.waiting!.why).toMatch(/failed in dev: slo of web/);
+    expect((await promotion('dev'))!.failed).toContain(c1);
+    for (let i = 0; i < 5; i++) await h.poll();
+    expect(image('staging')).toBeUndefined();
   });
 });
