@@ -152,7 +152,7 @@ describe('promotion across environments', () => {
     expect(image('staging')).toBe('nginx:2.0');
   });
 
-  it('an objective broken during the soak (slo violated in dev) fails the release there: it is not promoted', async () => {
+  it('an objective broken during the soak (slo violated in dev) fails the release there, unpromoted', async () => {
     const slow = { kind: 'value', value: 480, linear: 520 } as const;
     const { h, syncedAt, image, promotion, c1 } = await chain(CHAIN_CONFIG.replace('soak: 1s', 'soak: 3s'), {
       traits: [

@@ -17,7 +17,6 @@ import { reconcileMachine } from '../reconcile/machine.js';
 import { SourceHolds, type HoldChange } from '../store/hold-watch.js';
 import { sourceId, type Hold } from '../store/release-store.js';
 import { SavedStates } from '../store/saved-states.js';
-import { environmentsOf } from '../release/release-render.js';
 import {
   loadAppFolder,
   readLayout,
@@ -35,6 +34,7 @@ import type { ReconcileOptions } from '../reconcile/options.js';
 import type { AnyRuntimeTrait, TraitRuntimeContext } from '../../traits/api/runtime-trait.js';
 import type { Removable } from '../reconcile/release-removal.js';
 import { Removals } from '../reconcile/removals.js';
+import { releasePairs, retireUndeclared } from './declared.js';
 import { Promotions } from './promotions.js';
 import { SourceStatusRecorder } from './source-status.js';
 import { hashOf } from '../../util/hash.js';
@@ -322,23 +322,7 @@ export class Controller {
         layout,
         loaded: configProblems.length > 0 ? Promise.resolve({ ok: false, problems: configProblems }) : loaded,
       };
-      // The releases of this folder: each app in it × its environments (a broken folder keeps the
-      // ones it had, or is reported under the folder's name).
-      const pairs: { app: string; env: string; config?: EnvironmentConfig; metrics?: MetricsSourceConfig }[] = [];
-      const envConfig = (env: string) => {
-        const c = config?.environments.find((e) => e.name === env);
-        const metrics = c?.metrics ?? config?.metrics;
-        return { ...(c ? { config: c } : {}), ...(metrics ? { metrics } : {}) };
-      };
-      if (result.ok) {
-        for (const a of result.value.apps)
-          for (const env of environmentsOf(a, config?.environments ?? []))
-            pairs.push({ app: a.app.metadata.name, env, ...envConfig(env) });
-      } else if (known.length > 0)
-        pairs.push(...known.map((r) => ({ app: r.app, env: r.env, config: r.config, metrics: r.metrics })));
-      else
-        for (const env of config?.environments.length ? config.environments.map((e) => e.name) : ['default'])
-          pairs.push({ app: folder.name, env, ...envConfig(env) });
+      const pairs = releasePairs(folder, result, known, config);
       for (const p of pairs) {
         const key = `${p.app}/${p.env}`;
         declared.add(key);
@@ -360,29 +344,7 @@ export class Controller {
     // At start: releases this source recorded before, that the commit no longer declares (removed
     // while the controller was away). Other sources' releases on the same cluster are not ours.
     const recorded = first ? await this.undeclaredRecords(config, declared) : [];
-    if (gone.length + recorded.length > 0) {
-      const names = [...gone, ...recorded].map((r) => `${r.app}/${r.env}`);
-      // Never prune on a read that may be incomplete: a broken ferry.yaml, or a commit with no app at all.
-      if (!config)
-        this.o.log.error(
-          { commit: layout.commit, releases: names },
-          'ferry.yaml is invalid: releases no longer declared are left as they are',
-        );
-      else if (layout.apps.length === 0)
-        this.o.log.error(
-          { commit: layout.commit, releases: names },
-          'no app folder in this commit: refusing to remove every app at once; nothing was pruned',
-        );
-      else if (!config.defaults.pruneRemovedApps)
-        this.o.log.warn(
-          { commit: layout.commit, releases: names },
-          'no longer declared; left in the cluster (defaults.pruneRemovedApps is false)',
-        );
-      else {
-        for (const r of gone) this.removals.retire(r, layout.commit);
-        for (const r of recorded) this.removals.remove(r, layout.commit);
-      }
-    }
+    retireUndeclared({ gone, recorded, config, layout, log: this.o.log, removals: this.removals });
     return changed;
   }
 

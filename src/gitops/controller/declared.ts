@@ -1,0 +1,86 @@
+/**
+ * What a commit declares, as the controller takes it: the releases of one app folder (each app in it × its
+ * environments), and what becomes of the releases it no longer declares — removed, unless the read may be
+ * incomplete (a broken ferry.yaml, a commit without any app folder) or ferry.yaml says to leave them.
+ */
+import type { MetricsSourceConfig } from '../../config/metrics-source.js';
+import type { Result } from '../../oam/errors.js';
+import { environmentsOf } from '../release/release-render.js';
+import type { Release } from '../reconcile/release.js';
+import type { Removable } from '../reconcile/release-removal.js';
+import type { Removals } from '../reconcile/removals.js';
+import type { Logger } from '../reconcile/telemetry.js';
+import type { EnvironmentConfig, FerryConfig } from '../source/environments.js';
+import type { AppFolder, LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
+
+export interface ReleasePair {
+  app: string;
+  env: string;
+  config?: EnvironmentConfig;
+  metrics?: MetricsSourceConfig;
+}
+
+/**
+ * The releases of one folder: each app in it × its environments; a broken folder keeps the ones it had, or
+ * is reported under the folder's name in every environment.
+ */
+export function releasePairs(
+  folder: AppFolder,
+  result: Result<LoadedAppFolder>,
+  known: readonly Release[],
+  config: FerryConfig | undefined,
+): ReleasePair[] {
+  const envConfig = (env: string) => {
+    const c = config?.environments.find((e) => e.name === env);
+    const metrics = c?.metrics ?? config?.metrics;
+    return { ...(c ? { config: c } : {}), ...(metrics ? { metrics } : {}) };
+  };
+  if (result.ok)
+    return result.value.apps.flatMap((a) =>
+      environmentsOf(a, config?.environments ?? []).map((env) => ({
+        app: a.app.metadata.name,
+        env,
+        ...envConfig(env),
+      })),
+    );
+  if (known.length > 0) return known.map((r) => ({ app: r.app, env: r.env, config: r.config, metrics: r.metrics }));
+  return (config?.environments.length ? config.environments.map((e) => e.name) : ['default']).map((env) => ({
+    app: folder.name,
+    env,
+    ...envConfig(env),
+  }));
+}
+
+/** Removes the releases a commit no longer declares, unless its read may be incomplete or ferry.yaml says not to. */
+export function retireUndeclared(o: {
+  gone: Release[];
+  recorded: Removable[];
+  config: FerryConfig | undefined;
+  layout: RepoLayout;
+  log: Logger;
+  removals: Removals;
+}): void {
+  const { gone, recorded, config, layout, log } = o;
+  if (gone.length + recorded.length === 0) return;
+  const names = [...gone, ...recorded].map((r) => `${r.app}/${r.env}`);
+  // Never prune on a read that may be incomplete: a broken ferry.yaml, or a commit with no app at all.
+  if (!config)
+    log.error(
+      { commit: layout.commit, releases: names },
+      'ferry.yaml is invalid: releases no longer declared are left as they are',
+    );
+  else if (layout.apps.length === 0)
+    log.error(
+      { commit: layout.commit, releases: names },
+      'no app folder in this commit: refusing to remove every app at once; nothing was pruned',
+    );
+  else if (!config.defaults.pruneRemovedApps)
+    log.warn(
+      { commit: layout.commit, releases: names },
+      'no longer declared; left in the cluster (defaults.pruneRemovedApps is false)',
+    );
+  else {
+    for (const r of gone) o.removals.retire(r, layout.commit);
+    for (const r of recorded) o.removals.remove(r, layout.commit);
+  }
+}
