@@ -52,12 +52,20 @@ async function summary(env: Env): Promise<StateSummary | undefined> {
   const text = (cms[0]?.data as Record<string, string> | undefined)?.['summary.json'];
   return text ? (JSON.parse(text) as StateSummary) : undefined;
 }
+/** Waits until the environment is synced at `commit`; on a timeout, says what it was and what was logged. */
 const syncedAt = (env: Env, commit: string) =>
   eventually(
     `${env} synced at ${commit.slice(0, 8)}`,
     async () => {
       const x = await summary(env);
-      return x?.status === 'synced' && x.commit === commit ? x : undefined;
+      if (x?.status === 'synced' && x.commit === commit) return x;
+      const logged = w.serve.logs.filter((l) => l.app === s.app && l.env === env && (l.level as number) >= 40);
+      throw new Error(
+        `${JSON.stringify(x)}; ${logged
+          .slice(-5)
+          .map((l) => JSON.stringify(l))
+          .join(' ')}`,
+      );
     },
     240_000,
   );

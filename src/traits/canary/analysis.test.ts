@@ -357,8 +357,12 @@ describe('analyse, enough data before a verdict', () => {
 
   it('the window a new canary can fill is the time since its pods became ready', async () => {
     const young = { ...scope, readyAt: NOW - 10_000 };
-    const run = await analyse(byMetric({ success: value(100), evidence: ev(300, 7_000) }), spec(list), young, at);
+    const m = byMetric({ success: value(100), evidence: ev(300, 7_000) });
+    const run = await analyse(m, spec(list), young, at);
     expect(run).toMatchObject({ result: 'Successful', evidence: { coverage: 80 } });
+    // The queries look back no further than that: older samples are another canary's (one aborted just before,
+    // whose pods had the same names) or another weight's.
+    expect(m.queries).toEqual(['evidence web-canary 10s', 'success-rate web-canary 10s']);
   });
 
   it('a failing value needs only a quarter of minRequests, whatever the coverage', async () => {

@@ -125,12 +125,15 @@ export async function analyse(
 ): Promise<AnalysisRun> {
   let queries = 0;
   const count = () => void queries++;
-  // The window the canary's data can fill: since its pods became ready, at most the rate window.
+  // The window the canary's data can fill: since its pods became ready, at most the rate window. The queries
+  // look no further back: older samples are of other pods (a canary aborted just before this one, whose pods
+  // matched the same names) or of another weight.
   const windowMs = Math.min(s.windowSeconds * 1000, Math.max(0, s.now - s.readyAt));
+  const q: AnalysisScope = { ...s, windowSeconds: Math.max(1, Math.min(s.windowSeconds, Math.ceil(windowMs / 1000))) };
   count();
-  const ev = await metrics.evidence(s.canary, s.windowSeconds);
+  const ev = await metrics.evidence(q.canary, q.windowSeconds);
   const measurements: Measurement[] = [];
-  for (const m of spec.metrics) measurements.push(await measure(metrics, m, s, count));
+  for (const m of spec.metrics) measurements.push(await measure(metrics, m, q, count));
 
   const requests = ev.kind === 'evidence' ? ev.evidence.requests : 0;
   const cover = ev.kind === 'evidence' ? coverage(ev.evidence, windowMs) : 0;
