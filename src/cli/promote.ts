@@ -140,6 +140,11 @@ function pick(known: (string | undefined)[], wanted: string | undefined, fallbac
 }
 
 export async function runApprove(app: string, f: ReleaseFlags & { release?: string }, io: CliIO): Promise<number> {
+  const policy = environments(f).find((e) => e.name === f.env)?.promotion;
+  if (!policy?.approval)
+    throw new UsageError(
+      `--env ${f.env}: its promotion policy in ferry.yaml does not require approval (ferry promote moves a release)`,
+    );
   const found = await releaseOf(app, f, io);
   if (!found) return EXIT_INVALID;
   const { env, cluster, scope } = found;
@@ -167,6 +172,14 @@ export async function runPromote(
   const commit = pick([running, ...upstream.history], f.release, running, io);
   if (!commit) {
     if (f.release === undefined) io.err(`error: ${target.promotion.from} runs no release of ${app} yet\n`);
+    return EXIT_INVALID;
+  }
+  if (commit !== running && !f.force) {
+    io.err(
+      `error: ${target.promotion.from} does not run ${commit.slice(0, 12)} ` +
+        `(it runs ${running?.slice(0, 12) ?? 'none'}): only what it runs passes the gates; ` +
+        '--force promotes it anyway\n',
+    );
     return EXIT_INVALID;
   }
   const found = await releaseOf(app, { ...f, env: f.to }, io);

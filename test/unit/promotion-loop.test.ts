@@ -5,7 +5,7 @@
  * leaks past an environment that has not verified it; a failure upstream is never promoted.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { approve, readPromotion } from '../../src/gitops/store/promotion-store.js';
+import { approve, readApprovals, readPromotion, requestPromotion } from '../../src/gitops/store/promotion-store.js';
 import { type HarnessOptions, ReconcileHarness, until, webApp } from '../support/reconcile-harness.js';
 import { imageOf } from '../support/sim-cluster.js';
 
@@ -179,5 +179,24 @@ describe('promotion across environments', () => {
     expect((await promotion('dev'))!.failed).toContain(c1);
     for (let i = 0; i < 5; i++) await h.poll();
     expect(image('staging')).toBeUndefined();
+  });
+
+  it('a ferry promote its gates refuse for good is answered and cleared: it never blocks the next one', async () => {
+    const { h, scope, syncedAt, image, promotion, c1 } = await chain();
+    await syncedAt('staging', c1);
+    const c2 = h.commitApp(webApp({ image: 'nginx:2.0' }));
+    await syncedAt('dev', c2);
+    // Into staging, a request for c1, which dev no longer runs: refused (not what the upstream runs), and cleared.
+    await requestPromotion(h.cluster, scope('staging'), c1, false);
+    const refused = await until('staging: the request refused', async () => {
+      await h.poll();
+      const p = await promotion('staging');
+      return p?.waiting?.why.includes('refused') ? p : undefined;
+    });
+    expect(refused.waiting).toMatchObject({ state: 'manual' });
+    expect((await readApprovals(h.cluster, scope('staging'))).promote).toBeUndefined();
+    // The normal path goes on: staging takes c2 after the soak.
+    await syncedAt('staging', c2);
+    expect(image('staging')).toBe('nginx:2.0');
   });
 });

@@ -213,6 +213,7 @@ export class Controller {
     await this.holds.stop();
     this.saved.reset();
     this.sourceStatus.reset();
+    this.promotions.reset();
     // A later start (leadership regained) reads everything back from the cluster.
     this.releases.clear();
     this.lastCommit = undefined;
@@ -237,6 +238,8 @@ export class Controller {
         'git poll failed; the clusters keep their last synced state',
       );
       this.sourceStatus.record({ ...(this.lastCommit ? { commit: this.lastCommit } : {}), error: this.sourceError });
+      // Soaks and promotions go on with what Git gave before.
+      await this.promotions.tick(this.config);
       this.ready = true;
       return { changed: [] };
     }
@@ -335,7 +338,11 @@ export class Controller {
         // A promoted environment renders the release promoted into it, not this commit (none yet: it waits).
         const wanted = p.config?.promotion ? await this.promotions.specFor(release) : spec;
         if (fresh) await this.lifecycle.restore(release, wanted);
-        if (!wanted || !this.lifecycle.want(release, wanted, p.config, p.metrics)) continue;
+        if (!wanted) {
+          [release.config, release.metrics] = [p.config, p.metrics];
+          continue;
+        }
+        if (!this.lifecycle.want(release, wanted, p.config, p.metrics)) continue;
         changed.push(key);
         this.lifecycle.nudge(release, true);
       }

@@ -10,7 +10,7 @@ import type { ClusterPort } from '../../ports/cluster.js';
 import type { EnvironmentConfig, FerryConfig } from '../source/environments.js';
 import type { GitSource } from '../source/git-source.js';
 import { DEFAULT_LIMITS, type ListingCache, loadAppFolder, readLayout } from '../source/repo-layout.js';
-import { promotionOrder } from '../source/promotion-policy.js';
+import { type PromotionPolicy, promotionOrder } from '../source/promotion-policy.js';
 import { decidePromotion, type PromotionDecision } from '../promotion/decide.js';
 import { advanceSoak, verificationOf } from '../promotion/verification.js';
 import {
@@ -49,16 +49,25 @@ export class Promotions {
 
   constructor(private readonly d: PromotionDeps) {}
 
-  /** The spec a promoted environment renders: its promoted release's (none before the first promotion). */
+  /**
+   * The spec a promoted environment renders: its promoted release's (none before the first promotion, or when
+   * its record cannot be read now: it waits, and the next poll asks again).
+   */
   async specFor(r: Release): Promise<Spec | undefined> {
-    const current = (await this.recordOf(r)).current;
-    return current ? this.specAt(current.commit, r.folder) : undefined;
+    try {
+      const current = (await this.recordOf(r)).current;
+      return current ? await this.specAt(current.commit, r.folder) : undefined;
+    } catch (e) {
+      this.d.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'promotion: cannot read its record');
+      return undefined;
+    }
   }
 
-  /** Forgets what is cached of a release that went away. */
-  forget(key: string): void {
-    this.records.delete(key);
-    this.written.delete(key);
+  /** Forgets everything cached (the controller stopped: a later start reads the records back). */
+  reset(): void {
+    this.records.clear();
+    this.written.clear();
+    this.specs.clear();
   }
 
   /** One round over every app of a promotion chain: soaks advanced, promotions decided, in promotion order. */
@@ -79,7 +88,7 @@ export class Promotions {
         try {
           await this.advance(r);
           const policy = policies.get(env);
-          if (policy) await this.decide(r, policy.from);
+          if (policy) await this.decide(r, policy);
         } catch (e) {
           this.d.log.warn({ app, env, err: (e as Error).message }, 'promotion: cannot read or write its records');
         }
@@ -106,10 +115,11 @@ export class Promotions {
     return rec;
   }
 
+  /** Writes the record (when it changed), then keeps it: a failed write is tried again at the next tick. */
   private async save(r: Release, next: PromotionRecord): Promise<void> {
     const before = this.records.get(`${r.app}/${r.env}`);
-    this.records.set(`${r.app}/${r.env}`, next);
     if (!same(before, next)) await writePromotion(this.cluster(r), r, next);
+    this.records.set(`${r.app}/${r.env}`, next);
   }
 
   private specAt(commit: string, folderPath: string): Promise<Spec | undefined> {
@@ -140,8 +150,10 @@ export class Promotions {
     const commit = summary?.newest ?? summary?.commit;
     if (!summary || !commit) return;
     const rec = await this.recordOf(r);
-    const v = verificationOf(summary, commit);
     const now = (this.d.now ?? Date.now)();
+    // An objective's violation counts from the first look at this commit on (an older one is another commit's).
+    const since = rec.soak?.commit === commit ? (rec.soak.since ?? now) : now;
+    const v = verificationOf(summary, commit, since);
     const soak = advanceSoak(rec.soak, commit, v, now, this.d.maxSoakStepMs);
     // Served time is written at most every 15 s (and on every change of state): a restart loses less.
     const written = this.written.get(`${r.app}/${r.env}`) ?? rec.soak;
@@ -157,14 +169,13 @@ export class Promotions {
     } else this.records.set(`${r.app}/${r.env}`, { ...rec, soak });
   }
 
-  private async decide(r: Release, from: string): Promise<void> {
+  private async decide(r: Release, policy: PromotionPolicy): Promise<void> {
+    const from = policy.from;
     const up = this.d.releases.get(`${r.app}/${from}`);
     const upSummary = up && this.summary(up);
     const upCommit = upSummary?.commit;
     const upRec = up && (await this.recordOf(up));
     const rec = await this.recordOf(r);
-    const policy = r.config?.promotion;
-    if (!policy) return;
     const approvals = await readApprovals(this.cluster(r), r);
     const hereState = r.actor?.getSnapshot().value;
     const decision = decidePromotion({
@@ -193,7 +204,7 @@ export class Promotions {
           }
         : {}),
     });
-    await this.carryOut(r, from, rec, decision, Boolean(approvals.promote));
+    await this.carryOut(r, from, rec, decision, approvals.promote);
   }
 
   private async carryOut(
@@ -201,37 +212,44 @@ export class Promotions {
     from: string,
     rec: PromotionRecord,
     decision: PromotionDecision,
-    requested: boolean,
+    request: { at: string; commit: string; force: boolean } | undefined,
   ): Promise<void> {
-    const at = new Date((this.d.now ?? Date.now)()).toISOString();
+    const now = (this.d.now ?? Date.now)();
+    const at = new Date(now).toISOString();
+    const clear = () => (request ? clearPromotionRequest(this.cluster(r), r, request.at) : Promise.resolve());
     if (decision.kind === 'current') {
-      if (rec.waiting) await this.save(r, { ...rec, waiting: undefined } as PromotionRecord);
-      if (requested) await clearPromotionRequest(this.cluster(r), r);
+      const { waiting: _, ...rest } = rec;
+      if (rec.waiting) await this.save(r, rest);
+      await clear();
+      // The release runs what was promoted (a failed write or a restart may have left it behind).
+      if (rec.current && r.spec?.digest !== rec.current.digest) await this.take(r, rec.current.commit);
       return;
     }
     if (decision.kind === 'wait') {
-      const waiting = {
-        ...(decision.release ? { commit: decision.release.commit } : {}),
-        state: decision.state,
-        why: decision.why,
-      };
-      if (!same({ ...rec.waiting, at: undefined }, { ...waiting, at: undefined }))
+      // A `ferry promote` its gates refuse for good (not run upstream, failed) is answered, not kept.
+      const refused = request && (decision.state === 'manual' || decision.state === 'failed');
+      const why = refused ? `ferry promote of ${request.commit.slice(0, 12)} refused: ${decision.why}` : decision.why;
+      const waiting = { ...(decision.release ? { commit: decision.release.commit } : {}), state: decision.state, why };
+      const before = rec.waiting;
+      const moved = before?.commit !== waiting.commit || before?.state !== waiting.state;
+      // What it waits for is written when it changes, its wording (soaking 4m/10m) at most every 15 s.
+      if (moved || (before?.why !== why && now - Date.parse(before?.at ?? '') >= 15_000))
         await this.save(r, { ...rec, waiting: { ...waiting, at } });
+      if (refused) await clear();
       return;
     }
     const spec = await this.specAt(decision.release.commit, r.folder);
     if (!spec) {
-      await this.save(r, {
-        ...rec,
-        waiting: { commit: decision.release.commit, state: 'failed', why: 'the app is not in that commit', at },
-      });
-      if (requested) await clearPromotionRequest(this.cluster(r), r);
+      const why = 'the app is not in that commit (or the commit is not fetched)';
+      await this.save(r, { ...rec, waiting: { commit: decision.release.commit, state: 'failed', why, at } });
+      await clear();
       return;
     }
     const entry = { commit: spec.commit, digest: spec.digest, at, from, by: decision.by };
     const { waiting: _, ...rest } = rec;
     await this.save(r, { ...rest, current: entry, history: [entry, ...rec.history] });
-    if (requested) await clearPromotionRequest(this.cluster(r), r);
+    if (this.d.lifecycle.want(r, spec, r.config, r.metrics)) this.d.lifecycle.nudge(r, true);
+    await clear();
     const how = { auto: 'automatically', approval: 'as approved', manual: 'by ferry promote', forced: 'forced' }[
       decision.by
     ];
@@ -244,6 +262,11 @@ export class Promotions {
       reason: 'Promoted',
       message: `release ${spec.commit.slice(0, 12)} promoted from ${from} ${how}`,
     }).catch((e) => this.d.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot record an Event'));
-    if (this.d.lifecycle.want(r, spec, r.config, r.metrics)) this.d.lifecycle.nudge(r, true);
+  }
+
+  /** The release reconciles the spec of `commit` (when it is a new one). */
+  private async take(r: Release, commit: string): Promise<void> {
+    const spec = await this.specAt(commit, r.folder);
+    if (spec && this.d.lifecycle.want(r, spec, r.config, r.metrics)) this.d.lifecycle.nudge(r, true);
   }
 }

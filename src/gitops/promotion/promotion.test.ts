@@ -40,18 +40,27 @@ describe('verificationOf', () => {
       state: 'failed',
       why: 'canary aborted',
     });
-    expect(verificationOf(summary({ status: 'failed', lastError: 'ApplyFailed: x' }), 'c2').state).toBe('failed');
+    const renderFailed = { status: 'failed', lastError: 'RenderFailed: x', waitingFor: 'a new commit' };
+    expect(verificationOf(summary(renderFailed), 'c2').state).toBe('failed');
+    // A failure the release retries by itself (an apply that met a conflict) is not final.
+    expect(verificationOf(summary({ status: 'failed', lastError: 'ApplyFailed: x' }), 'c2')).toEqual({
+      state: 'deploying',
+      why: 'retrying: ApplyFailed: x',
+    });
+    const at = '2026-12-03T10:00:00Z';
     const violated = {
       component: 'web',
       trait: 'slo',
       standing: true,
       status: 'violated',
-      progress: { state: 'Violated' },
+      progress: { state: 'Violated', at },
     };
-    expect(verificationOf(summary({ traits: [violated] }), 'c2')).toEqual({
+    expect(verificationOf(summary({ traits: [violated] }), 'c2', Date.parse(at))).toEqual({
       state: 'failed',
       why: 'slo of web: violated',
     });
+    // Evaluated before this commit was first looked at: the objective was about the previous commit's pods.
+    expect(verificationOf(summary({ traits: [violated] }), 'c2', Date.parse(at) + 1).state).toBe('verified');
   });
 });
 
@@ -59,12 +68,12 @@ describe('advanceSoak', () => {
   const verified = { state: 'verified' } as const;
   it('serves the time between two looks that saw it verified, not a gap past the step (the controller away)', () => {
     let s = advanceSoak(undefined, 'c2', verified, 1000, 30_000);
-    expect(s).toEqual({ commit: 'c2', servedMs: 0, seenAt: 1000 });
+    expect(s).toEqual({ commit: 'c2', servedMs: 0, since: 1000, seenAt: 1000 });
     s = advanceSoak(s, 'c2', verified, 16_000, 30_000);
     expect(s.servedMs).toBe(15_000);
     // Restarted after 10 minutes: the recorded 15 s stand, the downtime is not served, the soak goes on.
     s = advanceSoak(s, 'c2', verified, 616_000, 30_000);
-    expect(s).toEqual({ commit: 'c2', servedMs: 15_000, seenAt: 616_000 });
+    expect(s).toEqual({ commit: 'c2', servedMs: 15_000, since: 1000, seenAt: 616_000 });
     s = advanceSoak(s, 'c2', verified, 631_000, 30_000);
     expect(s.servedMs).toBe(30_000);
   });
@@ -77,9 +86,13 @@ describe('advanceSoak', () => {
       2,
       9,
     );
-    expect(failed).toEqual({ commit: 'c2', servedMs: 5000, failed: 'slo' });
+    expect(failed).toEqual({ commit: 'c2', servedMs: 5000, since: 2, failed: 'slo' });
     expect(advanceSoak(failed, 'c2', { state: 'verified' }, 3, 9).failed).toBe('slo');
-    expect(advanceSoak(failed, 'c3', { state: 'verified' }, 3, 9)).toEqual({ commit: 'c3', servedMs: 0, seenAt: 3 });
+    expect(advanceSoak(failed, 'c3', { state: 'verified' }, 3, 9)).toMatchObject({
+      commit: 'c3',
+      servedMs: 0,
+      seenAt: 3,
+    });
   });
 });
 

@@ -13,17 +13,26 @@ export type Verification =
   | { state: 'verified' }
   | { state: 'failed'; why: string };
 
-/** How the environment stands with `commit`, by its summary. */
-export function verificationOf(s: StateSummary | undefined, commit: string): Verification {
+/**
+ * How the environment stands with `commit`, by its summary. A standing objective's violation counts only when
+ * it was evaluated at or after `sinceMs` (before it, the objective was about another commit's pods); a failure
+ * the release retries by itself is not final.
+ */
+export function verificationOf(s: StateSummary | undefined, commit: string, sinceMs = 0): Verification {
   if (!s || (s.commit !== commit && s.newest !== commit)) return { state: 'deploying', why: 'not deployed yet' };
   if (s.status === 'held' && (s.newest ?? s.commit) === commit)
     return { state: 'failed', why: s.hold ?? s.lastError ?? 'held' };
-  if (s.status === 'failed') return { state: 'failed', why: s.lastError ?? 'failed' };
+  if (s.status === 'failed')
+    return s.waitingFor
+      ? { state: 'failed', why: s.lastError ?? 'failed' }
+      : { state: 'deploying', why: `retrying: ${s.lastError ?? 'failed'}` };
   if (s.status !== 'synced' || s.commit !== commit) return { state: 'deploying', why: s.status };
   if (s.health !== undefined && s.health !== 'Healthy') return { state: 'deploying', why: `health ${s.health}` };
   for (const t of s.traits ?? []) {
     if (t.standing) {
-      if ((t.progress as { state?: string } | undefined)?.state === 'Violated')
+      const p = t.progress as { state?: string; at?: string } | undefined;
+      const at = p?.at === undefined ? Number.NaN : Date.parse(p.at);
+      if (p?.state === 'Violated' && at >= sinceMs)
         return { state: 'failed', why: `${t.trait} of ${t.component}: ${t.status ?? 'objective violated'}` };
       continue;
     }
@@ -40,6 +49,8 @@ export interface Soak {
   commit: string;
   /** Time served verified, ms. */
   servedMs: number;
+  /** When this commit was first looked at here (ms since the epoch): violations before it are another commit's. */
+  since?: number;
   /** When it was last seen verified (ms since the epoch); none before the first time or after a failure. */
   seenAt?: number;
   failed?: string;
@@ -57,10 +68,11 @@ export function advanceSoak(
   now: number,
   maxStepMs: number,
 ): Soak {
-  const s: Soak = soak?.commit === commit ? soak : { commit, servedMs: 0 };
+  const s: Soak = soak?.commit === commit ? soak : { commit, servedMs: 0, since: now };
+  const since = s.since ?? now;
   if (s.failed) return s;
-  if (v.state === 'failed') return { commit, servedMs: s.servedMs, failed: v.why };
-  if (v.state !== 'verified') return { commit, servedMs: s.servedMs };
+  if (v.state === 'failed') return { commit, servedMs: s.servedMs, since, failed: v.why };
+  if (v.state !== 'verified') return { commit, servedMs: s.servedMs, since };
   const step = s.seenAt === undefined ? 0 : Math.max(0, now - s.seenAt);
-  return { commit, servedMs: s.servedMs + (step <= maxStepMs ? step : 0), seenAt: now };
+  return { commit, servedMs: s.servedMs + (step <= maxStepMs ? step : 0), since, seenAt: now };
 }

@@ -28,7 +28,7 @@ export interface PromotionRecord {
   /** The release promoted into this environment (none: it follows Git, or nothing was promoted yet). */
   current?: PromotionEntry;
   /** The soak of the release this environment runs: time served verified, ms (see promotion/verification.ts). */
-  soak?: { commit: string; servedMs: number; seenAt?: number; failed?: string };
+  soak?: { commit: string; servedMs: number; since?: number; seenAt?: number; failed?: string };
   /** Commits that failed in this environment: never promoted into it again by themselves. */
   failed: string[];
   /** The last decision about the next release: what it waits for. */
@@ -91,10 +91,10 @@ export async function requestPromotion(
   });
 }
 
-/** The controller carried out (or refused for good) the `ferry promote` request. */
-export async function clearPromotionRequest(cluster: ClusterPort, s: RecordScope): Promise<void> {
+/** The controller carried out (or refused) the `ferry promote` request made at `at`; a newer one stays. */
+export async function clearPromotionRequest(cluster: ClusterPort, s: RecordScope, at: string): Promise<void> {
   const r = await readApprovals(cluster, s);
-  if (!r.promote) return;
+  if (r.promote?.at !== at) return;
   const { promote: _, ...rest } = r;
   await writeApprovals(cluster, s, rest);
 }

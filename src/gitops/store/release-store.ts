@@ -113,10 +113,12 @@ export async function clearCommand(cluster: ClusterPort, s: SyncScope): Promise<
   await cluster.delete(recordRef('rollout', s));
 }
 
-/** Forgets an (app, environment) that Git no longer declares: its state and hold (history stays). */
+/** Forgets an (app, environment) that Git no longer declares: its state, hold and promotion (history stays). */
 export async function deleteState(cluster: ClusterPort, s: SyncScope): Promise<void> {
   await cluster.delete(recordRef('state', s));
   await cluster.delete(recordRef('hold', s));
+  await cluster.delete(recordRef('promotion', s));
+  await cluster.delete(recordRef('approval', s));
 }
 
 export async function writeState(
