@@ -16,6 +16,7 @@ import {
   requestPromotion,
 } from '../gitops/store/promotion-store.js';
 import { readHistory, readState, type StateSummary } from '../gitops/store/release-store.js';
+import { formatDurationMs } from '../util/duration.js';
 import { EXIT_INVALID, EXIT_OK, formatTable, UsageError, type CliIO } from './io.js';
 import { type ReleaseFlags, releaseOf } from './releases.js';
 
@@ -70,8 +71,6 @@ async function viewOf(app: string, e: EnvironmentConfig, f: ReleaseFlags, io: Cl
   };
 }
 
-const minutes = (ms: number) => `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
-
 /** One environment's word on one release (the matrix's cell). */
 export function cellOf(v: EnvView, commit: string, soakMs: number): ReleaseCell {
   const s = v.summary;
@@ -83,7 +82,7 @@ export function cellOf(v: EnvView, commit: string, soakMs: number): ReleaseCell 
     const soak = v.promotion.soak?.commit === commit ? v.promotion.soak : undefined;
     if (soak?.failed) return { state: 'failed', detail: soak.failed };
     if (soakMs > 0 && (soak?.servedMs ?? 0) < soakMs)
-      return { state: 'soaking', detail: `${minutes(soak?.servedMs ?? 0)}/${minutes(soakMs)}` };
+      return { state: 'soaking', detail: `${formatDurationMs(soak?.servedMs ?? 0)}/${formatDurationMs(soakMs)}` };
     return { state: 'verified' };
   }
   if (v.promotion.failed.includes(commit)) return { state: 'failed' };

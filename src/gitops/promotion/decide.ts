@@ -6,6 +6,7 @@
  * manual `ferry promote` passes the same gates unless forced. Pure: the caller reads the records and
  * writes what is decided.
  */
+import { formatDurationMs } from '../../util/duration.js';
 import { type PromotionPolicy, windowOpen } from '../source/promotion-policy.js';
 import type { Soak } from './verification.js';
 
@@ -37,11 +38,6 @@ export type PromotionDecision =
 /** What a release waits for: shown per cell by `ferry releases`. */
 export type WaitState = 'deploying' | 'soaking' | 'waiting-approval' | 'waiting-window' | 'held' | 'failed' | 'manual';
 
-const minutes = (ms: number) => {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''}`;
-};
-
 export function decidePromotion(i: PromotionInputs): PromotionDecision {
   const { policy } = i;
   const from = policy.from;
@@ -65,7 +61,7 @@ export function decidePromotion(i: PromotionInputs): PromotionDecision {
       kind: 'wait',
       release,
       state: 'soaking',
-      why: `soaking in ${from} ${minutes(soak.servedMs)}/${minutes(policy.soakMs)}`,
+      why: `soaking in ${from} ${formatDurationMs(soak.servedMs)}/${formatDurationMs(policy.soakMs)}`,
     };
   if (policy.window && !windowOpen(policy.window, i.now))
     return { kind: 'wait', release, state: 'waiting-window', why: `outside the window ${policy.window.text}` };

@@ -11,6 +11,7 @@ import { fail, formatProblem, ok, problem, type FerryProblem, type Result } from
 import { readRegularFile } from '../../oam/files/read.js';
 import { toJS } from '../../oam/model/parse.js';
 import { METRIC_PROVIDERS, mergeMetricsSource, type MetricsSourceConfig } from '../../config/metrics-source.js';
+import { DURATION_PATTERN } from '../../util/duration.js';
 import { explain, keyNode } from './config-errors.js';
 import { checkPromotions, PROMOTION_SCHEMA, type PromotionInput, type PromotionPolicy } from './promotion-policy.js';
 
@@ -42,7 +43,6 @@ export interface FerryConfig {
 const EMPTY: FerryConfig = { environments: [], defaults: { autoRollback: false, pruneRemovedApps: true } };
 
 const NAME = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
-const DURATION = '^(\\d+(\\.\\d+)?(ms|s|m|h))+$';
 
 const SELECTOR = { type: 'string', minLength: 1 } as const;
 const METRICS = {
@@ -93,7 +93,7 @@ const SCHEMA = {
       properties: {
         autoRollback: { type: 'boolean' },
         pruneRemovedApps: { type: 'boolean' },
-        verifyTimeout: { type: 'string', pattern: DURATION },
+        verifyTimeout: { type: 'string', pattern: DURATION_PATTERN },
       },
     },
   },

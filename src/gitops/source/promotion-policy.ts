@@ -5,7 +5,7 @@
  * and checked here (unknown `from`, a cycle, a garbled window, contradicting settings), each problem at its
  * line; pure apart from the clock a window is asked about.
  */
-import { parseDurationMs } from '../../util/duration.js';
+import { DURATION_PATTERN, parseDurationMs } from '../../util/duration.js';
 
 export interface PromotionWindow {
   /** Days of the week the window is open, 0 = Sunday … 6 = Saturday. */
@@ -43,7 +43,7 @@ export const PROMOTION_SCHEMA = {
     from: { type: 'string', minLength: 1 },
     auto: { type: 'boolean' },
     approval: { enum: ['required', 'none'] },
-    soak: { type: 'string', pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h))+$' },
+    soak: { type: 'string', pattern: DURATION_PATTERN },
     window: { type: 'string', minLength: 1 },
     waves: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
   },

@@ -62,11 +62,6 @@ const DEFAULT_INTERVAL_MS = 30_000;
 export const DEFAULT_MIN_REQUESTS = 20;
 export const DEFAULT_MIN_COVERAGE = 80;
 
-/** A duration as the schema's `#Duration` writes it: "500ms", "30s", "1m30s", "1.5h" (no sign, no µs or ns). */
-const DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
-const durationMs = (v: unknown): number | undefined =>
-  typeof v === 'string' && DURATION.test(v) ? parseDurationMs(v) : undefined;
-
 type Path = PropertyProblem['path'];
 type Obj = Record<string, unknown>;
 
@@ -132,7 +127,7 @@ function parseStep(s: unknown, path: Path, at: At): StepSpec | undefined {
     return undefined;
   }
   if (pause.duration === undefined) return { pause: {} };
-  const ms = durationMs(pause.duration);
+  const ms = parseDurationMs(pause.duration);
   if (ms !== undefined) return { pause: { durationMs: ms } };
   at([...path, 'pause', 'duration'], `a duration such as "30s" or "5m", not ${show(pause.duration)}`);
   return undefined;
@@ -154,7 +149,7 @@ function parseAnalysis(raw: unknown, at: At): CanarySpec['analysis'] | undefined
     return undefined;
   }
   let ok = true;
-  const intervalMs = raw.interval === undefined ? DEFAULT_INTERVAL_MS : durationMs(raw.interval);
+  const intervalMs = raw.interval === undefined ? DEFAULT_INTERVAL_MS : parseDurationMs(raw.interval);
   if (intervalMs === undefined || intervalMs < 1000) {
     at(['analysis', 'interval'], `a duration of at least 1s, not ${show(raw.interval)}`);
     ok = false;
@@ -229,7 +224,7 @@ function parseMetric(m: unknown, path: Path, at: At): MetricSpec | undefined {
   const bound = (k: 'min' | 'max'): number | undefined => {
     const v = m[k];
     if (v === undefined || typeof v === 'number') return v;
-    const ms = latency ? durationMs(v) : undefined;
+    const ms = latency ? parseDurationMs(v) : undefined;
     if (ms !== undefined) return ms;
     fail([...path, k], `a number${latency ? ' (ms) or a duration such as "500ms"' : ''}, not ${show(v)}`);
     return undefined;

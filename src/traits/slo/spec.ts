@@ -29,7 +29,6 @@ export const SLO_DEFAULTS = {
   scaleDownStabilization: '1m',
 } as const;
 
-const DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 type Obj = Record<string, unknown>;
 type Path = PropertyProblem['path'];
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -49,7 +48,7 @@ export function parseSlo(props: unknown, component: string): ParseResult<SloSpec
     if (!FIELDS.includes(k)) at([k], `unknown field: an slo has ${FIELDS.join(', ')}`);
   const duration = (key: string, fallback: string, minMs: number): number | undefined => {
     const raw = props[key] ?? fallback;
-    const ms = typeof raw === 'string' && DURATION.test(raw) ? parseDurationMs(raw) : undefined;
+    const ms = parseDurationMs(raw);
     if (ms !== undefined && ms >= minMs) return ms;
     at([key], `a duration of at least ${minMs / 1000}s such as "${fallback}", not ${show(props[key])}`);
     return undefined;
@@ -94,12 +93,7 @@ function parseLatency(raw: unknown, at: At): SloSpec['latency'] | undefined {
     ok = false;
   }
   const max = raw.max;
-  const maxMs =
-    typeof max === 'number' && max > 0
-      ? max
-      : typeof max === 'string' && DURATION.test(max)
-        ? parseDurationMs(max)
-        : undefined;
+  const maxMs = typeof max === 'number' && max > 0 ? max : typeof max === 'string' ? parseDurationMs(max) : undefined;
   if (maxMs === undefined || maxMs <= 0) {
     at(['latency', 'max'], `a duration such as "200ms" (or milliseconds), not ${show(max)}`);
     ok = false;
