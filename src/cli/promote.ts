@@ -45,12 +45,7 @@ export interface ReleaseCell {
 function environments(f: ReleaseFlags): EnvironmentConfig[] {
   const envs = loadFerryConfig(f.config).environments;
   if (envs.length === 0) throw new UsageError('ferry.yaml lists no environments (--config)');
-  const policies = new Map(envs.flatMap((e) => (e.promotion ? [[e.name, e.promotion] as const] : [])));
-  const order = promotionOrder(
-    envs.map((e) => e.name),
-    policies,
-  );
-  return order.map((n) => envs.find((e) => e.name === n)!);
+  return promotionOrder(envs);
 }
 
 async function viewOf(app: string, e: EnvironmentConfig, f: ReleaseFlags, io: CliIO): Promise<EnvView> {

@@ -18,6 +18,7 @@ import {
   emptyPromotion,
   type PromotionRecord,
   readApprovals,
+  type Soak,
   readPromotion,
   writePromotion,
 } from '../store/promotion-store.js';
@@ -45,7 +46,7 @@ export class Promotions {
   private readonly records = new Map<string, PromotionRecord>();
   private readonly specs = new Map<string, Promise<Spec | undefined>>();
   /** The soak last written per release (the in-memory one runs ahead between writes). */
-  private readonly written = new Map<string, PromotionRecord['soak']>();
+  private readonly written = new Map<string, Soak | undefined>();
 
   constructor(private readonly d: PromotionDeps) {}
 
@@ -73,22 +74,18 @@ export class Promotions {
   /** One round over every app of a promotion chain: soaks advanced, promotions decided, in promotion order. */
   async tick(config: FerryConfig | undefined): Promise<void> {
     const envs = config?.environments ?? [];
-    const policies = new Map(envs.flatMap((e) => (e.promotion ? [[e.name, e.promotion] as const] : [])));
-    if (policies.size === 0) return;
-    const chain = new Set([...policies.keys(), ...[...policies.values()].map((p) => p.from)]);
-    const order = promotionOrder(
-      envs.map((e) => e.name),
-      policies,
-    ).filter((e) => chain.has(e));
+    // The environments of a chain: those with a policy, and those they are promoted from.
+    const chain = new Set(envs.flatMap((e) => (e.promotion ? [e.name, e.promotion.from] : [])));
+    if (chain.size === 0) return;
+    const order = promotionOrder(envs).filter((e) => chain.has(e.name));
     const apps = new Set([...this.d.releases.values()].map((r) => r.app));
     for (const app of apps)
-      for (const env of order) {
+      for (const { name: env, promotion } of order) {
         const r = this.d.releases.get(`${app}/${env}`);
         if (!r) continue;
         try {
           await this.advance(r);
-          const policy = policies.get(env);
-          if (policy) await this.decide(r, policy);
+          if (promotion) await this.decide(r, promotion);
         } catch (e) {
           this.d.log.warn({ app, env, err: (e as Error).message }, 'promotion: cannot read or write its records');
         }

@@ -8,31 +8,24 @@
  */
 import { formatDurationMs } from '../../util/duration.js';
 import { type PromotionPolicy, windowOpen } from '../source/promotion-policy.js';
-import type { Soak } from './verification.js';
-
-/** An immutable release: one app's spec at one commit. */
-export interface ReleaseRef {
-  commit: string;
-  /** The app folder's digest at that commit. */
-  digest: string;
-}
+import type { ReleaseId, Soak } from '../store/promotion-store.js';
 
 export interface PromotionInputs {
   policy: PromotionPolicy;
   /** The release the upstream environment runs, with its soak there; none before it ran one. */
-  upstream?: { release: ReleaseRef; soak: Soak | undefined; held: boolean };
+  upstream?: { release: ReleaseId; soak: Soak | undefined; held: boolean };
   /** The release this environment was last promoted, whether it is held, the releases that failed here. */
-  here: { current?: ReleaseRef; held: boolean; failed: readonly string[] };
+  here: { current?: ReleaseId; held: boolean; failed: readonly string[] };
   /** Commits approved for this environment (`ferry approve`). */
   approved: readonly string[];
   now: Date;
   /** A `ferry promote` asked for this release (with --force: past every gate but a held environment). */
-  manual?: { release: ReleaseRef; force: boolean };
+  manual?: { release: ReleaseId; force: boolean };
 }
 
 export type PromotionDecision =
-  | { kind: 'promote'; release: ReleaseRef; by: 'auto' | 'approval' | 'manual' | 'forced' }
-  | { kind: 'wait'; release?: ReleaseRef; state: WaitState; why: string }
+  | { kind: 'promote'; release: ReleaseId; by: 'auto' | 'approval' | 'manual' | 'forced' }
+  | { kind: 'wait'; release?: ReleaseId; state: WaitState; why: string }
   | { kind: 'current' };
 
 /** What a release waits for: shown per cell by `ferry releases`. */

@@ -6,6 +6,7 @@
  * of its downtime; one restarted goes on from what was recorded), broken by an objective's violation.
  * Pure.
  */
+import type { Soak } from '../store/promotion-store.js';
 import type { StateSummary } from '../store/state-summary.js';
 
 export type Verification =
@@ -42,18 +43,6 @@ export function verificationOf(s: StateSummary | undefined, commit: string, sinc
       return { state: 'deploying', why: `${t.trait} of ${t.component} ${t.status ?? 'in progress'}` };
   }
   return { state: 'verified' };
-}
-
-/** A release's soak in one environment, as recorded between observations. */
-export interface Soak {
-  commit: string;
-  /** Time served verified, ms. */
-  servedMs: number;
-  /** When this commit was first looked at here (ms since the epoch): violations before it are another commit's. */
-  since?: number;
-  /** When it was last seen verified (ms since the epoch); none before the first time or after a failure. */
-  seenAt?: number;
-  failed?: string;
 }
 
 /**

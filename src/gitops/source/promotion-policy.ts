@@ -173,15 +173,16 @@ export function checkPromotions(environments: readonly { name: string; promotion
 }
 
 /** The environments in promotion order: each after the one it is promoted from (stable otherwise). */
-export function promotionOrder(names: readonly string[], policies: ReadonlyMap<string, PromotionPolicy>): string[] {
+export function promotionOrder<E extends { name: string; promotion?: PromotionPolicy }>(envs: readonly E[]): E[] {
+  const fromOf = new Map(envs.map((e) => [e.name, e.promotion?.from]));
   const depth = (n: string, seen = new Set<string>()): number => {
-    const from = policies.get(n)?.from;
+    const from = fromOf.get(n);
     if (from === undefined || seen.has(n)) return 0;
     seen.add(n);
     return 1 + depth(from, seen);
   };
-  return names
-    .map((n, i) => ({ n, i, d: depth(n) }))
+  return envs
+    .map((e, i) => ({ e, i, d: depth(e.name) }))
     .sort((a, b) => a.d - b.d || a.i - b.i)
-    .map((x) => x.n);
+    .map((x) => x.e);
 }

@@ -24,11 +24,23 @@ export interface PromotionEntry extends ReleaseId {
   by: 'auto' | 'approval' | 'manual' | 'forced';
 }
 
+/** A release's soak in one environment, as recorded between the controller's looks (promotion/verification.ts). */
+export interface Soak {
+  commit: string;
+  /** Time served verified, ms. */
+  servedMs: number;
+  /** When this commit was first looked at here (ms since the epoch): violations before it are another commit's. */
+  since?: number;
+  /** When it was last seen verified (ms since the epoch); none before the first time or after a failure. */
+  seenAt?: number;
+  failed?: string;
+}
+
 export interface PromotionRecord {
   /** The release promoted into this environment (none: it follows Git, or nothing was promoted yet). */
   current?: PromotionEntry;
   /** The soak of the release this environment runs: time served verified, ms (see promotion/verification.ts). */
-  soak?: { commit: string; servedMs: number; since?: number; seenAt?: number; failed?: string };
+  soak?: Soak;
   /** Commits that failed in this environment: never promoted into it again by themselves. */
   failed: string[];
   /** The last decision about the next release: what it waits for. */
