@@ -5,7 +5,8 @@
  * after the ×3 step until the quantile stays under the objective, and the most direction changes of the
  * replica count within a phase of constant load; and the table that prints them.
  */
-import { type Phase, phaseAt } from './slo-world.js';
+import type { Behaviour } from '../src/localcluster/traffic/behaviour.js';
+import { oracleReplicas, type Phase, phaseAt, rateAt, trueQuantileMs } from './slo-world.js';
 
 /** Per second of a run: spec replicas and the model's quantile for the ready pods. */
 export interface Trace {
@@ -25,12 +26,21 @@ export interface Figures {
 /** What a run is scored against: the profile (its second phase is the step), the objective, the settle time. */
 export interface Scoring {
   profile: readonly Phase[];
+  quantile: number;
   maxMs: number;
   /** Seconds left out of "SLO held" at the start and after a step or a drop. */
   settleS: number;
 }
 
 export const totalSeconds = (profile: readonly Phase[]) => profile.reduce((s, p) => s + p.seconds, 0);
+
+/** bench:slo's load profile, each phase `seconds` long: steady 300 rps, a ×3 step, a ramp to 1,500, a drop to 500. */
+export const loadProfile = (seconds: number): Phase[] => [
+  { name: 'steady 300 rps', kind: 'steady', seconds, fromRps: 300, toRps: 300 },
+  { name: '×3 step to 900 rps', kind: 'step', seconds, fromRps: 300, toRps: 900 },
+  { name: 'ramp to 1,500 rps', kind: 'ramp', seconds, fromRps: 900, toRps: 1500 },
+  { name: 'drop to 500 rps', kind: 'drop', seconds, fromRps: 1500, toRps: 500 },
+];
 
 export function figures(trace: Trace, { profile, maxMs, settleS }: Scoring): Figures {
   let counted = 0;
@@ -86,6 +96,46 @@ export function summarise(name: string, runs: Figures[], oracle: Figures) {
     directionChangesWorst: Math.max(...changes),
     /** Mean replica-minutes ÷ the oracle's, per phase. */
     phaseRatios: oracle.phaseMinutes.map((o, i) => Number(mean(runs.map((r) => r.phaseMinutes[i]! / o)).toFixed(3))),
+  };
+}
+
+/** An ideal controller's trace: `replicasFor` the profile's exact rate every second, its pods ready at once. */
+function idealTrace(b: Behaviour, s: Scoring, replicasFor: (rps: number) => number): Trace {
+  const trace: Trace = { replicas: [], p99: [] };
+  for (let t = 0; t < totalSeconds(s.profile); t++) {
+    const rps = rateAt(s.profile, t);
+    const n = replicasFor(rps);
+    trace.replicas.push(n);
+    trace.p99.push(trueQuantileMs(b, rps, n, s.quantile));
+  }
+  return trace;
+}
+
+/**
+ * The baselines a run is compared with, on the same profile: the oracle (the fewest pods whose model quantile
+ * meets the objective, every second), the ideal 70 % utilisation target, and the oracle held for each of
+ * `holdsS` seconds before a decrease; the oracle's figures, and a summarised row for each.
+ */
+export function baselines(b: Behaviour, s: Scoring, holdsS: readonly number[]): { oracle: Figures; rows: Summary[] } {
+  const oracleTrace = idealTrace(b, s, (rps) => oracleReplicas(b, rps, s.quantile, s.maxMs));
+  const oracle = figures(oracleTrace, s);
+  const utilisation = figures(
+    idealTrace(b, s, (rps) => Math.ceil(rps / (0.7 * b.capacityRps!))),
+    s,
+  );
+  const held = holdsS.map((holdS) => {
+    const replicas = oracleTrace.replicas.map((_, t) =>
+      Math.max(...oracleTrace.replicas.slice(Math.max(0, t - holdS), t + 1)),
+    );
+    return summarise(`oracle, ${holdS / 60} min scale-down hold`, [figures({ ...oracleTrace, replicas }, s)], oracle);
+  });
+  return {
+    oracle,
+    rows: [
+      summarise('utilisation 70 % (ideal)', [utilisation], oracle),
+      summarise('oracle', [oracle], oracle),
+      ...held,
+    ],
   };
 }
 

@@ -25,8 +25,17 @@ import { KubeCluster } from '../src/kube/kube-cluster.js';
 import { startCluster, stopCluster } from '../src/localcluster/cluster.js';
 import { behaviourOf } from '../src/localcluster/traffic/behaviour.js';
 import { sloOf } from '../src/traits/slo/status.js';
-import { figures, printTable, type Scoring, summarise, totalSeconds, type Trace } from './slo-figures.js';
-import { oracleReplicas, type Phase, rateAt, trueQuantileMs } from './slo-world.js';
+import {
+  baselines,
+  figures,
+  loadProfile,
+  printTable,
+  type Scoring,
+  summarise,
+  totalSeconds,
+  type Trace,
+} from './slo-figures.js';
+import { rateAt, trueQuantileMs } from './slo-world.js';
 import { type ServeProcess, startServe } from './serve-process.js';
 
 const CLUSTER = 'ferry-bench-slo';
@@ -35,15 +44,10 @@ const { values: args } = parseArgs({ options: { minutes: { type: 'string' } } })
 const MINUTES = Number(args.minutes ?? 10);
 if (!(MINUTES >= 2)) throw new Error(`--minutes: minutes per phase, at least 2, not ${args.minutes}`);
 const phaseS = Math.round(MINUTES * 60);
-const PROFILE: Phase[] = [
-  { name: 'steady 300 rps', kind: 'steady', seconds: phaseS, fromRps: 300, toRps: 300 },
-  { name: '×3 step to 900 rps', kind: 'step', seconds: phaseS, fromRps: 300, toRps: 900 },
-  { name: 'ramp to 1,500 rps', kind: 'ramp', seconds: phaseS, fromRps: 900, toRps: 1500 },
-  { name: 'drop to 500 rps', kind: 'drop', seconds: phaseS, fromRps: 1500, toRps: 500 },
-];
+const PROFILE = loadProfile(phaseS);
 const OBJECTIVE = { quantile: 0.99, maxMs: 200 };
 const STABILIZATION_S = 60;
-const SCORING: Scoring = { profile: PROFILE, maxMs: OBJECTIVE.maxMs, settleS: 60 };
+const SCORING: Scoring = { profile: PROFILE, ...OBJECTIVE, settleS: 60 };
 const NS = 'bench-slo';
 const POD = { 'sim.ferry.dev/capacity-rps': '100', 'sim.ferry.dev/latency-ms': '10' };
 const behaviour = behaviourOf(['example/web:v1'], POD);
@@ -163,27 +167,8 @@ try {
     await sleep(Math.max(0, t0 + (t + 1) * 1000 - Date.now()));
   }
 
-  const oracleTrace: Trace = { replicas: [], p99: [] };
-  const utilTrace: Trace = { replicas: [], p99: [] };
-  for (let t = 0; t < totalS; t++) {
-    const rps = rateAt(PROFILE, t);
-    const n = oracleReplicas(behaviour, rps, OBJECTIVE.quantile, OBJECTIVE.maxMs);
-    oracleTrace.replicas.push(n);
-    oracleTrace.p99.push(trueQuantileMs(behaviour, rps, n, OBJECTIVE.quantile));
-    const u = Math.ceil(rps / (0.7 * behaviour.capacityRps!));
-    utilTrace.replicas.push(u);
-    utilTrace.p99.push(trueQuantileMs(behaviour, rps, u, OBJECTIVE.quantile));
-  }
-  const oracle = figures(oracleTrace, SCORING);
-  const held = oracleTrace.replicas.map((_, t) =>
-    Math.max(...oracleTrace.replicas.slice(Math.max(0, t - STABILIZATION_S), t + 1)),
-  );
-  const rows = [
-    summarise('ferry slo autoscaler (ferry serve)', [figures(trace, SCORING)], oracle),
-    summarise('utilisation 70 % (ideal)', [figures(utilTrace, SCORING)], oracle),
-    summarise('oracle', [oracle], oracle),
-    summarise('oracle, 1 min scale-down hold', [figures({ ...oracleTrace, replicas: held }, SCORING)], oracle),
-  ];
+  const { oracle, rows } = baselines(behaviour, SCORING, [STABILIZATION_S]);
+  rows.unshift(summarise('ferry slo autoscaler (ferry serve)', [figures(trace, SCORING)], oracle));
   const events = (await cluster.list('v1', 'Event', NS, '')).filter(
     (e) => (e as { reason?: string }).reason === 'SloScaled',
   ).length;

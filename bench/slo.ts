@@ -34,8 +34,17 @@ import {
 } from '../src/traits/slo/autoscaler.js';
 import { clampReplicas, downLimit, upLimit } from '../src/traits/slo/policy.js';
 import { ISTIO_BUCKETS_MS } from '../src/localcluster/traffic/exposition.js';
-import { figures, printTable, type Scoring, summarise, totalSeconds, type Trace } from './slo-figures.js';
-import { oracleReplicas, type Phase, type QuantileReading, rateAt, trueQuantileMs, Workload } from './slo-world.js';
+import {
+  baselines,
+  figures,
+  loadProfile,
+  printTable,
+  type Scoring,
+  summarise,
+  totalSeconds,
+  type Trace,
+} from './slo-figures.js';
+import { type QuantileReading, rateAt, trueQuantileMs, Workload } from './slo-world.js';
 
 const { values: args } = parseArgs({
   options: { runs: { type: 'string' }, seed: { type: 'string' }, window: { type: 'string' } },
@@ -47,12 +56,7 @@ const OBJECTIVE: LatencyObjective = { quantile: 0.99, maxMs: 200 };
 const POLICY = scalingPolicy({ minReplicas: 2, maxReplicas: 40, windowMs: WINDOW_S * 1000 });
 const START_REPLICAS = 5;
 const SETTLE_S = 60;
-const PROFILE: Phase[] = [
-  { name: 'steady 300 rps', kind: 'steady', seconds: 600, fromRps: 300, toRps: 300 },
-  { name: '×3 step to 900 rps', kind: 'step', seconds: 600, fromRps: 300, toRps: 900 },
-  { name: 'ramp to 1,500 rps', kind: 'ramp', seconds: 600, fromRps: 900, toRps: 1500 },
-  { name: 'drop to 500 rps', kind: 'drop', seconds: 600, fromRps: 1500, toRps: 500 },
-];
+const PROFILE = loadProfile(600);
 const PODS = [
   { label: '100 rps/pod, 10 ms (M/M/1)', capacity: '100', latency: '10' },
   { label: '100 rps/pod, 5 ms', capacity: '100', latency: '5' },
@@ -93,7 +97,7 @@ function proportional(policy: ScalingPolicy): Controller {
 }
 
 const totalS = totalSeconds(PROFILE);
-const SCORING: Scoring = { profile: PROFILE, maxMs: OBJECTIVE.maxMs, settleS: SETTLE_S };
+const SCORING: Scoring = { profile: PROFILE, ...OBJECTIVE, settleS: SETTLE_S };
 
 function runLoop(b: Behaviour, loop: Loop, seed: number, offsetS: number): Trace {
   const random = seeded(seed);
@@ -113,17 +117,6 @@ function runLoop(b: Behaviour, loop: Loop, seed: number, offsetS: number): Trace
 }
 
 /** The ideal controllers: replicas from the true rate every second, ready at once. */
-function runIdeal(b: Behaviour, replicasFor: (rps: number) => number): Trace {
-  const trace: Trace = { replicas: [], p99: [] };
-  for (let t = 0; t < totalS; t++) {
-    const rps = rateAt(PROFILE, t);
-    const n = replicasFor(rps);
-    trace.replicas.push(n);
-    trace.p99.push(trueQuantileMs(b, rps, n, OBJECTIVE.quantile));
-  }
-  return trace;
-}
-
 /** An autoscaler in the loop, and how it reads the quantile from which buckets. */
 interface Loop {
   name: string;
@@ -153,35 +146,14 @@ function scenario(pods: (typeof PODS)[number]) {
     'sim.ferry.dev/capacity-rps': pods.capacity,
     'sim.ferry.dev/latency-ms': pods.latency,
   });
-  const oracleTrace = runIdeal(b, (rps) => oracleReplicas(b, rps, OBJECTIVE.quantile, OBJECTIVE.maxMs));
-  const oracle = figures(oracleTrace, SCORING);
-  const held = (holdS: number) => {
-    const replicas = oracleTrace.replicas.map((_, t) =>
-      Math.max(...oracleTrace.replicas.slice(Math.max(0, t - holdS), t + 1)),
-    );
-    return summarise(
-      `oracle, ${holdS / 60} min scale-down hold`,
-      [figures({ ...oracleTrace, replicas }, SCORING)],
-      oracle,
-    );
-  };
-  const utilisation = figures(
-    runIdeal(b, (rps) => Math.ceil(rps / (0.7 * b.capacityRps!))),
-    SCORING,
-  );
+  const { oracle, rows } = baselines(b, SCORING, [POLICY.stabilizationMs / 1000, 300]);
   const loops = LOOPS.map((loop) => {
     const runs = Array.from({ length: RUNS }, (_, run) =>
       figures(runLoop(b, loop, SEED + run, (SEED + run) % 15), SCORING),
     );
     return summarise(loop.name, runs, oracle);
   });
-  return [
-    ...loops,
-    summarise('utilisation 70 % (ideal)', [utilisation], oracle),
-    summarise('oracle', [oracle], oracle),
-    held(POLICY.stabilizationMs / 1000),
-    held(300),
-  ];
+  return [...loops, ...rows];
 }
 
 const started = performance.now();
