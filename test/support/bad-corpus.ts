@@ -994,6 +994,12 @@ function configCases(): BadCase[] {
       /not a time range/,
     ),
     c(
+      'promotion-waves-not-built',
+      'environments:\n  - name: dev\n  - name: prod\n    promotion:\n      from: dev\n      waves: [eu, us]\n',
+      at('ferry.yaml', 6, 14),
+      /waves are not carried out yet/,
+    ),
+    c(
       'defaults-autorollback-string',
       'environments:\n  - name: dev\ndefaults:\n  autoRollback: yes please\n',
       at('ferry.yaml', 4),

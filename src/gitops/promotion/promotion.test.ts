@@ -98,7 +98,7 @@ describe('advanceSoak', () => {
 
 describe('decidePromotion', () => {
   const r2 = { commit: 'c2', digest: 'd2' };
-  const staging: PromotionPolicy = { from: 'dev', auto: true, approval: false, soakMs: 600_000, waves: [] };
+  const staging: PromotionPolicy = { from: 'dev', auto: true, approval: false, soakMs: 600_000 };
   const soaked = { commit: 'c2', servedMs: 600_000, seenAt: 1 };
   const base = (o: Partial<PromotionInputs> = {}): PromotionInputs => ({
     policy: staging,
@@ -133,7 +133,7 @@ describe('decidePromotion', () => {
   it('approval: waits for ferry approve of that release; a window holds it outside its hours', () => {
     const window = parseWindow('Mon-Fri 09:00-16:00');
     if (typeof window === 'string') throw new Error(window);
-    const prod: PromotionPolicy = { from: 'staging', auto: false, approval: true, soakMs: 0, waves: [], window };
+    const prod: PromotionPolicy = { from: 'staging', auto: false, approval: true, soakMs: 0, window };
     expect(decidePromotion(base({ policy: prod }))).toMatchObject({ state: 'waiting-approval' });
     expect(decidePromotion(base({ policy: prod, approved: ['c2'] }))).toEqual({
       kind: 'promote',

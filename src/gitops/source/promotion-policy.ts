@@ -1,7 +1,8 @@
 /**
  * An environment's promotion policy in `ferry.yaml`: which environment its releases come from, whether a
  * verified release moves on by itself or waits for `ferry approve`, how long it must soak upstream first,
- * when promotions may happen (a window), and in which order its clusters take a release (waves). Parsed
+ * when promotions may happen (a window); `waves` (the order its clusters take a release) is refused until it
+ * is carried out, rather than accepted and ignored. Parsed
  * and checked here (unknown `from`, a cycle, a garbled window, contradicting settings), each problem at its
  * line; pure apart from the clock a window is asked about.
  */
@@ -30,8 +31,6 @@ export interface PromotionPolicy {
   soakMs: number;
   /** When promotions into this environment may start; any time without one. */
   window?: PromotionWindow;
-  /** The order its clusters (topology placements) take a release; the topology's order when empty. */
-  waves: string[];
 }
 
 /** The JSON Schema of `promotion` (ferry.yaml's schema embeds it). */
@@ -141,6 +140,12 @@ export function checkPromotions(environments: readonly { name: string; promotion
       return at('from', `${where}.from: no environment "${p.from}" (known: ${[...names].join(', ')})`);
     if (p.auto === true && p.approval === 'required')
       return at('auto', `${where}: auto: true and approval: required contradict (approval waits for ferry approve)`);
+    if (p.waves !== undefined)
+      return at(
+        'waves',
+        `${where}.waves: cluster-by-cluster waves are not carried out yet (the topology's clusters take a release ` +
+          'together); remove it',
+      );
     const window = p.window === undefined ? undefined : parseWindow(p.window);
     if (typeof window === 'string') return at('window', `${where}.window: ${window}`);
     const approval = p.approval === 'required';
@@ -150,7 +155,6 @@ export function checkPromotions(environments: readonly { name: string; promotion
       approval,
       soakMs: p.soak === undefined ? 0 : (parseDurationMs(p.soak) ?? 0),
       ...(window ? { window } : {}),
-      waves: p.waves ?? [],
     });
   });
   // Each environment has one `from`: a cycle is a chain that comes back to where it started.
