@@ -994,10 +994,17 @@ function configCases(): BadCase[] {
       /not a time range/,
     ),
     c(
-      'promotion-waves-not-built',
+      'promotion-waves-misplaced',
       'environments:\n  - name: dev\n  - name: prod\n    promotion:\n      from: dev\n      waves: [eu, us]\n',
-      at('ferry.yaml', 6, 14),
-      /waves are not carried out yet/,
+      at('ferry.yaml', 6, 7),
+      /unknown field "waves"/,
+    ),
+    c('waves-twice', 'environments:\n  - name: prod\n    waves: [eu, us, eu]\n', at('ferry.yaml', 3, 12), /waves/),
+    c(
+      'cluster-metrics-unknown-field',
+      'clusters:\n  prod-eu:\n    prometheus: http://127.0.0.1:9090\nenvironments:\n  - name: prod\n',
+      at('ferry.yaml', 3, 5),
+      /unknown field "prometheus"/,
     ),
     c(
       'defaults-autorollback-string',

@@ -107,6 +107,8 @@ export class ReconcileHarness {
   readonly root = mkdtempSync(join(tmpdir(), 'ferry-reconcile-'));
   readonly repo = join(this.root, 'repo');
   readonly cluster = new SimCluster();
+  /** The clusters a topology places on by name ("local" is `cluster`), made when first asked for. */
+  readonly placed = new Map<string, SimCluster>();
   readonly app: string;
   readonly namespace: string;
   readonly env = 'default';
@@ -192,7 +194,7 @@ export class ReconcileHarness {
       path: '.',
       // Polls only when a test says so.
       intervalMs: 3_600_000,
-      clusterFor: () => this.cluster,
+      clusterFor: (_env, placement) => this.clusterAt(placement),
       registry: await builtinRegistry(),
       metrics,
       log,
@@ -205,6 +207,14 @@ export class ReconcileHarness {
     controller.start();
     await until('the first poll', () => controller.ready || undefined);
     return controller;
+  }
+
+  /** The cluster a placement of that name is on: the home one for "local". */
+  clusterAt(name: string): SimCluster {
+    if (name === 'local') return this.cluster;
+    let c = this.placed.get(name);
+    if (!c) this.placed.set(name, (c = new SimCluster()));
+    return c;
   }
 
   /** Stops the controller (as leadership lost or SIGTERM would): its machines stop, its writes are awaited. */

@@ -6,6 +6,7 @@
  * which trait spoke.
  */
 import type { KubeObject } from '../../objects/objects.js';
+import type { ObjectField } from '../../objects/fields.js';
 import type { ParsedTrait, TraitParser } from '../../oam/render/runtime-traits.js';
 import type { ClusterPort } from '../../ports/cluster.js';
 import type { WorkloadMetrics } from '../../ports/metrics.js';
@@ -38,10 +39,18 @@ export interface StageInput {
   records: ClusterPort;
   /** The objects of the newest good revision (undefined before the first). */
   stable: KubeObject[] | undefined;
+  /** The fields runtime traits own on this placement. */
+  ownedFields?: ObjectField[];
+  /** Where the traits read this placement's metrics (its cluster's, else its environment's). */
+  metrics?: MetricsSourceConfig;
+  /** The placement's cluster, when the release has several: its traits' state is its own. */
+  placement?: string;
   log: Logger;
 }
 
-export const traitKey = (t: { component: string; trait: string }) => `${t.component}/${t.trait}`;
+/** A trait's key on a release: `component/trait`, and `@cluster` on a placement of a release with several. */
+export const traitKey = (t: { component: string; trait: string; placement?: string }) =>
+  `${t.component}/${t.trait}${t.placement ? `@${t.placement}` : ''}`;
 
 interface Started {
   trait: AnyRuntimeTrait;
@@ -86,9 +95,9 @@ export class TraitStage {
 
   private target(i: StageInput, parsed: ParsedTrait, objects: KubeObject[]): TraitTarget<unknown> {
     const r = i.release;
-    const metrics = this.metricSources?.(r.metrics);
+    const metrics = this.metricSources?.(i.metrics ?? r.metrics);
     const objectives = this.objectivesOf(i.rendered, parsed);
-    const owned = i.rendered.placements[0]?.ownedFields;
+    const owned = i.ownedFields;
     return {
       app: r.app,
       env: r.env,
@@ -136,7 +145,7 @@ export class TraitStage {
     const r = i.release;
     for (const { parsed, s } of this.running(i.rendered)) {
       if (!s.runtime.deliver) continue;
-      const key = traitKey(parsed);
+      const key = traitKey({ ...parsed, placement: i.placement });
       const saved = r.traits.get(key);
       const progress = saved?.progress === undefined ? undefined : s.trait.progress.decode(saved.progress);
       const state = (p: unknown, outcome?: TraitOutcome['result']): TraitState => ({
@@ -146,6 +155,7 @@ export class TraitStage {
         progress: s.trait.progress.encode(p),
         status: s.trait.describe(p),
         ...(outcome ? { outcome } : {}),
+        ...(i.placement ? { placement: i.placement } : {}),
       });
       const outcome = await s.runtime.deliver({
         ...this.target(i, parsed, i.objects),
@@ -176,16 +186,26 @@ export class TraitStage {
   }
 
   /**
-   * A release synced at `i.revision`: every trait with a watch runs one for its component (started, or
-   * restarted when its settings changed); the watches of traits it no longer has stop.
+   * A release synced at a revision: on each placement, every trait with a watch runs one for its component
+   * (started, or restarted when its settings changed); the watches of traits it no longer has stop.
    */
-  watch(i: StageInput, report: (key: string, state: TraitState | undefined) => Promise<void>): void {
+  watch(placements: StageInput[], report: (key: string, state: TraitState | undefined) => Promise<void>): void {
+    const r = placements[0]!.release;
+    const wanted = new Set<string>();
+    for (const i of placements) this.watchPlacement(i, wanted, report);
+    this.unwatch(r.app, r.env, wanted);
+  }
+
+  private watchPlacement(
+    i: StageInput,
+    wanted: Set<string>,
+    report: (key: string, state: TraitState | undefined) => Promise<void>,
+  ): void {
     const r = i.release;
     const prefix = `${r.app}/${r.env}/`;
-    const wanted = new Set<string>();
     for (const { parsed, s } of this.running(i.rendered)) {
       if (!s.runtime.watch) continue;
-      const key = traitKey(parsed);
+      const key = traitKey({ ...parsed, placement: i.placement });
       wanted.add(prefix + key);
       const spec = JSON.stringify(parsed.spec);
       const running = this.watches.get(prefix + key);
@@ -201,8 +221,15 @@ export class TraitStage {
         progress: s.trait.progress.encode(p),
         status: s.trait.describe(p),
         standing: true,
+        ...(i.placement ? { placement: i.placement } : {}),
       });
-      const log = i.log.child({ app: r.app, env: r.env, component: parsed.component, trait: parsed.trait });
+      const log = i.log.child({
+        app: r.app,
+        env: r.env,
+        component: parsed.component,
+        trait: parsed.trait,
+        ...(i.placement ? { cluster: i.placement } : {}),
+      });
       s.runtime
         .watch({
           ...this.target(i, parsed, i.objects),
@@ -218,7 +245,6 @@ export class TraitStage {
           if (this.watches.get(prefix + key)?.abort === abort) this.watches.delete(prefix + key);
         });
     }
-    this.unwatch(r.app, r.env, wanted);
   }
 
   /** Whether one of these traits has a watch. */

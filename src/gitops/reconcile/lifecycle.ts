@@ -14,6 +14,8 @@ import { holdEvent, type SourceHolds } from '../store/hold-watch.js';
 import { recordFailed, recordSynced } from './record.js';
 import { PERSISTED, summaryOf, type Release, type Rendered, type Spec } from './release.js';
 import { renderRelease } from '../release/release-render.js';
+import { waveOrder } from '../release/waves.js';
+import { settlePlacements } from './placement-states.js';
 import {
   type Hold,
   readHistory,
@@ -57,6 +59,7 @@ export class ReleaseLifecycle {
       );
     }
     if (saved.summary?.traits) r.traits = new Map(saved.summary.traits.map((t) => [traitKey(t), t]));
+    if (saved.summary?.placements) r.placements = saved.summary.placements;
     const unchanged = spec !== undefined && saved.summary?.specDigest === spec.digest;
     if (unchanged) {
       // Nothing changed for this app while the controller was away: no new reconcile.
@@ -133,6 +136,7 @@ export class ReleaseLifecycle {
     this.d.options.metrics.setStatus(r.app, r.env, state);
     const snapshot = r.actor!.getPersistedSnapshot();
     const cluster = this.d.options.clusterFor(r.config, 'local');
+    if (state === 'synced' && previous === 'verifying') settlePlacements(r, ctx.revision);
     const summary = summaryOf(r, state, ctx);
     const log = this.d.options.log.child({ app: r.app, env: r.env, commit: ctx.revision });
     if (state !== 'synced' && state !== 'failed') log.debug({ state }, 'state');
@@ -161,6 +165,11 @@ export class ReleaseLifecycle {
   reportTrait(r: Release, key: string, state: TraitState | undefined): Promise<void> {
     if (state) r.traits.set(key, state);
     else r.traits.delete(key);
+    return this.persist(r);
+  }
+
+  /** Writes the release's state record as it is now (a trait's progress, a wave's). */
+  persist(r: Release): Promise<void> {
     const s = r.actor?.getSnapshot();
     if (!s) return Promise.resolve();
     const cluster = this.d.options.clusterFor(r.config, 'local');
@@ -180,10 +189,10 @@ export class ReleaseLifecycle {
     return r.io;
   }
 
-  /** The objects of the newest good revision (Synced or rolled back to), read once per commit. */
-  /** What a release's runtime traits work on: its rendered objects on the cluster of its one placement. */
-  async stageInput(r: Release, rendered: Rendered, revision: string): Promise<StageInput> {
-    const p = rendered.placements[0]!;
+  /** What a release's runtime traits work on at placement `k`: its rendered objects on that cluster. */
+  async stageInput(r: Release, rendered: Rendered, revision: string, k: number): Promise<StageInput> {
+    const p = rendered.placements[k]!;
+    const metrics = r.config?.clusterMetrics?.[p.cluster];
     return {
       release: r,
       rendered,
@@ -191,14 +200,17 @@ export class ReleaseLifecycle {
       cluster: this.d.options.clusterFor(r.config, p.cluster),
       records: this.d.options.clusterFor(r.config, 'local'),
       objects: p.objects,
-      stable: await this.stableOf(r, revision, 0),
+      stable: await this.stableOf(r, revision, p.cluster),
+      ...(p.ownedFields ? { ownedFields: p.ownedFields } : {}),
+      ...(metrics ? { metrics } : {}),
+      ...(rendered.placements.length > 1 ? { placement: p.cluster } : {}),
       log: this.d.options.log,
     };
   }
 
   /**
    * A release at rest synced: its traits' watches run on the synced revision's render (rendered again
-   * after a restart). Runtime traits run on a release with one placement.
+   * after a restart), on each placement.
    */
   private async watchTraits(r: Release, revision: string | undefined): Promise<void> {
     if (revision === undefined || this.d.stopped()) return;
@@ -207,22 +219,22 @@ export class ReleaseLifecycle {
     const current = r.rendered && (r.rendered.commit === revision || r.sameSpec.has(r.rendered.commit));
     if (!current && !this.d.options.traits.hasWatch([...r.traits.values()].map((t) => t.trait))) return;
     const rendered = current ? r.rendered! : await this.prepare(r, revision);
-    if (rendered.placements.length !== 1 || !this.d.options.traits.has(rendered)) {
+    if (!this.d.options.traits.has(rendered)) {
       this.d.options.traits.unwatch(r.app, r.env);
       return;
     }
-    this.d.options.traits.watch(await this.stageInput(r, rendered, revision), (key, state) =>
-      this.reportTrait(r, key, state),
-    );
+    const inputs = await Promise.all(rendered.waves.map((k) => this.stageInput(r, rendered, revision, k)));
+    this.d.options.traits.watch(inputs, (key, state) => this.reportTrait(r, key, state));
   }
 
-  async stableOf(r: Release, revision: string, placement: number): Promise<KubeObject[] | undefined> {
+  /** The objects of the newest good revision (Synced or rolled back to) on a cluster, read once per commit. */
+  async stableOf(r: Release, revision: string, cluster: string): Promise<KubeObject[] | undefined> {
     if (r.stable?.commit !== revision) {
       const history = await readHistory(this.d.options.clusterFor(r.config, 'local'), r);
       const good = history.find((h) => h.outcome !== 'Failed' && h.placements);
-      r.stable = { commit: revision, placements: good?.placements?.map((p) => p.objects) };
+      r.stable = { commit: revision, placements: good?.placements };
     }
-    return r.stable.placements?.[placement];
+    return r.stable.placements?.find((p) => p.cluster === cluster)?.objects;
   }
 
   /**
@@ -301,10 +313,17 @@ export class ReleaseLifecycle {
     this.d.options.metrics.renders.inc({ app: r.app, env: r.env });
     if (!release.ok) throw new Error(release.problems.map(formatProblem).join('\n'));
     const namespace = r.config?.namespace ?? sourced.app.metadata.namespace ?? 'default';
+    const waves = waveOrder(release.value.placements, r.config?.waves, {
+      env: r.env,
+      app: r.app,
+      file: 'ferry.yaml',
+    });
+    if (!waves.ok) throw new Error(waves.problems.map(formatProblem).join('\n'));
     this.warn(r, spec.commit, namespace, release.value.warnings);
     r.rendered = {
       commit: spec.commit,
       placements: release.value.placements,
+      waves: waves.value,
       runtimeTraits: release.value.runtimeTraits,
       manifestDigest: hashOf(release.value.placements),
       namespace,

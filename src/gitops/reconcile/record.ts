@@ -10,7 +10,9 @@ import type { ReconcileOptions } from './options.js';
 import { driftText } from '../sync/drift.js';
 import { applyToPlacements } from '../release/placements.js';
 import type { Release } from './release.js';
-import { appendRevision, placeHold, readHistory } from '../store/release-store.js';
+import { appendRevision, placeHold, readHistory, type Revision } from '../store/release-store.js';
+import { tookCommit } from '../release/waves.js';
+import { setPlacement } from './placement-states.js';
 
 export interface RecordDeps {
   options: Pick<ReconcileOptions, 'clusterFor' | 'log' | 'metrics'>;
@@ -93,6 +95,11 @@ export async function recordFailed(d: RecordDeps, r: Release, ctx: ReconcileCont
     // A runtime trait aborted (a canary): the stable version never changed. Held on this commit, so it
     // is not retried until a newer commit touches the app (or ferry resume).
     const reason = `${aborted.trait} aborted at commit ${ctx.revision.slice(0, 12)}: ${aborted.reason}`;
+    // The clusters of earlier waves verified the commit: they go back too (the aborting one never took it).
+    const verified = (r.placements ?? []).filter((p) => p.commit === ctx.revision).map((p) => p.cluster);
+    if (verified.length > 0) await rollBack(d, r, ctx, verified, log);
+    for (const p of r.placements ?? [])
+      if (p.rolling === ctx.revision) setPlacement(r, p.cluster, { rolling: undefined });
     await placeHold(cluster, r, {
       reason,
       since: new Date().toISOString(),
@@ -104,12 +111,9 @@ export async function recordFailed(d: RecordDeps, r: Release, ctx: ReconcileCont
     return;
   }
   if (!['ApplyFailed', 'DeliveryFailed', 'HealthCheckFailed'].includes(failure.reason) || !autoRollback(r)) return;
-  const good = (await readHistory(cluster, r)).find(
-    (h) => h.outcome !== 'Failed' && h.placements && h.commit !== ctx.revision,
-  );
-  if (!good) return log.warn({}, 'automatic rollback: no earlier good revision');
-  const result = await applyToPlacements(r, good.placements!, (c) => d.options.clusterFor(r.config, c));
-  if (!result.ok) return log.error({ err: result.errors.join('; ') }, 'automatic rollback failed');
+  // A release on several clusters: only those that took the commit go back (a wave stopped before the others).
+  const good = await rollBack(d, r, ctx, r.placements ? tookCommit(r.placements, ctx.revision ?? '') : undefined, log);
+  if (!good) return;
   await placeHold(cluster, r, {
     reason: `automatic rollback to revision ${good.revision} after ${failure.reason}`,
     since: new Date().toISOString(),
@@ -130,6 +134,35 @@ export async function recordFailed(d: RecordDeps, r: Release, ctx: ReconcileCont
   });
   log.warn({ to: good.revision }, 'rolled back automatically; held until a newer commit or ferry resume');
   r.actor?.send({ type: 'HOLD', reason: `automatic rollback to revision ${good.revision} after ${failure.reason}` });
+}
+
+/**
+ * Re-applies the newest good revision (before `ctx.revision`) on the given clusters (all: undefined); returns
+ * it, or nothing when there is none or it failed (logged).
+ */
+async function rollBack(
+  d: RecordDeps,
+  r: Release,
+  ctx: ReconcileContext,
+  clusters: string[] | undefined,
+  log: Logger,
+): Promise<Revision | undefined> {
+  const good = (await readHistory(d.options.clusterFor(r.config, 'local'), r)).find(
+    (h) => h.outcome !== 'Failed' && h.placements && h.commit !== ctx.revision,
+  );
+  if (!good) {
+    log.warn({}, 'automatic rollback: no earlier good revision');
+    return undefined;
+  }
+  const placements = good.placements!.filter((p) => clusters === undefined || clusters.includes(p.cluster));
+  const result = await applyToPlacements(r, placements, (c) => d.options.clusterFor(r.config, c));
+  if (!result.ok) {
+    log.error({ err: result.errors.join('; ') }, 'automatic rollback failed');
+    return undefined;
+  }
+  for (const p of placements) setPlacement(r, p.cluster, { commit: good.commit, rolling: undefined });
+  if (clusters) log.warn({ to: good.revision, clusters }, 'rolled back the clusters that took the commit');
+  return good;
 }
 
 function autoRollback(r: Release): boolean {

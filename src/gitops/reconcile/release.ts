@@ -15,6 +15,7 @@ import type { EnvironmentConfig } from '../source/environments.js';
 import type { MetricsSourceConfig } from '../../config/metrics-source.js';
 import type { AppFolder, LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
 import type { StateSummary, TraitState } from '../store/release-store.js';
+import type { PlacementState } from '../store/state-summary.js';
 import type { planApp } from '../sync/sync.js';
 import { type ReconcileContext, type reconcileMachine, WAITS_FOR_COMMIT } from './machine.js';
 
@@ -41,6 +42,8 @@ export interface Rendered {
   placements: ReleasePlacement[];
   runtimeTraits: ParsedTrait[];
   manifestDigest: string;
+  /** The placements' indices in the order they take a new commit (release/waves.ts). */
+  waves: number[];
   namespace: string;
   app: SourcedApplication;
   registry: DefinitionRegistry;
@@ -83,7 +86,9 @@ export interface Release {
   /** How the last delivery ended (the traits' outcomes), for what is recorded next. */
   delivered?: DeliveryResult;
   /** The objects of the newest good revision by placement, read once per commit (hold-back and delivery use them). */
-  stable?: { commit: string; placements: KubeObject[][] | undefined };
+  stable?: { commit: string; placements: { cluster: string; objects: KubeObject[] }[] | undefined };
+  /** A release on several clusters: where each stands, in wave order (persisted with the state). */
+  placements?: PlacementState[];
 }
 
 /** A new release of this source, not yet restored. */
@@ -134,6 +139,7 @@ export function summaryOf(r: Release, state: string, ctx: ReconcileContext): Sta
     updatedAt: new Date().toISOString(),
     source: r.source,
     ...(r.traits.size > 0 ? { traits: [...r.traits.values()] } : {}),
+    ...(r.placements ? { placements: r.placements.map((p) => ({ ...p })) } : {}),
   };
 }
 

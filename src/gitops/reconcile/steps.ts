@@ -15,8 +15,8 @@ import { waitHealthy } from '../sync/wait.js';
 import type { ReconcileOptions } from './options.js';
 import type { PlanOutput, StepInput } from './machine.js';
 import type { Semaphore } from '../../util/semaphore.js';
-import type { ReleasePlacement } from '../release/release-render.js';
-import type { KubeObject } from '../../objects/objects.js';
+import { placementsFor, setPlacement } from './placement-states.js';
+import { placementWaves } from './wave-delivery.js';
 
 export interface StepDeps {
   options: ReconcileOptions;
@@ -39,19 +39,62 @@ export function reconcileSteps(d: StepDeps) {
       return running;
     });
   const health = (r: Release) => definitionHealth(r.rendered!.registry, r.rendered!.app.app.spec.components, r.app);
-  const stageInput = (r: Release, rendered: Rendered, revision: string) =>
-    d.lifecycle.stageInput(r, rendered, revision);
-  /** Runtime traits run on a release with one placement (a topology's waves are not there yet). */
+  const stageInput = (r: Release, rendered: Rendered, revision: string, k: number) =>
+    d.lifecycle.stageInput(r, rendered, revision, k);
   const delivers = (rendered: Rendered, revision: string | undefined): revision is string =>
-    revision !== undefined && rendered.placements.length === 1 && d.options.traits.has(rendered);
+    revision !== undefined && d.options.traits.has(rendered);
   /** The objects apply writes: with the runtime traits' hold-back (a canary keeps the stable template). */
-  const desired = async (
+  const desired = async (r: Release, rendered: Rendered, revision: string | undefined, k: number) =>
+    delivers(rendered, revision)
+      ? d.options.traits.holdBack(await stageInput(r, rendered, revision, k))
+      : rendered.placements[k]!.objects;
+  const multi = (rendered: Rendered) => rendered.placements.length > 1;
+  /** Syncs placement `k` (prune on; Git's fields forced); logs what it wrote and returns its errors. */
+  const syncPlacement = async (
     r: Release,
     rendered: Rendered,
     revision: string | undefined,
-    p: ReleasePlacement,
-  ): Promise<KubeObject[]> =>
-    delivers(rendered, revision) ? d.options.traits.holdBack(await stageInput(r, rendered, revision)) : p.objects;
+    k: number,
+    planned?: Awaited<ReturnType<typeof planApp>>,
+  ): Promise<string[]> => {
+    const p = rendered.placements[k]!;
+    // force: Git owns the fields it declares, even when a hand edit took them over (as Flux and Argo CD's
+    // server-side apply do).
+    const res = await syncApp({
+      scope: r,
+      objects: await desired(r, rendered, revision, k),
+      ownedFields: p.ownedFields,
+      components: rendered.app.app.spec.components,
+      cluster: d.options.clusterFor(r.config, p.cluster),
+      prune: true,
+      force: true,
+      health: health(r),
+      ...(planned ? { planned } : {}),
+    });
+    const writes = res.items.filter(
+      (x) => x.action === 'created' || x.action === 'configured' || x.action === 'deleted',
+    );
+    d.options.log.info(
+      {
+        app: r.app,
+        env: r.env,
+        commit: revision,
+        cluster: p.cluster,
+        ok: res.ok,
+        writes: res.writes,
+        changed: writes.map((w) => `${w.action} ${formatRef(w.ref)}`).slice(0, 20),
+      },
+      'applied',
+    );
+    return res.errors.map((e) => (multi(rendered) ? `[${p.cluster}] ${e}` : e));
+  };
+  const waves = placementWaves({
+    options: d.options,
+    lifecycle: d.lifecycle,
+    health,
+    stageInput,
+    syncPlacement,
+  });
   return {
     fetch: step(async (r, i) => {
       d.lifecycle.specOf(r, i.revision);
@@ -71,10 +114,10 @@ export function reconcileSteps(d: StepDeps) {
       r.planned = undefined;
       const plans: Awaited<ReturnType<typeof planApp>>[] = [];
       const drift: string[] = [];
-      for (const p of rendered.placements) {
+      for (const [k, p] of rendered.placements.entries()) {
         const planned = await planApp({
           scope: r,
-          objects: await desired(r, rendered, i.revision, p),
+          objects: await desired(r, rendered, i.revision, k),
           ownedFields: p.ownedFields,
           cluster: d.options.clusterFor(r.config, p.cluster),
           prune: true,
@@ -94,37 +137,13 @@ export function reconcileSteps(d: StepDeps) {
       // The planning step's reading, once: a resumed apply (after a restart) reads afresh.
       const planned = r.planned?.commit === rendered.commit ? r.planned.plans : undefined;
       r.planned = undefined;
-      for (const [k, p] of rendered.placements.entries()) {
-        // force: Git owns the fields it declares, even when a hand edit took them over (as Flux and Argo CD's
-        // server-side apply do).
-        const res = await syncApp({
-          scope: r,
-          objects: await desired(r, rendered, i.revision, p),
-          ownedFields: p.ownedFields,
-          components: rendered.app.app.spec.components,
-          cluster: d.options.clusterFor(r.config, p.cluster),
-          prune: true,
-          force: true,
-          health: health(r),
-          ...(planned?.[k] ? { planned: planned[k] } : {}),
-        });
-        errors.push(...res.errors.map((e) => (rendered.placements.length > 1 ? `[${p.cluster}] ${e}` : e)));
-        const writes = res.items.filter(
-          (x) => x.action === 'created' || x.action === 'configured' || x.action === 'deleted',
-        );
-        d.options.log.info(
-          {
-            app: r.app,
-            env: r.env,
-            commit: i.revision,
-            cluster: p.cluster,
-            ok: res.ok,
-            writes: res.writes,
-            changed: writes.map((w) => `${w.action} ${formatRef(w.ref)}`).slice(0, 20),
-          },
-          'applied',
-        );
-      }
+      // A release on several clusters takes a new commit wave by wave: apply writes the first wave's cluster, the
+      // delivering stage the others, each after the one before it was verified.
+      const first = multi(rendered) ? [rendered.waves[0]!] : rendered.placements.map((_, k) => k);
+      const firstCluster = rendered.placements[first[0]!]!.cluster;
+      if (multi(rendered) && placementsFor(r, rendered)?.find((p) => p.cluster === firstCluster)?.commit !== i.revision)
+        setPlacement(r, firstCluster, { rolling: i.revision });
+      for (const k of first) errors.push(...(await syncPlacement(r, rendered, i.revision, k, planned?.[k])));
       d.options.metrics.applies.inc({ app: r.app, env: r.env, result: errors.length === 0 ? 'ok' : 'failed' });
       if (errors.length > 0) throw new Error(errors.join('\n'));
       return undefined;
@@ -135,15 +154,10 @@ export function reconcileSteps(d: StepDeps) {
       r.delivered = undefined;
       if (input.revision === undefined) return undefined;
       const rendered = await d.lifecycle.prepare(r, input.revision);
-      if (!delivers(rendered, input.revision)) return undefined;
-      const running = d.options.traits.deliver(await stageInput(r, rendered, input.revision), signal, (key, state) =>
-        d.lifecycle.reportTrait(r, key, state),
-      );
+      if (!delivers(rendered, input.revision) && !multi(rendered)) return undefined;
+      const running = waves.deliver(r, rendered, input.revision, signal, (gated) => d.gate.run(gated));
       r.running = running;
-      const result = await running;
-      r.delivered = result;
-      // The core records the outcome (record.ts); the trait that spoke is only named in the message.
-      if (result.aborted) throw new Error(`${result.aborted.trait} aborted: ${result.aborted.reason}`);
+      await running;
       return undefined;
     }),
     verify: step(async (r, i) => {

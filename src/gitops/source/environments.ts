@@ -24,6 +24,13 @@ export interface EnvironmentConfig {
   metrics?: MetricsSourceConfig;
   /** Where its releases come from, and the gates they pass (none: it follows Git). */
   promotion?: PromotionPolicy;
+  /**
+   * The order in which its topology's clusters take a new release, one after the other (the clusters not named
+   * follow, in the topology's order; none named: the topology's order).
+   */
+  waves?: string[];
+  /** Where traits read metrics on a placement of that cluster (ferry.yaml's `clusters.<name>.metrics` over this). */
+  clusterMetrics?: Record<string, MetricsSourceConfig>;
 }
 
 export interface FerryConfig {
@@ -71,6 +78,11 @@ const SCHEMA = {
   additionalProperties: false,
   properties: {
     metrics: METRICS,
+    /** Settings of the clusters a topology places on (kubeconfig contexts): where traits read their metrics. */
+    clusters: {
+      type: 'object',
+      additionalProperties: { type: 'object', additionalProperties: false, properties: { metrics: METRICS } },
+    },
     environments: {
       type: 'array',
       items: {
@@ -84,6 +96,7 @@ const SCHEMA = {
           namespace: { type: 'string', pattern: NAME, maxLength: 63 },
           metrics: METRICS,
           promotion: PROMOTION_SCHEMA,
+          waves: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, minItems: 1 },
         },
       },
     },
@@ -138,6 +151,7 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
     environments?: (Omit<EnvironmentConfig, 'promotion'> & { promotion?: PromotionInput })[];
     defaults?: { autoRollback?: boolean; pruneRemovedApps?: boolean; verifyTimeout?: string };
     metrics?: MetricsSourceConfig;
+    clusters?: Record<string, { metrics?: MetricsSourceConfig }>;
   };
   const seen = new Map<string, number>();
   const problems: FerryProblem[] = [];
@@ -183,6 +197,9 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
   (cfg.environments ?? []).forEach((e, i) =>
     needsCustom(mergeMetricsSource(cfg.metrics, e.metrics), ['environments', i, 'metrics']),
   );
+  const clusters = Object.entries(cfg.clusters ?? {}).filter(([, c]) => c.metrics !== undefined);
+  for (const [name, c] of clusters)
+    needsCustom(mergeMetricsSource(cfg.metrics, c.metrics), ['clusters', name, 'metrics']);
   if (problems.length > 0) return fail(problems);
   const d = cfg.defaults ?? {};
   const metricsOf = (e: EnvironmentConfig) => mergeMetricsSource(cfg.metrics, e.metrics);
@@ -190,7 +207,15 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
     environments: (cfg.environments ?? []).map(({ promotion: _, ...e }) => {
       const metrics = metricsOf(e);
       const promotion = promotions.policies.get(e.name);
-      return { ...e, ...(metrics ? { metrics } : {}), ...(promotion ? { promotion } : {}) };
+      const clusterMetrics = Object.fromEntries(
+        clusters.map(([name, c]) => [name, mergeMetricsSource(metrics, c.metrics)!] as const),
+      );
+      return {
+        ...e,
+        ...(metrics ? { metrics } : {}),
+        ...(promotion ? { promotion } : {}),
+        ...(clusters.length > 0 ? { clusterMetrics } : {}),
+      };
     }),
     ...(cfg.metrics ? { metrics: cfg.metrics } : {}),
     defaults: {

@@ -58,8 +58,10 @@ describe('ferry.yaml promotion', () => {
     [
       ['  - name: dev', '  - name: prod', '    promotion: {from: dev, waves: [prod-eu, prod-us]}'],
       4,
-      'waves: cluster-by-cluster waves are not carried out yet',
+      'unknown field "waves"',
     ],
+    [['  - name: dev', '  - name: prod', '    waves: [prod-eu, prod-eu]'], 4, 'waves'],
+    [['  - name: dev', '  - name: prod', '    waves: []'], 4, 'waves'],
   ])('%j is refused at line %i: %s', (envs, line, message) => {
     const r = parse(['environments:', ...envs]);
     expect(r.ok).toBe(false);

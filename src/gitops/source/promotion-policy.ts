@@ -1,9 +1,7 @@
 /**
  * An environment's promotion policy in `ferry.yaml`: which environment its releases come from, whether a
  * verified release moves on by itself or waits for `ferry approve`, how long it must soak upstream first,
- * when promotions may happen (a window); `waves` (the order its clusters take a release) is refused until it
- * is carried out, rather than accepted and ignored. Parsed
- * and checked here (unknown `from`, a cycle, a garbled window, contradicting settings), each problem at its
+ * when promotions may happen (a window). Parsed and checked here (unknown `from`, a cycle, a garbled window, contradicting settings), each problem at its
  * line; pure apart from the clock a window is asked about.
  */
 import { DURATION_PATTERN, parseDurationMs } from '../../util/duration.js';
@@ -44,11 +42,10 @@ export const PROMOTION_SCHEMA = {
     approval: { enum: ['required', 'none'] },
     soak: { type: 'string', pattern: DURATION_PATTERN },
     window: { type: 'string', minLength: 1 },
-    waves: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
   },
 } as const;
 
-export const PROMOTION_FIELDS = 'from, auto, approval, soak, window, waves';
+export const PROMOTION_FIELDS = 'from, auto, approval, soak, window';
 
 /** `promotion` as written (after the schema check). */
 export interface PromotionInput {
@@ -57,7 +54,6 @@ export interface PromotionInput {
   approval?: 'required' | 'none';
   soak?: string;
   window?: string;
-  waves?: string[];
 }
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -140,12 +136,6 @@ export function checkPromotions(environments: readonly { name: string; promotion
       return at('from', `${where}.from: no environment "${p.from}" (known: ${[...names].join(', ')})`);
     if (p.auto === true && p.approval === 'required')
       return at('auto', `${where}: auto: true and approval: required contradict (approval waits for ferry approve)`);
-    if (p.waves !== undefined)
-      return at(
-        'waves',
-        `${where}.waves: cluster-by-cluster waves are not carried out yet (the topology's clusters take a release ` +
-          'together); remove it',
-      );
     const window = p.window === undefined ? undefined : parseWindow(p.window);
     if (typeof window === 'string') return at('window', `${where}.window: ${window}`);
     const approval = p.approval === 'required';

@@ -22,6 +22,17 @@ export interface TraitState {
   outcome?: string;
   /** Reported by the trait's watch, which runs while the release is synced (an slo): `ferry status` shows it then. */
   standing?: boolean;
+  /** The placement's cluster, when the release has several (each runs its traits in its wave). */
+  placement?: string;
+}
+
+/** Where one placement (cluster) of a release with several stands: the commit it runs, and one rolling out to it. */
+export interface PlacementState {
+  cluster: string;
+  /** The commit this cluster runs: the newest verified there (or rolled back to). */
+  commit?: string;
+  /** A newer commit being rolled out to this cluster now (its wave). */
+  rolling?: string;
 }
 
 export interface StateSummary {
@@ -50,6 +61,8 @@ export interface StateSummary {
   source?: string;
   /** The runtime traits' state (a canary's step, weight and analysis runs), one entry per component and trait. */
   traits?: TraitState[];
+  /** A release on several clusters: each cluster's commit, in wave order (they differ while a wave rolls). */
+  placements?: PlacementState[];
 }
 
 /** The commit a release is at: the newer one waiting while it is held, else the one reconciled. */

@@ -73,6 +73,8 @@ export interface SoakDelivery {
   metrics?: string;
   /** How it ended; undefined while it runs. */
   ended?: 'promoted' | 'aborted' | 'superseded';
+  /** The cluster of the placement it ran on. */
+  cluster: unknown;
 }
 
 export class SoakTrait implements RuntimeTrait<SoakSpec, SoakProgress> {
@@ -139,6 +141,7 @@ export class SoakTrait implements RuntimeTrait<SoakSpec, SoakProgress> {
       component: i.component,
       progress: i.progress,
       signal: i.signal,
+      cluster: i.cluster,
       ...(i.metrics ? { metrics: i.metrics.name } : {}),
     };
     this.deliveries.push(d);
