@@ -135,7 +135,7 @@ describe('waves across the clusters of a topology', () => {
     expect(soak.deliveries.filter((d) => d.revision === c2)).toHaveLength(1);
   });
 
-  it('a cluster that fails its health stops the wave; with autoRollback only the clusters that took it go back', async () => {
+  it('a cluster failing its health stops the wave; autoRollback rolls back the clusters that took it', async () => {
     const { h, image, c1 } = await twoClusters({ soak: false, autoRollback: true });
     await h.waitFor('synced', c1);
     h.clusterAt('eu').workloads = (o) => (imageOf(o) === 'nginx:2.0' ? 'degraded' : 'ready');
@@ -150,7 +150,7 @@ describe('waves across the clusters of a topology', () => {
     expect(h.machine?.context.revision).toBe(c2);
   });
 
-  it('declared waves go first; a controller restarted mid-wave resumes it without rolling the first again', async () => {
+  it('declared waves go first; a restarted controller resumes the wave without rolling the first again', async () => {
     const { h, soak, image, clusterOf, c1 } = await twoClusters({ waves: ['us'] });
     await h.waitFor('synced', c1);
     expect(soak.deliveries.map((d) => clusterOf(d.cluster))).toEqual(['us', 'eu']);

@@ -1,8 +1,8 @@
 /**
  * An environment's promotion policy in `ferry.yaml`: which environment its releases come from, whether a
  * verified release moves on by itself or waits for `ferry approve`, how long it must soak upstream first,
- * when promotions may happen (a window). Parsed and checked here (unknown `from`, a cycle, a garbled window, contradicting settings), each problem at its
- * line; pure apart from the clock a window is asked about.
+ * when promotions may happen (a window). Parsed and checked here (unknown `from`, a cycle, a garbled window,
+ * contradicting settings), each problem at its line; pure apart from the clock a window is asked about.
  */
 import { DURATION_PATTERN, parseDurationMs } from '../../util/duration.js';
 
