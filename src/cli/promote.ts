@@ -73,7 +73,7 @@ export function cellOf(v: EnvView, commit: string, soakMs: number): ReleaseCell 
   if (running) {
     const ver = verificationOf(s, commit);
     if (ver.state === 'failed') return { state: 'failed', detail: ver.why };
-    if (ver.state === 'deploying') return { state: 'deploying', detail: ver.why };
+    if (ver.state === 'deploying') return { state: 'deploying', detail: wavesOf(s, commit) ?? ver.why };
     const soak = v.promotion.soak?.commit === commit ? v.promotion.soak : undefined;
     if (soak?.failed) return { state: 'failed', detail: soak.failed };
     if (soakMs > 0 && (soak?.servedMs ?? 0) < soakMs)
@@ -86,6 +86,14 @@ export function cellOf(v: EnvView, commit: string, soakMs: number): ReleaseCell 
   if (v.history.includes(commit) || v.promotion.history.some((h) => h.commit === commit))
     return { state: 'superseded' };
   return { state: '-' };
+}
+
+/** A release rolling out cluster by cluster: where each cluster is (`prod-eu verified, prod-us waiting`). */
+function wavesOf(s: StateSummary, commit: string): string | undefined {
+  if (!s.placements) return undefined;
+  const at = (p: NonNullable<StateSummary['placements']>[number]) =>
+    p.commit === commit ? 'verified' : p.rolling === commit ? 'rolling out' : 'waiting';
+  return s.placements.map((p) => `${p.cluster} ${at(p)}`).join(', ');
 }
 
 export async function runReleases(app: string, f: ReleaseFlags, io: CliIO): Promise<number> {

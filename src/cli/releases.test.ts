@@ -45,6 +45,45 @@ describe('ferry status table', () => {
     ]);
   });
 
+  it('a release on several clusters: a row per cluster with the commit it runs, the delivering one named', () => {
+    const rows = statusTable(
+      [
+        s({
+          env: 'prod',
+          status: 'delivering',
+          commit: 'c2c2c2c2c2c2c2c2',
+          placements: [
+            { cluster: 'prod-eu', commit: 'c2c2c2c2c2c2c2c2' },
+            { cluster: 'prod-us', commit: 'c1c1c1c1c1c1c1c1', rolling: 'c2c2c2c2c2c2c2c2' },
+          ],
+          traits: [
+            {
+              component: 'web',
+              trait: 'canary',
+              commit: 'c2c2c2c2c2c2c2c2',
+              status: 'promoted',
+              outcome: 'promoted',
+              placement: 'prod-eu',
+            },
+            {
+              component: 'web',
+              trait: 'canary',
+              commit: 'c2c2c2c2c2c2c2c2',
+              status: 'progressing 1/2',
+              placement: 'prod-us',
+            },
+          ],
+        }),
+      ],
+      now,
+    );
+    expect(rows.slice(1)).toEqual([
+      ['web', 'prod', 'c2c2c2c2c2c2', '[prod-us] progressing 1/2', '-', '-', '60s', ''],
+      ['', '└ prod-eu', 'c2c2c2c2c2c2', 'running', '', '', '', ''],
+      ['', '└ prod-us', 'c1c1c1c1c1c1', 'rolling out c2c2c2c2c2c2', '', '', '', ''],
+    ]);
+  });
+
   it('a SOURCE column when the apps come from more than one Git source', () => {
     const rows = statusTable([s({ commit: 'c1' }), s({ commit: 'c9', source: 'bbbbbbbbbbbb' })], now);
     expect(rows.map((r) => r.join('|'))).toEqual([

@@ -149,18 +149,30 @@ export function statusTable(states: StateSummary[], now = Date.now()): string[][
     ...(bySource ? ['SOURCE'] : []),
     'LAST ERROR',
   ];
+  // A release on several clusters: a row per cluster under it, with the commit that cluster runs.
+  const placementRows = (s: StateSummary) =>
+    (s.placements ?? []).map((p) => [
+      '',
+      `└ ${p.cluster}`,
+      p.commit?.slice(0, 12) ?? '-',
+      p.rolling ? `rolling out ${p.rolling.slice(0, 12)}` : 'running',
+      ...head.slice(4).map(() => ''),
+    ]);
   return [
     head,
-    ...states.map((s) => [
-      s.app,
-      s.env,
-      commit(s),
-      state(s),
-      s.health ?? '-',
-      s.hold ? 'yes' : '-',
-      age(s.updatedAt, now),
-      ...(bySource ? [s.source ?? '-'] : []),
-      s.status === 'synced' ? '' : oneLine(lastErrorText(s)),
+    ...states.flatMap((s) => [
+      [
+        s.app,
+        s.env,
+        commit(s),
+        state(s),
+        s.health ?? '-',
+        s.hold ? 'yes' : '-',
+        age(s.updatedAt, now),
+        ...(bySource ? [s.source ?? '-'] : []),
+        s.status === 'synced' ? '' : oneLine(lastErrorText(s)),
+      ],
+      ...placementRows(s),
     ]),
   ];
 }
@@ -330,8 +342,12 @@ function standingLines(s: StateSummary): string[] {
   return (s.traits ?? []).filter((t) => t.standing && t.status).map((t) => t.status!);
 }
 
-/** What a delivering release's runtime trait says (`progressing 2/4 (weight 50)`): the one still running. */
+/**
+ * What a delivering release's runtime trait says (`progressing 2/4 (weight 50)`): the one still running, with its
+ * cluster on a release that has several.
+ */
 function deliveryLine(s: StateSummary): string | undefined {
   const running = (s.traits ?? []).filter((t) => t.commit === s.commit && t.status);
-  return (running.find((t) => !t.outcome) ?? running.at(-1))?.status;
+  const t = running.find((t) => !t.outcome) ?? running.at(-1);
+  return t && (t.placement ? `[${t.placement}] ${t.status}` : t.status);
 }

@@ -125,7 +125,15 @@ export class CanaryWorld {
   serve!: Serve;
   private readonly core = testKubeConfig().makeApiClient(CoreV1Api);
 
-  constructor(private readonly o: { ferryYaml?: string; serveArgs?: string[]; prometheusFlag?: boolean } = {}) {}
+  constructor(
+    private readonly o: {
+      ferryYaml?: string;
+      serveArgs?: string[];
+      prometheusFlag?: boolean;
+      /** The kubeconfig `ferry serve` reads (default: the test cluster's), e.g. one with a context per cluster. */
+      kubeconfig?: string;
+    } = {},
+  ) {}
 
   async start(): Promise<this> {
     this.cluster = KubeCluster.fromFile(inject('kubeconfig'));
@@ -152,7 +160,7 @@ export class CanaryWorld {
         ...(this.o.serveArgs ?? []),
         ...extra,
       ],
-      { KUBECONFIG: inject('kubeconfig') },
+      { KUBECONFIG: this.o.kubeconfig ?? inject('kubeconfig') },
     ).start();
   }
 
