@@ -187,7 +187,7 @@ describe.skipIf(!own)('promotion dev → staging → prod (prod-eu, then prod-us
     expect(await cell(v2, 'staging')).toBe('-');
   });
 
-  it('v4 forced into prod fails its canary on prod-eu: prod-us never runs it, prod alone is held until resumed', async () => {
+  it('v4 forced into prod fails its canary on prod-eu: never on prod-us; prod alone held until resumed', async () => {
     const v3 = (await summary('staging'))!.commit!;
     const v4 = w.repo.commit({ [`apps/${s.app}/app.yaml`]: app('example/web:v4-errors') }, 'v4');
     await eventually(
