@@ -46,7 +46,10 @@ export function addPromotionCommands(
         )
         .argument('<app>', 'application name'),
     )
-    .requiredOption('--to <env>', 'the environment to promote into (it needs a promotion policy in ferry.yaml)')
+    .requiredOption(
+      '--to <env>',
+      'the environment to promote into (it needs a promotion policy: ferry.yaml, or the app workflow)',
+    )
     .option('--release <commit>', 'the release (a commit or its prefix; default: the one its upstream runs)')
     .option('--force', 'past the gates (a held environment still takes nothing)')
     .action(async (app: string, o: { to: string; release?: string; force?: boolean }) =>

@@ -15,10 +15,10 @@ import {
   readPromotion,
   requestPromotion,
 } from '../gitops/store/promotion-store.js';
-import { readHistory, readState, type StateSummary } from '../gitops/store/release-store.js';
+import { listStates, readHistory, readState, type StateSummary } from '../gitops/store/release-store.js';
 import { formatDurationMs } from '../util/duration.js';
 import { EXIT_INVALID, EXIT_OK, formatTable, UsageError, type CliIO } from './io.js';
-import { type ReleaseFlags, releaseOf } from './releases.js';
+import { clusterOf, type ReleaseFlags, releaseOf } from './releases.js';
 
 /** Who asked, as recorded with an approval or a promotion request. */
 const who = (): string | undefined => {
@@ -42,10 +42,27 @@ export interface ReleaseCell {
   detail?: string;
 }
 
-function environments(f: ReleaseFlags): EnvironmentConfig[] {
+/**
+ * The app's environments in promotion order: ferry.yaml's, or, where it lists none, those the controller
+ * recorded for the app with the policies it applies (an app's own workflow: its deploy steps in order).
+ */
+async function environments(app: string, f: ReleaseFlags, io: CliIO): Promise<EnvironmentConfig[]> {
   const envs = loadFerryConfig(f.config).environments;
-  if (envs.length === 0) throw new UsageError('ferry.yaml lists no environments (--config)');
-  return promotionOrder(envs);
+  if (envs.length > 0) return promotionOrder(envs);
+  const names = [
+    ...new Set((await listStates(clusterOf(f, undefined))).filter((s) => s.app === app).map((s) => s.env)),
+  ];
+  if (names.length === 0)
+    throw new UsageError(`no environments: ferry.yaml lists none (--config), and no release of ${app} is recorded`);
+  const quiet: CliIO = { ...io, err: () => undefined };
+  const recorded = await Promise.all(
+    names.map(async (name): Promise<EnvironmentConfig> => {
+      const found = await releaseOf(app, { ...f, env: name }, quiet).catch(() => undefined);
+      const policy = found && (await readPromotion(found.cluster, found.scope))?.policy;
+      return { name, ...(policy ? { promotion: policy } : {}) };
+    }),
+  );
+  return promotionOrder(recorded);
 }
 
 async function viewOf(app: string, e: EnvironmentConfig, f: ReleaseFlags, io: CliIO): Promise<EnvView> {
@@ -97,7 +114,7 @@ function wavesOf(s: StateSummary, commit: string): string | undefined {
 }
 
 export async function runReleases(app: string, f: ReleaseFlags, io: CliIO): Promise<number> {
-  const envs = environments(f);
+  const envs = await environments(app, f, io);
   const views = await Promise.all(envs.map((e) => viewOf(app, e, f, io)));
   if (views.every((v) => !v.summary && v.history.length === 0 && !v.promotion.waiting)) {
     io.err(`error: no releases of ${app} recorded in ${envs.map((e) => e.name).join(', ')}\n`);
@@ -142,10 +159,10 @@ function pick(known: (string | undefined)[], wanted: string | undefined, fallbac
 }
 
 export async function runApprove(app: string, f: ReleaseFlags & { release?: string }, io: CliIO): Promise<number> {
-  const policy = environments(f).find((e) => e.name === f.env)?.promotion;
+  const policy = (await environments(app, f, io)).find((e) => e.name === f.env)?.promotion;
   if (!policy?.approval)
     throw new UsageError(
-      `--env ${f.env}: its promotion policy in ferry.yaml does not require approval (ferry promote moves a release)`,
+      `--env ${f.env}: its promotion policy does not require approval (ferry promote moves a release)`,
     );
   const found = await releaseOf(app, f, io);
   if (!found) return EXIT_INVALID;
@@ -167,11 +184,15 @@ export async function runPromote(
   f: ReleaseFlags & { to: string; release?: string; force?: boolean },
   io: CliIO,
 ): Promise<number> {
-  const target = environments(f).find((e) => e.name === f.to);
-  if (!target?.promotion) throw new UsageError(`--to ${f.to}: ferry.yaml gives that environment no promotion policy`);
+  const envs = await environments(app, f, io);
+  const target = envs.find((e) => e.name === f.to);
+  if (!target?.promotion) throw new UsageError(`--to ${f.to}: that environment has no promotion policy`);
   const upstream = await viewOf(app, { name: target.promotion.from }, f, io);
   const running = upstream.summary?.commit;
-  const commit = pick([running, ...upstream.history], f.release, running, io);
+  // Forced, any release an environment of the chain has seen (one that failed there, too).
+  const others = f.force ? await Promise.all(envs.map((e) => viewOf(app, e, f, io))) : [];
+  const seen = others.flatMap((v) => [v.summary?.newest, v.summary?.commit, ...v.history]);
+  const commit = pick([running, ...upstream.history, ...seen], f.release, running, io);
   if (!commit) {
     if (f.release === undefined) io.err(`error: ${target.promotion.from} runs no release of ${app} yet\n`);
     return EXIT_INVALID;

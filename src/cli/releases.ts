@@ -58,7 +58,7 @@ async function scopeOf(
 /**
  * The cluster of an environment (or of the flags); a missing or broken kubeconfig is a located problem, not a crash.
  */
-function clusterOf(f: ReleaseFlags, env: string | undefined): KubeCluster {
+export function clusterOf(f: ReleaseFlags, env: string | undefined): KubeCluster {
   const configured = env ? loadFerryConfig(f.config).environments.find((e) => e.name === env) : undefined;
   const opened = openCluster(configured?.kubeconfig ?? f.kubeconfig, configured?.context ?? f.context);
   if (!opened.ok) throw new ProblemsError(opened.problems);

@@ -90,24 +90,67 @@ describe.skipIf(!own)('newcomer', () => {
             encoding: 'utf8',
             env: { ...process.env, KUBECONFIG: kubeconfig },
           }),
-        ) as { app: string; env: string; status: string; lastError?: string }[];
+        ) as {
+          app: string;
+          env: string;
+          status: string;
+          lastError?: string;
+          placements?: { cluster: string }[];
+        }[];
+      const replicas = async (file: string, namespace: string) => {
+        const kc = new KubeConfig();
+        kc.loadFromFile(file);
+        return (
+          await kc
+            .makeApiClient(AppsV1Api)
+            .readNamespacedDeployment({ name: 'api', namespace })
+            .catch(() => undefined)
+        )?.status?.readyReplicas;
+      };
+      const ferry = (...args: string[]) =>
+        execFileSync(FERRY, args, { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfig } });
+      const mine = () => status().filter((s) => s.app === id);
+      const failedIn = (rows: { env: string; status: string; lastError?: string }[]) => {
+        const failed = rows.find((s) => s.status === 'failed');
+        if (failed) throw new Error(`${failed.env} failed: ${failed.lastError}`);
+      };
+      // Its workflow is the chain: deploy-dev, then deploy-staging, then deploy-prod once approved (auto: false).
+      const releases = () =>
+        JSON.parse(ferry('releases', id, '-o', 'json')) as {
+          environments: string[];
+          releases: { commit: string; cells: Record<string, { state: string }> }[];
+        };
+      const waiting = await eventually(
+        'deploy-staging synced and deploy-prod waiting for approval',
+        async () => {
+          failedIn(mine());
+          if (mine().length < 3) return undefined;
+          const r = releases();
+          const cells = r.releases[0]?.cells;
+          return cells?.['deploy-staging']?.state === 'verified' && cells['deploy-prod']?.state === 'waiting-approval'
+            ? r
+            : undefined;
+        },
+        150_000,
+      );
+      expect(waiting.environments).toEqual(['deploy-dev', 'deploy-staging', 'deploy-prod']);
+      expect(await replicas(second!, id)).toBeUndefined();
+      expect(ferry('approve', id, '-e', 'deploy-prod')).toMatch(/approved release/);
       const rows = await eventually(
         'every environment of the app synced',
         async () => {
-          const mine = status().filter((s) => s.app === id);
-          const failed = mine.find((s) => s.status === 'failed');
-          if (failed) throw new Error(`${failed.env} failed: ${failed.lastError}`);
-          return mine.length === 3 && mine.every((s) => s.status === 'synced') ? mine : undefined;
+          const rows = mine();
+          failedIn(rows);
+          return rows.length === 3 && rows.every((s) => s.status === 'synced') ? rows : undefined;
         },
         150_000,
       );
       expect(rows.map((r) => r.env)).toEqual(['deploy-dev', 'deploy-prod', 'deploy-staging']);
-      const replicas = async (file: string, namespace: string) => {
-        const kc = new KubeConfig();
-        kc.loadFromFile(file);
-        return (await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'api', namespace })).status
-          ?.readyReplicas;
-      };
+      // prod-eu first (the topology's order), then prod-us.
+      expect(rows.find((r) => r.env === 'deploy-prod')?.placements?.map((p) => p.cluster)).toEqual([
+        'prod-eu',
+        'prod-us',
+      ]);
       expect(await replicas(second!, id)).toBe(6);
       expect(await replicas(inject('kubeconfig'), id)).toBe(6);
       expect(await replicas(inject('kubeconfig'), `${id}-dev`)).toBe(1);

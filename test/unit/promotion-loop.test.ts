@@ -5,6 +5,7 @@
  * leaks past an environment that has not verified it; a failure upstream is never promoted.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { stringify } from 'yaml';
 import { approve, readApprovals, readPromotion, requestPromotion } from '../../src/gitops/store/promotion-store.js';
 import { type HarnessOptions, ReconcileHarness, until, webApp } from '../support/reconcile-harness.js';
 import { imageOf } from '../support/sim-cluster.js';
@@ -198,5 +199,51 @@ describe('promotion across environments', () => {
     // The normal path goes on: staging takes c2 after the soak.
     await syncedAt('staging', c2);
     expect(image('staging')).toBe('nginx:2.0');
+  });
+
+  it("no ferry.yaml environments: the app's workflow is its chain (deploy steps in order, auto: false approved)", async () => {
+    const topology = (name: string) => ({
+      name,
+      type: 'topology',
+      properties: { clusters: ['local'], namespace: `shop-${name}` },
+    });
+    const appYaml = (image: string) =>
+      stringify({
+        apiVersion: 'core.oam.dev/v1beta1',
+        kind: 'Application',
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: {
+          components: [{ name: 'web', type: 'webservice', properties: { image, port: 8080 } }],
+          policies: ['dev', 'staging', 'prod'].map(topology),
+          workflow: {
+            steps: [
+              { name: 'dev', type: 'deploy', properties: { policies: ['dev'] } },
+              { name: 'staging', type: 'deploy', properties: { policies: ['staging'] } },
+              { name: 'prod', type: 'deploy', properties: { policies: ['prod'], auto: false } },
+            ],
+          },
+        },
+      });
+    const { h, scope, syncedAt, image, promotion, c1 } = await chain('defaults: {autoRollback: false}\n', {
+      appYaml: appYaml('nginx:1.0'),
+    });
+    await syncedAt('dev', c1);
+    await syncedAt('staging', c1);
+    expect((await promotion('staging'))?.current).toMatchObject({ commit: c1, from: 'dev', by: 'auto' });
+    expect((await promotion('staging'))?.policy).toEqual({ from: 'dev', auto: true, approval: false, soakMs: 0 });
+    await until('prod waits for approval', async () => {
+      await h.poll();
+      const p = await promotion('prod');
+      return p?.waiting?.state === 'waiting-approval' && p.waiting.commit === c1 ? p : undefined;
+    });
+    expect(image('prod')).toBeUndefined();
+    await approve(h.cluster, scope('prod'), c1);
+    await syncedAt('prod', c1);
+    expect(image('prod')).toBe('nginx:1.0');
+    // A new commit: dev at once, staging after dev verified it, prod keeps c1.
+    const c2 = h.commitApp(appYaml('nginx:2.0'));
+    await syncedAt('staging', c2);
+    expect(image('dev')).toBe('nginx:2.0');
+    expect(image('prod')).toBe('nginx:1.0');
   });
 });

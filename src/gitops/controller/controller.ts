@@ -93,8 +93,6 @@ export class Controller {
   private readonly lifecycle: ReleaseLifecycle;
   private readonly removals: Removals;
   private readonly promotions: Promotions;
-  /** ferry.yaml of the last layout taken (promotion policies). */
-  private config?: FerryConfig;
   private readonly traits: TraitStage;
 
   /** One machine for all releases: its steps find their release by the actor's (app, env). */
@@ -239,7 +237,7 @@ export class Controller {
       );
       this.sourceStatus.record({ ...(this.lastCommit ? { commit: this.lastCommit } : {}), error: this.sourceError });
       // Soaks and promotions go on with what Git gave before.
-      await this.promotions.tick(this.config);
+      await this.promotions.tick();
       this.ready = true;
       return { changed: [] };
     }
@@ -252,7 +250,7 @@ export class Controller {
       this.o.log.info({ commit: head.commit, apps: layout.apps.length, changed: changed.length }, 'new commit');
     }
     await this.syncHolds();
-    await this.promotions.tick(this.config);
+    await this.promotions.tick();
     this.ready = true;
     return { commit: head.commit, changed };
   }
@@ -299,7 +297,6 @@ export class Controller {
   private async takeLayoutOnce(layout: RepoLayout): Promise<string[]> {
     const first = this.lastCommit === undefined;
     const config: FerryConfig | undefined = layout.config.ok ? layout.config.value : undefined;
-    if (config) this.config = config;
     const changed: string[] = [];
     // Releases by folder, once per layout (not a scan of every release per folder).
     const byFolder = new Map<string, Release[]>();

@@ -5,6 +5,9 @@
  */
 import type { MetricsSourceConfig } from '../../config/metrics-source.js';
 import type { Result } from '../../oam/errors.js';
+import type { Application } from '../../oam/model/application.js';
+import { deployStages } from '../../oam/policies/environment.js';
+import type { PromotionPolicy } from '../source/promotion-policy.js';
 import { environmentsOf } from '../release/release-render.js';
 import type { Release } from '../reconcile/release.js';
 import type { Removable } from '../reconcile/release-removal.js';
@@ -36,19 +39,37 @@ export function releasePairs(
     return { ...(c ? { config: c } : {}), ...(metrics ? { metrics } : {}) };
   };
   if (result.ok)
-    return result.value.apps.flatMap((a) =>
-      environmentsOf(a, config?.environments ?? []).map((env) => ({
-        app: a.app.metadata.name,
-        env,
-        ...envConfig(env),
-      })),
-    );
+    return result.value.apps.flatMap((a) => {
+      const own = config?.environments.length ? undefined : appChain(a.app);
+      return environmentsOf(a, config?.environments ?? []).map((env) => {
+        const promotion = own?.get(env);
+        return {
+          app: a.app.metadata.name,
+          env,
+          ...envConfig(env),
+          ...(promotion ? { config: { name: env, promotion } } : {}),
+        };
+      });
+    });
   if (known.length > 0) return known.map((r) => ({ app: r.app, env: r.env, config: r.config, metrics: r.metrics }));
   return (config?.environments.length ? config.environments.map((e) => e.name) : ['default']).map((env) => ({
     app: folder.name,
     env,
     ...envConfig(env),
   }));
+}
+
+/**
+ * The promotion chain an app's own workflow declares (no environments in ferry.yaml): each deploy step after
+ * the first is promoted from the one before it once that verified the revision, `auto: false` (or a `suspend`
+ * step) waiting for `ferry approve`, as KubeVela's sequential deploy steps do.
+ */
+function appChain(app: Application): Map<string, PromotionPolicy> {
+  return new Map(
+    deployStages(app).flatMap((s) =>
+      s.after === undefined ? [] : [[s.env, { from: s.after, auto: !s.approval, approval: s.approval, soakMs: 0 }]],
+    ),
+  );
 }
 
 /** Removes the releases a commit no longer declares, unless its read may be incomplete or ferry.yaml says not to. */

@@ -7,7 +7,7 @@
  * command line's approvals and `ferry promote` requests are read from ferry-approval records.
  */
 import type { ClusterPort } from '../../ports/cluster.js';
-import type { EnvironmentConfig, FerryConfig } from '../source/environments.js';
+import type { EnvironmentConfig } from '../source/environments.js';
 import type { GitSource } from '../source/git-source.js';
 import { DEFAULT_LIMITS, type ListingCache, loadAppFolder, readLayout } from '../source/repo-layout.js';
 import { type PromotionPolicy, promotionOrder } from '../source/promotion-policy.js';
@@ -71,16 +71,19 @@ export class Promotions {
     this.specs.clear();
   }
 
-  /** One round over every app of a promotion chain: soaks advanced, promotions decided, in promotion order. */
-  async tick(config: FerryConfig | undefined): Promise<void> {
-    const envs = config?.environments ?? [];
-    // The environments of a chain: those with a policy, and those they are promoted from.
-    const chain = new Set(envs.flatMap((e) => (e.promotion ? [e.name, e.promotion.from] : [])));
-    if (chain.size === 0) return;
-    const order = promotionOrder(envs).filter((e) => chain.has(e.name));
-    const apps = new Set([...this.d.releases.values()].map((r) => r.app));
-    for (const app of apps)
-      for (const { name: env, promotion } of order) {
+  /**
+   * One round over every app of a promotion chain (its environments' policies: ferry.yaml's, or the chain its
+   * own workflow declares): soaks advanced, promotions decided, in promotion order.
+   */
+  async tick(): Promise<void> {
+    const byApp = new Map<string, Release[]>();
+    for (const r of this.d.releases.values()) byApp.set(r.app, [...(byApp.get(r.app) ?? []), r]);
+    for (const [app, releases] of byApp) {
+      const envs = releases.map((r): EnvironmentConfig => r.config ?? { name: r.env });
+      // The environments of a chain: those with a policy, and those they are promoted from.
+      const chain = new Set(envs.flatMap((e) => (e.promotion ? [e.name, e.promotion.from] : [])));
+      if (chain.size === 0) continue;
+      for (const { name: env, promotion } of promotionOrder(envs).filter((e) => chain.has(e.name))) {
         const r = this.d.releases.get(`${app}/${env}`);
         if (!r) continue;
         try {
@@ -90,6 +93,7 @@ export class Promotions {
           this.d.log.warn({ app, env, err: (e as Error).message }, 'promotion: cannot read or write its records');
         }
       }
+    }
   }
 
   private cluster(r: Release): ClusterPort {
@@ -168,6 +172,9 @@ export class Promotions {
 
   private async decide(r: Release, policy: PromotionPolicy): Promise<void> {
     const from = policy.from;
+    const recorded = { from, auto: policy.auto, approval: policy.approval, soakMs: policy.soakMs };
+    const before = await this.recordOf(r);
+    if (!same(before.policy, recorded)) await this.save(r, { ...before, policy: recorded });
     const up = this.d.releases.get(`${r.app}/${from}`);
     const upSummary = up && this.summary(up);
     const upCommit = upSummary?.commit;

@@ -47,6 +47,19 @@ export interface PromotionRecord {
   waiting?: { commit?: string; state: string; why: string; at: string };
   /** The promotions into this environment, newest first (at most HISTORY). */
   history: PromotionEntry[];
+  /**
+   * The policy the controller applies (ferry.yaml's, or the one the app's own workflow declares), for the
+   * command line where ferry.yaml lists no environments.
+   */
+  policy?: RecordedPolicy;
+}
+
+/** A promotion policy as recorded: where releases come from and their gates (the window as written is not kept). */
+export interface RecordedPolicy {
+  from: string;
+  auto: boolean;
+  approval: boolean;
+  soakMs: number;
 }
 
 export interface ApprovalRecord {

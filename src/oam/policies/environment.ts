@@ -23,6 +23,45 @@ function deploySteps(app: Application): WorkflowStepSpec[] {
   return steps.flatMap((s) => (s.type === 'step-group' ? (s.subSteps ?? []) : [s])).filter((s) => s.type === 'deploy');
 }
 
+/** Where a deploy step sits in the app's workflow: the step before it (its environment) and its approval gate. */
+export interface DeployStage {
+  env: string;
+  /** The deploy step whose environment runs a revision before this one (none: the first). */
+  after?: string;
+  /** `auto: false` on the step, or a `suspend` step before it: the revision waits for an approval. */
+  approval: boolean;
+}
+
+/**
+ * KubeVela's promotion: the workflow's steps run in order, a revision reaches a deploy step once the steps
+ * before it succeeded, and `auto: false` (or a `suspend` step) before a deploy step waits for approval. The
+ * sub-steps of a step group run together: each comes after the deploy step before the group.
+ */
+export function deployStages(app: Application): DeployStage[] {
+  const stages: DeployStage[] = [];
+  // mode DAG: every step at once (no order between the deploy steps).
+  const ordered = app.spec.workflow?.mode?.steps !== 'DAG';
+  let previous: string | undefined;
+  let suspended = false;
+  for (const step of app.spec.workflow?.steps ?? []) {
+    if (step.type === 'suspend') {
+      suspended = true;
+      continue;
+    }
+    const deploys = (step.type === 'step-group' ? (step.subSteps ?? []) : [step]).filter((s) => s.type === 'deploy');
+    if (deploys.length === 0) continue;
+    for (const d of deploys)
+      stages.push({
+        env: d.name,
+        ...(ordered && previous !== undefined ? { after: previous } : {}),
+        approval: ordered && (suspended || (d.properties as { auto?: unknown } | undefined)?.auto === false),
+      });
+    previous = deploys[0]!.name;
+    suspended = false;
+  }
+  return stages;
+}
+
 function placementsOf(policy: PolicySpec): Placement[] {
   const props = (policy.properties ?? {}) as {
     clusters?: string[];
