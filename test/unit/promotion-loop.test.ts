@@ -201,7 +201,7 @@ describe('promotion across environments', () => {
     expect(image('staging')).toBe('nginx:2.0');
   });
 
-  it("no ferry.yaml environments: the app's workflow is its chain (its deploy steps; auto: false approved)", async () => {
+  it("no ferry.yaml environments: the app's workflow is the chain; auto: false waits", async () => {
     const topology = (name: string) => ({
       name,
       type: 'topology',
