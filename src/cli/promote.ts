@@ -169,7 +169,10 @@ export async function runApprove(app: string, f: ReleaseFlags & { release?: stri
   const { env, cluster, scope } = found;
   const rec = (await readPromotion(cluster, scope)) ?? emptyPromotion();
   const waiting = rec.waiting?.commit;
-  const commit = pick([waiting, ...rec.history.map((h) => h.commit)], f.release, waiting, io);
+  // A release waiting, promoted before, or run upstream (approved ahead: a held environment decides nothing yet).
+  const upstream = await viewOf(app, { name: policy.from }, f, io);
+  const upstreamCommits = [upstream.summary?.commit, ...upstream.history];
+  const commit = pick([waiting, ...rec.history.map((h) => h.commit), ...upstreamCommits], f.release, waiting, io);
   if (!commit) {
     if (f.release === undefined) io.err(`error: no release of ${app} waits in ${env} (ferry releases ${app})\n`);
     return EXIT_INVALID;
