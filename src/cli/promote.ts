@@ -90,7 +90,10 @@ export function cellOf(v: EnvView, commit: string, soakMs: number): ReleaseCell 
   if (running) {
     const ver = verificationOf(s, commit);
     if (ver.state === 'failed') return { state: 'failed', detail: ver.why };
-    if (ver.state === 'deploying') return { state: 'deploying', detail: wavesOf(s, commit) ?? ver.why };
+    if (ver.state === 'deploying') {
+      const rolling = s.status === 'applying' || s.status === 'delivering';
+      return { state: 'deploying', detail: (rolling && wavesOf(s, commit)) || ver.why };
+    }
     const soak = v.promotion.soak?.commit === commit ? v.promotion.soak : undefined;
     if (soak?.failed) return { state: 'failed', detail: soak.failed };
     if (soakMs > 0 && (soak?.servedMs ?? 0) < soakMs)

@@ -312,6 +312,10 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
       hold: reason,
       commit: target.commit,
       ...(newest && newest !== target.commit ? { newest } : {}),
+      // Every cluster of the release runs the revision rolled back to.
+      ...(state.summary.placements
+        ? { placements: state.summary.placements.map((p) => ({ cluster: p.cluster, commit: target.commit })) }
+        : {}),
       updatedAt: new Date().toISOString(),
     });
   }

@@ -333,7 +333,7 @@ export class ReconcileHarness {
       revision: target.revision,
       commit: target.commit,
     });
-    const applied = await applyToPlacements(this.scope, target.placements, () => this.cluster);
+    const applied = await applyToPlacements(this.scope, target.placements, (c) => this.clusterAt(c));
     if (!applied.ok) throw new Error(applied.errors.join('\n'));
     const rev = await appendRevision(this.cluster, this.scope, {
       commit: target.commit,
@@ -354,6 +354,9 @@ export class ReconcileHarness {
         hold: reason,
         commit: target.commit,
         ...(newest && newest !== target.commit ? { newest } : {}),
+        ...(state.summary.placements
+          ? { placements: state.summary.placements.map((p) => ({ cluster: p.cluster, commit: target.commit })) }
+          : {}),
         updatedAt: new Date().toISOString(),
       });
     }

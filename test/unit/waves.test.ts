@@ -17,8 +17,8 @@ afterEach(async () => {
   await Promise.all(harnesses.splice(0).map((h) => h.dispose()));
 });
 
-/** `web` (with a soak trait) placed on clusters eu and us by its topology policy `default`. */
-const app = (image: string, soak = true) =>
+/** `web` (with a soak trait) placed on clusters eu and us (or `clusters`) by its topology policy `default`. */
+const app = (image: string, soak = true, clusters = ['eu', 'us']) =>
   stringify({
     apiVersion: 'core.oam.dev/v1beta1',
     kind: 'Application',
@@ -32,7 +32,7 @@ const app = (image: string, soak = true) =>
           ...(soak ? { traits: [{ type: 'soak', properties: { steps: 1 } }] } : {}),
         },
       ],
-      policies: [{ name: 'default', type: 'topology', properties: { clusters: ['eu', 'us'] } }],
+      policies: [{ name: 'default', type: 'topology', properties: { clusters } }],
     },
   });
 
@@ -178,5 +178,58 @@ describe('waves across the clusters of a topology', () => {
     const m = await h.waitFor('failed');
     expect(m.context.failure?.message).toContain('environment "default" has waves "ap"');
     expect(m.context.failure?.message).toContain('its clusters there: eu, us');
+  });
+
+  it('a newer commit supersedes a wave and aborts: the cluster the older wave left mid-way goes back', async () => {
+    const { h, soak, image, c1 } = await twoClusters();
+    await h.waitFor('synced', c1);
+    soak.auto = false;
+    const c2 = h.commitApp(app('nginx:2.0'));
+    await h.poll();
+    await soak.blockedAt(1, c2);
+    soak.pass();
+    await soak.blockedAt(1, c2);
+    expect(image('us')).toBe('nginx:2.0');
+    soak.auto = true;
+    soak.abortAt = { step: 1, reason: 'c3 is bad' };
+    h.commitApp(app('nginx:3.0'));
+    await h.poll();
+    await h.waitFor('held');
+    // us ran c2 (unverified) when c3 superseded it: rolled back to c1 with the abort.
+    expect(image('us')).toBe('nginx:1.0');
+    expect((await h.state()).summary?.placements).toEqual([
+      { cluster: 'eu', commit: c1 },
+      { cluster: 'us', commit: c1 },
+    ]);
+  });
+
+  it('down to one cluster: no placement state, and autoRollback rolls the one back', async () => {
+    const { h, image, c1 } = await twoClusters({ soak: false, autoRollback: true });
+    await h.waitFor('synced', c1);
+    h.clusterAt('eu').workloads = (o) => (imageOf(o) === 'nginx:2.0' ? 'degraded' : 'ready');
+    h.commitApp(app('nginx:2.0', false, ['eu']));
+    await h.poll();
+    await h.waitFor('held');
+    expect(image('eu')).toBe('nginx:1.0');
+    expect((await h.state()).summary?.placements).toBeUndefined();
+  });
+
+  it('ferry rollback, then ferry resume: the commit goes wave by wave again', async () => {
+    const { h, soak, image, clusterOf, c1 } = await twoClusters();
+    await h.waitFor('synced', c1);
+    const c2 = h.commitApp(app('nginx:2.0'));
+    await h.poll();
+    await h.waitFor('synced', c2);
+    await h.rollback(1);
+    await h.poll();
+    await h.waitFor('held');
+    expect([image('eu'), image('us')]).toEqual(['nginx:1.0', 'nginx:1.0']);
+    expect((await h.state()).summary?.placements?.map((p) => p.commit)).toEqual([c1, c1]);
+    const before = soak.deliveries.length;
+    await h.resume();
+    await h.poll();
+    await h.waitFor('synced', c2);
+    expect(soak.deliveries.slice(before).map((d) => clusterOf(d.cluster))).toEqual(['eu', 'us']);
+    expect([image('eu'), image('us')]).toEqual(['nginx:2.0', 'nginx:2.0']);
   });
 });

@@ -14,8 +14,9 @@ import { holdEvent, type SourceHolds } from '../store/hold-watch.js';
 import { recordFailed, recordSynced } from './record.js';
 import { PERSISTED, summaryOf, type Release, type Rendered, type Spec } from './release.js';
 import { renderRelease } from '../release/release-render.js';
+import { mergeMetricsSource } from '../../config/metrics-source.js';
 import { waveOrder } from '../release/waves.js';
-import { settlePlacements } from './placement-states.js';
+import { placeAll, settlePlacements } from './placement-states.js';
 import {
   type Hold,
   readHistory,
@@ -192,7 +193,10 @@ export class ReleaseLifecycle {
   /** What a release's runtime traits work on at placement `k`: its rendered objects on that cluster. */
   async stageInput(r: Release, rendered: Rendered, revision: string, k: number): Promise<StageInput> {
     const p = rendered.placements[k]!;
-    const metrics = r.config?.clusterMetrics?.[p.cluster];
+    // The cluster's own metrics source (ferry.yaml `clusters.<name>.metrics`), over the environment's.
+    const config = r.spec?.layout.config;
+    const own = config?.ok ? config.value.clusters?.[p.cluster]?.metrics : undefined;
+    const metrics = own ? mergeMetricsSource(r.metrics, own) : undefined;
     return {
       release: r,
       rendered,
@@ -269,6 +273,8 @@ export class ReleaseLifecycle {
       hold ? 'hold placed' : 'hold lifted',
     );
     if (hold) r.heldCommit = hold.commit;
+    // A hold that names the commit it went back to (ferry rollback, an automatic rollback): every cluster runs it.
+    if (hold?.commit) placeAll(r, hold.commit);
     // `ferry resume` after an aborted canary (its hold deleted, as the watch saw or a read confirmed): the same
     // commit may try its canary again. Not on a poll's view of the holds alone, which may lack a hold just placed.
     if (event === 'RESUME' && lifted)

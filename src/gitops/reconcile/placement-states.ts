@@ -8,7 +8,11 @@ import type { Release, Rendered } from './release.js';
 
 /** The release's placement states for this render (wave order), keeping what each cluster ran. */
 export function placementsFor(r: Release, rendered: Rendered): PlacementState[] | undefined {
-  if (rendered.placements.length < 2) {
+  const several = rendered.placements.length > 1;
+  const clusters = new Set(rendered.placements.map((p) => p.cluster));
+  // The trait states of clusters it no longer has (or of every cluster, down to one placement) go.
+  for (const [key, t] of r.traits) if (t.placement && (!several || !clusters.has(t.placement))) r.traits.delete(key);
+  if (!several) {
     r.placements = undefined;
     return undefined;
   }
@@ -20,10 +24,28 @@ export function placementsFor(r: Release, rendered: Rendered): PlacementState[] 
   return r.placements;
 }
 
+/** Whether a cluster of the release verified `commit` (always false on a release with one placement). */
+export const verifiedOn = (r: Release, cluster: string, commit: string | undefined): boolean =>
+  commit !== undefined && r.placements?.find((p) => p.cluster === cluster)?.commit === commit;
+
+/** Every cluster runs `commit` (a rollback re-applied it everywhere, as `ferry rollback` does). */
+export function placeAll(r: Release, commit: string): void {
+  for (const p of r.placements ?? []) {
+    p.commit = commit;
+    delete p.rolling;
+  }
+}
+
 /** A change to one cluster's state (commit: it runs that now; rolling: rolling out to it, or undefined). */
-export function setPlacement(r: Release, cluster: string, change: { commit?: string; rolling?: string }): void {
+export function setPlacement(
+  r: Release,
+  cluster: string,
+  change: { commit?: string; rolling?: string },
+  onlyIfRolling?: string,
+): void {
   const p = r.placements?.find((x) => x.cluster === cluster);
-  if (!p) return;
+  // A wave that a newer commit superseded leaves the newer one's marks alone.
+  if (!p || (onlyIfRolling !== undefined && p.rolling !== onlyIfRolling)) return;
   if (change.commit !== undefined) p.commit = change.commit;
   if ('rolling' in change) {
     if (change.rolling === undefined) delete p.rolling;
@@ -33,9 +55,5 @@ export function setPlacement(r: Release, cluster: string, change: { commit?: str
 
 /** Every cluster runs `commit` (the release synced). */
 export function settlePlacements(r: Release, commit: string | undefined): void {
-  if (commit === undefined) return;
-  for (const p of r.placements ?? []) {
-    p.commit = commit;
-    delete p.rolling;
-  }
+  if (commit !== undefined) placeAll(r, commit);
 }

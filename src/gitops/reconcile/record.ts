@@ -11,8 +11,8 @@ import { driftText } from '../sync/drift.js';
 import { applyToPlacements } from '../release/placements.js';
 import type { Release } from './release.js';
 import { appendRevision, placeHold, readHistory, type Revision } from '../store/release-store.js';
-import { tookCommit } from '../release/waves.js';
-import { setPlacement } from './placement-states.js';
+import { tookCommit, verifiedOrStale } from '../release/waves.js';
+import { placeAll, setPlacement } from './placement-states.js';
 
 export interface RecordDeps {
   options: Pick<ReconcileOptions, 'clusterFor' | 'log' | 'metrics'>;
@@ -95,11 +95,12 @@ export async function recordFailed(d: RecordDeps, r: Release, ctx: ReconcileCont
     // A runtime trait aborted (a canary): the stable version never changed. Held on this commit, so it
     // is not retried until a newer commit touches the app (or ferry resume).
     const reason = `${aborted.trait} aborted at commit ${ctx.revision.slice(0, 12)}: ${aborted.reason}`;
-    // The clusters of earlier waves verified the commit: they go back too (the aborting one never took it).
-    const verified = (r.placements ?? []).filter((p) => p.commit === ctx.revision).map((p) => p.cluster);
+    // The clusters of earlier waves verified the commit, or an older commit's wave left them mid-way: they go back.
+    const verified = verifiedOrStale(r.placements ?? [], ctx.revision);
     if (verified.length > 0) await rollBack(d, r, ctx, verified, log);
-    for (const p of r.placements ?? [])
-      if (p.rolling === ctx.revision) setPlacement(r, p.cluster, { rolling: undefined });
+    // Every cluster runs the last good commit now: those rolled back, the aborting one (its trait kept it), the rest.
+    if (ctx.lastGood) placeAll(r, ctx.lastGood);
+    else for (const p of r.placements ?? []) setPlacement(r, p.cluster, { rolling: undefined });
     await placeHold(cluster, r, {
       reason,
       since: new Date().toISOString(),

@@ -15,7 +15,7 @@ import { waitHealthy } from '../sync/wait.js';
 import type { ReconcileOptions } from './options.js';
 import type { PlanOutput, StepInput } from './machine.js';
 import type { Semaphore } from '../../util/semaphore.js';
-import { placementsFor, setPlacement } from './placement-states.js';
+import { placementsFor, setPlacement, verifiedOn } from './placement-states.js';
 import { placementWaves } from './wave-delivery.js';
 
 export interface StepDeps {
@@ -43,9 +43,12 @@ export function reconcileSteps(d: StepDeps) {
     d.lifecycle.stageInput(r, rendered, revision, k);
   const delivers = (rendered: Rendered, revision: string | undefined): revision is string =>
     revision !== undefined && d.options.traits.has(rendered);
-  /** The objects apply writes: with the runtime traits' hold-back (a canary keeps the stable template). */
+  /**
+   * The objects apply writes: with the runtime traits' hold-back (a canary keeps the stable template), except
+   * on a cluster that verified this commit already (a wave retried or resumed: it keeps what it runs).
+   */
   const desired = async (r: Release, rendered: Rendered, revision: string | undefined, k: number) =>
-    delivers(rendered, revision)
+    delivers(rendered, revision) && !verifiedOn(r, rendered.placements[k]!.cluster, revision)
       ? d.options.traits.holdBack(await stageInput(r, rendered, revision, k))
       : rendered.placements[k]!.objects;
   const multi = (rendered: Rendered) => rendered.placements.length > 1;
@@ -141,7 +144,8 @@ export function reconcileSteps(d: StepDeps) {
       // delivering stage the others, each after the one before it was verified.
       const first = multi(rendered) ? [rendered.waves[0]!] : rendered.placements.map((_, k) => k);
       const firstCluster = rendered.placements[first[0]!]!.cluster;
-      if (multi(rendered) && placementsFor(r, rendered)?.find((p) => p.cluster === firstCluster)?.commit !== i.revision)
+      placementsFor(r, rendered);
+      if (multi(rendered) && !verifiedOn(r, firstCluster, i.revision))
         setPlacement(r, firstCluster, { rolling: i.revision });
       for (const k of first) errors.push(...(await syncPlacement(r, rendered, i.revision, k, planned?.[k])));
       d.options.metrics.applies.inc({ app: r.app, env: r.env, result: errors.length === 0 ? 'ok' : 'failed' });

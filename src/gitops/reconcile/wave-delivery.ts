@@ -12,7 +12,7 @@ import type { StageInput } from './delivery.js';
 import { recordEvent } from './events.js';
 import type { ReleaseLifecycle } from './lifecycle.js';
 import type { ReconcileOptions } from './options.js';
-import { placementsFor, setPlacement } from './placement-states.js';
+import { placementsFor, setPlacement, verifiedOn } from './placement-states.js';
 import type { DeliveryResult, Release, Rendered } from './release.js';
 
 export interface WaveDeps {
@@ -42,15 +42,21 @@ export function placementWaves(d: WaveDeps) {
     const p = rendered.placements[k]!;
     const several = rendered.placements.length > 1;
     const at = several ? `[${p.cluster}] ` : '';
-    if (signal.aborted) throw new Error(`${at}superseded before its wave`);
-    const done = r.placements?.find((x) => x.cluster === p.cluster)?.commit === revision;
+    const superseded = () => {
+      if (signal.aborted) throw new Error(`${at}superseded by a newer commit`);
+    };
+    superseded();
+    const done = verifiedOn(r, p.cluster, revision);
     if (w > 0) {
       // Written even where the commit runs already: a drift check that heals comes this way too.
       if (!done) {
         setPlacement(r, p.cluster, { rolling: revision });
         await d.lifecycle.persist(r);
       }
-      const errors = await gated(() => d.syncPlacement(r, rendered, revision, k));
+      const errors = await gated(() => {
+        superseded();
+        return d.syncPlacement(r, rendered, revision, k);
+      });
       if (errors.length > 0) throw new Error(errors.join('\n'));
     }
     if (done) return;
@@ -72,8 +78,9 @@ export function placementWaves(d: WaveDeps) {
       timeoutMs: d.options.verifyTimeoutMs ?? 120_000,
       health: d.health(r),
     });
+    superseded();
     if (!h.ok) throw new Error(h.errors.map((e) => at + e).join('\n'));
-    setPlacement(r, p.cluster, { commit: revision, rolling: undefined });
+    setPlacement(r, p.cluster, { commit: revision, rolling: undefined }, revision);
     await d.lifecycle.persist(r);
     const next = rendered.waves[w + 1];
     const message =

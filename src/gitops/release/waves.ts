@@ -28,6 +28,16 @@ export function waveOrder(
   return ok([...first, ...clusters.map((_, k) => k).filter((k) => !first.includes(k))]);
 }
 
-/** The placements that took `commit` (verified there, or being rolled out): what a failure of it rolls back. */
+/**
+ * The clusters a failure of `commit` rolls back: those that took it (verified there, or rolling out), and those an
+ * earlier commit's wave left mid-way (superseded while rolling out there).
+ */
 export const tookCommit = (states: readonly PlacementState[], commit: string): string[] =>
-  states.filter((p) => p.commit === commit || p.rolling === commit).map((p) => p.cluster);
+  states.filter((p) => p.commit === commit || p.rolling !== undefined).map((p) => p.cluster);
+
+/**
+ * The clusters an aborted delivery of `commit` rolls back: the earlier waves, which verified it, and those an
+ * earlier commit's wave left mid-way; not the aborting cluster, whose trait kept its stable version.
+ */
+export const verifiedOrStale = (states: readonly PlacementState[], commit: string): string[] =>
+  states.filter((p) => p.commit === commit || (p.rolling !== undefined && p.rolling !== commit)).map((p) => p.cluster);

@@ -29,14 +29,20 @@ export interface EnvironmentConfig {
    * follow, in the topology's order; none named: the topology's order).
    */
   waves?: string[];
-  /** Where traits read metrics on a placement of that cluster (ferry.yaml's `clusters.<name>.metrics` over this). */
-  clusterMetrics?: Record<string, MetricsSourceConfig>;
+}
+
+/** ferry.yaml's settings of a cluster a topology places on (a kubeconfig context). */
+export interface ClusterConfig {
+  /** Where traits read metrics on a placement there: field by field over its environment's. */
+  metrics?: MetricsSourceConfig;
 }
 
 export interface FerryConfig {
   environments: EnvironmentConfig[];
   /** The top-level `metrics`: every environment's source unless it says otherwise. */
   metrics?: MetricsSourceConfig;
+  /** Per cluster (by name): settings of its placements. */
+  clusters?: Record<string, ClusterConfig>;
   defaults: {
     /** Re-apply the last good revision (and hold) when a sync or its verification fails. */
     autoRollback: boolean;
@@ -207,17 +213,10 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
     environments: (cfg.environments ?? []).map(({ promotion: _, ...e }) => {
       const metrics = metricsOf(e);
       const promotion = promotions.policies.get(e.name);
-      const clusterMetrics = Object.fromEntries(
-        clusters.map(([name, c]) => [name, mergeMetricsSource(metrics, c.metrics)!] as const),
-      );
-      return {
-        ...e,
-        ...(metrics ? { metrics } : {}),
-        ...(promotion ? { promotion } : {}),
-        ...(clusters.length > 0 ? { clusterMetrics } : {}),
-      };
+      return { ...e, ...(metrics ? { metrics } : {}), ...(promotion ? { promotion } : {}) };
     }),
     ...(cfg.metrics ? { metrics: cfg.metrics } : {}),
+    ...(cfg.clusters ? { clusters: cfg.clusters } : {}),
     defaults: {
       autoRollback: d.autoRollback === true,
       pruneRemovedApps: d.pruneRemovedApps !== false,
