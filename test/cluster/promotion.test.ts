@@ -15,12 +15,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readPromotion } from '../../src/gitops/store/promotion-store.js';
 import type { StateSummary } from '../../src/gitops/store/release-store.js';
 import { KubeCluster } from '../../src/kube/kube-cluster.js';
 import { stopCluster } from '../../src/localcluster/cluster.js';
 import { writeMergedKubeconfig } from '../../src/localcluster/kubeconfig.js';
 import { analysis, CanaryWorld, canaryApp, SUCCESS, type Scenario } from './canary-support.js';
-import { eventually } from './kube.js';
+import { eventually, sleep } from './kube.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLUSTER_CLI = join(ROOT, 'dist', 'src', 'localcluster', 'cli.js');
@@ -71,7 +72,7 @@ environments:
     namespace: ${ns('dev')}
   - name: staging
     namespace: ${ns('staging')}
-    promotion: {from: dev, soak: 10s}
+    promotion: {from: dev, soak: 30s}
   - name: prod
     namespace: ${ns('prod')}
     promotion: {from: staging, approval: required}
@@ -181,7 +182,36 @@ describe.skipIf(!own)('promotion dev → staging → prod (prod-eu, then prod-us
     // A newer commit that changes the app ends dev's hold; its canary passes; it reaches staging, not prod.
     const v3 = w.repo.commit({ [`apps/${s.app}/app.yaml`]: app('example/web:v3') }, 'v3');
     await syncedAt('dev', v3);
-    await syncedAt('staging', v3);
+    // The controller killed during the soak: it goes on with the time served, neither restarted nor skipped.
+    const soak = async () => (await readPromotion(w.cluster, { ...w.scope(s), env: 'dev' }))?.soak;
+    const served = await eventually(
+      'dev served 15 s of the soak of v3',
+      async () => {
+        const x = await soak();
+        return x?.commit === v3 && x.servedMs >= 15_000 ? x.servedMs : undefined;
+      },
+      120_000,
+    );
+    await w.serve.stop('SIGKILL');
+    await sleep(5_000);
+    const restartedAt = Date.now();
+    w.serve = await w.startServe();
+    const seen: number[] = [];
+    await eventually(
+      'staging promoted v3',
+      async () => {
+        const x = await soak();
+        if (x?.commit === v3) seen.push(x.servedMs);
+        const st = await summary('staging');
+        return st?.status === 'synced' && st.commit === v3 ? st : undefined;
+      },
+      240_000,
+    );
+    const promoted = (await readPromotion(w.cluster, { ...w.scope(s), env: 'staging' }))!.current!;
+    expect(promoted.commit).toBe(v3);
+    // Not restarted: what was served before the kill stayed; not skipped: the rest was served after the restart.
+    expect(Math.min(...seen)).toBeGreaterThanOrEqual(served);
+    expect(Date.parse(promoted.at) - restartedAt).toBeGreaterThanOrEqual(30_000 - served - 1_000);
     expect(await image('staging')).toBe('example/web:v3');
     expect(await image('prod')).toBe('example/web:v1');
     expect(await cell(v2, 'staging')).toBe('-');
