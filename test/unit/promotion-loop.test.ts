@@ -246,4 +246,22 @@ describe('promotion across environments', () => {
     expect(image('dev')).toBe('nginx:2.0');
     expect(image('prod')).toBe('nginx:1.0');
   });
+
+  it('an approval is decided on at once: the approval records are watched, no poll needed', async () => {
+    const { h, scope, machine, syncedAt, promotion, c1 } = await chain();
+    await syncedAt('staging', c1);
+    await until('prod waits for approval', async () => {
+      await h.poll();
+      const p = await promotion('prod');
+      return p?.waiting?.state === 'waiting-approval' ? p : undefined;
+    });
+    const polls = h.logs.length;
+    await approve(h.cluster, scope('prod'), c1);
+    // No h.poll() from here on: the watch hears the approval and the controller polls by itself.
+    await until('prod synced at c1', () => {
+      const m = machine('prod');
+      return m?.value === 'synced' && m.context.revision === c1 ? m : undefined;
+    });
+    expect(h.logs.slice(polls).some((l) => l.msg === 'promoted' && l.env === 'prod')).toBe(true);
+  });
 });

@@ -15,6 +15,8 @@ import type { WorkloadMetrics } from '../../ports/metrics.js';
 import type { GitSource } from '../source/git-source.js';
 import { reconcileMachine } from '../reconcile/machine.js';
 import { SourceHolds, type HoldChange } from '../store/hold-watch.js';
+import { SourceRecords } from '../store/record-watch.js';
+import { type ApprovalRecord, approvalOf } from '../store/promotion-store.js';
 import { sourceId, type Hold } from '../store/release-store.js';
 import { SavedStates } from '../store/saved-states.js';
 import {
@@ -79,6 +81,7 @@ export class Controller {
   private readonly saved: SavedStates;
   /** Holds of this source's releases, watched per cluster. */
   private readonly holds: SourceHolds;
+  private readonly approvals: SourceRecords<ApprovalRecord>;
   private lastCommit?: string;
   /** The last poll's source error, if it failed. */
   sourceError?: string;
@@ -106,6 +109,14 @@ export class Controller {
       source: this.sourceKey,
       onChange: (cluster, change) => this.holdChanged(cluster, change),
       onError: (e) => o.log.warn({ err: e.message }, 'watching holds failed; trying again'),
+    });
+    this.approvals = new SourceRecords<ApprovalRecord>({
+      source: this.sourceKey,
+      kind: 'approval',
+      read: approvalOf,
+      // `ferry approve` / `ferry promote`: decided on now (a poll decides promotions), not at the next interval.
+      onChange: () => this.trigger(),
+      onError: (e) => o.log.warn({ err: e.message }, 'watching approvals failed; trying again'),
     });
     this.sourceStatus = new SourceStatusRecorder(
       { repo: o.source.location, path: o.path },
@@ -140,6 +151,7 @@ export class Controller {
       log: o.log,
       releases: this.releases,
       lifecycle: this.lifecycle,
+      approvals: this.approvals,
       maxSoakStepMs: Math.max(30_000, 3 * o.intervalMs),
     });
     this.machine = reconcileMachine.provide({
@@ -209,6 +221,7 @@ export class Controller {
     await this.removals.settled();
     await this.sourceStatus.settled();
     await this.holds.stop();
+    await this.approvals.stop();
     this.saved.reset();
     this.sourceStatus.reset();
     this.promotions.reset();

@@ -4,7 +4,8 @@
  * environment of a chain advances the soak of the release it runs (verification.ts), and each promoted
  * environment decides whether the release its upstream runs moves in (decide.ts): the promotion is recorded
  * (ferry-promotion.<source>.<app>.<env>), an Event says so, and the release reconciles the new spec. The
- * command line's approvals and `ferry promote` requests are read from ferry-approval records.
+ * command line's approvals and `ferry promote` requests are watched (ferry-approval records): one is decided
+ * on at once (the controller polls), not at the next interval.
  */
 import type { ClusterPort } from '../../ports/cluster.js';
 import type { EnvironmentConfig } from '../source/environments.js';
@@ -17,12 +18,13 @@ import {
   clearPromotionRequest,
   emptyPromotion,
   type PromotionRecord,
-  readApprovals,
+  type ApprovalRecord,
   type Soak,
   readPromotion,
   writePromotion,
 } from '../store/promotion-store.js';
 import { recordEvent } from '../reconcile/events.js';
+import type { SourceRecords } from '../store/record-watch.js';
 import type { ReleaseLifecycle } from '../reconcile/lifecycle.js';
 import { type Release, type Spec, summaryOf } from '../reconcile/release.js';
 import type { Logger } from '../reconcile/telemetry.js';
@@ -35,6 +37,8 @@ export interface PromotionDeps {
   log: Logger;
   releases: Map<string, Release>;
   lifecycle: ReleaseLifecycle;
+  /** The approval records (`ferry approve`, `ferry promote`), watched per cluster. */
+  approvals: SourceRecords<ApprovalRecord>;
   /** The longest gap between two looks that still counts as soak time served (the controller was there). */
   maxSoakStepMs: number;
   now?: () => number;
@@ -94,6 +98,13 @@ export class Promotions {
         }
       }
     }
+  }
+
+  /** The release's approvals and `ferry promote` request, as the watch of its cluster's approval records sees them. */
+  private async approvalsOf(r: Release): Promise<ApprovalRecord> {
+    const cluster = this.cluster(r);
+    this.d.approvals.watch(cluster);
+    return (await this.d.approvals.on(cluster)).get(`${r.app}/${r.env}`) ?? { approved: [] };
   }
 
   private cluster(r: Release): ClusterPort {
@@ -180,7 +191,7 @@ export class Promotions {
     const upCommit = upSummary?.commit;
     const upRec = up && (await this.recordOf(up));
     const rec = await this.recordOf(r);
-    const approvals = await readApprovals(this.cluster(r), r);
+    const approvals = await this.approvalsOf(r);
     const hereState = r.actor?.getSnapshot().value;
     const decision = decidePromotion({
       policy,

@@ -9,7 +9,8 @@
  */
 import type { ClusterPort } from '../../ports/cluster.js';
 import { jsonEntries, putRecord, readJson, readRecord } from './codec.js';
-import type { RecordScope } from './record-names.js';
+import type { KubeObject } from '../../objects/objects.js';
+import { type RecordScope, scopeOfLabels } from './record-names.js';
 
 /** An immutable release: one app's spec (its folder's digest) at one commit. */
 export interface ReleaseId {
@@ -85,6 +86,13 @@ export async function writePromotion(cluster: ClusterPort, s: RecordScope, r: Pr
 
 export async function readApprovals(cluster: ClusterPort, s: RecordScope): Promise<ApprovalRecord> {
   return readJson<ApprovalRecord>(await readRecord(cluster, 'approval', s), 'approval.json') ?? { approved: [] };
+}
+
+/** An approval record as a watch reads it (record-watch.ts): its release ("app/env") and what it holds. */
+export function approvalOf(cm: KubeObject): { key: string; value: ApprovalRecord } | undefined {
+  const s = scopeOfLabels(cm.metadata.labels);
+  const value = readJson<ApprovalRecord>(cm, 'approval.json');
+  return s && value ? { key: `${s.app}/${s.env}`, value } : undefined;
 }
 
 async function writeApprovals(cluster: ClusterPort, s: RecordScope, r: ApprovalRecord): Promise<void> {
