@@ -63,6 +63,19 @@ describe('GitSource over smart HTTP', () => {
     expect(await read(again, c1, 'apps/shop')).toHaveLength(1);
   });
 
+  it('a commit older than the shallow clone is fetched when asked for (the history deepened once)', async () => {
+    const first = git('rev-list', '--max-parents=0', 'HEAD');
+    const source = new GitSource({ repo: `${server.url}/apps.git`, cacheDir: join(root, 'shallow') });
+    await source.poll();
+    // Cloned at depth 1: the first commit is not there to read.
+    expect(await source.listFiles(first, 'apps')).toEqual([]);
+    expect(await source.ensure(first)).toBe(true);
+    expect(await read(source, first, 'apps/shop')).toEqual([
+      { path: 'apps/shop/app.yaml', text: 'kind: Application\n' },
+    ]);
+    expect(await source.ensure('0'.repeat(40))).toBe(false);
+  });
+
   it(
     'follows links inside the repository and rejects links and paths that leave it, ' + 'for that folder only',
     async () => {

@@ -139,6 +139,8 @@ export class Promotions {
     let spec = this.specs.get(key);
     if (!spec) {
       spec = (async () => {
+        // A release older than a fresh cache's shallow clone: its history is fetched first.
+        if (!(await this.d.source.ensure(commit))) return undefined;
         const layout = await readLayout(this.d.source, commit, this.d.path, DEFAULT_LIMITS, this.d.listingCache);
         const folder = layout.apps.find((f) => f.path === folderPath);
         return (
@@ -146,6 +148,9 @@ export class Promotions {
         );
       })();
       this.specs.set(key, spec);
+      // Not found, or not read (the Git server unreachable): asked again next time.
+      const forget = () => this.specs.get(key) === spec && this.specs.delete(key);
+      spec.then((x) => x === undefined && forget(), forget);
     }
     return spec;
   }

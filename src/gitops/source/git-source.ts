@@ -121,6 +121,22 @@ export class GitSource {
     return oid;
   }
 
+  /**
+   * Makes sure `commit` can be read: a remote's shallow clone that lacks it (a release older than the first
+   * clone of this cache) is deepened to its whole history, once; false when the commit is not there even then.
+   */
+  async ensure(commit: string): Promise<boolean> {
+    if (!this.remote || (await this.has(commit))) return true;
+    const common = { fs, http, dir: this.dir, url: this.opts.repo, onAuth: this.onAuth };
+    try {
+      // relative: deepen from the current shallow boundary, by more than any history has.
+      await git.fetch({ ...common, ref: this.opts.ref ?? 'main', singleBranch: true, depth: 2 ** 30, relative: true });
+    } catch (e) {
+      throw this.redact(e);
+    }
+    return this.has(commit);
+  }
+
   private async has(oid: string): Promise<boolean> {
     try {
       await git.readCommit({ fs, ...this.at, oid });
