@@ -145,7 +145,11 @@ describe('waves across the clusters of a topology', () => {
     await h.waitFor('held');
     expect(image('eu')).toBe('nginx:1.0');
     expect(h.clusterAt('us').log.length).toBe(usWrites);
-    expect((await h.history()).map((r) => r.outcome).slice(0, 2)).toEqual(['RolledBack', 'Failed']);
+    const [rolledBack, failed] = await h.history();
+    expect([rolledBack?.outcome, failed?.outcome]).toEqual(['RolledBack', 'Failed']);
+    // A wave's health failure is one, named with its cluster.
+    expect(failed?.reason).toBe('HealthCheckFailed');
+    expect(failed?.message).toMatch(/^\[eu\] /);
     expect((await h.state()).summary?.placements?.map((p) => p.commit)).toEqual([c1, c1]);
     expect(h.machine?.context.revision).toBe(c2);
   });

@@ -63,6 +63,19 @@ export class HoldError extends Error {
   }
 }
 
+/**
+ * Thrown by a step whose failure is another stage's in kind: a wave of the delivering stage that cannot write its
+ * cluster (ApplyFailed) or finds it unhealthy (HealthCheckFailed).
+ */
+export class StepFailure extends Error {
+  constructor(
+    readonly reason: FailureReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A step: takes the previous step's output, returns its own. Throwing fails the reconcile. */
 export type Step = (input: StepInput) => Promise<unknown>;
 
@@ -133,7 +146,7 @@ export const reconcileMachine = setup({
       const error = (event as { error?: unknown }).error;
       return {
         failure: {
-          reason: params.reason,
+          reason: error instanceof StepFailure ? error.reason : params.reason,
           message: error instanceof Error ? error.message : String(error),
           ...(context.revision !== undefined ? { commit: context.revision } : {}),
         },

@@ -12,6 +12,7 @@ import type { StageInput } from './delivery.js';
 import { recordEvent } from './events.js';
 import type { ReleaseLifecycle } from './lifecycle.js';
 import type { ReconcileOptions } from './options.js';
+import { StepFailure } from './machine.js';
 import { placementsFor, setPlacement, verifiedOn } from './placement-states.js';
 import type { DeliveryResult, Release, Rendered } from './release.js';
 
@@ -57,7 +58,7 @@ export function placementWaves(d: WaveDeps) {
         superseded();
         return d.syncPlacement(r, rendered, revision, k);
       });
-      if (errors.length > 0) throw new Error(errors.join('\n'));
+      if (errors.length > 0) throw new StepFailure('ApplyFailed', errors.join('\n'));
     }
     if (done) return;
     if (d.options.traits.has(rendered)) {
@@ -79,7 +80,7 @@ export function placementWaves(d: WaveDeps) {
       health: d.health(r),
     });
     superseded();
-    if (!h.ok) throw new Error(h.errors.map((e) => at + e).join('\n'));
+    if (!h.ok) throw new StepFailure('HealthCheckFailed', h.errors.map((e) => at + e).join('\n'));
     setPlacement(r, p.cluster, { commit: revision, rolling: undefined }, revision);
     await d.lifecycle.persist(r);
     const next = rendered.waves[w + 1];
