@@ -264,4 +264,28 @@ describe('promotion across environments', () => {
     });
     expect(h.logs.slice(polls).some((l) => l.msg === 'promoted' && l.env === 'prod')).toBe(true);
   });
+
+  it('a broken ferry.yaml keeps the chain going; a policy removed is forgotten in the records', async () => {
+    const { h, syncedAt, image, promotion, c1 } = await chain();
+    await syncedAt('staging', c1);
+    // A commit that breaks ferry.yaml and changes the app: staging keeps its promoted release and policy.
+    const broken = h.commit({
+      'ferry.yaml': 'environments: [{name: dev, nope: 1}]\n',
+      'apps/web/app.yaml': webApp({ image: 'nginx:2.0' }),
+    });
+    for (let i = 0; i < 3; i++) await h.poll();
+    expect(h.controller?.releases.get('web/staging')?.config?.promotion?.from).toBe('dev');
+    expect(image('staging')).toBe('nginx:1.0');
+    expect((await promotion('staging'))?.policy).toEqual({ from: 'dev', auto: true, approval: false, soakMs: 1000 });
+    expect(h.machine).toBeUndefined();
+    expect(broken).toBeDefined();
+    // prod's policy removed: the record no longer offers a chain into it.
+    expect((await promotion('prod'))?.policy?.from).toBe('staging');
+    h.commit({ 'ferry.yaml': CHAIN_CONFIG.replace('    promotion: {from: staging, approval: required}\n', '') });
+    await until('prod policy forgotten', async () => {
+      await h.poll();
+      const p = await promotion('prod');
+      return p && p.policy === undefined ? p : undefined;
+    });
+  });
 });

@@ -24,8 +24,8 @@ export interface ReleasePair {
 }
 
 /**
- * The releases of one folder: each app in it × its environments; a broken folder keeps the ones it had, or
- * is reported under the folder's name in every environment.
+ * The releases of one folder: each app in it × its environments; a broken folder (or ferry.yaml) keeps the
+ * ones it had, or is reported under the folder's name in every environment.
  */
 export function releasePairs(
   folder: AppFolder,
@@ -38,16 +38,17 @@ export function releasePairs(
     const metrics = c?.metrics ?? config?.metrics;
     return { ...(c ? { config: c } : {}), ...(metrics ? { metrics } : {}) };
   };
-  if (result.ok)
+  // A broken ferry.yaml (config undefined) keeps the releases it had, with their settings (promotions go on).
+  if (result.ok && (config || known.length === 0))
     return result.value.apps.flatMap((a) => {
-      const own = config?.environments.length ? undefined : appChain(a.app);
+      const own = config && config.environments.length === 0 ? appChain(a.app) : undefined;
       return environmentsOf(a, config?.environments ?? []).map((env) => {
         const promotion = own?.get(env);
         return {
           app: a.app.metadata.name,
           env,
           ...envConfig(env),
-          ...(promotion ? { config: { name: env, promotion } } : {}),
+          ...(promotion ? { config: { name: env, promotion, fromWorkflow: true as const } } : {}),
         };
       });
     });
@@ -67,7 +68,9 @@ export function releasePairs(
 function appChain(app: Application): Map<string, PromotionPolicy> {
   return new Map(
     deployStages(app).flatMap((s) =>
-      s.after === undefined ? [] : [[s.env, { from: s.after, auto: !s.approval, approval: s.approval, soakMs: 0 }]],
+      s.after === undefined
+        ? []
+        : [[s.env, { from: s.after, auto: !s.approval, approval: s.approval, soakMs: s.soakMs ?? 0 }]],
     ),
   );
 }

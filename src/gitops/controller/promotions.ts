@@ -26,7 +26,7 @@ import {
 import { recordEvent } from '../reconcile/events.js';
 import type { SourceRecords } from '../store/record-watch.js';
 import type { ReleaseLifecycle } from '../reconcile/lifecycle.js';
-import { type Release, type Spec, summaryOf } from '../reconcile/release.js';
+import { type Release, releaseKey, type Spec, summaryOf } from '../reconcile/release.js';
 import type { Logger } from '../reconcile/telemetry.js';
 
 export interface PromotionDeps {
@@ -49,6 +49,10 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export class Promotions {
   private readonly records = new Map<string, PromotionRecord>();
   private readonly specs = new Map<string, Promise<Spec | undefined>>();
+  /** The releases that had a promotion policy at the last tick. */
+  private promoted = new Set<string>();
+  /** Per release, the `ferry promote` request answered last (by its time). */
+  private readonly cleared = new Map<string, string>();
   /** The soak last written per release (the in-memory one runs ahead between writes). */
   private readonly written = new Map<string, Soak | undefined>();
 
@@ -73,6 +77,8 @@ export class Promotions {
     this.records.clear();
     this.written.clear();
     this.specs.clear();
+    this.promoted.clear();
+    this.cleared.clear();
   }
 
   /**
@@ -80,6 +86,7 @@ export class Promotions {
    * own workflow declares): soaks advanced, promotions decided, in promotion order.
    */
   async tick(): Promise<void> {
+    await this.forgetPolicies();
     const byApp = new Map<string, Release[]>();
     for (const r of this.d.releases.values()) byApp.set(r.app, [...(byApp.get(r.app) ?? []), r]);
     for (const [app, releases] of byApp) {
@@ -98,6 +105,26 @@ export class Promotions {
         }
       }
     }
+  }
+
+  /**
+   * A release promoted before and no longer (its policy removed, its app's chain changed): the policy recorded for
+   * the command line goes, so `ferry releases|approve|promote` do not offer a chain the controller ignores.
+   */
+  private async forgetPolicies(): Promise<void> {
+    const now = new Set([...this.d.releases.values()].filter((r) => r.config?.promotion).map((r) => releaseKey(r)));
+    for (const key of this.promoted) {
+      const r = this.d.releases.get(key);
+      if (now.has(key) || !r) continue;
+      try {
+        const { policy: _, ...rest } = await this.recordOf(r);
+        await this.save(r, rest);
+      } catch (e) {
+        this.d.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'promotion: cannot write its record');
+        now.add(key);
+      }
+    }
+    this.promoted = now;
   }
 
   /** The release's approvals and `ferry promote` request, as the watch of its cluster's approval records sees them. */
@@ -196,7 +223,10 @@ export class Promotions {
     const upCommit = upSummary?.commit;
     const upRec = up && (await this.recordOf(up));
     const rec = await this.recordOf(r);
-    const approvals = await this.approvalsOf(r);
+    // A copy: the watch's cache is not changed here.
+    const approvals = { ...(await this.approvalsOf(r)) };
+    // A request this controller answered already (the watch may not have seen it cleared yet) is not one.
+    if (approvals.promote && this.cleared.get(releaseKey(r)) === approvals.promote.at) delete approvals.promote;
     const hereState = r.actor?.getSnapshot().value;
     const decision = decidePromotion({
       policy,
@@ -236,7 +266,11 @@ export class Promotions {
   ): Promise<void> {
     const now = (this.d.now ?? Date.now)();
     const at = new Date(now).toISOString();
-    const clear = () => (request ? clearPromotionRequest(this.cluster(r), r, request.at) : Promise.resolve());
+    const clear = async () => {
+      if (!request) return;
+      await clearPromotionRequest(this.cluster(r), r, request.at);
+      this.cleared.set(releaseKey(r), request.at);
+    };
     if (decision.kind === 'current') {
       const { waiting: _, ...rest } = rec;
       if (rec.waiting) await this.save(r, rest);

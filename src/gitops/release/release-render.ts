@@ -54,7 +54,9 @@ export function renderRelease(
 ): Result<RenderedRelease> {
   const own = listEnvironments(sourced.app);
   const renderEnv = own.includes(env) ? env : undefined;
-  if (!configured && !renderEnv && env !== 'default') {
+  // An environment the app's workflow declared must still be the app's at this commit.
+  const listed = configured !== undefined && configured.fromWorkflow !== true;
+  if (!listed && !renderEnv && env !== 'default') {
     const appEnvironments =
       own.length > 0
         ? ` and not one of the app's (${own.map((e) => `"${e}"`).join(', ')})`

@@ -29,6 +29,8 @@ export interface EnvironmentConfig {
    * follow, in the topology's order; none named: the topology's order).
    */
   waves?: string[];
+  /** Declared by the app's own workflow (its deploy steps as a chain), not listed in ferry.yaml. */
+  fromWorkflow?: true;
 }
 
 /** ferry.yaml's settings of a cluster a topology places on (a kubeconfig context). */

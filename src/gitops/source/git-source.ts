@@ -70,6 +70,8 @@ export class GitSource {
   }
 
   private onAuth = () => this.opts.auth;
+  /** Commits the whole history did not have, with the head it was fetched at. */
+  private readonly missing = new Map<string, string | undefined>();
 
   private redact(e: unknown): SourceError {
     let message = (e as Error).message ?? String(e);
@@ -127,14 +129,18 @@ export class GitSource {
    */
   async ensure(commit: string): Promise<boolean> {
     if (!this.remote || (await this.has(commit))) return true;
+    // Not in the whole history at this head (a force-push dropped it): not fetched for again until the head moves.
+    if (this.missing.get(commit) === this.head) return false;
     const common = { fs, http, dir: this.dir, url: this.opts.repo, onAuth: this.onAuth };
     try {
-      // relative: deepen from the current shallow boundary, by more than any history has.
-      await git.fetch({ ...common, ref: this.opts.ref ?? 'main', singleBranch: true, depth: 2 ** 30, relative: true });
+      // A depth no history reaches: the whole history of the branch (only `shallow` asked of the server).
+      await git.fetch({ ...common, ref: this.opts.ref ?? 'main', singleBranch: true, depth: 2 ** 30 });
     } catch (e) {
       throw this.redact(e);
     }
-    return this.has(commit);
+    const found = await this.has(commit);
+    if (!found) this.missing.set(commit, this.head);
+    return found;
   }
 
   private async has(oid: string): Promise<boolean> {

@@ -29,6 +29,14 @@ describe("an app's deploy steps as a promotion chain (KubeVela's sequential work
     ]);
   });
 
+  it('a suspend step with a duration resumes by itself: a soak, not an approval', () => {
+    const wait = { name: 'bake', type: 'suspend', properties: { duration: '10m' } };
+    expect(deployStages(app([deploy('staging'), wait, deploy('prod')]))).toEqual([
+      { env: 'staging', approval: false },
+      { env: 'prod', after: 'staging', approval: false, soakMs: 600_000 },
+    ]);
+  });
+
   it("a step group's deploy steps come after the step before the group, together", () => {
     const group = { name: 'regions', type: 'step-group', subSteps: [deploy('eu'), deploy('us')] };
     expect(deployStages(app([deploy('staging'), group, deploy('after')]))).toEqual([

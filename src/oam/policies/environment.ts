@@ -6,6 +6,7 @@
 import { problem, type FerryProblem, type Result, fail, ok } from '../errors.js';
 import type { Application, PolicySpec, WorkflowStepSpec } from '../model/application.js';
 import type { SourceMap } from '../model/source-map.js';
+import { parseDurationMs } from '../../util/duration.js';
 
 export interface Placement {
   cluster: string;
@@ -30,6 +31,8 @@ export interface DeployStage {
   after?: string;
   /** `auto: false` on the step, or a `suspend` step before it: the revision waits for an approval. */
   approval: boolean;
+  /** A `suspend` step with a `duration` before it: KubeVela resumes by itself after it (a soak upstream), ms. */
+  soakMs?: number;
 }
 
 /**
@@ -43,9 +46,13 @@ export function deployStages(app: Application): DeployStage[] {
   const ordered = app.spec.workflow?.mode?.steps !== 'DAG';
   let previous: string | undefined;
   let suspended = false;
+  let soakMs = 0;
   for (const step of app.spec.workflow?.steps ?? []) {
     if (step.type === 'suspend') {
-      suspended = true;
+      const duration = (step.properties as { duration?: unknown } | undefined)?.duration;
+      const ms = typeof duration === 'string' ? parseDurationMs(duration) : undefined;
+      if (ms === undefined) suspended = true;
+      else soakMs += ms;
       continue;
     }
     const deploys = (step.type === 'step-group' ? (step.subSteps ?? []) : [step]).filter((s) => s.type === 'deploy');
@@ -55,9 +62,11 @@ export function deployStages(app: Application): DeployStage[] {
         env: d.name,
         ...(ordered && previous !== undefined ? { after: previous } : {}),
         approval: ordered && (suspended || (d.properties as { auto?: unknown } | undefined)?.auto === false),
+        ...(ordered && soakMs > 0 ? { soakMs } : {}),
       });
     previous = deploys[0]!.name;
     suspended = false;
+    soakMs = 0;
   }
   return stages;
 }
