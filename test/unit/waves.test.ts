@@ -236,4 +236,16 @@ describe('waves across the clusters of a topology', () => {
     expect(soak.deliveries.slice(before).map((d) => clusterOf(d.cluster))).toEqual(['eu', 'us']);
     expect([image('eu'), image('us')]).toEqual(['nginx:2.0', 'nginx:2.0']);
   });
+
+  it('a cluster the topology drops has the app deleted there once the release synced without it', async () => {
+    const { h, image, c1 } = await twoClusters({ soak: false });
+    await h.waitFor('synced', c1);
+    expect(image('us')).toBe('nginx:1.0');
+    const c2 = h.commitApp(app('nginx:2.0', false, ['eu']));
+    await h.poll();
+    await h.waitFor('synced', c2);
+    expect(image('eu')).toBe('nginx:2.0');
+    expect(image('us')).toBeUndefined();
+    expect(h.logs.some((l) => l.msg === 'pruned the clusters the topology no longer places the app on')).toBe(true);
+  });
 });

@@ -31,6 +31,7 @@ export async function recordSynced(d: RecordDeps, r: Release, ctx: ReconcileCont
       : 'synced and healthy';
   r.healing = false;
   r.stable = undefined;
+  if (rendered) await pruneDroppedClusters(d, r, rendered.placements, log);
   const rev = await appendRevision(cluster, r, {
     commit: ctx.revision!,
     specDigest: r.spec?.digest ?? '',
@@ -135,6 +136,34 @@ export async function recordFailed(d: RecordDeps, r: Release, ctx: ReconcileCont
   });
   log.warn({ to: good.revision }, 'rolled back automatically; held until a newer commit or ferry resume');
   r.actor?.send({ type: 'HOLD', reason: `automatic rollback to revision ${good.revision} after ${failure.reason}` });
+}
+
+/**
+ * The clusters the newest good revision placed the app on and this one no longer does (its topology dropped
+ * them): the app's objects there are deleted (as for an app Git removed; not with `pruneRemovedApps: false`).
+ */
+async function pruneDroppedClusters(
+  d: RecordDeps,
+  r: Release,
+  placements: readonly { cluster: string }[],
+  log: Logger,
+): Promise<void> {
+  const cfg = r.spec?.layout.config;
+  if (cfg?.ok && !cfg.value.defaults.pruneRemovedApps) return;
+  const before = (await readHistory(d.options.clusterFor(r.config, 'local'), r)).find(
+    (h) => h.outcome !== 'Failed' && h.placements,
+  );
+  const dropped = (before?.placements ?? []).filter((p) => !placements.some((q) => q.cluster === p.cluster));
+  if (dropped.length === 0) return;
+  const result = await applyToPlacements(
+    r,
+    dropped.map((p) => ({ cluster: p.cluster, objects: [] })),
+    (c) => d.options.clusterFor(r.config, c),
+    { allowEmpty: true },
+  );
+  const clusters = dropped.map((p) => p.cluster);
+  if (result.ok) log.info({ clusters }, 'pruned the clusters the topology no longer places the app on');
+  else log.error({ clusters, err: result.errors.join('; ') }, 'cannot prune the clusters the topology dropped');
 }
 
 /**
