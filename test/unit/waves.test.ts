@@ -53,7 +53,17 @@ async function twoClusters(o: { waves?: string[]; soak?: boolean; autoRollback?:
     return d ? imageOf(d) : undefined;
   };
   const clusterOf = (c: unknown) => [...h.placed].find(([, x]) => x === c)?.[0];
-  return { h, soak, image, clusterOf, c1: h.commits[0]! };
+  /** Commits nginx:2.0 and lets its first wave (eu) pass: its trait then waits on us. */
+  const atSecondWave = async () => {
+    soak.auto = false;
+    const c2 = h.commitApp(app('nginx:2.0'));
+    await h.poll();
+    await soak.blockedAt(1, c2);
+    soak.pass();
+    await soak.blockedAt(1, c2);
+    return c2;
+  };
+  return { h, soak, image, clusterOf, atSecondWave, c1: h.commits[0]! };
 }
 
 describe('waves across the clusters of a topology', () => {
@@ -101,14 +111,9 @@ describe('waves across the clusters of a topology', () => {
   });
 
   it('an abort on the second cluster stops the wave and rolls back the first, which had taken it', async () => {
-    const { h, soak, image, c1 } = await twoClusters();
+    const { h, soak, image, atSecondWave, c1 } = await twoClusters();
     await h.waitFor('synced', c1);
-    soak.auto = false;
-    const c2 = h.commitApp(app('nginx:2.0'));
-    await h.poll();
-    await soak.blockedAt(1, c2);
-    soak.pass();
-    await soak.blockedAt(1, c2);
+    await atSecondWave();
     soak.abortAt = { step: 1, reason: 'errors on us' };
     soak.pass();
     await h.waitFor('held');
@@ -185,14 +190,9 @@ describe('waves across the clusters of a topology', () => {
   });
 
   it('a newer commit supersedes a wave and aborts: the cluster the older wave left mid-way goes back', async () => {
-    const { h, soak, image, c1 } = await twoClusters();
+    const { h, soak, image, atSecondWave, c1 } = await twoClusters();
     await h.waitFor('synced', c1);
-    soak.auto = false;
-    const c2 = h.commitApp(app('nginx:2.0'));
-    await h.poll();
-    await soak.blockedAt(1, c2);
-    soak.pass();
-    await soak.blockedAt(1, c2);
+    await atSecondWave();
     expect(image('us')).toBe('nginx:2.0');
     soak.auto = true;
     soak.abortAt = { step: 1, reason: 'c3 is bad' };
