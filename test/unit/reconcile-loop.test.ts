@@ -591,4 +591,22 @@ describe('the reconcile loop on an in-memory cluster', () => {
       expect(await h.hold()).toBeUndefined();
     });
   });
+
+  it('the lease regained while the loop still stops: the new start waits for the stop, then runs whole', async () => {
+    const h = await harness();
+    await h.waitFor('synced', h.commits[0]);
+    const c = h.controller!;
+    const stopping = c.stop();
+    c.start();
+    await stopping;
+    // Started again after the clean-up (which empties the releases): it reads them back and runs them.
+    await until('the release back and synced', () => {
+      const m = c.releases.get(`${h.app}/${h.env}`)?.actor?.getSnapshot();
+      return c.ready && m?.value === 'synced' && m.status === 'active' ? m : undefined;
+    });
+    const c2 = h.commitApp(webApp({ image: 'nginx:2.0' }));
+    await h.poll();
+    await h.waitFor('synced', c2);
+    expect(imageOf(h.deployment()!)).toBe('nginx:2.0');
+  });
 });

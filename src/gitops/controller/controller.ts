@@ -161,7 +161,13 @@ export class Controller {
 
   private resyncTimer?: NodeJS.Timeout;
 
+  /** Whether the loop should run: a start asked for while a stop finishes runs once the stop is done. */
+  private wanted = false;
+  private stopping?: Promise<void>;
+
   start(): void {
+    this.wanted = true;
+    if (this.stopping) return;
     this.stopped = false;
     this.trigger();
     this.scheduleResync();
@@ -210,7 +216,20 @@ export class Controller {
       });
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops the loop and forgets everything (a later start reads it back). A start asked for meanwhile (the lease
+   * regained at once) waits for the stop to end: it never races its clean-up.
+   */
+  stop(): Promise<void> {
+    this.wanted = false;
+    this.stopping ??= this.stopNow().finally(() => {
+      this.stopping = undefined;
+      if (this.wanted) this.start();
+    });
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.resyncTimer);
