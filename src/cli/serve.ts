@@ -12,6 +12,7 @@ import { runLeaderElection } from '../gitops/controller/leader.js';
 import { leaderLeaseName } from '../gitops/store/record-names.js';
 import { sourceId } from '../gitops/store/release-store.js';
 import { startServer } from '../gitops/controller/server.js';
+import { createApi } from '../gitops/controller/api.js';
 import { jsonLogger, Metrics } from '../gitops/reconcile/telemetry.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 import { loadRegistry } from '../oam/definitions/builtin.js';
@@ -164,9 +165,18 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
       if (leading) controller.trigger();
       return leading;
     },
+    api: createApi(
+      {
+        summaries: () => controller.summaries(),
+        source: () => controller.sourceView(),
+        history: (app, env) => controller.history(app, env),
+        subscribe: (fn) => controller.subscribe(fn),
+      },
+      log,
+    ),
   });
   log.info({ port: server.port, repo, path: cmd.path, interval: cmd.interval }, 'ferry serve listening on 127.0.0.1');
-  io.err(`ferry serve: http://127.0.0.1:${server.port} (healthz, readyz, metrics, webhook)\n`);
+  io.err(`ferry serve: http://127.0.0.1:${server.port} (healthz, readyz, metrics, webhook, api/v1)\n`);
   const stop = new AbortController();
   const done = new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));
   const shutdown = (signal: string) => {

@@ -164,6 +164,16 @@ describe.skipIf(!own)('promotion dev → staging → prod (prod-eu, then prod-us
     expect(at('wave verified', 'prod-eu')).toBeGreaterThan(at('applied', 'prod-eu'));
     expect(at('applied', 'prod-us')).toBeGreaterThan(at('wave verified', 'prod-eu'));
     expect(await cell(v1, 'prod')).toBe('verified');
+    // ferry serve's JSON API says the same, from the controller's memory.
+    const api = await w.serve.http('/api/v1/releases');
+    expect(api.status).toBe(200);
+    const mine = (JSON.parse(api.text) as { releases: StateSummary[] }).releases.filter((r) => r.app === s.app);
+    expect(mine.map((r) => [r.env, r.status, r.commit])).toEqual([
+      ['dev', 'synced', v1],
+      ['prod', 'synced', v1],
+      ['staging', 'synced', v1],
+    ]);
+    expect(mine[1]!.placements?.map((p) => p.cluster)).toEqual(['prod-eu', 'prod-us']);
   });
 
   it('v2 fails its canary in dev: staging and prod never see it; v3 (good) follows the normal path', async () => {

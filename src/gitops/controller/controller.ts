@@ -17,7 +17,7 @@ import { reconcileMachine } from '../reconcile/machine.js';
 import { SourceHolds, type HoldChange } from '../store/hold-watch.js';
 import { SourceRecords } from '../store/record-watch.js';
 import { type ApprovalRecord, approvalOf } from '../store/promotion-store.js';
-import { sourceId, type Hold } from '../store/release-store.js';
+import { type Hold, readHistory, type Revision, sourceId, type StateSummary } from '../store/release-store.js';
 import { SavedStates } from '../store/saved-states.js';
 import {
   loadAppFolder,
@@ -30,7 +30,7 @@ import {
 import { Semaphore } from '../../util/semaphore.js';
 import { reconcileSteps } from '../reconcile/steps.js';
 import { ReleaseLifecycle } from '../reconcile/lifecycle.js';
-import { newRelease, type Release, type Spec } from '../reconcile/release.js';
+import { newRelease, type Release, type Spec, summaryOf } from '../reconcile/release.js';
 import { TraitStage } from '../reconcile/delivery.js';
 import type { ReconcileOptions } from '../reconcile/options.js';
 import type { AnyRuntimeTrait, TraitRuntimeContext } from '../../traits/api/runtime-trait.js';
@@ -134,7 +134,7 @@ export class Controller {
       this.releases,
       () => this.stopped,
     );
-    const options: ReconcileOptions = { ...o, traits };
+    const options: ReconcileOptions = { ...o, traits, changed: (s) => this.listeners.forEach((l) => l(s)) };
     this.lifecycle = new ReleaseLifecycle({
       options,
       saved: this.saved,
@@ -160,6 +160,38 @@ export class Controller {
   }
 
   private resyncTimer?: NodeJS.Timeout;
+  private readonly listeners = new Set<(s: StateSummary) => void>();
+
+  /** Every release reconciled here, as `ferry status -o json` shows it (from memory). */
+  summaries(): StateSummary[] {
+    return [...this.releases.values()].flatMap((r) => {
+      const s = r.actor?.getSnapshot();
+      return s ? [summaryOf(r, s.value as string, s.context)] : [];
+    });
+  }
+
+  /** Calls `fn` with each summary a release writes; returns the unsubscribe. */
+  subscribe(fn: (s: StateSummary) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** A release's history, newest first, from its cluster (undefined: not reconciled here). */
+  async history(app: string, env: string): Promise<Revision[] | undefined> {
+    const r = this.releases.get(`${app}/${env}`);
+    return r ? readHistory(this.o.clusterFor(r.config, 'local'), r) : undefined;
+  }
+
+  /** The Git source as this controller sees it. */
+  sourceView(): { repo: string; path: string; commit?: string; error?: string; ready: boolean } {
+    return {
+      repo: this.o.source.location,
+      path: this.o.path,
+      ...(this.lastCommit ? { commit: this.lastCommit } : {}),
+      ...(this.sourceError ? { error: this.sourceError } : {}),
+      ready: this.ready,
+    };
+  }
 
   /** Whether the loop should run: a start asked for while a stop finishes runs once the stop is done. */
   private wanted = false;

@@ -1,5 +1,6 @@
-/** The controller's HTTP endpoints on 127.0.0.1: /healthz, /readyz, /metrics and /webhook. */
+/** The controller's HTTP endpoints on 127.0.0.1: /healthz, /readyz, /metrics, /webhook and the API (/api/v1). */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Api } from './api.js';
 import type { Logger, Metrics } from '../reconcile/telemetry.js';
 import { verifyWebhook } from '../source/webhook.js';
 
@@ -14,6 +15,8 @@ export interface ServerOptions {
   ready: () => { ready: boolean; message: string };
   /** Wakes the loop; false when this replica is not the leader. */
   trigger: () => boolean;
+  /** The JSON API under /api/v1 (api.ts). */
+  api?: Api;
 }
 
 class TooLarge extends Error {}
@@ -48,6 +51,7 @@ export async function startServer(
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     try {
       if (path === '/healthz') return send(200, 'ok\n');
+      if (o.api && (await o.api.handle(req, res, path))) return;
       if (path === '/readyz') {
         const r = o.ready();
         return send(r.ready ? 200 : 503, `${r.message}\n`);
@@ -91,6 +95,8 @@ export async function startServer(
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());
+        // Open event streams would keep it open.
+        o.api?.close();
         server.closeIdleConnections();
       }),
   };

@@ -139,6 +139,7 @@ export class ReleaseLifecycle {
     const cluster = this.d.options.clusterFor(r.config, 'local');
     if (state === 'synced' && previous === 'verifying') settlePlacements(r, ctx.revision);
     const summary = summaryOf(r, state, ctx);
+    this.d.options.changed?.(summary);
     const log = this.d.options.log.child({ app: r.app, env: r.env, commit: ctx.revision });
     if (state !== 'synced' && state !== 'failed') log.debug({ state }, 'state');
     const seq = PERSISTED.has(state) ? ++r.persistSeq : undefined;
@@ -177,6 +178,7 @@ export class ReleaseLifecycle {
     const seq = ++r.persistSeq;
     const snapshot = r.actor!.getPersistedSnapshot();
     const summary = summaryOf(r, s.value as string, s.context);
+    this.d.options.changed?.(summary);
     r.io = r.io
       .then(async () => {
         if (seq === r.persistSeq) await writeState(cluster, r, snapshot, summary);
