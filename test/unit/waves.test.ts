@@ -186,6 +186,8 @@ describe('waves across the clusters of a topology', () => {
     const { h } = await twoClusters({ waves: ['ap'] });
     const m = await h.waitFor('failed');
     expect(m.context.failure?.message).toContain('environment "default" has waves "ap"');
+    // Located at the waves of ferry.yaml (the shared render refuses it: ferry apply --config as ferry serve).
+    expect(m.context.failure?.message).toMatch(/^ferry\.yaml:6:\d+: /);
     expect(m.context.failure?.message).toContain('its clusters there: eu, us');
   });
 

@@ -30,7 +30,7 @@ import {
 import { Semaphore } from '../../util/semaphore.js';
 import { reconcileSteps } from '../reconcile/steps.js';
 import { ReleaseLifecycle } from '../reconcile/lifecycle.js';
-import { newRelease, type Release, type Spec, summaryOf } from '../reconcile/release.js';
+import { newRelease, type Release, type Spec, currentSummary } from '../reconcile/release.js';
 import { TraitStage } from '../reconcile/delivery.js';
 import type { ReconcileOptions } from '../reconcile/options.js';
 import type { AnyRuntimeTrait, TraitRuntimeContext } from '../../traits/api/runtime-trait.js';
@@ -164,10 +164,7 @@ export class Controller {
 
   /** Every release reconciled here, as `ferry status -o json` shows it (from memory). */
   summaries(): StateSummary[] {
-    return [...this.releases.values()].flatMap((r) => {
-      const s = r.actor?.getSnapshot();
-      return s ? [summaryOf(r, s.value as string, s.context)] : [];
-    });
+    return [...this.releases.values()].flatMap((r) => currentSummary(r) ?? []);
   }
 
   /** Calls `fn` with each summary a release writes; returns the unsubscribe. */

@@ -26,7 +26,7 @@ import {
 import { recordEvent } from '../reconcile/events.js';
 import type { SourceRecords } from '../store/record-watch.js';
 import type { ReleaseLifecycle } from '../reconcile/lifecycle.js';
-import { type Release, releaseKey, type Spec, summaryOf } from '../reconcile/release.js';
+import { type Release, releaseKey, type Spec, currentSummary } from '../reconcile/release.js';
 import type { Logger } from '../reconcile/telemetry.js';
 
 export interface PromotionDeps {
@@ -182,15 +182,9 @@ export class Promotions {
     return spec;
   }
 
-  /** The release's state now, as `ferry status` would show it. */
-  private summary(r: Release) {
-    const s = r.actor?.getSnapshot();
-    return s ? summaryOf(r, s.value as string, s.context) : undefined;
-  }
-
   /** The soak of what the environment runs; a release that failed here is remembered. */
   private async advance(r: Release): Promise<void> {
-    const summary = this.summary(r);
+    const summary = currentSummary(r);
     const commit = summary?.newest ?? summary?.commit;
     if (!summary || !commit) return;
     const rec = await this.recordOf(r);
@@ -219,7 +213,7 @@ export class Promotions {
     const before = await this.recordOf(r);
     if (!same(before.policy, recorded)) await this.save(r, { ...before, policy: recorded });
     const up = this.d.releases.get(`${r.app}/${from}`);
-    const upSummary = up && this.summary(up);
+    const upSummary = up && currentSummary(up);
     const upCommit = upSummary?.commit;
     const upRec = up && (await this.recordOf(up));
     const rec = await this.recordOf(r);

@@ -16,7 +16,7 @@ import { PERSISTED, summaryOf, type Release, type Rendered, type Spec } from './
 import { renderRelease } from '../release/release-render.js';
 import { mergeMetricsSource } from '../../config/metrics-source.js';
 import { waveOrder } from '../release/waves.js';
-import { placeAll, settlePlacements } from './placement-states.js';
+import { placeAll } from './placement-states.js';
 import {
   type Hold,
   readHistory,
@@ -137,7 +137,7 @@ export class ReleaseLifecycle {
     this.d.options.metrics.setStatus(r.app, r.env, state);
     const snapshot = r.actor!.getPersistedSnapshot();
     const cluster = this.d.options.clusterFor(r.config, 'local');
-    if (state === 'synced' && previous === 'verifying') settlePlacements(r, ctx.revision);
+    if (state === 'synced' && previous === 'verifying' && ctx.revision) placeAll(r, ctx.revision);
     const summary = summaryOf(r, state, ctx);
     this.d.options.changed?.(summary);
     const log = this.d.options.log.child({ app: r.app, env: r.env, commit: ctx.revision });
@@ -324,7 +324,7 @@ export class ReleaseLifecycle {
     const waves = waveOrder(release.value.placements, r.config?.waves, {
       env: r.env,
       app: r.app,
-      file: 'ferry.yaml',
+      ...(r.config?.wavesAt ? { at: r.config.wavesAt } : {}),
     });
     if (!waves.ok) throw new Error(waves.problems.map(formatProblem).join('\n'));
     this.warn(r, spec.commit, namespace, release.value.warnings);

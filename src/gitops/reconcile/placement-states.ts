@@ -28,7 +28,7 @@ export function placementsFor(r: Release, rendered: Rendered): PlacementState[] 
 export const verifiedOn = (r: Release, cluster: string, commit: string | undefined): boolean =>
   commit !== undefined && r.placements?.find((p) => p.cluster === cluster)?.commit === commit;
 
-/** Every cluster runs `commit` (a rollback re-applied it everywhere, as `ferry rollback` does). */
+/** Every cluster runs `commit` (the release synced, or a rollback re-applied it everywhere). */
 export function placeAll(r: Release, commit: string): void {
   for (const p of r.placements ?? []) {
     p.commit = commit;
@@ -51,9 +51,4 @@ export function setPlacement(
     if (change.rolling === undefined) delete p.rolling;
     else p.rolling = change.rolling;
   }
-}
-
-/** Every cluster runs `commit` (the release synced). */
-export function settlePlacements(r: Release, commit: string | undefined): void {
-  if (commit !== undefined) placeAll(r, commit);
 }

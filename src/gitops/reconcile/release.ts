@@ -119,6 +119,12 @@ export const PERSISTED = new Set(['idle', 'applying', 'delivering', 'verifying',
 
 export const releaseKey = (r: { app: string; env: string }) => `${r.app}/${r.env}`;
 
+/** The release's summary as its machine stands now (none before its machine started). */
+export function currentSummary(r: Release): StateSummary | undefined {
+  const s = r.actor?.getSnapshot();
+  return s ? summaryOf(r, s.value as string, s.context) : undefined;
+}
+
 /** What `ferry status` shows of a release in `state`. */
 export function summaryOf(r: Release, state: string, ctx: ReconcileContext): StateSummary {
   // While held, the commit running is the one rolled back to; the machine's commit waits.

@@ -13,6 +13,7 @@ import type { EnvironmentConfig } from '../source/environments.js';
 import type { KubeObject } from '../../objects/objects.js';
 import type { RecordedPlacement } from '../store/release-store.js';
 import { ANN_PRUNE } from '../sync/tracking.js';
+import { waveOrder } from './waves.js';
 
 /** What one placement (a cluster) of a release holds. */
 export type ReleasePlacement = RecordedPlacement;
@@ -84,5 +85,12 @@ export function renderRelease(
     const owned = p.ownedFields?.map((f) => ({ ...f, ref: inEnvironment(f.ref) }));
     return { cluster: p.cluster, objects: withNamespaces(objects), ...(owned ? { ownedFields: owned } : {}) };
   });
+  // Waves naming a cluster the topology does not place: refused here, for ferry apply as for ferry serve.
+  const waves = waveOrder(placements, configured?.waves, {
+    env,
+    app: sourced.app.metadata.name,
+    ...(configured?.wavesAt ? { at: configured.wavesAt } : {}),
+  });
+  if (!waves.ok) return waves;
   return ok({ placements, runtimeTraits: rendered.value.runtimeTraits, warnings: rendered.value.warnings });
 }

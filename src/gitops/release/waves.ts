@@ -11,7 +11,7 @@ import type { PlacementState } from '../store/state-summary.js';
 export function waveOrder(
   placements: readonly { cluster: string }[],
   declared: readonly string[] | undefined,
-  where: { env: string; app: string; file: string },
+  where: { env: string; app: string; at?: { file: string; line: number; column: number } },
 ): Result<number[]> {
   const clusters = placements.map((p) => p.cluster);
   const unknown = (declared ?? []).filter((c) => !clusters.includes(c));
@@ -21,7 +21,7 @@ export function waveOrder(
         'PolicyInvalid',
         `ferry.yaml: environment "${where.env}" has waves ${unknown.map((c) => `"${c}"`).join(', ')}, which ` +
           `Application "${where.app}" does not place in it (its clusters there: ${clusters.join(', ')})`,
-        { file: where.file, line: 1, column: 1 },
+        where.at ?? { file: 'ferry.yaml', line: 1, column: 1 },
       ),
     ]);
   const first = (declared ?? []).map((c) => clusters.indexOf(c));

@@ -29,6 +29,8 @@ export interface EnvironmentConfig {
    * follow, in the topology's order; none named: the topology's order).
    */
   waves?: string[];
+  /** Where `waves` is written in ferry.yaml (a name the topology does not place is reported there). */
+  wavesAt?: { file: string; line: number; column: number };
   /** Declared by the app's own workflow (its deploy steps as a chain), not listed in ferry.yaml. */
   fromWorkflow?: true;
 }
@@ -212,10 +214,18 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
   const d = cfg.defaults ?? {};
   const metricsOf = (e: EnvironmentConfig) => mergeMetricsSource(cfg.metrics, e.metrics);
   return ok({
-    environments: (cfg.environments ?? []).map(({ promotion: _, ...e }) => {
+    environments: (cfg.environments ?? []).map(({ promotion: _, ...e }, i) => {
       const metrics = metricsOf(e);
       const promotion = promotions.policies.get(e.name);
-      return { ...e, ...(metrics ? { metrics } : {}), ...(promotion ? { promotion } : {}) };
+      const wavesNode = e.waves && (doc.getIn(['environments', i, 'waves'], true) as { range?: number[] } | undefined);
+      const wavesPos = wavesNode ? lines.linePos(wavesNode.range?.[0] ?? 0) : undefined;
+      const wavesAt = wavesPos && { file, line: wavesPos.line, column: wavesPos.col };
+      return {
+        ...e,
+        ...(metrics ? { metrics } : {}),
+        ...(promotion ? { promotion } : {}),
+        ...(wavesAt ? { wavesAt } : {}),
+      };
     }),
     ...(cfg.metrics ? { metrics: cfg.metrics } : {}),
     ...(cfg.clusters ? { clusters: cfg.clusters } : {}),
