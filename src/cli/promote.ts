@@ -5,7 +5,7 @@
  * The command line writes requests (ferry-approval records); the controller carries them out.
  */
 import { userInfo } from 'node:os';
-import { type EnvironmentConfig, loadFerryConfig } from '../gitops/source/environments.js';
+import type { EnvironmentConfig } from '../gitops/source/environments.js';
 import { promotionOrder } from '../gitops/source/promotion-policy.js';
 import { verificationOf } from '../gitops/promotion/verification.js';
 import {
@@ -18,7 +18,7 @@ import {
 import { listStates, readHistory, readState, type StateSummary } from '../gitops/store/release-store.js';
 import { formatDurationMs } from '../util/duration.js';
 import { EXIT_INVALID, EXIT_OK, formatTable, UsageError, type CliIO } from './io.js';
-import { clusterOf, type ReleaseFlags, releaseOf } from './releases.js';
+import { clusterOf, configOf, type ReleaseFlags, releaseOf } from './releases.js';
 
 /** Who asked, as recorded with an approval or a promotion request. */
 const who = (): string | undefined => {
@@ -47,7 +47,7 @@ export interface ReleaseCell {
  * recorded for the app with the policies it applies (an app's own workflow: its deploy steps in order).
  */
 async function environments(app: string, f: ReleaseFlags, io: CliIO): Promise<EnvironmentConfig[]> {
-  const envs = loadFerryConfig(f.config).environments;
+  const envs = configOf(f).environments;
   if (envs.length > 0) return promotionOrder(envs);
   const names = [
     ...new Set((await listStates(clusterOf(f, undefined))).filter((s) => s.app === app).map((s) => s.env)),
@@ -180,7 +180,7 @@ export async function runApprove(app: string, f: ReleaseFlags & { release?: stri
     if (f.release === undefined) io.err(`error: no release of ${app} waits in ${env} (ferry releases ${app})\n`);
     return EXIT_INVALID;
   }
-  await approve(cluster, scope, commit, who());
+  await approve(cluster, scope, commit, f.actor ?? who());
   io.out(`approved release ${commit.slice(0, 12)} of ${app} for ${env}; the controller promotes it\n`);
   return EXIT_OK;
 }
@@ -213,7 +213,7 @@ export async function runPromote(
   }
   const found = await releaseOf(app, { ...f, env: f.to }, io);
   if (!found) return EXIT_INVALID;
-  await requestPromotion(found.cluster, found.scope, commit, f.force === true, who());
+  await requestPromotion(found.cluster, found.scope, commit, f.force === true, f.actor ?? who());
   io.out(
     `asked the controller to promote release ${commit.slice(0, 12)} of ${app} into ${f.to}` +
       `${f.force ? ' (forced: past its gates, recorded as forced)' : ' (through its gates)'}\n`,

@@ -3,7 +3,7 @@
  * cluster. Records are scoped by Git source; an app that two sources declare needs `--source`.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { loadFerryConfig } from '../gitops/source/environments.js';
+import { type FerryConfig, loadFerryConfig } from '../gitops/source/environments.js';
 import type { KubeCluster } from '../kube/kube-cluster.js';
 import type { ClusterPort } from '../ports/cluster.js';
 import type { RecordScope } from '../gitops/store/record-names.js';
@@ -33,7 +33,14 @@ export interface ReleaseFlags {
   output?: string;
   /** A Git source: its id (or a prefix), or its repository URL or path. */
   source?: string;
+  /** ferry.yaml as already read (`ferry serve`'s, at the commit it reconciles), instead of --config. */
+  ferryConfig?: FerryConfig;
+  /** Who asks, as the records keep it (default: the user's name); `ferry serve`'s dashboard says "dashboard". */
+  actor?: string;
 }
+
+/** ferry.yaml: as given, or read from --config (the working directory's by default). */
+export const configOf = (f: ReleaseFlags): FerryConfig => f.ferryConfig ?? loadFerryConfig(f.config);
 
 /** The --source value, and its absolute form when it is a relative path (as `ferry serve --repo` records it). */
 const selectorsOf = (f: ReleaseFlags): string[] =>
@@ -59,7 +66,7 @@ async function scopeOf(
  * The cluster of an environment (or of the flags); a missing or broken kubeconfig is a located problem, not a crash.
  */
 export function clusterOf(f: ReleaseFlags, env: string | undefined): KubeCluster {
-  const configured = env ? loadFerryConfig(f.config).environments.find((e) => e.name === env) : undefined;
+  const configured = env ? configOf(f).environments.find((e) => e.name === env) : undefined;
   const opened = openCluster(configured?.kubeconfig ?? f.kubeconfig, configured?.context ?? f.context);
   if (!opened.ok) throw new ProblemsError(opened.problems);
   return opened.value;
@@ -79,7 +86,7 @@ export function age(iso: string | undefined, now = Date.now()): string {
 
 /** Every app × environment the controller records: commit, state, health, hold, last error, age. */
 export async function runStatusAll(f: ReleaseFlags, io: CliIO): Promise<number> {
-  const envs = loadFerryConfig(f.config).environments;
+  const envs = configOf(f).environments;
   const clusters =
     envs.length > 0
       ? [...new Map(envs.map((e) => [`${e.kubeconfig ?? ''}|${e.context ?? ''}`, clusterOf(f, e.name)])).values()]
@@ -267,7 +274,7 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
     return EXIT_INVALID;
   }
   // Every placement's cluster opens before anything is written (a bad kubeconfig is a located error).
-  const configured = loadFerryConfig(f.config).environments.find((e) => e.name === env);
+  const configured = configOf(f).environments.find((e) => e.name === env);
   const others = new Map<string, ClusterPort>();
   for (const p of target.placements!) {
     if (p.cluster === 'local' || others.has(p.cluster)) continue;
@@ -276,7 +283,9 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
     others.set(p.cluster, opened.value);
   }
   const state = await readState(cluster, scope);
-  const reason = `rollback to revision ${target.revision} (commit ${target.commit.slice(0, 12)}) by ferry rollback`;
+  const reason =
+    `rollback to revision ${target.revision} (commit ${target.commit.slice(0, 12)}) by ferry rollback` +
+    `${f.actor ? ` (${f.actor})` : ''}`;
   // The hold first, so the controller does not re-apply the newer commit while this runs.
   await placeHold(cluster, scope, {
     reason,

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SERVE_DEFAULTS } from '../config/defaults.js';
 import { ferryEnvironment } from '../config/environment.js';
 import { Controller } from '../gitops/controller/controller.js';
@@ -13,6 +14,9 @@ import { leaderLeaseName } from '../gitops/store/record-names.js';
 import { sourceId } from '../gitops/store/release-store.js';
 import { startServer } from '../gitops/controller/server.js';
 import { createApi } from '../gitops/controller/api.js';
+import { controllerApi } from '../gitops/controller/api-source.js';
+import { staticAssets } from '../gitops/controller/static-assets.js';
+import { dashboardCommands } from './dashboard-commands.js';
 import { jsonLogger, Metrics } from '../gitops/reconcile/telemetry.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 import { loadRegistry } from '../oam/definitions/builtin.js';
@@ -144,6 +148,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     metricSources: metricSources(cmd.prometheusUrl ?? ferryEnvironment().prometheusUrl),
   });
   let leading = !cmd.leaderElect;
+  let httpPort = port;
   const server = await startServer({
     port,
     metrics,
@@ -166,17 +171,24 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
       return leading;
     },
     api: createApi(
-      {
-        summaries: () => controller.summaries(),
-        source: () => controller.sourceView(),
-        history: (app, env) => controller.history(app, env),
-        subscribe: (fn) => controller.subscribe(fn),
-      },
+      controllerApi(
+        controller,
+        RUNTIME_TRAITS,
+        dashboardCommands({
+          ...(cmd.kubeconfig ? { kubeconfig: cmd.kubeconfig } : {}),
+          ...(cmd.context ? { context: cmd.context } : {}),
+          source: sourceId(repo, cmd.path),
+          ferryConfig: () => controller.ferryConfig(),
+        }),
+      ),
       log,
+      { ...(ferryEnvironment().uiToken ? { token: ferryEnvironment().uiToken } : {}), port: () => httpPort },
     ),
+    assets: staticAssets(fileURLToPath(new URL('../../ui/', import.meta.url))),
   });
+  httpPort = server.port;
   log.info({ port: server.port, repo, path: cmd.path, interval: cmd.interval }, 'ferry serve listening on 127.0.0.1');
-  io.err(`ferry serve: http://127.0.0.1:${server.port} (healthz, readyz, metrics, webhook, api/v1)\n`);
+  io.err(`ferry serve: http://127.0.0.1:${server.port} (dashboard, healthz, readyz, metrics, webhook, api/v1)\n`);
   const stop = new AbortController();
   const done = new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));
   const shutdown = (signal: string) => {

@@ -85,6 +85,11 @@ export const ENVIRONMENT_VARIABLES = [
     meaning: "the secret `ferry serve`'s `POST /webhook` checks signatures with",
     default: 'none: webhooks are off (404)',
   },
+  {
+    name: 'FERRY_UI_TOKEN',
+    meaning: "the admin token that enables the dashboard's actions (`ferry serve`; sent as `Authorization: Bearer`)",
+    default: 'none: the dashboard is read-only, actions answer 403',
+  },
 ] as const satisfies readonly EnvironmentVariable[];
 
 export type VariableName = (typeof ENVIRONMENT_VARIABLES)[number]['name'];
@@ -188,6 +193,7 @@ export interface FerryEnvironment {
   gitToken: string | undefined;
   gitPassword: string | undefined;
   webhookSecret: string | undefined;
+  uiToken: string | undefined;
 }
 
 function read(env: Env, problems?: EnvironmentProblem[]): FerryEnvironment {
@@ -216,6 +222,7 @@ function read(env: Env, problems?: EnvironmentProblem[]): FerryEnvironment {
     gitToken: raw(env, 'FERRY_GIT_TOKEN'),
     gitPassword: raw(env, 'FERRY_GIT_PASSWORD'),
     webhookSecret: raw(env, 'FERRY_WEBHOOK_SECRET'),
+    uiToken: raw(env, 'FERRY_UI_TOKEN'),
   };
 }
 

@@ -4,7 +4,14 @@
  * A query must come to one number: a scalar, or a vector of at most one series (aggregate with sum(),
  * max(), histogram_quantile()…); an empty vector or NaN is "no data".
  */
-import type { MetricsError, QueryResult, SampleSeries, SamplesPort, SamplesResult } from '../ports/metrics.js';
+import type {
+  MetricsError,
+  QueryRange,
+  QueryResult,
+  SampleSeries,
+  SamplesPort,
+  SamplesResult,
+} from '../ports/metrics.js';
 
 export interface PrometheusOptions {
   /** e.g. http://127.0.0.1:9090 */
@@ -41,32 +48,20 @@ export class PrometheusClient implements SamplesPort {
   /** `selector[Ns]` as an instant query: a matrix of every matching series' raw samples in the window. */
   async samples(selector: string, windowSeconds: number): Promise<SamplesResult> {
     const promql = `${selector}[${Math.max(1, Math.round(windowSeconds))}s]`;
-    const a = await this.ask(promql);
-    if ('error' in a) return { kind: 'error', error: a.error };
-    if (a.data?.resultType !== 'matrix' || !Array.isArray(a.data.result))
-      return fail(
-        'ambiguous',
-        `the query ${JSON.stringify(promql)} returned a ${a.data?.resultType} result, not a matrix`,
-      );
-    const series: SampleSeries[] = (a.data.result as { metric?: Record<string, string>; values?: unknown[] }[]).map(
-      (r) => ({
-        labels: r.metric ?? {},
-        points: (r.values ?? []).flatMap((v) => {
-          const ts = Array.isArray(v) ? Number(v[0]) : Number.NaN;
-          const n = number(v);
-          return Number.isFinite(ts) && n !== undefined ? [[Math.round(ts * 1000), n] as [number, number]] : [];
-        }),
-      }),
-    );
-    return series.length === 0 ? { kind: 'no-data' } : { kind: 'samples', series };
+    return matrixOf(await this.ask(promql), promql);
+  }
+
+  /** `GET /api/v1/query_range`: the query evaluated at every step of the range, one series per label set. */
+  async range(promql: string, range: QueryRange): Promise<SamplesResult> {
+    return matrixOf(await this.ask(promql, range), promql);
   }
 
   /** One question, with retries on transient failures: the answer's data, or the typed error. */
-  private async ask(promql: string): Promise<Answer> {
+  private async ask(promql: string, range?: QueryRange): Promise<Answer> {
     const attempts = Math.max(1, this.o.attempts ?? 3);
     let last: MetricsError = { reason: 'unreachable', message: `cannot reach Prometheus at ${this.base}` };
     for (let i = 1; i <= attempts; i++) {
-      const a = await this.once(promql);
+      const a = await this.once(promql, range);
       if ('done' in a) return a.done;
       last = a.retry;
       if (i < attempts) await new Promise((r) => setTimeout(r, (this.o.backoffMs ?? ((n) => 200 * 2 ** (n - 1)))(i)));
@@ -74,11 +69,15 @@ export class PrometheusClient implements SamplesPort {
     return { error: { ...last, message: `${last.message} (after ${attempts} attempt${attempts === 1 ? '' : 's'})` } };
   }
 
-  private async once(promql: string): Promise<Attempt> {
+  private async once(promql: string, range?: QueryRange): Promise<Attempt> {
     const timeoutMs = this.o.timeoutMs ?? 5_000;
+    const url = range
+      ? `${this.base}/api/v1/query_range?query=${encodeURIComponent(promql)}&start=${range.startMs / 1000}` +
+        `&end=${range.endMs / 1000}&step=${Math.max(1, Math.round(range.stepMs / 1000))}`
+      : `${this.base}/api/v1/query?query=${encodeURIComponent(promql)}`;
     let res: Response;
     try {
-      res = await fetch(`${this.base}/api/v1/query?query=${encodeURIComponent(promql)}`, {
+      res = await fetch(url, {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
@@ -126,6 +125,27 @@ const fail = (reason: MetricsError['reason'], message: string): { kind: 'error';
   kind: 'error',
   error: { reason, message },
 });
+
+/** A matrix answer's series (a range query, or an instant query of a range selector). */
+function matrixOf(a: Answer, promql: string): SamplesResult {
+  if ('error' in a) return { kind: 'error', error: a.error };
+  if (a.data?.resultType !== 'matrix' || !Array.isArray(a.data.result))
+    return fail(
+      'ambiguous',
+      `the query ${JSON.stringify(promql)} returned a ${a.data?.resultType} result, not a matrix`,
+    );
+  const series: SampleSeries[] = (a.data.result as { metric?: Record<string, string>; values?: unknown[] }[]).map(
+    (r) => ({
+      labels: r.metric ?? {},
+      points: (r.values ?? []).flatMap((v) => {
+        const ts = Array.isArray(v) ? Number(v[0]) : Number.NaN;
+        const n = number(v);
+        return Number.isFinite(ts) && n !== undefined ? [[Math.round(ts * 1000), n] as [number, number]] : [];
+      }),
+    }),
+  );
+  return series.length === 0 ? { kind: 'no-data' } : { kind: 'samples', series };
+}
 
 function number(sample: unknown): number | undefined {
   const v = Array.isArray(sample) ? sample[1] : undefined;

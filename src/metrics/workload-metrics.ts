@@ -10,7 +10,9 @@ import type {
   QueryResult,
   SampleSeries,
   SamplesPort,
+  SamplesResult,
   TailLatencyResult,
+  WorkloadMetric,
   WorkloadMetrics,
   WorkloadRef,
 } from '../ports/metrics.js';
@@ -25,6 +27,21 @@ export function workloadMetrics(
   const t = providerTemplates(source);
   const provider = source?.provider ?? 'pods';
   const w = (s: number) => `${Math.max(1, Math.round(s))}s`;
+  // The PromQL of each metric, with the provider's labels (instant queries and ranges ask the same).
+  const promql = {
+    requestRate: (ref: WorkloadRef, windowSeconds: number) =>
+      `sum(rate(${fill(t.requests, ref)}[${w(windowSeconds)}]))`,
+    successRate(ref: WorkloadRef, windowSeconds: number) {
+      // No 5xx series at all is 0 errors (`or vector(0)`); no requests at all is no data.
+      const errors = `sum(rate(${fill(t.errors, ref)}[${w(windowSeconds)}]))`;
+      const requests = `sum(rate(${fill(t.requests, ref)}[${w(windowSeconds)}]))`;
+      return `100 * (1 - ((${errors} or vector(0)) / ${requests}))`;
+    },
+    latency(ref: WorkloadRef, windowSeconds: number, quantile: number) {
+      const buckets = `rate(${fill(t.latencyBuckets, ref)}[${w(windowSeconds)}])`;
+      return `histogram_quantile(${quantile}, sum by (le) (${buckets}))`;
+    },
+  };
   return {
     name: `${provider} provider at ${url}`,
     separatesWorkloads: t.separatesWorkloads,
@@ -35,17 +52,13 @@ export function workloadMetrics(
       return e ? { kind: 'evidence', evidence: e } : { kind: 'no-data' };
     },
     requestRate(ref: WorkloadRef, windowSeconds: number): Promise<QueryResult> {
-      return port.query(`sum(rate(${fill(t.requests, ref)}[${w(windowSeconds)}]))`);
+      return port.query(promql.requestRate(ref, windowSeconds));
     },
     successRate(ref: WorkloadRef, windowSeconds: number): Promise<QueryResult> {
-      // No 5xx series at all is 0 errors (`or vector(0)`); no requests at all is no data.
-      const errors = `sum(rate(${fill(t.errors, ref)}[${w(windowSeconds)}]))`;
-      const requests = `sum(rate(${fill(t.requests, ref)}[${w(windowSeconds)}]))`;
-      return port.query(`100 * (1 - ((${errors} or vector(0)) / ${requests}))`);
+      return port.query(promql.successRate(ref, windowSeconds));
     },
     async latency(ref: WorkloadRef, windowSeconds: number, quantile: number): Promise<QueryResult> {
-      const buckets = `rate(${fill(t.latencyBuckets, ref)}[${w(windowSeconds)}])`;
-      const r = await port.query(`histogram_quantile(${quantile}, sum by (le) (${buckets}))`);
+      const r = await port.query(promql.latency(ref, windowSeconds, quantile));
       if (r.kind !== 'value' || t.latencyUnit === 'milliseconds') return r;
       return { kind: 'value', value: r.value * 1000 };
     },
@@ -56,7 +69,24 @@ export function workloadMetrics(
       const [value, linear] = buckets ? [tailQuantile(buckets, quantile), linearQuantile(buckets, quantile)] : [];
       return value !== undefined && linear !== undefined ? { kind: 'value', value, linear } : { kind: 'no-data' };
     },
-    query: (promql) => port.query(promql),
+    query: (q) => port.query(q),
+    ...(port.range
+      ? {
+          async history(metric: WorkloadMetric, ref: WorkloadRef, o): Promise<SamplesResult> {
+            const q =
+              metric === 'latency'
+                ? promql.latency(ref, o.windowSeconds, o.quantile ?? 0.99)
+                : promql[metric](ref, o.windowSeconds);
+            const r = await port.range!(q, o.range);
+            if (r.kind !== 'samples' || metric !== 'latency' || t.latencyUnit === 'milliseconds') return r;
+            const series = r.series.map((s) => ({
+              ...s,
+              points: s.points.map(([at, v]): [number, number] => [at, v * 1000]),
+            }));
+            return { kind: 'samples', series };
+          },
+        }
+      : {}),
   };
 }
 

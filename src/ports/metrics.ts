@@ -34,11 +34,23 @@ export type SamplesResult =
   | { kind: 'no-data' }
   | { kind: 'error'; error: MetricsError };
 
+/** A time range and the time between its points, ms. */
+export interface QueryRange {
+  startMs: number;
+  endMs: number;
+  stepMs: number;
+}
+
 /** A metrics server that can also return the raw samples of a selector over a window. */
 export interface SamplesPort extends MetricsPort {
   /** `selector[windowSeconds s]` evaluated now: every matching series with its samples; never throws. */
   samples(selector: string, windowSeconds: number): Promise<SamplesResult>;
+  /** The query evaluated at every step of a range (Prometheus `query_range`); never throws. */
+  range?(promql: string, range: QueryRange): Promise<SamplesResult>;
 }
+
+/** The metrics a workload's history is read for (`WorkloadMetrics.history`). */
+export type WorkloadMetric = 'latency' | 'successRate' | 'requestRate';
 
 /**
  * A workload as a metrics provider finds it: its namespace, its name (the Deployment: `web`,
@@ -98,4 +110,13 @@ export interface WorkloadMetrics {
   latencyTail(w: WorkloadRef, windowSeconds: number, quantile: number): Promise<TailLatencyResult>;
   /** A query of the user's own (a custom metric), on the same server. */
   query(promql: string): Promise<QueryResult>;
+  /**
+   * One of the metrics above over a time range, a point per step (each over `windowSeconds` before it), for
+   * charts; the latency quantile `quantile` (0–1) in ms. Absent where the server answers no range query.
+   */
+  history?(
+    metric: WorkloadMetric,
+    w: WorkloadRef,
+    o: { windowSeconds: number; quantile?: number; range: QueryRange },
+  ): Promise<SamplesResult>;
 }

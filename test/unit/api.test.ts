@@ -5,7 +5,11 @@
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApi } from '../../src/gitops/controller/api.js';
+import { request } from 'node:http';
+import { createApi, environmentOrder } from '../../src/gitops/controller/api.js';
+import type { ActionRequest } from '../../src/gitops/controller/api-actions.js';
+import { controllerApi } from '../../src/gitops/controller/api-source.js';
+import { RUNTIME_TRAITS } from '../../src/traits/registry.js';
 import { startServer } from '../../src/gitops/controller/server.js';
 import { Metrics } from '../../src/gitops/reconcile/telemetry.js';
 import type { StateSummary } from '../../src/gitops/store/release-store.js';
@@ -16,18 +20,22 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function served() {
+async function served(token?: string) {
   const h = await ReconcileHarness.create();
   cleanups.push(() => h.dispose());
   const c = h.controller!;
+  const acted: ActionRequest[] = [];
+  let port = 0;
   const api = createApi(
-    {
-      summaries: () => c.summaries(),
-      source: () => c.sourceView(),
-      history: (app, env) => c.history(app, env),
-      subscribe: (fn) => c.subscribe(fn),
-    },
+    controllerApi(c, RUNTIME_TRAITS, {
+      releases: async (app) => ({ ok: true, message: '', matrix: { app, environments: [], releases: [] } }),
+      act: async (a) => {
+        acted.push(a);
+        return { ok: true, message: `did ${a.action}` };
+      },
+    }),
     pino({ level: 'silent' }),
+    { ...(token ? { token } : {}), port: () => port },
   );
   const server = await startServer({
     port: 0,
@@ -38,12 +46,13 @@ async function served() {
     api,
   });
   cleanups.push(() => server.close());
+  port = server.port;
   const url = (path: string) => `http://127.0.0.1:${server.port}/api/v1/${path}`;
   const get = async (path: string) => {
     const res = await fetch(url(path));
     return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as never };
   };
-  return { h, url, get };
+  return { h, url, get, acted, port };
 }
 
 describe('the JSON API', () => {
@@ -67,10 +76,95 @@ describe('the JSON API', () => {
     expect((await get('nothing')).status).toBe(404);
   });
 
-  it('refuses anything but GET', async () => {
+  it('refuses anything but GET, and a POST anywhere but an action', async () => {
     const { url } = await served();
-    const res = await fetch(url('releases'), { method: 'POST', body: '{}' });
-    expect(res.status).toBe(405);
+    expect((await fetch(url('releases'), { method: 'POST', body: '{}' })).status).toBe(405);
+    expect((await fetch(url('releases'), { method: 'DELETE' })).status).toBe(405);
+  });
+
+  it("answers a release's objects with their live health, its charts and the releases matrix", async () => {
+    const { h, get } = await served();
+    await h.waitFor('synced', h.commits[0]);
+    const objects = (await get('apps/web/objects?env=default')).body as {
+      commit: string;
+      objects: { object: string; health: string; cluster: string }[];
+    };
+    expect(objects.commit).toBe(h.commits[0]);
+    expect(objects.objects.map((o) => o.object)).toContain('Deployment/shop/web');
+    expect(objects.objects.every((o) => o.cluster === 'local' && typeof o.health === 'string')).toBe(true);
+    expect((await get('apps/nope/objects?env=default')).status).toBe(404);
+    expect(((await get('apps/web/charts?env=default')).body as { charts: unknown[] }).charts).toEqual([]);
+    expect(((await get('apps/web/releases')).body as { app: string }).app).toBe('web');
+    expect(((await get('releases')).body as { environments: string[] }).environments).toEqual(['default']);
+  });
+
+  it('orders the environments of every app in one promotion order', () => {
+    const order = environmentOrder(
+      new Map([
+        ['a', ['dev', 'staging', 'prod']],
+        ['b', ['dev', 'qa', 'prod']],
+        ['c', ['default']],
+      ]),
+    );
+    expect(order.indexOf('dev')).toBeLessThan(order.indexOf('staging'));
+    expect(order.indexOf('staging')).toBeLessThan(order.indexOf('prod'));
+    expect(order.indexOf('qa')).toBeLessThan(order.indexOf('prod'));
+    expect(order).toHaveLength(5);
+  });
+
+  describe('actions', () => {
+    const body = JSON.stringify({ app: 'web', env: 'default', release: 'abc' });
+    const json = { 'content-type': 'application/json' };
+
+    it('are off without FERRY_UI_TOKEN: the session says so and every POST is refused', async () => {
+      const { url, get, acted } = await served();
+      expect((await get('session')).body).toEqual({ actions: false });
+      const res = await fetch(url('actions/approve'), { method: 'POST', headers: json, body });
+      expect(res.status).toBe(403);
+      expect(acted).toEqual([]);
+    });
+
+    it('need the token; a forged request (no token, a wrong one, another origin, a form) is refused', async () => {
+      const { url, get, acted, port } = await served('s3cret');
+      expect((await get('session')).body).toEqual({ actions: true });
+      const post = (headers: Record<string, string>, b = body) =>
+        fetch(url('actions/approve'), { method: 'POST', headers, body: b }).then((r) => r.status);
+      expect(await post(json)).toBe(401);
+      expect(await post({ ...json, authorization: 'Bearer nope!!' })).toBe(401);
+      expect(await post({ ...json, authorization: 'Bearer s3cret', origin: 'http://evil.example' })).toBe(403);
+      expect(await post({ ...json, authorization: 'Bearer s3cret', 'sec-fetch-site': 'cross-site' })).toBe(403);
+      expect(await post({ 'content-type': 'application/x-www-form-urlencoded', authorization: 'Bearer s3cret' })).toBe(
+        415,
+      );
+      // A name that resolves here by DNS rebinding (fetch keeps its own Host header: node:http sends this one).
+      const rebound = await new Promise<number>((resolve, reject) => {
+        const req = request(
+          url('actions/approve'),
+          { method: 'POST', headers: { ...json, authorization: 'Bearer s3cret', host: `evil.example:${port}` } },
+          (res) => resolve(res.statusCode ?? 0),
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+      expect(rebound).toBe(403);
+      expect(acted).toEqual([]);
+      expect(await post({ ...json, authorization: 'Bearer s3cret' }, '{"app": "web"}')).toBe(400);
+      expect(
+        await fetch(url('actions/delete-everything'), {
+          method: 'POST',
+          headers: { ...json, authorization: 'Bearer s3cret' },
+          body,
+        }).then((r) => r.status),
+      ).toBe(404);
+      const ok = await fetch(url('actions/approve'), {
+        method: 'POST',
+        headers: { ...json, authorization: 'Bearer s3cret', origin: `http://127.0.0.1:${port}` },
+        body,
+      });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ ok: true, message: 'did approve' });
+      expect(acted).toEqual([{ action: 'approve', app: 'web', env: 'default', release: 'abc', actor: 'dashboard' }]);
+    });
   });
 
   it('streams a snapshot, then every state a commit goes through, live', async () => {

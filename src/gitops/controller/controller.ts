@@ -30,7 +30,9 @@ import {
 import { Semaphore } from '../../util/semaphore.js';
 import { reconcileSteps } from '../reconcile/steps.js';
 import { ReleaseLifecycle } from '../reconcile/lifecycle.js';
-import { newRelease, type Release, type Spec, currentSummary } from '../reconcile/release.js';
+import { newRelease, type Release, type Spec, currentSummary, metricsAt } from '../reconcile/release.js';
+import { promotionOrder } from '../source/promotion-policy.js';
+import type { RecordScope } from '../store/record-names.js';
 import { TraitStage } from '../reconcile/delivery.js';
 import type { ReconcileOptions } from '../reconcile/options.js';
 import type { AnyRuntimeTrait, TraitRuntimeContext } from '../../traits/api/runtime-trait.js';
@@ -41,6 +43,17 @@ import { Promotions } from './promotions.js';
 import { SourceStatusRecorder } from './source-status.js';
 import { hashOf } from '../../util/hash.js';
 import type { Logger, Metrics } from '../reconcile/telemetry.js';
+
+/** One release as the dashboard reads it (Controller.releaseAccess). */
+export interface ReleaseAccess {
+  scope: RecordScope;
+  /** The cluster its records are on (its environment's). */
+  records: ClusterPort;
+  /** The cluster of one of its placements ("local": the environment's). */
+  cluster(placement: string): ClusterPort;
+  /** The metrics its traits read on one of its placements (none configured: undefined). */
+  metrics(placement: string): WorkloadMetrics | undefined;
+}
 
 export interface ControllerOptions {
   source: GitSource;
@@ -83,6 +96,7 @@ export class Controller {
   private readonly holds: SourceHolds;
   private readonly approvals: SourceRecords<ApprovalRecord>;
   private lastCommit?: string;
+  private lastConfig?: FerryConfig;
   /** The last poll's source error, if it failed. */
   sourceError?: string;
   /** What was last recorded about the source (written only when the commit or the error changes). */
@@ -173,10 +187,43 @@ export class Controller {
     return () => this.listeners.delete(fn);
   }
 
+  /**
+   * What the dashboard reads of one release reconciled here (undefined: none): its records' cluster and scope,
+   * each placement's cluster and metrics, and its app's environments in promotion order.
+   */
+  releaseAccess(app: string, env: string): ReleaseAccess | undefined {
+    const r = this.releases.get(`${app}/${env}`);
+    if (!r) return undefined;
+    return {
+      scope: { source: r.source, app: r.app, env: r.env },
+      records: this.o.clusterFor(r.config, 'local'),
+      cluster: (placement) => this.o.clusterFor(r.config, placement),
+      metrics: (placement) => this.o.metricSources?.(metricsAt(r, placement)),
+    };
+  }
+
   /** A release's history, newest first, from its cluster (undefined: not reconciled here). */
   async history(app: string, env: string): Promise<Revision[] | undefined> {
-    const r = this.releases.get(`${app}/${env}`);
-    return r ? readHistory(this.o.clusterFor(r.config, 'local'), r) : undefined;
+    const a = this.releaseAccess(app, env);
+    return a ? readHistory(a.records, a.scope) : undefined;
+  }
+
+  /** Each app's environments in promotion order (ferry.yaml's, or its workflow's chain; others by name). */
+  environments(): Map<string, string[]> {
+    const byApp = new Map<string, EnvironmentConfig[]>();
+    for (const r of this.releases.values())
+      byApp.set(r.app, [...(byApp.get(r.app) ?? []), r.config ?? { name: r.env }]);
+    return new Map(
+      [...byApp].map(([app, envs]) => [
+        app,
+        promotionOrder([...envs].sort((a, b) => a.name.localeCompare(b.name))).map((e) => e.name),
+      ]),
+    );
+  }
+
+  /** The ferry.yaml of the commit last taken (undefined: none, or it does not parse). */
+  ferryConfig(): FerryConfig | undefined {
+    return this.lastConfig;
   }
 
   /** The Git source as this controller sees it. */
@@ -358,6 +405,7 @@ export class Controller {
   private async takeLayoutOnce(layout: RepoLayout): Promise<string[]> {
     const first = this.lastCommit === undefined;
     const config: FerryConfig | undefined = layout.config.ok ? layout.config.value : undefined;
+    if (layout.config.ok) this.lastConfig = config;
     const changed: string[] = [];
     // Releases by folder, once per layout (not a scan of every release per folder).
     const byFolder = new Map<string, Release[]>();

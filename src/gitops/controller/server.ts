@@ -1,6 +1,7 @@
-/** The controller's HTTP endpoints on 127.0.0.1: /healthz, /readyz, /metrics, /webhook and the API (/api/v1). */
+/** The controller's HTTP endpoints on 127.0.0.1: /healthz, /readyz, /metrics, /webhook, the API (/api/v1), the dashboard (/). */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Api } from './api.js';
+import type { StaticAssets } from './static-assets.js';
 import type { Logger, Metrics } from '../reconcile/telemetry.js';
 import { verifyWebhook } from '../source/webhook.js';
 
@@ -17,6 +18,8 @@ export interface ServerOptions {
   trigger: () => boolean;
   /** The JSON API under /api/v1 (api.ts). */
   api?: Api;
+  /** The dashboard's files at / and /assets/ (static-assets.ts). */
+  assets?: StaticAssets;
 }
 
 class TooLarge extends Error {}
@@ -52,6 +55,7 @@ export async function startServer(
     try {
       if (path === '/healthz') return send(200, 'ok\n');
       if (o.api && (await o.api.handle(req, res, path))) return;
+      if (req.method === 'GET' && o.assets && (await o.assets.serve(path, res))) return;
       if (path === '/readyz') {
         const r = o.ready();
         return send(r.ready ? 200 : 503, `${r.message}\n`);

@@ -12,9 +12,8 @@ import type { LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
 import { hashOf } from '../../util/hash.js';
 import { holdEvent, type SourceHolds } from '../store/hold-watch.js';
 import { recordFailed, recordSynced } from './record.js';
-import { PERSISTED, summaryOf, type Release, type Rendered, type Spec } from './release.js';
+import { metricsAt, PERSISTED, summaryOf, type Release, type Rendered, type Spec } from './release.js';
 import { renderRelease } from '../release/release-render.js';
-import { mergeMetricsSource } from '../../config/metrics-source.js';
 import { waveOrder } from '../release/waves.js';
 import { placeAll } from './placement-states.js';
 import {
@@ -196,9 +195,7 @@ export class ReleaseLifecycle {
   async stageInput(r: Release, rendered: Rendered, revision: string, k: number): Promise<StageInput> {
     const p = rendered.placements[k]!;
     // The cluster's own metrics source (ferry.yaml `clusters.<name>.metrics`), over the environment's.
-    const config = r.spec?.layout.config;
-    const own = config?.ok ? config.value.clusters?.[p.cluster]?.metrics : undefined;
-    const metrics = own ? mergeMetricsSource(r.metrics, own) : undefined;
+    const metrics = metricsAt(r, p.cluster);
     return {
       release: r,
       rendered,

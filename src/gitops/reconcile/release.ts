@@ -12,7 +12,7 @@ import type { SourcedApplication } from '../../oam/model/parse.js';
 import type { ParsedTrait } from '../../oam/render/runtime-traits.js';
 import type { ReleasePlacement } from '../release/release-render.js';
 import type { EnvironmentConfig } from '../source/environments.js';
-import type { MetricsSourceConfig } from '../../config/metrics-source.js';
+import { type MetricsSourceConfig, mergeMetricsSource } from '../../config/metrics-source.js';
 import type { AppFolder, LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
 import type { StateSummary, TraitState } from '../store/release-store.js';
 import type { PlacementState } from '../store/state-summary.js';
@@ -120,6 +120,13 @@ export const PERSISTED = new Set(['idle', 'applying', 'delivering', 'verifying',
 export const releaseKey = (r: { app: string; env: string }) => `${r.app}/${r.env}`;
 
 /** The release's summary as its machine stands now (none before its machine started). */
+/** Where a release's traits read metrics on one of its clusters: the cluster's own source (ferry.yaml `clusters`) over the environment's. */
+export function metricsAt(r: Release, cluster: string): MetricsSourceConfig | undefined {
+  const config = r.spec?.layout.config;
+  const own = config?.ok ? config.value.clusters?.[cluster]?.metrics : undefined;
+  return own ? mergeMetricsSource(r.metrics, own) : r.metrics;
+}
+
 export function currentSummary(r: Release): StateSummary | undefined {
   const s = r.actor?.getSnapshot();
   return s ? summaryOf(r, s.value as string, s.context) : undefined;

@@ -26,7 +26,7 @@ import type { KubeObject } from '../../objects/objects.js';
 import type { TraitParser } from '../../oam/render/runtime-traits.js';
 import type { ClusterPort } from '../../ports/cluster.js';
 import type { Log } from '../../ports/log.js';
-import type { WorkloadMetrics } from '../../ports/metrics.js';
+import type { WorkloadMetrics, WorkloadRef } from '../../ports/metrics.js';
 
 /** How a trait's progress is kept: plain JSON in the release's state record. */
 export interface ProgressCodec<P> {
@@ -144,8 +144,63 @@ export interface TraitRuntimeContext {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
+/** A bound a chart draws beside its lines: the most (`max`) or the least (`min`) a value may be. */
+export interface Threshold {
+  value: number;
+  bound: 'max' | 'min';
+  label: string;
+}
+
+/** A chart drawn from the progress itself (a canary's analysis runs): each line's points are [ms, value]. */
+export interface TraitChart {
+  title: string;
+  unit: string;
+  thresholds: Threshold[];
+  lines: { label: string; points: [number, number][] }[];
+}
+
+/**
+ * A chart read from the environment's metrics over a time range (Prometheus `query_range`): one workload's
+ * success rate, latency quantile or request rate per line, through the environment's metrics provider.
+ */
+export interface TraitQuery {
+  title: string;
+  unit: string;
+  thresholds: Threshold[];
+  metric: 'latency' | 'successRate' | 'requestRate';
+  /** The latency quantile (0–1). */
+  quantile?: number;
+  /** The rate window of each point, seconds. */
+  windowSeconds: number;
+  /** The range: from `sinceMs` to `untilMs` (now when absent), ms since the epoch. */
+  sinceMs: number;
+  untilMs?: number;
+  lines: { label: string; workload: WorkloadRef }[];
+}
+
+/**
+ * What the dashboard shows of a trait's progress, the same shape for every trait (the API adds it to the
+ * trait's state): a new trait appears there without a change to the dashboard.
+ */
+export interface TraitView {
+  /** One word: progressing, paused, promoted, aborted, met, violated, … */
+  phase: string;
+  /** How far it is, 0–100, for a trait that moves towards an end (a canary's steps). */
+  percent?: number;
+  /** Name and value pairs (step, weight, replicas). */
+  facts: { name: string; value: string }[];
+  /** Why it failed, with the failing value. */
+  failure?: string;
+  charts: TraitChart[];
+  queries: TraitQuery[];
+  /** A table of its recent runs (a canary's analysis runs), newest first. */
+  table?: { columns: string[]; rows: string[][] };
+}
+
 export interface RuntimeTrait<S = unknown, P = unknown> extends TraitParser<S> {
   readonly progress: ProgressCodec<P>;
+  /** What the dashboard shows of its progress (optional: without it, the `describe` line). */
+  view?(progress: P): TraitView;
   /** The objective its settings declare for the component, which the component's other traits may judge by. */
   objective?(spec: S): Omit<Objective, 'trait'> | undefined;
   /** One line for `ferry status` (`progressing 2/4 (weight 50)`). */

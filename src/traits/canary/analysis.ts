@@ -82,10 +82,17 @@ async function measure(
   if (r.kind !== 'value') return none(r);
   const value = r.value;
   const checks: { ok: boolean; text: string }[] = [];
-  if (m.min !== undefined)
+  const bounds: { min?: number; max?: number } = {};
+  const atLeast = (v: number) => (bounds.min = Math.max(bounds.min ?? v, v));
+  const atMost = (v: number) => (bounds.max = Math.min(bounds.max ?? v, v));
+  if (m.min !== undefined) {
+    atLeast(m.min);
     checks.push({ ok: value >= m.min, text: `${value >= m.min ? '≥' : '<'} ${fmt(m.min, unit)}` });
-  if (m.max !== undefined)
+  }
+  if (m.max !== undefined) {
+    atMost(m.max);
     checks.push({ ok: value <= m.max, text: `${value <= m.max ? '≤' : '>'} ${fmt(m.max, unit)}` });
+  }
   let stable: number | undefined;
   if (m.maxIncrease !== undefined || m.maxDecrease !== undefined) {
     const st = await ask(s.stable);
@@ -93,6 +100,7 @@ async function measure(
     stable = st.value;
     if (m.maxIncrease !== undefined) {
       const limit = stable * (1 + m.maxIncrease / 100);
+      atMost(limit);
       checks.push({
         ok: value <= limit,
         text: `${value <= limit ? '≤' : '>'} stable ${fmt(stable, unit)} + ${num(m.maxIncrease)} %`,
@@ -100,6 +108,7 @@ async function measure(
     }
     if (m.maxDecrease !== undefined) {
       const limit = stable - m.maxDecrease;
+      atLeast(limit);
       checks.push({
         ok: value >= limit,
         text: `${value >= limit ? '≥' : '<'} stable ${fmt(stable, unit)} − ${num(m.maxDecrease)}`,
@@ -112,6 +121,7 @@ async function measure(
     value,
     ...(stable !== undefined ? { stable } : {}),
     unit,
+    ...bounds,
     ok: failed.length === 0,
     message: `${m.name} ${fmt(value, unit)} ${(failed.length > 0 ? failed : checks).map((c) => c.text).join(', ')}`,
   };

@@ -3,6 +3,7 @@
  * controller resumes at the same step and weight) and what `ferry status` / `ferry rollout status`
  * show. Pure data and its wording.
  */
+import type { WorkloadRef } from '../../ports/metrics.js';
 
 export type CanaryPhase = 'Progressing' | 'Paused' | 'Inconclusive' | 'Promoting' | 'Succeeded' | 'Aborted';
 
@@ -16,7 +17,17 @@ export interface AnalysisRun {
    * Each metric: the canary's value, the stable pods' (with a relative bound), whether it is within
    * bounds (undefined: no verdict), and the line that says so.
    */
-  measurements: { name: string; value?: number; stable?: number; unit: string; ok?: boolean; message: string }[];
+  measurements: {
+    name: string;
+    value?: number;
+    stable?: number;
+    unit: string;
+    ok?: boolean;
+    message: string;
+    /** The bounds the value was judged by (absolute, or relative to the stable pods'), the tightest of each. */
+    min?: number;
+    max?: number;
+  }[];
   /** The canary's requests in the window, and the share of the window its samples cover (%). */
   evidence?: { requests: number; coverage: number };
   /** Queries sent for this run. */
@@ -48,6 +59,8 @@ export interface CanaryProgress {
   failures: number;
   /** The last analysis runs, newest last (at most 10). */
   analysis: AnalysisRun[];
+  /** The workloads its analysis measures and the rate window, seconds (the dashboard charts them over time). */
+  measured?: { canary: WorkloadRef; stable: WorkloadRef; windowSeconds: number };
 }
 
 export const ANALYSIS_KEPT = 10;

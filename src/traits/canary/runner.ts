@@ -96,6 +96,14 @@ export async function runCanary(
         analysis: [],
       }
     : saved;
+  // The workloads the analysis measures (the dashboard charts them too).
+  const windowSeconds = Math.max(10, Math.round(spec.analysis.intervalMs / 1000));
+  const measured = {
+    canary: { namespace: ns, workload: canaryName(name), service: traffic.service },
+    stable: { namespace: ns, workload: name, service: traffic.stableService },
+    windowSeconds,
+  };
+  p = { ...p, measured };
   const save = async (next: Partial<CanaryProgress>) => {
     p = { ...p, ...next };
     await d.save(p);
@@ -134,7 +142,6 @@ export async function runCanary(
   };
 
   const interval = spec.analysis.intervalMs;
-  const windowSeconds = Math.max(10, Math.round(interval / 1000));
   let nextAnalysis = d.now() + interval;
   /** When the canary's pods at the current weight became ready (data before it is of fewer pods). */
   let readyAt = d.now();
@@ -156,8 +163,8 @@ export async function runCanary(
       metrics,
       spec.analysis,
       {
-        canary: { namespace: ns, workload: canaryName(name), service: traffic.service },
-        stable: { namespace: ns, workload: name, service: traffic.stableService },
+        canary: measured.canary,
+        stable: measured.stable,
         windowSeconds,
         readyAt,
         now: d.now(),

@@ -4,6 +4,7 @@
  * what the core sees.
  */
 import type { RuntimeTrait } from '../api/runtime-trait.js';
+import { canaryView } from './view.js';
 import { CanaryRuntime } from './delivery.js';
 import { type CanaryProgress, decodeProgress, progressLine } from './progress.js';
 import { type CanarySpec, parseCanary } from './spec.js';
@@ -13,5 +14,6 @@ export const canaryTrait: RuntimeTrait<CanarySpec, CanaryProgress> = {
   parse: parseCanary,
   progress: { encode: (p) => p, decode: decodeProgress },
   describe: progressLine,
+  view: canaryView,
   start: (context) => new CanaryRuntime(context),
 };

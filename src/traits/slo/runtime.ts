@@ -15,7 +15,7 @@ import type { AutoscalerMemory } from './autoscaler.js';
 import { newDecider } from './decider.js';
 import { type SloMetrics, sloMetrics } from './metrics.js';
 import type { SloSpec } from './spec.js';
-import type { SloStatus } from './status.js';
+import { RECENT_KEPT, type SloStatus } from './status.js';
 
 /** The field manager of the autoscaler's writes (`kubectl get -o yaml --show-managed-fields` shows it). */
 export const SLO_FIELD_MANAGER = 'ferry-slo';
@@ -54,6 +54,7 @@ export class SloRuntime implements TraitRuntime<SloSpec, SloStatus> {
     const decider = newDecider(spec, i.progress?.memory as AutoscalerMemory | undefined);
     let violationSeconds = i.progress?.violationSeconds ?? 0;
     let lastScale = i.progress?.lastScale;
+    let recent = i.progress?.recent ?? [];
     this.metrics.target.set(labels, spec.latency.maxMs / 1000);
     while (!i.signal.aborted) {
       const started = now();
@@ -112,9 +113,17 @@ export class SloRuntime implements TraitRuntime<SloSpec, SloStatus> {
           at: new Date(started).toISOString(),
           ...(lastScale ? { lastScale } : {}),
           violationSeconds,
+          workload: w,
+          windowSeconds,
+          maxMs: spec.latency.maxMs,
+          quantile: spec.latency.quantile,
+          recent: [...recent, { at: started, ...(observedMs !== undefined ? { ms: observedMs } : {}), replicas }].slice(
+            -RECENT_KEPT,
+          ),
           ...(decider.memory ? { memory: decider.memory } : {}),
         };
-        const { memory: _memory, ...shown } = status;
+        recent = status.recent!;
+        const { memory: _memory, recent: _recent, ...shown } = status;
         i.log.info(shown, 'slo evaluated');
         await i.report(status);
       }

@@ -3,6 +3,7 @@
  * show: the objective, the last evaluation (observed values, the decision and why), and the last change
  * of replicas. Pure data and its wording.
  */
+import type { WorkloadRef } from '../../ports/metrics.js';
 
 export type SloState = 'Met' | 'Violated' | 'NoData';
 
@@ -29,9 +30,19 @@ export interface SloStatus {
   lastScale?: { at: string; from: number; to: number };
   /** Seconds spent with the objective broken since the watch started. */
   violationSeconds: number;
+  /** The Deployment (and its Service) the objective is measured on, and the rate window, seconds. */
+  workload?: WorkloadRef;
+  windowSeconds?: number;
+  /** The objective's bound (ms) and quantile (0–1). */
+  maxMs?: number;
+  quantile?: number;
+  /** The last evaluations (oldest first, at most `RECENT_KEPT`): when, the latency observed, the replicas. */
+  recent?: { at: number; ms?: number; replicas: number }[];
   /** The autoscaler's memory between evaluations (its model's samples, recommendations): opaque here. */
   memory?: unknown;
 }
+
+export const RECENT_KEPT = 120;
 
 const ms = (v: number) => `${v >= 100 ? Math.round(v) : Number(v.toFixed(1))} ms`;
 

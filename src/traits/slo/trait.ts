@@ -5,6 +5,7 @@
  * status (status.ts) are its own; this file is what the core sees.
  */
 import type { RuntimeTrait } from '../api/runtime-trait.js';
+import { sloView } from './view.js';
 import { SloRuntime } from './runtime.js';
 import { type SloSpec, parseSlo } from './spec.js';
 import { decodeStatus, type SloStatus, statusLine } from './status.js';
@@ -14,6 +15,7 @@ export const sloTrait: RuntimeTrait<SloSpec, SloStatus> = {
   parse: parseSlo,
   progress: { encode: (s) => s, decode: decodeStatus },
   describe: statusLine,
+  view: sloView,
   // The autoscaler owns the Deployment's replicas: the sync creates it with the rendered count and never changes it.
   ownedFields: () => [{ kind: 'Deployment', path: ['spec', 'replicas'] }],
   objective: (spec) => ({ latency: spec.latency, ...(spec.successRate ? { successRate: spec.successRate } : {}) }),
