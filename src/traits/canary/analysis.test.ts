@@ -130,11 +130,12 @@ describe('analyse', () => {
       evidence: { requests: 1200, coverage: 100 },
       queries: 3,
       measurements: [
-        { name: 'success-rate', value: 99.6, unit: '%', ok: true, message: 'success-rate 99.6 % ≥ 99 %' },
+        { name: 'success-rate', value: 99.6, unit: '%', min: 99, ok: true, message: 'success-rate 99.6 % ≥ 99 %' },
         {
           name: 'latency',
           value: expect.closeTo(120, 6) as number,
           unit: 'ms',
+          max: 500,
           ok: true,
           message: 'latency 120 ms ≤ 500 ms',
         },
@@ -151,6 +152,7 @@ describe('analyse', () => {
       name: 'success-rate',
       value: 81.2,
       unit: '%',
+      min: 99,
       ok: false,
       message: 'success-rate 81.2 % < 99 %',
     });
@@ -316,12 +318,15 @@ describe('analyse, bounds relative to the stable pods', () => {
     const run = await analyse(byMetric({ latency: value(500) }, { latency: value(100) }), spec(list), scope, at);
     expect(run.result).toBe('Failed');
     expect(runSummary(run)).toBe('latency 500 ms > stable 100 ms + 20 %');
+    // The bound the dashboard draws: the tighter of the absolute and the relative one.
+    expect(run.measurements[0]!.max).toBeCloseTo(120);
   });
 
   it('success-rate: at most maxDecrease points below stable', async () => {
     const ok = await analyse(byMetric({ success: value(97.6) }, { success: value(98) }), spec(relSuccess), scope, at);
     expect(ok.result).toBe('Successful');
     expect(ok.measurements[0]!.message).toBe('success-rate 97.6 % ≥ stable 98 % − 0.5');
+    expect(ok.measurements[0]!.min).toBeCloseTo(97.5);
     const bad = await analyse(byMetric({ success: value(97.4) }, { success: value(98) }), spec(relSuccess), scope, at);
     expect(bad.result).toBe('Failed');
     expect(runSummary(bad)).toBe('success-rate 97.4 % < stable 98 % − 0.5');

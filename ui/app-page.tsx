@@ -1,0 +1,350 @@
+/**
+ * An app's page: its releases across environments (the matrix `ferry releases` prints), and for the chosen
+ * environment its state, actions, runtime traits (progress, facts, the failing value, analysis runs and
+ * charts), objects with health, and revision history. Follows the event stream.
+ */
+import { useSignal, useSignalEffect } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
+import {
+  appEnvironments,
+  type ChartAnswer,
+  changes,
+  environments,
+  getJson,
+  key,
+  lastChange,
+  type ObjectRow,
+  releases,
+  type StateSummary,
+  type TraitWithView,
+} from './api.js';
+import { Actions } from './actions.js';
+import { short, StateBadge, TraitProgress } from './cells.js';
+import { Chart } from './chart.js';
+
+interface Matrix {
+  environments: string[];
+  releases: { commit: string; cells: Record<string, { state: string; detail?: string }> }[];
+}
+interface HistoryEntry {
+  revision: number;
+  commit: string;
+  outcome: string;
+  reason?: string;
+  time: string;
+  message: string;
+}
+
+/** A JSON resource read again when `deps` change and after events about this app (at most every 2 s). */
+function useResource<T>(path: string | undefined, app: string): T | { error: string } | undefined {
+  const data = useSignal<T | { error: string } | undefined>(undefined);
+  const tick = useSignal(0);
+  useSignalEffect(() => {
+    if (lastChange.value?.app !== app) return;
+    const t = setTimeout(() => tick.value++, 1000);
+    return () => clearTimeout(t);
+  });
+  useEffect(() => {
+    if (!path) return;
+    let live = true;
+    getJson<T>(path)
+      .then((v) => live && (data.value = v))
+      .catch((e: Error) => live && (data.value = { error: e.message }));
+    return () => void (live = false);
+  }, [path, tick.value]);
+  return data.value;
+}
+
+const failed = (v: unknown): v is { error: string } => typeof v === 'object' && v !== null && 'error' in v;
+
+function Timeline({ app }: { app: string }) {
+  const m = useResource<Matrix>(`/api/v1/apps/${encodeURIComponent(app)}/releases`, app);
+  if (!m) return <p>Loading releases…</p>;
+  if (failed(m)) return <p class="note">No promotion chain: {m.error}</p>;
+  return (
+    <table class="matrix">
+      <caption>Releases across environments, newest first</caption>
+      <thead>
+        <tr>
+          <th scope="col">Release</th>
+          {m.environments.map((e) => (
+            <th scope="col" key={e}>
+              {e}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {m.releases.map((r) => (
+          <tr key={r.commit}>
+            <th scope="row" class="commit">
+              {short(r.commit)}
+            </th>
+            {m.environments.map((e) => {
+              const c = r.cells[e];
+              return (
+                <td key={e} data-release-cell={`${short(r.commit)}/${e}`}>
+                  {c ? <StateBadge state={c.state} /> : '-'} {c?.detail}
+                </td>
+              );
+            })}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function TraitPanel({ s, t }: { s: StateSummary; t: TraitWithView }) {
+  const v = t.view;
+  if (!v)
+    return (
+      <section class="trait">
+        <h3>
+          {t.trait} on {t.component}
+        </h3>
+        <p>{t.status}</p>
+      </section>
+    );
+  return (
+    <section class="trait" data-trait={t.trait} data-phase={v.phase}>
+      <h3>
+        {t.trait} on {t.component}
+        {t.placement ? ` [${t.placement}]` : ''} at {short(t.commit)}: {v.phase}
+      </h3>
+      {v.percent !== undefined && <TraitProgress t={t} label={`${s.app} in ${s.env}`} />}
+      {v.failure && (
+        <p class="failure" role="alert">
+          {v.failure}
+        </p>
+      )}
+      <dl class="facts">
+        {v.facts.map((f) => (
+          <div key={f.name}>
+            <dt>{f.name}</dt>
+            <dd>{f.value}</dd>
+          </div>
+        ))}
+      </dl>
+      <div class="charts">
+        {v.charts.map((c) => (
+          <Chart key={c.title} {...c} />
+        ))}
+      </div>
+      {v.table && v.table.rows.length > 0 && (
+        <table class="runs">
+          <caption>Analysis runs, newest first</caption>
+          <thead>
+            <tr>
+              {v.table.columns.map((c) => (
+                <th scope="col" key={c}>
+                  {c}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {v.table.rows.map((r, i) => (
+              <tr key={i}>
+                {r.map((c, j) => (
+                  <td key={j}>{c}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function MetricsCharts({ app, env }: { app: string; env: string }) {
+  const q = `/api/v1/apps/${encodeURIComponent(app)}/charts?env=${encodeURIComponent(env)}`;
+  const tick = useSignal(0);
+  useEffect(() => {
+    const t = setInterval(() => tick.value++, 10_000);
+    return () => clearInterval(t);
+  }, []);
+  const charts = useResource<{ charts: ChartAnswer[] }>(`${q}&t=${tick.value}`, app);
+  if (!charts || failed(charts) || charts.charts.length === 0) return null;
+  return (
+    <section>
+      <h3>Metrics from Prometheus</h3>
+      <div class="charts">
+        {charts.charts.map((c) => (
+          <Chart
+            key={`${c.component}/${c.trait}/${c.placement ?? ''}/${c.title}`}
+            {...c}
+            title={`${c.component} ${c.trait}: ${c.title}`}
+          />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function Objects({ app, env }: { app: string; env: string }) {
+  const r = useResource<{ objects: ObjectRow[] }>(
+    `/api/v1/apps/${encodeURIComponent(app)}/objects?env=${encodeURIComponent(env)}`,
+    app,
+  );
+  if (!r) return <p>Loading objects…</p>;
+  if (failed(r)) return <p class="note">{r.error}</p>;
+  return (
+    <table class="objects">
+      <caption>Objects and their health</caption>
+      <thead>
+        <tr>
+          <th scope="col">Object</th>
+          <th scope="col">Cluster</th>
+          <th scope="col">Health</th>
+          <th scope="col">Message</th>
+        </tr>
+      </thead>
+      <tbody>
+        {r.objects.map((o) => (
+          <tr key={`${o.cluster}/${o.object}`}>
+            <td>{o.object}</td>
+            <td>{o.cluster}</td>
+            <td>
+              <span class={`health ${o.health.toLowerCase()}`}>{o.health}</span>
+            </td>
+            <td>{o.message || o.reason}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function History({ app, env }: { app: string; env: string }) {
+  const r = useResource<{ history: HistoryEntry[] }>(
+    `/api/v1/apps/${encodeURIComponent(app)}/history?env=${encodeURIComponent(env)}`,
+    app,
+  );
+  if (!r) return <p>Loading history…</p>;
+  if (failed(r)) return <p class="note">{r.error}</p>;
+  return (
+    <table class="history">
+      <caption>Revision history, newest first</caption>
+      <thead>
+        <tr>
+          <th scope="col">Revision</th>
+          <th scope="col">Commit</th>
+          <th scope="col">Outcome</th>
+          <th scope="col">Time</th>
+          <th scope="col">Message</th>
+        </tr>
+      </thead>
+      <tbody>
+        {r.history.map((h) => (
+          <tr key={h.revision}>
+            <td>{h.revision}</td>
+            <td class="commit">{short(h.commit)}</td>
+            <td>
+              {h.outcome}
+              {h.reason ? ` (${h.reason})` : ''}
+            </td>
+            <td>{h.time}</td>
+            <td>{h.message.split('\n')[0]}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function AppPage({ app, env: wanted }: { app: string; env?: string }) {
+  const order = appEnvironments.value[app] ?? environments.value;
+  const envs = order.filter((e) => releases.has(key(app, e)));
+  const env = wanted && envs.includes(wanted) ? wanted : envs[0];
+  const s = env ? releases.get(key(app, env))?.value : undefined;
+  void changes.value;
+  return (
+    <main id="main" tabIndex={-1}>
+      <p>
+        <a href="#/">← All applications</a>
+      </p>
+      <h1>{app}</h1>
+      <Timeline app={app} />
+      <nav aria-label="Environments" class="tabs">
+        {envs.map((e) => (
+          <a
+            key={e}
+            href={`#/app/${encodeURIComponent(app)}?env=${encodeURIComponent(e)}`}
+            aria-current={e === env ? 'page' : undefined}
+          >
+            {e}
+          </a>
+        ))}
+      </nav>
+      {s && env ? (
+        <section aria-labelledby="release-title" data-release={key(app, env)}>
+          <h2 id="release-title">
+            {app} in {env}: <StateBadge state={s.status} />
+          </h2>
+          <dl class="facts">
+            <div>
+              <dt>commit</dt>
+              <dd class="commit">{short(s.commit)}</dd>
+            </div>
+            {s.newest && (
+              <div>
+                <dt>waiting</dt>
+                <dd class="commit">{short(s.newest)}</dd>
+              </div>
+            )}
+            <div>
+              <dt>health</dt>
+              <dd>{s.health ?? '-'}</dd>
+            </div>
+            {s.hold && (
+              <div>
+                <dt>held</dt>
+                <dd>{s.hold}</dd>
+              </div>
+            )}
+            {s.waitingFor && (
+              <div>
+                <dt>waiting for</dt>
+                <dd>{s.waitingFor}</dd>
+              </div>
+            )}
+            <div>
+              <dt>updated</dt>
+              <dd>{s.updatedAt}</dd>
+            </div>
+          </dl>
+          {s.lastError && (
+            <p class="failure" role="alert">
+              {s.lastError}
+            </p>
+          )}
+          {s.placements && (
+            <ul class="placements">
+              {s.placements.map((p) => (
+                <li key={p.cluster}>
+                  {p.cluster}: {short(p.commit)}
+                  {p.rolling ? `, rolling out ${short(p.rolling)}` : ''}
+                </li>
+              ))}
+            </ul>
+          )}
+          <Actions app={app} env={env} s={s} upstream={envs.indexOf(env) > 0} />
+          <h2>Runtime traits</h2>
+          {(s.traits ?? []).length === 0 && <p>No runtime traits.</p>}
+          {((s.traits ?? []) as TraitWithView[]).map((t) => (
+            <TraitPanel key={`${t.component}/${t.trait}/${t.placement ?? ''}`} s={s} t={t} />
+          ))}
+          <MetricsCharts app={app} env={env} />
+          <h2>Objects</h2>
+          <Objects app={app} env={env} />
+          <h2>History</h2>
+          <History app={app} env={env} />
+        </section>
+      ) : (
+        <p>No release of {app} here.</p>
+      )}
+    </main>
+  );
+}
