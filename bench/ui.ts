@@ -182,7 +182,8 @@ try {
   console.log(`  DOMContentLoaded ${ms(nav.domContentLoaded)}, load ${ms(nav.load)}`);
   console.log(
     `  ${tick} release changes at ${RATE}/s over ${SECONDS} s: long tasks ${m.longTasks.length} ` +
-      `(max ${ms(Math.max(0, ...m.longTasks))}), frame gap p50 ${ms(pct(m.frames, 0.5))} p99 ${ms(pct(m.frames, 0.99))} ` +
+      `(max ${ms(Math.max(0, ...m.longTasks))}), ` +
+      `frame gap p50 ${ms(pct(m.frames, 0.5))} p99 ${ms(pct(m.frames, 0.99))} ` +
       `max ${ms(Math.max(0, ...m.frames))}`,
   );
   console.log(

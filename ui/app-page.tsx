@@ -4,6 +4,7 @@
  * charts), objects with health, and revision history. Follows the event stream.
  */
 import { useSignal, useSignalEffect } from '@preact/signals';
+import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import {
   appEnvironments,
@@ -35,7 +36,10 @@ interface HistoryEntry {
   message: string;
 }
 
-/** A JSON resource read again when `deps` change and after events about this app (at most every 2 s). */
+/**
+ * A JSON resource, read again a second after an event about this app (records are written around it) and
+ * every 15 s (what no event announces: a soak served, an object's health).
+ */
 function useResource<T>(path: string | undefined, app: string): T | { error: string } | undefined {
   const data = useSignal<T | { error: string } | undefined>(undefined);
   const tick = useSignal(0);
@@ -44,6 +48,10 @@ function useResource<T>(path: string | undefined, app: string): T | { error: str
     const t = setTimeout(() => tick.value++, 1000);
     return () => clearTimeout(t);
   });
+  useEffect(() => {
+    const t = setInterval(() => tick.value++, 15_000);
+    return () => clearInterval(t);
+  }, []);
   useEffect(() => {
     if (!path) return;
     let live = true;
@@ -132,27 +140,11 @@ function TraitPanel({ s, t }: { s: StateSummary; t: TraitWithView }) {
         ))}
       </div>
       {v.table && v.table.rows.length > 0 && (
-        <table class="runs">
-          <caption>Analysis runs, newest first</caption>
-          <thead>
-            <tr>
-              {v.table.columns.map((c) => (
-                <th scope="col" key={c}>
-                  {c}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {v.table.rows.map((r, i) => (
-              <tr key={i}>
-                {r.map((c, j) => (
-                  <td key={j}>{c}</td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Table
+          caption="Analysis runs, newest first"
+          columns={v.table.columns}
+          rows={v.table.rows.map((r) => ({ key: r.join('|'), cells: r }))}
+        />
       )}
     </section>
   );
@@ -183,33 +175,34 @@ function MetricsCharts({ app, env }: { app: string; env: string }) {
   );
 }
 
-function Objects({ app, env }: { app: string; env: string }) {
-  const r = useResource<{ objects: ObjectRow[] }>(
-    `/api/v1/apps/${encodeURIComponent(app)}/objects?env=${encodeURIComponent(env)}`,
-    app,
-  );
-  if (!r) return <p>Loading objects…</p>;
-  if (failed(r)) return <p class="note">{r.error}</p>;
+/** A table of rows under a caption and column headers; each row keyed. */
+function Table({
+  caption,
+  columns,
+  rows,
+}: {
+  caption: string;
+  columns: string[];
+  rows: { key: string; cells: ComponentChildren[] }[];
+}) {
   return (
-    <table class="objects">
-      <caption>Objects and their health</caption>
+    <table>
+      <caption>{caption}</caption>
       <thead>
         <tr>
-          <th scope="col">Object</th>
-          <th scope="col">Cluster</th>
-          <th scope="col">Health</th>
-          <th scope="col">Message</th>
+          {columns.map((c) => (
+            <th scope="col" key={c}>
+              {c}
+            </th>
+          ))}
         </tr>
       </thead>
       <tbody>
-        {r.objects.map((o) => (
-          <tr key={`${o.cluster}/${o.object}`}>
-            <td>{o.object}</td>
-            <td>{o.cluster}</td>
-            <td>
-              <span class={`health ${o.health.toLowerCase()}`}>{o.health}</span>
-            </td>
-            <td>{o.message || o.reason}</td>
+        {rows.map((r) => (
+          <tr key={r.key}>
+            {r.cells.map((c, i) => (
+              <td key={columns[i]}>{c}</td>
+            ))}
           </tr>
         ))}
       </tbody>
@@ -217,42 +210,70 @@ function Objects({ app, env }: { app: string; env: string }) {
   );
 }
 
-function History({ app, env }: { app: string; env: string }) {
-  const r = useResource<{ history: HistoryEntry[] }>(
-    `/api/v1/apps/${encodeURIComponent(app)}/history?env=${encodeURIComponent(env)}`,
-    app,
-  );
-  if (!r) return <p>Loading history…</p>;
+/** A resource of this release, read and shown as a table (or why it cannot be). */
+function ReleaseTable<T>({
+  app,
+  env,
+  what,
+  render,
+}: {
+  app: string;
+  env: string;
+  what: 'objects' | 'history';
+  render: (body: T) => preact.JSX.Element;
+}) {
+  const r = useResource<T>(`/api/v1/apps/${encodeURIComponent(app)}/${what}?env=${encodeURIComponent(env)}`, app);
+  if (!r) return <p>Loading {what}…</p>;
   if (failed(r)) return <p class="note">{r.error}</p>;
-  return (
-    <table class="history">
-      <caption>Revision history, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">Revision</th>
-          <th scope="col">Commit</th>
-          <th scope="col">Outcome</th>
-          <th scope="col">Time</th>
-          <th scope="col">Message</th>
-        </tr>
-      </thead>
-      <tbody>
-        {r.history.map((h) => (
-          <tr key={h.revision}>
-            <td>{h.revision}</td>
-            <td class="commit">{short(h.commit)}</td>
-            <td>
-              {h.outcome}
-              {h.reason ? ` (${h.reason})` : ''}
-            </td>
-            <td>{h.time}</td>
-            <td>{h.message.split('\n')[0]}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+  return render(r);
 }
+
+const Objects = ({ app, env }: { app: string; env: string }) => (
+  <ReleaseTable<{ objects: ObjectRow[] }>
+    app={app}
+    env={env}
+    what="objects"
+    render={(r) => (
+      <Table
+        caption="Objects and their health"
+        columns={['Object', 'Cluster', 'Health', 'Message']}
+        rows={r.objects.map((o) => ({
+          key: `${o.cluster}/${o.object}`,
+          cells: [
+            o.object,
+            o.cluster,
+            <span class={`health ${o.health.toLowerCase()}`}>{o.health}</span>,
+            o.message || o.reason,
+          ],
+        }))}
+      />
+    )}
+  />
+);
+
+const History = ({ app, env }: { app: string; env: string }) => (
+  <ReleaseTable<{ history: HistoryEntry[] }>
+    app={app}
+    env={env}
+    what="history"
+    render={(r) => (
+      <Table
+        caption="Revision history, newest first"
+        columns={['Revision', 'Commit', 'Outcome', 'Time', 'Message']}
+        rows={r.history.map((h) => ({
+          key: String(h.revision),
+          cells: [
+            h.revision,
+            <span class="commit">{short(h.commit)}</span>,
+            `${h.outcome}${h.reason ? ` (${h.reason})` : ''}`,
+            h.time,
+            h.message.split('\n')[0],
+          ],
+        }))}
+      />
+    )}
+  />
+);
 
 export function AppPage({ app, env: wanted }: { app: string; env?: string }) {
   const order = appEnvironments.value[app] ?? environments.value;

@@ -39,7 +39,7 @@ export function Chart(p: ChartProps) {
       width: Math.max(280, box.current.clientWidth || 480),
       height: 180,
       legend: { show: true },
-      axes: [{}, { size: 56, values: (_u, vals) => vals.map((v) => `${v}${p.unit ? ` ${p.unit}` : ''}`) }],
+      axes: [{}, { size: 72, values: (_u, vals) => vals.map((v) => `${v}${p.unit ? ` ${p.unit}` : ''}`) }],
       series: [
         {},
         ...p.lines.map((l, i) => ({ label: l.label, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true })),

@@ -22,8 +22,10 @@ function matches(app: string, envs: string[], f: Filter): boolean {
 }
 
 function Cell({ app, env }: { app: string; env: string }) {
-  // A release that appears later: `added` redraws the empty cell.
-  const s = added.value >= 0 ? releases.get(key(app, env))?.value : undefined;
+  const release = releases.get(key(app, env));
+  // An empty cell redraws when a release appears (`added`); a full one only when its own release changes.
+  if (!release) void added.value;
+  const s = release?.value;
   if (!s)
     return (
       <div role="cell" class="cell empty" data-cell={key(app, env)}>

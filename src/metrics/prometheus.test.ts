@@ -10,12 +10,14 @@ import { PrometheusClient } from './prometheus.js';
 type Reply = { status: number; body: unknown; delayMs?: number };
 let replies: Reply[] = [];
 const seen: string[] = [];
+const urls: string[] = [];
 let server: Server;
 let url = '';
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push(new URL(req.url ?? '/', 'http://x').searchParams.get('query') ?? '');
+    urls.push(req.url ?? '');
     const r = replies.shift() ?? { status: 500, body: { status: 'error', error: 'no reply queued' } };
     setTimeout(() => {
       res.writeHead(r.status, { 'content-type': 'application/json' });
@@ -41,6 +43,33 @@ const client = (extra = {}) =>
   new PrometheusClient({ url, attempts: 3, backoffMs: () => 10, timeoutMs: 500, ...extra });
 
 describe('PrometheusClient', () => {
+  it('a range query asks query_range with its start, end and step (seconds), and reads each series', async () => {
+    replies = [
+      {
+        status: 200,
+        body: {
+          status: 'success',
+          data: {
+            resultType: 'matrix',
+            result: [
+              {
+                metric: {},
+                values: [
+                  [1733000000, '1.5'],
+                  [1733000005, 'NaN'],
+                ],
+              },
+            ],
+          },
+        },
+      },
+    ];
+    const r = await client().range('up', { startMs: 1_733_000_000_000, endMs: 1_733_000_060_000, stepMs: 5000 });
+    expect(urls.at(-1)).toBe('/api/v1/query_range?query=up&start=1733000000&end=1733000060&step=5');
+    // NaN (a ratio of no requests) is no point.
+    expect(r).toEqual({ kind: 'samples', series: [{ labels: {}, points: [[1_733_000_000_000, 1.5]] }] });
+  });
+
   it('reads one series as a value and passes the query encoded', async () => {
     replies = [vector('0.975')];
     const q = 'sum(rate(http_requests_total{code!~"5.."}[1m])) / sum(rate(http_requests_total[1m]))';

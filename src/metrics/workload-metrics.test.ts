@@ -4,7 +4,7 @@
  * latency units, and the evidence read from raw samples.
  */
 import { describe, expect, it } from 'vitest';
-import type { QueryResult, SampleSeries, SamplesPort, SamplesResult } from '../ports/metrics.js';
+import type { QueryRange, QueryResult, SampleSeries, SamplesPort, SamplesResult } from '../ports/metrics.js';
 import { fill, podsRegex, providerTemplates } from './providers.js';
 import { evidenceOf, workloadMetrics } from './workload-metrics.js';
 
@@ -24,6 +24,31 @@ class FakeServer implements SamplesPort {
   }
 }
 const canary = { namespace: 'shop', workload: 'web-canary', service: 'web-canary' };
+
+/** A server that also answers range queries, recording them with their range. */
+class RangeServer extends FakeServer {
+  async range(promql: string, r: QueryRange): Promise<SamplesResult> {
+    this.asked.push(`${promql} @ ${r.startMs}..${r.endMs}/${r.stepMs}`);
+    return { kind: 'samples', series: [{ labels: {}, points: [[r.startMs, 0.2]] }] };
+  }
+}
+
+describe('history (charts)', () => {
+  it('asks a range of the same PromQL as the instant query, latency in ms; absent without range queries', async () => {
+    const server = new RangeServer();
+    const m = workloadMetrics(server, undefined, 'http://prom');
+    const range = { startMs: 1000, endMs: 61_000, stepMs: 5000 };
+    const latency = await m.history!('latency', canary, { windowSeconds: 10, quantile: 0.99, range });
+    expect(latency).toEqual({ kind: 'samples', series: [{ labels: {}, points: [[1000, 200]] }] });
+    await m.latency(canary, 10, 0.99);
+    await m.history!('successRate', canary, { windowSeconds: 10, range });
+    await m.successRate(canary, 10);
+    const [rangeLatency, instantLatency, rangeSuccess, instantSuccess] = server.asked;
+    expect(rangeLatency).toBe(`${instantLatency} @ 1000..61000/5000`);
+    expect(rangeSuccess).toBe(`${instantSuccess} @ 1000..61000/5000`);
+    expect(workloadMetrics(new FakeServer(), undefined, 'http://prom').history).toBeUndefined();
+  });
+});
 
 describe('providers', () => {
   it('pods: the app metrics of the workload pods by namespace and pod name (kube-prometheus labels)', async () => {

@@ -132,6 +132,8 @@ export class CanaryWorld {
       prometheusFlag?: boolean;
       /** The kubeconfig `ferry serve` reads (default: the test cluster's), e.g. one with a context per cluster. */
       kubeconfig?: string;
+      /** More environment variables for `ferry serve` (FERRY_UI_TOKEN). */
+      env?: Record<string, string>;
     } = {},
   ) {}
 
@@ -160,7 +162,7 @@ export class CanaryWorld {
         ...(this.o.serveArgs ?? []),
         ...extra,
       ],
-      { KUBECONFIG: this.o.kubeconfig ?? inject('kubeconfig') },
+      { KUBECONFIG: this.o.kubeconfig ?? inject('kubeconfig'), ...this.o.env },
     ).start();
   }
 

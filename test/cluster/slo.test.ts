@@ -76,6 +76,18 @@ describe.concurrent('the slo trait', () => {
         240_000,
       );
       expect(sloOf(up.traits)!.replicas).toBeLessThanOrEqual(30);
+      // The dashboard's API: the replicas over the last evaluations (the trait's view), its p99 from Prometheus.
+      const api = async (what: string) =>
+        JSON.parse((await w.serve.http(`/api/v1/apps/${s.app}/${what}?env=default`)).text) as Record<string, any>;
+      const [shown] = (await api('slo')).slos as { status: { objective: string }; view: { charts: any[] } }[];
+      expect(shown!.status.objective).toBe(`p99 ≤ ${maxMs} ms`);
+      const counts = (shown!.view.charts.find((c) => c.title === 'replicas').lines[0].points as number[][]).map(
+        (p) => p[1]!,
+      );
+      expect(Math.max(...counts)).toBeGreaterThan(counts[0]!);
+      const [p99] = (await api('charts')).charts as { trait: string; unit: string; lines: { points: unknown[] }[] }[];
+      expect(p99).toMatchObject({ trait: 'slo', unit: 'ms', thresholds: [{ value: maxMs, bound: 'max' }] });
+      expect(p99!.lines[0]!.points.length).toBeGreaterThan(0);
       const events = await w.cluster.list('v1', 'Event', s.ns, '');
       expect(events.some((e) => (e as { reason?: string }).reason === 'SloScaled')).toBe(true);
       // A commit that changes the image keeps the autoscaled count; ferry diff reports no change to replicas.

@@ -9,6 +9,7 @@ import type { Revision, StateSummary } from '../store/release-store.js';
 import type { Logger } from '../reconcile/telemetry.js';
 import { type ActionRequest, type ActionResult, parseAction, refuseAction } from './api-actions.js';
 import type { ChartAnswer, ObjectRow } from './dashboard-views.js';
+import { readBody } from './http-body.js';
 
 /** What the API reads from the controller. */
 export interface ApiSource {
@@ -69,26 +70,13 @@ export function environmentOrder(byApp: Map<string, string[]>): string[] {
   return out;
 }
 
-function readJson(req: IncomingMessage, max: number): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        req.destroy();
-        reject(new Error(`body larger than ${max} bytes`));
-      } else chunks.push(c);
-    });
-    req.on('end', () => {
-      try {
-        resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {});
-      } catch {
-        reject(new Error('the body is not JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
+async function readJson(req: IncomingMessage, max: number): Promise<unknown> {
+  const body = await readBody(req, max);
+  try {
+    return body.length ? JSON.parse(body.toString('utf8')) : {};
+  } catch {
+    throw new Error('the body is not JSON');
+  }
 }
 
 export function createApi(api: ApiSource, log: Logger, o: ApiOptions): Api {

@@ -1,5 +1,9 @@
-/** The controller's HTTP endpoints on 127.0.0.1: /healthz, /readyz, /metrics, /webhook, the API (/api/v1), the dashboard (/). */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+/**
+ * The controller's HTTP endpoints on 127.0.0.1: /healthz, /readyz, /metrics, /webhook, the API (/api/v1) and the
+ * dashboard (/).
+ */
+import { createServer, type Server } from 'node:http';
+import { readBody, TooLarge } from './http-body.js';
 import type { Api } from './api.js';
 import type { StaticAssets } from './static-assets.js';
 import type { Logger, Metrics } from '../reconcile/telemetry.js';
@@ -20,26 +24,6 @@ export interface ServerOptions {
   api?: Api;
   /** The dashboard's files at / and /assets/ (static-assets.ts). */
   assets?: StaticAssets;
-}
-
-class TooLarge extends Error {}
-
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > max) return reject(new TooLarge());
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        req.destroy();
-        reject(new TooLarge());
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 export async function startServer(

@@ -120,7 +120,10 @@ export const PERSISTED = new Set(['idle', 'applying', 'delivering', 'verifying',
 export const releaseKey = (r: { app: string; env: string }) => `${r.app}/${r.env}`;
 
 /** The release's summary as its machine stands now (none before its machine started). */
-/** Where a release's traits read metrics on one of its clusters: the cluster's own source (ferry.yaml `clusters`) over the environment's. */
+/**
+ * Where a release's traits read metrics on one of its clusters: the cluster's own source (ferry.yaml `clusters`)
+ * over the environment's.
+ */
 export function metricsAt(r: Release, cluster: string): MetricsSourceConfig | undefined {
   const config = r.spec?.layout.config;
   const own = config?.ok ? config.value.clusters?.[cluster]?.metrics : undefined;
