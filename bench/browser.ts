@@ -47,10 +47,11 @@ export class TestBrowser {
     return this.context.newPage();
   }
 
-  async screenshot(page: Page, name: string): Promise<string> {
+  /** Saves the whole page (`fullPage`) or what the window shows. */
+  async screenshot(page: Page, name: string, fullPage = false): Promise<string> {
     mkdirSync(SCREENSHOTS, { recursive: true });
     const path = join(SCREENSHOTS, `${name}.png`);
-    await page.screenshot({ path, fullPage: false });
+    await page.screenshot({ path, fullPage });
     return path;
   }
 

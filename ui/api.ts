@@ -67,10 +67,19 @@ export function connect(): EventSource {
   es.addEventListener('open', () => (connected.value = 'live'));
   es.addEventListener('error', () => (connected.value = es.readyState === EventSource.CLOSED ? 'lost' : 'connecting'));
   es.addEventListener('snapshot', (e) => snapshot(JSON.parse((e as MessageEvent<string>).data)));
-  es.addEventListener('release', (e) => release(JSON.parse((e as MessageEvent<string>).data)));
-  void getJson<{ sources: NonNullable<typeof source.value>[] }>('/api/v1/sources').then((r) => {
-    source.value = r.sources[0];
+  // The source's commit and error: read now, and again a second after releases change (at most that often).
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  const readSource = () => {
+    pending = undefined;
+    void getJson<{ sources: NonNullable<typeof source.value>[] }>('/api/v1/sources').then((r) => {
+      source.value = r.sources[0];
+    });
+  };
+  es.addEventListener('release', (e) => {
+    release(JSON.parse((e as MessageEvent<string>).data));
+    pending ??= setTimeout(readSource, 1000);
   });
+  readSource();
   return es;
 }
 

@@ -17,10 +17,16 @@ const TONES: Record<string, string> = {
 };
 
 export function StateBadge({ state }: { state: string }) {
-  return <span class={`badge ${TONES[state] ?? 'busy'}`}>{state}</span>;
+  return stateBadge(state);
 }
 
+const stateBadge = (state: string) => <span class={`badge ${TONES[state] ?? 'busy'}`}>{state}</span>;
+
 export function TraitProgress({ t, label }: { t: TraitWithView; label: string }) {
+  return traitProgress(t, label);
+}
+
+function traitProgress(t: TraitWithView, label: string) {
   const v = t.view!;
   const tone = v.phase === 'aborted' ? 'bad' : v.phase === 'succeeded' || v.phase === 'promoted' ? 'ok' : 'busy';
   return (
@@ -33,18 +39,16 @@ export function TraitProgress({ t, label }: { t: TraitWithView; label: string })
   );
 }
 
-/** A grid cell's content: state, health, commit, a held badge and the canary's progress. */
-export function ReleaseCell({ s }: { s: StateSummary }) {
+/** A grid cell's content: state, health, commit, a held badge and the canary's progress (a plain call). */
+export function releaseCell(s: StateSummary) {
   const t = activeTrait(s);
   return (
     <>
-      <StateBadge state={s.status} />
+      {stateBadge(s.status)}
       {s.hold && <span class="badge warn">held</span>}
       <span class="commit">{short(s.newest ?? s.commit)}</span>
       {s.health && <span class={`health ${s.health.toLowerCase()}`}>{s.health}</span>}
-      {t && (t.view?.phase !== 'succeeded' || t.commit === s.commit) && (
-        <TraitProgress t={t} label={`${s.app} in ${s.env}`} />
-      )}
+      {t && (t.view?.phase !== 'succeeded' || t.commit === s.commit) && traitProgress(t, `${s.app} in ${s.env}`)}
     </>
   );
 }

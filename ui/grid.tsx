@@ -3,8 +3,8 @@
  * health, commit, hold and canary progress, following the event stream (each cell redraws alone).
  */
 import { useComputed, useSignal } from '@preact/signals';
-import { added, apps, environments, key, releases } from './api.js';
-import { ReleaseCell } from './cells.js';
+import { added, apps, environments, key, releases, type StateSummary } from './api.js';
+import { releaseCell } from './cells.js';
 
 const FILTERS = ['all', 'synced', 'progressing', 'failed', 'held'] as const;
 type Filter = (typeof FILTERS)[number];
@@ -21,35 +21,33 @@ function matches(app: string, envs: string[], f: Filter): boolean {
   });
 }
 
-function Cell({ app, env }: { app: string; env: string }) {
-  const release = releases.get(key(app, env));
-  // An empty cell redraws when a release appears (`added`); a full one only when its own release changes.
-  if (!release) void added.value;
-  const s = release?.value;
+/** One cell (a plain call, not a component: a thousand rows make three thousand of them). */
+function cell(app: string, env: string, s: StateSummary | undefined) {
   if (!s)
     return (
-      <div role="cell" class="cell empty" data-cell={key(app, env)}>
+      <div role="cell" class="cell empty" key={env} data-cell={key(app, env)}>
         <span class="visually-hidden">not deployed</span>
       </div>
     );
   return (
-    <div role="cell" class="cell" data-cell={key(app, env)} data-state={s.status}>
+    <div role="cell" class="cell" key={env} data-cell={key(app, env)} data-state={s.status}>
       <a href={`#/app/${encodeURIComponent(app)}?env=${encodeURIComponent(env)}`} class="cell-link">
-        <ReleaseCell s={s} />
+        {releaseCell(s)}
       </a>
     </div>
   );
 }
 
+/** An app's row: redrawn when one of its releases changes (or, with an empty cell, when a release appears). */
 function Row({ app, envs, hidden }: { app: string; envs: string[]; hidden: boolean }) {
+  const found = envs.map((env) => releases.get(key(app, env)));
+  if (found.includes(undefined)) void added.value;
   return (
     <div role="row" class="grid-row" data-app={app} hidden={hidden}>
       <div role="rowheader" class="app-name">
         <a href={`#/app/${encodeURIComponent(app)}`}>{app}</a>
       </div>
-      {envs.map((env) => (
-        <Cell key={env} app={app} env={env} />
-      ))}
+      {envs.map((env, i) => cell(app, env, found[i]?.value))}
     </div>
   );
 }
