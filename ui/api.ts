@@ -77,7 +77,7 @@ export function connect(): EventSource {
   };
   es.addEventListener('release', (e) => {
     release(JSON.parse((e as MessageEvent<string>).data));
-    pending ??= setTimeout(readSource, 1000);
+    if (pending === undefined) pending = setTimeout(readSource, 1000);
   });
   readSource();
   return es;
