@@ -68,7 +68,6 @@ const server = await startServer({
       act: async () => ({ ok: false, message: 'bench' }),
     },
     log,
-    { port: () => server.port },
   ),
   assets: staticAssets(join(ROOT, 'dist', 'ui')),
 });

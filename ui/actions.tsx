@@ -42,7 +42,12 @@ export function TokenForm() {
   );
 }
 
-export function Actions({ app, env, s, upstream }: { app: string; env: string; s: StateSummary; upstream: boolean }) {
+/**
+ * `promotable`: the environment is promoted into from another (its chain); `waiting`: a release waits there for
+ * approval.
+ */
+export function Actions(p: { app: string; env: string; s: StateSummary; promotable: boolean; waiting: boolean }) {
+  const { app, env, s } = p;
   const result = useSignal<{ ok: boolean; message: string } | undefined>(undefined);
   const busy = useSignal(false);
   const canary = activeTrait(s);
@@ -51,13 +56,16 @@ export function Actions({ app, env, s, upstream }: { app: string; env: string; s
   const allowed = actionsEnabled.value === true && token.value !== '';
   const why = actionsEnabled.value === false ? 'actions are off (no FERRY_UI_TOKEN)' : 'give the admin token first';
   const buttons: { action: Action; label: string; when: boolean }[] = [
-    { action: 'approve', label: 'Approve', when: upstream },
-    { action: 'promote', label: 'Promote', when: upstream },
+    { action: 'approve', label: 'Approve', when: p.waiting },
+    { action: 'promote', label: 'Promote', when: p.promotable },
     { action: 'abort', label: 'Abort canary', when: running },
     { action: 'rollback', label: 'Roll back', when: true },
     { action: 'resume', label: 'Resume', when: s.status === 'held' || s.hold !== undefined },
   ];
   const run = async (action: Action) => {
+    // Going back is asked once more: it holds the release on an older revision until resumed.
+    if (action === 'rollback' && !confirm(`Roll ${app} in ${env} back to its previous good revision, and hold it?`))
+      return;
     busy.value = true;
     try {
       result.value = await act(action, { app, env });

@@ -25,6 +25,13 @@ export const changes = signal(0);
 export const lastChange = signal<StateSummary | undefined>(undefined);
 /** Bumped when a release appears: a cell that had none reads it again. */
 export const added = signal(0);
+/** Per app, bumped with each of its release events: its page reads what it shows again. */
+const appChanges = new Map<string, Signal<number>>();
+export function changesOf(app: string): Signal<number> {
+  let s = appChanges.get(app);
+  if (!s) appChanges.set(app, (s = signal(0)));
+  return s;
+}
 
 function put(s: StateSummary): boolean {
   const k = key(s.app, s.env);
@@ -55,9 +62,12 @@ function release(s: StateSummary) {
     if (put(s)) {
       if (!apps.value.includes(s.app)) apps.value = [...apps.value, s.app].sort();
       if (!environments.value.includes(s.env)) environments.value = [...environments.value, s.env];
+      const own = appEnvironments.value[s.app] ?? [];
+      if (!own.includes(s.env)) appEnvironments.value = { ...appEnvironments.value, [s.app]: [...own, s.env] };
     }
     lastChange.value = s;
     changes.value++;
+    changesOf(s.app).value++;
   });
 }
 

@@ -10,10 +10,10 @@ import {
   appEnvironments,
   type ChartAnswer,
   changes,
+  changesOf,
   environments,
   getJson,
   key,
-  lastChange,
   type ObjectRow,
   releases,
   type StateSummary,
@@ -43,11 +43,16 @@ interface HistoryEntry {
 function useResource<T>(path: string | undefined, app: string): T | { error: string } | undefined {
   const data = useSignal<T | { error: string } | undefined>(undefined);
   const tick = useSignal(0);
+  const mine = changesOf(app);
   useSignalEffect(() => {
-    if (lastChange.value?.app !== app) return;
+    if (mine.value === 0) return;
     const t = setTimeout(() => tick.value++, 1000);
     return () => clearTimeout(t);
   });
+  // Another resource (another app or environment): nothing of the last one is shown meanwhile.
+  useEffect(() => {
+    data.value = undefined;
+  }, [path?.replace(/[?&]t=\d+$/, '')]);
   useEffect(() => {
     const t = setInterval(() => tick.value++, 15_000);
     return () => clearInterval(t);
@@ -65,8 +70,7 @@ function useResource<T>(path: string | undefined, app: string): T | { error: str
 
 const failed = (v: unknown): v is { error: string } => typeof v === 'object' && v !== null && 'error' in v;
 
-function Timeline({ app }: { app: string }) {
-  const m = useResource<Matrix>(`/api/v1/apps/${encodeURIComponent(app)}/releases`, app);
+function Timeline({ m }: { m: Matrix | { error: string } | undefined }) {
   if (!m) return <p>Loading releases…</p>;
   if (failed(m)) return <p class="note">No promotion chain: {m.error}</p>;
   return (
@@ -281,13 +285,17 @@ export function AppPage({ app, env: wanted }: { app: string; env?: string }) {
   const env = wanted && envs.includes(wanted) ? wanted : envs[0];
   const s = env ? releases.get(key(app, env))?.value : undefined;
   void changes.value;
+  // The releases matrix: the timeline, and which environments have a promotion policy (a chain) to act on.
+  const matrix = useResource<Matrix>(`/api/v1/apps/${encodeURIComponent(app)}/releases`, app);
+  const chain = matrix && !failed(matrix) ? matrix.environments : [];
+  const rows = matrix && !failed(matrix) ? matrix.releases : [];
   return (
     <main id="main" tabIndex={-1}>
       <p>
         <a href="#/">← All applications</a>
       </p>
       <h1>{app}</h1>
-      <Timeline app={app} />
+      <Timeline m={matrix} />
       <nav aria-label="Environments" class="tabs">
         {envs.map((e) => (
           <a
@@ -300,7 +308,7 @@ export function AppPage({ app, env: wanted }: { app: string; env?: string }) {
         ))}
       </nav>
       {s && env ? (
-        <section aria-labelledby="release-title" data-release={key(app, env)}>
+        <section aria-labelledby="release-title" data-release={key(app, env)} key={key(app, env)}>
           <h2 id="release-title">
             {app} in {env}: <StateBadge state={s.status} />
           </h2>
@@ -351,7 +359,13 @@ export function AppPage({ app, env: wanted }: { app: string; env?: string }) {
               ))}
             </ul>
           )}
-          <Actions app={app} env={env} s={s} upstream={envs.indexOf(env) > 0} />
+          <Actions
+            app={app}
+            env={env}
+            s={s}
+            promotable={chain.indexOf(env) > 0}
+            waiting={chain.includes(env) && rows.some((r) => r.cells[env]?.state === 'waiting-approval')}
+          />
           <h2>Runtime traits</h2>
           {(s.traits ?? []).length === 0 && <p>No runtime traits.</p>}
           {((s.traits ?? []) as TraitWithView[]).map((t) => (

@@ -10,9 +10,17 @@ import './style.css';
 const route = signal(location.hash);
 addEventListener('hashchange', () => (route.value = location.hash));
 
+const decode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
+
 function Page() {
   const m = /^#\/app\/([^?]+)(?:\?env=(.+))?$/.exec(route.value);
-  if (m) return <AppPage app={decodeURIComponent(m[1]!)} env={m[2] ? decodeURIComponent(m[2]) : undefined} />;
+  if (m) return <AppPage app={decode(m[1]!)} env={m[2] ? decode(m[2]) : undefined} />;
   return <Grid />;
 }
 

@@ -5,19 +5,20 @@
  */
 import type { ActionRequest, ActionResult } from '../gitops/controller/api-actions.js';
 import type { ApiSource } from '../gitops/controller/api.js';
-import type { FerryConfig } from '../gitops/source/environments.js';
+import { emptyFerryConfig, type FerryConfig } from '../gitops/source/environments.js';
+import type { KubeCluster } from '../kube/kube-cluster.js';
 import { type CliIO, UsageError } from './io.js';
 import { runApprove, runPromote, runReleases } from './promote.js';
 import { type ReleaseFlags, runResume, runRollback } from './releases.js';
 import { runRolloutAbort } from './rollout.js';
 
 export interface DashboardContext {
-  kubeconfig?: string;
-  context?: string;
   /** The controller's Git source (its records' scope). */
   source: string;
-  /** ferry.yaml as the controller read it last. */
+  /** ferry.yaml as the controller read it last (none yet: no environments, never the working directory's). */
   ferryConfig: () => FerryConfig | undefined;
+  /** The controller's cluster of an environment (and of one of its placements). */
+  cluster: (env: string | undefined, placement?: string) => KubeCluster;
 }
 
 /** A command run with its output captured: ok when it exits 0; the message is what it printed. */
@@ -36,13 +37,11 @@ async function captured(run: (io: CliIO) => Promise<number>): Promise<ActionResu
 
 export function dashboardCommands(c: DashboardContext): Pick<ApiSource, 'releases' | 'act'> {
   const flags = (env?: string): ReleaseFlags => {
-    const config = c.ferryConfig();
     return {
       ...(env ? { env } : {}),
-      ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
-      ...(c.context ? { context: c.context } : {}),
       source: c.source,
-      ...(config ? { ferryConfig: config } : {}),
+      ferryConfig: c.ferryConfig() ?? emptyFerryConfig(),
+      cluster: c.cluster,
       actor: 'dashboard',
     };
   };

@@ -37,6 +37,11 @@ export interface ReleaseFlags {
   ferryConfig?: FerryConfig;
   /** Who asks, as the records keep it (default: the user's name); `ferry serve`'s dashboard says "dashboard". */
   actor?: string;
+  /**
+   * The cluster of an environment (and of one of its placements), as the caller opens it: `ferry serve`'s
+   * dashboard uses the controller's own (in-cluster credentials, the same contexts); default: the flags'.
+   */
+  cluster?: (env: string | undefined, placement?: string) => KubeCluster;
 }
 
 /** ferry.yaml: as given, or read from --config (the working directory's by default). */
@@ -66,6 +71,7 @@ async function scopeOf(
  * The cluster of an environment (or of the flags); a missing or broken kubeconfig is a located problem, not a crash.
  */
 export function clusterOf(f: ReleaseFlags, env: string | undefined): KubeCluster {
+  if (f.cluster) return f.cluster(env);
   const configured = env ? configOf(f).environments.find((e) => e.name === env) : undefined;
   const opened = openCluster(configured?.kubeconfig ?? f.kubeconfig, configured?.context ?? f.context);
   if (!opened.ok) throw new ProblemsError(opened.problems);
@@ -278,6 +284,10 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
   const others = new Map<string, ClusterPort>();
   for (const p of target.placements!) {
     if (p.cluster === 'local' || others.has(p.cluster)) continue;
+    if (f.cluster) {
+      others.set(p.cluster, f.cluster(env, p.cluster));
+      continue;
+    }
     const opened = openCluster(configured?.kubeconfig ?? f.kubeconfig, p.cluster);
     if (!opened.ok) throw new ProblemsError(opened.problems);
     others.set(p.cluster, opened.value);

@@ -20,7 +20,6 @@ import { dashboardCommands } from './dashboard-commands.js';
 import { jsonLogger, Metrics } from '../gitops/reconcile/telemetry.js';
 import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 import { loadRegistry } from '../oam/definitions/builtin.js';
-import type { ClusterPort } from '../ports/cluster.js';
 import { tuneForController } from './controller-runtime.js';
 import { RUNTIME_TRAITS } from '../traits/registry.js';
 import type { TraitRuntimeContext } from '../traits/api/runtime-trait.js';
@@ -109,7 +108,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     }
     return c;
   };
-  const clusterFor = (env: EnvironmentConfig | undefined, placement: string): ClusterPort => {
+  const clusterFor = (env: EnvironmentConfig | undefined, placement: string): KubeCluster => {
     if (placement !== 'local') {
       if (!home.kubeconfig.getContexts().some((c) => c.name === placement))
         throw new Error(
@@ -148,7 +147,6 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     metricSources: metricSources(cmd.prometheusUrl ?? ferryEnvironment().prometheusUrl),
   });
   let leading = !cmd.leaderElect;
-  let httpPort = port;
   const server = await startServer({
     port,
     metrics,
@@ -175,18 +173,21 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
         controller,
         RUNTIME_TRAITS,
         dashboardCommands({
-          ...(cmd.kubeconfig ? { kubeconfig: cmd.kubeconfig } : {}),
-          ...(cmd.context ? { context: cmd.context } : {}),
           source: sourceId(repo, cmd.path),
           ferryConfig: () => controller.ferryConfig(),
+          // The controller's own clusters (in-cluster credentials, its contexts), opened once.
+          cluster: (env, placement = 'local') =>
+            clusterFor(
+              controller.ferryConfig()?.environments.find((e) => e.name === env),
+              placement,
+            ),
         }),
       ),
       log,
-      { ...(ferryEnvironment().uiToken ? { token: ferryEnvironment().uiToken } : {}), port: () => httpPort },
+      ferryEnvironment().uiToken ? { token: ferryEnvironment().uiToken } : {},
     ),
     assets: staticAssets(fileURLToPath(new URL('../../ui/', import.meta.url))),
   });
-  httpPort = server.port;
   log.info({ port: server.port, repo, path: cmd.path, interval: cmd.interval }, 'ferry serve listening on 127.0.0.1');
   io.err(`ferry serve: http://127.0.0.1:${server.port} (dashboard, healthz, readyz, metrics, webhook, api/v1)\n`);
   const stop = new AbortController();

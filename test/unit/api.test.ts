@@ -35,7 +35,7 @@ async function served(token?: string) {
       },
     }),
     pino({ level: 'silent' }),
-    { ...(token ? { token } : {}), port: () => port },
+    token ? { token } : {},
   );
   const server = await startServer({
     port: 0,
@@ -74,6 +74,7 @@ describe('the JSON API', () => {
     expect((await get('apps/web/history')).status).toBe(400);
     expect((await get('apps/nope/history?env=default')).status).toBe(404);
     expect((await get('nothing')).status).toBe(404);
+    expect((await get('apps/%E0%A4%A/history?env=default')).status).toBe(400);
   });
 
   it('refuses anything but GET, and a POST anywhere but an action', async () => {
@@ -147,6 +148,22 @@ describe('the JSON API', () => {
         req.end(body);
       });
       expect(rebound).toBe(403);
+      // …and reads nothing either; the loopback under another port (a port-forward) is this machine.
+      const viaHost = (host: string, path: string, method = 'GET', headers: Record<string, string> = {}) =>
+        new Promise<number>((resolve, reject) => {
+          const req = request(url(path), { method, headers: { ...headers, host } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+          req.end(method === 'POST' ? body : undefined);
+        });
+      expect(await viaHost(`evil.example:${port}`, 'releases')).toBe(403);
+      expect(await viaHost('localhost:9999', 'releases')).toBe(200);
+      expect(
+        await viaHost('localhost:9999', 'actions/resume', 'POST', { ...json, authorization: 'Bearer s3cret' }),
+      ).toBe(200);
+      acted.length = 0;
       expect(acted).toEqual([]);
       expect(await post({ ...json, authorization: 'Bearer s3cret' }, '{"app": "web"}')).toBe(400);
       expect(

@@ -35,14 +35,26 @@ export interface ActionResult {
 
 export type Refusal = { status: number; error: string };
 
-const isLoopbackHost = (host: string | undefined, port: number) =>
-  host === `127.0.0.1:${port}` || host === `localhost:${port}` || host === `[::1]:${port}`;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Whether a request names this machine's loopback in `Host` (any port: a `kubectl port-forward` or an SSH tunnel
+ * reaches the dashboard under another one). A page whose own name resolves here (DNS rebinding) names its own
+ * host, and reads nothing of the dashboard or the API.
+ */
+export function loopbackHost(host: string | undefined): boolean {
+  try {
+    return host !== undefined && LOOPBACK.has(new URL(`http://${host}`).hostname);
+  } catch {
+    return false;
+  }
+}
 
 /** Why a request may not act (undefined: it may). */
-export function refuseAction(req: IncomingMessage, token: string | undefined, port: number): Refusal | undefined {
+export function refuseAction(req: IncomingMessage, token: string | undefined): Refusal | undefined {
   if (!token) return { status: 403, error: 'actions are off: ferry serve was started without FERRY_UI_TOKEN' };
-  if (!isLoopbackHost(req.headers.host, port))
-    return { status: 403, error: `the Host header must name this server (127.0.0.1:${port})` };
+  if (!loopbackHost(req.headers.host))
+    return { status: 403, error: 'the Host header must name this machine (127.0.0.1 or localhost)' };
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== `http://${req.headers.host}`)
     return { status: 403, error: `cross-origin request refused (Origin ${origin})` };

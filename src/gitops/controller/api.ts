@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Revision, StateSummary } from '../store/release-store.js';
 import type { Logger } from '../reconcile/telemetry.js';
-import { type ActionRequest, type ActionResult, parseAction, refuseAction } from './api-actions.js';
+import { type ActionRequest, type ActionResult, loopbackHost, parseAction, refuseAction } from './api-actions.js';
 import type { ChartAnswer, ObjectRow } from './dashboard-views.js';
 import { readBody } from './http-body.js';
 
@@ -36,8 +36,6 @@ export interface ApiSource {
 export interface ApiOptions {
   /** FERRY_UI_TOKEN: the admin token the actions need (none: actions are off). */
   token?: string;
-  /** This server's port (actions check the Host header names it). */
-  port: () => number;
   maxBodyBytes?: number;
 }
 
@@ -50,6 +48,8 @@ export interface Api {
 
 const PREFIX = '/api/v1/';
 const HEARTBEAT_MS = 15_000;
+/** Bytes an event stream may have waiting for a client before it is closed. */
+const MAX_BUFFERED = 4 * 1024 * 1024;
 
 /** Every app's columns in one order: each app's promotion order merged (an environment after those before it). */
 export function environmentOrder(byApp: Map<string, string[]>): string[] {
@@ -79,8 +79,9 @@ async function readJson(req: IncomingMessage, max: number): Promise<unknown> {
   }
 }
 
-export function createApi(api: ApiSource, log: Logger, o: ApiOptions): Api {
-  const streams = new Set<ServerResponse>();
+export function createApi(api: ApiSource, log: Logger, o: ApiOptions = {}): Api {
+  /** The open event streams, each with what ends it (its timer and subscription gone, then the response). */
+  const streams = new Map<ServerResponse, () => void>();
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
     res.end(`${JSON.stringify(body)}\n`);
@@ -102,16 +103,25 @@ export function createApi(api: ApiSource, log: Logger, o: ApiOptions): Api {
       connection: 'keep-alive',
     });
     req.socket.setNoDelay(true);
+    const send = (text: string) => {
+      if (res.writableEnded || res.destroyed) return;
+      // A client that stopped reading is let go, rather than its stream buffered without end.
+      if (res.writableLength > MAX_BUFFERED) res.destroy();
+      else res.write(text);
+    };
     // The state now, then every change: a client that reconnects is whole again at once.
-    res.write(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(overview())}\n\n`);
-    const unsubscribe = api.subscribe((s) => res.write(`event: release\ndata: ${JSON.stringify(s)}\n\n`));
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
-    streams.add(res);
+    send(`retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(overview())}\n\n`);
+    const unsubscribe = api.subscribe((s) => send(`event: release\ndata: ${JSON.stringify(s)}\n\n`));
+    const heartbeat = setInterval(() => send(': ping\n\n'), HEARTBEAT_MS);
     const end = () => {
       clearInterval(heartbeat);
       unsubscribe();
       streams.delete(res);
     };
+    streams.set(res, () => {
+      end();
+      res.end();
+    });
     req.on('close', end);
     res.on('close', end);
   };
@@ -186,7 +196,7 @@ export function createApi(api: ApiSource, log: Logger, o: ApiOptions): Api {
 
   const post = async (req: IncomingMessage, res: ServerResponse, parts: string[]) => {
     if (parts.length !== 2 || parts[0] !== 'actions') return json(res, 405, { error: 'only actions take a POST' });
-    const refused = refuseAction(req, o.token, o.port());
+    const refused = refuseAction(req, o.token);
     if (refused) {
       log.warn({ action: parts[1], status: refused.status, reason: refused.error }, 'dashboard action refused');
       return json(res, refused.status, { error: refused.error });
@@ -207,7 +217,17 @@ export function createApi(api: ApiSource, log: Logger, o: ApiOptions): Api {
   return {
     async handle(req, res, path) {
       if (!path.startsWith(PREFIX)) return false;
-      const parts = path.slice(PREFIX.length).split('/').map(decodeURIComponent);
+      if (!loopbackHost(req.headers.host)) {
+        json(res, 403, { error: 'the Host header must name this machine (127.0.0.1 or localhost)' });
+        return true;
+      }
+      let parts: string[];
+      try {
+        parts = path.slice(PREFIX.length).split('/').map(decodeURIComponent);
+      } catch {
+        json(res, 400, { error: 'the path is not valid percent-encoding' });
+        return true;
+      }
       if (req.method === 'GET') await get(req, res, parts);
       else if (req.method === 'POST') await post(req, res, parts);
       else json(res, 405, { error: 'GET, or POST for an action' });
@@ -215,8 +235,7 @@ export function createApi(api: ApiSource, log: Logger, o: ApiOptions): Api {
       return true;
     },
     close() {
-      for (const s of streams) s.end();
-      streams.clear();
+      for (const stop of [...streams.values()]) stop();
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { readBody, TooLarge } from './http-body.js';
+import { loopbackHost } from './api-actions.js';
 import type { Api } from './api.js';
 import type { StaticAssets } from './static-assets.js';
 import type { Logger, Metrics } from '../reconcile/telemetry.js';
@@ -39,7 +40,8 @@ export async function startServer(
     try {
       if (path === '/healthz') return send(200, 'ok\n');
       if (o.api && (await o.api.handle(req, res, path))) return;
-      if (req.method === 'GET' && o.assets && (await o.assets.serve(path, res))) return;
+      if (req.method === 'GET' && o.assets && loopbackHost(req.headers.host) && (await o.assets.serve(path, res)))
+        return;
       if (path === '/readyz') {
         const r = o.ready();
         return send(r.ready ? 200 : 503, `${r.message}\n`);
@@ -83,9 +85,10 @@ export async function startServer(
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());
-        // Open event streams would keep it open.
+        // Open event streams would keep it open; a client that does not read them is cut after a second.
         o.api?.close();
         server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
       }),
   };
 }

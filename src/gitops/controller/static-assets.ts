@@ -26,10 +26,14 @@ export interface StaticAssets {
 }
 
 export function staticAssets(dir: string): StaticAssets {
-  const cache = new Map<string, Buffer | undefined>();
+  // Files found are kept (a few, all small); a name not there is never kept, whoever asks for it.
+  const cache = new Map<string, Buffer>();
   const load = async (file: string) => {
-    if (!cache.has(file)) cache.set(file, await readFile(join(dir, file)).catch(() => undefined));
-    return cache.get(file);
+    const hit = cache.get(file);
+    if (hit) return hit;
+    const body = await readFile(join(dir, file)).catch(() => undefined);
+    if (body) cache.set(file, body);
+    return body;
   };
   return {
     async serve(path, res) {
