@@ -52,7 +52,7 @@ async function served(token?: string) {
     const res = await fetch(url(path));
     return { status: res.status, type: res.headers.get('content-type'), body: (await res.json()) as never };
   };
-  return { h, url, get, acted, port };
+  return { h, url, get, acted, port, server };
 }
 
 describe('the JSON API', () => {
@@ -97,6 +97,20 @@ describe('the JSON API', () => {
     expect(((await get('apps/web/charts?env=default')).body as { charts: unknown[] }).charts).toEqual([]);
     expect(((await get('apps/web/releases')).body as { app: string }).app).toBe('web');
     expect(((await get('releases')).body as { environments: string[] }).environments).toEqual(['default']);
+  });
+
+  it('closes with an event stream open: the stream ends, nothing is written after it', async () => {
+    const { h, url, server } = await served();
+    await h.waitFor('synced', h.commits[0]);
+    const res = await fetch(url('events'));
+    const reader = res.body!.getReader();
+    await reader.read();
+    await server.close();
+    // The stream ended with the server; a change after it writes nothing (it would throw: write after end).
+    for (let r = await reader.read(); !r.done; r = await reader.read());
+    h.commitApp(webApp({ image: 'nginx:3.0' }));
+    await h.poll();
+    await h.waitFor('synced', h.commits.at(-1)!);
   });
 
   it('orders the environments of every app in one promotion order', () => {
