@@ -1,6 +1,5 @@
 /** `ferry`: the command line. Exit 0 success, 1 invalid input, 2 usage error. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { runDefList, runDefShow } from './def.js';
 import {
   EXIT_UNREACHABLE,
   EXIT_USAGE,
@@ -12,20 +11,28 @@ import {
 } from './io.js';
 import { FerryConfigError } from '../gitops/source/environments.js';
 import { ClusterError } from '../ports/cluster.js';
-import { runApply } from './apply.js';
-import { runDiff } from './diff.js';
-import { runRender } from './render.js';
-import { runStatus } from './status.js';
-import { runHistory, runResume, runRollback, runStatusAll } from './releases.js';
-import { runRolloutAbort, runRolloutPromote, runRolloutStatus } from './rollout.js';
 import { addPromotionCommands } from './promote-commands.js';
-import { runSlo } from './slo.js';
-import { runServe } from './serve.js';
 import { parseDuration } from './duration.js';
-import { loadWasmEngine } from '../oam/cue/wasm-engine.js';
 import { APPLY_DEFAULTS, OUTPUT_DEFAULTS, SERVE_DEFAULTS } from '../config/defaults.js';
 import { environmentProblems } from '../config/environment.js';
 import { ferryVersion } from './version.js';
+
+/**
+ * Each command's module, loaded when the command runs: `ferry render` never loads the Kubernetes client, and
+ * `ferry help` loads none of them (a one-shot command's start is mostly module loading otherwise).
+ */
+const commands = {
+  render: () => import('./render.js'),
+  def: () => import('./def.js'),
+  diff: () => import('./diff.js'),
+  apply: () => import('./apply.js'),
+  status: () => import('./status.js'),
+  releases: () => import('./releases.js'),
+  rollout: () => import('./rollout.js'),
+  slo: () => import('./slo.js'),
+  serve: () => import('./serve.js'),
+  engine: () => import('../oam/cue/wasm-engine.js'),
+};
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -85,7 +92,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--strict', strict)
     .action(async (app: string, opts: { definitions: string[]; env?: string; output: string; strict?: boolean }) => {
       done(
-        await runRender(
+        await (await commands.render()).runRender(
           {
             path: app,
             definitions: opts.definitions,
@@ -103,7 +110,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .description("Ferry's version and the CUE evaluator it renders with (KubeVela 1.11 pins cuelang.org/go v0.14.1)")
     .exitOverride()
     .action(async () => {
-      const cue = await loadWasmEngine();
+      const cue = await (await commands.engine()).loadWasmEngine();
       io.out(`ferry ${ferryVersion()}\ncuelang.org/go ${cue.version}\n`);
       done(0);
     });
@@ -114,7 +121,9 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .description('list the built-in and extra definitions')
     .option('-d, --definitions <dir>', 'extra definitions folder; repeatable', collect, [])
     .exitOverride()
-    .action(async (opts: { definitions: string[] }) => done(await runDefList(opts.definitions, io)));
+    .action(async (opts: { definitions: string[] }) =>
+      done(await (await commands.def()).runDefList(opts.definitions, io)),
+    );
   def
     .command('show')
     .description("show a definition's parameters: name, type, default, required, description")
@@ -122,7 +131,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('-d, --definitions <dir>', 'extra definitions folder; repeatable', collect, [])
     .exitOverride()
     .action(async (name: string, opts: { definitions: string[] }) =>
-      done(await runDefShow(name, opts.definitions, io)),
+      done(await (await commands.def()).runDefShow(name, opts.definitions, io)),
     );
   const target = (c: Command) =>
     c
@@ -162,7 +171,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default(OUTPUT_DEFAULTS.diff),
     )
     .action(async (app: string, o: TargetFlags & { prune: boolean; output: string }) =>
-      done(await runDiff({ ...targetOf(app, o), prune: o.prune, output: o.output }, io)),
+      done(await (await commands.diff()).runDiff({ ...targetOf(app, o), prune: o.prune, output: o.output }, io)),
     );
   target(
     program
@@ -196,7 +205,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
         },
       ) =>
         done(
-          await runApply(
+          await (await commands.apply()).runApply(
             {
               ...targetOf(app, o),
               prune: o.prune,
@@ -233,9 +242,9 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
         app: string | undefined,
         o: Partial<TargetFlags> & { definitions: string[]; output: string; source?: string },
       ) => {
-        if (app === undefined) return done(await runStatusAll(o, io));
+        if (app === undefined) return done(await (await commands.releases()).runStatusAll(o, io));
         if (!o.env) throw new UsageError('status <app> needs --env');
-        done(await runStatus({ ...targetOf(app, o as TargetFlags), output: o.output }, io));
+        done(await (await commands.status()).runStatus({ ...targetOf(app, o as TargetFlags), output: o.output }, io));
       },
     );
   const recordFlags = (c: Command) =>
@@ -259,7 +268,9 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .addOption(
       new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default(OUTPUT_DEFAULTS.history),
     )
-    .action(async (app: string, o: { env: string; output: string }) => done(await runHistory(app, o, io)));
+    .action(async (app: string, o: { env: string; output: string }) =>
+      done(await (await commands.releases()).runHistory(app, o, io)),
+    );
   records(
     program
       .command('rollback')
@@ -270,13 +281,15 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       .argument('<app>', 'application name'),
   )
     .option('--to <revision>', 'revision number (default: the newest good revision before the deployed one)')
-    .action(async (app: string, o: { env: string; to?: string }) => done(await runRollback(app, o, io)));
+    .action(async (app: string, o: { env: string; to?: string }) =>
+      done(await (await commands.releases()).runRollback(app, o, io)),
+    );
   records(
     program
       .command('resume')
       .description('lift a rollback hold or suspend: the controller syncs the app to the newest commit again')
       .argument('<app>', 'application name'),
-  ).action(async (app: string, o: { env: string }) => done(await runResume(app, o, io)));
+  ).action(async (app: string, o: { env: string }) => done(await (await commands.releases()).runResume(app, o, io)));
   const rollout = program
     .command('rollout')
     .description('follow, promote or abort the canary (gray release) of an app in an environment')
@@ -297,7 +310,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
         .default(OUTPUT_DEFAULTS.rolloutStatus),
     )
     .action(async (app: string, o: { env: string; watch?: boolean; output: string }) =>
-      done(await runRolloutStatus(app, o, io)),
+      done(await (await commands.rollout()).runRolloutStatus(app, o, io)),
     );
   records(
     rollout
@@ -306,13 +319,17 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       .argument('<app>', 'application name'),
   )
     .option('--full', 'skip the remaining steps and promote now')
-    .action(async (app: string, o: { env: string; full?: boolean }) => done(await runRolloutPromote(app, o, io)));
+    .action(async (app: string, o: { env: string; full?: boolean }) =>
+      done(await (await commands.rollout()).runRolloutPromote(app, o, io)),
+    );
   records(
     rollout
       .command('abort')
       .description('stop a canary and roll back: the stable version takes all traffic back')
       .argument('<app>', 'application name'),
-  ).action(async (app: string, o: { env: string }) => done(await runRolloutAbort(app, o, io)));
+  ).action(async (app: string, o: { env: string }) =>
+    done(await (await commands.rollout()).runRolloutAbort(app, o, io)),
+  );
   records(
     program
       .command('slo')
@@ -322,13 +339,15 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .addOption(
       new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default(OUTPUT_DEFAULTS.slo),
     )
-    .action(async (app: string, o: { env: string; output: string }) => done(await runSlo(app, o, io)));
+    .action(async (app: string, o: { env: string; output: string }) =>
+      done(await (await commands.slo()).runSlo(app, o, io)),
+    );
   addPromotionCommands(program, { withEnv: records, withoutEnv: recordFlags }, io, done);
   program
     .command('serve')
     .description(
       'run the GitOps controller: watch a Git repository, sync every app and environment, ' +
-        'serve /healthz /readyz /metrics /webhook on 127.0.0.1',
+        'serve the dashboard, /api/v1, /healthz /readyz /metrics /webhook on 127.0.0.1',
     )
     .requiredOption('--repo <url|path>', 'http(s) URL of the repository, or the path of a local one')
     .option('--branch <name>', 'branch or tag to follow (remote default main, local default HEAD)')
@@ -395,7 +414,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
         concurrency: string;
         prometheusUrl?: string;
         canaryReadyTimeout: string;
-      }) => done(await runServe({ ...o, ref: o.branch }, io)),
+      }) => done(await (await commands.serve()).runServe({ ...o, ref: o.branch }, io)),
     );
   return program;
 }

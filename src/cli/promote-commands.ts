@@ -2,7 +2,9 @@
 import { type Command, Option } from 'commander';
 import { OUTPUT_DEFAULTS } from '../config/defaults.js';
 import type { CliIO } from './io.js';
-import { runApprove, runPromote, runReleases } from './promote.js';
+
+/** The commands' module, loaded when one runs (main.ts loads every command's so). */
+const promote = () => import('./promote.js');
 
 /** The flags every command about an app's records takes (main.ts), given an environment flag of its own. */
 type Records = (c: Command) => Command;
@@ -26,7 +28,7 @@ export function addPromotionCommands(
     .addOption(
       new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default(OUTPUT_DEFAULTS.releases),
     )
-    .action(async (app: string, o: { output: string }) => done(await runReleases(app, o, io)));
+    .action(async (app: string, o: { output: string }) => done(await (await promote()).runReleases(app, o, io)));
   records
     .withEnv(
       program
@@ -35,7 +37,9 @@ export function addPromotionCommands(
         .argument('<app>', 'application name'),
     )
     .option('--release <commit>', 'the release (a commit or its prefix; default: the one waiting)')
-    .action(async (app: string, o: { env: string; release?: string }) => done(await runApprove(app, o, io)));
+    .action(async (app: string, o: { env: string; release?: string }) =>
+      done(await (await promote()).runApprove(app, o, io)),
+    );
   records
     .withoutEnv(
       program
@@ -53,6 +57,6 @@ export function addPromotionCommands(
     .option('--release <commit>', 'the release (a commit or its prefix; default: the one its upstream runs)')
     .option('--force', 'past the gates (a held environment still takes nothing)')
     .action(async (app: string, o: { to: string; release?: string; force?: boolean }) =>
-      done(await runPromote(app, o, io)),
+      done(await (await promote()).runPromote(app, o, io)),
     );
 }
