@@ -39,30 +39,24 @@ const vector = (...values: string[]) => ({
     },
   },
 });
+/** A matrix answer (a range query, or an instant query of a range selector): each series' labels and samples. */
+const matrix = (...result: { metric: Record<string, string>; values: [number, string][] }[]) => ({
+  status: 200,
+  body: { status: 'success', data: { resultType: 'matrix', result } },
+});
 const client = (extra = {}) =>
   new PrometheusClient({ url, attempts: 3, backoffMs: () => 10, timeoutMs: 500, ...extra });
 
 describe('PrometheusClient', () => {
   it('a range query asks query_range with its start, end and step (seconds), and reads each series', async () => {
     replies = [
-      {
-        status: 200,
-        body: {
-          status: 'success',
-          data: {
-            resultType: 'matrix',
-            result: [
-              {
-                metric: {},
-                values: [
-                  [1733000000, '1.5'],
-                  [1733000005, 'NaN'],
-                ],
-              },
-            ],
-          },
-        },
-      },
+      matrix({
+        metric: {},
+        values: [
+          [1733000000, '1.5'],
+          [1733000005, 'NaN'],
+        ],
+      }),
     ];
     const r = await client().range('up', { startMs: 1_733_000_000_000, endMs: 1_733_000_060_000, stepMs: 5000 });
     expect(urls.at(-1)).toBe('/api/v1/query_range?query=up&start=1733000000&end=1733000060&step=5');
@@ -165,25 +159,16 @@ describe('PrometheusClient', () => {
 describe('PrometheusClient.samples', () => {
   it('asks for selector[Ns] and returns every series with its samples in ms', async () => {
     replies = [
-      {
-        status: 200,
-        body: {
-          status: 'success',
-          data: {
-            resultType: 'matrix',
-            result: [
-              {
-                metric: { pod: 'web-canary-a-1', code: '200' },
-                values: [
-                  [1733000000, '10'],
-                  [1733000001.5, '25'],
-                ],
-              },
-              { metric: { pod: 'web-canary-a-2', code: '200' }, values: [[1733000001, '3']] },
-            ],
-          },
+      matrix(
+        {
+          metric: { pod: 'web-canary-a-1', code: '200' },
+          values: [
+            [1733000000, '10'],
+            [1733000001.5, '25'],
+          ],
         },
-      },
+        { metric: { pod: 'web-canary-a-2', code: '200' }, values: [[1733000001, '3']] },
+      ),
     ];
     const r = await client().samples('http_requests_total{namespace="shop"}', 9.6);
     expect(seen.at(-1)).toBe('http_requests_total{namespace="shop"}[10s]');
@@ -203,7 +188,7 @@ describe('PrometheusClient.samples', () => {
   });
 
   it('no series is no data; a refused query is a typed error', async () => {
-    replies = [{ status: 200, body: { status: 'success', data: { resultType: 'matrix', result: [] } } }];
+    replies = [matrix()];
     expect(await client().samples('x', 10)).toEqual({ kind: 'no-data' });
     replies = [{ status: 400, body: { status: 'error', errorType: 'bad_data', error: 'parse error' } }];
     expect(await client().samples('x{', 10)).toMatchObject({ kind: 'error', error: { reason: 'bad-query' } });
