@@ -8,7 +8,6 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
-	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/parser"
 )
 
@@ -26,7 +25,7 @@ type template struct {
 }
 
 var (
-	cueCtx    = cuecontext.New()
+	cueCtx    = newContext()
 	mu        sync.Mutex
 	templates = map[int]*template{}
 	nextID    = 1

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Writes build/definitions-index.json: the built-in definitions' metadata, so a
-// cold `ferry` parses only the templates it uses (see src/oam/definitions/index-file.ts).
+// Writes build/definitions-index.json: the built-in definitions' metadata, parameter schemas and patch
+// annotations, so a cold `ferry` parses only the templates it evaluates (see src/oam/definitions/index-file.ts).
 import { loadWasmEngine } from '../dist/src/oam/cue/wasm-engine.js';
 import { builtinDefinitionsDir, definitionIndexPath } from '../dist/src/oam/definitions/builtin.js';
 import { writeDefinitionIndex } from '../dist/src/oam/definitions/index-file.js';
@@ -14,6 +14,6 @@ if (loaded.problems.length > 0) {
   for (const p of loaded.problems) console.error(`  ${p.at.file}:${p.at.line}:${p.at.column}: ${p.message}`);
   process.exit(1);
 }
-writeDefinitionIndex(definitionIndexPath(), dir, loaded.definitions);
+writeDefinitionIndex(definitionIndexPath(), dir, loaded.definitions, cue);
 console.error(`index-definitions: ${loaded.definitions.length} built-in definitions indexed`);
 process.exit(0);

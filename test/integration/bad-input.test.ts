@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { conformanceDir, ferry, ferryProcess, repoRoot } from './helpers.js';
+import { conformanceDir, ferry, ferryProcess, ferryProcessWith, repoRoot } from './helpers.js';
 
 const bad = (f: string) => join('test', 'fixtures', 'bad', f);
 const builtin = (f: string) => join(repoRoot, 'definitions', f);
@@ -118,6 +118,19 @@ describe('the ferry process', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('missing required parameter "image"');
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('names a CUE engine folder without the engine once, whether the engine starts early or not', () => {
+    // render starts the engine before its modules load; def's `list` too; both report the same one line.
+    for (const args of [['render', bad('ok.yaml')], ['def', 'list']]) {
+      const r = ferryProcessWith({ FERRY_CUE_DIR: join(repoRoot, 'test', 'fixtures') }, ...args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim()).toBe(
+        `ferry: internal error: FERRY_CUE_DIR names ${join(repoRoot, 'test', 'fixtures')}, which holds no cue.wasm ` +
+          '(`npm run build` writes build/cue/)',
+      );
+    }
   });
 
   it('exits 2 on a usage error', () => {

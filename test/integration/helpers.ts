@@ -36,6 +36,19 @@ export async function ferry(...args: string[]): Promise<{ code: number; stdout: 
 
 /** Runs ./bin/ferry as a real process. */
 export function ferryProcess(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(join(repoRoot, 'bin', 'ferry'), args, { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  return ferryProcessWith({}, ...args);
+}
+
+/** Runs ./bin/ferry as a real process with these environment variables added. */
+export function ferryProcessWith(
+  env: Record<string, string>,
+  ...args: string[]
+): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(join(repoRoot, 'bin', 'ferry'), args, {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, ...env },
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,4 +1,4 @@
-import type { CuePosition } from '../cue/engine.js';
+import type { CuePosition, JsonSchema, PatchAnnotations } from '../cue/engine.js';
 
 export type DefinitionKind = 'component' | 'trait' | 'policy' | 'workflow-step';
 
@@ -25,4 +25,6 @@ export interface Definition {
   /** Maps a CUE position in the template to the position in `file`. */
   position(p: CuePosition): { file: string; line: number; column: number };
   origin: 'builtin' | 'user';
+  /** What the build-time index already read from the template, so a cold start need not ask the engine. */
+  indexed?: { schema?: JsonSchema; annotations?: PatchAnnotations };
 }

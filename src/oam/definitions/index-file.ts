@@ -1,12 +1,12 @@
 /**
- * A build-time index of the built-in definitions' metadata, so a cold start
- * parses only the templates it uses. Entries are keyed by the file's content
- * hash: an edited file is simply loaded the slow way.
+ * A build-time index of the built-in definitions' metadata, parameter schema and patch annotations, so a
+ * cold start parses only the templates it evaluates and asks the engine for nothing it could read here.
+ * Entries are keyed by the file's content hash: an edited file is simply loaded the slow way.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import type { CueEngine } from '../cue/engine.js';
+import { CueBudgetExceeded, type CueEngine, type JsonSchema, type PatchAnnotations } from '../cue/engine.js';
 import type { Definition, DefinitionAttributes, DefinitionKind } from './definition.js';
 import { loadCueDefinition } from './load.js';
 
@@ -17,11 +17,14 @@ export interface IndexEntry {
   kind: DefinitionKind;
   description: string;
   attributes: DefinitionAttributes;
+  /** Absent when reading it ran out of the engine's budget: the render then reports that, as before. */
+  schema?: JsonSchema;
+  annotations: PatchAnnotations;
 }
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-export function writeDefinitionIndex(path: string, root: string, defs: Definition[]): void {
+export function writeDefinitionIndex(path: string, root: string, defs: Definition[], cue: CueEngine): void {
   const entries: IndexEntry[] = defs
     .filter((d) => d.file.endsWith('.cue'))
     .map((d) => ({
@@ -31,8 +34,19 @@ export function writeDefinitionIndex(path: string, root: string, defs: Definitio
       kind: d.kind,
       description: d.description,
       attributes: d.attributes,
+      ...schemaOf(cue, d.templateId),
+      annotations: cue.annotations(d.templateId),
     }));
   writeFileSync(path, `${JSON.stringify(entries, null, 1)}\n`);
+}
+
+function schemaOf(cue: CueEngine, id: number): { schema?: JsonSchema } {
+  try {
+    return { schema: cue.schema(id) };
+  } catch (e) {
+    if (e instanceof CueBudgetExceeded) return {};
+    throw e;
+  }
 }
 
 /** Definitions from the index whose file is unchanged; their templates load on first use. */
@@ -58,6 +72,7 @@ export function readDefinitionIndex(
       attributes: e.attributes,
       file,
       origin: 'builtin',
+      indexed: { ...(e.schema ? { schema: e.schema } : {}), annotations: e.annotations },
       position: (p) => ({ file: p.file || file, line: p.line, column: p.column }),
       get templateId(): number {
         if (id === undefined) {

@@ -38,6 +38,7 @@ export class DefinitionRegistry {
   }
 
   annotations(def: Definition): PatchAnnotations {
+    if (def.indexed?.annotations) return def.indexed.annotations;
     let a = this.annotationCache.get(def.templateId);
     if (!a) this.annotationCache.set(def.templateId, (a = this.cue.annotations(def.templateId)));
     return a;
@@ -45,6 +46,7 @@ export class DefinitionRegistry {
 
   /** The parameter schema; throws CueBudgetExceeded (every time, not retried) when reading it ran out of budget. */
   schema(def: Definition): JsonSchema {
+    if (def.indexed?.schema) return def.indexed.schema;
     let sc = this.schemaCache.get(def.templateId);
     if (!sc) {
       try {
