@@ -9,7 +9,7 @@ import {
   UsageError,
   type CliIO,
 } from './io.js';
-import { FerryConfigError } from '../gitops/source/environments.js';
+import { FerryConfigError } from '../gitops/source/config-errors.js';
 import { ClusterError } from '../ports/cluster.js';
 import { addPromotionCommands } from './promote-commands.js';
 import { parseDuration } from './duration.js';

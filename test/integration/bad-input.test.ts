@@ -122,7 +122,10 @@ describe('the ferry process', () => {
 
   it('names a CUE engine folder without the engine once, whether the engine starts early or not', () => {
     // render starts the engine before its modules load; def's `list` too; both report the same one line.
-    for (const args of [['render', bad('ok.yaml')], ['def', 'list']]) {
+    for (const args of [
+      ['render', bad('ok.yaml')],
+      ['def', 'list'],
+    ]) {
       const r = ferryProcessWith({ FERRY_CUE_DIR: join(repoRoot, 'test', 'fixtures') }, ...args);
       expect(r.code, args.join(' ')).not.toBe(0);
       expect(r.stdout).toBe('');

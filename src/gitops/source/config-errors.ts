@@ -4,7 +4,15 @@
  */
 import type { ErrorObject } from 'ajv';
 import { isMap, type parseDocument } from 'yaml';
+import { formatProblem, type FerryProblem } from '../../oam/errors.js';
 import { PROMOTION_FIELDS } from './promotion-policy.js';
+
+/** A ferry.yaml that does not load, with its problems (file, line, column). */
+export class FerryConfigError extends Error {
+  constructor(readonly problems: FerryProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+  }
+}
 
 /** One ajv error in words, with the YAML path it is about. */
 export function explain(e: ErrorObject): { path: (string | number)[]; key: boolean; message: string } {

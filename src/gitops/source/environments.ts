@@ -5,14 +5,14 @@
  * controller's own cluster).
  */
 import { existsSync } from 'node:fs';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
-import { fail, formatProblem, ok, problem, type FerryProblem, type Result } from '../../oam/errors.js';
+import { fail, ok, problem, type FerryProblem, type Result } from '../../oam/errors.js';
 import { readRegularFile } from '../../oam/files/read.js';
 import { toJS } from '../../oam/model/parse.js';
 import { METRIC_PROVIDERS, mergeMetricsSource, type MetricsSourceConfig } from '../../config/metrics-source.js';
 import { DURATION_PATTERN } from '../../util/duration.js';
-import { explain, keyNode } from './config-errors.js';
+import { explain, FerryConfigError, keyNode } from './config-errors.js';
 import { checkPromotions, PROMOTION_SCHEMA, type PromotionInput, type PromotionPolicy } from './promotion-policy.js';
 
 export interface EnvironmentConfig {
@@ -122,7 +122,9 @@ const SCHEMA = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true, strict: true }).compile(SCHEMA);
+// Compiled on first use: commands that never read a ferry.yaml do not pay for it.
+let compiled: ValidateFunction | undefined;
+const schemaValidator = () => (compiled ??= new Ajv({ allErrors: true, strict: true }).compile(SCHEMA));
 
 export function parseFerryConfig(text: string, file: string): Result<FerryConfig> {
   const lines = new LineCounter();
@@ -142,6 +144,7 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
   const converted = toJS(doc, file, lines);
   if (!converted.ok) return converted;
   const raw = converted.value ?? {};
+  const validate = schemaValidator();
   if (!validate(raw)) {
     const problems = (validate.errors ?? []).map((e) => {
       const x = explain(e);
@@ -238,11 +241,7 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
 }
 
 /** ferry.yaml problems, carried to the CLI's edge (exit 1 with every location). */
-export class FerryConfigError extends Error {
-  constructor(readonly problems: FerryProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
-  }
-}
+export { FerryConfigError };
 
 /** ferry.yaml at `path`, or ./ferry.yaml when it exists, or none. */
 export function readFerryConfig(path: string | undefined): Result<FerryConfig> {

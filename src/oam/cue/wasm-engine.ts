@@ -77,8 +77,11 @@ export async function instantiateWasmEngine(dir: string): Promise<CueEngine> {
   const GoClass = g.Go as new () => GoRuntime;
   const goRuntime = new GoClass();
   goRuntime.env = { GOGC: '200' };
-  const bytes = await readFile(join(dir, 'cue.wasm'));
-  const module = await WebAssembly.compile(new Uint8Array(bytes));
+  // readFile's Buffer owns a plain ArrayBuffer (never a shared one); no copy.
+  const module = await WebAssembly.compile((await readFile(join(dir, 'cue.wasm'))) as Uint8Array<ArrayBuffer>);
+  // The module keeps its own copy of the file's bytes. Where the process exposes gc (bin/ferry does, for
+  // one-shot commands), collect the 18 MB read now rather than carry both copies through the command's peak.
+  (globalThis as { gc?: () => void }).gc?.();
   const instance = await WebAssembly.instantiate(module, goRuntime.importObject);
   const ready = new Promise<void>((res) => {
     g.ferryCueReady = res;

@@ -58,7 +58,10 @@ describe('the definitions index', () => {
     const path = join(work, 'index-edited.json');
     writeDefinitionIndex(path, root, loaded.definitions, cue);
     const file = join(root, 'traits', 'scaler.cue');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('replicas: *1 | int', 'replicas: *1 | int\n\t\tpaused?: bool'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('replicas: *1 | int', 'replicas: *1 | int\n\t\tpaused?: bool'),
+    );
 
     const { definitions, files } = readDefinitionIndex(path, root, cue);
     expect(definitions.map((d) => d.name)).toEqual(['webservice']);
