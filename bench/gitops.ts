@@ -19,9 +19,10 @@ import { jsonLogger, Metrics } from '../src/gitops/reconcile/telemetry.js';
 import { startCluster, stopCluster } from '../src/localcluster/cluster.js';
 import { loadWasmEngine } from '../src/oam/cue/wasm-engine.js';
 import { loadRegistry } from '../src/oam/definitions/builtin.js';
+import { engineTier } from '../src/cli/prestart.js';
 
-// As bin/ferry runs `ferry serve`: the CUE engine on V8's baseline wasm compiler, a heap sized for memory.
-if (!process.env.FERRY_WASM_OPTIMIZE) v8.setFlagsFromString('--liftoff-only');
+// As bin/ferry runs `ferry serve`: the CUE engine's wasm tier (src/cli/prestart.ts), a heap sized for memory.
+if (engineTier(['node', 'ferry', 'serve']) === 'baseline') v8.setFlagsFromString('--liftoff-only');
 tuneForController();
 if (process.env.BENCH_V8FLAGS) v8.setFlagsFromString(process.env.BENCH_V8FLAGS);
 

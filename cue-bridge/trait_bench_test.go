@@ -7,21 +7,6 @@ import (
 	"testing"
 )
 
-func BenchmarkEnvTrait(b *testing.B) {
-	id := loadDefinition(b, "../definitions/traits/env.cue")
-	ctx := `{"name":"web","appName":"a","namespace":"ns","output":{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","labels":{"a":"b"}},"spec":{"selector":{"matchLabels":{"app.oam.dev/component":"web"}},"template":{"metadata":{"labels":{"app.oam.dev/component":"web"}},"spec":{"containers":[{"name":"web","image":"nginx","env":[{"name":"A","value":"1"},{"name":"B","value":"2"}],"ports":[{"containerPort":80,"name":"p","protocol":"TCP"}]}]}}}},"outputs":{}}`
-	ev, _ := json.Marshal(evaluateRequest{ID: id, Parameter: json.RawMessage(`{"env":{"C":"3","A":"9"}}`), Context: json.RawMessage(ctx), Fields: []string{"outputs", "patch", "patchOutputs", "errs"}, Directives: true})
-	r, _ := handleEvaluate(ev)
-	if len(r.(evaluateResponse).Problems) > 0 {
-		b.Fatal(r)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		handleEvaluate(ev)
-	}
-}
-
 // TestHeapGrowth guards against injected values that stay in the CUE context
 // (CompileBytes per evaluation grew the heap ~28 KiB per call).
 func TestHeapGrowth(t *testing.T) {

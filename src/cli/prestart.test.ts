@@ -1,0 +1,31 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { engineTier } from './prestart.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ferry-tier-'));
+const file = join(dir, 'app.yaml');
+writeFileSync(file, 'kind: Application\n');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const tier = (args: string[], env: NodeJS.ProcessEnv = {}) => engineTier(['node', 'ferry', ...args], env);
+
+describe("the CUE engine's WebAssembly tier", () => {
+  it('is the baseline compiler for one-shot commands on one app', () => {
+    expect(tier(['render', file])).toBe('baseline');
+    expect(tier(['render', join(dir, 'missing.yaml')])).toBe('baseline');
+    expect(tier(['diff', file])).toBe('baseline');
+    expect(tier(['def', 'list'])).toBe('baseline');
+    expect(tier([])).toBe('baseline');
+  });
+
+  it('is the optimising compiler for the controller and for a folder of apps', () => {
+    expect(tier(['serve'])).toBe('optimizing');
+    expect(tier(['render', dir])).toBe('optimizing');
+  });
+
+  it('is the optimising compiler whenever FERRY_WASM_OPTIMIZE is set', () => {
+    expect(tier(['render', file], { FERRY_WASM_OPTIMIZE: '1' })).toBe('optimizing');
+  });
+});
