@@ -217,9 +217,11 @@ function main(): number {
     console.log(table(rows));
     console.log('');
     console.log(
-      'Objects: Ferry/vela. vela ÷ Ferry above 1: vela takes more. ' +
-        `batch: Ferry renders all ${BATCH} apps in one process; vela renders one app per process, run on ` +
-        `${SAMPLE} of the ${BATCH} apps and scaled by ${BATCH / SAMPLE} (wall and CPU summed; RSS the largest).`,
+      'Objects: Ferry/vela. vela ÷ Ferry above 1: vela takes more.' +
+        (BATCH > 0
+          ? ` batch: Ferry renders all ${BATCH} apps in one process; vela renders one app per process, run on ` +
+            `${SAMPLE} of the ${BATCH} apps and scaled by ${BATCH / SAMPLE} (wall and CPU summed; RSS the largest).`
+          : ''),
     );
     return 0;
   } finally {

@@ -7,13 +7,21 @@ import { engineTier } from './prestart.js';
 const dir = mkdtempSync(join(tmpdir(), 'ferry-tier-'));
 const file = join(dir, 'app.yaml');
 writeFileSync(file, 'kind: Application\n');
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// A folder of one app (as examples/apps/hello) and a folder of many.
+const one = mkdtempSync(join(tmpdir(), 'ferry-tier-one-'));
+writeFileSync(join(one, 'app.yaml'), 'kind: Application\n');
+const many = mkdtempSync(join(tmpdir(), 'ferry-tier-many-'));
+for (let i = 0; i < 12; i++) writeFileSync(join(many, `app-${i}.yaml`), 'kind: Application\n');
+afterAll(() => {
+  for (const d of [dir, one, many]) rmSync(d, { recursive: true, force: true });
+});
 
 const tier = (args: string[], env: NodeJS.ProcessEnv = {}) => engineTier(['node', 'ferry', ...args], env);
 
 describe("the CUE engine's WebAssembly tier", () => {
   it('is the baseline compiler for one-shot commands on one app', () => {
     expect(tier(['render', file])).toBe('baseline');
+    expect(tier(['render', one])).toBe('baseline');
     expect(tier(['render', join(dir, 'missing.yaml')])).toBe('baseline');
     expect(tier(['diff', file])).toBe('baseline');
     expect(tier(['def', 'list'])).toBe('baseline');
@@ -22,7 +30,7 @@ describe("the CUE engine's WebAssembly tier", () => {
 
   it('is the optimising compiler for the controller and for a folder of apps', () => {
     expect(tier(['serve'])).toBe('optimizing');
-    expect(tier(['render', dir])).toBe('optimizing');
+    expect(tier(['render', many])).toBe('optimizing');
   });
 
   it('is the optimising compiler whenever FERRY_WASM_OPTIMIZE is set', () => {
