@@ -16,7 +16,7 @@ afterAll(() => {
   for (const d of [dir, one, many]) rmSync(d, { recursive: true, force: true });
 });
 
-const tier = (args: string[], env: NodeJS.ProcessEnv = {}) => engineTier(['node', 'ferry', ...args], env);
+const tier = (args: string[], env: Record<string, string> = {}) => engineTier(['node', 'ferry', ...args], env);
 
 describe("the CUE engine's WebAssembly tier", () => {
   it('is the baseline compiler for one-shot commands on one app', () => {
@@ -33,7 +33,8 @@ describe("the CUE engine's WebAssembly tier", () => {
     expect(tier(['render', many])).toBe('optimizing');
   });
 
-  it('is the optimising compiler whenever FERRY_WASM_OPTIMIZE is set', () => {
+  it('is what FERRY_WASM_OPTIMIZE says when it is set', () => {
     expect(tier(['render', file], { FERRY_WASM_OPTIMIZE: '1' })).toBe('optimizing');
+    expect(tier(['serve'], { FERRY_WASM_OPTIMIZE: '0' })).toBe('baseline');
   });
 });

@@ -6,17 +6,19 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import v8 from 'node:v8';
+import { type Env, ferryEnvironment } from '../config/environment.js';
 
 const RENDERING = new Set(['render', 'def', 'diff', 'apply', 'serve', 'version']);
 
 /**
  * The baseline compiler (Liftoff) alone for a command that evaluates a few templates: it starts the engine
  * sooner. The optimising tier (TurboFan) for the controller and for a folder of apps: evaluations run 1.5–2.5×
- * faster once hot (`npm run bench:engine`). FERRY_WASM_OPTIMIZE set: always the optimising tier.
+ * faster once hot (`npm run bench:engine`). FERRY_WASM_OPTIMIZE=1 or 0 decides instead.
  * (A folder of apps: 10 or more YAML files in it; examples/apps/hello is a folder of one.)
  */
-export function engineTier(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): 'baseline' | 'optimizing' {
-  if (env.FERRY_WASM_OPTIMIZE) return 'optimizing';
+export function engineTier(argv: readonly string[], env?: Env): 'baseline' | 'optimizing' {
+  const forced = ferryEnvironment(env).wasmOptimize;
+  if (forced !== undefined) return forced ? 'optimizing' : 'baseline';
   const [command, target] = argv.slice(2);
   if (command === 'serve') return 'optimizing';
   if (command === 'render' && target !== undefined && appFiles(target) >= MANY_APP_FILES) return 'optimizing';

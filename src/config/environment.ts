@@ -59,6 +59,13 @@ export const ENVIRONMENT_VARIABLES = [
     default: '`0`',
   },
   {
+    name: 'FERRY_WASM_OPTIMIZE',
+    meaning:
+      "`1`: the CUE engine's WebAssembly always runs on V8's optimising tier (TurboFan); `0`: always on its " +
+      'baseline compiler (Liftoff), which starts sooner',
+    default: '`ferry serve` and `ferry render <folder of 10+ apps>` optimise, other commands do not',
+  },
+  {
     name: 'FERRY_LOG_FORMAT',
     meaning: "`json` or `pretty`: the format of `ferry serve`'s log",
     default: '`pretty` on a terminal, else `json`',
@@ -185,6 +192,8 @@ export interface FerryEnvironment {
   /** Absolute; undefined: found beside the installation. */
   cueDir: string | undefined;
   cueInProcess: boolean;
+  /** undefined: chosen by the command (src/cli/prestart.ts). */
+  wasmOptimize: boolean | undefined;
   /** undefined: chosen by whether the output is a terminal. */
   logFormat: LogFormat | undefined;
   logLevel: LogLevel;
@@ -215,6 +224,7 @@ function read(env: Env, problems?: EnvironmentProblem[]): FerryEnvironment {
       parse(env, 'FERRY_EVAL_MEMORY_MIB', d.evalMemoryMiB, positive('MiB', false), problems) * 1024 * 1024,
     cueDir: cueDir === undefined ? undefined : resolve(cueDir),
     cueInProcess: parse(env, 'FERRY_CUE_IN_PROCESS', false, flag, problems),
+    wasmOptimize: parse(env, 'FERRY_WASM_OPTIMIZE', undefined, flag, problems),
     logFormat: parse(env, 'FERRY_LOG_FORMAT', undefined, oneOf<LogFormat>(['json', 'pretty']), problems),
     logLevel: parse(env, 'FERRY_LOG_LEVEL', d.logLevel, oneOf(LOG_LEVELS), problems),
     prometheusUrl: parse(env, 'FERRY_PROMETHEUS_URL', undefined, httpUrl, problems),

@@ -92,6 +92,14 @@ describe('bad input', () => {
     ]);
   });
 
+  it("a definition importing CUE's tool/* packages (cue cmd only) is refused at its import", async () => {
+    const defs = bad('tool-defs');
+    expect(await renderErrors(bad('tool-import.yaml'), '--definitions', defs)).toEqual([
+      `${defs}/runner.cue:2:8: component "web", trait "runner": trait definition "runner": ` +
+        `builtin package "tool/exec" undefined (see ${bad('tool-import.yaml')}:12:11)`,
+    ]);
+  });
+
   it('duplicate component names', async () => {
     expect(await renderErrors(bad('duplicate.yaml'))).toEqual([
       `${bad('duplicate.yaml')}:10:7: component "web": duplicate component name "web" (first defined at line 7)`,

@@ -1,12 +1,23 @@
 /**
- * The worker side of GuardedCueEngine: one CUE engine on its own thread, answering one request at a
- * time on a MessagePort and waking the caller through a shared flag.
+ * The worker side of GuardedCueEngine: one CUE engine on its own thread (instantiating the module the main
+ * thread compiled), answering one request at a time on a MessagePort and waking the caller through a shared flag.
  */
-import { type MessagePort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { instantiateWasmEngine } from './wasm-engine.js';
 
-const { port, flag, dir } = workerData as { port: MessagePort; flag: Int32Array; dir: string };
-const engine = await instantiateWasmEngine(dir);
+const { port, flag, dir, module } = workerData as {
+  port: MessagePort;
+  flag: Int32Array;
+  dir: string;
+  /** The compiled module; absent, it arrives as the first message from the parent (compiled meanwhile). */
+  module?: WebAssembly.Module;
+};
+const compiled =
+  module ??
+  (await new Promise<WebAssembly.Module>((res) =>
+    parentPort!.once('message', (m: { module: WebAssembly.Module }) => res(m.module)),
+  ));
+const engine = await instantiateWasmEngine(dir, compiled);
 
 type Request = {
   seq: number;

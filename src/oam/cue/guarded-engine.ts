@@ -20,6 +20,7 @@ import {
   type TemplateFormat,
 } from './engine.js';
 import { ferryEnvironment, type Env } from '../../config/environment.js';
+import { compileBridge } from './bridge-module.js';
 
 export interface Budget {
   timeoutMs: number;
@@ -47,17 +48,33 @@ interface Thread {
   flag: Int32Array;
 }
 
-/** A new engine thread: its worker, the port it answers on, and the flag it wakes the caller with. */
-function spawnThread(dir: string): Thread {
+/**
+ * A new engine thread: its worker, the port it answers on, and the flag it wakes the caller with. Given the
+ * compiled module, the thread instantiates it; given its promise, the thread starts at once and receives the
+ * module when compiled (the compile overlaps the thread's own start).
+ */
+function spawnThread(dir: string, module: WebAssembly.Module | Promise<WebAssembly.Module>): Thread {
   const { port1, port2 } = new MessageChannel();
   const flag = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(threadScript(), { workerData: { port: port2, flag, dir }, transferList: [port2] });
+  const ready = module instanceof WebAssembly.Module ? { module } : {};
+  const worker = new Worker(threadScript(), {
+    workerData: { port: port2, flag, dir, ...ready },
+    transferList: [port2],
+  });
   worker.unref();
+  if (!(module instanceof WebAssembly.Module))
+    module.then(
+      (m) => worker.postMessage({ module: m }),
+      (e: unknown) => worker.emit('error', e),
+    );
   return { worker, port: port1, flag };
 }
 
-async function startThread(dir: string): Promise<{ thread: Thread; version: string }> {
-  const thread = spawnThread(dir);
+async function startThread(
+  dir: string,
+  module: Promise<WebAssembly.Module>,
+): Promise<{ thread: Thread; version: string }> {
+  const thread = spawnThread(dir, module);
   const version = await new Promise<string>((res, rej) => {
     thread.port.once('message', (m: { version: string }) => res(m.version));
     thread.worker.once('error', rej);
@@ -76,12 +93,15 @@ export class GuardedCueEngine implements CueEngine {
     private thread: Thread,
     readonly version: string,
     private readonly dir: string,
+    /** Compiled once: a thread started after a stop instantiates it without compiling again. */
+    private readonly module: WebAssembly.Module,
     private readonly budget: Budget,
   ) {}
 
   static async start(dir: string, budget: Budget = budgetFromEnv()): Promise<GuardedCueEngine> {
-    const { thread, version } = await startThread(dir);
-    const engine = new GuardedCueEngine(thread, version, dir, budget);
+    const module = compileBridge(dir);
+    const { thread, version } = await startThread(dir, module);
+    const engine = new GuardedCueEngine(thread, version, dir, await module, budget);
     engine.ping();
     return engine;
   }
@@ -142,7 +162,7 @@ export class GuardedCueEngine implements CueEngine {
 
   /** A fresh thread, ready synchronously: the caller blocks until it has replayed every load. */
   private restartSync(): void {
-    const { port, flag } = (this.thread = spawnThread(this.dir));
+    const { port, flag } = (this.thread = spawnThread(this.dir, this.module));
     // Wait for "ready" (the thread posts it without a flag change), then replay the journal.
     const deadline = Date.now() + 60_000;
     while (!receiveMessageOnPort(port)) {

@@ -2,7 +2,6 @@
  * Adapter: loads the CUE bridge (cuelang.org/go compiled to WebAssembly by
  * scripts/build-cue.mjs) into this process and exposes it as a CueEngine.
  */
-import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { ferryEnvironment } from '../../config/environment.js';
+import { compileBridge } from './bridge-module.js';
 import type {
   CueEngine,
   CueProblem,
@@ -67,8 +67,8 @@ export function loadWasmEngine(): Promise<CueEngine> {
   return shared;
 }
 
-/** The CUE engine in this thread (the wasm module instantiated here). */
-export async function instantiateWasmEngine(dir: string): Promise<CueEngine> {
+/** The CUE engine in this thread: the wasm module (compiled here unless given) instantiated here. */
+export async function instantiateWasmEngine(dir: string, compiled?: WebAssembly.Module): Promise<CueEngine> {
   const g = globalThis as Record<string, unknown>;
   // wasm_exec.js writes Go's stderr through globalThis.fs when it exists.
   g.fs ??= fs;
@@ -77,11 +77,7 @@ export async function instantiateWasmEngine(dir: string): Promise<CueEngine> {
   const GoClass = g.Go as new () => GoRuntime;
   const goRuntime = new GoClass();
   goRuntime.env = { GOGC: '200' };
-  // readFile's Buffer owns a plain ArrayBuffer (never a shared one); no copy.
-  const module = await WebAssembly.compile((await readFile(join(dir, 'cue.wasm'))) as Uint8Array<ArrayBuffer>);
-  // The module keeps its own copy of the file's bytes. Where the process exposes gc (bin/ferry does, for
-  // one-shot commands), collect the 18 MB read now rather than carry both copies through the command's peak.
-  (globalThis as { gc?: () => void }).gc?.();
+  const module = compiled ?? (await compileBridge(dir));
   const instance = await WebAssembly.instantiate(module, goRuntime.importObject);
   const ready = new Promise<void>((res) => {
     g.ferryCueReady = res;
