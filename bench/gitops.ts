@@ -19,11 +19,11 @@ import { jsonLogger, Metrics } from '../src/gitops/reconcile/telemetry.js';
 import { startCluster, stopCluster } from '../src/localcluster/cluster.js';
 import { loadWasmEngine } from '../src/oam/cue/wasm-engine.js';
 import { loadRegistry } from '../src/oam/definitions/builtin.js';
-import { engineTier } from '../src/cli/prestart.js';
+import { engineFlags, engineTier } from '../src/cli/prestart.js';
 
-// As bin/ferry runs `ferry serve`: the CUE engine's wasm tier (src/cli/prestart.ts), a heap sized for memory.
-if (engineTier(['node', 'ferry', 'serve']) === 'baseline') v8.setFlagsFromString('--liftoff-only');
+// As bin/ferry runs `ferry serve` (src/cli/prestart.ts): a heap sized for memory, the CUE engine's wasm flags.
 tuneForController();
+engineFlags(engineTier(['node', 'ferry', 'serve']));
 if (process.env.BENCH_V8FLAGS) v8.setFlagsFromString(process.env.BENCH_V8FLAGS);
 
 const APPS = Number(process.env.BENCH_APPS ?? 1000);

@@ -1,5 +1,5 @@
 /**
- * The reference for bench/side-by-side.ts: KubeVela's CLI `vela` at VELA_VERSION, built from Go modules (the Go
+ * The reference for bench/vs-vela.ts: KubeVela's CLI `vela` at VELA_VERSION, built from Go modules (the Go
  * module proxy only, no git) into Ferry's cache folder, `<cacheDir>/vela/<vela version>-<go version>/vela`, and
  * reused from there. kubevela's go.mod has `replace` directives that Go ignores when kubevela is a dependency,
  * so the build goes through a wrapper module whose go.mod is written from the downloaded one: it requires

@@ -5,7 +5,7 @@
 // version) and copied to build/cue/ together with Go's wasm_exec.js.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ferryCacheDir } from './cache-dir.mjs';
@@ -51,6 +51,8 @@ if (!existsSync(cached)) {
 }
 mkdirSync(out, { recursive: true });
 copyFileSync(cached, join(out, 'cue.wasm'));
+// Which build this is: the definitions index (scripts/index-definitions.mjs) holds this engine's answers.
+writeFileSync(join(out, 'cue.key'), `${key}\n`);
 const goroot = go(['env', 'GOROOT']);
 const execJs = [join(goroot, 'lib', 'wasm', 'wasm_exec.js'), join(goroot, 'misc', 'wasm', 'wasm_exec.js')].find(
   existsSync,

@@ -8,10 +8,13 @@
  * (pino starts its transports from its own files; the other two are loaded only by the commands that talk
  * to clusters or Git).
  *
+ * inputs.json lists the compiled modules the bundle was made from: bin/ferry runs the bundle only while none of
+ * them is newer (after a `tsc` alone, or `tsc --watch`, it runs dist/src/cli itself).
+ *
  * The folder sits at the depth of dist/src/cli, so paths the code computes from its own location
  * (`../../ui/`) mean the same there.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -24,7 +27,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist', 'src', 'cli-bundle');
 rmSync(out, { recursive: true, force: true });
 
-await esbuild.build({
+const result = await esbuild.build({
   absWorkingDir: root,
   entryPoints: {
     main: 'dist/src/cli/main.js',
@@ -41,5 +44,9 @@ await esbuild.build({
   external: ['@kubernetes/client-node', 'isomorphic-git', 'isomorphic-git/*', 'pino', 'pino-pretty'],
   // CommonJS packages inside an ES module bundle call require() for Node's own modules.
   banner: { js: REQUIRE },
+  metafile: true,
   logLevel: 'warning',
 });
+// The compiled modules it was made from: bin/ferry uses the bundle only while none is newer than it.
+const inputs = Object.keys(result.metafile.inputs).filter((f) => f.startsWith('dist/src/'));
+writeFileSync(join(out, 'inputs.json'), `${JSON.stringify(inputs)}\n`);

@@ -1,9 +1,10 @@
 /** Finds application files: a file as given, or every YAML file in a folder. */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { fail, ok, problem, type FerryProblem, type Result } from '../oam/errors.js';
 import { linkProblem, readRegularFile } from '../oam/files/read.js';
 import { parseApplications, type SourcedApplication } from '../oam/model/parse.js';
+import { isAppFileName } from './app-file-names.js';
 
 export interface AppInput {
   apps: SourcedApplication[];
@@ -22,7 +23,7 @@ export function readAppInput(path: string): Result<AppInput> {
   try {
     files = stat.isDirectory()
       ? readdirSync(path)
-          .filter((n) => ['.yaml', '.yml'].includes(extname(n)) && !n.startsWith('expected'))
+          .filter(isAppFileName)
           .sort()
           .map((n) => join(path, n))
       : [path];

@@ -1,7 +1,13 @@
-import { homedir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENT_VARIABLES, environmentProblems, ferryEnvironment } from './environment.js';
+
+// FERRY_CUE_DIR must name a folder holding the engine.
+const engineDir = mkdtempSync(join(tmpdir(), 'ferry-env-cue-'));
+writeFileSync(join(engineDir, 'cue.wasm'), '');
+afterAll(() => rmSync(engineDir, { recursive: true, force: true }));
 
 describe('the environment', () => {
   it('has the documented defaults when nothing is set', () => {
@@ -33,7 +39,8 @@ describe('the environment', () => {
       FERRY_MAX_FILE_BYTES: '2048',
       FERRY_EVAL_TIMEOUT: '1m30s',
       FERRY_EVAL_MEMORY_MIB: '1.5',
-      FERRY_CUE_DIR: '/opt/cue',
+      FERRY_CUE_DIR: engineDir,
+      FERRY_WASM_OPTIMIZE: 'false',
       FERRY_CUE_IN_PROCESS: '1',
       FERRY_LOG_FORMAT: 'pretty',
       FERRY_LOG_LEVEL: 'debug',
@@ -50,7 +57,8 @@ describe('the environment', () => {
       maxFileBytes: 2048,
       evalTimeoutMs: 90_000,
       evalMemoryBytes: 1.5 * 1024 * 1024,
-      cueDir: '/opt/cue',
+      cueDir: engineDir,
+      wasmOptimize: false,
       cueInProcess: true,
       logFormat: 'pretty',
       logLevel: 'debug',

@@ -5,6 +5,7 @@
  * (`ferry` refuses to start, exit 2: see `environmentProblems`); the accessors fall back to the default
  * for it, so a library caller (a benchmark, the local cluster) never throws on one.
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDurationMs } from '../util/duration.js';
@@ -61,8 +62,8 @@ export const ENVIRONMENT_VARIABLES = [
   {
     name: 'FERRY_WASM_OPTIMIZE',
     meaning:
-      "`1`: the CUE engine's WebAssembly always runs on V8's optimising tier (TurboFan); `0`: always on its " +
-      'baseline compiler (Liftoff), which starts sooner',
+      "set (e.g. `1`): the CUE engine's WebAssembly always runs on V8's optimising tier (TurboFan); `0` or " +
+      '`false`: always on its baseline compiler (Liftoff), which starts sooner',
     default: '`ferry serve` and `ferry render <folder of 10+ apps>` optimise, other commands do not',
   },
   {
@@ -166,6 +167,13 @@ const flag = (text: string): Parsed<boolean> =>
     : ['0', 'false'].includes(text)
       ? { value: false }
       : { problem: 'not 1 or 0' };
+/** A folder holding the CUE engine (cue.wasm), absolute. */
+const engineFolder = (text: string): Parsed<string> =>
+  existsSync(join(resolve(text), 'cue.wasm'))
+    ? { value: resolve(text) }
+    : { problem: 'holds no cue.wasm (`npm run build` writes it to build/cue/)' };
+/** Set means on (any value, as the variable has always been read), except `0` and `false`. */
+const onUnlessOff = (text: string): Parsed<boolean> => ({ value: !['0', 'false'].includes(text) });
 const httpUrl = (text: string): Parsed<string> => {
   try {
     const u = new URL(text);
@@ -210,7 +218,6 @@ function read(env: Env, problems?: EnvironmentProblem[]): FerryEnvironment {
   const cacheDir = resolve(
     raw(env, 'FERRY_CACHE_DIR') ?? join(raw(env, 'XDG_CACHE_HOME') ?? join(home, '.cache'), 'ferry'),
   );
-  const cueDir = raw(env, 'FERRY_CUE_DIR');
   const d = ENVIRONMENT_DEFAULTS;
   return {
     kubeconfig: raw(env, 'KUBECONFIG'),
@@ -222,9 +229,9 @@ function read(env: Env, problems?: EnvironmentProblem[]): FerryEnvironment {
     evalTimeoutMs: parse(env, 'FERRY_EVAL_TIMEOUT', d.evalTimeoutMs, duration, problems),
     evalMemoryBytes:
       parse(env, 'FERRY_EVAL_MEMORY_MIB', d.evalMemoryMiB, positive('MiB', false), problems) * 1024 * 1024,
-    cueDir: cueDir === undefined ? undefined : resolve(cueDir),
+    cueDir: parse(env, 'FERRY_CUE_DIR', undefined, engineFolder, problems),
     cueInProcess: parse(env, 'FERRY_CUE_IN_PROCESS', false, flag, problems),
-    wasmOptimize: parse(env, 'FERRY_WASM_OPTIMIZE', undefined, flag, problems),
+    wasmOptimize: parse(env, 'FERRY_WASM_OPTIMIZE', undefined, onUnlessOff, problems),
     logFormat: parse(env, 'FERRY_LOG_FORMAT', undefined, oneOf<LogFormat>(['json', 'pretty']), problems),
     logLevel: parse(env, 'FERRY_LOG_LEVEL', d.logLevel, oneOf(LOG_LEVELS), problems),
     prometheusUrl: parse(env, 'FERRY_PROMETHEUS_URL', undefined, httpUrl, problems),

@@ -241,7 +241,6 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
 }
 
 /** ferry.yaml problems, carried to the CLI's edge (exit 1 with every location). */
-export { FerryConfigError };
 
 /** ferry.yaml at `path`, or ./ferry.yaml when it exists, or none. */
 export function readFerryConfig(path: string | undefined): Result<FerryConfig> {

@@ -1,4 +1,5 @@
 /** The CUE bridge's WebAssembly module (build/cue/cue.wasm), compiled once per process and shared by its threads. */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
@@ -21,4 +22,13 @@ function collectGarbage(): void {
     (globalThis as { gc?: () => void }).gc ??
     (runInNewContext('typeof gc === "function" ? gc : undefined') as (() => void) | undefined);
   gc?.();
+}
+
+/** The engine build's key (scripts/build-cue.mjs: its sources and Go version), or "" when not recorded. */
+export function engineKey(dir: string): string {
+  try {
+    return readFileSync(join(dir, 'cue.key'), 'utf8').trim();
+  } catch {
+    return '';
+  }
 }

@@ -1,3 +1,6 @@
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CueBudgetExceeded } from './engine.js';
 import { GuardedCueEngine } from './guarded-engine.js';
@@ -40,5 +43,18 @@ describe('the guarded engine past its budget', () => {
     const ev = cue.evaluate(t.id, { parameter: {}, context: {}, fields: ['output'] });
     expect(ev.problems.map((p) => p.kind)).toEqual(['limit']);
     expect(cue.schema(cue.load('z.cue', quick, 'definition').template!.id).properties).toHaveProperty('n');
+  });
+});
+
+describe('the guarded engine without a usable engine file', () => {
+  it('rejects its start with the compile error (the thread waiting for the module is stopped)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-bad-cue-'));
+    try {
+      writeFileSync(join(dir, 'cue.wasm'), 'not WebAssembly');
+      copyFileSync(join(findBridgeDir(), 'wasm_exec.cjs'), join(dir, 'wasm_exec.cjs'));
+      await expect(GuardedCueEngine.start(dir)).rejects.toThrow(WebAssembly.CompileError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -62,10 +62,11 @@ function spawnThread(dir: string, module: WebAssembly.Module | Promise<WebAssemb
     transferList: [port2],
   });
   worker.unref();
+  // A failed compile is the starter's to report (startThread): it stops the thread.
   if (!(module instanceof WebAssembly.Module))
     module.then(
       (m) => worker.postMessage({ module: m }),
-      (e: unknown) => worker.emit('error', e),
+      () => undefined,
     );
   return { worker, port: port1, flag };
 }
@@ -78,6 +79,10 @@ async function startThread(
   const version = await new Promise<string>((res, rej) => {
     thread.port.once('message', (m: { version: string }) => res(m.version));
     thread.worker.once('error', rej);
+    module.catch((e: unknown) => {
+      void thread.worker.terminate();
+      rej(e);
+    });
   });
   thread.port.unref();
   return { thread, version };

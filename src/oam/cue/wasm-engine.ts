@@ -39,10 +39,8 @@ interface GoRuntime {
 /** Finds build/cue/ from the source tree (src/…) or the compiled tree (dist/src/…). */
 export function findBridgeDir(): string {
   const configured = ferryEnvironment().cueDir;
-  if (configured) {
-    if (existsSync(join(configured, 'cue.wasm'))) return configured;
-    throw new Error(`FERRY_CUE_DIR names ${configured}, which holds no cue.wasm (\`npm run build\` writes build/cue/)`);
-  }
+  // FERRY_CUE_DIR without cue.wasm is refused when ferry starts (src/config/environment.ts).
+  if (configured) return configured;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
     const candidate = join(dir, 'build', 'cue');

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { engineKey } from '../cue/bridge-module.js';
 import type { CueEngine } from '../cue/engine.js';
+import { findBridgeDir } from '../cue/wasm-engine.js';
 import { fail, ok, type Result } from '../errors.js';
 import { readDefinitionIndex } from './index-file.js';
 import { loadDefinitionDir } from './load.js';
@@ -26,7 +28,7 @@ export function definitionIndexPath(): string {
 export function loadRegistry(cue: CueEngine, extraDirs: readonly string[] = []): Result<DefinitionRegistry> {
   const registry = new DefinitionRegistry(cue);
   const dir = builtinDefinitionsDir();
-  const indexed = readDefinitionIndex(definitionIndexPath(), dir, cue);
+  const indexed = readDefinitionIndex(definitionIndexPath(), dir, cue, engineKey(findBridgeDir()));
   registry.add(indexed.definitions);
   const builtin = loadDefinitionDir(dir, cue, 'builtin', indexed.files);
   const problems = [...builtin.problems];

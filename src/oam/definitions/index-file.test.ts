@@ -9,6 +9,7 @@ import { readDefinitionIndex, writeDefinitionIndex } from './index-file.js';
 import { loadDefinitionDir } from './load.js';
 import { DefinitionRegistry } from './registry.js';
 
+const ENGINE = 'engine-build-1';
 let cue: CueEngine;
 let root: string;
 const work = mkdtempSync(join(tmpdir(), 'ferry-index-'));
@@ -38,10 +39,10 @@ describe('the definitions index', () => {
     const loaded = loadDefinitionDir(root, cue, 'builtin');
     expect(loaded.problems).toEqual([]);
     const path = join(work, 'index.json');
-    writeDefinitionIndex(path, root, loaded.definitions, cue);
+    writeDefinitionIndex(path, root, loaded.definitions, cue, ENGINE);
 
     const { engine, asked } = counting(cue);
-    const { definitions } = readDefinitionIndex(path, root, engine);
+    const { definitions } = readDefinitionIndex(path, root, engine, ENGINE);
     const registry = new DefinitionRegistry(engine).add(definitions);
     const webservice = registry.get('component', 'webservice')!;
     const scaler = registry.get('trait', 'scaler')!;
@@ -53,17 +54,35 @@ describe('the definitions index', () => {
     expect(asked).toEqual([]);
   });
 
+  it('stays right when the tree moves, and is not used at all by another build of the engine', () => {
+    const loaded = loadDefinitionDir(root, cue, 'builtin');
+    const path = join(work, 'index-moved.json');
+    writeDefinitionIndex(path, root, loaded.definitions, cue, ENGINE);
+    expect(readFileSync(path, 'utf8')).not.toContain(root);
+    // The same files in another folder (a copied or moved checkout): positions name the new place.
+    const moved = join(work, 'moved');
+    for (const f of ['components/webservice.cue', 'traits/scaler.cue']) {
+      mkdirSync(join(moved, f.split('/')[0]!), { recursive: true });
+      copyFileSync(join(root, f), join(moved, f));
+    }
+    const scaler = readDefinitionIndex(path, moved, cue, ENGINE).definitions.find((d) => d.name === 'scaler')!;
+    const files = new Set(scaler.indexed!.annotations!.fields.map((f) => f.file));
+    expect([...files]).toEqual([join(moved, 'traits', 'scaler.cue')]);
+    // Written by another engine build: every definition loads the slow way.
+    expect(readDefinitionIndex(path, root, cue, 'engine-build-2').definitions).toEqual([]);
+  });
+
   it('takes nothing from the index for a file edited since', () => {
     const loaded = loadDefinitionDir(root, cue, 'builtin');
     const path = join(work, 'index-edited.json');
-    writeDefinitionIndex(path, root, loaded.definitions, cue);
+    writeDefinitionIndex(path, root, loaded.definitions, cue, ENGINE);
     const file = join(root, 'traits', 'scaler.cue');
     writeFileSync(
       file,
       readFileSync(file, 'utf8').replace('replicas: *1 | int', 'replicas: *1 | int\n\t\tpaused?: bool'),
     );
 
-    const { definitions, files } = readDefinitionIndex(path, root, cue);
+    const { definitions, files } = readDefinitionIndex(path, root, cue, ENGINE);
     expect(definitions.map((d) => d.name)).toEqual(['webservice']);
     expect(files.has(file)).toBe(false);
     // Loaded the slow way, the edited definition's schema is the new one.

@@ -24,7 +24,19 @@ export interface IndexEntry {
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-export function writeDefinitionIndex(path: string, root: string, defs: Definition[], cue: CueEngine): void {
+/** The index file: the engine build whose answers it holds, and one entry per definition file. */
+interface IndexFile {
+  engine: string;
+  definitions: IndexEntry[];
+}
+
+export function writeDefinitionIndex(
+  path: string,
+  root: string,
+  defs: Definition[],
+  cue: CueEngine,
+  engine: string,
+): void {
   const entries: IndexEntry[] = defs
     .filter((d) => d.file.endsWith('.cue'))
     .map((d) => ({
@@ -35,9 +47,14 @@ export function writeDefinitionIndex(path: string, root: string, defs: Definitio
       description: d.description,
       attributes: d.attributes,
       ...schemaOf(cue, d.templateId),
-      annotations: cue.annotations(d.templateId),
+      annotations: relativeFiles(cue.annotations(d.templateId), (f) => relative(root, f)),
     }));
-  writeFileSync(path, `${JSON.stringify(entries, null, 1)}\n`);
+  writeFileSync(path, `${JSON.stringify({ engine, definitions: entries } satisfies IndexFile, null, 1)}\n`);
+}
+
+/** The annotations with each field's file rewritten (stored relative to the definitions folder: it may move). */
+function relativeFiles(a: PatchAnnotations, rewrite: (file: string) => string): PatchAnnotations {
+  return { ...a, fields: a.fields.map((f) => (f.file ? { ...f, file: rewrite(f.file) } : f)) };
 }
 
 function schemaOf(cue: CueEngine, id: number): { schema?: JsonSchema } {
@@ -49,16 +66,21 @@ function schemaOf(cue: CueEngine, id: number): { schema?: JsonSchema } {
   }
 }
 
-/** Definitions from the index whose file is unchanged; their templates load on first use. */
+/**
+ * Definitions from the index whose file is unchanged; their templates load on first use. An index written by
+ * another build of the engine (`engine` differs) is not used at all: its schemas could differ.
+ */
 export function readDefinitionIndex(
   path: string,
   root: string,
   cue: CueEngine,
+  engine: string,
 ): { definitions: Definition[]; files: Set<string> } {
   const out = { definitions: [] as Definition[], files: new Set<string>() };
   if (!existsSync(path)) return out;
-  const entries = JSON.parse(readFileSync(path, 'utf8')) as IndexEntry[];
-  for (const e of entries) {
+  const index = JSON.parse(readFileSync(path, 'utf8')) as Partial<IndexFile>;
+  if (index.engine !== engine || !Array.isArray(index.definitions)) return out;
+  for (const e of index.definitions) {
     const file = resolve(root, e.file);
     if (!existsSync(file)) continue;
     const text = readFileSync(file, 'utf8');
@@ -72,7 +94,10 @@ export function readDefinitionIndex(
       attributes: e.attributes,
       file,
       origin: 'builtin',
-      indexed: { ...(e.schema ? { schema: e.schema } : {}), annotations: e.annotations },
+      indexed: {
+        ...(e.schema ? { schema: e.schema } : {}),
+        annotations: relativeFiles(e.annotations, (f) => resolve(root, f)),
+      },
       position: (p) => ({ file: p.file || file, line: p.line, column: p.column }),
       get templateId(): number {
         if (id === undefined) {

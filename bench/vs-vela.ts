@@ -136,7 +136,7 @@ function benchApp(app: string, run: Runner): Row[] {
   const file = appFile(app);
   // Warm-up (page cache, the definitions read once): not counted, but checked to render the same number of objects.
   const counts = [objectCount(run.ferry(file).stdout), objectCount(run.vela(file).stdout)];
-  console.error(`side-by-side: ${app}: ${counts[0]} objects from Ferry, ${counts[1]} from vela; ${RUNS} pairs ...`);
+  console.error(`vs-vela: ${app}: ${counts[0]} objects from Ferry, ${counts[1]} from vela; ${RUNS} pairs ...`);
   const ferry: Sample[] = [];
   const vela: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -158,7 +158,7 @@ function benchBatch(run: Runner, tmp: string): Row[] {
   const flat = join(tmp, 'batch');
   mkdirSync(flat);
   for (const f of files) copyFileSync(f, join(flat, `${basename(dirname(f))}.yaml`));
-  console.error(`side-by-side: batch of ${BATCH} apps: 1 Ferry process, then vela on ${SAMPLE} of them ...`);
+  console.error(`vs-vela: batch of ${BATCH} apps: 1 Ferry process, then vela on ${SAMPLE} of them ...`);
   const ferry = run.ferry(flat);
   const step = BATCH / SAMPLE;
   // Spread over the batch, odd and even apps alike (even ones carry one more trait).
@@ -198,7 +198,7 @@ function main(): number {
     return 0;
   }
   const timed = hasGnuTime();
-  const tmp = mkdtempSync(join(tmpdir(), 'ferry-side-by-side-'));
+  const tmp = mkdtempSync(join(tmpdir(), 'ferry-vs-vela-'));
   const stats = join(tmp, 'time.txt');
   // A scratch HOME and a kubeconfig that reaches no cluster (see velaOffline).
   const velaEnv = velaOffline(join(tmp, 'vela-home'));

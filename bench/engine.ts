@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
 });
 const RUNS = Number(args.runs);
 
-/** The evaluations of one app of bench/generate-apps.ts (3 components, 3–4 traits each; labels on every other). */
+/** The evaluations of one app of bench/generate-apps.ts (3 components, 9 or 10 traits: labels on every other web). */
 const GENERATED_APP: Record<string, number> = {
   webservice: 1,
   worker: 1,
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     `| **one generated app** (their sum) | ${ms(n)} | ${ms(l)} | ${ms(t)} | ${ratio(l, n)} | ${ratio(t, n)} |`,
   );
   console.log(
-    '\nOne generated app is what bench/generate-apps.ts writes (3 components, 10 traits): the evaluator alone, ' +
+    '\nOne generated app is what bench/generate-apps.ts writes (3 components, 9–10 traits): the evaluator alone, ' +
       'before patching and output.',
   );
 }
