@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { findBridgeDir, instantiateWasmEngine } from '../src/oam/cue/wasm-engine.js';
+import { median } from './stats.js';
 
 interface Evaluation {
   name: string;
@@ -43,8 +44,6 @@ const GENERATED_APP: Record<string, number> = {
   'sidecar-trait': 1,
   'annotations-trait': 1,
 };
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /** In a child process: µs per evaluation for each case, on this process's V8 tiers. */
 async function measureWasm(): Promise<Record<string, number>> {

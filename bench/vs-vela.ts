@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { generateApps } from './generate-apps.js';
+import { median } from './stats.js';
 import { dryRunArgs, ensureVela, type VelaBinary, velaOffline } from './vela-reference.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -80,12 +81,6 @@ function objectCount(yamlText: string): number {
     const v = d.toJS() as { kind?: unknown } | null;
     return typeof v === 'object' && v !== null && typeof v.kind === 'string';
   }).length;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function medianOf(samples: Sample[], key: keyof Sample): number | undefined {
