@@ -1,12 +1,13 @@
 /** `ferry serve`: the GitOps controller (leader election, the loop, HTTP endpoints) until SIGTERM. */
 import { createHash, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVE_DEFAULTS } from '../config/defaults.js';
 import { ferryEnvironment } from '../config/environment.js';
 import { Controller } from '../gitops/controller/controller.js';
-import type { EnvironmentConfig } from '../gitops/source/environments.js';
+import { tenantUser, type EnvironmentConfig } from '../gitops/source/environments.js';
 import { GitSource, isRemote, type GitAuth } from '../gitops/source/git-source.js';
 import type { KubeCluster } from '../kube/kube-cluster.js';
 import { runLeaderElection } from '../gitops/controller/leader.js';
@@ -36,6 +37,8 @@ export interface ServeCommand {
   path: string;
   interval: string;
   port: string;
+  /** The address the HTTP port listens on (default 127.0.0.1). */
+  address?: string;
   kubeconfig?: string;
   context?: string;
   cacheDir?: string;
@@ -83,6 +86,8 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
   const port = Number(cmd.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be a port number, not "${cmd.port}"`);
+  if (cmd.address !== undefined && isIP(cmd.address) === 0)
+    throw new UsageError(`--address must be an IP address (127.0.0.1, 0.0.0.0, ::), not "${cmd.address}"`);
   if (cmd.leaderElectionId !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(cmd.leaderElectionId))
     throw new UsageError(
       "--leader-election-id must be a Lease name (lowercase letters, digits, '-' and '.'), " +
@@ -118,6 +123,17 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     }
     return env?.context || env?.kubeconfig ? clusterAt(env.kubeconfig ?? cmd.kubeconfig, env.context) : home;
   };
+  // An environment with a serviceAccount: its apps' objects are written and read as that account (impersonated).
+  const tenants = new Map<string, KubeCluster>();
+  const appClusterFor = (env: EnvironmentConfig | undefined, placement: string): KubeCluster => {
+    const own = clusterFor(env, placement);
+    const user = tenantUser(env);
+    if (!user) return own;
+    const key = `${env?.kubeconfig ?? ''}|${env?.context ?? ''}|${placement}|${user}`;
+    let c = tenants.get(key);
+    if (!c) tenants.set(key, (c = own.impersonating(user)));
+    return c;
+  };
   const repo = isRemote(cmd.repo) ? cmd.repo : resolve(cmd.repo);
   const cacheDir =
     cmd.cacheDir ?? join(ferryEnvironment().reposDir, createHash('sha256').update(repo).digest('hex').slice(0, 16));
@@ -135,6 +151,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     path: cmd.path,
     intervalMs,
     clusterFor,
+    appClusterFor,
     registry: registry.value,
     metrics,
     log,
@@ -149,6 +166,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
   let leading = !cmd.leaderElect;
   const server = await startServer({
     port,
+    ...(cmd.address ? { address: cmd.address } : {}),
     metrics,
     log,
     webhookSecret: ferryEnvironment().webhookSecret,
@@ -188,7 +206,10 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     ),
     assets: staticAssets(fileURLToPath(new URL('../../ui/', import.meta.url))),
   });
-  log.info({ port: server.port, repo, path: cmd.path, interval: cmd.interval }, 'ferry serve listening on 127.0.0.1');
+  log.info(
+    { port: server.port, address: cmd.address ?? '127.0.0.1', repo, path: cmd.path, interval: cmd.interval },
+    'ferry serve listening on 127.0.0.1',
+  );
   io.err(`ferry serve: http://127.0.0.1:${server.port} (dashboard, healthz, readyz, metrics, webhook, api/v1)\n`);
   const stop = new AbortController();
   const done = new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));

@@ -109,6 +109,23 @@ export class KubeCluster implements ClusterPort {
     await this.transport.close();
   }
 
+  /**
+   * The same cluster as `user` (impersonation: the `Impersonate-User` header on every request and watch, as
+   * kubectl's --as). The API server checks this identity's `impersonate` right, then authorizes as `user`.
+   */
+  impersonating(user: string): KubeCluster {
+    const kc = this.kubeconfig;
+    const current = kc.getContextObject(kc.currentContext)?.user;
+    const next = new KubeConfig();
+    next.loadFromOptions({
+      clusters: kc.clusters,
+      contexts: kc.contexts,
+      users: kc.users.map((u) => (u.name === current ? { ...u, impersonateUser: user } : u)),
+      currentContext: kc.currentContext,
+    });
+    return new KubeCluster(next, this.retry);
+  }
+
   static fromFile(path?: string, context?: string): KubeCluster {
     const kc = new KubeConfig();
     if (path) kc.loadFromFile(path);

@@ -211,7 +211,7 @@ async function startOnce(
       `--service-account-key-file=${pki.serviceAccountKey}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
       '--service-cluster-ip-range=10.0.0.0/24',
-      '--authorization-mode=RBAC',
+      '--authorization-mode=Node,RBAC',
       '--allow-privileged=true',
       '--endpoint-reconciler-type=none',
       '--profiling=false',

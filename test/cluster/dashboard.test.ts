@@ -7,48 +7,22 @@
  * only with the token; axe-core finds no serious accessibility violation; no request leaves 127.0.0.1. The
  * screenshots land in docs/images (the README shows the grid's). Timing is never asserted (bench:ui measures).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, seriousViolations, TestBrowser } from '../../bench/browser.js';
 import { readApprovals } from '../../src/gitops/store/promotion-store.js';
 import { type StateSummary, sourceId } from '../../src/gitops/store/release-store.js';
 import { CanaryWorld } from './canary-support.js';
+import { appNamesOf, exampleFiles, namespacesOf } from './examples.js';
 import { eventually } from './kube.js';
 
 const TOKEN = 'dashboard-test-token-4f1c';
-const EXAMPLES = join(ROOT, 'examples', 'apps');
-
-/** Every example app's files as the repository holds them (apps/<example>/…), without the golden outputs. */
-function exampleFiles(): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (!name.startsWith('expected')) files[`apps/${relative(EXAMPLES, path)}`] = readFileSync(path, 'utf8');
-    }
-  };
-  walk(EXAMPLES);
-  // multi-env's prod on the home cluster (npm start gives it two clusters of its own), without its HPA: the test
-  // cluster runs the HPA controller, which marks it Degraded with no metrics API (as newcomer.test.ts does).
-  const multi = 'apps/multi-env/app.yaml';
-  files[multi] = files[multi]!.replace('clusters: [prod-eu, prod-us]', 'clusters: [local]').replace(
-    /\n *- type: hpa\n *properties: \{[^\n]*\}/,
-    '',
-  );
-  return files;
-}
-
 const files = exampleFiles();
-const appNames = Object.entries(files)
-  .filter(([path]) => path.endsWith('/app.yaml'))
-  .map(([, text]) => /\nmetadata:\n\s+name: (\S+)/.exec(text)![1]!);
-const namespaces = [
-  ...new Set(Object.values(files).flatMap((t) => [...t.matchAll(/namespace: ([a-z0-9-]+)/g)].map((m) => m[1]!))),
-];
+const appNames = appNamesOf(files);
+const namespaces = namespacesOf(files);
 
 let w: CanaryWorld;
 let b: TestBrowser;

@@ -34,7 +34,7 @@ import { newRelease, type Release, type Spec, currentSummary, metricsAt } from '
 import { promotionOrder } from '../source/promotion-policy.js';
 import type { RecordScope } from '../store/record-names.js';
 import { TraitStage } from '../reconcile/delivery.js';
-import type { ReconcileOptions } from '../reconcile/options.js';
+import { appCluster, type ClusterFor, type ReconcileOptions } from '../reconcile/options.js';
 import type { AnyRuntimeTrait, TraitRuntimeContext } from '../../traits/api/runtime-trait.js';
 import type { Removable } from '../reconcile/release-removal.js';
 import { Removals } from '../reconcile/removals.js';
@@ -60,8 +60,10 @@ export interface ControllerOptions {
   /** Sub-folder of the repository holding ferry.yaml, apps/ and definitions/. */
   path: string;
   intervalMs: number;
-  /** The cluster of an environment ("local" placement) or of a topology cluster name. */
-  clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort;
+  /** The cluster of an environment ("local" placement) or of a topology cluster name, as the controller itself. */
+  clusterFor: ClusterFor;
+  /** The same, as the identity the apps' objects are written and read with (see ReconcileOptions). */
+  appClusterFor?: ClusterFor;
   registry: DefinitionRegistry;
   metrics: Metrics;
   log: Logger;
@@ -144,7 +146,13 @@ export class Controller {
     );
     this.traits = traits;
     this.removals = new Removals(
-      { clusterFor: o.clusterFor, log: o.log, metrics: o.metrics, unwatch: (app, env) => traits.unwatch(app, env) },
+      {
+        clusterFor: o.clusterFor,
+        ...(o.appClusterFor ? { appClusterFor: o.appClusterFor } : {}),
+        log: o.log,
+        metrics: o.metrics,
+        unwatch: (app, env) => traits.unwatch(app, env),
+      },
       this.releases,
       () => this.stopped,
     );
@@ -197,7 +205,7 @@ export class Controller {
     return {
       scope: { source: r.source, app: r.app, env: r.env },
       records: this.o.clusterFor(r.config, 'local'),
-      cluster: (placement) => this.o.clusterFor(r.config, placement),
+      cluster: (placement) => appCluster(this.o, r.config, placement),
       metrics: (placement) => this.o.metricSources?.(metricsAt(r, placement)),
     };
   }

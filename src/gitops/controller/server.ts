@@ -12,6 +12,8 @@ import { verifyWebhook } from '../source/webhook.js';
 
 export interface ServerOptions {
   port: number;
+  /** The address to listen on (default 127.0.0.1; a pod's probes need 0.0.0.0: see docs/install.md). */
+  address?: string;
   metrics: Metrics;
   log: Logger;
   /** Shared webhook secret; without one /webhook answers 404. */
@@ -77,7 +79,7 @@ export async function startServer(
       if (!res.headersSent) send(500, 'internal error\n');
     }
   });
-  await new Promise<void>((r, j) => server.once('error', j).listen(o.port, '127.0.0.1', () => r()));
+  await new Promise<void>((r, j) => server.once('error', j).listen(o.port, o.address ?? '127.0.0.1', () => r()));
   const port = (server.address() as { port: number }).port;
   return {
     server,

@@ -7,7 +7,7 @@ import { createActor } from 'xstate';
 import type { DefinitionRegistry } from '../../oam/definitions/registry.js';
 import { type FerryProblem, formatProblem, type Result } from '../../oam/errors.js';
 import { HoldError, WAITS_FOR_COMMIT, type ReconcileContext, type reconcileMachine } from './machine.js';
-import type { ReconcileOptions } from './options.js';
+import { appCluster, type ReconcileOptions } from './options.js';
 import type { LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
 import { hashOf } from '../../util/hash.js';
 import { holdEvent, type SourceHolds } from '../store/hold-watch.js';
@@ -200,7 +200,7 @@ export class ReleaseLifecycle {
       release: r,
       rendered,
       revision,
-      cluster: this.d.options.clusterFor(r.config, p.cluster),
+      cluster: appCluster(this.d.options, r.config, p.cluster),
       records: this.d.options.clusterFor(r.config, 'local'),
       objects: p.objects,
       stable: await this.stableOf(r, revision, p.cluster),

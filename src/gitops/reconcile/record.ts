@@ -6,7 +6,7 @@
 import type { ReconcileContext, PlanOutput } from './machine.js';
 import { recordEvent } from './events.js';
 import type { Logger } from './telemetry.js';
-import type { ReconcileOptions } from './options.js';
+import { appCluster, type ReconcileOptions } from './options.js';
 import { driftText } from '../sync/drift.js';
 import { applyToPlacements } from '../release/placements.js';
 import type { Release } from './release.js';
@@ -15,7 +15,7 @@ import { tookCommit, verifiedOrStale } from '../release/waves.js';
 import { placeAll, setPlacement } from './placement-states.js';
 
 export interface RecordDeps {
-  options: Pick<ReconcileOptions, 'clusterFor' | 'log' | 'metrics'>;
+  options: Pick<ReconcileOptions, 'clusterFor' | 'appClusterFor' | 'log' | 'metrics'>;
 }
 
 export async function recordSynced(d: RecordDeps, r: Release, ctx: ReconcileContext, log: Logger): Promise<void> {
@@ -158,8 +158,8 @@ async function pruneDroppedClusters(
   const result = await applyToPlacements(
     r,
     dropped.map((p) => ({ cluster: p.cluster, objects: [] })),
-    (c) => d.options.clusterFor(r.config, c),
-    { allowEmpty: true },
+    (c) => appCluster(d.options, r.config, c),
+    { allowEmpty: true, recordsOf: (c) => d.options.clusterFor(r.config, c) },
   );
   const clusters = dropped.map((p) => p.cluster);
   if (result.ok) log.info({ clusters }, 'pruned the clusters the topology no longer places the app on');
@@ -185,7 +185,9 @@ async function rollBack(
     return undefined;
   }
   const placements = good.placements!.filter((p) => clusters === undefined || clusters.includes(p.cluster));
-  const result = await applyToPlacements(r, placements, (c) => d.options.clusterFor(r.config, c));
+  const result = await applyToPlacements(r, placements, (c) => appCluster(d.options, r.config, c), {
+    recordsOf: (c) => d.options.clusterFor(r.config, c),
+  });
   if (!result.ok) {
     log.error({ err: result.errors.join('; ') }, 'automatic rollback failed');
     return undefined;

@@ -9,10 +9,12 @@ import type { EnvironmentConfig } from '../source/environments.js';
 import { recordEvent } from './events.js';
 import { appendRevision, deleteState, readHistory } from '../store/release-store.js';
 import { applyToPlacements } from '../release/placements.js';
+import { appCluster, type ClusterFor } from './options.js';
 import type { Logger } from './telemetry.js';
 
 export interface RemovalDeps {
-  clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort;
+  clusterFor: ClusterFor;
+  appClusterFor?: ClusterFor;
   log: Logger;
 }
 
@@ -71,5 +73,10 @@ async function pruneEverywhere(deps: RemovalDeps, r: Removable, home: ClusterPor
   const placed = r.placedOn ??
     (await readHistory(home, r)).find((h) => h.placements)?.placements?.map((p) => p.cluster) ?? ['local'];
   const empty = [...new Set(placed)].map((cluster) => ({ cluster, objects: [] }));
-  return (await applyToPlacements(r, empty, (c) => deps.clusterFor(r.config, c), { allowEmpty: true })).errors;
+  return (
+    await applyToPlacements(r, empty, (c) => appCluster(deps, r.config, c), {
+      allowEmpty: true,
+      recordsOf: (c) => deps.clusterFor(r.config, c),
+    })
+  ).errors;
 }

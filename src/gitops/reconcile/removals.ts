@@ -1,16 +1,16 @@
 /** Releases Git no longer declares: stopped, then pruned and recorded in the background (stop() waits for them). */
-import type { ClusterPort } from '../../ports/cluster.js';
 import type { Logger, Metrics } from './telemetry.js';
-import type { EnvironmentConfig } from '../source/environments.js';
 import { releaseKey, type Release } from './release.js';
 import { removeRelease, type Removable } from './release-removal.js';
+import type { ClusterFor } from './options.js';
 
 export class Removals {
   private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly d: {
-      clusterFor: (env: EnvironmentConfig | undefined, placementCluster: string) => ClusterPort;
+      clusterFor: ClusterFor;
+      appClusterFor?: ClusterFor;
       log: Logger;
       metrics: Metrics;
       /** Stops the release's trait watches. */
@@ -50,7 +50,11 @@ export class Removals {
       // Stopped, or declared again by a newer commit (that release takes over).
       if (
         await removeRelease(
-          { clusterFor: this.d.clusterFor, log: this.d.log },
+          {
+            clusterFor: this.d.clusterFor,
+            ...(this.d.appClusterFor ? { appClusterFor: this.d.appClusterFor } : {}),
+            log: this.d.log,
+          },
           r,
           commit,
           () => this.stopped() || this.releases.has(key),

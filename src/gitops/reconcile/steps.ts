@@ -12,7 +12,7 @@ import { driftOf } from '../sync/drift.js';
 import { formatRef } from '../../objects/objects.js';
 import { planApp, syncApp } from '../sync/sync.js';
 import { waitHealthy } from '../sync/wait.js';
-import type { ReconcileOptions } from './options.js';
+import { appCluster, type ReconcileOptions } from './options.js';
 import type { PlanOutput, StepInput } from './machine.js';
 import type { Semaphore } from '../../util/semaphore.js';
 import { placementsFor, setPlacement, verifiedOn } from './placement-states.js';
@@ -68,7 +68,8 @@ export function reconcileSteps(d: StepDeps) {
       objects: await desired(r, rendered, revision, k),
       ownedFields: p.ownedFields,
       components: rendered.app.app.spec.components,
-      cluster: d.options.clusterFor(r.config, p.cluster),
+      cluster: appCluster(d.options, r.config, p.cluster),
+      records: d.options.clusterFor(r.config, p.cluster),
       prune: true,
       force: true,
       health: health(r),
@@ -122,7 +123,8 @@ export function reconcileSteps(d: StepDeps) {
           scope: r,
           objects: await desired(r, rendered, i.revision, k),
           ownedFields: p.ownedFields,
-          cluster: d.options.clusterFor(r.config, p.cluster),
+          cluster: appCluster(d.options, r.config, p.cluster),
+          records: d.options.clusterFor(r.config, p.cluster),
           prune: true,
         });
         if (planned.plan.refused) throw new Error(planned.plan.refused);
@@ -167,7 +169,7 @@ export function reconcileSteps(d: StepDeps) {
     verify: step(async (r, i) => {
       const rendered = await d.lifecycle.prepare(r, i.revision);
       for (const p of rendered.placements) {
-        const h = await waitHealthy(d.options.clusterFor(r.config, p.cluster), p.objects, {
+        const h = await waitHealthy(appCluster(d.options, r.config, p.cluster), p.objects, {
           timeoutMs: d.options.verifyTimeoutMs ?? 120_000,
           health: health(r),
         });

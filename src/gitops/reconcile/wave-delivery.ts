@@ -11,7 +11,7 @@ import { waitHealthy } from '../sync/wait.js';
 import type { StageInput } from './delivery.js';
 import { recordEvent } from './events.js';
 import type { ReleaseLifecycle } from './lifecycle.js';
-import type { ReconcileOptions } from './options.js';
+import { appCluster, type ReconcileOptions } from './options.js';
 import { StepFailure } from './machine.js';
 import { placementsFor, setPlacement, verifiedOn } from './placement-states.js';
 import type { DeliveryResult, Release, Rendered } from './release.js';
@@ -75,7 +75,7 @@ export function placementWaves(d: WaveDeps) {
       }
     }
     if (!several) return;
-    const h = await waitHealthy(d.options.clusterFor(r.config, p.cluster), p.objects, {
+    const h = await waitHealthy(appCluster(d.options, r.config, p.cluster), p.objects, {
       timeoutMs: d.options.verifyTimeoutMs ?? 120_000,
       health: d.health(r),
     });

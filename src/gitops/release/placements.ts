@@ -32,7 +32,11 @@ export async function applyToPlacements(
   scope: SyncScope,
   placements: PlacementObjects[],
   clusterOf: (placementCluster: string) => ClusterPort,
-  opts: { allowEmpty?: boolean } = {},
+  opts: {
+    allowEmpty?: boolean;
+    /** Where each placement's records (inventory, lock) live, under the controller's identity (default: clusterOf). */
+    recordsOf?: (placementCluster: string) => ClusterPort;
+  } = {},
 ): Promise<PlacementsResult> {
   const results: PlacementsResult['results'] = [];
   const errors: string[] = [];
@@ -42,6 +46,7 @@ export async function applyToPlacements(
       objects: p.objects,
       ownedFields: p.ownedFields,
       cluster: clusterOf(p.cluster),
+      ...(opts.recordsOf ? { records: opts.recordsOf(p.cluster) } : {}),
       prune: true,
       force: true,
       ...(opts.allowEmpty ? { allowEmpty: true } : {}),

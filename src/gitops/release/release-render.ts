@@ -83,7 +83,10 @@ export function renderRelease(
       metadata: inEnvironment(obj.metadata),
     }));
     const owned = p.ownedFields?.map((f) => ({ ...f, ref: inEnvironment(f.ref) }));
-    return { cluster: p.cluster, objects: withNamespaces(objects), ...(owned ? { ownedFields: owned } : {}) };
+    // A tenant (an environment with a serviceAccount) writes into namespaces the platform made for it: Ferry does
+    // not add the Namespace objects it would create otherwise (a tenant has no right to them).
+    const all = configured?.serviceAccount ? objects : withNamespaces(objects);
+    return { cluster: p.cluster, objects: all, ...(owned ? { ownedFields: owned } : {}) };
   });
   // Waves naming a cluster the topology does not place: refused here, for ferry apply as for ferry serve.
   const waves = waveOrder(placements, configured?.waves, {

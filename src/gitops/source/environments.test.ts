@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFerryConfig } from './environments.js';
+import { parseFerryConfig, tenantUser } from './environments.js';
 
 describe('ferry.yaml', () => {
   it('defaults: auto-rollback off, removed apps pruned', () => {
@@ -101,5 +101,43 @@ describe('ferry.yaml metrics', () => {
     if (r.ok) return;
     expect(r.problems.map((p) => p.message)).toEqual([message]);
     expect(r.problems[0]!.at).toMatchObject({ file: 'ferry.yaml', line });
+  });
+});
+
+describe('ferry.yaml serviceAccount (tenancy)', () => {
+  const parse = (text: string) => parseFerryConfig(text, 'ferry.yaml');
+
+  it('a bare name is in the environment namespace; namespace/name is kept; the user is the API server one', () => {
+    const r = parse(
+      [
+        'environments:',
+        '  - {name: team-a, namespace: team-a, serviceAccount: deployer}',
+        '  - {name: team-b, serviceAccount: tenants/team-b}',
+        '  - {name: ops}',
+        '',
+      ].join('\n'),
+    );
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.environments.map((e) => e.serviceAccount)).toEqual(['team-a/deployer', 'tenants/team-b', undefined]);
+    expect(r.value.environments.map(tenantUser)).toEqual([
+      'system:serviceaccount:team-a:deployer',
+      'system:serviceaccount:tenants:team-b',
+      undefined,
+    ]);
+  });
+
+  it('a bare name without a namespace, or a malformed one, is an error at its line', () => {
+    const r = parse(['environments:', '  - name: prod', '    serviceAccount: deployer', ''].join('\n'));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems[0]!.message).toBe(
+      'environments[0].serviceAccount "deployer" needs a namespace: write <namespace>/deployer, ' +
+        'or give the environment a namespace',
+    );
+    expect(r.problems[0]!.at).toMatchObject({ file: 'ferry.yaml', line: 3, column: 21 });
+    const bad = parse(['environments:', '  - {name: prod, serviceAccount: "a/b/c"}', ''].join('\n'));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems[0]!.at).toMatchObject({ line: 2 });
   });
 });

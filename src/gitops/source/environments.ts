@@ -20,6 +20,11 @@ export interface EnvironmentConfig {
   context?: string;
   kubeconfig?: string;
   namespace?: string;
+  /**
+   * The ServiceAccount ("namespace/name") its apps' objects are applied, pruned and read as: the controller
+   * impersonates it (tenancy, as Flux's serviceAccountName); its own records stay under its own identity.
+   */
+  serviceAccount?: string;
   /** Where traits read this environment's metrics: its own fields over ferry.yaml's top-level `metrics`. */
   metrics?: MetricsSourceConfig;
   /** Where its releases come from, and the gates they pass (none: it follows Git). */
@@ -60,6 +65,9 @@ export interface FerryConfig {
 const EMPTY: FerryConfig = { environments: [], defaults: { autoRollback: false, pruneRemovedApps: true } };
 
 const NAME = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+
+/** A ServiceAccount: "name" (in the environment's namespace) or "namespace/name". */
+const SERVICE_ACCOUNT = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
 
 const SELECTOR = { type: 'string', minLength: 1 } as const;
 const METRICS = {
@@ -104,6 +112,7 @@ const SCHEMA = {
           context: { type: 'string', minLength: 1 },
           kubeconfig: { type: 'string', minLength: 1 },
           namespace: { type: 'string', pattern: NAME, maxLength: 63 },
+          serviceAccount: { type: 'string', pattern: SERVICE_ACCOUNT },
           metrics: METRICS,
           promotion: PROMOTION_SCHEMA,
           waves: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, minItems: 1 },
@@ -200,6 +209,21 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
       ),
     );
   };
+  // A ServiceAccount without its namespace takes the environment's; without either it names nothing.
+  (cfg.environments ?? []).forEach((e, i) => {
+    if (e.serviceAccount === undefined || e.serviceAccount.includes('/') || e.namespace) return;
+    const pos = lines.linePos(
+      (doc.getIn(['environments', i, 'serviceAccount'], true) as { range?: number[] } | undefined)?.range?.[0] ?? 0,
+    );
+    problems.push(
+      problem(
+        'PolicyInvalid',
+        `environments[${i}].serviceAccount "${e.serviceAccount}" needs a namespace: ` +
+          `write <namespace>/${e.serviceAccount}, or give the environment a namespace`,
+        { file, line: pos.line, column: pos.col },
+      ),
+    );
+  });
   const promotions = checkPromotions(cfg.environments ?? []);
   for (const p of promotions.problems) {
     const path = ['environments', p.index, 'promotion', ...(p.field ? [p.field] : [])];
@@ -223,8 +247,13 @@ export function parseFerryConfig(text: string, file: string): Result<FerryConfig
       const wavesNode = e.waves && (doc.getIn(['environments', i, 'waves'], true) as { range?: number[] } | undefined);
       const wavesPos = wavesNode ? lines.linePos(wavesNode.range?.[0] ?? 0) : undefined;
       const wavesAt = wavesPos && { file, line: wavesPos.line, column: wavesPos.col };
+      const serviceAccount =
+        e.serviceAccount === undefined || e.serviceAccount.includes('/')
+          ? e.serviceAccount
+          : `${e.namespace}/${e.serviceAccount}`;
       return {
         ...e,
+        ...(serviceAccount ? { serviceAccount } : {}),
         ...(metrics ? { metrics } : {}),
         ...(promotion ? { promotion } : {}),
         ...(wavesAt ? { wavesAt } : {}),
@@ -261,3 +290,10 @@ export const emptyFerryConfig = (): FerryConfig => ({
   environments: [],
   defaults: { autoRollback: false, pruneRemovedApps: true },
 });
+
+/** The user an environment's apps act as (its `serviceAccount`, as the API server names it), if it has one. */
+export function tenantUser(env: Pick<EnvironmentConfig, 'serviceAccount'> | undefined): string | undefined {
+  if (!env?.serviceAccount) return undefined;
+  const [namespace, name] = env.serviceAccount.split('/');
+  return `system:serviceaccount:${namespace}:${name}`;
+}

@@ -27,6 +27,11 @@ export interface SyncOptions {
   ownedFields?: readonly ObjectField[];
   components?: { name: string; dependsOn?: string[] }[];
   cluster: ClusterPort;
+  /**
+   * Where Ferry's own records of this sync live (its inventory and lock, in ferry-system), under the controller's
+   * identity when `cluster` is a tenant's (an environment's serviceAccount, impersonated). Default: `cluster`.
+   */
+  records?: ClusterPort;
   prune?: boolean;
   adopt?: boolean;
   allowEmpty?: boolean;
@@ -69,7 +74,7 @@ export async function planApp(
   // The hash is of the object as rendered: a runtime trait's writes never make it a new desired state.
   const rendered = opts.objects.map((o) => tracked(opts.scope, o));
   const [inventory, live] = await Promise.all([
-    readInventory(opts.cluster, opts.scope),
+    readInventory(opts.records ?? opts.cluster, opts.scope),
     readLive(opts.cluster, rendered.map(refOf)),
   ]);
   const gone = inventory.filter((r) => !live.has(refKey(r)));
@@ -124,7 +129,7 @@ export async function syncApp(opts: SyncOptions): Promise<SyncResult> {
       pre.failures.map((f) => f.message),
       first.plan,
     );
-  const lock = await acquireLock(opts.cluster, opts.scope);
+  const lock = await acquireLock(opts.records ?? opts.cluster, opts.scope);
   try {
     const { plan, desired } = await planApp(opts);
     if (plan.refused) return result(false, 'planned', [], [plan.refused], plan);
@@ -228,8 +233,9 @@ async function carryOut(
   // 4. Inventory, then prune what left the desired set.
   const deletions = plan.items.filter((i) => i.action === 'delete').reverse();
   try {
-    if (!sameInventory(await readInventory(cluster, opts.scope), desired.map(refOf)))
-      await writeInventory(cluster, opts.scope, desired.map(refOf));
+    const records = opts.records ?? cluster;
+    if (!sameInventory(await readInventory(records, opts.scope), desired.map(refOf)))
+      await writeInventory(records, opts.scope, desired.map(refOf));
   } catch (e) {
     return result(false, 'apply', [...items, ...applied], [`recording the inventory: ${describe(e)}`], plan);
   }
