@@ -372,6 +372,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       SERVE_DEFAULTS.resync,
     )
     .option('--no-leader-elect', 'run without leader election (a single replica)')
+    .option('--shards <n>', 'spread the apps over the replicas: N shards, each owned through its own Lease')
     .option('--lease-duration <duration>', 'leader lease duration', duration(), SERVE_DEFAULTS.leaseDuration)
     .option('--identity <name>', "this replica's name in the lease (default host-pid-random)")
     .option('--leader-election-id <name>', 'the leader Lease in ferry-system (default ferry-controller.<source id>)')

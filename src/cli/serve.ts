@@ -11,6 +11,8 @@ import { tenantUser, type EnvironmentConfig } from '../gitops/source/environment
 import { GitSource, isRemote, type GitAuth } from '../gitops/source/git-source.js';
 import type { KubeCluster } from '../kube/kube-cluster.js';
 import { runLeaderElection } from '../gitops/controller/leader.js';
+import { runShards } from '../gitops/controller/shards.js';
+import { requestPoll, watchPollRequests } from '../gitops/store/poll-request.js';
 import { leaderLeaseName } from '../gitops/store/record-names.js';
 import { sourceId } from '../gitops/store/release-store.js';
 import { startServer } from '../gitops/controller/server.js';
@@ -45,6 +47,8 @@ export interface ServeCommand {
   verifyTimeout: string;
   resync: string;
   leaderElect: boolean;
+  /** Shard the apps over the replicas (N Leases); replaces leader election. */
+  shards?: string;
   leaseDuration: string;
   identity?: string;
   /** The leader Lease's name (default ferry-controller.<source>). */
@@ -93,6 +97,10 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
       "--leader-election-id must be a Lease name (lowercase letters, digits, '-' and '.'), " +
         `not "${cmd.leaderElectionId}"`,
     );
+  const shards = cmd.shards === undefined ? undefined : Number(cmd.shards);
+  if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || shards > 1024))
+    throw new UsageError(`--shards must be a whole number from 1 to 1024, not "${cmd.shards}"`);
+  const identity = cmd.identity ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   // The controller's own cluster: a missing or garbled kubeconfig, or an unknown context, is located
   // (exit 1).
   // A long-running controller retries transient errors with the adapter's defaults.
@@ -158,6 +166,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     verifyTimeoutMs: parseDuration(cmd.verifyTimeout),
     resyncMs: cmd.resync === '0' ? 0 : parseDuration(cmd.resync),
     concurrency: Number(cmd.concurrency),
+    ...(shards !== undefined ? { shards, identity } : {}),
     runtimeTraits: RUNTIME_TRAITS,
     traitContext: traitContext(cmd),
     // Each environment's metrics (ferry.yaml `metrics`), else the Prometheus the command names.
@@ -183,8 +192,14 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
           }
         : { ready: true, message: 'standby (not the leader)' },
     trigger: () => {
-      if (leading) controller.trigger();
-      return leading;
+      if (!leading) return false;
+      controller.trigger();
+      // Sharded: the commit may change apps of every replica's shards; they all poll.
+      if (shards !== undefined)
+        void requestPoll(home, sourceId(repo, cmd.path), identity).catch((e) =>
+          log.warn({ err: (e as Error).message }, 'cannot ask the other replicas to poll'),
+        );
+      return true;
     },
     api: createApi(
       controllerApi(
@@ -226,8 +241,34 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     controller.start();
   };
   let election: Promise<void> = Promise.resolve();
-  if (cmd.leaderElect) {
-    const identity = cmd.identity ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  if (shards !== undefined) {
+    const source = sourceId(repo, cmd.path);
+    lead();
+    election = Promise.all([
+      runShards({
+        cluster: home,
+        source,
+        identity,
+        shards,
+        leaseSeconds: parseDuration(cmd.leaseDuration) / 1000,
+        signal: stop.signal,
+        take: (shard) => controller.takeShard(shard),
+        drop: (shard) => controller.dropShard(shard),
+        log,
+      }),
+      watchPollRequests(
+        home,
+        source,
+        identity,
+        () => controller.trigger(),
+        stop.signal,
+        (e) => log.warn({ err: e.message }, 'watching poll requests failed; trying again'),
+      ),
+    ])
+      .then(() => undefined)
+      .catch((e) => log.error({ err: (e as Error).message }, 'sharding failed'));
+    log.info({ identity, shards }, 'sharded: taking a fair share of the shards');
+  } else if (cmd.leaderElect) {
     const lease = cmd.leaderElectionId ?? leaderLeaseName(sourceId(repo, cmd.path));
     election = runLeaderElection({
       cluster: home,

@@ -27,7 +27,11 @@ export async function mintToken(namespace: string, name: string): Promise<string
     .createNamespacedServiceAccountToken({
       name,
       namespace,
-      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { audiences: [], expirationSeconds: 3600 },
+      },
     });
   const token = r.status?.token;
   if (!token) throw new Error(`no token for ${namespace}/${name}`);

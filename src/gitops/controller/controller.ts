@@ -35,6 +35,7 @@ import { promotionOrder } from '../source/promotion-policy.js';
 import type { RecordScope } from '../store/record-names.js';
 import { TraitStage } from '../reconcile/delivery.js';
 import { appCluster, type ClusterFor, type ReconcileOptions } from '../reconcile/options.js';
+import { shardOf } from './shards.js';
 import type { AnyRuntimeTrait, TraitRuntimeContext } from '../../traits/api/runtime-trait.js';
 import type { Removable } from '../reconcile/release-removal.js';
 import { Removals } from '../reconcile/removals.js';
@@ -64,6 +65,13 @@ export interface ControllerOptions {
   clusterFor: ClusterFor;
   /** The same, as the identity the apps' objects are written and read with (see ReconcileOptions). */
   appClusterFor?: ClusterFor;
+  /**
+   * Sharded (`ferry serve --shards N`): this replica reconciles only the apps of the shards it was given
+   * (takeShard), none at start. Absent: every app.
+   */
+  shards?: number;
+  /** This replica's name (--identity): written into each state it records (`reconciler`). */
+  identity?: string;
   registry: DefinitionRegistry;
   metrics: Metrics;
   log: Logger;
@@ -245,6 +253,46 @@ export class Controller {
     };
   }
 
+  /** The shards this replica owns (sharded only). */
+  private readonly ownedShards = new Set<number>();
+  /** Folders whose apps are all other replicas' (sharded only), by path: the digest they were read at. */
+  private readonly foreignFolders = new Map<string, { digest: string; apps: string[] }>();
+
+  /** Whether this replica reconciles the app (always, unless sharded). */
+  owns(app: string): boolean {
+    return this.o.shards === undefined || this.ownedShards.has(shardOf(this.sourceKey, app, this.o.shards));
+  }
+
+  /** A shard became this replica's: its apps are read from the current commit on the next poll, now. */
+  takeShard(shard: number): void {
+    this.ownedShards.add(shard);
+    this.lastCommit = undefined;
+    this.trigger();
+  }
+
+  /**
+   * A shard is no longer this replica's: no new release of it starts, and this resolves once every one of its
+   * releases has stopped and finished writing (the shard's Lease may be given up then).
+   */
+  async dropShard(shard: number): Promise<void> {
+    this.ownedShards.delete(shard);
+    // A poll under way may still be starting releases of the shard: they are stopped below once it ends.
+    await this.polling;
+    const mine = [...this.releases.values()].filter(
+      (r) => shardOf(this.sourceKey, r.app, this.o.shards ?? 1) === shard,
+    );
+    for (const r of mine) {
+      r.actor?.stop();
+      this.traits.unwatch(r.app, r.env);
+      // Forgotten first: a step still waiting for the gate finds it gone and does not start.
+      this.releases.delete(`${r.app}/${r.env}`);
+    }
+    // A step under way (a render, an apply) runs to its end, and what it persists is written, before the hand-over.
+    await Promise.all(mine.map(async (r) => r.running?.catch(() => undefined)));
+    await Promise.all(mine.map((r) => r.io));
+    await this.removals.settled();
+  }
+
   /** Whether the loop should run: a start asked for while a stop finishes runs once the stop is done. */
   private wanted = false;
   private stopping?: Promise<void>;
@@ -396,6 +444,7 @@ export class Controller {
       for (const [key, saved] of (await this.saved.on(cluster)) ?? []) {
         const summary = saved.summary;
         if (!summary || summary.source !== this.sourceKey || declared.has(key) || this.releases.has(key)) continue;
+        if (!this.owns(summary.app)) continue;
         const envConfig = config?.environments.find((e) => e.name === summary.env);
         // Its state lives on the cluster of its environment: only that cluster's listing speaks for it.
         if (this.o.clusterFor(envConfig, 'local') !== cluster) continue;
@@ -429,6 +478,9 @@ export class Controller {
         }
         continue;
       }
+      // A folder of other replicas' apps, unchanged: not read again.
+      const foreign = this.foreignFolders.get(folder.path);
+      if (foreign?.digest === folder.digest && !foreign.apps.some((a) => this.owns(a))) continue;
       const loaded = loadAppFolder(this.o.source, folder);
       const result = await loaded;
       const configProblems = layout.config.ok ? [] : layout.config.problems;
@@ -440,9 +492,17 @@ export class Controller {
         loaded: configProblems.length > 0 ? Promise.resolve({ ok: false, problems: configProblems }) : loaded,
       };
       const pairs = releasePairs(folder, result, known, config);
+      if (this.o.shards !== undefined) {
+        const apps = [...new Set(pairs.map((p) => p.app))];
+        if (pairs.length > 0 && !apps.some((a) => this.owns(a)))
+          this.foreignFolders.set(folder.path, { digest: folder.digest, apps });
+        else this.foreignFolders.delete(folder.path);
+      }
       for (const p of pairs) {
         const key = `${p.app}/${p.env}`;
         declared.add(key);
+        // Another replica's shard: declared (not removed), not reconciled here.
+        if (!this.owns(p.app)) continue;
         let release = this.releases.get(key);
         const fresh = !release;
         if (!release) {

@@ -137,7 +137,7 @@ export class ReleaseLifecycle {
     const snapshot = r.actor!.getPersistedSnapshot();
     const cluster = this.d.options.clusterFor(r.config, 'local');
     if (state === 'synced' && previous === 'verifying' && ctx.revision) placeAll(r, ctx.revision);
-    const summary = summaryOf(r, state, ctx);
+    const summary = summaryOf(r, state, ctx, this.d.options.identity);
     this.d.options.changed?.(summary);
     const log = this.d.options.log.child({ app: r.app, env: r.env, commit: ctx.revision });
     if (state !== 'synced' && state !== 'failed') log.debug({ state }, 'state');
@@ -176,7 +176,7 @@ export class ReleaseLifecycle {
     const cluster = this.d.options.clusterFor(r.config, 'local');
     const seq = ++r.persistSeq;
     const snapshot = r.actor!.getPersistedSnapshot();
-    const summary = summaryOf(r, s.value as string, s.context);
+    const summary = summaryOf(r, s.value as string, s.context, this.d.options.identity);
     this.d.options.changed?.(summary);
     r.io = r.io
       .then(async () => {

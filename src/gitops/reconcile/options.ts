@@ -23,6 +23,8 @@ export interface ReconcileOptions {
   verifyTimeoutMs?: number;
   /** The runtime traits' hooks (hold-back at apply, the delivering stage). */
   traits: TraitStage;
+  /** The replica (`ferry serve --identity`) whose states these are: recorded as each summary's `reconciler`. */
+  identity?: string;
   /** Told every summary a release writes (its state, a trait's or a wave's progress): the API's live stream. */
   changed?: (summary: StateSummary) => void;
 }

@@ -136,7 +136,7 @@ export function currentSummary(r: Release): StateSummary | undefined {
 }
 
 /** What `ferry status` shows of a release in `state`. */
-export function summaryOf(r: Release, state: string, ctx: ReconcileContext): StateSummary {
+export function summaryOf(r: Release, state: string, ctx: ReconcileContext, reconciler?: string): StateSummary {
   // While held, the commit running is the one rolled back to; the machine's commit waits.
   const running = state === 'held' ? (r.heldCommit ?? ctx.revision) : ctx.revision;
   const waiting = state === 'failed' && ctx.failure && WAITS_FOR_COMMIT.has(ctx.failure.reason);
@@ -154,6 +154,7 @@ export function summaryOf(r: Release, state: string, ctx: ReconcileContext): Sta
     ...lastErrorOf(state, ctx),
     updatedAt: new Date().toISOString(),
     source: r.source,
+    ...(reconciler ? { reconciler } : {}),
     ...(r.traits.size > 0 ? { traits: [...r.traits.values()] } : {}),
     ...(r.placements ? { placements: r.placements.map((p) => ({ ...p })) } : {}),
   };

@@ -30,13 +30,15 @@ export function reconcileSteps(d: StepDeps) {
     fromPromise<unknown, StepInput>(({ input }) => {
       const r = d.releases.get(`${input.app}/${input.env}`);
       if (!r) return Promise.reject(new Error(`${input.app}/${input.env} is no longer reconciled here`));
-      const current = () =>
-        d.releases.get(`${r.app}/${r.env}`) === r
-          ? fn(r, input)
-          : Promise.reject(new Error(`${r.app}/${r.env} was removed`));
-      const running = gated ? d.gate.run(current) : current();
-      r.running = running;
-      return running;
+      // `running` is the step while it runs (not while it waits for the gate): a hand-over waits for that alone.
+      const current = () => {
+        if (d.releases.get(`${r.app}/${r.env}`) !== r)
+          return Promise.reject(new Error(`${r.app}/${r.env} was removed`));
+        const running = fn(r, input);
+        r.running = running;
+        return running;
+      };
+      return gated ? d.gate.run(current) : current();
     });
   const health = (r: Release) => definitionHealth(r.rendered!.registry, r.rendered!.app.app.spec.components, r.app);
   const stageInput = (r: Release, rendered: Rendered, revision: string, k: number) =>

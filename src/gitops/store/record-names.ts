@@ -52,7 +52,7 @@ export const recordLabels = (kind: RecordKind, s: RecordScope): Record<string, s
  * unscoped ones (undefined), or only the unscoped ones (null).
  */
 export function recordSelector(
-  kind: RecordKind | 'source',
+  kind: RecordKind | 'source' | 'poll',
   source?: string | null,
   extra: Record<string, string> = {},
 ): string {

@@ -47,6 +47,8 @@ export interface StateSummary {
   waitingFor?: string;
   specDigest?: string;
   lastGood?: string;
+  /** The controller replica (its `--identity`) that wrote this state. */
+  reconciler?: string;
   health?: string;
   hold?: string;
   /**

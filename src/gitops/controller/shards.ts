@@ -1,0 +1,164 @@
+/**
+ * Sharding `ferry serve` across replicas (`--shards N`), on Leases only. Each app of a Git source hashes to one of
+ * N shards; each shard is owned through its own Lease in ferry-system (ferry-shard.<source>.<i>-of-<N>). Every
+ * replica keeps a membership Lease (ferry-replica.<source>.<identity digest>, labelled with the source) and takes
+ * its fair share of the shards: with M live replicas sorted by identity, the k-th owns ⌊N/M⌋ shards, one more
+ * when k < N mod M. A replica over its share hands its highest shards back: it stops reconciling their apps
+ * first and gives the Lease up only then; a replica under its share takes shards that are free or expired. So no
+ * app is reconciled by two replicas at once: a shard changes hands only through a released or expired Lease, and
+ * a replica that cannot renew stops its shards before the Lease can expire (at two thirds of its duration).
+ */
+import { createHash } from 'node:crypto';
+import { ClusterError, type ClusterPort } from '../../ports/cluster.js';
+import type { KubeObject } from '../../objects/objects.js';
+import { SYSTEM_NAMESPACE } from '../store/record-names.js';
+import { ensureSystemNamespace } from '../store/inventory.js';
+import { giveUpLease, leaseRef, microTime, tryTakeLease } from '../store/lease.js';
+
+/** The shard of an app: the first 4 bytes of sha256(source/app), modulo `shards`. */
+export function shardOf(source: string, app: string, shards: number): number {
+  return createHash('sha256').update(`${source}/${app}`).digest().readUInt32BE(0) % shards;
+}
+
+export const shardLeaseName = (source: string, shard: number, shards: number): string =>
+  `ferry-shard.${source}.${shard}-of-${shards}`;
+
+export const LABEL_REPLICA_OF = 'ferry.dev/replica-of';
+
+const replicaLeaseName = (source: string, identity: string) =>
+  `ferry-replica.${source}.${createHash('sha256').update(identity).digest('hex').slice(0, 16)}`;
+
+/** How many shards the k-th of `members` replicas (sorted) owns. */
+export function fairShare(shards: number, members: number, k: number): number {
+  return Math.floor(shards / members) + (k < shards % members ? 1 : 0);
+}
+
+export interface ShardOptions {
+  cluster: ClusterPort;
+  source: string;
+  identity: string;
+  shards: number;
+  leaseSeconds: number;
+  signal: AbortSignal;
+  /** A shard is this replica's: start reconciling its apps. */
+  take(shard: number): void;
+  /** A shard is no longer this replica's: resolves once nothing of it is reconciled any more. */
+  drop(shard: number): Promise<void>;
+  log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((r) => {
+    const t = setTimeout(r, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        r();
+      },
+      { once: true },
+    );
+  });
+
+/** Runs this replica's part until `signal` aborts; then stops its shards and gives their Leases up. */
+export async function runShards(o: ShardOptions): Promise<void> {
+  const owned = new Map<number, number>(); // shard → when its Lease was last renewed
+  // Shards being stopped (their releases finishing a step): a handed-back one keeps its Lease renewed until then.
+  const leaving = new Map<number, Promise<void>>();
+  const period = (o.leaseSeconds * 1000) / 3;
+  const stepDown = (o.leaseSeconds * 1000 * 2) / 3;
+  const lease = (shard: number) => shardLeaseName(o.source, shard, o.shards);
+  await ensureSystemNamespace(o.cluster).catch(() => undefined);
+  /** Stops a shard's releases in the background; a shard handed back is given up only once they have stopped. */
+  const leave = (shard: number, why: string, handBack: boolean) => {
+    if (leaving.has(shard)) return;
+    if (!handBack) owned.delete(shard);
+    const done = o
+      .drop(shard)
+      .then(() => (handBack ? giveUpLease(o.cluster, lease(shard), o.identity).catch(() => undefined) : undefined))
+      .catch((e: unknown) => o.log.warn({ shard, err: (e as Error).message }, 'stopping a shard failed'))
+      .finally(() => {
+        owned.delete(shard);
+        leaving.delete(shard);
+        o.log.info({ shard, shards: o.shards, why }, 'shard released');
+      });
+    leaving.set(shard, done);
+  };
+  // The first round only announces this replica: replicas started together see each other before taking shards.
+  let announced = false;
+  while (!o.signal.aborted) {
+    try {
+      const members = await liveMembers(o);
+      if (!announced) {
+        announced = true;
+        await sleep(period / 2, o.signal);
+        continue;
+      }
+      const k = members.indexOf(o.identity);
+      const share = fairShare(o.shards, members.length, k < 0 ? members.length : k);
+      // Renew what is held (a shard on its way out too); a Lease someone else holds now is gone.
+      for (const shard of [...owned.keys()]) {
+        const r = await tryTakeLease(o.cluster, lease(shard), o.identity, o.leaseSeconds);
+        if (r.held) owned.set(shard, Date.now());
+        else leave(shard, `taken by ${r.holder ?? 'another replica'}`, false);
+      }
+      // Over the share (a replica joined): hand the highest shards back, each stopped before its Lease goes.
+      const staying = [...owned.keys()].filter((shard) => !leaving.has(shard)).sort((a, b) => b - a);
+      for (const shard of staying.slice(0, Math.max(0, staying.length - share)))
+        leave(shard, `rebalancing to ${members.length} replicas`, true);
+      // Under it: take shards that are free or expired, in order.
+      let mine = Math.min(staying.length, share);
+      for (let shard = 0; shard < o.shards && mine < share && !o.signal.aborted; shard++) {
+        if (owned.has(shard) || leaving.has(shard)) continue;
+        const r = await tryTakeLease(o.cluster, lease(shard), o.identity, o.leaseSeconds);
+        if (!r.held) continue;
+        owned.set(shard, Date.now());
+        mine++;
+        o.log.info({ shard, shards: o.shards, replicas: members.length }, 'shard taken');
+        o.take(shard);
+      }
+    } catch (e) {
+      if (!(e instanceof ClusterError)) throw e;
+      o.log.warn({ err: e.message }, 'shard leases: cannot reach the API server');
+    }
+    // A shard not renewed for two thirds of the Lease: stopped before another replica may take it.
+    for (const [shard, renewed] of [...owned])
+      if (Date.now() - renewed > stepDown) leave(shard, 'its Lease could not be renewed', false);
+    await sleep(owned.size > 0 ? period : period / 2, o.signal);
+  }
+  for (const shard of [...owned.keys()]) leave(shard, 'shutting down', true);
+  await Promise.all([...leaving.values()]);
+  await o.cluster.delete(leaseRef(replicaLeaseName(o.source, o.identity))).catch(() => undefined);
+}
+
+/** Renews this replica's membership Lease; returns the identities of the live replicas, sorted. */
+async function liveMembers(o: ShardOptions): Promise<string[]> {
+  const now = new Date();
+  const lease: KubeObject = {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: {
+      name: replicaLeaseName(o.source, o.identity),
+      namespace: SYSTEM_NAMESPACE,
+      labels: { [LABEL_REPLICA_OF]: o.source },
+    },
+    spec: { holderIdentity: o.identity, leaseDurationSeconds: o.leaseSeconds, renewTime: microTime(now) },
+  };
+  await o.cluster.apply(lease, { force: true });
+  const all = await o.cluster.list(
+    'coordination.k8s.io/v1',
+    'Lease',
+    SYSTEM_NAMESPACE,
+    `${LABEL_REPLICA_OF}=${o.source}`,
+  );
+  const live = all
+    .map((l) => l.spec as { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number })
+    .filter(
+      (s) =>
+        s.holderIdentity &&
+        s.renewTime &&
+        Date.parse(s.renewTime) + (s.leaseDurationSeconds ?? o.leaseSeconds) * 1000 >= now.getTime(),
+    )
+    .map((s) => s.holderIdentity!);
+  return [...new Set([...live, o.identity])].sort();
+}
