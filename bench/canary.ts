@@ -21,6 +21,7 @@
  * ferry_analysis_queries_total, and Prometheus's own /api/v1/query request count), and whether every app
  * ended held with a Failed revision of each bad commit; then one JSON line.
  */
+import { percentile } from './stats.js';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,8 +78,7 @@ const sleep = async (ms: number) => {
 };
 
 /** Nearest-rank percentile of an ascending list. */
-const pct = (sorted: number[], p: number) =>
-  sorted.length === 0 ? NaN : sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const pct = percentile;
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return { n: s.length, p50: pct(s, 50), p95: pct(s, 95), p99: pct(s, 99), max: s.at(-1) ?? NaN };

@@ -51,7 +51,7 @@ export class GitSource {
   private head?: string;
   private readonly dir: string;
   /** Where isomorphic-git finds the repository: a working copy's folder, or a bare repository's. */
-  private readonly at: { dir: string } | { gitdir: string };
+  private readonly at: ({ dir: string } | { gitdir: string }) & { cache: object };
   private readonly remote: boolean;
   private cloned: boolean;
 
@@ -60,7 +60,10 @@ export class GitSource {
     if (this.remote && /\/\/[^/]*@/.test(opts.repo))
       throw new SourceError('put Git credentials in FERRY_GIT_TOKEN / FERRY_GIT_PASSWORD or a Secret, not in the URL');
     this.dir = this.remote ? opts.cacheDir : opts.repo;
-    this.at = !this.remote && isBare(opts.repo) ? { gitdir: opts.repo } : { dir: this.dir };
+    // One object cache for every read: without it isomorphic-git loads the pack index and the packfile again for
+    // each readTree/readBlob (5,000 apps read at once held 5,000 copies of the pack: 5.5 GB).
+    const cache = {};
+    this.at = !this.remote && isBare(opts.repo) ? { gitdir: opts.repo, cache } : { dir: this.dir, cache };
     this.cloned = !this.remote || fs.existsSync(`${opts.cacheDir}/.git`);
   }
 
