@@ -5,13 +5,12 @@
  * host to nothing, as a backstop.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { ROOT } from './root.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** The repository (this file runs from bench/ under vitest, from dist/bench/ built). */
-export const ROOT = here.split('/').at(-2) === 'dist' ? join(here, '..', '..') : join(here, '..');
+export { ROOT } from './root.js';
 /** Where the tests save their screenshots (the README shows the grid's). */
 export const SCREENSHOTS = join(ROOT, 'docs', 'images');
 

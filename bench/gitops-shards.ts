@@ -6,11 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readState } from '../src/localcluster/state.js';
 import { cpuSeconds, peakRssMiB } from './proc-usage.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { ROOT } from './root.js';
 
 interface Replica {
   identity: string;

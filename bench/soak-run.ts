@@ -9,11 +9,9 @@ import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { KubeCluster } from '../src/kube/kube-cluster.js';
+import { ROOT } from './root.js';
 import { median, percentile } from './stats.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface SoakOptions {
   kubeconfig: string;

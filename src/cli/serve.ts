@@ -225,7 +225,10 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     { port: server.port, address: cmd.address ?? '127.0.0.1', repo, path: cmd.path, interval: cmd.interval },
     'ferry serve listening on 127.0.0.1',
   );
-  io.err(`ferry serve: http://127.0.0.1:${server.port} (dashboard, healthz, readyz, metrics, webhook, api/v1)\n`);
+  io.err(
+    `ferry serve: http://${cmd.address && cmd.address !== '0.0.0.0' ? cmd.address : '127.0.0.1'}:${server.port} ` +
+      '(dashboard, healthz, readyz, metrics, webhook, api/v1)\n',
+  );
   const stop = new AbortController();
   const done = new Promise<void>((r) => stop.signal.addEventListener('abort', () => r(), { once: true }));
   const shutdown = (signal: string) => {
@@ -244,7 +247,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
   if (shards !== undefined) {
     const source = sourceId(repo, cmd.path);
     lead();
-    election = Promise.all([
+    election = Promise.allSettled([
       runShards({
         cluster: home,
         source,
@@ -264,9 +267,9 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
         stop.signal,
         (e) => log.warn({ err: e.message }, 'watching poll requests failed; trying again'),
       ),
-    ])
-      .then(() => undefined)
-      .catch((e) => log.error({ err: (e as Error).message }, 'sharding failed'));
+    ]).then((results) => {
+      for (const x of results) if (x.status === 'rejected') log.error({ err: String(x.reason) }, 'sharding failed');
+    });
     log.info({ identity, shards }, 'sharded: taking a fair share of the shards');
   } else if (cmd.leaderElect) {
     const lease = cmd.leaderElectionId ?? leaderLeaseName(sourceId(repo, cmd.path));

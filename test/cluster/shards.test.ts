@@ -167,6 +167,38 @@ function overlaps(): string[] {
   return out;
 }
 
+/**
+ * Every app each live replica holds a release of (its ferry_app_sync_status gauge), checked against the shard
+ * Leases: undefined once every app is held by exactly one replica, the holder of its shard; else what is wrong.
+ */
+async function ownershipProblems(): Promise<string | undefined> {
+  const held = await holders();
+  const seen = new Map<string, string[]>();
+  for (const [who, s] of replicas) {
+    if (!s.running) continue;
+    const { text } = await s.http('/metrics');
+    for (const line of text.split('\n')) {
+      const app = /^ferry_app_sync_status\{.*app="([^"]+)".*\} 1$/.exec(line)?.[1];
+      if (app) seen.set(app, [...(seen.get(app) ?? []), who]);
+    }
+  }
+  for (let i = 0; i < APPS; i++) {
+    const by = seen.get(appName(i)) ?? [];
+    const holder = held[shardOfApp(i)]?.holder;
+    if (by.length !== 1 || by[0] !== holder)
+      return `${appName(i)}: held by ${by.join(', ') || 'no replica'}, shard of ${holder}`;
+  }
+  return undefined;
+}
+const everyAppOwnedOnce = () =>
+  eventually(
+    'every app held by the holder of its shard alone',
+    async () => ((await ownershipProblems()) ? undefined : true),
+    90_000,
+  ).catch(async (e: unknown) => {
+    throw new Error(`${(e as Error).message}: ${await ownershipProblems()}`);
+  });
+
 const count = (held: { holder?: string }[]) => {
   const c = new Map<string, number>();
   for (const h of held) if (h.holder) c.set(h.holder, (c.get(h.holder) ?? 0) + 1);
@@ -205,6 +237,7 @@ describe('ferry serve --shards', () => {
       expect(recorded.length).toBeGreaterThan(0);
       expect(recorded.every((i) => shards.has(shardOfApp(i)))).toBe(true);
     }
+    await everyAppOwnedOnce();
     expect(overlaps()).toEqual([]);
   }, 600_000);
 
@@ -233,6 +266,8 @@ describe('ferry serve --shards', () => {
     expect(await webhook('r2')).toBe(200);
     const st = await allSynced('2', orphans, 60_000);
     expect(new Set(orphans.map((i) => st.get(appName(i))!.reconciler))).toEqual(new Set(['r2', 'r3']));
+    // Every app of the killed replica, committed again or not, is held by its new owner.
+    await everyAppOwnedOnce();
     expect(overlaps()).toEqual([]);
   });
 
@@ -253,6 +288,7 @@ describe('ferry serve --shards', () => {
     expect(await webhook('r3')).toBe(200);
     const st = await allSynced('3', apps, 90_000);
     expect(apps.every((i) => st.get(appName(i))!.reconciler === 'r4')).toBe(true);
+    await everyAppOwnedOnce();
     expect(overlaps()).toEqual([]);
   });
 });

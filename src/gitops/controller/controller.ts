@@ -255,6 +255,8 @@ export class Controller {
 
   /** The shards this replica owns (sharded only). */
   private readonly ownedShards = new Set<number>();
+  /** Changed by every shard taken or dropped: a poll that saw it change does not mark its commit read. */
+  private shardGeneration = 0;
   /** Folders whose apps are all other replicas' (sharded only), by path: the digest they were read at. */
   private readonly foreignFolders = new Map<string, { digest: string; apps: string[] }>();
 
@@ -266,8 +268,25 @@ export class Controller {
   /** A shard became this replica's: its apps are read from the current commit on the next poll, now. */
   takeShard(shard: number): void {
     this.ownedShards.add(shard);
+    // A poll reading a commit now decided on the shard's apps before: it must not mark the commit as read.
+    this.shardGeneration++;
     this.lastCommit = undefined;
     this.trigger();
+  }
+
+  /** The releases of a shard, stopped and forgotten (their steps under way still run; see dropShard). */
+  private stopShard(shard: number): Release[] {
+    const mine = [...this.releases.values()].filter(
+      (r) => shardOf(this.sourceKey, r.app, this.o.shards ?? 1) === shard,
+    );
+    for (const r of mine) {
+      r.actor?.stop();
+      // Forgotten first: a step still waiting for the gate finds it gone and does not start.
+      this.releases.delete(`${r.app}/${r.env}`);
+      this.o.metrics.forget(r.app, r.env);
+    }
+    this.promotions.forget(mine.map((r) => `${r.app}/${r.env}`));
+    return mine;
   }
 
   /**
@@ -276,18 +295,14 @@ export class Controller {
    */
   async dropShard(shard: number): Promise<void> {
     this.ownedShards.delete(shard);
-    // A poll under way may still be starting releases of the shard: they are stopped below once it ends.
+    this.shardGeneration++;
+    // Stopped at once; then again after the poll under way, which may have started releases of the shard.
+    const mine = this.stopShard(shard);
     await this.polling;
-    const mine = [...this.releases.values()].filter(
-      (r) => shardOf(this.sourceKey, r.app, this.o.shards ?? 1) === shard,
-    );
-    for (const r of mine) {
-      r.actor?.stop();
-      this.traits.unwatch(r.app, r.env);
-      // Forgotten first: a step still waiting for the gate finds it gone and does not start.
-      this.releases.delete(`${r.app}/${r.env}`);
-    }
-    // A step under way (a render, an apply) runs to its end, and what it persists is written, before the hand-over.
+    mine.push(...this.stopShard(shard));
+    // A trait's watch (an SLO loop) returns, a step under way (a render, an apply) runs to its end, and what they
+    // persist is written, before the hand-over.
+    await Promise.all(mine.map((r) => this.traits.unwatch(r.app, r.env)));
     await Promise.all(mine.map(async (r) => r.running?.catch(() => undefined)));
     await Promise.all(mine.map((r) => r.io));
     await this.removals.settled();
@@ -408,9 +423,12 @@ export class Controller {
     this.sourceStatus.record({ commit: head.commit });
     const changed: string[] = [];
     if (head.commit !== this.lastCommit) {
+      const generation = this.shardGeneration;
       const layout = await readLayout(this.o.source, head.commit, this.o.path, DEFAULT_LIMITS, this.listingCache);
       changed.push(...(await this.takeLayout(layout)));
-      this.lastCommit = head.commit;
+      // A shard taken meanwhile: the commit is read again (the next poll), for the apps it skipped.
+      if (generation === this.shardGeneration) this.lastCommit = head.commit;
+      else this.again = true;
       this.o.log.info({ commit: head.commit, apps: layout.apps.length, changed: changed.length }, 'new commit');
     }
     await this.syncHolds();

@@ -72,6 +72,16 @@ export class Promotions {
     }
   }
 
+  /** Forgets what is cached of some releases ("app/env"; their shard moved to another replica). */
+  forget(keys: readonly string[]): void {
+    for (const key of keys) {
+      this.records.delete(key);
+      this.written.delete(key);
+      this.cleared.delete(key);
+      this.promoted.delete(key);
+    }
+  }
+
   /** Forgets everything cached (the controller stopped: a later start reads the records back). */
   reset(): void {
     this.records.clear();

@@ -9,7 +9,7 @@
  * a replica that cannot renew stops its shards before the Lease can expire (at two thirds of its duration).
  */
 import { createHash } from 'node:crypto';
-import { ClusterError, type ClusterPort } from '../../ports/cluster.js';
+import type { ClusterPort } from '../../ports/cluster.js';
 import type { KubeObject } from '../../objects/objects.js';
 import { SYSTEM_NAMESPACE } from '../store/record-names.js';
 import { ensureSystemNamespace } from '../store/inventory.js';
@@ -47,17 +47,19 @@ export interface ShardOptions {
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
 }
 
+/** Waits `ms`, or less when `signal` aborts (its listener removed either way). */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((r) => {
-    const t = setTimeout(r, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        r();
-      },
-      { once: true },
-    );
+    if (signal.aborted) return r();
+    const wake = () => {
+      clearTimeout(t);
+      r();
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', wake);
+      r();
+    }, ms);
+    signal.addEventListener('abort', wake, { once: true });
   });
 
 /** Runs this replica's part until `signal` aborts; then stops its shards and gives their Leases up. */
@@ -98,8 +100,10 @@ export async function runShards(o: ShardOptions): Promise<void> {
       const share = fairShare(o.shards, members.length, k < 0 ? members.length : k);
       // Renew what is held (a shard on its way out too); a Lease someone else holds now is gone.
       for (const shard of [...owned.keys()]) {
+        // Counted from before the request: the Lease's renewTime is no earlier than this.
+        const asked = Date.now();
         const r = await tryTakeLease(o.cluster, lease(shard), o.identity, o.leaseSeconds);
-        if (r.held) owned.set(shard, Date.now());
+        if (r.held) owned.set(shard, asked);
         else leave(shard, `taken by ${r.holder ?? 'another replica'}`, false);
       }
       // Over the share (a replica joined): hand the highest shards back, each stopped before its Lease goes.
@@ -110,16 +114,17 @@ export async function runShards(o: ShardOptions): Promise<void> {
       let mine = Math.min(staying.length, share);
       for (let shard = 0; shard < o.shards && mine < share && !o.signal.aborted; shard++) {
         if (owned.has(shard) || leaving.has(shard)) continue;
+        const asked = Date.now();
         const r = await tryTakeLease(o.cluster, lease(shard), o.identity, o.leaseSeconds);
         if (!r.held) continue;
-        owned.set(shard, Date.now());
+        owned.set(shard, asked);
         mine++;
         o.log.info({ shard, shards: o.shards, replicas: members.length }, 'shard taken');
         o.take(shard);
       }
     } catch (e) {
-      if (!(e instanceof ClusterError)) throw e;
-      o.log.warn({ err: e.message }, 'shard leases: cannot reach the API server');
+      // Whatever failed, the loop goes on: shards not renewed in time are stopped below, never kept running.
+      o.log.warn({ err: (e as Error).message }, 'shard leases: a request failed; trying again');
     }
     // A shard not renewed for two thirds of the Lease: stopped before another replica may take it.
     for (const [shard, renewed] of [...owned])

@@ -61,6 +61,8 @@ interface Watch {
   /** The settings it runs with (a change restarts it). */
   spec: string;
   abort: AbortController;
+  /** Settles once the watch has returned (after an abort: its last write done). */
+  done?: Promise<void>;
 }
 
 export class TraitStage {
@@ -212,7 +214,8 @@ export class TraitStage {
       if (running?.spec === spec && !running.abort.signal.aborted) continue;
       running?.abort.abort();
       const abort = new AbortController();
-      this.watches.set(prefix + key, { spec, abort });
+      const watch: Watch = { spec, abort };
+      this.watches.set(prefix + key, watch);
       const saved = r.traits.get(key);
       const state = (p: unknown): TraitState => ({
         component: parsed.component,
@@ -230,7 +233,7 @@ export class TraitStage {
         trait: parsed.trait,
         ...(i.placement ? { cluster: i.placement } : {}),
       });
-      s.runtime
+      watch.done = s.runtime
         .watch({
           ...this.target(i, parsed, i.objects),
           progress: saved?.progress === undefined ? undefined : s.trait.progress.decode(saved.progress),
@@ -252,14 +255,17 @@ export class TraitStage {
     return traits.some((t) => this.started.get(t)?.runtime.watch !== undefined);
   }
 
-  /** Stops a release's watches (all of them, or those not in `keep`). */
-  unwatch(app: string, env: string, keep: ReadonlySet<string> = new Set()): void {
+  /** Stops a release's watches (all of them, or those not in `keep`); settles once they have returned. */
+  unwatch(app: string, env: string, keep: ReadonlySet<string> = new Set()): Promise<void> {
     const prefix = `${app}/${env}/`;
+    const stopped: Promise<void>[] = [];
     for (const [key, w] of this.watches)
       if (key.startsWith(prefix) && !keep.has(key)) {
         w.abort.abort();
+        if (w.done) stopped.push(w.done);
         this.watches.delete(key);
       }
+    return Promise.all(stopped).then(() => undefined);
   }
 
   /** Stops every watch (the controller stops or loses its lease). */

@@ -51,7 +51,7 @@ export class GitSource {
   private head?: string;
   private readonly dir: string;
   /** Where isomorphic-git finds the repository: a working copy's folder, or a bare repository's. */
-  private readonly at: ({ dir: string } | { gitdir: string }) & { cache: object };
+  private at: ({ dir: string } | { gitdir: string }) & { cache: object };
   private readonly remote: boolean;
   private cloned: boolean;
 
@@ -60,8 +60,9 @@ export class GitSource {
     if (this.remote && /\/\/[^/]*@/.test(opts.repo))
       throw new SourceError('put Git credentials in FERRY_GIT_TOKEN / FERRY_GIT_PASSWORD or a Secret, not in the URL');
     this.dir = this.remote ? opts.cacheDir : opts.repo;
-    // One object cache for every read: without it isomorphic-git loads the pack index and the packfile again for
-    // each readTree/readBlob (5,000 apps read at once held 5,000 copies of the pack: 5.5 GB).
+    // One object cache for the reads of a head: without it isomorphic-git loads the pack index and the packfile
+    // again for each readTree/readBlob (5,000 apps read at once held 5,000 copies of the pack: 5.5 GB). A new
+    // one with every new head (freshCache), so packs fetched or repacked since are not kept twice.
     const cache = {};
     this.at = !this.remote && isBare(opts.repo) ? { gitdir: opts.repo, cache } : { dir: this.dir, cache };
     this.cloned = !this.remote || fs.existsSync(`${opts.cacheDir}/.git`);
@@ -85,11 +86,17 @@ export class GitSource {
     return new SourceError(`${this.opts.repo}: ${message}`);
   }
 
+  /** A new, empty object cache: the packs read from now on are the ones on disk now. */
+  private freshCache(): void {
+    this.at = { ...this.at, cache: {} };
+  }
+
   /** Brings the source up to date; `changed` is false when the head did not move. */
   async poll(): Promise<{ commit: string; changed: boolean }> {
     try {
       const commit = this.remote ? await this.pollRemote() : await this.pollLocal();
       const changed = commit !== this.head;
+      if (changed) this.freshCache();
       this.head = commit;
       return { commit, changed };
     } catch (e) {
@@ -141,6 +148,7 @@ export class GitSource {
     } catch (e) {
       throw this.redact(e);
     }
+    this.freshCache();
     const found = await this.has(commit);
     if (!found) this.missing.set(commit, this.head);
     return found;
