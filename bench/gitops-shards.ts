@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { readState } from '../src/localcluster/state.js';
+import { eachLine } from './lines.js';
 import { cpuSeconds, peakRssMiB } from './proc-usage.js';
 import { ROOT } from './root.js';
 
@@ -63,15 +64,9 @@ export async function runSharded(o: {
       },
     );
     const r: Replica = { identity, proc };
-    let buf = '';
-    proc.stdout!.on('data', (c: Buffer) => {
-      buf += c.toString();
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        const port = /"port":(\d+).*ferry serve listening/.exec(line)?.[1];
-        if (port) r.port = Number(port);
-      }
+    eachLine(proc.stdout!, (line) => {
+      const port = /"port":(\d+).*ferry serve listening/.exec(line)?.[1];
+      if (port) r.port = Number(port);
     });
     return r;
   });

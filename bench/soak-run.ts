@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeCluster } from '../src/kube/kube-cluster.js';
+import { eachLine } from './lines.js';
 import { ROOT } from './root.js';
 import { median, percentile } from './stats.js';
 
@@ -82,15 +83,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     },
   );
   let port = 0;
-  let buf = '';
-  proc.stdout!.on('data', (c: Buffer) => {
-    buf += c.toString();
-    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      if (!port) port = Number(/"port":(\d+).*ferry serve listening/.exec(line)?.[1] ?? 0);
-      if (/"level":(50|60)/.test(line)) errors.push(line.slice(0, 400));
-    }
+  eachLine(proc.stdout!, (line) => {
+    if (!port) port = Number(/"port":(\d+).*ferry serve listening/.exec(line)?.[1] ?? 0);
+    if (/"level":(50|60)/.test(line)) errors.push(line.slice(0, 400));
   });
   const cluster = KubeCluster.fromFile(o.kubeconfig);
   const metric = async (name: string, match: string) => {

@@ -1,10 +1,10 @@
 /**
  * Sharded controllers (`ferry serve --shards 6`) on the real API server: three replicas share 1,000 apps. Each app
  * is reconciled by exactly one replica, the holder of its shard's Lease, as the state records (`reconciler`) and
- * the Leases say; no app is reconciled by two replicas at once (each replica's log lines about an app, as time
- * ranges, never overlap another's). A replica killed has its shards taken over once their Leases expire, and its
- * apps' next commit is applied by the new owners; a fourth replica joining takes its share; a webhook sent to one
- * replica makes every replica poll.
+ * the Leases say; no app is reconciled by two replicas at once (the replicas' holds of a shard, from their logs,
+ * never overlap, and each logs about an app only while it holds the app's shard). A replica killed has its shards
+ * taken over once their Leases expire, and its apps' next commit is applied by the new owners; a fourth replica
+ * joining takes its share; a webhook sent to one replica makes every replica poll.
  */
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -141,30 +141,40 @@ async function allSynced(version: string, indexes: number[], timeoutMs = 400_000
 }
 
 /**
- * Per app, the time ranges in which each replica logged about it: never two replicas' at once (a replica hands
- * an app over only after its last line about it).
+ * Never two replicas at once, from their logs. Each replica's hold of a shard runs from its "shard taken" line to
+ * its "shard released" line (released: logged once the shard's apps have stopped), or to its last line when it
+ * was killed. Two replicas' holds of one shard never overlap, and every line a replica logs about an app falls
+ * within its hold of the app's shard (a shard may come back to a replica: A → B → A is three holds).
  */
 function overlaps(): string[] {
-  const ranges = new Map<string, { who: string; from: number; to: number }[]>();
-  for (const [who, s] of replicas) {
-    const mine = new Map<string, { from: number; to: number }>();
-    for (const l of s.logs) {
-      if (typeof l.app !== 'string' || typeof l.time !== 'string') continue;
-      const t = Date.parse(l.time);
-      const r = mine.get(l.app);
-      if (r) r.to = t;
-      else mine.set(l.app, { from: t, to: t });
-    }
-    for (const [app, r] of mine) ranges.set(app, [...(ranges.get(app) ?? []), { who, ...r }]);
-  }
+  const holds: { who: string; shard: number; from: number; to: number }[] = [];
   const out: string[] = [];
-  for (const [app, rs] of ranges) {
-    rs.sort((a, b) => a.from - b.from);
-    for (let k = 1; k < rs.length; k++)
-      if (rs[k]!.from <= rs[k - 1]!.to)
-        out.push(`${app}: ${rs[k - 1]!.who} until ${rs[k - 1]!.to}, ${rs[k]!.who} from ${rs[k]!.from}`);
+  for (const [who, s] of replicas) {
+    const open = new Map<number, number>();
+    const end = Date.parse(String(s.logs.at(-1)?.time ?? new Date().toISOString()));
+    for (const l of s.logs) {
+      const t = Date.parse(String(l.time));
+      if (l.msg === 'shard taken') open.set(l.shard as number, t);
+      if (l.msg === 'shard released' && open.has(l.shard as number)) {
+        holds.push({ who, shard: l.shard as number, from: open.get(l.shard as number)!, to: t });
+        open.delete(l.shard as number);
+      }
+    }
+    for (const [shard, from] of open) holds.push({ who, shard, from, to: s.running ? Infinity : end });
   }
-  return out;
+  for (const a of holds)
+    for (const b of holds)
+      if (a !== b && a.who !== b.who && a.shard === b.shard && a.from <= b.from && b.from <= a.to)
+        out.push(`shard ${a.shard}: ${a.who} held it until ${a.to}, ${b.who} took it at ${b.from}`);
+  for (const [who, s] of replicas)
+    for (const l of s.logs) {
+      if (typeof l.app !== 'string' || !l.app.endsWith(ns().slice(-6))) continue;
+      const t = Date.parse(String(l.time));
+      const shard = shardOf(source, l.app, SHARDS);
+      if (!holds.some((h) => h.who === who && h.shard === shard && h.from <= t && t <= h.to))
+        out.push(`${l.app}: ${who} logged "${String(l.msg)}" at ${t}, outside its hold of shard ${shard}`);
+    }
+  return out.slice(0, 20);
 }
 
 /**

@@ -5,6 +5,7 @@
  * down when a renewal fails for longer than the duration. The replicas of one Git source share a
  * Lease; controllers of other sources elect their own leaders on the same cluster.
  */
+import { abortableSleep } from '../../util/sleep.js';
 import { ClusterError, type ClusterPort } from '../../ports/cluster.js';
 import { ensureSystemNamespace } from '../store/inventory.js';
 import { giveUpLease, tryTakeLease } from '../store/lease.js';
@@ -21,19 +22,6 @@ export interface LeaderOptions {
   onStoppedLeading: () => void;
   signal: AbortSignal;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((r) => {
-    const wake = () => {
-      clearTimeout(t);
-      r();
-    };
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', wake);
-      r();
-    }, ms);
-    signal.addEventListener('abort', wake, { once: true });
-  });
 
 export async function runLeaderElection(o: LeaderOptions): Promise<void> {
   const seconds = o.leaseSeconds ?? 15;
@@ -61,7 +49,7 @@ export async function runLeaderElection(o: LeaderOptions): Promise<void> {
         o.onStoppedLeading();
       }
     }
-    await sleep(leading ? (seconds * 1000) / 3 : (seconds * 1000) / 5, o.signal);
+    await abortableSleep(leading ? (seconds * 1000) / 3 : (seconds * 1000) / 5, o.signal);
   }
   if (leading) {
     // Give the lease up on shutdown so another replica takes over at once.

@@ -8,6 +8,7 @@
  * app is reconciled by two replicas at once: a shard changes hands only through a released or expired Lease, and
  * a replica that cannot renew stops its shards before the Lease can expire (at two thirds of its duration).
  */
+import { abortableSleep } from '../../util/sleep.js';
 import { createHash } from 'node:crypto';
 import type { ClusterPort } from '../../ports/cluster.js';
 import type { KubeObject } from '../../objects/objects.js';
@@ -47,21 +48,6 @@ export interface ShardOptions {
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
 }
 
-/** Waits `ms`, or less when `signal` aborts (its listener removed either way). */
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((r) => {
-    if (signal.aborted) return r();
-    const wake = () => {
-      clearTimeout(t);
-      r();
-    };
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', wake);
-      r();
-    }, ms);
-    signal.addEventListener('abort', wake, { once: true });
-  });
-
 /** Runs this replica's part until `signal` aborts; then stops its shards and gives their Leases up. */
 export async function runShards(o: ShardOptions): Promise<void> {
   const owned = new Map<number, number>(); // shard → when its Lease was last renewed
@@ -75,14 +61,16 @@ export async function runShards(o: ShardOptions): Promise<void> {
   const leave = (shard: number, why: string, handBack: boolean) => {
     if (leaving.has(shard)) return;
     if (!handBack) owned.delete(shard);
+    // Logged once its apps have stopped, before its Lease is given up (so before another replica can take it).
+    const released = () => o.log.info({ shard, shards: o.shards, why }, 'shard released');
     const done = o
       .drop(shard)
-      .then(() => (handBack ? giveUpLease(o.cluster, lease(shard), o.identity).catch(() => undefined) : undefined))
       .catch((e: unknown) => o.log.warn({ shard, err: (e as Error).message }, 'stopping a shard failed'))
+      .then(released)
+      .then(() => (handBack ? giveUpLease(o.cluster, lease(shard), o.identity).catch(() => undefined) : undefined))
       .finally(() => {
         owned.delete(shard);
         leaving.delete(shard);
-        o.log.info({ shard, shards: o.shards, why }, 'shard released');
       });
     leaving.set(shard, done);
   };
@@ -93,7 +81,7 @@ export async function runShards(o: ShardOptions): Promise<void> {
       const members = await liveMembers(o);
       if (!announced) {
         announced = true;
-        await sleep(period / 2, o.signal);
+        await abortableSleep(period / 2, o.signal);
         continue;
       }
       const k = members.indexOf(o.identity);
@@ -129,7 +117,7 @@ export async function runShards(o: ShardOptions): Promise<void> {
     // A shard not renewed for two thirds of the Lease: stopped before another replica may take it.
     for (const [shard, renewed] of [...owned])
       if (Date.now() - renewed > stepDown) leave(shard, 'its Lease could not be renewed', false);
-    await sleep(owned.size > 0 ? period : period / 2, o.signal);
+    await abortableSleep(owned.size > 0 ? period : period / 2, o.signal);
   }
   for (const shard of [...owned.keys()]) leave(shard, 'shutting down', true);
   await Promise.all([...leaving.values()]);
