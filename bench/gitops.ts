@@ -19,6 +19,7 @@ import { KubeCluster } from '../src/kube/kube-cluster.js';
 import { startServer } from '../src/gitops/controller/server.js';
 import { jsonLogger, Metrics } from '../src/gitops/reconcile/telemetry.js';
 import { startCluster, stopCluster } from '../src/localcluster/cluster.js';
+import { nodesFor } from './cluster-size.js';
 import { loadWasmEngine } from '../src/oam/cue/wasm-engine.js';
 import { loadRegistry } from '../src/oam/definitions/builtin.js';
 import { engineFlags, engineTier } from '../src/cli/prestart.js';
@@ -62,7 +63,7 @@ git('commit', '-qm', 'apps');
 
 const own = !process.env.FERRY_BENCH_KUBECONFIG;
 const kubeconfig =
-  process.env.FERRY_BENCH_KUBECONFIG ?? (await startCluster({ name: 'ferry-bench', nodes: 4 })).kubeconfig;
+  process.env.FERRY_BENCH_KUBECONFIG ?? (await startCluster({ name: 'ferry-bench', nodes: nodesFor(APPS) })).kubeconfig;
 const clusterName = own ? 'ferry-bench' : '';
 const serverPids = (readState(clusterName)?.components ?? [])
   .filter((c) => c.name === 'kube-apiserver' || c.name === 'etcd')

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startCluster, stopCluster } from '../src/localcluster/cluster.js';
+import { nodesFor } from './cluster-size.js';
 import { runSoak } from './soak-run.js';
 
 const { values: a } = parseArgs({
@@ -18,7 +19,8 @@ const { values: a } = parseArgs({
 });
 const own = !process.env.FERRY_BENCH_KUBECONFIG;
 const kubeconfig =
-  process.env.FERRY_BENCH_KUBECONFIG ?? (await startCluster({ name: 'ferry-soak', nodes: 4 })).kubeconfig;
+  process.env.FERRY_BENCH_KUBECONFIG ??
+  (await startCluster({ name: 'ferry-soak', nodes: nodesFor(Number(a.apps)) })).kubeconfig;
 try {
   const o = {
     kubeconfig,

@@ -8,6 +8,7 @@ import { KubeCluster } from '../src/kube/kube-cluster.js';
 import type { KubeObject } from '../src/objects/objects.js';
 import { syncApp, type SyncResult } from '../src/gitops/sync/sync.js';
 import { startCluster, stopCluster } from '../src/localcluster/cluster.js';
+import { nodesFor } from './cluster-size.js';
 
 const APPS = Number(process.env.BENCH_APPS ?? 200);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 16);
@@ -75,7 +76,8 @@ const peakRss = () => Number(readFileSync('/proc/self/status', 'utf8').match(/Vm
 async function main(): Promise<void> {
   const own = !process.env.FERRY_BENCH_KUBECONFIG;
   const kubeconfig =
-    process.env.FERRY_BENCH_KUBECONFIG ?? (await startCluster({ name: 'ferry-bench', nodes: 4 })).kubeconfig;
+    process.env.FERRY_BENCH_KUBECONFIG ??
+    (await startCluster({ name: 'ferry-bench', nodes: nodesFor(APPS) })).kubeconfig;
   try {
     const cluster = KubeCluster.fromFile(kubeconfig);
     await cluster.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });

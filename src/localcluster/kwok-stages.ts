@@ -25,6 +25,9 @@ ${match.map((m) => `    - ${m}\n`).join('')}${delay ? `  delay: {${delay}}\n` : 
 ${next}`;
 }
 
+/** Pods one fake node holds (its allocatable `pods`): a cluster for N pods needs N / this many nodes, and room to surge. */
+export const PODS_PER_NODE = 250;
+
 const NOT_DELETED = "{key: '.metadata.deletionTimestamp', operator: DoesNotExist}";
 const NODE_READY = `key: '.status.conditions.[] | select( .type == "Ready" ) | .status'`;
 /** A fake node's condition heartbeat: both times are now. */
@@ -99,8 +102,8 @@ export function kwokStages(neverReadySuffix: string): string {
       addresses:
       - {type: InternalIP, address: {{ NodeIP | Quote }}}
       - {type: Hostname, address: {{ .metadata.name | Quote }}}
-      allocatable: {cpu: "64", memory: 256Gi, pods: "250"}
-      capacity: {cpu: "64", memory: 256Gi, pods: "250"}
+      allocatable: {cpu: "64", memory: 256Gi, pods: "${PODS_PER_NODE}"}
+      capacity: {cpu: "64", memory: 256Gi, pods: "${PODS_PER_NODE}"}
       nodeInfo: {architecture: amd64, operatingSystem: linux, kubeletVersion: fake, kubeProxyVersion: fake}
       phase: Running
 `,
