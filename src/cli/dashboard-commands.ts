@@ -19,6 +19,8 @@ export interface DashboardContext {
   ferryConfig: () => FerryConfig | undefined;
   /** The controller's cluster of an environment (and of one of its placements). */
   cluster: (env: string | undefined, placement?: string) => KubeCluster;
+  /** Where an environment's app objects are written (a rollback): as its tenant when it names one. */
+  appCluster?: (env: string | undefined, placement?: string) => KubeCluster;
 }
 
 /** A command run with its output captured: ok when it exits 0; the message is what it printed. */
@@ -42,6 +44,7 @@ export function dashboardCommands(c: DashboardContext): Pick<ApiSource, 'release
       source: c.source,
       ferryConfig: c.ferryConfig() ?? emptyFerryConfig(),
       cluster: c.cluster,
+      ...(c.appCluster ? { appCluster: c.appCluster } : {}),
       actor: 'dashboard',
     };
   };

@@ -42,6 +42,11 @@ export interface ReleaseFlags {
    * dashboard uses the controller's own (in-cluster credentials, the same contexts); default: the flags'.
    */
   cluster?: (env: string | undefined, placement?: string) => KubeCluster;
+  /**
+   * The cluster an environment's app objects are written on, when not `cluster`: `ferry serve`'s dashboard acts
+   * as the environment's tenant (ferry.yaml `serviceAccount`, impersonated), as the controller itself does.
+   */
+  appCluster?: (env: string | undefined, placement?: string) => KubeCluster;
 }
 
 /** ferry.yaml: as given, or read from --config (the working directory's by default). */
@@ -282,7 +287,9 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
   // Every placement's cluster opens before anything is written (a bad kubeconfig is a located error).
   const configured = configOf(f).environments.find((e) => e.name === env);
   const others = new Map<string, ClusterPort>();
+  const apps = new Map<string, ClusterPort>();
   for (const p of target.placements!) {
+    if (f.appCluster && !apps.has(p.cluster)) apps.set(p.cluster, f.appCluster(env, p.cluster));
     if (p.cluster === 'local' || others.has(p.cluster)) continue;
     if (f.cluster) {
       others.set(p.cluster, f.cluster(env, p.cluster));
@@ -304,7 +311,10 @@ export async function runRollback(app: string, f: ReleaseFlags & { to?: string }
     revision: target.revision,
     commit: target.commit,
   });
-  const applied = await applyToPlacements(scope, target.placements!, (c) => others.get(c) ?? cluster);
+  const recordsOf = (c: string) => others.get(c) ?? cluster;
+  const applied = await applyToPlacements(scope, target.placements!, (c) => apps.get(c) ?? recordsOf(c), {
+    recordsOf,
+  });
   for (const { cluster: c, result: r } of applied.results) {
     const requests = `${r.writes} write request${r.writes === 1 ? '' : 's'}`;
     io.out(`${c === 'local' ? '' : `[${c}] `}${r.ok ? 'applied' : 'failed'}: ${requests}\n`);

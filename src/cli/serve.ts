@@ -214,6 +214,12 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
               controller.ferryConfig()?.environments.find((e) => e.name === env),
               placement,
             ),
+          // A rollback's objects: as the environment's tenant, as the controller writes them.
+          appCluster: (env, placement = 'local') =>
+            appClusterFor(
+              controller.ferryConfig()?.environments.find((e) => e.name === env),
+              placement,
+            ),
         }),
       ),
       log,

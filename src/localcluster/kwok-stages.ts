@@ -25,7 +25,7 @@ ${match.map((m) => `    - ${m}\n`).join('')}${delay ? `  delay: {${delay}}\n` : 
 ${next}`;
 }
 
-/** Pods one fake node holds (its allocatable `pods`): a cluster for N pods needs N / this many nodes, and room to surge. */
+/** Pods one fake node holds (its allocatable `pods`): N pods need N / this many nodes, and room to surge. */
 export const PODS_PER_NODE = 250;
 
 const NOT_DELETED = "{key: '.metadata.deletionTimestamp', operator: DoesNotExist}";

@@ -4,7 +4,8 @@
  * write only its own namespace. The tenant's app syncs there; an app that writes into another team's namespace,
  * or a ClusterRole, fails its dry-run naming the object, and nothing of it is written, though the controller's
  * own role could have written it; the controller's records stay in ferry-system, where the tenant may not even
- * read; an app removed from Git is pruned as the tenant.
+ * read; the dashboard's rollback writes as the tenant; an app removed from Git is pruned as the tenant (a right
+ * the tenant lacks stops it, though the controller has it).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,15 +28,41 @@ const repo = new TestRepo();
 const dir = mkdtempSync(join(tmpdir(), 'ferry-tenancy-'));
 let admin: KubeCluster;
 let serve: Serve;
+/** Ferry's own identity (deploy/'s ServiceAccount): a minted token. */
+let kubeconfig: string;
 
-const tenantObjects: KubeObject[] = [
-  ...[teamA, teamB].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
-  { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'deployer', namespace: teamA } },
-  {
+const TOKEN = 'tenancy-test-token';
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+const ALL: Rule[] = [{ apiGroups: ['', 'apps', 'networking.k8s.io'], resources: ['*'], verbs: ['*'] }];
+/** The tenant's rights: its Role in its namespace (changed by the tests to take one right away). */
+const tenantRole = (rules: Rule[]) =>
+  ({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
     metadata: { name: 'deployer', namespace: teamA },
-    rules: [{ apiGroups: ['', 'apps', 'networking.k8s.io'], resources: ['*'], verbs: ['*'] }],
+    rules,
+  }) as KubeObject;
+const allBut = (group: string, verbs: string[]): Rule[] => [
+  { apiGroups: ['', 'apps', 'networking.k8s.io'].filter((g) => g !== group), resources: ['*'], verbs: ['*'] },
+  { apiGroups: [group], resources: ['*'], verbs },
+];
+const READ_WRITE = ['get', 'list', 'watch', 'create', 'update', 'patch'];
+
+const tenantObjects: KubeObject[] = [
+  ...[teamA, teamB].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+  ...[teamA, teamB].map((namespace) => ({
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'deployer', namespace },
+  })),
+  tenantRole(ALL),
+  // Ferry may act as team A's accounts (deploy/rbac-tenants.yaml binds nothing by itself), not as team B's.
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'ferry-tenant', namespace: teamA },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'ferry-tenants' },
+    subjects: [{ kind: 'ServiceAccount', name: 'ferry', namespace: 'ferry-system' }],
   } as KubeObject,
   {
     apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -75,6 +102,20 @@ const waitState = (name: string, status: string) =>
   );
 const deployment = (namespace: string, name: string) =>
   admin.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
+const imageOf = async (name: string) =>
+  ((await deployment(teamA, name))?.spec as { template: { spec: { containers: { image: string }[] } } } | undefined)
+    ?.template.spec.containers[0]?.image;
+/** A dashboard action through `ferry serve`'s API, with the admin token. */
+const act = async (action: string, body: Record<string, unknown>) => {
+  const r = await serve.http(`/api/v1/actions/${action}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, ...(JSON.parse(r.text) as { ok: boolean; message: string }) };
+};
+const forbiddenTo = (verb: string) =>
+  new RegExp(`is forbidden: User "system:serviceaccount:${teamA}:deployer" cannot ${verb}`);
 
 beforeAll(async () => {
   admin = KubeCluster.fromFile(inject('kubeconfig'));
@@ -90,10 +131,10 @@ beforeAll(async () => {
     },
     'tenant apps',
   );
-  const kubeconfig = tokenKubeconfig(dir, await mintToken('ferry-system', 'ferry'), 'ferry');
+  kubeconfig = tokenKubeconfig(dir, await mintToken('ferry-system', 'ferry'), 'ferry');
   serve = await new Serve(
     ['--repo', repo.url, '--cache-dir', join(dir, 'cache'), '--interval', '2s', '--no-leader-elect', '--resync', '0'],
-    { KUBECONFIG: kubeconfig },
+    { KUBECONFIG: kubeconfig, FERRY_UI_TOKEN: TOKEN },
   ).start();
 }, 180_000);
 afterAll(async () => {
@@ -123,6 +164,20 @@ describe('an environment with a serviceAccount (a tenant)', () => {
     expect(records).toHaveLength(1);
   });
 
+  it('Ferry may impersonate the accounts of the namespaces that bind ferry-tenants, and no others', async () => {
+    const ferry = KubeCluster.fromFile(kubeconfig);
+    const [asA, asB] = [teamA, teamB].map((ns) => ferry.impersonating(`system:serviceaccount:${ns}:deployer`));
+    try {
+      const refused = await asB!.list('v1', 'ConfigMap', teamB, '').catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ClusterError);
+      expect((refused as ClusterError).message).toMatch(/cannot impersonate resource "serviceaccounts"/);
+      // As team A's account: no impersonation error (its Role lets it read its ConfigMaps).
+      expect(await asA!.list('v1', 'ConfigMap', teamA, '')).toBeInstanceOf(Array);
+    } finally {
+      for (const c of [ferry, asA!, asB!]) await c.close();
+    }
+  });
+
   it("an app writing into another team's namespace fails, naming the object; nothing is written", async () => {
     const st = await waitState(app.escape, 'failed');
     expect(st.lastError).toContain(`Deployment/${teamB}/${app.escape}`);
@@ -143,8 +198,38 @@ describe('an environment with a serviceAccount (a tenant)', () => {
     ).toBeUndefined();
   });
 
+  it("the dashboard's rollback writes as the tenant", async () => {
+    repo.commit({ [`apps/${app.web}/app.yaml`]: webApp(app.web, teamA, 'nginx:1.1') }, 'web 1.1');
+    await eventually('web at 1.1', async () => ((await imageOf(app.web)) === 'nginx:1.1' ? true : undefined), 120_000);
+    await waitState(app.web, 'synced');
+    // Without the tenant's right to change Deployments the rollback fails, though the controller could write it.
+    await admin.apply(tenantRole(allBut('apps', ['get', 'list', 'watch'])), { force: true });
+    const refused = await act('rollback', { app: app.web, env: 'team-a' });
+    expect(refused).toMatchObject({ status: 409, ok: false });
+    expect(refused.message).toMatch(forbiddenTo('patch'));
+    expect(refused.message).toContain(`Deployment/${teamA}/${app.web}`);
+    expect(await imageOf(app.web)).toBe('nginx:1.1');
+    // With the right back it goes through, and the app is held at the revision rolled back to.
+    await admin.apply(tenantRole(ALL), { force: true });
+    const done = await act('rollback', { app: app.web, env: 'team-a' });
+    expect(done).toMatchObject({ status: 200, ok: true });
+    expect(await imageOf(app.web)).toBe('nginx:1.0');
+    expect((await waitState(app.web, 'held')).commit).toBeDefined();
+    expect(await act('resume', { app: app.web, env: 'team-a' })).toMatchObject({ ok: true });
+    await eventually('web at 1.1 again', async () => ((await imageOf(app.web)) === 'nginx:1.1' ? true : undefined));
+  });
+
   it('an app removed from Git is pruned as the tenant', async () => {
+    // The tenant may not delete Deployments (the controller may): the Deployment stays, and the removal says why.
+    await admin.apply(tenantRole(allBut('apps', READ_WRITE)), { force: true });
     repo.commit({ [`apps/${app.web}`]: null }, 'remove web');
+    const failed = await eventually('the removal refused', async () =>
+      serve.logs.find((l) => l.app === app.web && /no longer in Git failed/.test(String(l.msg))),
+    );
+    expect(String(failed.err)).toMatch(forbiddenTo('delete'));
+    expect(String(failed.err)).toContain(`deployments.apps "${app.web}"`);
+    expect(await deployment(teamA, app.web)).toBeDefined();
+    await admin.apply(tenantRole(ALL), { force: true });
     await eventually('web pruned', async () => ((await deployment(teamA, app.web)) ? undefined : true), 120_000);
     await eventually(
       'web forgotten',

@@ -7,12 +7,16 @@
  * first and gives the Lease up only then; a replica under its share takes shards that are free or expired. So no
  * app is reconciled by two replicas at once: a shard changes hands only through a released or expired Lease, and
  * a replica that cannot renew stops its shards before the Lease can expire (at two thirds of its duration).
+ *
+ * Replicas must agree on N (shard Leases of another N are other Leases): each membership Lease records its N, and
+ * a replica that sees a live one with another N, or a live leader Lease of the source (a replica started without
+ * --shards), hands its shards back and takes none until the disagreement is gone. Safety before progress.
  */
 import { abortableSleep } from '../../util/sleep.js';
 import { createHash } from 'node:crypto';
 import type { ClusterPort } from '../../ports/cluster.js';
 import type { KubeObject } from '../../objects/objects.js';
-import { SYSTEM_NAMESPACE } from '../store/record-names.js';
+import { leaderLeaseName, SYSTEM_NAMESPACE } from '../store/record-names.js';
 import { ensureSystemNamespace } from '../store/inventory.js';
 import { giveUpLease, leaseRef, microTime, tryTakeLease } from '../store/lease.js';
 
@@ -25,6 +29,8 @@ export const shardLeaseName = (source: string, shard: number, shards: number): s
   `ferry-shard.${source}.${shard}-of-${shards}`;
 
 export const LABEL_REPLICA_OF = 'ferry.dev/replica-of';
+/** A membership Lease's annotation: the replica's N. */
+export const ANNOTATION_SHARDS = 'ferry.dev/shards';
 
 const replicaLeaseName = (source: string, identity: string) =>
   `ferry-replica.${source}.${createHash('sha256').update(identity).digest('hex').slice(0, 16)}`;
@@ -45,7 +51,7 @@ export interface ShardOptions {
   take(shard: number): void;
   /** A shard is no longer this replica's: resolves once nothing of it is reconciled any more. */
   drop(shard: number): Promise<void>;
-  log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
+  log: { info(o: object, msg: string): void; warn(o: object, msg: string): void; error(o: object, msg: string): void };
 }
 
 /** Runs this replica's part until `signal` aborts; then stops its shards and gives their Leases up. */
@@ -76,12 +82,24 @@ export async function runShards(o: ShardOptions): Promise<void> {
   };
   // The first round only announces this replica: replicas started together see each other before taking shards.
   let announced = false;
+  let disagreement = '';
   while (!o.signal.aborted) {
     try {
-      const members = await liveMembers(o);
+      const { members, conflicts } = await liveMembers(o);
       if (!announced) {
         announced = true;
         await abortableSleep(period / 2, o.signal);
+        continue;
+      }
+      const now = conflicts.join('; ');
+      if (now !== disagreement) {
+        if (now) o.log.error({ conflicts, shards: o.shards }, 'replicas disagree on sharding: holding no shard');
+        else o.log.info({ shards: o.shards }, 'replicas agree on sharding again');
+        disagreement = now;
+      }
+      if (disagreement) {
+        for (const shard of [...owned.keys()]) leave(shard, 'replicas disagree on sharding', true);
+        await abortableSleep(period, o.signal);
         continue;
       }
       const k = members.indexOf(o.identity);
@@ -124,8 +142,17 @@ export async function runShards(o: ShardOptions): Promise<void> {
   await o.cluster.delete(leaseRef(replicaLeaseName(o.source, o.identity))).catch(() => undefined);
 }
 
-/** Renews this replica's membership Lease; returns the identities of the live replicas, sorted. */
-async function liveMembers(o: ShardOptions): Promise<string[]> {
+type LeaseSpec = { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
+const isLive = (s: LeaseSpec, seconds: number, now: Date) =>
+  !!s.holderIdentity &&
+  !!s.renewTime &&
+  Date.parse(s.renewTime) + (s.leaseDurationSeconds ?? seconds) * 1000 >= now.getTime();
+
+/**
+ * Renews this replica's membership Lease; returns the identities of the live replicas that agree on N, sorted, and
+ * what disagrees: a live replica with another N, or a live leader of the source (a replica without --shards).
+ */
+async function liveMembers(o: ShardOptions): Promise<{ members: string[]; conflicts: string[] }> {
   const now = new Date();
   const lease: KubeObject = {
     apiVersion: 'coordination.k8s.io/v1',
@@ -134,6 +161,7 @@ async function liveMembers(o: ShardOptions): Promise<string[]> {
       name: replicaLeaseName(o.source, o.identity),
       namespace: SYSTEM_NAMESPACE,
       labels: { [LABEL_REPLICA_OF]: o.source },
+      annotations: { [ANNOTATION_SHARDS]: String(o.shards) },
     },
     spec: { holderIdentity: o.identity, leaseDurationSeconds: o.leaseSeconds, renewTime: microTime(now) },
   };
@@ -144,14 +172,17 @@ async function liveMembers(o: ShardOptions): Promise<string[]> {
     SYSTEM_NAMESPACE,
     `${LABEL_REPLICA_OF}=${o.source}`,
   );
-  const live = all
-    .map((l) => l.spec as { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number })
-    .filter(
-      (s) =>
-        s.holderIdentity &&
-        s.renewTime &&
-        Date.parse(s.renewTime) + (s.leaseDurationSeconds ?? o.leaseSeconds) * 1000 >= now.getTime(),
-    )
-    .map((s) => s.holderIdentity!);
-  return [...new Set([...live, o.identity])].sort();
+  const conflicts: string[] = [];
+  const live: string[] = [];
+  for (const l of all) {
+    const spec = l.spec as LeaseSpec;
+    if (!isLive(spec, o.leaseSeconds, now)) continue;
+    const theirs = Number(l.metadata.annotations?.[ANNOTATION_SHARDS] ?? o.shards);
+    if (theirs === o.shards) live.push(spec.holderIdentity!);
+    else conflicts.push(`${spec.holderIdentity} runs --shards ${theirs}, this replica --shards ${o.shards}`);
+  }
+  const leader = (await o.cluster.get(leaseRef(leaderLeaseName(o.source))))?.spec as LeaseSpec | undefined;
+  if (leader && isLive(leader, o.leaseSeconds, now))
+    conflicts.push(`${leader.holderIdentity} leads the source without --shards (Lease ${leaderLeaseName(o.source)})`);
+  return { members: [...new Set([...live, o.identity])].sort(), conflicts };
 }

@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryCluster } from '../../../test/support/memory-cluster.js';
+import { leaderLeaseName, SYSTEM_NAMESPACE } from '../store/record-names.js';
+import { microTime } from '../store/lease.js';
+import { fairShare, runShards } from './shards.js';
+
+const SOURCE = 'src1';
+const LEASE_SECONDS = 0.3; // rounds every 100 ms
+const running: { stop: AbortController; done: Promise<void> }[] = [];
+
+/** One replica on `cluster`: the shards it holds, and what it logged. */
+function replica(cluster: MemoryCluster, identity: string, shards: number) {
+  const held = new Set<number>();
+  const logs: { msg: string; o: Record<string, unknown> }[] = [];
+  const log = (o: object, msg: string) => void logs.push({ msg, o: o as Record<string, unknown> });
+  const stop = new AbortController();
+  const done = runShards({
+    cluster,
+    source: SOURCE,
+    identity,
+    shards,
+    leaseSeconds: LEASE_SECONDS,
+    signal: stop.signal,
+    take: (s) => void held.add(s),
+    drop: async (s) => void held.delete(s),
+    log: { info: log, warn: log, error: log },
+  });
+  running.push({ stop, done });
+  return { held, logs, stop: () => (stop.abort(), done) };
+}
+
+/** Waits (polling) until `f` returns `want`: rounds come every 100 ms, and this machine may be busy. */
+const until = <T>(f: () => T, want: T) => expect.poll(f, { timeout: 10_000, interval: 50 }).toEqual(want);
+
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    r.stop.abort();
+    await r.done;
+  }
+});
+
+describe('fairShare', () => {
+  it('gives the first N mod M replicas one shard more', () => {
+    expect([0, 1, 2].map((k) => fairShare(7, 3, k))).toEqual([3, 2, 2]);
+    expect([0, 1, 2, 3].map((k) => fairShare(2, 4, k))).toEqual([1, 1, 0, 0]);
+  });
+});
+
+describe('runShards', () => {
+  it('splits the shards between replicas that agree on N', async () => {
+    const cluster = new MemoryCluster();
+    const [a, b] = [replica(cluster, 'a', 4), replica(cluster, 'b', 4)];
+    await until(() => [...a.held, ...b.held].sort(), [0, 1, 2, 3]);
+    expect([a.held.size, b.held.size]).toEqual([2, 2]);
+  });
+
+  it('holds no shard while a live replica runs another N, and takes them once it is gone', async () => {
+    const cluster = new MemoryCluster();
+    const a = replica(cluster, 'a', 4);
+    await until(() => a.held.size, 4);
+    const b = replica(cluster, 'b', 3);
+    await until(() => a.held.size, 0);
+    // b never took one of its own (its first round only announces it).
+    expect(b.logs.some((l) => l.msg === 'shard taken')).toBe(false);
+    const said = a.logs.find((l) => l.msg === 'replicas disagree on sharding: holding no shard');
+    expect(said?.o.conflicts).toEqual(['b runs --shards 3, this replica --shards 4']);
+    expect(b.logs.some((l) => String(l.o.conflicts).includes('a runs --shards 4'))).toBe(true);
+    await b.stop(); // its membership Lease goes with it
+    await until(() => a.held.size, 4);
+    expect(a.logs.some((l) => l.msg === 'replicas agree on sharding again')).toBe(true);
+  });
+
+  it('holds no shard while a replica without --shards leads the source', async () => {
+    const cluster = new MemoryCluster();
+    const leader = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: leaderLeaseName(SOURCE), namespace: SYSTEM_NAMESPACE },
+      spec: { holderIdentity: 'old', leaseDurationSeconds: 60, renewTime: microTime(new Date()) },
+    };
+    await cluster.apply(leader);
+    const a = replica(cluster, 'a', 2);
+    await until(() => a.logs.some((l) => l.o.conflicts), true);
+    expect(a.held.size).toBe(0);
+    expect(String(a.logs.find((l) => l.o.conflicts)?.o.conflicts)).toContain('old leads the source without --shards');
+    await cluster.apply({ ...leader, spec: { ...leader.spec, renewTime: microTime(new Date(Date.now() - 120_000)) } });
+    await until(() => a.held.size, 2);
+  });
+});
