@@ -35,7 +35,7 @@ import { promotionOrder } from '../source/promotion-policy.js';
 import type { RecordScope } from '../store/record-names.js';
 import { TraitStage } from '../reconcile/delivery.js';
 import { appCluster, type ClusterFor, type ReconcileOptions } from '../reconcile/options.js';
-import { shardOf } from './shards.js';
+import { ShardOwnership } from './shard-ownership.js';
 import type { AnyRuntimeTrait, TraitRuntimeContext } from '../../traits/api/runtime-trait.js';
 import type { Removable } from '../reconcile/release-removal.js';
 import { Removals } from '../reconcile/removals.js';
@@ -116,6 +116,8 @@ export class Controller {
 
   /** This controller's source (repository + path): its releases carry it, so only they are pruned at start. */
   private readonly sourceKey: string;
+  /** The shards this replica owns and the folders it skips (sharded only). */
+  private readonly ownership: ShardOwnership;
 
   private readonly lifecycle: ReleaseLifecycle;
   private readonly removals: Removals;
@@ -128,6 +130,7 @@ export class Controller {
   constructor(private readonly o: ControllerOptions) {
     this.gate = new Semaphore(o.concurrency ?? 8);
     this.sourceKey = sourceId(o.source.location, o.path);
+    this.ownership = new ShardOwnership(this.sourceKey, o.shards);
     this.saved = new SavedStates(this.sourceKey, o.log);
     this.holds = new SourceHolds({
       source: this.sourceKey,
@@ -253,32 +256,22 @@ export class Controller {
     };
   }
 
-  /** The shards this replica owns (sharded only). */
-  private readonly ownedShards = new Set<number>();
-  /** Changed by every shard taken or dropped: a poll that saw it change does not mark its commit read. */
-  private shardGeneration = 0;
-  /** Folders whose apps are all other replicas' (sharded only), by path: the digest they were read at. */
-  private readonly foreignFolders = new Map<string, { digest: string; apps: string[] }>();
-
   /** Whether this replica reconciles the app (always, unless sharded). */
   owns(app: string): boolean {
-    return this.o.shards === undefined || this.ownedShards.has(shardOf(this.sourceKey, app, this.o.shards));
+    return this.ownership.owns(app);
   }
 
   /** A shard became this replica's: its apps are read from the current commit on the next poll, now. */
   takeShard(shard: number): void {
-    this.ownedShards.add(shard);
     // A poll reading a commit now decided on the shard's apps before: it must not mark the commit as read.
-    this.shardGeneration++;
+    this.ownership.take(shard);
     this.lastCommit = undefined;
     this.trigger();
   }
 
   /** The releases of a shard, stopped and forgotten (their steps under way still run; see dropShard). */
   private stopShard(shard: number): Release[] {
-    const mine = [...this.releases.values()].filter(
-      (r) => shardOf(this.sourceKey, r.app, this.o.shards ?? 1) === shard,
-    );
+    const mine = [...this.releases.values()].filter((r) => this.ownership.inShard(r.app, shard));
     for (const r of mine) {
       r.actor?.stop();
       // Forgotten first: a step still waiting for the gate finds it gone and does not start.
@@ -294,8 +287,7 @@ export class Controller {
    * releases has stopped and finished writing (the shard's Lease may be given up then).
    */
   async dropShard(shard: number): Promise<void> {
-    this.ownedShards.delete(shard);
-    this.shardGeneration++;
+    this.ownership.drop(shard);
     // Stopped at once; then again after the poll under way, which may have started releases of the shard.
     const mine = this.stopShard(shard);
     await this.polling;
@@ -423,11 +415,11 @@ export class Controller {
     this.sourceStatus.record({ commit: head.commit });
     const changed: string[] = [];
     if (head.commit !== this.lastCommit) {
-      const generation = this.shardGeneration;
+      const generation = this.ownership.generation;
       const layout = await readLayout(this.o.source, head.commit, this.o.path, DEFAULT_LIMITS, this.listingCache);
       changed.push(...(await this.takeLayout(layout)));
       // A shard taken meanwhile: the commit is read again (the next poll), for the apps it skipped.
-      if (generation === this.shardGeneration) this.lastCommit = head.commit;
+      if (generation === this.ownership.generation) this.lastCommit = head.commit;
       else this.again = true;
       this.o.log.info({ commit: head.commit, apps: layout.apps.length, changed: changed.length }, 'new commit');
     }
@@ -497,8 +489,7 @@ export class Controller {
         continue;
       }
       // A folder of other replicas' apps, unchanged: not read again.
-      const foreign = this.foreignFolders.get(folder.path);
-      if (foreign?.digest === folder.digest && !foreign.apps.some((a) => this.owns(a))) continue;
+      if (this.ownership.skips(folder.path, folder.digest)) continue;
       const loaded = loadAppFolder(this.o.source, folder);
       const result = await loaded;
       const configProblems = layout.config.ok ? [] : layout.config.problems;
@@ -510,12 +501,7 @@ export class Controller {
         loaded: configProblems.length > 0 ? Promise.resolve({ ok: false, problems: configProblems }) : loaded,
       };
       const pairs = releasePairs(folder, result, known, config);
-      if (this.o.shards !== undefined) {
-        const apps = [...new Set(pairs.map((p) => p.app))];
-        if (pairs.length > 0 && !apps.some((a) => this.owns(a)))
-          this.foreignFolders.set(folder.path, { digest: folder.digest, apps });
-        else this.foreignFolders.delete(folder.path);
-      }
+      this.ownership.read(folder.path, folder.digest, [...new Set(pairs.map((p) => p.app))]);
       for (const p of pairs) {
         const key = `${p.app}/${p.env}`;
         declared.add(key);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryCluster } from '../../../test/support/memory-cluster.js';
 import { leaderLeaseName, SYSTEM_NAMESPACE } from '../store/record-names.js';
 import { microTime } from '../store/lease.js';
+import { ShardOwnership } from './shard-ownership.js';
 import { fairShare, runShards } from './shards.js';
 
 const SOURCE = 'src1';
@@ -60,11 +61,12 @@ describe('runShards', () => {
     await until(() => a.held.size, 4);
     const b = replica(cluster, 'b', 3);
     await until(() => a.held.size, 0);
-    // b never took one of its own (its first round only announces it).
-    expect(b.logs.some((l) => l.msg === 'shard taken')).toBe(false);
+
     const said = a.logs.find((l) => l.msg === 'replicas disagree on sharding: holding no shard');
     expect(said?.o.conflicts).toEqual(['b runs --shards 3, this replica --shards 4']);
-    expect(b.logs.some((l) => String(l.o.conflicts).includes('a runs --shards 4'))).toBe(true);
+    await until(() => b.logs.some((l) => String(l.o.conflicts).includes('a runs --shards 4')), true);
+    // b never took one of its own (its first round only announces it).
+    expect(b.logs.some((l) => l.msg === 'shard taken')).toBe(false);
     await b.stop(); // its membership Lease goes with it
     await until(() => a.held.size, 4);
     expect(a.logs.some((l) => l.msg === 'replicas agree on sharding again')).toBe(true);
@@ -85,5 +87,32 @@ describe('runShards', () => {
     expect(String(a.logs.find((l) => l.o.conflicts)?.o.conflicts)).toContain('old leads the source without --shards');
     await cluster.apply({ ...leader, spec: { ...leader.spec, renewTime: microTime(new Date(Date.now() - 120_000)) } });
     await until(() => a.held.size, 2);
+  });
+});
+
+describe('ShardOwnership', () => {
+  const appIn = (o: ShardOwnership, shard: number) =>
+    `app-${[...Array(100).keys()].find((i) => o.inShard(`app-${i}`, shard))}`;
+
+  it("owns every app unsharded, and only its shards' apps sharded", () => {
+    expect(new ShardOwnership(SOURCE, undefined).owns('any')).toBe(true);
+    const o = new ShardOwnership(SOURCE, 3);
+    const [a0, a1] = [appIn(o, 0), appIn(o, 1)];
+    expect(o.owns(a0)).toBe(false);
+    o.take(0);
+    expect([o.owns(a0), o.owns(a1), o.generation]).toEqual([true, false, 1]);
+    o.drop(0);
+    expect([o.owns(a0), o.generation]).toEqual([false, 2]);
+  });
+
+  it("skips a folder of other replicas' apps until it changes or one of its apps becomes this replica's", () => {
+    const o = new ShardOwnership(SOURCE, 3);
+    const a1 = appIn(o, 1);
+    o.read('apps/x', 'd1', [a1]);
+    expect([o.skips('apps/x', 'd1'), o.skips('apps/x', 'd2')]).toEqual([true, false]);
+    o.take(1);
+    expect(o.skips('apps/x', 'd1')).toBe(false);
+    o.read('apps/x', 'd1', [a1]);
+    expect(o.skips('apps/x', 'd1')).toBe(false);
   });
 });
