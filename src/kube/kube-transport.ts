@@ -18,6 +18,11 @@ import {
 
 /** Idle sockets are closed before the API server would close them (it keeps them ~90 s). */
 const IDLE_MS = 30_000;
+/**
+ * A request that receives nothing for this long fails (ETIMEDOUT, transient: retried): a hung connection never
+ * holds a caller (a Lease renewal) for ever. Longer than the API server's own 60 s request timeout.
+ */
+export const REQUEST_IDLE_MS = 90_000;
 
 export class KeepAliveTransport implements PromiseHttpLibrary {
   private agent?: Promise<Agent>;
@@ -25,6 +30,7 @@ export class KeepAliveTransport implements PromiseHttpLibrary {
   constructor(
     private readonly kubeconfig: KubeConfig,
     private readonly maxSockets = 32,
+    private readonly requestIdleMs = REQUEST_IDLE_MS,
   ) {}
 
   private pooled(): Promise<Agent> {
@@ -90,6 +96,13 @@ export class KeepAliveTransport implements PromiseHttpLibrary {
         },
       );
       req.on('error', reject);
+      req.setTimeout(this.requestIdleMs, () => {
+        const e = new Error(`no answer from ${url.host} within ${this.requestIdleMs / 1000} s`) as Error & {
+          code: string;
+        };
+        e.code = 'ETIMEDOUT';
+        req.destroy(e);
+      });
       req.end(body);
     });
   }

@@ -72,6 +72,27 @@ describe('runShards', () => {
     expect(a.logs.some((l) => l.msg === 'replicas agree on sharding again')).toBe(true);
   });
 
+  it('stops its shards at two thirds of the Lease when a request hangs', async () => {
+    let hang = false;
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((r) => (answer = r));
+    const cluster = new (class extends MemoryCluster {
+      override async get(ref: Parameters<MemoryCluster['get']>[0]) {
+        if (hang) await answered;
+        return super.get(ref);
+      }
+    })();
+    const a = replica(cluster, 'a', 2);
+    await until(() => a.held.size, 2);
+    hang = true;
+    await until(() => a.held.size, 0);
+    expect(a.logs.filter((l) => l.msg === 'shard released').map((l) => l.o.why)).toEqual([
+      'its Lease could not be renewed',
+      'its Lease could not be renewed',
+    ]);
+    answer(); // the loop goes on, and stops with the test
+  });
+
   it('holds no shard while a replica without --shards leads the source', async () => {
     const cluster = new MemoryCluster();
     const leader = {

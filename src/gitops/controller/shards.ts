@@ -80,6 +80,15 @@ export async function runShards(o: ShardOptions): Promise<void> {
       });
     leaving.set(shard, done);
   };
+  // A shard not renewed for two thirds of the Lease is stopped before another replica may take it, even while
+  // the loop waits on a request that hangs.
+  const watchdog = setInterval(
+    () => {
+      for (const [shard, renewed] of [...owned])
+        if (Date.now() - renewed > stepDown) leave(shard, 'its Lease could not be renewed', false);
+    },
+    Math.max(50, period / 4),
+  );
   // The first round only announces this replica: replicas started together see each other before taking shards.
   let announced = false;
   let disagreement = '';
@@ -132,11 +141,9 @@ export async function runShards(o: ShardOptions): Promise<void> {
       // Whatever failed, the loop goes on: shards not renewed in time are stopped below, never kept running.
       o.log.warn({ err: (e as Error).message }, 'shard leases: a request failed; trying again');
     }
-    // A shard not renewed for two thirds of the Lease: stopped before another replica may take it.
-    for (const [shard, renewed] of [...owned])
-      if (Date.now() - renewed > stepDown) leave(shard, 'its Lease could not be renewed', false);
     await abortableSleep(owned.size > 0 ? period : period / 2, o.signal);
   }
+  clearInterval(watchdog);
   for (const shard of [...owned.keys()]) leave(shard, 'shutting down', true);
   await Promise.all([...leaving.values()]);
   await o.cluster.delete(leaseRef(replicaLeaseName(o.source, o.identity))).catch(() => undefined);
