@@ -1,5 +1,6 @@
 /** GitSource against a real smart-HTTP server (Debian git's git http-backend on 127.0.0.1). */
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,5 +182,22 @@ describe('GitSource over smart HTTP', () => {
   it('reports an unreachable server instead of hanging', async () => {
     const source = new GitSource({ repo: 'http://127.0.0.1:9/apps.git', cacheDir: join(root, 'clone3') });
     await expect(source.poll()).rejects.toThrow(SourceError);
+  });
+
+  it('fails a poll when the server accepts the request and never answers', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as { port: number }).port;
+      const source = new GitSource({
+        repo: `http://127.0.0.1:${port}/apps.git`,
+        cacheDir: join(root, 'clone4'),
+        requestIdleMs: 300,
+      });
+      await expect(source.poll()).rejects.toThrow(/timed out/);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((r) => silent.close(r));
+    }
   });
 });

@@ -9,8 +9,8 @@
  */
 import fs from 'node:fs';
 import { posix } from 'node:path';
-import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import git, { type HttpClient } from 'isomorphic-git';
+import nodeHttp from 'isomorphic-git/http/node';
 
 export interface GitAuth {
   username: string;
@@ -28,7 +28,12 @@ export interface GitSourceOptions {
   commit?: string;
   /** Credentials from the environment or a Secret, never from the URL; never logged or shown. */
   auth?: GitAuth;
+  /** A request to the remote that receives nothing for this long fails (default GIT_REQUEST_IDLE_MS). */
+  requestIdleMs?: number;
 }
+
+/** A Git host that stops answering fails the poll (retried next time) instead of holding it for ever. */
+export const GIT_REQUEST_IDLE_MS = 60_000;
 
 export interface TreeEntry {
   /** Repository path (after following links inside the repository). */
@@ -55,7 +60,14 @@ export class GitSource {
   private readonly remote: boolean;
   private cloned: boolean;
 
+  /** isomorphic-git's Node client, with a timeout on each request (simple-get's `timeout`: socket inactivity). */
+  private readonly http: HttpClient;
+
   constructor(private readonly opts: GitSourceOptions) {
+    const timeout = opts.requestIdleMs ?? GIT_REQUEST_IDLE_MS;
+    this.http = {
+      request: (r) => nodeHttp.request({ ...r, fetchOptions: { timeout } } as Parameters<HttpClient['request']>[0]),
+    };
     this.remote = isRemote(opts.repo);
     if (this.remote && /\/\/[^/]*@/.test(opts.repo))
       throw new SourceError('put Git credentials in FERRY_GIT_TOKEN / FERRY_GIT_PASSWORD or a Secret, not in the URL');
@@ -111,7 +123,7 @@ export class GitSource {
 
   private async pollRemote(): Promise<string> {
     const ref = this.opts.ref ?? 'main';
-    const common = { fs, http, dir: this.dir, url: this.opts.repo, onAuth: this.onAuth };
+    const common = { fs, http: this.http, dir: this.dir, url: this.opts.repo, onAuth: this.onAuth };
     if (this.opts.commit) {
       if (!this.cloned) {
         await git.clone({ ...common, ref, singleBranch: true, noCheckout: true });
@@ -119,7 +131,12 @@ export class GitSource {
       }
       return git.expandOid({ fs, ...this.at, oid: this.opts.commit });
     }
-    const remote = await git.listServerRefs({ http, url: this.opts.repo, prefix: `refs/`, onAuth: this.onAuth });
+    const remote = await git.listServerRefs({
+      http: this.http,
+      url: this.opts.repo,
+      prefix: `refs/`,
+      onAuth: this.onAuth,
+    });
     const tip = remote.find((r) => r.ref === `refs/heads/${ref}` || r.ref === `refs/tags/${ref}`);
     if (!tip) throw new SourceError(`branch or tag "${ref}" not found`);
     const oid = tip.peeled ?? tip.oid;
@@ -141,7 +158,7 @@ export class GitSource {
     if (!this.remote || (await this.has(commit))) return true;
     // Not in the whole history at this head (a force-push dropped it): not fetched for again until the head moves.
     if (this.missing.get(commit) === this.head) return false;
-    const common = { fs, http, dir: this.dir, url: this.opts.repo, onAuth: this.onAuth };
+    const common = { fs, http: this.http, dir: this.dir, url: this.opts.repo, onAuth: this.onAuth };
     try {
       // A depth no history reaches: the whole history of the branch (only `shallow` asked of the server).
       await git.fetch({ ...common, ref: this.opts.ref ?? 'main', singleBranch: true, depth: 2 ** 30 });
