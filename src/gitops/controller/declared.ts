@@ -13,7 +13,7 @@ import type { Release } from '../reconcile/release.js';
 import type { Removable } from '../reconcile/release-removal.js';
 import type { Removals } from '../reconcile/removals.js';
 import type { Logger } from '../reconcile/telemetry.js';
-import type { EnvironmentConfig, FerryConfig } from '../source/environments.js';
+import { type EnvironmentConfig, type FerryConfig, selectsApp } from '../source/environments.js';
 import type { AppFolder, LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
 
 export interface ReleasePair {
@@ -24,8 +24,9 @@ export interface ReleasePair {
 }
 
 /**
- * The releases of one folder: each app in it × its environments; a broken folder (or ferry.yaml) keeps the
- * ones it had, or is reported under the folder's name in every environment.
+ * The releases of one folder: each app in it × its environments (those of ferry.yaml that select the folder);
+ * a broken folder (or ferry.yaml) keeps the ones it had, or is reported under the folder's name in every
+ * environment that selects it.
  */
 export function releasePairs(
   folder: AppFolder,
@@ -38,11 +39,14 @@ export function releasePairs(
     const metrics = c?.metrics ?? config?.metrics;
     return { ...(c ? { config: c } : {}), ...(metrics ? { metrics } : {}) };
   };
+  const selecting = (config?.environments ?? []).filter((e) => selectsApp(e, folder.name));
   // A broken ferry.yaml (config undefined) keeps the releases it had, with their settings (promotions go on).
   if (result.ok && (config || known.length === 0))
     return result.value.apps.flatMap((a) => {
       const own = config && config.environments.length === 0 ? appChain(a.app) : undefined;
-      return environmentsOf(a, config?.environments ?? []).map((env) => {
+      // Environments in ferry.yaml, none of which selects this folder: the app goes nowhere.
+      const envs = config?.environments.length ? selecting.map((e) => e.name) : environmentsOf(a, []);
+      return envs.map((env) => {
         const promotion = own?.get(env);
         return {
           app: a.app.metadata.name,
@@ -53,7 +57,7 @@ export function releasePairs(
       });
     });
   if (known.length > 0) return known.map((r) => ({ app: r.app, env: r.env, config: r.config, metrics: r.metrics }));
-  return (config?.environments.length ? config.environments.map((e) => e.name) : ['default']).map((env) => ({
+  return (config?.environments.length ? selecting.map((e) => e.name) : ['default']).map((env) => ({
     app: folder.name,
     env,
     ...envConfig(env),

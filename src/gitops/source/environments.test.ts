@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFerryConfig, tenantUser } from './environments.js';
+import { parseFerryConfig, selectsApp, tenantUser } from './environments.js';
 
 describe('ferry.yaml', () => {
   it('defaults: auto-rollback off, removed apps pruned', () => {
@@ -139,5 +139,33 @@ describe('ferry.yaml serviceAccount (tenancy)', () => {
     const bad = parse(['environments:', '  - {name: prod, serviceAccount: "a/b/c"}', ''].join('\n'));
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.problems[0]!.at).toMatchObject({ line: 2 });
+  });
+});
+
+describe('ferry.yaml apps (environments that select their apps)', () => {
+  const parse = (text: string) => parseFerryConfig(text, 'ferry.yaml');
+
+  it('takes the folders its patterns match, or every folder without any', () => {
+    const r = parse(
+      ['environments:', '  - {name: team-a, apps: ["team-a-*", shared]}', '  - {name: ops}', ''].join('\n'),
+    );
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const [a, ops] = r.value.environments;
+    expect(
+      ['team-a-web', 'team-a-', 'shared', 'shared-2', 'team-b-web', 'xteam-a-web'].map((f) => selectsApp(a, f)),
+    ).toEqual([true, true, true, false, false, false]);
+    expect(selectsApp(ops, 'anything')).toBe(true);
+    // Only `*` is special: a dot or a bracket is itself.
+    expect(selectsApp({ apps: ['a.b[1]'] }, 'a.b[1]')).toBe(true);
+    expect(selectsApp({ apps: ['a.b'] }, 'axb')).toBe(false);
+  });
+
+  it('an empty list, or a pattern with a slash, is an error at its line', () => {
+    for (const apps of ['[]', '["teams/a"]']) {
+      const r = parse(['environments:', `  - {name: prod, apps: ${apps}}`, ''].join('\n'));
+      expect(r.ok, apps).toBe(false);
+      if (!r.ok) expect(r.problems[0]!.at).toMatchObject({ file: 'ferry.yaml', line: 2 });
+    }
   });
 });

@@ -25,6 +25,11 @@ export interface EnvironmentConfig {
    * impersonates it (tenancy, as Flux's serviceAccountName); its own records stay under its own identity.
    */
   serviceAccount?: string;
+  /**
+   * The apps it takes, by their folder's name under apps/ (`*` matches any run of characters); none: every app.
+   * An app no environment selects is delivered nowhere (and removed where it was).
+   */
+  apps?: string[];
   /** Where traits read this environment's metrics: its own fields over ferry.yaml's top-level `metrics`. */
   metrics?: MetricsSourceConfig;
   /** Where its releases come from, and the gates they pass (none: it follows Git). */
@@ -113,6 +118,7 @@ const SCHEMA = {
           kubeconfig: { type: 'string', minLength: 1 },
           namespace: { type: 'string', pattern: NAME, maxLength: 63 },
           serviceAccount: { type: 'string', pattern: SERVICE_ACCOUNT },
+          apps: { type: 'array', items: { type: 'string', pattern: '^[^/]+$' }, minItems: 1, uniqueItems: true },
           metrics: METRICS,
           promotion: PROMOTION_SCHEMA,
           waves: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, minItems: 1 },
@@ -296,4 +302,12 @@ export function tenantUser(env: Pick<EnvironmentConfig, 'serviceAccount'> | unde
   if (!env?.serviceAccount) return undefined;
   const [namespace, name] = env.serviceAccount.split('/');
   return `system:serviceaccount:${namespace}:${name}`;
+}
+
+/** Whether an environment takes the app of a folder (apps/<folder>): its `apps` patterns, or every app. */
+export function selectsApp(env: Pick<EnvironmentConfig, 'apps'> | undefined, folder: string): boolean {
+  if (!env?.apps) return true;
+  return env.apps.some((p) =>
+    new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`).test(folder),
+  );
 }
