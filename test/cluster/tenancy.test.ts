@@ -1,11 +1,12 @@
 /**
  * Tenant isolation by impersonation, on the real API server with RBAC: `ferry serve` runs as deploy/'s
- * ServiceAccount (a minted token), and ferry.yaml's environment names a tenant's ServiceAccount, which may
- * write only its own namespace. The tenant's app syncs there; an app that writes into another team's namespace,
- * or a ClusterRole, fails its dry-run naming the object, and nothing of it is written, though the controller's
- * own role could have written it; the controller's records stay in ferry-system, where the tenant may not even
- * read; the dashboard's rollback writes as the tenant; an app removed from Git is pruned as the tenant (a right
- * the tenant lacks stops it, though the controller has it).
+ * ServiceAccount (a minted token), and each ferry.yaml environment names a tenant's ServiceAccount, which may
+ * write only its own namespace. Two tenants share one repository, each environment taking its own apps (ferry.yaml
+ * `apps`). Ferry may act only as the accounts of namespaces that bind ferry-tenants. An app that writes into
+ * another team's namespace, or a ClusterRole, fails its dry-run naming the object, and nothing of it is written,
+ * though the controller's own role could have written it. The controller's records stay in ferry-system, where
+ * the tenant may not even read. The dashboard's rollback, and the prune of an app removed from Git, act as the
+ * tenant: a right the tenant lacks stops them, though the controller has it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,7 +24,9 @@ import { eventually } from './kube.js';
 const s = randomBytes(3).toString('hex');
 const teamA = `team-a-${s}`;
 const teamB = `team-b-${s}`;
-const app = { web: `web-${s}`, escape: `escape-${s}`, wide: `wide-${s}` };
+/** A namespace no RoleBinding lets Ferry act in. */
+const teamC = `team-c-${s}`;
+const app = { web: `web-${s}`, escape: `escape-${s}`, wide: `wide-${s}`, bweb: `bweb-${s}` };
 const repo = new TestRepo();
 const dir = mkdtempSync(join(tmpdir(), 'ferry-tenancy-'));
 let admin: KubeCluster;
@@ -35,11 +38,11 @@ const TOKEN = 'tenancy-test-token';
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 const ALL: Rule[] = [{ apiGroups: ['', 'apps', 'networking.k8s.io'], resources: ['*'], verbs: ['*'] }];
 /** The tenant's rights: its Role in its namespace (changed by the tests to take one right away). */
-const tenantRole = (rules: Rule[]) =>
+const tenantRole = (rules: Rule[], namespace = teamA) =>
   ({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
-    metadata: { name: 'deployer', namespace: teamA },
+    metadata: { name: 'deployer', namespace },
     rules,
   }) as KubeObject;
 const allBut = (group: string, verbs: string[]): Rule[] => [
@@ -48,30 +51,27 @@ const allBut = (group: string, verbs: string[]): Rule[] => [
 ];
 const READ_WRITE = ['get', 'list', 'watch', 'create', 'update', 'patch'];
 
-const tenantObjects: KubeObject[] = [
-  ...[teamA, teamB].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
-  ...[teamA, teamB].map((namespace) => ({
-    apiVersion: 'v1',
-    kind: 'ServiceAccount',
-    metadata: { name: 'deployer', namespace },
-  })),
-  tenantRole(ALL),
-  // Ferry may act as team A's accounts (deploy/rbac-tenants.yaml binds nothing by itself), not as team B's.
+/** Each team's namespace, its deployer account with all rights there, and Ferry's right to act as it. */
+const tenantObjects: KubeObject[] = [teamA, teamB].flatMap((namespace) => [
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+  { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'deployer', namespace } },
+  tenantRole(ALL, namespace),
   {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
-    metadata: { name: 'ferry-tenant', namespace: teamA },
+    metadata: { name: 'deployer', namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' },
+    subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace }],
+  } as KubeObject,
+  // deploy/rbac-tenants.yaml binds nothing by itself: the platform team binds it in each tenant's namespace.
+  {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'ferry-tenant', namespace },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'ferry-tenants' },
     subjects: [{ kind: 'ServiceAccount', name: 'ferry', namespace: 'ferry-system' }],
   } as KubeObject,
-  {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: 'deployer', namespace: teamA },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deployer' },
-    subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: teamA }],
-  } as KubeObject,
-];
+]);
 
 const clusterRoleApp = `${webApp(app.wide, teamA, 'nginx:1.0')}    - name: access
       type: k8s-objects
@@ -91,11 +91,11 @@ const states = async () => {
   const r = await ferryCli(inject('kubeconfig'), 'status', '-o', 'json', '--source', repo.url);
   return JSON.parse(r.stdout) as StateSummary[];
 };
-const waitState = (name: string, status: string) =>
+const waitState = (name: string, status: string, env = 'team-a') =>
   eventually(
-    `${name} ${status}`,
+    `${name} ${status} in ${env}`,
     async () => {
-      const st = (await states()).find((x) => x.app === name && x.env === 'team-a');
+      const st = (await states()).find((x) => x.app === name && x.env === env);
       return st?.status === status ? st : undefined;
     },
     180_000,
@@ -124,7 +124,13 @@ beforeAll(async () => {
   await repo.start();
   repo.commit(
     {
-      'ferry.yaml': `environments:\n  - {name: team-a, serviceAccount: ${teamA}/deployer}\n`,
+      'ferry.yaml': [
+        'environments:',
+        `  - {name: team-a, serviceAccount: ${teamA}/deployer, apps: ["web-*", "escape-*", "wide-*"]}`,
+        `  - {name: team-b, namespace: ${teamB}, serviceAccount: deployer, apps: ["bweb-*"]}`,
+        '',
+      ].join('\n'),
+      [`apps/${app.bweb}/app.yaml`]: webApp(app.bweb, teamB, 'nginx:1.0'),
       [`apps/${app.web}/app.yaml`]: webApp(app.web, teamA, 'nginx:1.0'),
       [`apps/${app.escape}/app.yaml`]: webApp(app.escape, teamB, 'nginx:1.0'),
       [`apps/${app.wide}/app.yaml`]: clusterRoleApp,
@@ -166,16 +172,26 @@ describe('an environment with a serviceAccount (a tenant)', () => {
 
   it('Ferry may impersonate the accounts of the namespaces that bind ferry-tenants, and no others', async () => {
     const ferry = KubeCluster.fromFile(kubeconfig);
-    const [asA, asB] = [teamA, teamB].map((ns) => ferry.impersonating(`system:serviceaccount:${ns}:deployer`));
+    const [asA, asC] = [teamA, teamC].map((ns) => ferry.impersonating(`system:serviceaccount:${ns}:deployer`));
     try {
-      const refused = await asB!.list('v1', 'ConfigMap', teamB, '').catch((e: unknown) => e);
+      const refused = await asC!.list('v1', 'ConfigMap', teamC, '').catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(ClusterError);
       expect((refused as ClusterError).message).toMatch(/cannot impersonate resource "serviceaccounts"/);
       // As team A's account: no impersonation error (its Role lets it read its ConfigMaps).
       expect(await asA!.list('v1', 'ConfigMap', teamA, '')).toBeInstanceOf(Array);
     } finally {
-      for (const c of [ferry, asA!, asB!]) await c.close();
+      for (const c of [ferry, asA!, asC!]) await c.close();
     }
+  });
+
+  it('two tenants in one repository: each environment takes its own apps, written as its own account', async () => {
+    await waitState(app.bweb, 'synced', 'team-b');
+    expect(await deployment(teamB, app.bweb)).toBeDefined();
+    await waitState(app.web, 'synced');
+    const pairs = (await states()).map((x) => `${x.app}/${x.env}`);
+    expect(pairs).not.toContain(`${app.web}/team-b`);
+    expect(pairs).not.toContain(`${app.bweb}/team-a`);
+    expect(pairs.filter((p) => p.endsWith('/team-b'))).toEqual([`${app.bweb}/team-b`]);
   });
 
   it("an app writing into another team's namespace fails, naming the object; nothing is written", async () => {
