@@ -5,7 +5,7 @@
  * The command line writes requests (ferry-approval records); the controller carries them out.
  */
 import { userInfo } from 'node:os';
-import type { EnvironmentConfig } from '../gitops/source/environments.js';
+import { type EnvironmentConfig, selectsApp } from '../gitops/source/environments.js';
 import { promotionOrder } from '../gitops/source/promotion-policy.js';
 import { verificationOf } from '../gitops/promotion/verification.js';
 import {
@@ -117,10 +117,15 @@ function wavesOf(s: StateSummary, commit: string): string | undefined {
 }
 
 export async function runReleases(app: string, f: ReleaseFlags, io: CliIO): Promise<number> {
-  const envs = await environments(app, f, io);
-  const views = await Promise.all(envs.map((e) => viewOf(app, e, f, io)));
+  const all = await environments(app, f, io);
+  const seen = await Promise.all(all.map((e) => viewOf(app, e, f, io)));
+  // An environment whose `apps` does not take the app (by its name, the usual folder name), and that has no
+  // record of it either, is not one of its environments.
+  const theirs = all.map((e, i) => selectsApp(e, app) || !!seen[i]!.summary || seen[i]!.history.length > 0);
+  const envs = all.filter((_, i) => theirs[i]);
+  const views = seen.filter((_, i) => theirs[i]);
   if (views.every((v) => !v.summary && v.history.length === 0 && !v.promotion.waiting)) {
-    io.err(`error: no releases of ${app} recorded in ${envs.map((e) => e.name).join(', ')}\n`);
+    io.err(`error: no releases of ${app} recorded in ${(envs.length ? envs : all).map((e) => e.name).join(', ')}\n`);
     return EXIT_INVALID;
   }
   // Newest first: the order the first environment's history has them, then any other.

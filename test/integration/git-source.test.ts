@@ -194,7 +194,9 @@ describe('GitSource over smart HTTP', () => {
         cacheDir: join(root, 'clone4'),
         requestIdleMs: 300,
       });
-      await expect(source.poll()).rejects.toThrow(/timed out/);
+      const failed = await source.poll().catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(SourceError);
+      expect((failed as Error).message).toMatch(/timed out/);
     } finally {
       silent.closeAllConnections();
       await new Promise((r) => silent.close(r));

@@ -9,7 +9,7 @@ import type { ClusterPort } from '../../ports/cluster.js';
 import type { DefinitionRegistry } from '../../oam/definitions/registry.js';
 import { extendRegistry } from '../../oam/definitions/extend.js';
 import type { Result } from '../../oam/errors.js';
-import type { EnvironmentConfig, FerryConfig } from '../source/environments.js';
+import { type EnvironmentConfig, type FerryConfig, selectsApp } from '../source/environments.js';
 import type { MetricsSourceConfig } from '../../config/metrics-source.js';
 import type { WorkloadMetrics } from '../../ports/metrics.js';
 import type { GitSource } from '../source/git-source.js';
@@ -490,6 +490,8 @@ export class Controller {
       }
       // A folder of other replicas' apps, unchanged: not read again.
       if (this.ownership.skips(folder.path, folder.digest)) continue;
+      // A folder that no environment of ferry.yaml takes (their `apps`): not read at all.
+      if (config?.environments.length && !config.environments.some((e) => selectsApp(e, folder.name))) continue;
       const loaded = loadAppFolder(this.o.source, folder);
       const result = await loaded;
       const configProblems = layout.config.ok ? [] : layout.config.problems;

@@ -88,8 +88,26 @@ export function retireUndeclared(o: {
   log: Logger;
   removals: Removals;
 }): void {
-  const { gone, recorded, config, layout, log } = o;
+  const { config, layout, log } = o;
+  let { gone, recorded } = o;
   if (gone.length + recorded.length === 0) return;
+  // An environment whose `apps` select no folder at all (a typo, a rename): its releases are kept, not pruned.
+  const empty = new Set(
+    (config?.environments ?? [])
+      .filter((e) => e.apps && layout.apps.length > 0 && !layout.apps.some((f) => selectsApp(e, f.name)))
+      .map((e) => e.name),
+  );
+  if (empty.size > 0) {
+    const kept = [...gone, ...recorded].filter((r) => empty.has(r.env)).map((r) => `${r.app}/${r.env}`);
+    if (kept.length > 0)
+      log.error(
+        { commit: layout.commit, environments: [...empty], releases: kept },
+        "an environment's apps select no app folder: its releases are left as they are; nothing was pruned",
+      );
+    gone = gone.filter((r) => !empty.has(r.env));
+    recorded = recorded.filter((r) => !empty.has(r.env));
+    if (gone.length + recorded.length === 0) return;
+  }
   const names = [...gone, ...recorded].map((r) => `${r.app}/${r.env}`);
   // Never prune on a read that may be incomplete: a broken ferry.yaml, or a commit with no app at all.
   if (!config)

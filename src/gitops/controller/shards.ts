@@ -89,6 +89,18 @@ export async function runShards(o: ShardOptions): Promise<void> {
     },
     Math.max(50, period / 4),
   );
+  /** Renews the Lease of every shard held (one on its way out too); a Lease someone else holds now is gone. */
+  const renew = async () => {
+    for (const shard of [...owned.keys()]) {
+      // Counted from before the request: the Lease's renewTime is no earlier than this.
+      const asked = Date.now();
+      const r = await tryTakeLease(o.cluster, lease(shard), o.identity, o.leaseSeconds);
+      // Stopped meanwhile (the watchdog): not held again here; a later round takes it, and starts its apps.
+      if (!owned.has(shard)) continue;
+      if (r.held) owned.set(shard, asked);
+      else leave(shard, `taken by ${r.holder ?? 'another replica'}`, false);
+    }
+  };
   // The first round only announces this replica: replicas started together see each other before taking shards.
   let announced = false;
   let disagreement = '';
@@ -100,6 +112,7 @@ export async function runShards(o: ShardOptions): Promise<void> {
         await abortableSleep(period / 2, o.signal);
         continue;
       }
+      await renew();
       const now = conflicts.join('; ');
       if (now !== disagreement) {
         if (now) o.log.error({ conflicts, shards: o.shards }, 'replicas disagree on sharding: holding no shard');
@@ -113,14 +126,6 @@ export async function runShards(o: ShardOptions): Promise<void> {
       }
       const k = members.indexOf(o.identity);
       const share = fairShare(o.shards, members.length, k < 0 ? members.length : k);
-      // Renew what is held (a shard on its way out too); a Lease someone else holds now is gone.
-      for (const shard of [...owned.keys()]) {
-        // Counted from before the request: the Lease's renewTime is no earlier than this.
-        const asked = Date.now();
-        const r = await tryTakeLease(o.cluster, lease(shard), o.identity, o.leaseSeconds);
-        if (r.held) owned.set(shard, asked);
-        else leave(shard, `taken by ${r.holder ?? 'another replica'}`, false);
-      }
       // Over the share (a replica joined): hand the highest shards back, each stopped before its Lease goes.
       const staying = [...owned.keys()].filter((shard) => !leaving.has(shard)).sort((a, b) => b - a);
       for (const shard of staying.slice(0, Math.max(0, staying.length - share)))
@@ -131,21 +136,27 @@ export async function runShards(o: ShardOptions): Promise<void> {
         if (owned.has(shard) || leaving.has(shard)) continue;
         const asked = Date.now();
         const r = await tryTakeLease(o.cluster, lease(shard), o.identity, o.leaseSeconds);
-        if (!r.held) continue;
+        // An answer that came too late: the Lease may have lapsed meanwhile (taken again next round).
+        if (!r.held || Date.now() - asked >= stepDown) continue;
         owned.set(shard, asked);
         mine++;
         o.log.info({ shard, shards: o.shards, replicas: members.length }, 'shard taken');
         o.take(shard);
       }
     } catch (e) {
-      // Whatever failed, the loop goes on: shards not renewed in time are stopped below, never kept running.
+      // Whatever failed, the loop goes on: shards not renewed in time are stopped by the watchdog, never kept running.
       o.log.warn({ err: (e as Error).message }, 'shard leases: a request failed; trying again');
     }
     await abortableSleep(owned.size > 0 ? period : period / 2, o.signal);
   }
-  clearInterval(watchdog);
+  // Shutting down: every shard handed back, its Lease renewed until its apps have stopped (the pod's grace
+  // period bounds this; a replica killed before leaves Leases that expire).
   for (const shard of [...owned.keys()]) leave(shard, 'shutting down', true);
-  await Promise.all([...leaving.values()]);
+  while (leaving.size > 0) {
+    await renew().catch(() => undefined);
+    await Promise.race([Promise.all(leaving.values()), new Promise((r) => setTimeout(r, period))]);
+  }
+  clearInterval(watchdog);
   await o.cluster.delete(leaseRef(replicaLeaseName(o.source, o.identity))).catch(() => undefined);
 }
 
@@ -184,8 +195,9 @@ async function liveMembers(o: ShardOptions): Promise<{ members: string[]; confli
   for (const l of all) {
     const spec = l.spec as LeaseSpec;
     if (!isLive(spec, o.leaseSeconds, now)) continue;
-    const theirs = Number(l.metadata.annotations?.[ANNOTATION_SHARDS] ?? o.shards);
-    if (theirs === o.shards) live.push(spec.holderIdentity!);
+    const theirs = l.metadata.annotations?.[ANNOTATION_SHARDS];
+    if (theirs === String(o.shards)) live.push(spec.holderIdentity!);
+    else if (theirs === undefined) conflicts.push(`${spec.holderIdentity} does not record its N (an older Ferry)`);
     else conflicts.push(`${spec.holderIdentity} runs --shards ${theirs}, this replica --shards ${o.shards}`);
   }
   const leader = (await o.cluster.get(leaseRef(leaderLeaseName(o.source))))?.spec as LeaseSpec | undefined;

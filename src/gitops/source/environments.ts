@@ -304,10 +304,15 @@ export function tenantUser(env: Pick<EnvironmentConfig, 'serviceAccount'> | unde
   return `system:serviceaccount:${namespace}:${name}`;
 }
 
+const patterns = new Map<string, RegExp>();
+/** An `apps` pattern as a regular expression: `*` is any run of characters, everything else itself. */
+const patternOf = (p: string): RegExp => {
+  let re = patterns.get(p);
+  if (!re) patterns.set(p, (re = new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`)));
+  return re;
+};
+
 /** Whether an environment takes the app of a folder (apps/<folder>): its `apps` patterns, or every app. */
 export function selectsApp(env: Pick<EnvironmentConfig, 'apps'> | undefined, folder: string): boolean {
-  if (!env?.apps) return true;
-  return env.apps.some((p) =>
-    new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`).test(folder),
-  );
+  return !env?.apps || env.apps.some((p) => patternOf(p).test(folder));
 }
