@@ -30,7 +30,16 @@ import {
 import { Semaphore } from '../../util/semaphore.js';
 import { reconcileSteps } from '../reconcile/steps.js';
 import { ReleaseLifecycle } from '../reconcile/lifecycle.js';
-import { newRelease, type Release, type Spec, currentSummary, metricsAt } from '../reconcile/release.js';
+import {
+  newRelease,
+  type Release,
+  type Spec,
+  type SpecLayout,
+  currentSummary,
+  metricsAt,
+  noteSameSpec,
+  specLayout,
+} from '../reconcile/release.js';
 import { promotionOrder } from '../source/promotion-policy.js';
 import type { RecordScope } from '../store/record-names.js';
 import { TraitStage } from '../reconcile/delivery.js';
@@ -429,7 +438,7 @@ export class Controller {
     return { commit: head.commit, changed };
   }
 
-  private registryFor(layout: RepoLayout, own: LoadedAppFolder): Result<DefinitionRegistry> {
+  private registryFor(layout: SpecLayout, own: LoadedAppFolder): Result<DefinitionRegistry> {
     const files = [...layout.definitions, ...own.definitions];
     const key = `${layout.definitionsDigest}:${own.definitions.map((d) => `${d.path}:${hashOf(d.text)}`).join(',')}`;
     let r = this.registries.get(key);
@@ -479,11 +488,12 @@ export class Controller {
     for (const r of this.releases.values()) byFolder.set(r.folder, [...(byFolder.get(r.folder) ?? []), r]);
     // The releases Git still declares (a broken folder keeps the ones it had).
     const declared = new Set<string>();
+    const kept = specLayout(layout);
     for (const folder of layout.apps) {
       const known = byFolder.get(folder.path) ?? [];
       if (known.length > 0 && known.every((r) => r.spec?.digest === folder.digest)) {
         for (const r of known) {
-          r.sameSpec.add(layout.commit);
+          noteSameSpec(r, layout.commit);
           declared.add(`${r.app}/${r.env}`);
         }
         continue;
@@ -499,7 +509,7 @@ export class Controller {
         commit: layout.commit,
         digest: folder.digest,
         folder,
-        layout,
+        layout: kept,
         loaded: configProblems.length > 0 ? Promise.resolve({ ok: false, problems: configProblems }) : loaded,
       };
       const pairs = releasePairs(folder, result, known, config);

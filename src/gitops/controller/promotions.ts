@@ -26,7 +26,7 @@ import {
 import { recordEvent } from '../reconcile/events.js';
 import type { SourceRecords } from '../store/record-watch.js';
 import type { ReleaseLifecycle } from '../reconcile/lifecycle.js';
-import { type Release, releaseKey, type Spec, currentSummary } from '../reconcile/release.js';
+import { type Release, releaseKey, type Spec, currentSummary, specLayout } from '../reconcile/release.js';
 import type { Logger } from '../reconcile/telemetry.js';
 
 export interface PromotionDeps {
@@ -181,7 +181,13 @@ export class Promotions {
         const layout = await readLayout(this.d.source, commit, this.d.path, DEFAULT_LIMITS, this.d.listingCache);
         const folder = layout.apps.find((f) => f.path === folderPath);
         return (
-          folder && { commit, digest: folder.digest, folder, layout, loaded: loadAppFolder(this.d.source, folder) }
+          folder && {
+            commit,
+            digest: folder.digest,
+            folder,
+            layout: specLayout(layout),
+            loaded: loadAppFolder(this.d.source, folder),
+          }
         );
       })();
       this.specs.set(key, spec);

@@ -8,11 +8,20 @@ import type { DefinitionRegistry } from '../../oam/definitions/registry.js';
 import { type FerryProblem, formatProblem, type Result } from '../../oam/errors.js';
 import { HoldError, WAITS_FOR_COMMIT, type ReconcileContext, type reconcileMachine } from './machine.js';
 import { appCluster, type ReconcileOptions } from './options.js';
-import type { LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
+import type { LoadedAppFolder } from '../source/repo-layout.js';
 import { hashOf } from '../../util/hash.js';
 import { holdEvent, type SourceHolds } from '../store/hold-watch.js';
 import { recordFailed, recordSynced } from './record.js';
-import { metricsAt, PERSISTED, summaryOf, type Release, type Rendered, type Spec } from './release.js';
+import {
+  metricsAt,
+  noteSameSpec,
+  PERSISTED,
+  summaryOf,
+  type Release,
+  type Rendered,
+  type Spec,
+  type SpecLayout,
+} from './release.js';
 import { renderRelease } from '../release/release-render.js';
 import { waveOrder } from '../release/waves.js';
 import { placeAll } from './placement-states.js';
@@ -36,7 +45,7 @@ export interface LifecycleDeps {
   holds: SourceHolds;
   machine: () => ReturnType<typeof reconcileMachine.provide>;
   stopped: () => boolean;
-  registryFor(layout: RepoLayout, own: LoadedAppFolder): Result<DefinitionRegistry>;
+  registryFor(layout: SpecLayout, own: LoadedAppFolder): Result<DefinitionRegistry>;
 }
 
 export class ReleaseLifecycle {
@@ -97,7 +106,7 @@ export class ReleaseLifecycle {
     r.config = config;
     r.metrics = metrics;
     if (r.spec?.digest === spec.digest) {
-      r.sameSpec.add(spec.commit);
+      noteSameSpec(r, spec.commit);
       return false;
     }
     r.spec = spec;

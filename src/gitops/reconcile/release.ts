@@ -33,8 +33,22 @@ export interface Spec {
   digest: string;
   folder: AppFolder;
   loaded: Promise<Result<LoadedAppFolder>>;
-  layout: RepoLayout;
+  layout: SpecLayout;
 }
+
+/**
+ * What a release keeps of its commit's layout: ferry.yaml and the shared definitions, not the list of every app
+ * folder (each release pointing at another commit's whole listing held N listings of N folders).
+ */
+export type SpecLayout = Pick<RepoLayout, 'commit' | 'config' | 'definitions' | 'definitionsDigest'>;
+
+/** The part of a layout a Spec keeps (one object per layout, shared by its specs). */
+export const specLayout = (l: RepoLayout): SpecLayout => ({
+  commit: l.commit,
+  config: l.config,
+  definitions: l.definitions,
+  definitionsDigest: l.definitionsDigest,
+});
 
 /** What a release renders for one commit: its placements and its runtime traits (after overrides). */
 export interface Rendered {
@@ -89,6 +103,24 @@ export interface Release {
   stable?: { commit: string; placements: { cluster: string; objects: KubeObject[] }[] | undefined };
   /** A release on several clusters: where each stands, in wave order (persisted with the state). */
   placements?: PlacementState[];
+}
+
+/** How many same-spec commits a release remembers (an app that never changes would otherwise keep every one). */
+export const SAME_SPEC_LIMIT = 256;
+
+/**
+ * Notes that `commit` carries the release's spec. Past SAME_SPEC_LIMIT the oldest are forgotten (down to half),
+ * never the spec's own commit, the one rendered or the machine's revision; a commit forgotten is only rendered
+ * again if it is ever asked for.
+ */
+export function noteSameSpec(r: Release, commit: string): void {
+  r.sameSpec.add(commit);
+  if (r.sameSpec.size <= SAME_SPEC_LIMIT) return;
+  const keep = new Set([r.spec?.commit, r.rendered?.commit, r.actor?.getSnapshot().context.revision, commit]);
+  for (const c of r.sameSpec) {
+    if (r.sameSpec.size <= SAME_SPEC_LIMIT / 2) break;
+    if (!keep.has(c)) r.sameSpec.delete(c);
+  }
 }
 
 /** A new release of this source, not yet restored. */
