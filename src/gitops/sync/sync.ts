@@ -230,12 +230,15 @@ async function carryOut(
   } catch (e) {
     return result(false, 'apply', [...items, ...applied], [describe(e)], plan);
   }
-  // 4. Inventory, then prune what left the desired set.
+  // 4. Inventory, then prune what left the desired set. What is to be deleted stays in the inventory until it is
+  // gone: a prune that fails (a right missing, the API server away) is tried again, never forgotten.
   const deletions = plan.items.filter((i) => i.action === 'delete').reverse();
+  const records = opts.records ?? cluster;
+  const wanted = desired.map(refOf);
   try {
-    const records = opts.records ?? cluster;
-    if (!sameInventory(await readInventory(records, opts.scope), desired.map(refOf)))
-      await writeInventory(records, opts.scope, desired.map(refOf));
+    const during = [...wanted, ...deletions.map((d) => d.ref)];
+    if (!sameInventory(await readInventory(records, opts.scope), during))
+      await writeInventory(records, opts.scope, during);
   } catch (e) {
     return result(false, 'apply', [...items, ...applied], [`recording the inventory: ${describe(e)}`], plan);
   }
@@ -244,6 +247,7 @@ async function carryOut(
       await cluster.delete(d.ref);
       applied.push({ ref: d.ref, action: 'deleted', message: d.reason });
     }
+    if (deletions.length > 0) await writeInventory(records, opts.scope, wanted);
   } catch (e) {
     return result(false, 'prune', [...items, ...applied], [describe(e)], plan);
   }
