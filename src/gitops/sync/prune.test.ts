@@ -1,4 +1,4 @@
-/** A prune that fails keeps what it could not delete in the inventory: the next sync deletes it, nothing is orphaned. */
+/** A prune that fails keeps what it could not delete in the inventory: the next sync deletes it, none orphaned. */
 import { describe, expect, it } from 'vitest';
 import { SimCluster } from '../../../test/support/sim-cluster.js';
 import type { KubeObject, ObjectRef } from '../../objects/objects.js';
