@@ -42,36 +42,32 @@ export async function runLeaderElection(o: LeaderOptions): Promise<void> {
     },
     Math.max(50, (seconds * 1000) / 10),
   );
-  while (!o.signal.aborted) {
-    try {
-      // Counted from before the request: the Lease's renewTime is no earlier than this.
-      const asked = Date.now();
-      const { held } = await tryTakeLease(o.cluster, o.name, o.identity, seconds);
-      // An answer that came too late counts as none: the Lease may have lapsed meanwhile.
-      if (held && Date.now() - asked < stepDown) {
-        lastRenew = asked;
-        if (!leading) {
-          leading = true;
-          o.onStartedLeading();
+  try {
+    while (!o.signal.aborted) {
+      try {
+        // Counted from before the request: the Lease's renewTime is no earlier than this.
+        const asked = Date.now();
+        const { held } = await tryTakeLease(o.cluster, o.name, o.identity, seconds);
+        // An answer that came too late counts as none: the Lease may have lapsed meanwhile.
+        if (held && Date.now() - asked < stepDown) {
+          lastRenew = asked;
+          if (!leading) {
+            leading = true;
+            o.onStartedLeading();
+          }
+        } else if (leading && !held) {
+          leading = false;
+          o.onStoppedLeading();
         }
-      } else if (leading && !held) {
-        leading = false;
-        o.onStoppedLeading();
+      } catch (e) {
+        // Anything else than a clear answer: try again (the watchdog steps down if it lasts).
+        if (!(e instanceof ClusterError)) throw e;
       }
-    } catch (e) {
-      if (!(e instanceof ClusterError)) {
-        clearInterval(watchdog);
-        throw e;
-      }
-      // Anything else than a clear answer: try again, stepping down if it lasts.
-      if (leading && Date.now() - lastRenew > stepDown) {
-        leading = false;
-        o.onStoppedLeading();
-      }
+      await abortableSleep(leading ? (seconds * 1000) / 3 : (seconds * 1000) / 5, o.signal);
     }
-    await abortableSleep(leading ? (seconds * 1000) / 3 : (seconds * 1000) / 5, o.signal);
+  } finally {
+    clearInterval(watchdog);
   }
-  clearInterval(watchdog);
   if (leading) {
     // Give the lease up on shutdown so another replica takes over at once.
     await giveUpLease(o.cluster, o.name, o.identity).catch(() => undefined);
