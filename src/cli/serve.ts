@@ -172,6 +172,9 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     // Each environment's metrics (ferry.yaml `metrics`), else the Prometheus the command names.
     metricSources: metricSources(cmd.prometheusUrl ?? ferryEnvironment().prometheusUrl),
   });
+  /** An environment of the ferry.yaml the controller read last. */
+  const environmentNamed = (env: string | undefined) =>
+    controller.ferryConfig()?.environments.find((e) => e.name === env);
   let leading = !cmd.leaderElect;
   const server = await startServer({
     port,
@@ -209,17 +212,9 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
           source: sourceId(repo, cmd.path),
           ferryConfig: () => controller.ferryConfig(),
           // The controller's own clusters (in-cluster credentials, its contexts), opened once.
-          cluster: (env, placement = 'local') =>
-            clusterFor(
-              controller.ferryConfig()?.environments.find((e) => e.name === env),
-              placement,
-            ),
+          cluster: (env, placement = 'local') => clusterFor(environmentNamed(env), placement),
           // A rollback's objects: as the environment's tenant, as the controller writes them.
-          appCluster: (env, placement = 'local') =>
-            appClusterFor(
-              controller.ferryConfig()?.environments.find((e) => e.name === env),
-              placement,
-            ),
+          appCluster: (env, placement = 'local') => appClusterFor(environmentNamed(env), placement),
         }),
       ),
       log,
