@@ -92,3 +92,27 @@ export class MemoryCluster implements ClusterPort {
       .sort();
   }
 }
+
+/**
+ * A MemoryCluster whose reads can be made to hang, as an API server that stops answering: `hang(match)` holds
+ * every `get` whose ref matches until `answer()` lets them all through.
+ */
+export class HangingCluster extends MemoryCluster {
+  private held?: { match: (ref: ObjectRef) => boolean; answered: Promise<void>; answer: () => void };
+
+  hang(match: (ref: ObjectRef) => boolean = () => true): void {
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((r) => (answer = r));
+    this.held = { match, answered, answer };
+  }
+
+  answer(): void {
+    this.held?.answer();
+    this.held = undefined;
+  }
+
+  override async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    if (this.held?.match(ref)) await this.held.answered;
+    return super.get(ref);
+  }
+}

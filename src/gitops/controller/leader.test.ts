@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryCluster } from '../../../test/support/memory-cluster.js';
+import { HangingCluster } from '../../../test/support/memory-cluster.js';
 import { runLeaderElection } from './leader.js';
 
 describe('runLeaderElection', () => {
   it('leads, steps down at two thirds of the Lease when a renewal hangs, and leads again once it answers', async () => {
-    let hang = false;
-    let answer: () => void = () => undefined;
-    const answered = new Promise<void>((r) => (answer = r));
-    const cluster = new (class extends MemoryCluster {
-      override async get(ref: Parameters<MemoryCluster['get']>[0]) {
-        if (hang) await answered;
-        return super.get(ref);
-      }
-    })();
+    const cluster = new HangingCluster();
     const events: string[] = [];
     const stop = new AbortController();
     const done = runLeaderElection({
@@ -26,10 +18,9 @@ describe('runLeaderElection', () => {
     });
     const until = (want: string[]) => expect.poll(() => events, { timeout: 30_000, interval: 50 }).toEqual(want);
     await until(['started']);
-    hang = true;
+    cluster.hang();
     await until(['started', 'stopped']);
-    hang = false;
-    answer();
+    cluster.answer();
     await until(['started', 'stopped', 'started']);
     stop.abort();
     await done;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryCluster } from '../../../test/support/memory-cluster.js';
+import { HangingCluster, MemoryCluster } from '../../../test/support/memory-cluster.js';
 import { leaderLeaseName, SYSTEM_NAMESPACE } from '../store/record-names.js';
 import { microTime } from '../store/lease.js';
 import { ShardOwnership } from './shard-ownership.js';
@@ -73,26 +73,17 @@ describe('runShards', () => {
   });
 
   it('stops its shards at two thirds of the Lease when a renewal hangs, and takes them again after', async () => {
-    let hang = false;
-    let answer: () => void = () => undefined;
-    const answered = new Promise<void>((r) => (answer = r));
-    const cluster = new (class extends MemoryCluster {
-      override async get(ref: Parameters<MemoryCluster['get']>[0]) {
-        if (hang && ref.name.startsWith('ferry-shard.')) await answered;
-        return super.get(ref);
-      }
-    })();
+    const cluster = new HangingCluster();
     const a = replica(cluster, 'a', 2);
     await until(() => a.held.size, 2);
-    hang = true;
+    cluster.hang((ref) => ref.name.startsWith('ferry-shard.'));
     await until(() => a.held.size, 0);
     expect(a.logs.filter((l) => l.msg === 'shard released').map((l) => l.o.why)).toEqual([
       'its Lease could not be renewed',
       'its Lease could not be renewed',
     ]);
     // The renewal answers at last (held): the shards are taken again, their apps started again.
-    hang = false;
-    answer();
+    cluster.answer();
     await until(() => a.held.size, 2);
   });
 
