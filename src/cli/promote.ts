@@ -5,7 +5,8 @@
  * The command line writes requests (ferry-approval records); the controller carries them out.
  */
 import { userInfo } from 'node:os';
-import { type EnvironmentConfig, selectsApp } from '../gitops/source/environments.js';
+import type { EnvironmentConfig } from '../gitops/source/environments.js';
+import { selectsApp } from '../gitops/source/app-selection.js';
 import { promotionOrder } from '../gitops/source/promotion-policy.js';
 import { verificationOf } from '../gitops/promotion/verification.js';
 import {

@@ -13,7 +13,8 @@ import type { Release } from '../reconcile/release.js';
 import type { Removable } from '../reconcile/release-removal.js';
 import type { Removals } from '../reconcile/removals.js';
 import type { Logger } from '../reconcile/telemetry.js';
-import { type EnvironmentConfig, type FerryConfig, selectsApp } from '../source/environments.js';
+import type { EnvironmentConfig, FerryConfig } from '../source/environments.js';
+import { selectsApp } from '../source/app-selection.js';
 import type { AppFolder, LoadedAppFolder, RepoLayout } from '../source/repo-layout.js';
 
 export interface ReleasePair {

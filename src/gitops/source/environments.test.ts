@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseFerryConfig, selectsApp, tenantUser } from './environments.js';
+import { selectsApp } from './app-selection.js';
+import { parseFerryConfig, tenantUser } from './environments.js';
 
 describe('ferry.yaml', () => {
   it('defaults: auto-rollback off, removed apps pruned', () => {

@@ -303,16 +303,3 @@ export function tenantUser(env: Pick<EnvironmentConfig, 'serviceAccount'> | unde
   const [namespace, name] = env.serviceAccount.split('/');
   return `system:serviceaccount:${namespace}:${name}`;
 }
-
-const patterns = new Map<string, RegExp>();
-/** An `apps` pattern as a regular expression: `*` is any run of characters, everything else itself. */
-const patternOf = (p: string): RegExp => {
-  let re = patterns.get(p);
-  if (!re) patterns.set(p, (re = new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`)));
-  return re;
-};
-
-/** Whether an environment takes the app of a folder (apps/<folder>): its `apps` patterns, or every app. */
-export function selectsApp(env: Pick<EnvironmentConfig, 'apps'> | undefined, folder: string): boolean {
-  return !env?.apps || env.apps.some((p) => patternOf(p).test(folder));
-}
