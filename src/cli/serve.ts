@@ -9,7 +9,7 @@ import { ferryEnvironment } from '../config/environment.js';
 import { Controller } from '../gitops/controller/controller.js';
 import { tenantUser, type EnvironmentConfig } from '../gitops/source/environments.js';
 import { GitSource, isRemote, type GitAuth } from '../gitops/source/git-source.js';
-import type { KubeCluster } from '../kube/kube-cluster.js';
+import { KubeCluster } from '../kube/kube-cluster.js';
 import { runLeaderElection } from '../gitops/controller/leader.js';
 import { runShards } from '../gitops/controller/shards.js';
 import { requestPoll, watchPollRequests } from '../gitops/store/poll-request.js';
@@ -107,6 +107,8 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
   const opened = openCluster(cmd.kubeconfig, cmd.context, { inCluster: true, retry: {} });
   if (!opened.ok) return reportProblems(io, opened.problems);
   const home = opened.value;
+  // Leases go over their own connections, as client-go advises: a renewal never queues behind the apps' traffic.
+  const coordination = new KubeCluster(home.kubeconfig, {});
   const log = jsonLogger();
   const metrics = new Metrics();
   const clusters = new Map<string, KubeCluster>([[`${cmd.kubeconfig ?? ''}|${cmd.context ?? ''}`, home]]);
@@ -250,7 +252,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
     lead();
     election = Promise.allSettled([
       runShards({
-        cluster: home,
+        cluster: coordination,
         source,
         identity,
         shards,
@@ -275,7 +277,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
   } else if (cmd.leaderElect) {
     const lease = cmd.leaderElectionId ?? leaderLeaseName(sourceId(repo, cmd.path));
     election = runLeaderElection({
-      cluster: home,
+      cluster: coordination,
       identity,
       name: lease,
       leaseSeconds: parseDuration(cmd.leaseDuration) / 1000,
@@ -294,6 +296,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
   await controller.stop();
   await election;
   await server.close();
+  await coordination.close();
   log.info({}, 'stopped');
   return stop.signal.aborted ? EXIT_OK : EXIT_INVALID;
 }

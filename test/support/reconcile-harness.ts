@@ -99,6 +99,8 @@ export interface HarnessOptions {
   verifyTimeoutMs?: number;
   /** Start the controller (and wait for its first poll); default true. */
   start?: boolean;
+  /** Sharded as `ferry serve --shards N`: the controller owns no app until a test gives it a shard. */
+  shards?: number;
 }
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
@@ -202,6 +204,7 @@ export class ReconcileHarness {
       runtimeTraits: this.o.runtimeTraits ?? RUNTIME_TRAITS,
       traitContext: {},
       ...(this.o.metricSources ? { metricSources: this.o.metricSources } : {}),
+      ...(this.o.shards ? { shards: this.o.shards } : {}),
     });
     this.controller = controller;
     controller.start();

@@ -175,7 +175,7 @@ export class Controller {
         unwatch: (app, env) => traits.unwatch(app, env),
       },
       this.releases,
-      () => this.stopped,
+      (app) => this.stopped || !this.owns(app),
     );
     const options: ReconcileOptions = { ...o, traits, changed: (s) => this.listeners.forEach((l) => l(s)) };
     this.lifecycle = new ReleaseLifecycle({
@@ -283,6 +283,8 @@ export class Controller {
   private stopShard(shard: number): Release[] {
     const mine = [...this.releases.values()].filter((r) => this.ownership.inShard(r.app, shard));
     for (const r of mine) {
+      // A release whose machine is still being restored (the poll under way) never starts it.
+      r.retired = true;
       r.actor?.stop();
       // Forgotten first: a step still waiting for the gate finds it gone and does not start.
       this.releases.delete(`${r.app}/${r.env}`);
@@ -294,14 +296,13 @@ export class Controller {
 
   /**
    * A shard is no longer this replica's: no new release of it starts, and this resolves once every one of its
-   * releases has stopped and finished writing (the shard's Lease may be given up then).
+   * releases has stopped and finished writing (the shard's Lease may be given up then). It does not wait for the
+   * poll under way (the first one reads every app: longer than what is left of a Lease that could not be renewed):
+   * the poll creates no release of a shard not owned, and one it is restoring is retired here, so it never starts.
    */
   async dropShard(shard: number): Promise<void> {
     this.ownership.drop(shard);
-    // Stopped at once; then again after the poll under way, which may have started releases of the shard.
     const mine = this.stopShard(shard);
-    await this.polling;
-    mine.push(...this.stopShard(shard));
     // A trait's watch (an SLO loop) returns, a step under way (a render, an apply) runs to its end, and what they
     // persist is written, before the hand-over.
     await Promise.all(mine.map((r) => this.traits.unwatch(r.app, r.env)));
@@ -529,6 +530,8 @@ export class Controller {
         // A promoted environment renders the release promoted into it, not this commit (none yet: it waits).
         const wanted = p.config?.promotion ? await this.promotions.specFor(release) : spec;
         if (fresh) await this.lifecycle.restore(release, wanted);
+        // Its shard moved away meanwhile (dropShard does not wait for this poll).
+        if (release.retired) continue;
         if (!wanted) {
           [release.config, release.metrics] = [p.config, p.metrics];
           continue;

@@ -166,6 +166,8 @@ export class Promotions {
 
   /** Writes the record (when it changed), then keeps it: a failed write is tried again at the next tick. */
   private async save(r: Release, next: PromotionRecord): Promise<void> {
+    // Retired during the tick (its shard moved away): its records are the new owner's now.
+    if (r.retired) return;
     const before = this.records.get(`${r.app}/${r.env}`);
     if (!same(before, next)) await writePromotion(this.cluster(r), r, next);
     this.records.set(`${r.app}/${r.env}`, next);
@@ -277,7 +279,7 @@ export class Promotions {
     const now = (this.d.now ?? Date.now)();
     const at = new Date(now).toISOString();
     const clear = async () => {
-      if (!request) return;
+      if (!request || r.retired) return;
       await clearPromotionRequest(this.cluster(r), r, request.at);
       this.cleared.set(releaseKey(r), request.at);
     };

@@ -89,71 +89,80 @@ export async function runShards(o: ShardOptions): Promise<void> {
     },
     Math.max(50, period / 4),
   );
-  /** Renews the Lease of every shard held (one on its way out too); a Lease someone else holds now is gone. */
-  const renew = async () => {
-    for (const shard of [...owned.keys()]) {
-      // Counted from before the request: the Lease's renewTime is no earlier than this.
+  /**
+   * Renews the Lease of every shard held (one on its way out too), all at once; a Lease someone else holds now is
+   * gone. Resolves once every renewal has answered (never two renewals of one Lease at once); a failed one is
+   * logged (the watchdog stops its shard if the next ones fail too).
+   */
+  const renew = () =>
+    Promise.all(
+      [...owned.keys()].map(async (shard) => {
+        // Counted from before the request: the Lease's renewTime is no earlier than this.
+        const asked = Date.now();
+        try {
+          const r = await tryTakeLease(o.cluster, lease(shard), o.identity, o.leaseSeconds);
+          // Stopped meanwhile (the watchdog): not held again here; a later round takes it, and starts its apps.
+          if (!owned.has(shard)) return;
+          if (r.held) owned.set(shard, asked);
+          else leave(shard, `taken by ${r.holder ?? 'another replica'}`, false);
+        } catch (e) {
+          o.log.warn({ shard, err: (e as Error).message }, 'renewing a shard Lease failed; trying again');
+        }
+      }),
+    );
+  /** Hands shards over the fair share back (the highest first), and takes free or expired ones up to it. */
+  const rebalance = async (members: string[]) => {
+    const k = members.indexOf(o.identity);
+    const share = fairShare(o.shards, members.length, k < 0 ? members.length : k);
+    // Over the share (a replica joined): hand the highest shards back, each stopped before its Lease goes.
+    const staying = [...owned.keys()].filter((shard) => !leaving.has(shard)).sort((a, b) => b - a);
+    for (const shard of staying.slice(0, Math.max(0, staying.length - share)))
+      leave(shard, `rebalancing to ${members.length} replicas`, true);
+    // Under it: take shards that are free or expired, in order.
+    let mine = Math.min(staying.length, share);
+    for (let shard = 0; shard < o.shards && mine < share && !o.signal.aborted; shard++) {
+      if (owned.has(shard) || leaving.has(shard)) continue;
       const asked = Date.now();
       const r = await tryTakeLease(o.cluster, lease(shard), o.identity, o.leaseSeconds);
-      // Stopped meanwhile (the watchdog): not held again here; a later round takes it, and starts its apps.
-      if (!owned.has(shard)) continue;
-      if (r.held) owned.set(shard, asked);
-      else leave(shard, `taken by ${r.holder ?? 'another replica'}`, false);
+      // An answer that came too late: the Lease may have lapsed meanwhile (taken again next round).
+      if (!r.held || Date.now() - asked >= stepDown) continue;
+      owned.set(shard, asked);
+      mine++;
+      o.log.info({ shard, shards: o.shards, replicas: members.length }, 'shard taken');
+      o.take(shard);
     }
   };
   // The first round only announces this replica: replicas started together see each other before taking shards.
   let announced = false;
   let disagreement = '';
   while (!o.signal.aborted) {
+    // Rounds start every period whatever their requests took: a slow round is followed at once by the next.
+    const round = Date.now();
     try {
-      const { members, conflicts } = await liveMembers(o);
-      if (!announced) {
-        announced = true;
-        await abortableSleep(period / 2, o.signal);
-        continue;
-      }
+      // Renewals first: they are what keeps another replica from taking a shard whose apps still run here.
       await renew();
+      const { members, conflicts } = await liveMembers(o);
       const now = conflicts.join('; ');
-      if (now !== disagreement) {
+      if (announced && now !== disagreement) {
         if (now) o.log.error({ conflicts, shards: o.shards }, 'replicas disagree on sharding: holding no shard');
         else o.log.info({ shards: o.shards }, 'replicas agree on sharding again');
         disagreement = now;
       }
-      if (disagreement) {
-        for (const shard of [...owned.keys()]) leave(shard, 'replicas disagree on sharding', true);
-        await abortableSleep(period, o.signal);
-        continue;
-      }
-      const k = members.indexOf(o.identity);
-      const share = fairShare(o.shards, members.length, k < 0 ? members.length : k);
-      // Over the share (a replica joined): hand the highest shards back, each stopped before its Lease goes.
-      const staying = [...owned.keys()].filter((shard) => !leaving.has(shard)).sort((a, b) => b - a);
-      for (const shard of staying.slice(0, Math.max(0, staying.length - share)))
-        leave(shard, `rebalancing to ${members.length} replicas`, true);
-      // Under it: take shards that are free or expired, in order.
-      let mine = Math.min(staying.length, share);
-      for (let shard = 0; shard < o.shards && mine < share && !o.signal.aborted; shard++) {
-        if (owned.has(shard) || leaving.has(shard)) continue;
-        const asked = Date.now();
-        const r = await tryTakeLease(o.cluster, lease(shard), o.identity, o.leaseSeconds);
-        // An answer that came too late: the Lease may have lapsed meanwhile (taken again next round).
-        if (!r.held || Date.now() - asked >= stepDown) continue;
-        owned.set(shard, asked);
-        mine++;
-        o.log.info({ shard, shards: o.shards, replicas: members.length }, 'shard taken');
-        o.take(shard);
-      }
+      if (!announced) announced = true;
+      else if (disagreement) for (const shard of [...owned.keys()]) leave(shard, 'replicas disagree on sharding', true);
+      else await rebalance(members);
     } catch (e) {
       // Whatever failed, the loop goes on: shards not renewed in time are stopped by the watchdog, never kept running.
       o.log.warn({ err: (e as Error).message }, 'shard leases: a request failed; trying again');
     }
-    await abortableSleep(owned.size > 0 ? period : period / 2, o.signal);
+    const pause = owned.size > 0 && announced ? period : period / 2;
+    await abortableSleep(Math.max(50, pause - (Date.now() - round)), o.signal);
   }
   // Shutting down: every shard handed back, its Lease renewed until its apps have stopped (the pod's grace
   // period bounds this; a replica killed before leaves Leases that expire).
   for (const shard of [...owned.keys()]) leave(shard, 'shutting down', true);
   while (leaving.size > 0) {
-    await renew().catch(() => undefined);
+    await renew();
     await Promise.race([Promise.all(leaving.values()), new Promise((r) => setTimeout(r, period))]);
   }
   clearInterval(watchdog);

@@ -77,6 +77,8 @@ export class ReleaseLifecycle {
       const at = saved.summary!.newest ?? saved.summary!.commit;
       r.sameSpec = new Set([spec.commit, ...(at ? [at] : [])]);
     }
+    // Retired while its records were read (its shard moved away): its machine never starts here.
+    if (r.retired) return;
     if (!this.d.stopped()) this.d.holds.watch(cluster);
     const actor = saved.snapshot
       ? createActor(this.d.machine(), { snapshot: saved.snapshot as never, input: { app: r.app, env: r.env } })
@@ -117,7 +119,7 @@ export class ReleaseLifecycle {
   /** At rest (idle, synced, failed): go for the wanted commit when it is a different spec. */
   nudge(r: Release, newSpec = false): void {
     const s = r.actor?.getSnapshot();
-    if (!s || !r.spec || this.d.stopped()) return;
+    if (!s || !r.spec || this.d.stopped() || r.retired) return;
     const state = s.value as string;
     if (state === 'held' || state === 'delivering') {
       // A commit that changes the app ends the hold, or supersedes the delivery (the machine checks it is a different

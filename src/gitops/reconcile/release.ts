@@ -103,6 +103,8 @@ export interface Release {
   stable?: { commit: string; placements: { cluster: string; objects: KubeObject[] }[] | undefined };
   /** A release on several clusters: where each stands, in wave order (persisted with the state). */
   placements?: PlacementState[];
+  /** Stopped and forgotten (Git removed it, its shard moved away): its machine never starts, nothing is written. */
+  retired?: boolean;
 }
 
 /** How many same-spec commits a release remembers (an app that never changes would otherwise keep every one). */

@@ -17,12 +17,14 @@ export class Removals {
       unwatch: (app: string, env: string) => void;
     },
     private readonly releases: Map<string, Release>,
-    private readonly stopped: () => boolean,
+    /** True once nothing more may be removed for the app: the controller stopped, or the app's shard moved. */
+    private readonly stopped: (app: string) => boolean,
   ) {}
 
   /** A release Git no longer declares: stopped, then removed once what it was doing has settled. */
   retire(r: Release, commit: string): void {
     this.releases.delete(releaseKey(r));
+    r.retired = true;
     r.actor?.stop();
     this.d.unwatch(r.app, r.env);
     this.d.metrics.forget(r.app, r.env);
@@ -57,7 +59,7 @@ export class Removals {
           },
           r,
           commit,
-          () => this.stopped() || this.releases.has(key),
+          () => this.stopped(r.app) || this.releases.has(key),
         )
       )
         log.info({}, 'removed: no longer in Git, objects pruned');
