@@ -107,8 +107,10 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
   const opened = openCluster(cmd.kubeconfig, cmd.context, { inCluster: true, retry: {} });
   if (!opened.ok) return reportProblems(io, opened.problems);
   const home = opened.value;
-  // Leases go over their own connections, as client-go advises: a renewal never queues behind the apps' traffic.
-  const coordination = new KubeCluster(home.kubeconfig, {});
+  // Leases go over their own connections, as client-go advises: a renewal never queues behind the apps' traffic, and
+  // one that hangs fails within a third of the Lease (the next try comes before the shard must stop).
+  const leaseMs = parseDuration(cmd.leaseDuration);
+  const coordination = new KubeCluster(home.kubeconfig, { attempts: 2 }, Math.max(1000, leaseMs / 3));
   const log = jsonLogger();
   const metrics = new Metrics();
   const clusters = new Map<string, KubeCluster>([[`${cmd.kubeconfig ?? ''}|${cmd.context ?? ''}`, home]]);
@@ -256,7 +258,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
         source,
         identity,
         shards,
-        leaseSeconds: parseDuration(cmd.leaseDuration) / 1000,
+        leaseSeconds: leaseMs / 1000,
         signal: stop.signal,
         take: (shard) => controller.takeShard(shard),
         drop: (shard) => controller.dropShard(shard),
@@ -280,7 +282,7 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
       cluster: coordination,
       identity,
       name: lease,
-      leaseSeconds: parseDuration(cmd.leaseDuration) / 1000,
+      leaseSeconds: leaseMs / 1000,
       signal: stop.signal,
       onStartedLeading: lead,
       onStoppedLeading: () => {

@@ -90,10 +90,12 @@ export class KubeCluster implements ClusterPort {
   constructor(
     readonly kubeconfig: KubeConfig,
     private readonly retry: RetryOptions = {},
+    /** A request that receives nothing for this long fails (transient: retried); default REQUEST_IDLE_MS. */
+    requestIdleMs?: number,
   ) {
     const server = kubeconfig.getCurrentCluster()?.server;
     if (!server) throw new Error('the kubeconfig has no current cluster');
-    this.transport = new KeepAliveTransport(kubeconfig);
+    this.transport = new KeepAliveTransport(kubeconfig, undefined, requestIdleMs);
     this.api = new KubernetesObjectApi(
       createConfiguration({
         baseServer: new ServerConfiguration(server, {}),

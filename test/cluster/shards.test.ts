@@ -147,7 +147,7 @@ async function allSynced(version: string, indexes: number[], timeoutMs = 400_000
  * within its hold of the app's shard (a shard may come back to a replica: A → B → A is three holds).
  */
 function overlaps(): string[] {
-  const holds: { who: string; shard: number; from: number; to: number }[] = [];
+  const holds: { who: string; shard: number; from: number; to: number; why?: string }[] = [];
   const out: string[] = [];
   for (const [who, s] of replicas) {
     const open = new Map<number, number>();
@@ -156,7 +156,7 @@ function overlaps(): string[] {
       const t = Date.parse(String(l.time));
       if (l.msg === 'shard taken') open.set(l.shard as number, t);
       if (l.msg === 'shard released' && open.has(l.shard as number)) {
-        holds.push({ who, shard: l.shard as number, from: open.get(l.shard as number)!, to: t });
+        holds.push({ who, shard: l.shard as number, from: open.get(l.shard as number)!, to: t, why: String(l.why) });
         open.delete(l.shard as number);
       }
     }
@@ -165,7 +165,7 @@ function overlaps(): string[] {
   for (const a of holds)
     for (const b of holds)
       if (a !== b && a.who !== b.who && a.shard === b.shard && a.from <= b.from && b.from <= a.to)
-        out.push(`shard ${a.shard}: ${a.who} held it until ${a.to}, ${b.who} took it at ${b.from}`);
+        out.push(`shard ${a.shard}: ${a.who} held it until ${a.to} (${a.why}), ${b.who} took it at ${b.from}`);
   for (const [who, s] of replicas)
     for (const l of s.logs) {
       if (typeof l.app !== 'string' || !l.app.endsWith(ns().slice(-6))) continue;
@@ -235,8 +235,15 @@ describe('ferry serve --shards', () => {
 
   it('3 replicas share 1,000 apps: each reconciled by its shard holder alone, never two at once', async () => {
     const t0 = Date.now();
-    await Promise.all(['r1', 'r2', 'r3'].map(start));
+    // r1 alone takes every shard; r2 and r3 join during its first poll, so r1 hands four shards back while it is
+    // still reading and restoring their apps (a rolling start; the drop must not let a release it restores start).
+    const r1 = await start('r1');
+    const taken = (s: Serve) => s.logs.filter((l) => l.msg === 'shard taken').length;
+    await eventually('r1 holding every shard', async () => (taken(r1) === SHARDS ? true : undefined), 60_000);
+    await Promise.all(['r2', 'r3'].map(start));
     const st = await allSynced('1', all);
+    const handedBack = r1.logs.filter((l) => l.msg === 'shard released' && /^rebalancing/.test(String(l.why)));
+    expect(handedBack.map((l) => l.shard).sort()).toEqual([2, 3, 4, 5]);
     console.log(`1,000 apps synced by 3 replicas in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const held = await holders();
     expect([...count(held).values()]).toEqual([2, 2, 2]);

@@ -1,11 +1,14 @@
 /**
- * A shard dropped while the poll under way is restoring one of its releases (reading its saved state): the
- * release's machine never starts, nothing is written about it, and the drop does not wait for the poll (the first
- * poll of a large repository outlasts what is left of a Lease that could not be renewed).
+ * Sharded controllers without Kubernetes (test/support/reconcile-harness.ts). A shard dropped while the poll under
+ * way is restoring one of its releases (reading its saved state): the release's machine never starts, nothing is
+ * written about it, and the drop does not wait for the poll (the first poll of a large repository outlasts what is
+ * left of a Lease that could not be renewed). A shard taken while a first poll lists the records does not make its
+ * apps look removed.
  */
 import { afterEach, expect, it } from 'vitest';
+import { shardOf } from '../../src/gitops/controller/shards.js';
 import { readState } from '../../src/gitops/store/release-store.js';
-import { ReconcileHarness, until } from '../support/reconcile-harness.js';
+import { ReconcileHarness, until, webApp } from '../support/reconcile-harness.js';
 
 const harnesses: ReconcileHarness[] = [];
 afterEach(async () => {
@@ -50,4 +53,51 @@ it('a release restored while its shard is dropped never starts, and the drop doe
   // Taken again, the shard's app syncs.
   controller.takeShard(0);
   await until('the app synced once its shard is back', () => (h.states.at(-1) === 'synced' ? true : undefined));
+});
+
+it("a shard taken while a first poll lists the records: its apps, skipped as another's, are not pruned", async () => {
+  const h = await ReconcileHarness.create({ shards: 3, start: false });
+  harnesses.push(h);
+  const source = h.scope.source!;
+  // An app of shard 1, beside the harness's own.
+  const b = Array.from({ length: 50 }, (_, i) => `b${i}`).find((name) => shardOf(source, name, 3) === 1)!;
+  h.commit({ [`apps/${b}/app.yaml`]: webApp({ name: b, image: 'nginx:1.0' }) });
+  const controller = await h.start();
+  const polls = () => h.logs.filter((l) => l.msg === 'new commit').length;
+  const deployment = () => h.cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: b });
+  // Shard 1 here: b synced. Then dropped (another replica's now), and a poll reads b's folder as another's.
+  controller.takeShard(1);
+  await until('b synced', async () => {
+    const s = await readState(h.cluster, { app: b, env: h.env, source });
+    return s.summary?.status === 'synced' ? true : undefined;
+  });
+  await controller.dropShard(1);
+  let seen = polls();
+  controller.takeShard(0);
+  await until('a poll owning shard 0', () => (polls() > seen ? true : undefined));
+  expect(await deployment()).toBeDefined();
+  // Shard 2 taken: a first poll again, which skips b's folder (read before, all another replica's) and lists the
+  // records; shard 1 comes back while that listing is under way.
+  let letGo!: () => void;
+  const gate = new Promise<void>((r) => {
+    letGo = r;
+  });
+  let held = false;
+  const list = h.cluster.list.bind(h.cluster);
+  h.cluster.list = async (...a) => {
+    held = true;
+    await gate;
+    return list(...a);
+  };
+  seen = polls();
+  controller.takeShard(2);
+  await until('the poll listing the records', () => held || undefined);
+  controller.takeShard(1);
+  letGo();
+  await until('b reconciled here again', () => (controller.releases.get(`${b}/${h.env}`)?.actor ? true : undefined));
+  await until('two polls', () => (polls() >= seen + 2 ? true : undefined));
+  await new Promise((r) => setTimeout(r, 300));
+  expect(h.logs.filter((l) => l.app === b && /removed|removing/.test(String(l.msg)))).toEqual([]);
+  expect(await deployment()).toBeDefined();
+  expect((await readState(h.cluster, { app: b, env: h.env, source })).summary?.status).toBe('synced');
 });

@@ -275,6 +275,8 @@ export class Controller {
   takeShard(shard: number): void {
     // A poll reading a commit now decided on the shard's apps before: it must not mark the commit as read.
     this.ownership.take(shard);
+    // What a poll under way when the shard was dropped cached of its apps' promotions is stale: read afresh.
+    this.promotions.forget((app) => this.ownership.inShard(app, shard));
     this.lastCommit = undefined;
     this.trigger();
   }
@@ -290,7 +292,7 @@ export class Controller {
       this.releases.delete(`${r.app}/${r.env}`);
       this.o.metrics.forget(r.app, r.env);
     }
-    this.promotions.forget(mine.map((r) => `${r.app}/${r.env}`));
+    this.promotions.forget((app) => this.ownership.inShard(app, shard));
     return mine;
   }
 
@@ -482,6 +484,7 @@ export class Controller {
 
   private async takeLayoutOnce(layout: RepoLayout): Promise<string[]> {
     const first = this.lastCommit === undefined;
+    const generation = this.ownership.generation;
     const config: FerryConfig | undefined = layout.config.ok ? layout.config.value : undefined;
     if (layout.config.ok) this.lastConfig = config;
     const changed: string[] = [];
@@ -529,7 +532,7 @@ export class Controller {
         }
         // A promoted environment renders the release promoted into it, not this commit (none yet: it waits).
         const wanted = p.config?.promotion ? await this.promotions.specFor(release) : spec;
-        if (fresh) await this.lifecycle.restore(release, wanted);
+        if (fresh && !release.retired) await this.lifecycle.restore(release, wanted);
         // Its shard moved away meanwhile (dropShard does not wait for this poll).
         if (release.retired) continue;
         if (!wanted) {
@@ -544,7 +547,10 @@ export class Controller {
     const gone = [...this.releases.values()].filter((r) => !declared.has(`${r.app}/${r.env}`));
     // At start: releases this source recorded before, that the commit no longer declares (removed
     // while the controller was away). Other sources' releases on the same cluster are not ours.
-    const recorded = first ? await this.undeclaredRecords(config, declared) : [];
+    let recorded = first ? await this.undeclaredRecords(config, declared) : [];
+    // A shard taken during this poll: its apps in folders skipped as other replicas' are missing from `declared`, so
+    // their records would look undeclared. The next poll (a first one again) looks at the records.
+    if (this.ownership.generation !== generation) recorded = [];
     retireUndeclared({ gone, recorded, config, layout, log: this.o.log, removals: this.removals });
     return changed;
   }

@@ -72,14 +72,10 @@ export class Promotions {
     }
   }
 
-  /** Forgets what is cached of some releases ("app/env"; their shard moved to another replica). */
-  forget(keys: readonly string[]): void {
-    for (const key of keys) {
-      this.records.delete(key);
-      this.written.delete(key);
-      this.cleared.delete(key);
-      this.promoted.delete(key);
-    }
+  /** Forgets what is cached of some apps' releases (their shard moved to another replica, or back here). */
+  forget(apps: (app: string) => boolean): void {
+    for (const cache of [this.records, this.written, this.cleared, this.promoted])
+      for (const key of cache.keys()) if (apps(key.slice(0, key.indexOf('/')))) cache.delete(key);
   }
 
   /** Forgets everything cached (the controller stopped: a later start reads the records back). */
@@ -165,12 +161,28 @@ export class Promotions {
   }
 
   /** Writes the record (when it changed), then keeps it: a failed write is tried again at the next tick. */
-  private async save(r: Release, next: PromotionRecord): Promise<void> {
-    // Retired during the tick (its shard moved away): its records are the new owner's now.
-    if (r.retired) return;
+  private async save(r: Release, next: PromotionRecord): Promise<boolean> {
     const before = this.records.get(`${r.app}/${r.env}`);
-    if (!same(before, next)) await writePromotion(this.cluster(r), r, next);
+    if (!same(before, next) && !(await this.write(r, () => writePromotion(this.cluster(r), r, next)))) return false;
     this.records.set(`${r.app}/${r.env}`, next);
+    return true;
+  }
+
+  /**
+   * A write about a release, queued with the others (`r.io`, which a shard's drop waits for); false, and nothing
+   * written, once the release is retired (its shard moved away: its records are the new owner's).
+   */
+  private write(r: Release, fn: () => Promise<unknown>): Promise<boolean> {
+    const done = r.io.then(async () => {
+      if (r.retired) return false;
+      await fn();
+      return true;
+    });
+    r.io = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    return done;
   }
 
   private specAt(commit: string, folderPath: string): Promise<Spec | undefined> {
@@ -279,8 +291,7 @@ export class Promotions {
     const now = (this.d.now ?? Date.now)();
     const at = new Date(now).toISOString();
     const clear = async () => {
-      if (!request || r.retired) return;
-      await clearPromotionRequest(this.cluster(r), r, request.at);
+      if (!request || !(await this.write(r, () => clearPromotionRequest(this.cluster(r), r, request.at)))) return;
       this.cleared.set(releaseKey(r), request.at);
     };
     if (decision.kind === 'current') {
@@ -313,21 +324,23 @@ export class Promotions {
     }
     const entry = { commit: spec.commit, digest: spec.digest, at, from, by: decision.by };
     const { waiting: _, ...rest } = rec;
-    await this.save(r, { ...rest, current: entry, history: [entry, ...rec.history] });
+    if (!(await this.save(r, { ...rest, current: entry, history: [entry, ...rec.history] }))) return;
     if (this.d.lifecycle.want(r, spec, r.config, r.metrics)) this.d.lifecycle.nudge(r, true);
     await clear();
     const how = { auto: 'automatically', approval: 'as approved', manual: 'by ferry promote', forced: 'forced' }[
       decision.by
     ];
     this.d.log.info({ app: r.app, env: r.env, commit: spec.commit, from, by: decision.by }, 'promoted');
-    await recordEvent(this.cluster(r), {
-      app: r.app,
-      env: r.env,
-      namespace: r.namespace ?? r.config?.namespace ?? 'ferry-system',
-      type: decision.by === 'forced' ? 'Warning' : 'Normal',
-      reason: 'Promoted',
-      message: `release ${spec.commit.slice(0, 12)} promoted from ${from} ${how}`,
-    }).catch((e) => this.d.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot record an Event'));
+    await this.write(r, () =>
+      recordEvent(this.cluster(r), {
+        app: r.app,
+        env: r.env,
+        namespace: r.namespace ?? r.config?.namespace ?? 'ferry-system',
+        type: decision.by === 'forced' ? 'Warning' : 'Normal',
+        reason: 'Promoted',
+        message: `release ${spec.commit.slice(0, 12)} promoted from ${from} ${how}`,
+      }),
+    ).catch((e) => this.d.log.warn({ app: r.app, env: r.env, err: (e as Error).message }, 'cannot record an Event'));
   }
 
   /** The release reconciles the spec of `commit` (when it is a new one). */

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HangingCluster, MemoryCluster } from '../../../test/support/memory-cluster.js';
 import { leaderLeaseName, SYSTEM_NAMESPACE } from '../store/record-names.js';
 import { microTime } from '../store/lease.js';
+import type { KubeObject, ObjectRef } from '../../objects/objects.js';
 import { ShardOwnership } from './shard-ownership.js';
 import { fairShare, runShards } from './shards.js';
 
@@ -10,7 +11,7 @@ const LEASE_SECONDS = 1.5; // rounds every 500 ms; a step-down after 1 s without
 const running: { stop: AbortController; done: Promise<void> }[] = [];
 
 /** One replica on `cluster`: the shards it holds, and what it logged. */
-function replica(cluster: MemoryCluster, identity: string, shards: number) {
+function replica(cluster: MemoryCluster, identity: string, shards: number, leaseSeconds = LEASE_SECONDS) {
   const held = new Set<number>();
   const logs: { msg: string; o: Record<string, unknown> }[] = [];
   const log = (o: object, msg: string) => void logs.push({ msg, o: o as Record<string, unknown> });
@@ -20,7 +21,7 @@ function replica(cluster: MemoryCluster, identity: string, shards: number) {
     source: SOURCE,
     identity,
     shards,
-    leaseSeconds: LEASE_SECONDS,
+    leaseSeconds,
     signal: stop.signal,
     take: (s) => void held.add(s),
     drop: async (s) => void held.delete(s),
@@ -85,6 +86,30 @@ describe('runShards', () => {
     // The renewal answers at last (held): the shards are taken again, their apps started again.
     cluster.answer();
     await until(() => a.held.size, 2);
+  });
+
+  it('keeps its shards through a failed renewal: tried again within a quarter period, not a period later', async () => {
+    // Rounds every 2 s and a step-down after 4 s: a renewal failed at a round and tried only at the next one would
+    // come at the step-down itself.
+    let failing = 0;
+    const cluster = new (class extends MemoryCluster {
+      override async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+        if (failing > 0 && ref.name.startsWith('ferry-shard.')) {
+          failing--;
+          throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+        }
+        return super.get(ref);
+      }
+    })();
+    const a = replica(cluster, 'a', 2, 6);
+    await until(() => a.held.size, 2);
+    failing = 2; // the next round's renewal of each shard
+    await until(() => failing, 0);
+    await until(() => a.logs.filter((l) => l.msg === 'renewing a shard Lease failed; trying again').length, 2);
+    // Two rounds later, both still held, never stopped.
+    await new Promise((r) => setTimeout(r, 4500));
+    expect(a.logs.filter((l) => l.msg === 'shard released')).toEqual([]);
+    expect(a.held.size).toBe(2);
   });
 
   it('holds no shard while a replica without --shards leads the source', async () => {

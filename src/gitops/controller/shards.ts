@@ -91,25 +91,29 @@ export async function runShards(o: ShardOptions): Promise<void> {
   );
   /**
    * Renews the Lease of every shard held (one on its way out too), all at once; a Lease someone else holds now is
-   * gone. Resolves once every renewal has answered (never two renewals of one Lease at once); a failed one is
-   * logged (the watchdog stops its shard if the next ones fail too).
+   * gone. Resolves once every renewal has answered (never two renewals of one Lease at once), to whether all did;
+   * a failed one is logged (the watchdog stops its shard if the next tries fail too).
    */
-  const renew = () =>
-    Promise.all(
-      [...owned.keys()].map(async (shard) => {
-        // Counted from before the request: the Lease's renewTime is no earlier than this.
-        const asked = Date.now();
-        try {
-          const r = await tryTakeLease(o.cluster, lease(shard), o.identity, o.leaseSeconds);
-          // Stopped meanwhile (the watchdog): not held again here; a later round takes it, and starts its apps.
-          if (!owned.has(shard)) return;
-          if (r.held) owned.set(shard, asked);
-          else leave(shard, `taken by ${r.holder ?? 'another replica'}`, false);
-        } catch (e) {
-          o.log.warn({ shard, err: (e as Error).message }, 'renewing a shard Lease failed; trying again');
-        }
-      }),
-    );
+  const renew = async () =>
+    (
+      await Promise.all(
+        [...owned.keys()].map(async (shard) => {
+          // Counted from before the request: the Lease's renewTime is no earlier than this.
+          const asked = Date.now();
+          try {
+            const r = await tryTakeLease(o.cluster, lease(shard), o.identity, o.leaseSeconds);
+            // Stopped meanwhile (the watchdog): not held again here; a later round takes it, and starts its apps.
+            if (!owned.has(shard)) return true;
+            if (r.held) owned.set(shard, asked);
+            else leave(shard, `taken by ${r.holder ?? 'another replica'}`, false);
+            return true;
+          } catch (e) {
+            o.log.warn({ shard, err: (e as Error).message }, 'renewing a shard Lease failed; trying again');
+            return false;
+          }
+        }),
+      )
+    ).every(Boolean);
   /** Hands shards over the fair share back (the highest first), and takes free or expired ones up to it. */
   const rebalance = async (members: string[]) => {
     const k = members.indexOf(o.identity);
@@ -138,9 +142,10 @@ export async function runShards(o: ShardOptions): Promise<void> {
   while (!o.signal.aborted) {
     // Rounds start every period whatever their requests took: a slow round is followed at once by the next.
     const round = Date.now();
+    let renewed = true;
     try {
       // Renewals first: they are what keeps another replica from taking a shard whose apps still run here.
-      await renew();
+      renewed = await renew();
       const { members, conflicts } = await liveMembers(o);
       const now = conflicts.join('; ');
       if (announced && now !== disagreement) {
@@ -155,8 +160,9 @@ export async function runShards(o: ShardOptions): Promise<void> {
       // Whatever failed, the loop goes on: shards not renewed in time are stopped by the watchdog, never kept running.
       o.log.warn({ err: (e as Error).message }, 'shard leases: a request failed; trying again');
     }
-    const pause = owned.size > 0 && announced ? period : period / 2;
-    await abortableSleep(Math.max(50, pause - (Date.now() - round)), o.signal);
+    // A failed renewal is tried again within a quarter period, well before the watchdog's two thirds of the Lease.
+    const pause = !renewed ? period / 4 : owned.size > 0 && announced ? period : period / 2;
+    await abortableSleep(Math.max(period / 10, pause - (Date.now() - round)), o.signal);
   }
   // Shutting down: every shard handed back, its Lease renewed until its apps have stopped (the pod's grace
   // period bounds this; a replica killed before leaves Leases that expire).

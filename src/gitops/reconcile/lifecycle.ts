@@ -183,7 +183,8 @@ export class ReleaseLifecycle {
   /** Writes the release's state record as it is now (a trait's progress, a wave's). */
   persist(r: Release): Promise<void> {
     const s = r.actor?.getSnapshot();
-    if (!s) return Promise.resolve();
+    // A retired release's records are its new owner's (a trait's last report after its watch was stopped).
+    if (!s || r.retired) return Promise.resolve();
     const cluster = this.d.options.clusterFor(r.config, 'local');
     const seq = ++r.persistSeq;
     const snapshot = r.actor!.getPersistedSnapshot();
@@ -227,7 +228,7 @@ export class ReleaseLifecycle {
    * after a restart), on each placement.
    */
   private async watchTraits(r: Release, revision: string | undefined): Promise<void> {
-    if (revision === undefined || this.d.stopped()) return;
+    if (revision === undefined || this.d.stopped() || r.retired) return;
     // The render at hand; after a restart, a render only for a release whose records show a watching trait
     // (thousands of synced releases are not rendered again at start for nothing).
     const current = r.rendered && (r.rendered.commit === revision || r.sameSpec.has(r.rendered.commit));
@@ -238,6 +239,8 @@ export class ReleaseLifecycle {
       return;
     }
     const inputs = await Promise.all(rendered.waves.map((k) => this.stageInput(r, rendered, revision, k)));
+    // Stopped or retired meanwhile: its watches were stopped before this one would start.
+    if (this.d.stopped() || r.retired) return;
     this.d.options.traits.watch(inputs, (key, state) => this.reportTrait(r, key, state));
   }
 
@@ -257,6 +260,7 @@ export class ReleaseLifecycle {
    * may not be watched yet, and resuming then would flap held → idle → held.
    */
   async settleHold(r: Release, watched: Hold | undefined): Promise<void> {
+    if (r.retired) return;
     let hold = watched;
     let lifted = false;
     if (!hold && r.actor?.getSnapshot().value === 'held') {
