@@ -101,3 +101,36 @@ it("a shard taken while a first poll lists the records: its apps, skipped as ano
   expect(await deployment()).toBeDefined();
   expect((await readState(h.cluster, { app: b, env: h.env, source })).summary?.status).toBe('synced');
 });
+
+it("a shard's drop does not wait for another shard's removal that keeps failing", async () => {
+  const h = await ReconcileHarness.create({ shards: 2, start: false });
+  harnesses.push(h);
+  const source = h.scope.source!;
+  const web = shardOf(source, h.app, 2);
+  // An app of the other shard, removed from Git later, whose prune fails on and on.
+  const b = Array.from({ length: 50 }, (_, i) => `b${i}`).find((name) => shardOf(source, name, 2) !== web)!;
+  h.commit({ [`apps/${b}/app.yaml`]: webApp({ name: b, image: 'nginx:1.0' }) });
+  const controller = await h.start();
+  controller.takeShard(0);
+  controller.takeShard(1);
+  const synced = (app: string) => async () =>
+    (await readState(h.cluster, { app, env: h.env, source })).summary?.status === 'synced' ? true : undefined;
+  await until('both apps synced', async () => ((await synced(h.app)()) && (await synced(b)()) ? true : undefined));
+  const del = h.cluster.delete.bind(h.cluster);
+  h.cluster.delete = async (ref) => {
+    if (ref.name === b && ref.kind !== 'ConfigMap') throw new Error(`${ref.kind} ${ref.name} is forbidden`);
+    return del(ref);
+  };
+  h.commit({ [`apps/${b}`]: null });
+  await h.poll();
+  await until(
+    'the removal failing',
+    () => h.logs.some((l) => l.app === b && String(l.msg).startsWith('removing the objects')) || undefined,
+  );
+  let dropped = false;
+  void controller.dropShard(web).then(() => {
+    dropped = true;
+  });
+  await until('the drop of the other shard', () => dropped || undefined, 3000);
+  expect(h.logs.some((l) => l.app === b && String(l.msg).startsWith('removed'))).toBe(false);
+});

@@ -5,7 +5,8 @@ import { removeRelease, type Removable } from './release-removal.js';
 import type { ClusterFor } from './options.js';
 
 export class Removals {
-  private readonly running = new Set<Promise<void>>();
+  /** The removals under way, with their app. */
+  private readonly running = new Map<Promise<void>, string>();
 
   constructor(
     private readonly d: {
@@ -66,10 +67,11 @@ export class Removals {
     })()
       .catch((e: unknown) => log.error({ err: (e as Error).message }, 'recording a removal failed'))
       .finally(() => this.running.delete(work));
-    this.running.add(work);
+    this.running.set(work, r.app);
   }
 
-  async settled(): Promise<void> {
-    await Promise.all([...this.running]);
+  /** Resolves once the removals under way (of the apps `apps` picks: a shard's) have ended. */
+  async settled(apps: (app: string) => boolean = () => true): Promise<void> {
+    await Promise.all([...this.running].filter(([, app]) => apps(app)).map(([work]) => work));
   }
 }
