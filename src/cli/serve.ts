@@ -107,10 +107,11 @@ export async function runServe(cmd: ServeCommand, io: CliIO): Promise<number> {
   const opened = openCluster(cmd.kubeconfig, cmd.context, { inCluster: true, retry: {} });
   if (!opened.ok) return reportProblems(io, opened.problems);
   const home = opened.value;
-  // Leases go over their own connections, as client-go advises: a renewal never queues behind the apps' traffic, and
-  // one that hangs fails within a third of the Lease (the next try comes before the shard must stop).
+  // Leases go over their own connections, as client-go advises: a renewal never queues behind the apps' traffic. A
+  // request that hangs fails after a third of the Lease, tried once: the loops try again within a quarter period
+  // (a retry here would come at the step-down, and repeat a write that may have landed with a stale version).
   const leaseMs = parseDuration(cmd.leaseDuration);
-  const coordination = new KubeCluster(home.kubeconfig, { attempts: 2 }, Math.max(1000, leaseMs / 3));
+  const coordination = new KubeCluster(home.kubeconfig, { attempts: 1 }, Math.max(1000, leaseMs / 3));
   const log = jsonLogger();
   const metrics = new Metrics();
   const clusters = new Map<string, KubeCluster>([[`${cmd.kubeconfig ?? ''}|${cmd.context ?? ''}`, home]]);

@@ -243,7 +243,8 @@ describe('ferry serve --shards', () => {
     await Promise.all(['r2', 'r3'].map(start));
     const st = await allSynced('1', all);
     const handedBack = r1.logs.filter((l) => l.msg === 'shard released' && /^rebalancing/.test(String(l.why)));
-    expect(handedBack.map((l) => l.shard).sort()).toEqual([2, 3, 4, 5]);
+    // Its four highest (a membership that flapped may have it take one back and hand it back again).
+    expect(new Set(handedBack.map((l) => l.shard))).toEqual(new Set([2, 3, 4, 5]));
     console.log(`1,000 apps synced by 3 replicas in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const held = await holders();
     expect([...count(held).values()]).toEqual([2, 2, 2]);

@@ -310,6 +310,7 @@ export class Controller {
     await Promise.all(mine.map((r) => this.traits.unwatch(r.app, r.env)));
     await Promise.all(mine.map(async (r) => r.running?.catch(() => undefined)));
     await Promise.all(mine.map((r) => r.io));
+    await this.promotions.settled((app) => this.ownership.inShard(app, shard));
     // The shard's removals (cancelled now that it is not owned); another shard's that keeps failing is not waited for.
     await this.removals.settled((app) => this.ownership.inShard(app, shard));
   }

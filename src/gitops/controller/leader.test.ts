@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { HangingCluster } from '../../../test/support/memory-cluster.js';
+import { HangingCluster, MemoryCluster } from '../../../test/support/memory-cluster.js';
+import { ClusterError } from '../../ports/cluster.js';
+import type { KubeObject, ObjectRef } from '../../objects/objects.js';
 import { runLeaderElection } from './leader.js';
 
 describe('runLeaderElection', () => {
@@ -25,5 +27,39 @@ describe('runLeaderElection', () => {
     stop.abort();
     await done;
     expect(events).toEqual(['started', 'stopped', 'started', 'stopped']);
+  });
+
+  it('keeps leading through a failed renewal: tried again within a quarter period, not a period later', async () => {
+    // Renewals every 2 s and a step-down after 4 s: a try only a period after the failed one would come at it.
+    let failing = 0;
+    const cluster = new (class extends MemoryCluster {
+      override async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+        if (failing > 0) {
+          failing--;
+          throw new ClusterError(ref, 0, 'connection reset', [], true);
+        }
+        // An API server that takes its time: a renewal answers 0.8 s after it was asked.
+        await new Promise((r) => setTimeout(r, 400));
+        return super.get(ref);
+      }
+    })();
+    const events: string[] = [];
+    const stop = new AbortController();
+    const done = runLeaderElection({
+      cluster,
+      identity: 'a',
+      name: 'ferry-controller.test',
+      leaseSeconds: 6,
+      signal: stop.signal,
+      onStartedLeading: () => events.push('started'),
+      onStoppedLeading: () => events.push('stopped'),
+    });
+    await expect.poll(() => events, { timeout: 30_000, interval: 50 }).toEqual(['started']);
+    failing = 1;
+    await expect.poll(() => failing, { timeout: 30_000, interval: 50 }).toBe(0);
+    await new Promise((r) => setTimeout(r, 4500));
+    expect(events).toEqual(['started']);
+    stop.abort();
+    await done;
   });
 });

@@ -44,6 +44,7 @@ export async function runLeaderElection(o: LeaderOptions): Promise<void> {
   );
   try {
     while (!o.signal.aborted) {
+      let failed = false;
       try {
         // Counted from before the request: the Lease's renewTime is no earlier than this.
         const asked = Date.now();
@@ -60,10 +61,12 @@ export async function runLeaderElection(o: LeaderOptions): Promise<void> {
           o.onStoppedLeading();
         }
       } catch (e) {
-        // Anything else than a clear answer: try again (the watchdog steps down if it lasts).
+        // Anything else than a clear answer: try again soon (the watchdog steps down if it lasts).
         if (!(e instanceof ClusterError)) throw e;
+        failed = true;
       }
-      await abortableSleep(leading ? (seconds * 1000) / 3 : (seconds * 1000) / 5, o.signal);
+      const period = (seconds * 1000) / 3;
+      await abortableSleep(failed ? period / 4 : leading ? period : (seconds * 1000) / 5, o.signal);
     }
   } finally {
     clearInterval(watchdog);

@@ -55,6 +55,8 @@ export class Promotions {
   private readonly cleared = new Map<string, string>();
   /** The soak last written per release (the in-memory one runs ahead between writes). */
   private readonly written = new Map<string, Soak | undefined>();
+  /** Promotion writes under way, with their app. */
+  private readonly writing = new Map<Promise<unknown>, string>();
 
   constructor(private readonly d: PromotionDeps) {}
 
@@ -154,6 +156,8 @@ export class Promotions {
         const { seenAt: _, ...soak } = rec.soak;
         rec = { ...rec, soak };
       }
+      // A release retired meanwhile (its shard moved away) leaves nothing cached: its records are the new owner's.
+      if (r.retired) return rec;
       this.records.set(key, rec);
       this.written.set(key, rec.soak);
     }
@@ -162,6 +166,7 @@ export class Promotions {
 
   /** Writes the record (when it changed), then keeps it: a failed write is tried again at the next tick. */
   private async save(r: Release, next: PromotionRecord): Promise<boolean> {
+    if (r.retired) return false;
     const before = this.records.get(`${r.app}/${r.env}`);
     if (!same(before, next) && !(await this.write(r, () => writePromotion(this.cluster(r), r, next)))) return false;
     this.records.set(`${r.app}/${r.env}`, next);
@@ -169,20 +174,24 @@ export class Promotions {
   }
 
   /**
-   * A write about a release, queued with the others (`r.io`, which a shard's drop waits for); false, and nothing
+   * A write about a release, kept among those under way (a shard's drop waits for its own); false, and nothing
    * written, once the release is retired (its shard moved away: its records are the new owner's).
    */
-  private write(r: Release, fn: () => Promise<unknown>): Promise<boolean> {
-    const done = r.io.then(async () => {
-      if (r.retired) return false;
-      await fn();
-      return true;
-    });
-    r.io = done.then(
-      () => undefined,
-      () => undefined,
-    );
-    return done;
+  private async write(r: Release, fn: () => Promise<unknown>): Promise<boolean> {
+    if (r.retired) return false;
+    const work = fn();
+    this.writing.set(work, r.app);
+    try {
+      await work;
+    } finally {
+      this.writing.delete(work);
+    }
+    return true;
+  }
+
+  /** Resolves once the writes under way about the apps `apps` picks (a shard's) have ended. */
+  async settled(apps: (app: string) => boolean): Promise<void> {
+    await Promise.allSettled([...this.writing].filter(([, app]) => apps(app)).map(([work]) => work));
   }
 
   private specAt(commit: string, folderPath: string): Promise<Spec | undefined> {
@@ -232,9 +241,8 @@ export class Promotions {
       soak.servedMs - written.servedMs >= 15_000;
     const failed = soak.failed && !rec.failed.includes(commit) ? [...rec.failed, commit] : rec.failed;
     if (worth || failed !== rec.failed) {
-      await this.save(r, { ...rec, soak, failed });
-      this.written.set(`${r.app}/${r.env}`, soak);
-    } else this.records.set(`${r.app}/${r.env}`, { ...rec, soak });
+      if (await this.save(r, { ...rec, soak, failed })) this.written.set(`${r.app}/${r.env}`, soak);
+    } else if (!r.retired) this.records.set(`${r.app}/${r.env}`, { ...rec, soak });
   }
 
   private async decide(r: Release, policy: PromotionPolicy): Promise<void> {

@@ -98,6 +98,8 @@ describe('runShards', () => {
           failing--;
           throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
         }
+        // An API server that takes its time: a renewal answers 0.8 s after it was asked.
+        if (ref.name.startsWith('ferry-shard.')) await new Promise((r) => setTimeout(r, 400));
         return super.get(ref);
       }
     })();
@@ -105,7 +107,6 @@ describe('runShards', () => {
     await until(() => a.held.size, 2);
     failing = 2; // the next round's renewal of each shard
     await until(() => failing, 0);
-    await until(() => a.logs.filter((l) => l.msg === 'renewing a shard Lease failed; trying again').length, 2);
     // Two rounds later, both still held, never stopped.
     await new Promise((r) => setTimeout(r, 4500));
     expect(a.logs.filter((l) => l.msg === 'shard released')).toEqual([]);
