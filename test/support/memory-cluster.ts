@@ -95,10 +95,26 @@ export class MemoryCluster implements ClusterPort {
 
 /**
  * A MemoryCluster whose reads can be made to hang, as an API server that stops answering: `hang(match)` holds
- * every `get` whose ref matches until `answer()` lets them all through.
+ * every `get` whose ref matches until `answer()` lets them all through. `slow(ms, match)` answers those reads
+ * `ms` later; `fail(count, match)` fails the next `count` of them (transient, as a connection reset).
  */
 export class HangingCluster extends MemoryCluster {
   private held?: { match: (ref: ObjectRef) => boolean; answered: Promise<void>; answer: () => void };
+  private slowed?: { ms: number; match: (ref: ObjectRef) => boolean };
+  private failing = { count: 0, match: (_: ObjectRef) => true };
+
+  slow(ms: number, match: (ref: ObjectRef) => boolean = () => true): void {
+    this.slowed = { ms, match };
+  }
+
+  fail(count: number, match: (ref: ObjectRef) => boolean = () => true): void {
+    this.failing = { count, match };
+  }
+
+  /** How many of the failures asked for are still to come. */
+  get failuresLeft(): number {
+    return this.failing.count;
+  }
 
   hang(match: (ref: ObjectRef) => boolean = () => true): void {
     let answer: () => void = () => undefined;
@@ -112,6 +128,11 @@ export class HangingCluster extends MemoryCluster {
   }
 
   override async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    if (this.failing.count > 0 && this.failing.match(ref)) {
+      this.failing.count--;
+      throw new ClusterError(ref, 0, 'connection reset', [], true);
+    }
+    if (this.slowed?.match(ref)) await new Promise((r) => setTimeout(r, this.slowed!.ms));
     if (this.held?.match(ref)) await this.held.answered;
     return super.get(ref);
   }

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HangingCluster, MemoryCluster } from '../../../test/support/memory-cluster.js';
-import { ClusterError } from '../../ports/cluster.js';
-import type { KubeObject, ObjectRef } from '../../objects/objects.js';
+import { HangingCluster } from '../../../test/support/memory-cluster.js';
 import { runLeaderElection } from './leader.js';
 
 describe('runLeaderElection', () => {
@@ -31,18 +29,9 @@ describe('runLeaderElection', () => {
 
   it('keeps leading through a failed renewal: tried again within a quarter period, not a period later', async () => {
     // Renewals every 2 s and a step-down after 4 s: a try only a period after the failed one would come at it.
-    let failing = 0;
-    const cluster = new (class extends MemoryCluster {
-      override async get(ref: ObjectRef): Promise<KubeObject | undefined> {
-        if (failing > 0) {
-          failing--;
-          throw new ClusterError(ref, 0, 'connection reset', [], true);
-        }
-        // An API server that takes its time: a renewal answers 0.8 s after it was asked.
-        await new Promise((r) => setTimeout(r, 400));
-        return super.get(ref);
-      }
-    })();
+    const cluster = new HangingCluster();
+    // An API server that takes its time: a renewal answers 0.8 s after it was asked.
+    cluster.slow(400);
     const events: string[] = [];
     const stop = new AbortController();
     const done = runLeaderElection({
@@ -55,8 +44,8 @@ describe('runLeaderElection', () => {
       onStoppedLeading: () => events.push('stopped'),
     });
     await expect.poll(() => events, { timeout: 30_000, interval: 50 }).toEqual(['started']);
-    failing = 1;
-    await expect.poll(() => failing, { timeout: 30_000, interval: 50 }).toBe(0);
+    cluster.fail(1);
+    await expect.poll(() => cluster.failuresLeft, { timeout: 30_000, interval: 50 }).toBe(0);
     await new Promise((r) => setTimeout(r, 4500));
     expect(events).toEqual(['started']);
     stop.abort();

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HangingCluster, MemoryCluster } from '../../../test/support/memory-cluster.js';
 import { leaderLeaseName, SYSTEM_NAMESPACE } from '../store/record-names.js';
 import { microTime } from '../store/lease.js';
-import type { KubeObject, ObjectRef } from '../../objects/objects.js';
+import type { ObjectRef } from '../../objects/objects.js';
 import { ShardOwnership } from './shard-ownership.js';
 import { fairShare, runShards } from './shards.js';
 
@@ -91,22 +91,14 @@ describe('runShards', () => {
   it('keeps its shards through a failed renewal: tried again within a quarter period, not a period later', async () => {
     // Rounds every 2 s and a step-down after 4 s: a renewal failed at a round and tried only at the next one would
     // come at the step-down itself.
-    let failing = 0;
-    const cluster = new (class extends MemoryCluster {
-      override async get(ref: ObjectRef): Promise<KubeObject | undefined> {
-        if (failing > 0 && ref.name.startsWith('ferry-shard.')) {
-          failing--;
-          throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
-        }
-        // An API server that takes its time: a renewal answers 0.8 s after it was asked.
-        if (ref.name.startsWith('ferry-shard.')) await new Promise((r) => setTimeout(r, 400));
-        return super.get(ref);
-      }
-    })();
+    const cluster = new HangingCluster();
+    const shardLease = (ref: ObjectRef) => ref.name.startsWith('ferry-shard.');
+    // An API server that takes its time: a renewal answers 0.8 s after it was asked.
+    cluster.slow(400, shardLease);
     const a = replica(cluster, 'a', 2, 6);
     await until(() => a.held.size, 2);
-    failing = 2; // the next round's renewal of each shard
-    await until(() => failing, 0);
+    cluster.fail(2, shardLease); // the next round's renewal of each shard
+    await until(() => cluster.failuresLeft, 0);
     // Two rounds later, both still held, never stopped.
     await new Promise((r) => setTimeout(r, 4500));
     expect(a.logs.filter((l) => l.msg === 'shard released')).toEqual([]);
