@@ -114,8 +114,11 @@ export async function runShards(o: ShardOptions): Promise<void> {
         }),
       )
     ).every(Boolean);
-  /** Hands shards over the fair share back (the highest first), and takes free or expired ones up to it. */
-  const rebalance = async (members: string[]) => {
+  /**
+   * Hands shards over the fair share back (the highest first), and takes free or expired ones up to it: one at least,
+   * more while the round is less than half a period old (the next round's renewals are not pushed back by slow takes).
+   */
+  const rebalance = async (members: string[], round: number) => {
     const k = members.indexOf(o.identity);
     const share = fairShare(o.shards, members.length, k < 0 ? members.length : k);
     // Over the share (a replica joined): hand the highest shards back, each stopped before its Lease goes.
@@ -124,8 +127,10 @@ export async function runShards(o: ShardOptions): Promise<void> {
       leave(shard, `rebalancing to ${members.length} replicas`, true);
     // Under it: take shards that are free or expired, in order.
     let mine = Math.min(staying.length, share);
+    let tried = 0;
     for (let shard = 0; shard < o.shards && mine < share && !o.signal.aborted; shard++) {
       if (owned.has(shard) || leaving.has(shard)) continue;
+      if (tried++ > 0 && Date.now() - round > period / 2) break;
       const asked = Date.now();
       const r = await tryTakeLease(o.cluster, lease(shard), o.identity, o.leaseSeconds);
       // An answer that came too late: the Lease may have lapsed meanwhile (taken again next round).
@@ -155,7 +160,7 @@ export async function runShards(o: ShardOptions): Promise<void> {
       }
       if (!announced) announced = true;
       else if (disagreement) for (const shard of [...owned.keys()]) leave(shard, 'replicas disagree on sharding', true);
-      else await rebalance(members);
+      else await rebalance(members, round);
     } catch (e) {
       // Whatever failed, the loop goes on: shards not renewed in time are stopped by the watchdog, never kept running.
       o.log.warn({ err: (e as Error).message }, 'shard leases: a request failed; trying again');
