@@ -12,6 +12,9 @@ import { readState } from '../../src/gitops/store/release-store.js';
 import { ReconcileHarness, until, webApp } from '../support/reconcile-harness.js';
 
 const harnesses: ReconcileHarness[] = [];
+/** The status recorded in the app's state (this harness's source). */
+const statusOf = async (h: ReconcileHarness, app: string) =>
+  (await readState(h.cluster, { app, env: h.env, source: h.scope.source! })).summary?.status;
 afterEach(async () => {
   await Promise.all(harnesses.splice(0).map((h) => h.dispose()));
 });
@@ -70,10 +73,7 @@ it("a shard taken while a first poll lists the records: its apps, skipped as ano
   const deployment = () => h.cluster.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: b });
   // Shard 1 here: b synced. Then dropped (another replica's now), and a poll reads b's folder as another's.
   controller.takeShard(1);
-  await until('b synced', async () => {
-    const s = await readState(h.cluster, { app: b, env: h.env, source });
-    return s.summary?.status === 'synced' ? true : undefined;
-  });
+  await until('b synced', async () => ((await statusOf(h, b)) === 'synced' ? true : undefined));
   await controller.dropShard(1);
   let seen = polls();
   controller.takeShard(0);
@@ -105,7 +105,7 @@ it("a shard taken while a first poll lists the records: its apps, skipped as ano
   await new Promise((r) => setTimeout(r, 300));
   expect(h.logs.filter((l) => l.app === b && /removed|removing/.test(String(l.msg)))).toEqual([]);
   expect(await deployment()).toBeDefined();
-  expect((await readState(h.cluster, { app: b, env: h.env, source })).summary?.status).toBe('synced');
+  expect(await statusOf(h, b)).toBe('synced');
 });
 
 it("a shard's drop does not wait for another shard's removal that keeps failing", async () => {
@@ -119,9 +119,8 @@ it("a shard's drop does not wait for another shard's removal that keeps failing"
   const controller = await h.start();
   controller.takeShard(0);
   controller.takeShard(1);
-  const synced = (app: string) => async () =>
-    (await readState(h.cluster, { app, env: h.env, source })).summary?.status === 'synced' ? true : undefined;
-  await until('both apps synced', async () => ((await synced(h.app)()) && (await synced(b)()) ? true : undefined));
+  const synced = async (app: string) => (await statusOf(h, app)) === 'synced';
+  await until('both apps synced', async () => ((await synced(h.app)) && (await synced(b)) ? true : undefined));
   const del = h.cluster.delete.bind(h.cluster);
   h.cluster.delete = async (ref) => {
     if (ref.name === b && ref.kind !== 'ConfigMap') throw new Error(`${ref.kind} ${ref.name} is forbidden`);
